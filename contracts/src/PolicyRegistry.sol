@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+
+/// @title PolicyRegistry
+/// @notice Append-only log of insurers' policy versions. The policy document travels in the
+/// transaction's calldata, in the clear (it is public); the event carries the insurer and the
+/// document's content hash, so anyone holding the transaction id can read the policy and check it.
+/// @dev The insurer signs each version (EIP-712); anyone may relay the signed publication. The
+/// contract cannot canonicalise JSON, so it does not hash the document: readers recompute the
+/// canonical hash (crates/crypto) and compare it with the signed `contentHash`.
+contract PolicyRegistry is EIP712 {
+    struct PolicyVersion {
+        bytes32 policyId;
+        uint64 version;
+        /// SHA-256 of the canonical document (RFC 8785 JSON, or the raw bytes of other media).
+        bytes32 contentHash;
+        /// contentHash of the previous version; zero for version 1.
+        bytes32 previousHash;
+        /// Unix seconds from which this version applies.
+        uint64 effectiveAt;
+        /// Media type of the document, e.g. "application/fhir+json" or "application/pdf".
+        string mediaType;
+    }
+
+    struct Head {
+        uint64 version;
+        bytes32 contentHash;
+    }
+
+    bytes32 public constant POLICY_VERSION_TYPEHASH = keccak256(
+        "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
+    );
+
+    mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
+
+    event PolicyPublished(
+        address indexed insurer,
+        bytes32 indexed policyId,
+        uint64 version,
+        bytes32 contentHash,
+        bytes32 previousHash,
+        uint64 effectiveAt
+    );
+
+    error EmptyDocument();
+    error EmptyContentHash();
+    error NotNextVersion(uint64 expected, uint64 given);
+    error PreviousHashMismatch(bytes32 expected, bytes32 given);
+
+    constructor() EIP712("Caretrail PolicyRegistry", "1") {}
+
+    /// @notice Publishes the next version of one of the signer's policies.
+    /// @param v the version, as the insurer signed it
+    /// @param document the policy document itself; kept only in calldata
+    /// @param signature the insurer's EIP-712 signature over `v`
+    /// @return insurer the address that signed `v`
+    function publish(PolicyVersion calldata v, bytes calldata document, bytes calldata signature)
+        external
+        returns (address insurer)
+    {
+        if (document.length == 0) revert EmptyDocument();
+        if (v.contentHash == bytes32(0)) revert EmptyContentHash();
+        insurer = ECDSA.recover(_hashTypedDataV4(_structHash(v)), signature);
+
+        Head storage head = _heads[insurer][v.policyId];
+        uint64 expected = head.version + 1;
+        if (v.version != expected) revert NotNextVersion(expected, v.version);
+        if (v.previousHash != head.contentHash) revert PreviousHashMismatch(head.contentHash, v.previousHash);
+
+        head.version = v.version;
+        head.contentHash = v.contentHash;
+        emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash, v.previousHash, v.effectiveAt);
+    }
+
+    /// @notice The latest version of a policy and its content hash (0, 0 if none).
+    function headOf(address insurer, bytes32 policyId) external view returns (uint64 version, bytes32 contentHash) {
+        Head storage head = _heads[insurer][policyId];
+        return (head.version, head.contentHash);
+    }
+
+    /// @notice The EIP-712 digest an insurer signs for `v`.
+    function digest(PolicyVersion calldata v) external view returns (bytes32) {
+        return _hashTypedDataV4(_structHash(v));
+    }
+
+    function _structHash(PolicyVersion calldata v) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                POLICY_VERSION_TYPEHASH,
+                v.policyId,
+                v.version,
+                v.contentHash,
+                v.previousHash,
+                v.effectiveAt,
+                keccak256(bytes(v.mediaType))
+            )
+        );
+    }
+}

@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+/// @dev The few forge cheat codes the tests use (forge-std has no npm package).
+interface Vm {
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function expectRevert(bytes calldata revertData) external;
+    function assume(bool condition) external pure;
+    function chainId(uint256 newChainId) external;
+}
+
+abstract contract CheatCodes {
+    Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+}

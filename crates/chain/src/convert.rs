@@ -1,0 +1,28 @@
+//! Conversions between alloy's primitives and the wire types of `caretrail-types`.
+
+use alloy::primitives::{Address as AlloyAddress, B256};
+use caretrail_types::{Address, Hash32, TxId};
+
+pub fn address(a: Address) -> AlloyAddress {
+    AlloyAddress::from(a.0)
+}
+
+pub fn from_address(a: AlloyAddress) -> Address {
+    Address(a.into_array())
+}
+
+pub fn b256(h: Hash32) -> B256 {
+    B256::from(h.0)
+}
+
+pub fn from_b256(h: B256) -> Hash32 {
+    Hash32(h.0)
+}
+
+pub fn tx(t: TxId) -> B256 {
+    B256::from(t.0)
+}
+
+pub fn from_tx(h: B256) -> TxId {
+    TxId(h.0)
+}

@@ -1,0 +1,61 @@
+//! The ways a chain call can fail, as the client and relay tell them apart.
+
+use crate::bindings::PolicyRegistry::PolicyRegistryErrors;
+use alloy::transports::{RpcError, TransportError};
+use caretrail_types::TxId;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("not a usable JSON-RPC URL: {0}")]
+    BadUrl(String),
+    #[error("the chain at {url} cannot be reached ({reason})")]
+    Unreachable { url: String, reason: String },
+    #[error("the chain has no transaction {0}")]
+    TxNotFound(TxId),
+    #[error("transaction {0} is not mined yet")]
+    Pending(TxId),
+    #[error("transaction {tx} is not a policy publication: {reason}")]
+    NotAPolicyPublication { tx: TxId, reason: String },
+    #[error("the policy registry refused the publication: {0}")]
+    Refused(String),
+    #[error("the chain answered with an error: {0}")]
+    Rpc(String),
+}
+
+impl ChainError {
+    pub(crate) fn from_transport(url: &crate::RpcUrl, e: TransportError) -> Self {
+        match e {
+            RpcError::Transport(kind) => Self::Unreachable {
+                url: url.to_string(),
+                reason: kind.to_string(),
+            },
+            other => Self::Rpc(other.to_string()),
+        }
+    }
+
+    pub(crate) fn from_contract(url: &crate::RpcUrl, e: alloy::contract::Error) -> Self {
+        if let Some(decoded) = e.as_decoded_interface_error::<PolicyRegistryErrors>() {
+            return Self::Refused(describe(&decoded));
+        }
+        match e {
+            alloy::contract::Error::TransportError(t) => Self::from_transport(url, t),
+            other => Self::Rpc(other.to_string()),
+        }
+    }
+}
+
+fn describe(e: &PolicyRegistryErrors) -> String {
+    match e {
+        PolicyRegistryErrors::EmptyDocument(_) => "the document is empty".into(),
+        PolicyRegistryErrors::EmptyContentHash(_) => "the content hash is zero".into(),
+        PolicyRegistryErrors::NotNextVersion(v) => format!(
+            "version {} is not the next one (expected {})",
+            v.given, v.expected
+        ),
+        PolicyRegistryErrors::PreviousHashMismatch(v) => format!(
+            "the previous hash {} is not the hash of the current version {}",
+            v.given, v.expected
+        ),
+        other => format!("{other:?}"),
+    }
+}

@@ -1,0 +1,55 @@
+//! Caretrail's contracts reached over alloy: bindings generated from the committed artifacts in
+//! `contracts/artifacts/`, typed calls that speak the domain types of `caretrail-types`, and a
+//! local anvil node for development and tests.
+
+mod bindings;
+mod convert;
+mod error;
+pub mod local;
+mod policy;
+
+pub use alloy::signers::local::PrivateKeySigner;
+pub use bindings::PolicyRegistry;
+pub use error::ChainError;
+pub use policy::{
+    PolicyVersion, deploy_policy_registry, publish_policy, read_policy_publication,
+    sign_policy_version, verify_publish_request,
+};
+
+use alloy::providers::{Provider, ProviderBuilder};
+use caretrail_types::Address;
+
+/// A JSON-RPC endpoint, parsed.
+pub type RpcUrl = alloy::transports::http::reqwest::Url;
+
+/// Parses a JSON-RPC URL, refusing anything that is not http(s).
+pub fn rpc_url(text: &str) -> Result<RpcUrl, ChainError> {
+    let url: RpcUrl = text
+        .parse()
+        .map_err(|e| ChainError::BadUrl(format!("{text}: {e}")))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(ChainError::BadUrl(format!(
+            "{text}: scheme {other} is not http or https"
+        ))),
+    }
+}
+
+/// The chain id the endpoint reports.
+pub async fn chain_id(rpc: &RpcUrl) -> Result<u64, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    provider
+        .get_chain_id()
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))
+}
+
+/// Whether `address` holds contract code on the chain (used to tell a deployment survived).
+pub async fn has_code(rpc: &RpcUrl, address: Address) -> Result<bool, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let code = provider
+        .get_code_at(convert::address(address))
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?;
+    Ok(!code.is_empty())
+}

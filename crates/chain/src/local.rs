@@ -1,0 +1,66 @@
+//! A local anvil node: the default chain of the run command and of the tests.
+
+use crate::{ChainError, RpcUrl};
+use alloy::node_bindings::{Anvil, AnvilInstance};
+use alloy::signers::local::PrivateKeySigner;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+/// Where to find anvil: `$CARETRAIL_ANVIL`, else the pinned npm binary under `contracts/`.
+pub fn anvil_path(workspace_root: &Path) -> PathBuf {
+    std::env::var_os("CARETRAIL_ANVIL")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root.join("contracts/node_modules/.bin/anvil"))
+}
+
+/// A running anvil on a free loopback port; stopped (and its state saved) when dropped.
+pub struct LocalNode {
+    instance: AnvilInstance,
+}
+
+impl fmt::Debug for LocalNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LocalNode")
+            .field("endpoint", &self.instance.endpoint())
+            .finish()
+    }
+}
+
+impl LocalNode {
+    /// Starts anvil. With `state`, the chain is loaded from that file if it exists and saved to it
+    /// every few seconds and when the node stops, so a second run sees the same chain.
+    pub fn start(anvil: &Path, state: Option<&Path>) -> Result<Self, ChainError> {
+        if !anvil.exists() {
+            return Err(ChainError::Unreachable {
+                url: anvil.display().to_string(),
+                reason: "anvil is not installed there; run the README's setup".into(),
+            });
+        }
+        let mut builder = Anvil::new().path(anvil);
+        if let Some(state) = state {
+            builder = builder
+                .arg("--state")
+                .arg(state)
+                .arg("--state-interval")
+                .arg("5");
+        }
+        let instance = builder.try_spawn().map_err(|e| ChainError::Unreachable {
+            url: anvil.display().to_string(),
+            reason: format!("anvil did not start: {e}"),
+        })?;
+        Ok(Self { instance })
+    }
+
+    pub fn rpc_url(&self) -> RpcUrl {
+        self.instance.endpoint_url()
+    }
+
+    pub fn port(&self) -> u16 {
+        self.instance.port()
+    }
+
+    /// One of anvil's funded development accounts (index 0 deploys, 1 relays by convention).
+    pub fn dev_signer(&self, index: usize) -> PrivateKeySigner {
+        PrivateKeySigner::from(self.instance.keys()[index].clone())
+    }
+}

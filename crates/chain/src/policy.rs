@@ -1,0 +1,195 @@
+//! The policy registry: deploy it, sign and publish policy versions, read a publication back by
+//! its transaction id.
+
+use crate::bindings::PolicyRegistry;
+use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
+use crate::{ChainError, RpcUrl};
+use alloy::consensus::Transaction as _;
+use alloy::eips::BlockNumberOrTag;
+use alloy::primitives::Signature as EcdsaSignature;
+use alloy::providers::{Provider, ProviderBuilder};
+use alloy::signers::SignerSync as _;
+use alloy::signers::local::PrivateKeySigner;
+use alloy::sol_types::{Eip712Domain, SolCall as _, SolStruct as _, eip712_domain};
+use caretrail_types::{
+    Address, PolicyPublication, PublishReceipt, PublishRequest, Signature, TxId,
+};
+
+/// The version fields an insurer signs, as the contract defines them.
+pub use crate::bindings::PolicyRegistry::PolicyVersion;
+
+fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: "Caretrail PolicyRegistry",
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: address(registry),
+    }
+}
+
+impl From<&PublishRequest> for PolicyVersion {
+    fn from(r: &PublishRequest) -> Self {
+        Self {
+            policyId: b256(r.policy_id),
+            version: r.version,
+            contentHash: b256(r.content_hash),
+            previousHash: b256(r.previous_hash),
+            effectiveAt: r.effective_at,
+            mediaType: r.media_type.clone(),
+        }
+    }
+}
+
+/// The insurer's EIP-712 signature over a policy version, for the registry at `registry`.
+pub fn sign_policy_version(
+    signer: &PrivateKeySigner,
+    chain_id: u64,
+    registry: Address,
+    version: &PolicyVersion,
+) -> Result<Signature, ChainError> {
+    let hash = version.eip712_signing_hash(&domain(chain_id, registry));
+    let signature = signer
+        .sign_hash_sync(&hash)
+        .map_err(|e| ChainError::Refused(format!("cannot sign: {e}")))?;
+    Ok(Signature(signature.as_bytes()))
+}
+
+/// The address that signed a publish request, as the contract will recover it.
+pub fn verify_publish_request(
+    chain_id: u64,
+    registry: Address,
+    request: &PublishRequest,
+) -> Result<Address, ChainError> {
+    let hash = PolicyVersion::from(request).eip712_signing_hash(&domain(chain_id, registry));
+    let signature = EcdsaSignature::try_from(&request.signature.0[..])
+        .map_err(|e| ChainError::Refused(format!("malformed signature: {e}")))?;
+    let signer = signature
+        .recover_address_from_prehash(&hash)
+        .map_err(|e| ChainError::Refused(format!("signature does not recover: {e}")))?;
+    Ok(from_address(signer))
+}
+
+/// Deploys a new policy registry and returns its address.
+pub async fn deploy_policy_registry(
+    rpc: &RpcUrl,
+    deployer: PrivateKeySigner,
+) -> Result<Address, ChainError> {
+    let provider = ProviderBuilder::new()
+        .wallet(deployer)
+        .connect_http(rpc.clone());
+    let contract = PolicyRegistry::deploy(&provider)
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?;
+    Ok(from_address(*contract.address()))
+}
+
+/// Sends an insurer's signed publication, paid for by `relayer`, and waits for it to be mined.
+pub async fn publish_policy(
+    rpc: &RpcUrl,
+    relayer: PrivateKeySigner,
+    registry: Address,
+    request: &PublishRequest,
+) -> Result<PublishReceipt, ChainError> {
+    let provider = ProviderBuilder::new()
+        .wallet(relayer)
+        .connect_http(rpc.clone());
+    let contract = PolicyRegistry::new(address(registry), &provider);
+    let pending = contract
+        .publish(
+            PolicyVersion::from(request),
+            request.document.clone().into(),
+            request.signature.0.to_vec().into(),
+        )
+        .send()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?;
+    let receipt = pending
+        .get_receipt()
+        .await
+        .map_err(|e| ChainError::Rpc(e.to_string()))?;
+    let tx_id = from_tx(receipt.transaction_hash);
+    if !receipt.status() {
+        return Err(ChainError::Refused(format!("transaction {tx_id} reverted")));
+    }
+    let event = receipt
+        .decoded_log::<PolicyRegistry::PolicyPublished>()
+        .ok_or_else(|| ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished")))?;
+    Ok(PublishReceipt {
+        tx_id,
+        insurer: from_address(event.insurer),
+        block_number: receipt.block_number.unwrap_or_default(),
+    })
+}
+
+/// Reads the policy publication made by transaction `tx_id` from the chain: the document from
+/// the calldata, the insurer and hashes from the registry's event, the time from the block.
+/// Refuses any transaction that is not a successful `publish` call to `registry`.
+pub async fn read_policy_publication(
+    rpc: &RpcUrl,
+    registry: Address,
+    tx_id: TxId,
+) -> Result<PolicyPublication, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let not_policy = |reason: String| ChainError::NotAPolicyPublication { tx: tx_id, reason };
+
+    let transaction = provider
+        .get_transaction_by_hash(tx(tx_id))
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?
+        .ok_or(ChainError::TxNotFound(tx_id))?;
+    match transaction.to() {
+        Some(to) if to == address(registry) => {}
+        Some(to) => {
+            return Err(not_policy(format!(
+                "it was sent to {to}, not to the policy registry {registry}"
+            )));
+        }
+        None => return Err(not_policy("it deploys a contract".into())),
+    }
+    let call = PolicyRegistry::publishCall::abi_decode(transaction.input())
+        .map_err(|_| not_policy("it calls the registry for something else".into()))?;
+
+    let receipt = provider
+        .get_transaction_receipt(tx(tx_id))
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?
+        .ok_or(ChainError::Pending(tx_id))?;
+    if !receipt.status() {
+        return Err(not_policy("it reverted, so nothing was published".into()));
+    }
+    let event = receipt
+        .logs()
+        .iter()
+        .filter(|log| log.address() == address(registry))
+        .find_map(|log| log.log_decode::<PolicyRegistry::PolicyPublished>().ok())
+        .ok_or_else(|| not_policy("the registry emitted no PolicyPublished event".into()))?;
+    let event = event.inner.data;
+    if event.policyId != call.v.policyId
+        || event.version != call.v.version
+        || event.contentHash != call.v.contentHash
+    {
+        return Err(not_policy("its event does not match its calldata".into()));
+    }
+
+    let block_number = receipt.block_number.ok_or(ChainError::Pending(tx_id))?;
+    let block = provider
+        .get_block_by_number(BlockNumberOrTag::Number(block_number))
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?
+        .ok_or_else(|| ChainError::Rpc(format!("block {block_number} is missing")))?;
+
+    Ok(PolicyPublication {
+        tx_id,
+        block_number,
+        block_time: block.header.timestamp,
+        registry,
+        insurer: from_address(event.insurer),
+        policy_id: from_b256(event.policyId),
+        version: event.version,
+        content_hash: from_b256(event.contentHash),
+        previous_hash: from_b256(event.previousHash),
+        effective_at: event.effectiveAt,
+        media_type: call.v.mediaType,
+        document: call.document.to_vec(),
+    })
+}

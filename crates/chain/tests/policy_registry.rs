@@ -1,0 +1,105 @@
+//! The policy registry through `caretrail-chain`, against a real anvil.
+
+use caretrail_chain::local::{LocalNode, anvil_path};
+use caretrail_chain::{
+    ChainError, PolicyVersion, chain_id, deploy_policy_registry, has_code, publish_policy,
+    read_policy_publication, sign_policy_version, verify_publish_request,
+};
+use caretrail_crypto::policy::content_hash;
+use caretrail_types::{Hash32, PublishRequest, TxId};
+use std::path::Path;
+
+const FHIR: &str = "application/fhir+json";
+
+fn node() -> LocalNode {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    LocalNode::start(&anvil_path(&root), None).expect("anvil starts")
+}
+
+fn request(
+    node: &LocalNode,
+    chain: u64,
+    registry: caretrail_types::Address,
+    version: u64,
+    previous: Hash32,
+    doc: &[u8],
+) -> PublishRequest {
+    let insurer = node.dev_signer(2);
+    let mut request = PublishRequest {
+        policy_id: Hash32([7; 32]),
+        version,
+        content_hash: content_hash(FHIR, doc).expect("json"),
+        previous_hash: previous,
+        effective_at: 1_800_000_000,
+        media_type: FHIR.into(),
+        document: doc.to_vec(),
+        signature: caretrail_types::Signature([0; 65]),
+    };
+    request.signature =
+        sign_policy_version(&insurer, chain, registry, &PolicyVersion::from(&request))
+            .expect("sign");
+    request
+}
+
+#[tokio::test]
+async fn publish_then_read_back_by_transaction_id() {
+    let node = node();
+    let rpc = node.rpc_url();
+    let chain = chain_id(&rpc).await.expect("chain id");
+    let registry = deploy_policy_registry(&rpc, node.dev_signer(0))
+        .await
+        .expect("deploy");
+    assert!(has_code(&rpc, registry).await.expect("code"));
+
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
+    let req = request(&node, chain, registry, 1, Hash32::ZERO, doc);
+    let insurer = caretrail_types::Address(node.dev_signer(2).address().into_array());
+    assert_eq!(
+        verify_publish_request(chain, registry, &req).expect("recovers"),
+        insurer
+    );
+    let receipt = publish_policy(&rpc, node.dev_signer(1), registry, &req)
+        .await
+        .expect("publish");
+    assert_eq!(receipt.insurer, insurer);
+
+    let publication = read_policy_publication(&rpc, registry, receipt.tx_id)
+        .await
+        .expect("read");
+    assert_eq!(publication.document, doc);
+    assert_eq!(publication.insurer, insurer);
+    assert_eq!(publication.version, 1);
+    assert_eq!(publication.content_hash, req.content_hash);
+    assert_eq!(publication.media_type, FHIR);
+    assert!(publication.block_time > 1_600_000_000);
+
+    // History is append-only: republishing version 1 is refused with the contract's reason.
+    let again = publish_policy(&rpc, node.dev_signer(1), registry, &req).await;
+    match again {
+        Err(ChainError::Refused(reason)) => assert!(reason.contains("not the next"), "{reason}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+
+    // Unknown transaction ids and transactions that are not publications are told apart.
+    let unknown = read_policy_publication(&rpc, registry, TxId([9; 32])).await;
+    assert!(matches!(unknown, Err(ChainError::TxNotFound(_))), "{unknown:?}");
+    let deploy_tx = read_policy_publication(
+        &rpc,
+        caretrail_types::Address([1; 20]),
+        receipt.tx_id,
+    )
+    .await;
+    assert!(
+        matches!(deploy_tx, Err(ChainError::NotAPolicyPublication { .. })),
+        "{deploy_tx:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_unreachable_chain_is_reported_as_such() {
+    let node = node();
+    let rpc = node.rpc_url();
+    drop(node);
+    let err = chain_id(&rpc).await.expect_err("nothing listens");
+    assert!(matches!(err, ChainError::Unreachable { .. }), "{err:?}");
+}

@@ -1,0 +1,52 @@
+//! The error shape the UI receives: a stable code to branch on and a message to show.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// What went wrong, as the UI and scripts branch on it. Never match on message text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The input is not well formed (e.g. a transaction id that is not 32 bytes of hex).
+    InvalidInput,
+    /// The chain has no transaction with that id.
+    TxNotFound,
+    /// The transaction exists but is not a policy publication of this network's registry.
+    NotAPolicyPublication,
+    /// The chain's JSON-RPC endpoint could not be reached.
+    ChainUnreachable,
+    /// The chain answered with something that could not be understood.
+    ChainError,
+    /// The relay could not be reached.
+    RelayUnreachable,
+    /// The relay refused the request or failed.
+    RelayError,
+    /// The document does not match the hash it is published or compared with.
+    HashMismatch,
+    /// Something unexpected inside the app.
+    Internal,
+}
+
+/// An error as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl UiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for UiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for UiError {}

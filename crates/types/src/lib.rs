@@ -1,0 +1,18 @@
+//! Wire types shared by the UI, the desktop app, the client and the relay.
+//!
+//! Nothing here does IO or reads a clock: these are the shapes that cross process boundaries
+//! (Tauri IPC, the relay's HTTP API) and the parsing of what a user types.
+
+mod base64_bytes;
+mod bytes;
+mod error;
+mod network;
+mod policy;
+
+pub use bytes::{Address, Hash32, ParseHexError, Signature, TxId};
+pub use error::{ErrorCode, UiError};
+pub use network::NetworkInfo;
+pub use policy::{
+    MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyView, PublishReceipt,
+    PublishRequest,
+};

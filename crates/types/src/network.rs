@@ -1,0 +1,13 @@
+//! Which chain and contracts a relay works with, as it tells its clients.
+
+use crate::Address;
+use serde::{Deserialize, Serialize};
+
+/// The relay's answer to "which network are you on": enough for a client to read the chain itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkInfo {
+    pub chain_id: u64,
+    /// JSON-RPC URL the client reads the chain from (it does not trust the relay for reads).
+    pub rpc_url: String,
+    pub policy_registry: Address,
+}

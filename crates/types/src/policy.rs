@@ -1,0 +1,77 @@
+//! Insurance policy publications: what the chain holds, what an insurer sends, what a patient sees.
+
+use crate::{Address, Hash32, Signature, TxId};
+use serde::{Deserialize, Serialize};
+
+/// The largest policy document the relay accepts for publication. The document travels in
+/// calldata, and public nodes refuse transactions over 128 KiB.
+pub const MAX_POLICY_DOCUMENT_BYTES: usize = 96 * 1024;
+
+/// One policy version as published on chain: the event's fields, the calldata's document and the
+/// block that holds it. Nothing here is checked yet: see [`PolicyView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyPublication {
+    pub tx_id: TxId,
+    pub block_number: u64,
+    /// Unix seconds of the block that holds the transaction.
+    pub block_time: u64,
+    pub registry: Address,
+    /// The address that signed the version, as the contract recovered it.
+    pub insurer: Address,
+    pub policy_id: Hash32,
+    pub version: u64,
+    /// The hash the insurer signed: SHA-256 of the canonical document.
+    pub content_hash: Hash32,
+    pub previous_hash: Hash32,
+    /// Unix seconds from which this version applies.
+    pub effective_at: u64,
+    pub media_type: String,
+    #[serde(with = "crate::base64_bytes")]
+    pub document: Vec<u8>,
+}
+
+/// The outcome of checking a document against the hash on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyCheck {
+    /// The canonical hash of the document that was checked, if it could be computed.
+    pub computed_hash: Option<Hash32>,
+    /// True only when `computed_hash` equals the published content hash.
+    pub verified: bool,
+    /// Why the document is not verified, in words for the user.
+    pub problem: Option<String>,
+}
+
+/// A publication as the patient sees it: the document readable, and whether it is the one on chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyView {
+    pub publication: PolicyPublication,
+    /// The document as text, when it is text (JSON is pretty-printed).
+    pub text: Option<String>,
+    /// The plan's title and the insurer's name, when the document states them.
+    pub title: Option<String>,
+    pub insurer_name: Option<String>,
+    pub check: PolicyCheck,
+}
+
+/// An insurer's signed policy version, as it asks the relay to publish it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishRequest {
+    pub policy_id: Hash32,
+    pub version: u64,
+    pub content_hash: Hash32,
+    pub previous_hash: Hash32,
+    pub effective_at: u64,
+    pub media_type: String,
+    #[serde(with = "crate::base64_bytes")]
+    pub document: Vec<u8>,
+    /// The insurer's EIP-712 signature over the version fields.
+    pub signature: Signature,
+}
+
+/// What the relay answers once a publication is mined.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PublishReceipt {
+    pub tx_id: TxId,
+    pub insurer: Address,
+    pub block_number: u64,
+}
