@@ -1,1 +1,62 @@
-fn main() {}
+//! `caretrail`: the command line of Caretrail, for patients, insurers and operators.
+
+mod policy;
+mod services;
+mod up;
+
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Parser)]
+#[command(name = "caretrail", version, about = "Caretrail: a patient-held health and insurance wallet")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Insurance policies published on chain.
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
+    /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
+    Up(up::UpArgs),
+    /// Runs the relay alone, against an existing chain and registry (operators).
+    Relay(services::RelayArgs),
+    /// Runs the sandbox services alone (the insurer), against a relay.
+    Sandbox(services::SandboxArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "warn,caretrail=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let outcome = runtime.block_on(async {
+        match cli.command {
+            Command::Policy(command) => policy::run(command).await,
+            Command::Up(args) => up::run(args).await,
+            Command::Relay(args) => services::relay(args).await,
+            Command::Sandbox(args) => services::sandbox(args).await,
+        }
+    });
+    match outcome {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

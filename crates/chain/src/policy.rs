@@ -121,6 +121,23 @@ pub async fn publish_policy(
     })
 }
 
+/// The latest published version of `policy_id` by `insurer`, and its content hash
+/// (`(0, ZERO)` when none is published).
+pub async fn policy_head(
+    rpc: &RpcUrl,
+    registry: Address,
+    insurer: Address,
+    policy_id: caretrail_types::Hash32,
+) -> Result<(u64, caretrail_types::Hash32), ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let head = PolicyRegistry::new(address(registry), &provider)
+        .headOf(address(insurer), b256(policy_id))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?;
+    Ok((head.version, from_b256(head.contentHash)))
+}
+
 /// Reads the policy publication made by transaction `tx_id` from the chain: the document from
 /// the calldata, the insurer and hashes from the registry's event, the time from the block.
 /// Refuses any transaction that is not a successful `publish` call to `registry`.

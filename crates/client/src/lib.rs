@@ -1,1 +1,37 @@
-//! placeholder
+//! The use cases the desktop app and the command line call: each is a plain async function over
+//! the relay (for what only it can do) and the chain (read directly, never trusted from the relay).
+
+mod error;
+mod policy;
+mod relay;
+
+pub use policy::parse_tx_id;
+
+pub use error::ClientError;
+pub use relay::Relay;
+
+use caretrail_types::NetworkInfo;
+
+/// The patient's side of Caretrail: where the relay is, and the calls made through it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    relay: Relay,
+}
+
+impl Client {
+    /// A client of the relay at `relay_url` (e.g. `http://127.0.0.1:7780`).
+    pub fn new(relay_url: &str) -> Result<Self, ClientError> {
+        Ok(Self {
+            relay: Relay::new(relay_url)?,
+        })
+    }
+
+    pub fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    /// Which chain and registry the relay works with.
+    pub async fn network(&self) -> Result<NetworkInfo, ClientError> {
+        self.relay.get("v1/network").await
+    }
+}

@@ -8,6 +8,7 @@ mod bytes;
 mod error;
 mod network;
 mod policy;
+mod time_text;
 
 pub use bytes::{Address, Hash32, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
@@ -16,3 +17,4 @@ pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyView, PublishReceipt,
     PublishRequest,
 };
+pub use time_text::format_unix_utc;

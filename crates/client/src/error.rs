@@ -1,0 +1,44 @@
+//! What can go wrong in a use case, and the code the UI sees for each.
+
+use caretrail_chain::ChainError;
+use caretrail_types::{ErrorCode, ParseHexError, UiError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    #[error("{0:?} is not a transaction id: {1}")]
+    InvalidTxId(String, ParseHexError),
+    #[error("not a usable relay URL: {0}")]
+    BadRelayUrl(String),
+    #[error("the relay at {url} cannot be reached ({reason}); is it running?")]
+    RelayUnreachable { url: String, reason: String },
+    #[error("the relay refused the request: {0}")]
+    Relay(UiError),
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl ClientError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::InvalidTxId(..) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
+            Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
+            Self::Relay(e) => e.code,
+            Self::Chain(e) => match e {
+                ChainError::BadUrl(_) => ErrorCode::InvalidInput,
+                ChainError::Unreachable { .. } => ErrorCode::ChainUnreachable,
+                ChainError::TxNotFound(_) | ChainError::Pending(_) => ErrorCode::TxNotFound,
+                ChainError::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,
+                ChainError::Refused(_) | ChainError::Rpc(_) => ErrorCode::ChainError,
+            },
+        }
+    }
+}
+
+impl From<ClientError> for UiError {
+    fn from(e: ClientError) -> Self {
+        match e {
+            ClientError::Relay(inner) => inner,
+            other => UiError::new(other.code(), other.to_string()),
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! The relay's HTTP API as the client calls it; its errors arrive as [`UiError`] JSON.
+
+use crate::ClientError;
+use caretrail_types::{ErrorCode, UiError};
+use reqwest::Url;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// A relay, by base URL.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    base: Url,
+    http: reqwest::Client,
+}
+
+impl Relay {
+    pub fn new(url: &str) -> Result<Self, ClientError> {
+        let mut base: Url = url
+            .trim()
+            .parse()
+            .map_err(|e| ClientError::BadRelayUrl(format!("{url}: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ClientError::BadRelayUrl(format!(
+                "{url}: use an http:// or https:// URL"
+            )));
+        }
+        if !base.path().ends_with('/') {
+            base.set_path(&format!("{}/", base.path()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(60))
+            .build()
+            .map_err(|e| ClientError::BadRelayUrl(e.to_string()))?;
+        Ok(Self { base, http })
+    }
+
+    pub fn url(&self) -> &Url {
+        &self.base
+    }
+
+    fn endpoint(&self, path: &str) -> Result<Url, ClientError> {
+        self.base
+            .join(path)
+            .map_err(|e| ClientError::BadRelayUrl(e.to_string()))
+    }
+
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        let request = self.http.get(self.endpoint(path)?);
+        self.send(request).await
+    }
+
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        let request = self.http.post(self.endpoint(path)?).json(body);
+        self.send(request).await
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let unreachable = |e: reqwest::Error| ClientError::RelayUnreachable {
+            url: self.base.to_string(),
+            reason: without_url(&e),
+        };
+        let response = request.send().await.map_err(unreachable)?;
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(unreachable)?;
+        if status.is_success() {
+            return serde_json::from_slice(&bytes).map_err(|e| {
+                ClientError::Relay(UiError::new(
+                    ErrorCode::RelayError,
+                    format!("the relay answered with something unexpected: {e}"),
+                ))
+            });
+        }
+        let error = serde_json::from_slice::<UiError>(&bytes).unwrap_or_else(|_| {
+            UiError::new(
+                ErrorCode::RelayError,
+                format!(
+                    "the relay at {} answered {status}: {}",
+                    self.base,
+                    String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()
+                ),
+            )
+        });
+        Err(ClientError::Relay(error))
+    }
+}
+
+/// reqwest's message, without the URL it repeats (the caller names the relay itself).
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text.replace(&format!(" ({url})"), "");
+    }
+    let mut source = std::error::Error::source(e);
+    while let Some(inner) = source {
+        text = format!("{text}: {inner}");
+        source = inner.source();
+    }
+    text
+}

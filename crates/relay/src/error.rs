@@ -1,0 +1,56 @@
+//! The relay's one error type: every refusal leaves as `{code, message}` JSON with its status.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use caretrail_chain::ChainError;
+use caretrail_types::{ErrorCode, UiError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RelayError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    HashMismatch(String),
+    #[error("no such endpoint")]
+    NotFound,
+    #[error("the document is {size} bytes; the most a policy publication may carry is {max}")]
+    TooLarge { size: usize, max: usize },
+    #[error(transparent)]
+    Chain(#[from] ChainError),
+}
+
+impl RelayError {
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+            Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
+            Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
+            Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
+            Self::Chain(e) => match e {
+                ChainError::BadUrl(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+                ChainError::Unreachable { .. } => {
+                    (StatusCode::BAD_GATEWAY, ErrorCode::ChainUnreachable)
+                }
+                ChainError::TxNotFound(_) | ChainError::Pending(_) => {
+                    (StatusCode::NOT_FOUND, ErrorCode::TxNotFound)
+                }
+                ChainError::NotAPolicyPublication { .. } => {
+                    (StatusCode::NOT_FOUND, ErrorCode::NotAPolicyPublication)
+                }
+                ChainError::Refused(_) => (StatusCode::CONFLICT, ErrorCode::ChainError),
+                ChainError::Rpc(_) => (StatusCode::BAD_GATEWAY, ErrorCode::ChainError),
+            },
+        }
+    }
+}
+
+impl IntoResponse for RelayError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.status_and_code();
+        if status.is_server_error() {
+            tracing::warn!(%status, error = %self, "request failed");
+        }
+        (status, Json(UiError::new(code, self.to_string()))).into_response()
+    }
+}

@@ -1,0 +1,75 @@
+//! Policy publication as the relay does it: check the insurer's signed version (size, media type,
+//! canonical hash, signature), then pay for it on chain.
+
+use crate::{RelayConfig, RelayError};
+use caretrail_chain::{publish_policy, read_policy_publication, verify_publish_request};
+use caretrail_crypto::policy::content_hash;
+use caretrail_types::{
+    MAX_POLICY_DOCUMENT_BYTES, PolicyPublication, PublishReceipt, PublishRequest, TxId,
+};
+
+/// Media types a policy document may have: structured FHIR/JSON, or a PDF.
+const MEDIA_TYPES: &[&str] = &["application/fhir+json", "application/json", "application/pdf"];
+
+/// Checks a publish request without touching the chain; returns the insurer who signed it.
+pub fn check(
+    config: &RelayConfig,
+    request: &PublishRequest,
+) -> Result<caretrail_types::Address, RelayError> {
+    if request.document.is_empty() {
+        return Err(RelayError::BadRequest("the policy document is empty".into()));
+    }
+    if request.document.len() > MAX_POLICY_DOCUMENT_BYTES {
+        return Err(RelayError::TooLarge {
+            size: request.document.len(),
+            max: MAX_POLICY_DOCUMENT_BYTES,
+        });
+    }
+    if !MEDIA_TYPES.contains(&request.media_type.as_str()) {
+        return Err(RelayError::BadRequest(format!(
+            "media type {:?} is not accepted; use one of {}",
+            request.media_type,
+            MEDIA_TYPES.join(", ")
+        )));
+    }
+    let computed = content_hash(&request.media_type, &request.document)
+        .map_err(|e| RelayError::BadRequest(e.to_string()))?;
+    if computed != request.content_hash {
+        return Err(RelayError::HashMismatch(format!(
+            "the document hashes to {computed}, but the signed version says {}",
+            request.content_hash
+        )));
+    }
+    Ok(verify_publish_request(
+        config.chain_id,
+        config.policy_registry,
+        request,
+    )?)
+}
+
+/// Checks and publishes an insurer's signed policy version; returns once it is mined.
+pub async fn publish(
+    config: &RelayConfig,
+    request: &PublishRequest,
+) -> Result<PublishReceipt, RelayError> {
+    let insurer = check(config, request)?;
+    tracing::info!(%insurer, version = request.version, "publishing policy version");
+    Ok(publish_policy(
+        &config.rpc_url,
+        config.relayer.clone(),
+        config.policy_registry,
+        request,
+    )
+    .await?)
+}
+
+/// The publication made by `tx_id`, as the chain holds it (for the web UI, which checks it itself).
+pub async fn publication(
+    config: &RelayConfig,
+    tx_id: &str,
+) -> Result<PolicyPublication, RelayError> {
+    let tx: TxId = tx_id
+        .parse()
+        .map_err(|e| RelayError::BadRequest(format!("{tx_id:?} is not a transaction id: {e}")))?;
+    Ok(read_policy_publication(&config.rpc_url, config.policy_registry, tx).await?)
+}

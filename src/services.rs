@@ -1,0 +1,91 @@
+//! `caretrail relay` and `caretrail sandbox`: each service alone, for operators and for pointing
+//! a real endpoint at the other.
+
+use anyhow::Context as _;
+use caretrail_chain::{PrivateKeySigner, chain_id, rpc_url};
+use caretrail_client::Relay;
+use caretrail_relay::RelayConfig;
+use caretrail_sandbox::Insurer;
+use caretrail_sandbox::insurer::default_plans;
+use caretrail_types::Address;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Args)]
+pub struct RelayArgs {
+    /// The chain's JSON-RPC URL.
+    #[arg(long, env = "CARETRAIL_RPC_URL")]
+    rpc_url: String,
+    /// The URL clients should read the chain from, when it differs from --rpc-url.
+    #[arg(long)]
+    public_rpc_url: Option<String>,
+    /// The PolicyRegistry contract's address.
+    #[arg(long, env = "CARETRAIL_POLICY_REGISTRY")]
+    registry: Address,
+    /// The private key (hex) of the account that pays for relayed transactions.
+    #[arg(long, env = "CARETRAIL_RELAYER_KEY", hide_env_values = true)]
+    relayer_key: String,
+    #[arg(long, default_value = "127.0.0.1:7780")]
+    listen: SocketAddr,
+    /// The built web UI to serve at `/`.
+    #[arg(long)]
+    ui_dir: Option<PathBuf>,
+}
+
+pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
+    let rpc = rpc_url(&args.rpc_url)?;
+    let chain = chain_id(&rpc).await?;
+    let relayer: PrivateKeySigner = args
+        .relayer_key
+        .trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("--relayer-key is not a secp256k1 private key in hex"))?;
+    let config = RelayConfig {
+        public_rpc_url: args.public_rpc_url.unwrap_or_else(|| rpc.to_string()),
+        rpc_url: rpc,
+        chain_id: chain,
+        policy_registry: args.registry,
+        relayer,
+        ui_dir: args.ui_dir,
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    eprintln!("relay listening on http://{}", listener.local_addr()?);
+    caretrail_relay::serve(listener, config, ctrl_c()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+#[derive(Debug, Args)]
+pub struct SandboxArgs {
+    /// The relay the sandbox insurer publishes through.
+    #[arg(long, env = "CARETRAIL_RELAY_URL", default_value = "http://127.0.0.1:7780")]
+    relay: String,
+    #[arg(long, default_value = "127.0.0.1:7781")]
+    listen: SocketAddr,
+    /// Where the sandbox insurer keeps its key.
+    #[arg(long, default_value = ".caretrail")]
+    data_dir: PathBuf,
+}
+
+pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
+    let insurer = Arc::new(Insurer::new(
+        "Meridian Mutual Health Insurance (sandbox)",
+        Insurer::load_or_create_key(&args.data_dir.join("sandbox/insurer.key"))?,
+        default_plans(),
+        Relay::new(&args.relay)?,
+    ));
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    eprintln!("sandbox listening on http://{}", listener.local_addr()?);
+    caretrail_sandbox::serve(listener, insurer, ctrl_c()).await?;
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn ctrl_c() {
+    let _ = tokio::signal::ctrl_c().await;
+}

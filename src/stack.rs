@@ -1,0 +1,187 @@
+//! The whole local stack on one machine: an anvil chain, the contracts, the relay and the sandbox.
+//!
+//! With a data directory, the chain's state and the deployment are kept there, so a second run
+//! finds its contracts and transactions again; without one, everything is fresh and ephemeral.
+
+use anyhow::{Context as _, bail};
+use caretrail_chain::local::LocalNode;
+use caretrail_chain::{RpcUrl, chain_id, deploy_policy_registry, has_code};
+use caretrail_client::Relay;
+use caretrail_relay::RelayConfig;
+use caretrail_sandbox::Insurer;
+use caretrail_sandbox::insurer::default_plans;
+use caretrail_types::Address;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// Index of anvil's development accounts used for each job.
+const DEPLOYER: usize = 0;
+const RELAYER: usize = 1;
+
+/// How to start the stack.
+#[derive(Debug, Clone)]
+pub struct StackOptions {
+    /// Where chain state, deployment and sandbox keys live; `None` for a throwaway stack.
+    pub data_dir: Option<PathBuf>,
+    pub anvil: PathBuf,
+    pub relay_addr: SocketAddr,
+    pub sandbox_addr: SocketAddr,
+    /// The built web UI, served by the relay at `/`.
+    pub ui_dir: Option<PathBuf>,
+}
+
+/// The deployed contracts, as kept in `<data_dir>/deployment.json`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Deployment {
+    pub chain_id: u64,
+    pub policy_registry: Address,
+}
+
+/// A running stack. Call [`Stack::stop`] to end it cleanly (the chain saves its state).
+#[derive(Debug)]
+pub struct Stack {
+    node: LocalNode,
+    pub deployment: Deployment,
+    /// True when this start deployed the contracts (false when it reused a deployment).
+    pub deployed_now: bool,
+    pub relay_url: String,
+    pub sandbox_url: String,
+    pub insurer: Arc<Insurer>,
+    shutdown: watch::Sender<bool>,
+    tasks: Vec<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Stack {
+    pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
+        let state_file = match &options.data_dir {
+            Some(dir) => {
+                std::fs::create_dir_all(dir.join("chain"))
+                    .with_context(|| format!("cannot create {}", dir.display()))?;
+                Some(dir.join("chain/anvil-state.json"))
+            }
+            None => None,
+        };
+        let node = LocalNode::start(&options.anvil, state_file.as_deref())?;
+        let rpc = node.rpc_url();
+        let (deployment, deployed_now) =
+            ensure_deployed(&node, &rpc, options.data_dir.as_deref()).await?;
+
+        let (shutdown, watcher) = watch::channel(false);
+        let stopped = move |mut rx: watch::Receiver<bool>| async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        };
+
+        let relay_listener = bind(options.relay_addr, "relay").await?;
+        let relay_url = format!("http://{}", relay_listener.local_addr()?);
+        let relay_config = RelayConfig {
+            rpc_url: rpc.clone(),
+            public_rpc_url: rpc.to_string(),
+            chain_id: deployment.chain_id,
+            policy_registry: deployment.policy_registry,
+            relayer: node.dev_signer(RELAYER),
+            ui_dir: options.ui_dir.clone(),
+        };
+        let relay_task = tokio::spawn(caretrail_relay::serve(
+            relay_listener,
+            relay_config,
+            stopped(watcher.clone()),
+        ));
+
+        let insurer_key = match &options.data_dir {
+            Some(dir) => Insurer::load_or_create_key(&dir.join("sandbox/insurer.key"))?,
+            None => caretrail_chain::PrivateKeySigner::random(),
+        };
+        let insurer = Arc::new(Insurer::new(
+            "Meridian Mutual Health Insurance (sandbox)",
+            insurer_key,
+            default_plans(),
+            Relay::new(&relay_url)?,
+        ));
+        let sandbox_listener = bind(options.sandbox_addr, "sandbox").await?;
+        let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
+        let sandbox_task = tokio::spawn(caretrail_sandbox::serve(
+            sandbox_listener,
+            insurer.clone(),
+            stopped(watcher),
+        ));
+
+        Ok(Self {
+            node,
+            deployment,
+            deployed_now,
+            relay_url,
+            sandbox_url,
+            insurer,
+            shutdown,
+            tasks: vec![relay_task, sandbox_task],
+        })
+    }
+
+    pub fn rpc_url(&self) -> RpcUrl {
+        self.node.rpc_url()
+    }
+
+    /// The chain node, e.g. for its funded development accounts.
+    pub fn node(&self) -> &LocalNode {
+        &self.node
+    }
+
+    /// Stops the servers, then the chain (which saves its state when it has a data directory).
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(true);
+        for task in self.tasks {
+            if let Ok(Err(e)) = task.await {
+                tracing::warn!("a service ended with an error: {e}");
+            }
+        }
+        drop(self.node);
+    }
+}
+
+async fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<tokio::net::TcpListener> {
+    match tokio::net::TcpListener::bind(addr).await {
+        Ok(listener) => Ok(listener),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(
+            "the {what} cannot listen on {addr}: the port is in use (is another Caretrail running? \
+             choose another port, or 0 for any free one)"
+        ),
+        Err(e) => Err(e).with_context(|| format!("the {what} cannot listen on {addr}")),
+    }
+}
+
+/// Reuses the deployment recorded in the data directory when its contract is still on the chain,
+/// and deploys (and records) a new one otherwise.
+async fn ensure_deployed(
+    node: &LocalNode,
+    rpc: &RpcUrl,
+    data_dir: Option<&Path>,
+) -> anyhow::Result<(Deployment, bool)> {
+    let chain = chain_id(rpc).await?;
+    let record = data_dir.map(|dir| dir.join("deployment.json"));
+    if let Some(path) = &record
+        && let Ok(text) = std::fs::read_to_string(path)
+    {
+        let known: Deployment = serde_json::from_str(&text)
+            .with_context(|| format!("{} is not a deployment record", path.display()))?;
+        if known.chain_id == chain && has_code(rpc, known.policy_registry).await? {
+            return Ok((known, false));
+        }
+        tracing::warn!(
+            "{} names a registry that this chain does not hold; deploying anew",
+            path.display()
+        );
+    }
+    let deployment = Deployment {
+        chain_id: chain,
+        policy_registry: deploy_policy_registry(rpc, node.dev_signer(DEPLOYER)).await?,
+    };
+    if let Some(path) = &record {
+        std::fs::write(path, serde_json::to_string_pretty(&deployment)?)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok((deployment, true))
+}

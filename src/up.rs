@@ -1,0 +1,160 @@
+//! `caretrail up`: the run command's stack, with the demo policy published and the app opened.
+
+use anyhow::Context as _;
+use caretrail::stack::{Stack, StackOptions};
+use caretrail_chain::local::anvil_path;
+use caretrail_sandbox::Publication;
+use caretrail_types::TxId;
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const DEMO_PLAN: &str = "meridian-gold";
+
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Where the chain state, the deployment and the sandbox keys are kept between runs.
+    #[arg(long, env = "CARETRAIL_DATA_DIR", default_value = ".caretrail")]
+    data_dir: PathBuf,
+    /// The anvil binary (default: contracts/node_modules/.bin/anvil, as the setup installs it).
+    #[arg(long, env = "CARETRAIL_ANVIL")]
+    anvil: Option<PathBuf>,
+    /// Address of the relay (and of the web UI); port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:7780")]
+    relay: SocketAddr,
+    /// Address of the sandbox services; port 0 picks a free one.
+    #[arg(long, default_value = "127.0.0.1:7781")]
+    sandbox: SocketAddr,
+    /// The built web UI that the relay serves.
+    #[arg(long, default_value = "ui/dist")]
+    ui_dir: PathBuf,
+    /// The desktop app to open when there is a display.
+    #[arg(long, env = "CARETRAIL_APP")]
+    app: Option<PathBuf>,
+    /// Do not open the desktop app even when there is a display.
+    #[arg(long)]
+    no_app: bool,
+}
+
+pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
+    let anvil = args
+        .anvil
+        .clone()
+        .unwrap_or_else(|| anvil_path(Path::new(".")));
+    let ui_dir = args
+        .ui_dir
+        .join("index.html")
+        .exists()
+        .then(|| args.ui_dir.clone());
+    if ui_dir.is_none() {
+        tracing::warn!(
+            "{} holds no built UI; the relay will serve the API only",
+            args.ui_dir.display()
+        );
+    }
+    eprintln!("starting the chain, the relay and the sandbox ...");
+    let stack = Stack::start(StackOptions {
+        data_dir: Some(args.data_dir.clone()),
+        anvil,
+        relay_addr: args.relay,
+        sandbox_addr: args.sandbox,
+        ui_dir: ui_dir.clone(),
+    })
+    .await?;
+
+    let demo_tx = publish_demo_policy(&stack, &args.data_dir).await;
+    print_summary(&stack, ui_dir.is_some(), demo_tx.as_ref());
+
+    let app = match (&args.app, args.no_app, has_display()) {
+        (Some(app), false, true) => Some(open_app(app, &stack.relay_url)?),
+        (None, false, true) => {
+            eprintln!("no desktop app given (--app); use the web UI above");
+            None
+        }
+        (_, _, false) => {
+            eprintln!("no display: the app is served as a web page at {}", stack.relay_url);
+            None
+        }
+        (_, true, true) => None,
+    };
+    eprintln!("press Ctrl-C to stop everything");
+    match app {
+        Some(mut child) => {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => { let _ = child.kill().await; }
+                status = child.wait() => eprintln!("the app closed ({})", status.map(|s| s.to_string()).unwrap_or_default()),
+            }
+        }
+        None => {
+            tokio::signal::ctrl_c()
+                .await
+                .context("cannot wait for Ctrl-C")?;
+        }
+    }
+    eprintln!("stopping; the chain state is kept in {}", args.data_dir.display());
+    stack.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn has_display() -> bool {
+    ["DISPLAY", "WAYLAND_DISPLAY"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|s| !s.is_empty()))
+}
+
+fn open_app(app: &Path, relay_url: &str) -> anyhow::Result<tokio::process::Child> {
+    tokio::process::Command::new(app)
+        .env("CARETRAIL_RELAY_URL", relay_url)
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot open the app {}", app.display()))
+}
+
+/// Publishes the sandbox insurer's demo plan (once per chain) and returns its transaction id,
+/// kept in the data directory so later runs can show it again.
+async fn publish_demo_policy(stack: &Stack, data_dir: &Path) -> Option<TxId> {
+    let record = data_dir.join("sandbox/demo-policy-tx.txt");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    match stack.insurer.publish(DEMO_PLAN, now).await {
+        Ok(Publication::Published(receipt)) => {
+            if let Err(e) = std::fs::write(&record, receipt.tx_id.to_string()) {
+                tracing::warn!("cannot record the demo transaction: {e}");
+            }
+            Some(receipt.tx_id)
+        }
+        Ok(Publication::Unchanged { .. }) => std::fs::read_to_string(&record)
+            .ok()
+            .and_then(|t| t.parse().ok()),
+        Err(e) => {
+            eprintln!("warning: the sandbox insurer could not publish its demo policy: {e}");
+            None
+        }
+    }
+}
+
+fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
+    println!();
+    println!("Caretrail is running");
+    println!("  chain (anvil)     {}  chain id {}", stack.rpc_url(), stack.deployment.chain_id);
+    println!(
+        "  policy registry   {}{}",
+        stack.deployment.policy_registry,
+        if stack.deployed_now { " (deployed now)" } else { " (reused)" }
+    );
+    println!("  relay             {}", stack.relay_url);
+    if has_ui {
+        println!("  web UI            {}/", stack.relay_url);
+    }
+    println!("  sandbox insurer   {}/insurer/v1/plans", stack.sandbox_url);
+    if let Some(tx) = demo_tx {
+        println!("  demo policy tx    {tx}");
+        println!();
+        println!("Paste the demo policy tx into the app, or run:");
+        println!("  caretrail policy show {tx} --relay {}", stack.relay_url);
+    }
+    println!();
+}
