@@ -1,0 +1,79 @@
+//! `caretrail policy show` as a user runs it: output, exit status and error messages.
+
+mod common;
+
+use caretrail_sandbox::Publication;
+use caretrail_types::TxId;
+use common::{DEMO_PLAN, NOW, dead_url, stack};
+use std::process::Output;
+
+async fn caretrail(args: &[&str]) -> Output {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"))
+        .args(args)
+        .env_remove("CARETRAIL_RELAY_URL")
+        .output()
+        .await
+        .expect("caretrail runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[tokio::test]
+async fn policy_show_prints_the_policy_and_checks_copies() {
+    let stack = stack().await;
+    let Publication::Published(receipt) = stack.insurer.publish(DEMO_PLAN, NOW).await.expect("publish")
+    else {
+        panic!("expected a publication");
+    };
+    let tx = receipt.tx_id.to_string();
+    let relay = stack.relay_url.clone();
+
+    let shown = caretrail(&["policy", "show", &tx, "--relay", &relay]).await;
+    let out = text(&shown.stdout);
+    assert_eq!(shown.status.code(), Some(0), "{out}{}", text(&shown.stderr));
+    assert!(out.contains("Meridian Gold Care 2026"), "{out}");
+    assert!(out.contains("VERIFIED"), "{out}");
+    assert!(out.contains(&stack.insurer.address().to_string()), "{out}");
+    assert!(out.contains("2027-01-15 08:00:00 UTC"), "effective date: {out}");
+
+    let json = caretrail(&["policy", "show", &tx, "--relay", &relay, "--json"]).await;
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    assert_eq!(value["policy"]["check"]["verified"], true);
+    assert_eq!(value["policy"]["publication"]["version"], 1);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tampered = dir.path().join("policy.json");
+    let original = &stack.insurer.plan(DEMO_PLAN).expect("plan").document;
+    let mut changed = original.clone();
+    let at = changed.iter().position(|b| *b == b'3').expect("a digit");
+    changed[at] = b'4';
+    std::fs::write(&tampered, &changed).expect("write");
+    let compared = caretrail(&[
+        "policy", "show", &tx, "--relay", &relay, "--compare",
+        tampered.to_str().expect("utf8"),
+    ])
+    .await;
+    let out = text(&compared.stdout);
+    assert_eq!(compared.status.code(), Some(2), "{out}");
+    assert!(out.contains("NOT MATCHING"), "{out}");
+
+    let unknown = caretrail(&["policy", "show", &TxId([7; 32]).to_string(), "--relay", &relay]).await;
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(text(&unknown.stderr).contains("[tx_not_found]"), "{}", text(&unknown.stderr));
+
+    let malformed = caretrail(&["policy", "show", "hello", "--relay", &relay]).await;
+    assert_eq!(malformed.status.code(), Some(1));
+    assert!(text(&malformed.stderr).contains("[invalid_input]"), "{}", text(&malformed.stderr));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn policy_show_says_when_the_relay_is_down() {
+    let down = caretrail(&["policy", "show", &TxId([7; 32]).to_string(), "--relay", &dead_url()]).await;
+    let err = text(&down.stderr);
+    assert_eq!(down.status.code(), Some(1), "{err}");
+    assert!(err.contains("[relay_unreachable]") && err.contains("is it running?"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}

@@ -1,0 +1,36 @@
+//! What every end-to-end test needs: a whole stack on free loopback ports, torn down after.
+
+#![allow(dead_code)]
+
+use caretrail::stack::{Stack, StackOptions};
+use caretrail_chain::local::anvil_path;
+use std::path::{Path, PathBuf};
+
+pub const DEMO_PLAN: &str = "meridian-gold";
+pub const NOW: u64 = 1_800_000_000;
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn options(data_dir: Option<&Path>) -> StackOptions {
+    StackOptions {
+        data_dir: data_dir.map(Path::to_path_buf),
+        anvil: anvil_path(&root()),
+        relay_addr: "127.0.0.1:0".parse().expect("addr"),
+        sandbox_addr: "127.0.0.1:0".parse().expect("addr"),
+        ui_dir: None,
+    }
+}
+
+pub async fn stack() -> Stack {
+    Stack::start(options(None)).await.expect("the stack starts")
+}
+
+/// A loopback URL where nothing listens.
+pub fn dead_url() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    drop(listener);
+    format!("http://{addr}")
+}

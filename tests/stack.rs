@@ -1,0 +1,38 @@
+//! The local stack the run command starts: a second run reuses the chain and its contracts.
+
+mod common;
+
+use caretrail::stack::Stack;
+use caretrail_client::Client;
+use caretrail_sandbox::Publication;
+use common::{DEMO_PLAN, NOW, options};
+
+#[tokio::test]
+async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let first = Stack::start(options(Some(dir.path()))).await.expect("first run");
+    assert!(first.deployed_now);
+    let Publication::Published(receipt) = first.insurer.publish(DEMO_PLAN, NOW).await.expect("publish")
+    else {
+        panic!("expected a publication");
+    };
+    let registry = first.deployment.policy_registry;
+    let insurer = first.insurer.address();
+    first.stop().await;
+    // Stopping waits for anvil to exit, and anvil saves its state as it does.
+    assert!(dir.path().join("chain/anvil-state.json").exists());
+
+    let second = Stack::start(options(Some(dir.path()))).await.expect("second run");
+    assert!(!second.deployed_now, "the registry should be reused");
+    assert_eq!(second.deployment.policy_registry, registry);
+    assert_eq!(second.insurer.address(), insurer, "the insurer keeps its key");
+    let view = Client::new(&second.relay_url)
+        .expect("client")
+        .policy_show(&receipt.tx_id.to_string())
+        .await
+        .expect("the old transaction is still readable");
+    assert!(view.check.verified);
+    let again = second.insurer.publish(DEMO_PLAN, NOW).await.expect("publish");
+    assert!(matches!(again, Publication::Unchanged { .. }), "{again:?}");
+    second.stop().await;
+}
