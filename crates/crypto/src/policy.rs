@@ -69,20 +69,17 @@ pub fn check_document(publication: &PolicyPublication, document: &[u8]) -> Polic
 }
 
 /// The publication as the patient sees it: its own document checked against its signed hash,
-/// made readable, with the plan's title and insurer when the document names them (FHIR
+/// as text when it is text, with the plan's title and insurer when the document names them (FHIR
 /// `InsurancePlan.name` / `ownedBy.display`, or `title` / `insurer` in plain JSON).
 pub fn review(publication: PolicyPublication) -> PolicyView {
     let check = check_document(&publication, &publication.document);
     let json = is_json(&publication.media_type)
         .then(|| serde_json::from_slice::<Value>(&publication.document).ok())
         .flatten();
-    let text = match &json {
-        Some(value) => serde_json::to_string_pretty(value).ok(),
-        None if publication.media_type.starts_with("text/") => {
-            String::from_utf8(publication.document.clone()).ok()
-        }
-        None => None,
-    };
+    // Shown as the insurer wrote it: what the patient reads is exactly what was hashed.
+    let text = (json.is_some() || publication.media_type.starts_with("text/"))
+        .then(|| String::from_utf8(publication.document.clone()).ok())
+        .flatten();
     let field = |paths: &[&[&str]]| {
         let value = json.as_ref()?;
         paths.iter().find_map(|path| {
@@ -169,7 +166,7 @@ mod tests {
         assert!(view.check.verified, "{:?}", view.check);
         assert_eq!(view.title.as_deref(), Some("Gold"));
         assert_eq!(view.insurer_name.as_deref(), Some("Acme Health"));
-        assert!(view.text.expect("json is text").contains("\"resourceType\": \"InsurancePlan\""));
+        assert_eq!(view.text.as_deref().map(str::as_bytes), Some(&doc[..]));
     }
 
     #[test]

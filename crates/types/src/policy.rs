@@ -45,7 +45,7 @@ pub struct PolicyCheck {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyView {
     pub publication: PolicyPublication,
-    /// The document as text, when it is text (JSON is pretty-printed).
+    /// The document as text, exactly as published, when it is text.
     pub text: Option<String>,
     /// The plan's title and the insurer's name, when the document states them.
     pub title: Option<String>,
