@@ -4,12 +4,16 @@ mod policy;
 mod services;
 mod up;
 
-
 use clap::{Parser, Subcommand};
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 #[derive(Debug, Parser)]
-#[command(name = "caretrail", version, about = "Caretrail: a patient-held health and insurance wallet")]
+#[command(
+    name = "caretrail",
+    version,
+    about = "Caretrail: a patient-held health and insurance wallet"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -36,6 +40,7 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "warn,caretrail=info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .init();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

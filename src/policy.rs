@@ -21,7 +21,11 @@ pub struct ShowArgs {
     /// The transaction id (0x followed by 64 hex digits).
     tx_id: String,
     /// The relay that names the chain and registry.
-    #[arg(long, env = "CARETRAIL_RELAY_URL", default_value = "http://127.0.0.1:7780")]
+    #[arg(
+        long,
+        env = "CARETRAIL_RELAY_URL",
+        default_value = "http://127.0.0.1:7780"
+    )]
     relay: String,
     /// Also check this file (the policy as you hold it) against the published version.
     #[arg(long, value_name = "FILE")]
@@ -39,9 +43,9 @@ pub async fn run(command: PolicyCommand) -> anyhow::Result<ExitCode> {
 
 async fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
     let compared = match &args.compare {
-        Some(path) => Some(
-            std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?,
-        ),
+        Some(path) => {
+            Some(std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?)
+        }
         None => None,
     };
     let client = Client::new(&args.relay).map_err(UiError::from)?;
@@ -94,10 +98,17 @@ fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
         Some(name) => row("Insurer", &format!("{name} ({})", p.insurer)),
         None => row("Insurer", &p.insurer.to_string()),
     }
-    row("Version", &format!("{} of policy {}", p.version, p.policy_id));
+    row(
+        "Version",
+        &format!("{} of policy {}", p.version, p.policy_id),
+    );
     row(
         "Published",
-        &format!("{}, block {}", format_unix_utc(p.block_time), p.block_number),
+        &format!(
+            "{}, block {}",
+            format_unix_utc(p.block_time),
+            p.block_number
+        ),
     );
     row("Effective", &format_unix_utc(p.effective_at));
     row("Transaction", &p.tx_id.to_string());
@@ -106,7 +117,11 @@ fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
     if let Some(check) = comparison {
         row("Your copy", &check_line(check, "your file"));
     }
-    println!("--- document ({}, {} bytes) ---", p.media_type, p.document.len());
+    println!(
+        "--- document ({}, {} bytes) ---",
+        p.media_type,
+        p.document.len()
+    );
     match &view.text {
         Some(text) => println!("{text}"),
         None => println!("(binary document; use --json to get it as base64)"),

@@ -62,7 +62,11 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
 #[derive(Debug, Args)]
 pub struct SandboxArgs {
     /// The relay the sandbox insurer publishes through.
-    #[arg(long, env = "CARETRAIL_RELAY_URL", default_value = "http://127.0.0.1:7780")]
+    #[arg(
+        long,
+        env = "CARETRAIL_RELAY_URL",
+        default_value = "http://127.0.0.1:7780"
+    )]
     relay: String,
     #[arg(long, default_value = "127.0.0.1:7781")]
     listen: SocketAddr,

@@ -73,7 +73,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             None
         }
         (_, _, false) => {
-            eprintln!("no display: the app is served as a web page at {}", stack.relay_url);
+            eprintln!(
+                "no display: the app is served as a web page at {}",
+                stack.relay_url
+            );
             None
         }
         (_, true, true) => None,
@@ -92,7 +95,10 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
                 .context("cannot wait for Ctrl-C")?;
         }
     }
-    eprintln!("stopping; the chain state is kept in {}", args.data_dir.display());
+    eprintln!(
+        "stopping; the chain state is kept in {}",
+        args.data_dir.display()
+    );
     stack.stop().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -139,11 +145,19 @@ async fn publish_demo_policy(stack: &Stack, data_dir: &Path) -> Option<TxId> {
 fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
     println!();
     println!("Caretrail is running");
-    println!("  chain (anvil)     {}  chain id {}", stack.rpc_url(), stack.deployment.chain_id);
+    println!(
+        "  chain (anvil)     {}  chain id {}",
+        stack.rpc_url(),
+        stack.deployment.chain_id
+    );
     println!(
         "  policy registry   {}{}",
         stack.deployment.policy_registry,
-        if stack.deployed_now { " (deployed now)" } else { " (reused)" }
+        if stack.deployed_now {
+            " (deployed now)"
+        } else {
+            " (reused)"
+        }
     );
     println!("  relay             {}", stack.relay_url);
     if has_ui {

@@ -23,7 +23,11 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn policy_show_prints_the_policy_and_checks_copies() {
     let stack = stack().await;
-    let Publication::Published(receipt) = stack.insurer.publish(DEMO_PLAN, NOW).await.expect("publish")
+    let Publication::Published(receipt) = stack
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish")
     else {
         panic!("expected a publication");
     };
@@ -36,7 +40,10 @@ async fn policy_show_prints_the_policy_and_checks_copies() {
     assert!(out.contains("Meridian Gold Care 2026"), "{out}");
     assert!(out.contains("VERIFIED"), "{out}");
     assert!(out.contains(&stack.insurer.address().to_string()), "{out}");
-    assert!(out.contains("2027-01-15 08:00:00 UTC"), "effective date: {out}");
+    assert!(
+        out.contains("2027-01-15 08:00:00 UTC"),
+        "effective date: {out}"
+    );
 
     let json = caretrail(&["policy", "show", &tx, "--relay", &relay, "--json"]).await;
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
@@ -51,7 +58,12 @@ async fn policy_show_prints_the_policy_and_checks_copies() {
     changed[at] = b'4';
     std::fs::write(&tampered, &changed).expect("write");
     let compared = caretrail(&[
-        "policy", "show", &tx, "--relay", &relay, "--compare",
+        "policy",
+        "show",
+        &tx,
+        "--relay",
+        &relay,
+        "--compare",
         tampered.to_str().expect("utf8"),
     ])
     .await;
@@ -59,21 +71,46 @@ async fn policy_show_prints_the_policy_and_checks_copies() {
     assert_eq!(compared.status.code(), Some(2), "{out}");
     assert!(out.contains("NOT MATCHING"), "{out}");
 
-    let unknown = caretrail(&["policy", "show", &TxId([7; 32]).to_string(), "--relay", &relay]).await;
+    let unknown = caretrail(&[
+        "policy",
+        "show",
+        &TxId([7; 32]).to_string(),
+        "--relay",
+        &relay,
+    ])
+    .await;
     assert_eq!(unknown.status.code(), Some(1));
-    assert!(text(&unknown.stderr).contains("[tx_not_found]"), "{}", text(&unknown.stderr));
+    assert!(
+        text(&unknown.stderr).contains("[tx_not_found]"),
+        "{}",
+        text(&unknown.stderr)
+    );
 
     let malformed = caretrail(&["policy", "show", "hello", "--relay", &relay]).await;
     assert_eq!(malformed.status.code(), Some(1));
-    assert!(text(&malformed.stderr).contains("[invalid_input]"), "{}", text(&malformed.stderr));
+    assert!(
+        text(&malformed.stderr).contains("[invalid_input]"),
+        "{}",
+        text(&malformed.stderr)
+    );
     stack.stop().await;
 }
 
 #[tokio::test]
 async fn policy_show_says_when_the_relay_is_down() {
-    let down = caretrail(&["policy", "show", &TxId([7; 32]).to_string(), "--relay", &dead_url()]).await;
+    let down = caretrail(&[
+        "policy",
+        "show",
+        &TxId([7; 32]).to_string(),
+        "--relay",
+        &dead_url(),
+    ])
+    .await;
     let err = text(&down.stderr);
     assert_eq!(down.status.code(), Some(1), "{err}");
-    assert!(err.contains("[relay_unreachable]") && err.contains("is it running?"), "{err}");
+    assert!(
+        err.contains("[relay_unreachable]") && err.contains("is it running?"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"), "{err}");
 }

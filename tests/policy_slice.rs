@@ -15,7 +15,12 @@ use caretrail_types::{ErrorCode, Hash32, PublishRequest, Signature, TxId, UiErro
 use common::{DEMO_PLAN, NOW, dead_url, stack};
 
 async fn publish_demo(stack: &caretrail::stack::Stack) -> TxId {
-    match stack.insurer.publish(DEMO_PLAN, NOW).await.expect("publish") {
+    match stack
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish")
+    {
         Publication::Published(receipt) => receipt.tx_id,
         other => panic!("expected a new publication, got {other:?}"),
     }
@@ -41,7 +46,12 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
         view.insurer_name.as_deref(),
         Some("Meridian Mutual Health Insurance (sandbox)")
     );
-    assert!(view.text.as_deref().expect("text").contains("Doctor consultation"));
+    assert!(
+        view.text
+            .as_deref()
+            .expect("text")
+            .contains("Doctor consultation")
+    );
     assert!(view.publication.block_time > 0);
 
     // The insurer's own copy matches, however it is formatted; a changed one does not.
@@ -60,11 +70,23 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
         .await
         .expect("compare");
     assert!(!changed.verified);
-    assert!(changed.problem.expect("why").contains("the insurer published"));
+    assert!(
+        changed
+            .problem
+            .expect("why")
+            .contains("the insurer published")
+    );
 
     // Publishing the same document again changes nothing on chain.
-    let again = stack.insurer.publish(DEMO_PLAN, NOW).await.expect("publish");
-    assert!(matches!(again, Publication::Unchanged { version: 1, .. }), "{again:?}");
+    let again = stack
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish");
+    assert!(
+        matches!(again, Publication::Unchanged { version: 1, .. }),
+        "{again:?}"
+    );
     stack.stop().await;
 }
 
@@ -126,7 +148,10 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
 
     let malformed = code(client.policy_show("0x1234").await);
     assert_eq!(malformed.code, ErrorCode::InvalidInput);
-    assert!(malformed.message.contains("not a transaction id"), "{malformed}");
+    assert!(
+        malformed.message.contains("not a transaction id"),
+        "{malformed}"
+    );
 
     let unknown = code(client.policy_show(&TxId([0x42; 32]).to_string()).await);
     assert_eq!(unknown.code, ErrorCode::TxNotFound);
@@ -152,7 +177,10 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
             .await,
     );
     assert_eq!(not_policy.code, ErrorCode::NotAPolicyPublication);
-    assert!(not_policy.message.contains("not to the policy registry"), "{not_policy}");
+    assert!(
+        not_policy.message.contains("not to the policy registry"),
+        "{not_policy}"
+    );
 
     // The relay is down.
     let no_relay = Client::new(&dead_url()).expect("client");
@@ -161,7 +189,9 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
     assert!(down.message.contains("cannot be reached"), "{down}");
 
     // The relay names a chain that cannot be reached.
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let relay_url = format!("http://{}", listener.local_addr().expect("addr"));
     let config = RelayConfig {
         rpc_url: caretrail_chain::rpc_url(&dead_url()).expect("url"),
@@ -178,7 +208,10 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
     let cut_off = Client::new(&relay_url).expect("client");
     let unreachable = code(cut_off.policy_show(&TxId([1; 32]).to_string()).await);
     assert_eq!(unreachable.code, ErrorCode::ChainUnreachable);
-    assert!(unreachable.message.contains("cannot be reached"), "{unreachable}");
+    assert!(
+        unreachable.message.contains("cannot be reached"),
+        "{unreachable}"
+    );
     let _ = stop.send(());
     server.await.expect("join").expect("serve");
 

@@ -10,9 +10,15 @@ use common::{DEMO_PLAN, NOW, options};
 #[tokio::test]
 async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let first = Stack::start(options(Some(dir.path()))).await.expect("first run");
+    let first = Stack::start(options(Some(dir.path())))
+        .await
+        .expect("first run");
     assert!(first.deployed_now);
-    let Publication::Published(receipt) = first.insurer.publish(DEMO_PLAN, NOW).await.expect("publish")
+    let Publication::Published(receipt) = first
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish")
     else {
         panic!("expected a publication");
     };
@@ -22,17 +28,27 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
     // Stopping waits for anvil to exit, and anvil saves its state as it does.
     assert!(dir.path().join("chain/anvil-state.json").exists());
 
-    let second = Stack::start(options(Some(dir.path()))).await.expect("second run");
+    let second = Stack::start(options(Some(dir.path())))
+        .await
+        .expect("second run");
     assert!(!second.deployed_now, "the registry should be reused");
     assert_eq!(second.deployment.policy_registry, registry);
-    assert_eq!(second.insurer.address(), insurer, "the insurer keeps its key");
+    assert_eq!(
+        second.insurer.address(),
+        insurer,
+        "the insurer keeps its key"
+    );
     let view = Client::new(&second.relay_url)
         .expect("client")
         .policy_show(&receipt.tx_id.to_string())
         .await
         .expect("the old transaction is still readable");
     assert!(view.check.verified);
-    let again = second.insurer.publish(DEMO_PLAN, NOW).await.expect("publish");
+    let again = second
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish");
     assert!(matches!(again, Publication::Unchanged { .. }), "{again:?}");
     second.stop().await;
 }

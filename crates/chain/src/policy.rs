@@ -113,7 +113,9 @@ pub async fn publish_policy(
     }
     let event = receipt
         .decoded_log::<PolicyRegistry::PolicyPublished>()
-        .ok_or_else(|| ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished")))?;
+        .ok_or_else(|| {
+            ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished"))
+        })?;
     Ok(PublishReceipt {
         tx_id,
         insurer: from_address(event.insurer),

@@ -82,13 +82,12 @@ async fn publish_then_read_back_by_transaction_id() {
 
     // Unknown transaction ids and transactions that are not publications are told apart.
     let unknown = read_policy_publication(&rpc, registry, TxId([9; 32])).await;
-    assert!(matches!(unknown, Err(ChainError::TxNotFound(_))), "{unknown:?}");
-    let deploy_tx = read_policy_publication(
-        &rpc,
-        caretrail_types::Address([1; 20]),
-        receipt.tx_id,
-    )
-    .await;
+    assert!(
+        matches!(unknown, Err(ChainError::TxNotFound(_))),
+        "{unknown:?}"
+    );
+    let deploy_tx =
+        read_policy_publication(&rpc, caretrail_types::Address([1; 20]), receipt.tx_id).await;
     assert!(
         matches!(deploy_tx, Err(ChainError::NotAPolicyPublication { .. })),
         "{deploy_tx:?}"

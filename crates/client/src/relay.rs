@@ -85,7 +85,10 @@ impl Relay {
                 format!(
                     "the relay at {} answered {status}: {}",
                     self.base,
-                    String::from_utf8_lossy(&bytes).chars().take(200).collect::<String>()
+                    String::from_utf8_lossy(&bytes)
+                        .chars()
+                        .take(200)
+                        .collect::<String>()
                 ),
             )
         });

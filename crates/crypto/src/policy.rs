@@ -90,7 +90,11 @@ pub fn review(publication: PolicyPublication) -> PolicyView {
         })
     };
     let title = field(&[&["name"], &["title"]]);
-    let insurer_name = field(&[&["ownedBy", "display"], &["administeredBy", "display"], &["insurer"]]);
+    let insurer_name = field(&[
+        &["ownedBy", "display"],
+        &["administeredBy", "display"],
+        &["insurer"],
+    ]);
     PolicyView {
         publication,
         text,
@@ -162,7 +166,11 @@ mod tests {
     #[test]
     fn review_verifies_a_matching_document_and_reads_its_names() {
         let doc = br#"{"resourceType":"InsurancePlan","name":"Gold","ownedBy":{"display":"Acme Health"}}"#;
-        let view = review(publication(FHIR, doc, content_hash(FHIR, doc).expect("json")));
+        let view = review(publication(
+            FHIR,
+            doc,
+            content_hash(FHIR, doc).expect("json"),
+        ));
         assert!(view.check.verified, "{:?}", view.check);
         assert_eq!(view.title.as_deref(), Some("Gold"));
         assert_eq!(view.insurer_name.as_deref(), Some("Acme Health"));
@@ -171,9 +179,18 @@ mod tests {
 
     #[test]
     fn review_flags_a_document_that_is_not_what_was_signed() {
-        let view = review(publication(FHIR, br#"{"copay":100}"#, content_hash(FHIR, br#"{"copay":10}"#).expect("json")));
+        let view = review(publication(
+            FHIR,
+            br#"{"copay":100}"#,
+            content_hash(FHIR, br#"{"copay":10}"#).expect("json"),
+        ));
         assert!(!view.check.verified);
-        assert!(view.check.problem.expect("a reason").contains("the insurer published"));
+        assert!(
+            view.check
+                .problem
+                .expect("a reason")
+                .contains("the insurer published")
+        );
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! The relay's one error type: every refusal leaves as `{code, message}` JSON with its status.
 
 use axum::Json;
+use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use caretrail_chain::ChainError;
@@ -16,6 +17,8 @@ pub enum RelayError {
     NotFound,
     #[error("the document is {size} bytes; the most a policy publication may carry is {max}")]
     TooLarge { size: usize, max: usize },
+    #[error("the request is too large: {0}")]
+    BodyTooLarge(String),
     #[error(transparent)]
     Chain(#[from] ChainError),
 }
@@ -25,6 +28,7 @@ impl RelayError {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
+            Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
             Self::Chain(e) => match e {
@@ -41,6 +45,16 @@ impl RelayError {
                 ChainError::Refused(_) => (StatusCode::CONFLICT, ErrorCode::ChainError),
                 ChainError::Rpc(_) => (StatusCode::BAD_GATEWAY, ErrorCode::ChainError),
             },
+        }
+    }
+}
+
+impl From<JsonRejection> for RelayError {
+    fn from(rejection: JsonRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Self::BodyTooLarge(rejection.body_text())
+        } else {
+            Self::BadRequest(rejection.body_text())
         }
     }
 }

@@ -9,7 +9,11 @@ use caretrail_types::{
 };
 
 /// Media types a policy document may have: structured FHIR/JSON, or a PDF.
-const MEDIA_TYPES: &[&str] = &["application/fhir+json", "application/json", "application/pdf"];
+const MEDIA_TYPES: &[&str] = &[
+    "application/fhir+json",
+    "application/json",
+    "application/pdf",
+];
 
 /// Checks a publish request without touching the chain; returns the insurer who signed it.
 pub fn check(
@@ -17,7 +21,9 @@ pub fn check(
     request: &PublishRequest,
 ) -> Result<caretrail_types::Address, RelayError> {
     if request.document.is_empty() {
-        return Err(RelayError::BadRequest("the policy document is empty".into()));
+        return Err(RelayError::BadRequest(
+            "the policy document is empty".into(),
+        ));
     }
     if request.document.len() > MAX_POLICY_DOCUMENT_BYTES {
         return Err(RelayError::TooLarge {

@@ -43,7 +43,7 @@ async fn publish(
     State(state): State<RelayState>,
     body: Result<Json<PublishRequest>, JsonRejection>,
 ) -> Result<Json<PublishReceipt>, RelayError> {
-    let Json(request) = body.map_err(|e| RelayError::BadRequest(e.body_text()))?;
+    let Json(request) = body.map_err(RelayError::from)?;
     policy::publish(&state, &request).await.map(Json)
 }
 

@@ -180,7 +180,9 @@ async fn list(State(insurer): State<Arc<Insurer>>) -> Json<serde_json::Value> {
             media_type: p.media_type,
         })
         .collect();
-    Json(serde_json::json!({ "insurer": insurer.name, "address": insurer.address(), "plans": plans }))
+    Json(
+        serde_json::json!({ "insurer": insurer.name, "address": insurer.address(), "plans": plans }),
+    )
 }
 
 async fn document(
@@ -188,7 +190,11 @@ async fn document(
     Path(slug): Path<String>,
 ) -> Result<Response, InsurerError> {
     let plan = insurer.plan(&slug)?;
-    Ok(([(header::CONTENT_TYPE, plan.media_type)], plan.document.clone()).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, plan.media_type)],
+        plan.document.clone(),
+    )
+        .into_response())
 }
 
 async fn publish(

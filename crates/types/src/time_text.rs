@@ -25,6 +25,9 @@ mod tests {
     fn formats_block_times() {
         assert_eq!(format_unix_utc(0), "1970-01-01 00:00:00 UTC");
         assert_eq!(format_unix_utc(1_800_000_000), "2027-01-15 08:00:00 UTC");
-        assert_eq!(format_unix_utc(u64::MAX), "18446744073709551615 (unix seconds)");
+        assert_eq!(
+            format_unix_utc(u64::MAX),
+            "18446744073709551615 (unix seconds)"
+        );
     }
 }

@@ -1,0 +1,8 @@
+# Shared by the scripts: where things are, and how steps are announced. Sourced, not run.
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PATH="$HOME/.cargo/bin:$ROOT/contracts/node_modules/.bin:$ROOT/node_modules/.bin:$PATH"
+export CARETRAIL_ANVIL="$ROOT/contracts/node_modules/.bin/anvil"
+TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what Caretrail needs on Debian 12 that has only the Rust toolchain. Idempotent: every
+# step checks first and does nothing when its tool is already there at the pinned version.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+TRUNK_VERSION=0.21.14
+TAURI_DRIVER_VERSION=2.1.0
+APT_PACKAGES=(
+  # Tauri on Linux (webkit2gtk 4.1 and friends)
+  libwebkit2gtk-4.1-dev build-essential curl wget file libxdo-dev libssl-dev
+  libayatana-appindicator3-dev librsvg2-dev pkg-config
+  # headless UI checks: X server, screenshots, WebDriver for the app and for Chromium
+  xvfb xauth imagemagick x11-apps webkit2gtk-driver chromium chromium-driver
+)
+command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+missing=()
+for package in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  step "apt: installing ${missing[*]}"
+  as_root apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  step "rustup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+installed_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+
+if [ "$(installed_version trunk)" != "$TRUNK_VERSION" ]; then
+  step "cargo: installing trunk $TRUNK_VERSION (about 6 to 9 minutes on 2 cores, once)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+# wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock, or trunk tries to download one.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[" ]|version=/, ""); print; exit}' Cargo.lock)
+[ -n "$WASM_BINDGEN_VERSION" ] || die "no wasm-bindgen in Cargo.lock"
+if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+  step "cargo: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
+  # --locked fails for this crate on this toolchain; its own lock file is too old.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+fi
+
+if [ "$(installed_version tauri-driver)" != "$TAURI_DRIVER_VERSION" ]; then
+  step "cargo: installing tauri-driver $TAURI_DRIVER_VERSION (WebDriver for the desktop app)"
+  cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
+fi
+
+# npm packages at the versions in the lock files: the Tauri CLI at the top, and the chain
+# toolchain (anvil, forge, cast, solc-js, OpenZeppelin) in contracts/.
+for dir in . contracts; do
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    step "npm: installing the packages of $dir/package-lock.json"
+    (cd "$dir" && npm ci --no-audit --no-fund)
+  fi
+done

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Brings up a throwaway stack and drives the UI through WebDriver as a user would, in the desktop
+# app (tauri-driver under Xvfb) and in the web page the relay serves (chromedriver, headless).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+APP="$TARGET_DIR/release/caretrail-app"
+CLI="$TARGET_DIR/debug/caretrail"
+[ -x "$APP" ] || die "$APP is not built: run (cd src-tauri && tauri build --no-bundle)"
+[ -x "$CLI" ] || cargo build -p caretrail
+[ -f ui/dist/index.html ] || die "ui/dist is not built: run (cd ui && trunk build --release)"
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_for() { # wait_for FILE PATTERN SECONDS
+  for _ in $(seq 1 $(( $3 * 4 ))); do grep -q "$2" "$1" 2>/dev/null && return 0; sleep 0.25; done
+  cat "$1" >&2; die "timed out waiting for '$2' in $1"
+}
+
+"$CLI" up --data-dir "$WORK/data" --relay 127.0.0.1:0 --sandbox 127.0.0.1:0 \
+  --ui-dir "$ROOT/ui/dist" --no-app >"$WORK/up.log" 2>&1 &
+PIDS+=($!)
+wait_for "$WORK/up.log" "press Ctrl-C" 60
+RELAY=$(awk '$1 == "relay" {print $2}' "$WORK/up.log")
+TX=$(awk '$1 == "demo" && $2 == "policy" && $3 == "tx" {print $4}' "$WORK/up.log")
+[ -n "$RELAY" ] && [ -n "$TX" ] || { cat "$WORK/up.log" >&2; die "the stack did not report its relay and demo policy"; }
+
+passed=0
+failed=0
+run_check() { # run_check NAME COMMAND...
+  local name=$1; shift
+  printf '\n-- %s\n' "$name"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
+}
+not_blank() { # the screenshot has the UI's colours, not one flat window
+  local colours; colours=$(convert "$1" -format %k info:)
+  echo "  $1: $colours distinct colours"
+  [ "$colours" -ge 64 ]
+}
+
+# The web UI in headless Chromium.
+CHROMEDRIVER_PORT=$(free_port)
+chromedriver --port="$CHROMEDRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
+PIDS+=($!)
+run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
+  --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
+  --expect-shell web --screenshot "$WORK/web.png"
+run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
+
+# The desktop app under Xvfb, through tauri-driver.
+DISPLAY_NUMBER=$(( 90 + RANDOM % 500 ))
+Xvfb ":$DISPLAY_NUMBER" -screen 0 1280x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+PIDS+=($!)
+sleep 1
+DRIVER_PORT=$(free_port)
+NATIVE_PORT=$(free_port)
+DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" \
+  tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
+PIDS+=($!)
+run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
+  --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
+  --expect-shell desktop --screenshot "$WORK/app.png"
+run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
+
+if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then
+  mkdir -p "$CARETRAIL_SMOKE_SHOTS" && cp "$WORK"/*.png "$CARETRAIL_SMOKE_SHOTS"/ 2>/dev/null || true
+fi
+echo
+echo "ui smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

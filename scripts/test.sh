@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# The test command: everything, in order of cost. Installs what is missing first.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+"$ROOT/scripts/setup.sh"
+
+step "format"
+cargo fmt --all --check
+
+step "UI build (trunk; the app embeds ui/dist)"
+(cd ui && trunk build --release)
+
+step "clippy, warnings denied"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "wasm32 check of the UI and the shared crates"
+cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto
+
+step "contracts: build, artifacts up to date, forge tests"
+(
+  cd contracts
+  forge build
+  node artifacts.js --check
+  forge test
+)
+
+step "unit and end-to-end tests (real anvil, relay, sandbox)"
+# The desktop shell is tested by the UI smoke test below, on its release build.
+cargo test --workspace --locked --exclude caretrail-app
+
+step "desktop app: release build"
+(cd src-tauri && tauri build --no-bundle)
+
+step "UI smoke tests: the desktop app under Xvfb and the web UI in headless Chromium"
+"$ROOT/scripts/smoke.sh"
