@@ -38,7 +38,13 @@ failed=0
 run_check() { # run_check NAME COMMAND...
   local name=$1; shift
   printf '\n-- %s\n' "$name"
-  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAILED: $name" >&2; fi
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "FAILED: $name" >&2
+    for log in "$WORK"/*.log; do printf '\n--- %s (last lines)\n' "$log" >&2; tail -n 60 "$log" >&2; done
+  fi
 }
 not_blank() { # the screenshot has the UI's colours, not one flat window
   local colours; colours=$(convert "$1" -format %k info:)
@@ -56,10 +62,11 @@ run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 
 # The desktop app under Xvfb, through tauri-driver.
-DISPLAY_NUMBER=$(( 90 + RANDOM % 500 ))
-Xvfb ":$DISPLAY_NUMBER" -screen 0 1280x900x24 -nolisten tcp >"$WORK/xvfb.log" 2>&1 &
+# -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
+Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
 PIDS+=($!)
-sleep 1
+wait_for "$WORK/display" "[0-9]" 30
+DISPLAY_NUMBER=$(head -n 1 "$WORK/display")
 DRIVER_PORT=$(free_port)
 NATIVE_PORT=$(free_port)
 DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" \

@@ -6,6 +6,7 @@ shows with its "verified" mark. Standard library only."""
 
 import argparse
 import base64
+import http.client
 import json
 import sys
 import time
@@ -22,14 +23,22 @@ class Driver:
 
     def call(self, method, path, body=None):
         data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(
-            self.url + path, data=data, method=method,
-            headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=60) as response:
-                return json.loads(response.read() or b"{}").get("value")
-        except urllib.error.HTTPError as e:
-            raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:400]!r}") from None
+        # tauri-driver proxies to WebKitWebDriver over pooled keep-alive connections; when the
+        # native driver has just closed one, tauri-driver drops our connection unanswered and the
+        # request never reached the app. Sending it again is then safe.
+        for attempt in range(3):
+            request = urllib.request.Request(
+                self.url + path, data=data, method=method,
+                headers={"Content-Type": "application/json"})
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    return json.loads(response.read() or b"{}").get("value")
+            except urllib.error.HTTPError as e:
+                raise RuntimeError(f"{method} {path}: {e.code} {e.read()[:400]!r}") from None
+            except (http.client.RemoteDisconnected, ConnectionResetError):
+                if attempt == 2:
+                    raise
+                print(f"  (driver dropped {method} {path}; sending it again)")
 
     def start(self, capabilities):
         deadline = time.time() + 30
@@ -135,6 +144,9 @@ def main():
         check(title == "Meridian Gold Care 2026", f"the policy title is shown ({title})")
         check(driver.text(driver.find("#version")) == "1", "the version is shown")
         check("UTC" in driver.text(driver.find("#block-time")), "the block time is shown")
+        time.sleep(1)
+        check(driver.find("#verified") is not None, "the policy stays on screen")
+        check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
     finally:
         driver.quit()
