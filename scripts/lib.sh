@@ -4,5 +4,6 @@ export PATH="$HOME/.cargo/bin:$ROOT/contracts/node_modules/.bin:$ROOT/node_modul
 export CARETRAIL_ANVIL="$ROOT/contracts/node_modules/.bin/anvil"
 TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
 
-step() { printf '\n\033[1m==> %s\033[0m\n' "$*" >&2; }
+if [ -t 2 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
+step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$PLAIN" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }

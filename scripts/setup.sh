@@ -34,23 +34,24 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
-installed_version() { "$1" --version 2>/dev/null | awk '{print $2}'; }
+# What `cargo install` put in ~/.cargo/bin, by crate and version.
+installed() { cargo install --list | grep "^$1 v$2:" >/dev/null; }
 
-if [ "$(installed_version trunk)" != "$TRUNK_VERSION" ]; then
+if ! installed trunk "$TRUNK_VERSION"; then
   step "cargo: installing trunk $TRUNK_VERSION (about 6 to 9 minutes on 2 cores, once)"
   cargo install trunk --version "$TRUNK_VERSION" --locked
 fi
 
 # wasm-bindgen-cli must equal the wasm-bindgen in Cargo.lock, or trunk tries to download one.
-WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[" ]|version=/, ""); print; exit}' Cargo.lock)
+WASM_BINDGEN_VERSION=$(awk -F'"' '/^name = "wasm-bindgen"$/ {getline; print $2; exit}' Cargo.lock)
 [ -n "$WASM_BINDGEN_VERSION" ] || die "no wasm-bindgen in Cargo.lock"
-if [ "$(installed_version wasm-bindgen)" != "$WASM_BINDGEN_VERSION" ]; then
+if ! installed wasm-bindgen-cli "$WASM_BINDGEN_VERSION"; then
   step "cargo: installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (about 3 minutes, once)"
   # --locked fails for this crate on this toolchain; its own lock file is too old.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
 
-if [ "$(installed_version tauri-driver)" != "$TAURI_DRIVER_VERSION" ]; then
+if ! installed tauri-driver "$TAURI_DRIVER_VERSION"; then
   step "cargo: installing tauri-driver $TAURI_DRIVER_VERSION (WebDriver for the desktop app)"
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
 fi
