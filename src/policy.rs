@@ -100,7 +100,7 @@ fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
     }
     row(
         "Version",
-        &format!("{} of policy {}", p.version, p.policy_id),
+        &format!("{} of policy {}", p.signed.version, p.signed.policy_id),
     );
     row(
         "Published",
@@ -110,16 +110,16 @@ fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
             p.block_number
         ),
     );
-    row("Effective", &format_unix_utc(p.effective_at));
+    row("Effective", &format_unix_utc(p.signed.effective_at));
     row("Transaction", &p.tx_id.to_string());
-    row("Content hash", &p.content_hash.to_string());
+    row("Content hash", &p.signed.content_hash.to_string());
     row("Check", &check_line(&view.check, "the document on chain"));
     if let Some(check) = comparison {
         row("Your copy", &check_line(check, "your file"));
     }
     println!(
         "--- document ({}, {} bytes) ---",
-        p.media_type,
+        p.signed.media_type,
         p.document.len()
     );
     match &view.text {

@@ -2,9 +2,8 @@
 
 mod common;
 
-use caretrail_sandbox::Publication;
 use caretrail_types::TxId;
-use common::{DEMO_PLAN, NOW, dead_url, stack};
+use common::{DEMO_PLAN, dead_url, publish_demo, stack};
 use std::process::Output;
 
 async fn caretrail(args: &[&str]) -> Output {
@@ -23,15 +22,8 @@ fn text(bytes: &[u8]) -> String {
 #[tokio::test]
 async fn policy_show_prints_the_policy_and_checks_copies() {
     let stack = stack().await;
-    let Publication::Published(receipt) = stack
-        .insurer
-        .publish(DEMO_PLAN, NOW)
-        .await
-        .expect("publish")
-    else {
-        panic!("expected a publication");
-    };
-    let tx = receipt.tx_id.to_string();
+    let tx_id = publish_demo(&stack).await;
+    let tx = tx_id.to_string();
     let relay = stack.relay_url.clone();
 
     let shown = caretrail(&["policy", "show", &tx, "--relay", &relay]).await;

@@ -6,25 +6,13 @@ mod common;
 use alloy::network::TransactionBuilder as _;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
-use caretrail_chain::{PolicyVersion, publish_policy, sign_policy_version};
+use caretrail_chain::{publish_policy, sign_policy_version};
 use caretrail_client::{Client, Relay};
 use caretrail_crypto::policy::content_hash;
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Publication;
-use caretrail_types::{ErrorCode, Hash32, PublishRequest, Signature, TxId, UiError};
-use common::{DEMO_PLAN, NOW, dead_url, stack};
-
-async fn publish_demo(stack: &caretrail::stack::Stack) -> TxId {
-    match stack
-        .insurer
-        .publish(DEMO_PLAN, NOW)
-        .await
-        .expect("publish")
-    {
-        Publication::Published(receipt) => receipt.tx_id,
-        other => panic!("expected a new publication, got {other:?}"),
-    }
-}
+use caretrail_types::{ErrorCode, Hash32, PolicyVersion, PublishRequest, Signature, TxId, UiError};
+use common::{DEMO_PLAN, NOW, dead_url, publish_demo, stack};
 
 fn code<T: std::fmt::Debug>(result: Result<T, caretrail_client::ClientError>) -> UiError {
     UiError::from(result.expect_err("an error"))
@@ -39,7 +27,7 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
     let view = client.policy_show(&tx.to_string()).await.expect("show");
     assert!(view.check.verified, "{:?}", view.check);
     assert_eq!(view.publication.tx_id, tx);
-    assert_eq!(view.publication.version, 1);
+    assert_eq!(view.publication.signed.version, 1);
     assert_eq!(view.publication.insurer, stack.insurer.address());
     assert_eq!(view.title.as_deref(), Some("Meridian Gold Care 2026"));
     assert_eq!(
@@ -98,12 +86,14 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
     let sent_doc = br#"{"resourceType":"InsurancePlan","name":"Silver","copay":90}"#;
     let node = stack.node();
     let mut request = PublishRequest {
-        policy_id: Hash32([5; 32]),
-        version: 1,
-        content_hash: content_hash("application/fhir+json", signed_doc).expect("json"),
-        previous_hash: Hash32::ZERO,
-        effective_at: NOW,
-        media_type: "application/fhir+json".into(),
+        signed: PolicyVersion {
+            policy_id: Hash32([5; 32]),
+            version: 1,
+            content_hash: content_hash("application/fhir+json", signed_doc).expect("json"),
+            previous_hash: Hash32::ZERO,
+            effective_at: NOW,
+            media_type: "application/fhir+json".into(),
+        },
         document: sent_doc.to_vec(),
         signature: Signature([0; 65]),
     };
@@ -111,7 +101,7 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
         &node.dev_signer(3),
         stack.deployment.chain_id,
         stack.deployment.policy_registry,
-        &PolicyVersion::from(&request),
+        &request.signed,
     )
     .expect("sign");
 

@@ -5,7 +5,7 @@ mod common;
 use caretrail::stack::Stack;
 use caretrail_client::Client;
 use caretrail_sandbox::Publication;
-use common::{DEMO_PLAN, NOW, options};
+use common::{DEMO_PLAN, NOW, options, publish_demo};
 
 #[tokio::test]
 async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
@@ -14,14 +14,7 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
         .await
         .expect("first run");
     assert!(first.deployed_now);
-    let Publication::Published(receipt) = first
-        .insurer
-        .publish(DEMO_PLAN, NOW)
-        .await
-        .expect("publish")
-    else {
-        panic!("expected a publication");
-    };
+    let tx_id = publish_demo(&first).await;
     let registry = first.deployment.policy_registry;
     let insurer = first.insurer.address();
     first.stop().await;
@@ -40,7 +33,7 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
     );
     let view = Client::new(&second.relay_url)
         .expect("client")
-        .policy_show(&receipt.tx_id.to_string())
+        .policy_show(&tx_id.to_string())
         .await
         .expect("the old transaction is still readable");
     assert!(view.check.verified);

@@ -4,6 +4,8 @@
 
 use caretrail::stack::{Stack, StackOptions};
 use caretrail_chain::local::anvil_path;
+use caretrail_sandbox::Publication;
+use caretrail_types::TxId;
 use std::path::{Path, PathBuf};
 
 pub const DEMO_PLAN: &str = "meridian-gold";
@@ -33,4 +35,17 @@ pub fn dead_url() -> String {
     let addr = listener.local_addr().expect("addr");
     drop(listener);
     format!("http://{addr}")
+}
+
+/// Publishes the sandbox insurer's demo plan, which must be new on this chain.
+pub async fn publish_demo(stack: &Stack) -> TxId {
+    match stack
+        .insurer
+        .publish(DEMO_PLAN, NOW)
+        .await
+        .expect("publish")
+    {
+        Publication::Published(receipt) => receipt.tx_id,
+        other => panic!("expected a new publication, got {other:?}"),
+    }
 }

@@ -123,17 +123,17 @@ fn policy_card(props: &CardProps) -> Html {
             { mark }
             <dl class="facts">
                 <dt>{ "Insurer" }</dt><dd id="insurer">{ insurer }</dd>
-                <dt>{ "Version" }</dt><dd id="version">{ p.version }</dd>
+                <dt>{ "Version" }</dt><dd id="version">{ p.signed.version }</dd>
                 <dt>{ "Published" }</dt><dd id="block-time">{ format!("{} (block {})", format_unix_utc(p.block_time), p.block_number) }</dd>
-                <dt>{ "Effective from" }</dt><dd>{ format_unix_utc(p.effective_at) }</dd>
-                <dt>{ "Policy id" }</dt><dd class="mono">{ p.policy_id.to_string() }</dd>
-                <dt>{ "Content hash" }</dt><dd class="mono">{ p.content_hash.to_string() }</dd>
+                <dt>{ "Effective from" }</dt><dd>{ format_unix_utc(p.signed.effective_at) }</dd>
+                <dt>{ "Policy id" }</dt><dd class="mono">{ p.signed.policy_id.to_string() }</dd>
+                <dt>{ "Content hash" }</dt><dd class="mono">{ p.signed.content_hash.to_string() }</dd>
                 <dt>{ "Transaction" }</dt><dd class="mono">{ p.tx_id.to_string() }</dd>
             </dl>
             {
                 match &view.text {
                     Some(text) => html! { <pre class="document" id="document">{ text }</pre> },
-                    None => html! { <p class="hint">{ format!("A {} document of {} bytes.", p.media_type, p.document.len()) }</p> },
+                    None => html! { <p class="hint">{ format!("A {} document of {} bytes.", p.signed.media_type, p.document.len()) }</p> },
                 }
             }
         </section>

@@ -12,7 +12,7 @@ pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::PolicyRegistry;
 pub use error::ChainError;
 pub use policy::{
-    PolicyVersion, deploy_policy_registry, policy_head, publish_policy, read_policy_publication,
+    deploy_policy_registry, policy_head, publish_policy, read_policy_publication,
     sign_policy_version, verify_publish_request,
 };
 

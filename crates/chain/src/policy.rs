@@ -12,11 +12,8 @@ use alloy::signers::SignerSync as _;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{Eip712Domain, SolCall as _, SolStruct as _, eip712_domain};
 use caretrail_types::{
-    Address, PolicyPublication, PublishReceipt, PublishRequest, Signature, TxId,
+    Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
 };
-
-/// The version fields an insurer signs, as the contract defines them.
-pub use crate::bindings::PolicyRegistry::PolicyVersion;
 
 fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
     eip712_domain! {
@@ -27,8 +24,8 @@ fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
     }
 }
 
-impl From<&PublishRequest> for PolicyVersion {
-    fn from(r: &PublishRequest) -> Self {
+impl From<&PolicyVersion> for PolicyRegistry::PolicyVersion {
+    fn from(r: &PolicyVersion) -> Self {
         Self {
             policyId: b256(r.policy_id),
             version: r.version,
@@ -47,7 +44,8 @@ pub fn sign_policy_version(
     registry: Address,
     version: &PolicyVersion,
 ) -> Result<Signature, ChainError> {
-    let hash = version.eip712_signing_hash(&domain(chain_id, registry));
+    let hash = PolicyRegistry::PolicyVersion::from(version)
+        .eip712_signing_hash(&domain(chain_id, registry));
     let signature = signer
         .sign_hash_sync(&hash)
         .map_err(|e| ChainError::Refused(format!("cannot sign: {e}")))?;
@@ -60,7 +58,8 @@ pub fn verify_publish_request(
     registry: Address,
     request: &PublishRequest,
 ) -> Result<Address, ChainError> {
-    let hash = PolicyVersion::from(request).eip712_signing_hash(&domain(chain_id, registry));
+    let hash = PolicyRegistry::PolicyVersion::from(&request.signed)
+        .eip712_signing_hash(&domain(chain_id, registry));
     let signature = EcdsaSignature::try_from(&request.signature.0[..])
         .map_err(|e| ChainError::Refused(format!("malformed signature: {e}")))?;
     let signer = signature
@@ -96,7 +95,7 @@ pub async fn publish_policy(
     let contract = PolicyRegistry::new(address(registry), &provider);
     let pending = contract
         .publish(
-            PolicyVersion::from(request),
+            PolicyRegistry::PolicyVersion::from(&request.signed),
             request.document.clone().into(),
             request.signature.0.to_vec().into(),
         )
@@ -203,12 +202,14 @@ pub async fn read_policy_publication(
         block_time: block.header.timestamp,
         registry,
         insurer: from_address(event.insurer),
-        policy_id: from_b256(event.policyId),
-        version: event.version,
-        content_hash: from_b256(event.contentHash),
-        previous_hash: from_b256(event.previousHash),
-        effective_at: event.effectiveAt,
-        media_type: call.v.mediaType,
+        signed: PolicyVersion {
+            policy_id: from_b256(event.policyId),
+            version: event.version,
+            content_hash: from_b256(event.contentHash),
+            previous_hash: from_b256(event.previousHash),
+            effective_at: event.effectiveAt,
+            media_type: call.v.mediaType,
+        },
         document: call.document.to_vec(),
     })
 }

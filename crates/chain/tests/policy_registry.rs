@@ -2,11 +2,11 @@
 
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ChainError, PolicyVersion, chain_id, deploy_policy_registry, has_code, publish_policy,
+    ChainError, chain_id, deploy_policy_registry, has_code, publish_policy,
     read_policy_publication, sign_policy_version, verify_publish_request,
 };
 use caretrail_crypto::policy::content_hash;
-use caretrail_types::{Hash32, PublishRequest, TxId};
+use caretrail_types::{Hash32, PolicyVersion, PublishRequest, TxId};
 use std::path::Path;
 
 const FHIR: &str = "application/fhir+json";
@@ -25,20 +25,19 @@ fn request(
     doc: &[u8],
 ) -> PublishRequest {
     let insurer = node.dev_signer(2);
-    let mut request = PublishRequest {
+    let signed = PolicyVersion {
         policy_id: Hash32([7; 32]),
         version,
         content_hash: content_hash(FHIR, doc).expect("json"),
         previous_hash: previous,
         effective_at: 1_800_000_000,
         media_type: FHIR.into(),
-        document: doc.to_vec(),
-        signature: caretrail_types::Signature([0; 65]),
     };
-    request.signature =
-        sign_policy_version(&insurer, chain, registry, &PolicyVersion::from(&request))
-            .expect("sign");
-    request
+    PublishRequest {
+        signature: sign_policy_version(&insurer, chain, registry, &signed).expect("sign"),
+        signed,
+        document: doc.to_vec(),
+    }
 }
 
 #[tokio::test]
@@ -68,9 +67,9 @@ async fn publish_then_read_back_by_transaction_id() {
         .expect("read");
     assert_eq!(publication.document, doc);
     assert_eq!(publication.insurer, insurer);
-    assert_eq!(publication.version, 1);
-    assert_eq!(publication.content_hash, req.content_hash);
-    assert_eq!(publication.media_type, FHIR);
+    assert_eq!(publication.signed.version, 1);
+    assert_eq!(publication.signed.content_hash, req.signed.content_hash);
+    assert_eq!(publication.signed.media_type, FHIR);
     assert!(publication.block_time > 1_600_000_000);
 
     // History is append-only: republishing version 1 is refused with the contract's reason.

@@ -46,8 +46,8 @@ fn sha256(bytes: &[u8]) -> Hash32 {
 
 /// Checks `document` against the content hash of `publication`.
 pub fn check_document(publication: &PolicyPublication, document: &[u8]) -> PolicyCheck {
-    match content_hash(&publication.media_type, document) {
-        Ok(computed) if computed == publication.content_hash => PolicyCheck {
+    match content_hash(&publication.signed.media_type, document) {
+        Ok(computed) if computed == publication.signed.content_hash => PolicyCheck {
             computed_hash: Some(computed),
             verified: true,
             problem: None,
@@ -57,7 +57,7 @@ pub fn check_document(publication: &PolicyPublication, document: &[u8]) -> Polic
             verified: false,
             problem: Some(format!(
                 "the document hashes to {computed}, but the insurer published {}",
-                publication.content_hash
+                publication.signed.content_hash
             )),
         },
         Err(e) => PolicyCheck {
@@ -73,11 +73,11 @@ pub fn check_document(publication: &PolicyPublication, document: &[u8]) -> Polic
 /// `InsurancePlan.name` / `ownedBy.display`, or `title` / `insurer` in plain JSON).
 pub fn review(publication: PolicyPublication) -> PolicyView {
     let check = check_document(&publication, &publication.document);
-    let json = is_json(&publication.media_type)
+    let json = is_json(&publication.signed.media_type)
         .then(|| serde_json::from_slice::<Value>(&publication.document).ok())
         .flatten();
     // Shown as the insurer wrote it: what the patient reads is exactly what was hashed.
-    let text = (json.is_some() || publication.media_type.starts_with("text/"))
+    let text = (json.is_some() || publication.signed.media_type.starts_with("text/"))
         .then(|| String::from_utf8(publication.document.clone()).ok())
         .flatten();
     let field = |paths: &[&[&str]]| {
@@ -107,7 +107,7 @@ pub fn review(publication: PolicyPublication) -> PolicyView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use caretrail_types::{Address, TxId};
+    use caretrail_types::{Address, PolicyVersion, TxId};
 
     const FHIR: &str = "application/fhir+json";
 
@@ -118,12 +118,14 @@ mod tests {
             block_time: 1_800_000_000,
             registry: Address([2; 20]),
             insurer: Address([3; 20]),
-            policy_id: Hash32([4; 32]),
-            version: 1,
-            content_hash,
-            previous_hash: Hash32::ZERO,
-            effective_at: 1_800_000_000,
-            media_type: media_type.to_owned(),
+            signed: PolicyVersion {
+                policy_id: Hash32([4; 32]),
+                version: 1,
+                content_hash,
+                previous_hash: Hash32::ZERO,
+                effective_at: 1_800_000_000,
+                media_type: media_type.to_owned(),
+            },
             document: document.to_vec(),
         }
     }

@@ -31,19 +31,19 @@ pub fn check(
             max: MAX_POLICY_DOCUMENT_BYTES,
         });
     }
-    if !MEDIA_TYPES.contains(&request.media_type.as_str()) {
+    if !MEDIA_TYPES.contains(&request.signed.media_type.as_str()) {
         return Err(RelayError::BadRequest(format!(
             "media type {:?} is not accepted; use one of {}",
-            request.media_type,
+            request.signed.media_type,
             MEDIA_TYPES.join(", ")
         )));
     }
-    let computed = content_hash(&request.media_type, &request.document)
+    let computed = content_hash(&request.signed.media_type, &request.document)
         .map_err(|e| RelayError::BadRequest(e.to_string()))?;
-    if computed != request.content_hash {
+    if computed != request.signed.content_hash {
         return Err(RelayError::HashMismatch(format!(
             "the document hashes to {computed}, but the signed version says {}",
-            request.content_hash
+            request.signed.content_hash
         )));
     }
     Ok(verify_publish_request(
@@ -59,7 +59,7 @@ pub async fn publish(
     request: &PublishRequest,
 ) -> Result<PublishReceipt, RelayError> {
     let insurer = check(config, request)?;
-    tracing::info!(%insurer, version = request.version, "publishing policy version");
+    tracing::info!(%insurer, version = request.signed.version, "publishing policy version");
     Ok(publish_policy(
         &config.rpc_url,
         config.relayer.clone(),

@@ -3,12 +3,12 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use caretrail_chain::{PolicyVersion, PrivateKeySigner, rpc_url, sign_policy_version};
+use caretrail_chain::{PrivateKeySigner, rpc_url, sign_policy_version};
 use caretrail_crypto::policy::content_hash;
 use caretrail_relay::{RelayConfig, app};
 use caretrail_types::{
-    Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PublishRequest, Signature,
-    UiError,
+    Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyVersion,
+    PublishRequest, Signature, UiError,
 };
 use http_body_util::BodyExt as _;
 use std::sync::Arc;
@@ -62,12 +62,14 @@ async fn post_json(body: &str) -> (StatusCode, UiError) {
 fn signed(document: &[u8], media_type: &str, content_hash: Hash32) -> PublishRequest {
     let config = config();
     let mut request = PublishRequest {
-        policy_id: Hash32([1; 32]),
-        version: 1,
-        content_hash,
-        previous_hash: Hash32::ZERO,
-        effective_at: 1_800_000_000,
-        media_type: media_type.into(),
+        signed: PolicyVersion {
+            policy_id: Hash32([1; 32]),
+            version: 1,
+            content_hash,
+            previous_hash: Hash32::ZERO,
+            effective_at: 1_800_000_000,
+            media_type: media_type.into(),
+        },
         document: document.to_vec(),
         signature: Signature([0; 65]),
     };
@@ -75,7 +77,7 @@ fn signed(document: &[u8], media_type: &str, content_hash: Hash32) -> PublishReq
         &PrivateKeySigner::random(),
         config.chain_id,
         config.policy_registry,
-        &PolicyVersion::from(&request),
+        &request.signed,
     )
     .expect("sign");
     request

@@ -5,11 +5,12 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use caretrail_chain::{PolicyVersion, PrivateKeySigner, policy_head, rpc_url, sign_policy_version};
+use caretrail_chain::{PrivateKeySigner, policy_head, rpc_url, sign_policy_version};
 use caretrail_client::{ClientError, Relay};
 use caretrail_crypto::policy::content_hash;
 use caretrail_types::{
-    Address, ErrorCode, Hash32, NetworkInfo, PublishReceipt, PublishRequest, Signature, UiError,
+    Address, ErrorCode, Hash32, NetworkInfo, PolicyVersion, PublishReceipt, PublishRequest,
+    Signature, UiError,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -135,12 +136,14 @@ impl Insurer {
             });
         }
         let mut request = PublishRequest {
-            policy_id,
-            version: version + 1,
-            content_hash: hash,
-            previous_hash: head,
-            effective_at: now,
-            media_type: plan.media_type.to_owned(),
+            signed: PolicyVersion {
+                policy_id,
+                version: version + 1,
+                content_hash: hash,
+                previous_hash: head,
+                effective_at: now,
+                media_type: plan.media_type.to_owned(),
+            },
             document: plan.document.clone(),
             signature: Signature([0; 65]),
         };
@@ -148,7 +151,7 @@ impl Insurer {
             &self.signer,
             network.chain_id,
             network.policy_registry,
-            &PolicyVersion::from(&request),
+            &request.signed,
         )?;
         let receipt: PublishReceipt = self.relay.post("v1/policies", &request).await?;
         Ok(Publication::Published(receipt))

@@ -14,7 +14,7 @@ pub use bytes::{Address, Hash32, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
 pub use network::NetworkInfo;
 pub use policy::{
-    MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyView, PublishReceipt,
-    PublishRequest,
+    MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
+    PublishReceipt, PublishRequest,
 };
 pub use time_text::format_unix_utc;

@@ -7,6 +7,20 @@ use serde::{Deserialize, Serialize};
 /// calldata, and public nodes refuse transactions over 128 KiB.
 pub const MAX_POLICY_DOCUMENT_BYTES: usize = 96 * 1024;
 
+/// The fields of one policy version that the insurer signs (EIP-712) and the registry records.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PolicyVersion {
+    pub policy_id: Hash32,
+    pub version: u64,
+    /// SHA-256 of the canonical document (see `caretrail_crypto::policy::content_hash`).
+    pub content_hash: Hash32,
+    /// The content hash of the previous version; zero for version 1.
+    pub previous_hash: Hash32,
+    /// Unix seconds from which this version applies.
+    pub effective_at: u64,
+    pub media_type: String,
+}
+
 /// One policy version as published on chain: the event's fields, the calldata's document and the
 /// block that holds it. Nothing here is checked yet: see [`PolicyView`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,14 +32,9 @@ pub struct PolicyPublication {
     pub registry: Address,
     /// The address that signed the version, as the contract recovered it.
     pub insurer: Address,
-    pub policy_id: Hash32,
-    pub version: u64,
-    /// The hash the insurer signed: SHA-256 of the canonical document.
-    pub content_hash: Hash32,
-    pub previous_hash: Hash32,
-    /// Unix seconds from which this version applies.
-    pub effective_at: u64,
-    pub media_type: String,
+    /// The version as the insurer signed it.
+    #[serde(flatten)]
+    pub signed: PolicyVersion,
     #[serde(with = "crate::base64_bytes")]
     pub document: Vec<u8>,
 }
@@ -56,12 +65,8 @@ pub struct PolicyView {
 /// An insurer's signed policy version, as it asks the relay to publish it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PublishRequest {
-    pub policy_id: Hash32,
-    pub version: u64,
-    pub content_hash: Hash32,
-    pub previous_hash: Hash32,
-    pub effective_at: u64,
-    pub media_type: String,
+    #[serde(flatten)]
+    pub signed: PolicyVersion,
     #[serde(with = "crate::base64_bytes")]
     pub document: Vec<u8>,
     /// The insurer's EIP-712 signature over the version fields.
