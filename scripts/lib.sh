@@ -2,7 +2,9 @@
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export PATH="$HOME/.cargo/bin:$ROOT/contracts/node_modules/.bin:$ROOT/node_modules/.bin:$PATH"
 export CARETRAIL_ANVIL="$ROOT/contracts/node_modules/.bin/anvil"
-TARGET_DIR="${CARGO_TARGET_DIR:-$ROOT/target}"
+# Absolute, so that the Tauri CLI (run from src-tauri/) and these scripts agree on it.
+export CARGO_TARGET_DIR="$(realpath -m "${CARGO_TARGET_DIR:-$ROOT/target}")"
+TARGET_DIR="$CARGO_TARGET_DIR"
 
 if [ -t 2 ]; then BOLD=$'\033[1m' PLAIN=$'\033[0m'; else BOLD='' PLAIN=''; fi
 step() { printf '\n%s==> %s%s\n' "$BOLD" "$*" "$PLAIN" >&2; }

@@ -13,6 +13,8 @@ APT_PACKAGES=(
   libayatana-appindicator3-dev librsvg2-dev pkg-config
   # headless UI checks: X server, screenshots, WebDriver for the app and for Chromium
   xvfb xauth imagemagick x11-apps webkit2gtk-driver chromium chromium-driver
+  # the WebDriver smoke test's client
+  python3
 )
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
@@ -29,7 +31,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
-if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep "^$component" >/dev/null; then
+    step "rustup: adding $component"
+    rustup component add "$component"
+  fi
+done
+
+if ! rustup target list --installed | grep -x wasm32-unknown-unknown >/dev/null; then
   step "rustup: adding the wasm32-unknown-unknown target"
   rustup target add wasm32-unknown-unknown
 fi

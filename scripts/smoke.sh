@@ -8,7 +8,7 @@ cd "$ROOT"
 APP="$TARGET_DIR/release/caretrail-app"
 CLI="$TARGET_DIR/debug/caretrail"
 [ -x "$APP" ] || die "$APP is not built: run (cd src-tauri && tauri build --no-bundle)"
-[ -x "$CLI" ] || cargo build -p caretrail
+cargo build --quiet -p caretrail
 [ -f ui/dist/index.html ] || die "ui/dist is not built: run (cd ui && trunk build --release)"
 
 WORK=$(mktemp -d)

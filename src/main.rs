@@ -2,6 +2,7 @@
 
 mod policy;
 mod services;
+mod shutdown;
 mod up;
 
 use clap::{Parser, Subcommand};

@@ -94,10 +94,14 @@ fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
     let p = &view.publication;
     let row = |label: &str, value: &str| println!("{label:<14}{value}");
     row("Policy", view.title.as_deref().unwrap_or("(untitled)"));
-    match &view.insurer_name {
-        Some(name) => row("Insurer", &format!("{name} ({})", p.insurer)),
-        None => row("Insurer", &p.insurer.to_string()),
-    }
+    row("Signed by", &p.insurer.to_string());
+    row(
+        "Insurer",
+        &format!(
+            "{} (as the document names it)",
+            view.insurer_name.as_deref().unwrap_or("not named")
+        ),
+    );
     row(
         "Version",
         &format!("{} of policy {}", p.signed.version, p.signed.policy_id),

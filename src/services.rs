@@ -2,7 +2,7 @@
 //! a real endpoint at the other.
 
 use anyhow::Context as _;
-use caretrail_chain::{PrivateKeySigner, chain_id, rpc_url};
+use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url};
 use caretrail_client::Relay;
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Insurer;
@@ -28,6 +28,9 @@ pub struct RelayArgs {
     /// The private key (hex) of the account that pays for relayed transactions.
     #[arg(long, env = "CARETRAIL_RELAYER_KEY", hide_env_values = true)]
     relayer_key: String,
+    /// An insurer's address whose publications the relay pays for (repeat for several).
+    #[arg(long = "insurer", value_name = "ADDRESS", required = true)]
+    insurers: Vec<Address>,
     #[arg(long, default_value = "127.0.0.1:7780")]
     listen: SocketAddr,
     /// The built web UI to serve at `/`.
@@ -45,17 +48,18 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         .map_err(|_| anyhow::anyhow!("--relayer-key is not a secp256k1 private key in hex"))?;
     let config = RelayConfig {
         public_rpc_url: args.public_rpc_url.unwrap_or_else(|| rpc.to_string()),
+        relayer: Relayer::new(&rpc, relayer),
         rpc_url: rpc,
         chain_id: chain,
         policy_registry: args.registry,
-        relayer,
+        insurers: args.insurers,
         ui_dir: args.ui_dir,
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     eprintln!("relay listening on http://{}", listener.local_addr()?);
-    caretrail_relay::serve(listener, config, ctrl_c()).await?;
+    caretrail_relay::serve(listener, config, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -86,10 +90,6 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
-    caretrail_sandbox::serve(listener, insurer, ctrl_c()).await?;
+    caretrail_sandbox::serve(listener, insurer, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)
-}
-
-async fn ctrl_c() {
-    let _ = tokio::signal::ctrl_c().await;
 }

@@ -75,6 +75,10 @@ impl Stack {
             let _ = rx.wait_for(|stop| *stop).await;
         };
 
+        let insurer_key = match &options.data_dir {
+            Some(dir) => Insurer::load_or_create_key(&dir.join("sandbox/insurer.key"))?,
+            None => caretrail_chain::PrivateKeySigner::random(),
+        };
         let relay_listener = bind(options.relay_addr, "relay").await?;
         let relay_url = format!("http://{}", relay_listener.local_addr()?);
         let relay_config = RelayConfig {
@@ -82,7 +86,8 @@ impl Stack {
             public_rpc_url: rpc.to_string(),
             chain_id: deployment.chain_id,
             policy_registry: deployment.policy_registry,
-            relayer: node.dev_signer(RELAYER),
+            relayer: caretrail_chain::Relayer::new(&rpc, node.dev_signer(RELAYER)),
+            insurers: vec![Address(insurer_key.address().into_array())],
             ui_dir: options.ui_dir.clone(),
         };
         let relay_task = tokio::spawn(caretrail_relay::serve(
@@ -91,10 +96,6 @@ impl Stack {
             stopped(watcher.clone()),
         ));
 
-        let insurer_key = match &options.data_dir {
-            Some(dir) => Insurer::load_or_create_key(&dir.join("sandbox/insurer.key"))?,
-            None => caretrail_chain::PrivateKeySigner::random(),
-        };
         let insurer = Arc::new(Insurer::new(
             "Meridian Mutual Health Insurance (sandbox)",
             insurer_key,

@@ -85,15 +85,11 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     match app {
         Some(mut child) => {
             tokio::select! {
-                _ = tokio::signal::ctrl_c() => { let _ = child.kill().await; }
+                _ = crate::shutdown::requested() => { let _ = child.kill().await; }
                 status = child.wait() => eprintln!("the app closed ({})", status.map(|s| s.to_string()).unwrap_or_default()),
             }
         }
-        None => {
-            tokio::signal::ctrl_c()
-                .await
-                .context("cannot wait for Ctrl-C")?;
-        }
+        None => crate::shutdown::requested().await,
     }
     eprintln!(
         "stopping; the chain state is kept in {}",

@@ -6,9 +6,9 @@ mod common;
 use alloy::network::TransactionBuilder as _;
 use alloy::providers::{Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionRequest;
-use caretrail_chain::{publish_policy, sign_policy_version};
+use caretrail_chain::{Relayer, sign_policy_version};
 use caretrail_client::{Client, Relay};
-use caretrail_crypto::policy::content_hash;
+use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Publication;
 use caretrail_types::{ErrorCode, Hash32, PolicyVersion, PublishRequest, Signature, TxId, UiError};
@@ -90,6 +90,7 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
             policy_id: Hash32([5; 32]),
             version: 1,
             content_hash: content_hash("application/fhir+json", signed_doc).expect("json"),
+            document_hash: document_hash(sent_doc),
             previous_hash: Hash32::ZERO,
             effective_at: NOW,
             media_type: "application/fhir+json".into(),
@@ -113,14 +114,10 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
     assert_eq!(code(refused).code, ErrorCode::HashMismatch);
 
     // ... and when it reaches the chain directly, the patient's client flags it.
-    let receipt = publish_policy(
-        &stack.rpc_url(),
-        node.dev_signer(3),
-        stack.deployment.policy_registry,
-        &request,
-    )
-    .await
-    .expect("the contract cannot canonicalise JSON, so it accepts");
+    let receipt = Relayer::new(&stack.rpc_url(), node.dev_signer(3))
+        .publish_policy(stack.deployment.policy_registry, &request)
+        .await
+        .expect("the contract cannot canonicalise JSON, so it accepts");
     let client = Client::new(&stack.relay_url).expect("client");
     let view = client
         .policy_show(&receipt.tx_id.to_string())
@@ -188,7 +185,8 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
         public_rpc_url: dead_url(),
         chain_id: stack.deployment.chain_id,
         policy_registry: stack.deployment.policy_registry,
-        relayer: stack.node().dev_signer(1),
+        relayer: Relayer::new(&stack.rpc_url(), stack.node().dev_signer(1)),
+        insurers: vec![],
         ui_dir: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -9,14 +9,17 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 /// transaction's calldata, in the clear (it is public); the event carries the insurer and the
 /// document's content hash, so anyone holding the transaction id can read the policy and check it.
 /// @dev The insurer signs each version (EIP-712); anyone may relay the signed publication. The
-/// contract cannot canonicalise JSON, so it does not hash the document: readers recompute the
-/// canonical hash (crates/crypto) and compare it with the signed `contentHash`.
+/// signature binds the exact document bytes (`documentHash`, checked here) so a relayer cannot
+/// swap the document. The contract cannot canonicalise JSON, so readers recompute the canonical
+/// hash (crates/crypto) and compare it with the signed `contentHash`.
 contract PolicyRegistry is EIP712 {
     struct PolicyVersion {
         bytes32 policyId;
         uint64 version;
         /// SHA-256 of the canonical document (RFC 8785 JSON, or the raw bytes of other media).
         bytes32 contentHash;
+        /// keccak-256 of the document's bytes exactly as sent in calldata.
+        bytes32 documentHash;
         /// contentHash of the previous version; zero for version 1.
         bytes32 previousHash;
         /// Unix seconds from which this version applies.
@@ -31,7 +34,7 @@ contract PolicyRegistry is EIP712 {
     }
 
     bytes32 public constant POLICY_VERSION_TYPEHASH = keccak256(
-        "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
+        "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 documentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
     );
 
     mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
@@ -47,6 +50,7 @@ contract PolicyRegistry is EIP712 {
 
     error EmptyDocument();
     error EmptyContentHash();
+    error DocumentHashMismatch(bytes32 signed, bytes32 sent);
     error NotNextVersion(uint64 expected, uint64 given);
     error PreviousHashMismatch(bytes32 expected, bytes32 given);
 
@@ -63,6 +67,8 @@ contract PolicyRegistry is EIP712 {
     {
         if (document.length == 0) revert EmptyDocument();
         if (v.contentHash == bytes32(0)) revert EmptyContentHash();
+        bytes32 sent = keccak256(document);
+        if (sent != v.documentHash) revert DocumentHashMismatch(v.documentHash, sent);
         insurer = ECDSA.recover(_hashTypedDataV4(_structHash(v)), signature);
 
         Head storage head = _heads[insurer][v.policyId];
@@ -93,6 +99,7 @@ contract PolicyRegistry is EIP712 {
                 v.policyId,
                 v.version,
                 v.contentHash,
+                v.documentHash,
                 v.previousHash,
                 v.effectiveAt,
                 keccak256(bytes(v.mediaType))

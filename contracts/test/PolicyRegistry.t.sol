@@ -19,7 +19,9 @@ contract PolicyRegistryTest is CheatCodes {
         pure
         returns (PolicyRegistry.PolicyVersion memory)
     {
-        return PolicyRegistry.PolicyVersion(POLICY, n, contentHash, previousHash, 1_800_000_000, "application/fhir+json");
+        return PolicyRegistry.PolicyVersion(
+            POLICY, n, contentHash, keccak256(DOC), previousHash, 1_800_000_000, "application/fhir+json"
+        );
     }
 
     function _sign(uint256 key, PolicyRegistry.PolicyVersion memory v) internal view returns (bytes memory) {
@@ -56,6 +58,16 @@ contract PolicyRegistryTest is CheatCodes {
         registry.publish(v1, DOC, sig);
         vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotNextVersion.selector, uint64(2), uint64(1)));
         registry.publish(v1, DOC, sig);
+    }
+
+    function test_aDocumentOtherThanTheSignedOneIsRefused() public {
+        PolicyRegistry.PolicyVersion memory v1 = _version(1, keccak256("one"), bytes32(0));
+        bytes memory sig = _sign(INSURER_KEY, v1);
+        bytes memory other = bytes('{"resourceType":"InsurancePlan","copay":90}');
+        vm.expectRevert(
+            abi.encodeWithSelector(PolicyRegistry.DocumentHashMismatch.selector, keccak256(DOC), keccak256(other))
+        );
+        registry.publish(v1, other, sig);
     }
 
     function test_emptyDocumentIsRefused() public {

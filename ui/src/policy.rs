@@ -113,16 +113,17 @@ fn policy_card(props: &CardProps) -> Html {
             </span>
         }
     };
-    let insurer = match &view.insurer_name {
-        Some(name) => format!("{name} ({})", p.insurer),
-        None => p.insurer.to_string(),
-    };
     html! {
         <section class="card" id="policy">
             <h2 id="policy-title">{ view.title.clone().unwrap_or_else(|| "Untitled policy".into()) }</h2>
             { mark }
             <dl class="facts">
-                <dt>{ "Insurer" }</dt><dd id="insurer">{ insurer }</dd>
+                <dt>{ "Signed by" }</dt><dd class="mono" id="signer">{ p.insurer.to_string() }</dd>
+                <dt>{ "Insurer" }</dt>
+                <dd id="insurer">
+                    { view.insurer_name.clone().unwrap_or_else(|| "not named".into()) }
+                    <span class="hint">{ " (as the document names it; the signer is not yet checked against a registry of admitted insurers)" }</span>
+                </dd>
                 <dt>{ "Version" }</dt><dd id="version">{ p.signed.version }</dd>
                 <dt>{ "Published" }</dt><dd id="block-time">{ format!("{} (block {})", format_unix_utc(p.block_time), p.block_number) }</dd>
                 <dt>{ "Effective from" }</dt><dd>{ format_unix_utc(p.signed.effective_at) }</dd>

@@ -16,6 +16,8 @@ pub enum ChainError {
     Pending(TxId),
     #[error("transaction {tx} is not a policy publication: {reason}")]
     NotAPolicyPublication { tx: TxId, reason: String },
+    #[error("the signature is not usable: {0}")]
+    BadSignature(String),
     #[error("the policy registry refused the publication: {0}")]
     Refused(String),
     #[error("the chain answered with an error: {0}")]
@@ -48,6 +50,10 @@ fn describe(e: &PolicyRegistryErrors) -> String {
     match e {
         PolicyRegistryErrors::EmptyDocument(_) => "the document is empty".into(),
         PolicyRegistryErrors::EmptyContentHash(_) => "the content hash is zero".into(),
+        PolicyRegistryErrors::DocumentHashMismatch(v) => format!(
+            "the document sent (keccak {}) is not the one signed (keccak {})",
+            v.sent, v.signed
+        ),
         PolicyRegistryErrors::NotNextVersion(v) => format!(
             "version {} is not the next one (expected {})",
             v.given, v.expected

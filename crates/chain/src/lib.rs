@@ -12,8 +12,8 @@ pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::PolicyRegistry;
 pub use error::ChainError;
 pub use policy::{
-    deploy_policy_registry, policy_head, publish_policy, read_policy_publication,
-    sign_policy_version, verify_publish_request,
+    Relayer, deploy_policy_registry, policy_head, read_policy_publication, sign_policy_version,
+    verify_publish_request,
 };
 
 use alloy::providers::{Provider, ProviderBuilder};

@@ -7,13 +7,16 @@ use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
 use alloy::primitives::Signature as EcdsaSignature;
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::primitives::U256;
+use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::SignerSync as _;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{Eip712Domain, SolCall as _, SolStruct as _, eip712_domain};
 use caretrail_types::{
     Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
 };
+use std::fmt;
+use std::time::Duration;
 
 fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
     eip712_domain! {
@@ -30,6 +33,7 @@ impl From<&PolicyVersion> for PolicyRegistry::PolicyVersion {
             policyId: b256(r.policy_id),
             version: r.version,
             contentHash: b256(r.content_hash),
+            documentHash: b256(r.document_hash),
             previousHash: b256(r.previous_hash),
             effectiveAt: r.effective_at,
             mediaType: r.media_type.clone(),
@@ -52,6 +56,12 @@ pub fn sign_policy_version(
     Ok(Signature(signature.as_bytes()))
 }
 
+/// Half the order of secp256k1: the largest `s` of a low-s signature.
+const SECP256K1_HALF_ORDER: U256 = U256::from_be_bytes([
+    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
+]);
+
 /// The address that signed a publish request, as the contract will recover it.
 pub fn verify_publish_request(
     chain_id: u64,
@@ -60,11 +70,25 @@ pub fn verify_publish_request(
 ) -> Result<Address, ChainError> {
     let hash = PolicyRegistry::PolicyVersion::from(&request.signed)
         .eip712_signing_hash(&domain(chain_id, registry));
-    let signature = EcdsaSignature::try_from(&request.signature.0[..])
-        .map_err(|e| ChainError::Refused(format!("malformed signature: {e}")))?;
+    let bytes = &request.signature.0;
+    // OpenZeppelin's ECDSA.recover takes only v = 27 or 28 and low-s signatures; refusing the
+    // rest here gives the sender a clear answer instead of a reverted gas estimate.
+    if !matches!(bytes[64], 27 | 28) {
+        return Err(ChainError::BadSignature(format!(
+            "v is {}, not 27 or 28",
+            bytes[64]
+        )));
+    }
+    if U256::from_be_slice(&bytes[32..64]) > SECP256K1_HALF_ORDER {
+        return Err(ChainError::BadSignature(
+            "s is in the upper half of the curve order (use the low-s form)".into(),
+        ));
+    }
+    let signature = EcdsaSignature::try_from(&bytes[..])
+        .map_err(|e| ChainError::BadSignature(e.to_string()))?;
     let signer = signature
         .recover_address_from_prehash(&hash)
-        .map_err(|e| ChainError::Refused(format!("signature does not recover: {e}")))?;
+        .map_err(|e| ChainError::BadSignature(format!("it does not recover a signer: {e}")))?;
     Ok(from_address(signer))
 }
 
@@ -82,44 +106,83 @@ pub async fn deploy_policy_registry(
     Ok(from_address(*contract.address()))
 }
 
-/// Sends an insurer's signed publication, paid for by `relayer`, and waits for it to be mined.
-pub async fn publish_policy(
-    rpc: &RpcUrl,
-    relayer: PrivateKeySigner,
-    registry: Address,
-    request: &PublishRequest,
-) -> Result<PublishReceipt, ChainError> {
-    let provider = ProviderBuilder::new()
-        .wallet(relayer)
-        .connect_http(rpc.clone());
-    let contract = PolicyRegistry::new(address(registry), &provider);
-    let pending = contract
-        .publish(
-            PolicyRegistry::PolicyVersion::from(&request.signed),
-            request.document.clone().into(),
-            request.signature.0.to_vec().into(),
-        )
-        .send()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?;
-    let receipt = pending
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::Rpc(e.to_string()))?;
-    let tx_id = from_tx(receipt.transaction_hash);
-    if !receipt.status() {
-        return Err(ChainError::Refused(format!("transaction {tx_id} reverted")));
+/// How long a relayed transaction may take to be mined before the relay gives up waiting.
+const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// An account that pays for transactions others signed. One provider, so concurrent sends share
+/// one cached nonce sequence instead of racing for the same nonce.
+#[derive(Clone)]
+pub struct Relayer {
+    rpc: RpcUrl,
+    address: Address,
+    provider: DynProvider,
+}
+
+impl fmt::Debug for Relayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Relayer")
+            .field("rpc", &self.rpc.as_str())
+            .field("address", &self.address)
+            .finish_non_exhaustive()
     }
-    let event = receipt
-        .decoded_log::<PolicyRegistry::PolicyPublished>()
-        .ok_or_else(|| {
-            ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished"))
-        })?;
-    Ok(PublishReceipt {
-        tx_id,
-        insurer: from_address(event.insurer),
-        block_number: receipt.block_number.unwrap_or_default(),
-    })
+}
+
+impl Relayer {
+    pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
+        let address = from_address(signer.address());
+        let provider = ProviderBuilder::new()
+            .wallet(signer)
+            .connect_http(rpc.clone())
+            .erased();
+        Self {
+            rpc: rpc.clone(),
+            address,
+            provider,
+        }
+    }
+
+    /// The paying account.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// Sends an insurer's signed publication and waits for it to be mined.
+    pub async fn publish_policy(
+        &self,
+        registry: Address,
+        request: &PublishRequest,
+    ) -> Result<PublishReceipt, ChainError> {
+        let rpc = &self.rpc;
+        let contract = PolicyRegistry::new(address(registry), &self.provider);
+        let pending = contract
+            .publish(
+                PolicyRegistry::PolicyVersion::from(&request.signed),
+                request.document.clone().into(),
+                request.signature.0.to_vec().into(),
+            )
+            .send()
+            .await
+            .map_err(|e| ChainError::from_contract(rpc, e))?;
+        let receipt = pending
+            .with_timeout(Some(RECEIPT_TIMEOUT))
+            .get_receipt()
+            .await
+            .map_err(|e| ChainError::Rpc(e.to_string()))?;
+        let tx_id = from_tx(receipt.transaction_hash);
+        if !receipt.status() {
+            return Err(ChainError::Refused(format!("transaction {tx_id} reverted")));
+        }
+        let event = receipt
+            .decoded_log::<PolicyRegistry::PolicyPublished>()
+            .ok_or_else(|| {
+                ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished"))
+            })?;
+        Ok(PublishReceipt {
+            tx_id,
+            insurer: from_address(event.insurer),
+            block_number: receipt.block_number.unwrap_or_default(),
+        })
+    }
 }
 
 /// The latest published version of `policy_id` by `insurer`, and its content hash
@@ -206,6 +269,7 @@ pub async fn read_policy_publication(
             policy_id: from_b256(event.policyId),
             version: event.version,
             content_hash: from_b256(event.contentHash),
+            document_hash: from_b256(call.v.documentHash),
             previous_hash: from_b256(event.previousHash),
             effective_at: event.effectiveAt,
             media_type: call.v.mediaType,

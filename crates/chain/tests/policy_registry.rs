@@ -2,10 +2,10 @@
 
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ChainError, chain_id, deploy_policy_registry, has_code, publish_policy,
-    read_policy_publication, sign_policy_version, verify_publish_request,
+    ChainError, Relayer, chain_id, deploy_policy_registry, has_code, read_policy_publication,
+    sign_policy_version, verify_publish_request,
 };
-use caretrail_crypto::policy::content_hash;
+use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{Hash32, PolicyVersion, PublishRequest, TxId};
 use std::path::Path;
 
@@ -29,6 +29,7 @@ fn request(
         policy_id: Hash32([7; 32]),
         version,
         content_hash: content_hash(FHIR, doc).expect("json"),
+        document_hash: document_hash(doc),
         previous_hash: previous,
         effective_at: 1_800_000_000,
         media_type: FHIR.into(),
@@ -57,7 +58,8 @@ async fn publish_then_read_back_by_transaction_id() {
         verify_publish_request(chain, registry, &req).expect("recovers"),
         insurer
     );
-    let receipt = publish_policy(&rpc, node.dev_signer(1), registry, &req)
+    let receipt = Relayer::new(&rpc, node.dev_signer(1))
+        .publish_policy(registry, &req)
         .await
         .expect("publish");
     assert_eq!(receipt.insurer, insurer);
@@ -73,7 +75,9 @@ async fn publish_then_read_back_by_transaction_id() {
     assert!(publication.block_time > 1_600_000_000);
 
     // History is append-only: republishing version 1 is refused with the contract's reason.
-    let again = publish_policy(&rpc, node.dev_signer(1), registry, &req).await;
+    let again = Relayer::new(&rpc, node.dev_signer(1))
+        .publish_policy(registry, &req)
+        .await;
     match again {
         Err(ChainError::Refused(reason)) => assert!(reason.contains("not the next"), "{reason}"),
         other => panic!("expected a refusal, got {other:?}"),
@@ -100,4 +104,36 @@ async fn an_unreachable_chain_is_reported_as_such() {
     drop(node);
     let err = chain_id(&rpc).await.expect_err("nothing listens");
     assert!(matches!(err, ChainError::Unreachable { .. }), "{err:?}");
+}
+
+#[tokio::test]
+async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
+    let node = node();
+    let rpc = node.rpc_url();
+    let chain = chain_id(&rpc).await.expect("chain id");
+    let registry = deploy_policy_registry(&rpc, node.dev_signer(0))
+        .await
+        .expect("deploy");
+    let relayer = Relayer::new(&rpc, node.dev_signer(1));
+    let requests: Vec<PublishRequest> = (0u8..4)
+        .map(|i| {
+            let mut r = request(
+                &node,
+                chain,
+                registry,
+                1,
+                Hash32::ZERO,
+                format!("{{\"plan\":{i}}}").as_bytes(),
+            );
+            r.signed.policy_id = Hash32([i; 32]);
+            r.signature =
+                sign_policy_version(&node.dev_signer(2), chain, registry, &r.signed).expect("sign");
+            r
+        })
+        .collect();
+    let sends = requests.iter().map(|r| relayer.publish_policy(registry, r));
+    let receipts = futures::future::join_all(sends).await;
+    for receipt in &receipts {
+        assert!(receipt.is_ok(), "{receipt:?}");
+    }
 }

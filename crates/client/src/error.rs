@@ -24,7 +24,7 @@ impl ClientError {
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
             Self::Relay(e) => e.code,
             Self::Chain(e) => match e {
-                ChainError::BadUrl(_) => ErrorCode::InvalidInput,
+                ChainError::BadUrl(_) | ChainError::BadSignature(_) => ErrorCode::InvalidInput,
                 ChainError::Unreachable { .. } => ErrorCode::ChainUnreachable,
                 ChainError::TxNotFound(_) | ChainError::Pending(_) => ErrorCode::TxNotFound,
                 ChainError::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,

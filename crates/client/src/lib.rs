@@ -1,5 +1,6 @@
 //! The use cases the desktop app and the command line call: each is a plain async function over
-//! the relay (for what only it can do) and the chain (read directly, never trusted from the relay).
+//! the relay (for what only it can do) and the chain, which the client reads itself at the
+//! endpoint the relay names, recomputing every hash rather than taking the relay's word for it.
 
 mod error;
 mod policy;

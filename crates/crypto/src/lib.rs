@@ -5,3 +5,4 @@
 //! and the check of a published document against the hash the insurer signed.
 
 pub mod policy;
+mod strict_json;

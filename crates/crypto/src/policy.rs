@@ -3,11 +3,12 @@
 use caretrail_types::{Hash32, PolicyCheck, PolicyPublication, PolicyView};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+use sha3::Keccak256;
 
 /// Why a document could not be hashed canonically.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CanonicalError {
-    #[error("the document is declared as {media_type} but is not valid JSON: {reason}")]
+    #[error("the document is declared as {media_type} but is not valid I-JSON: {reason}")]
     NotJson { media_type: String, reason: String },
 }
 
@@ -24,20 +25,28 @@ pub fn is_json(media_type: &str) -> bool {
 
 /// SHA-256 of a policy document in its canonical form: RFC 8785 (JCS) canonical JSON for JSON
 /// media types, so that whitespace and key order do not change the hash; the raw bytes otherwise.
+/// JSON must be I-JSON (no duplicate members, integers within ±(2^53 − 1)), as RFC 8785 requires,
+/// so that what is hashed is what a reader sees.
 pub fn content_hash(media_type: &str, document: &[u8]) -> Result<Hash32, CanonicalError> {
     if !is_json(media_type) {
         return Ok(sha256(document));
     }
-    let value: Value = serde_json::from_slice(document).map_err(|e| CanonicalError::NotJson {
-        media_type: media_type.to_owned(),
-        reason: e.to_string(),
-    })?;
+    let value: Value =
+        crate::strict_json::parse(document).map_err(|e| CanonicalError::NotJson {
+            media_type: media_type.to_owned(),
+            reason: e.to_string(),
+        })?;
     let canonical =
         serde_json_canonicalizer::to_vec(&value).map_err(|e| CanonicalError::NotJson {
             media_type: media_type.to_owned(),
             reason: e.to_string(),
         })?;
     Ok(sha256(&canonical))
+}
+
+/// keccak-256 of the document's exact bytes: what the contract checks the calldata against.
+pub fn document_hash(document: &[u8]) -> Hash32 {
+    Hash32(Keccak256::digest(document).into())
 }
 
 fn sha256(bytes: &[u8]) -> Hash32 {
@@ -122,6 +131,7 @@ mod tests {
                 policy_id: Hash32([4; 32]),
                 version: 1,
                 content_hash,
+                document_hash: document_hash(document),
                 previous_hash: Hash32::ZERO,
                 effective_at: 1_800_000_000,
                 media_type: media_type.to_owned(),
@@ -144,6 +154,14 @@ mod tests {
         let a = content_hash(FHIR, br#"{"copay": 10}"#).expect("json");
         let b = content_hash(FHIR, br#"{"copay": 100}"#).expect("json");
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn document_hash_is_keccak256_of_the_bytes() {
+        assert_eq!(
+            document_hash(b"").to_string(),
+            "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub enum RelayError {
     HashMismatch(String),
     #[error("no such endpoint")]
     NotFound,
+    #[error("{0} is not an insurer this relay publishes for")]
+    NotAdmitted(caretrail_types::Address),
     #[error("the document is {size} bytes; the most a policy publication may carry is {max}")]
     TooLarge { size: usize, max: usize },
     #[error("the request is too large: {0}")]
@@ -28,11 +30,14 @@ impl RelayError {
         match self {
             Self::BadRequest(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             Self::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
+            Self::NotAdmitted(_) => (StatusCode::FORBIDDEN, ErrorCode::NotAdmitted),
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
             Self::Chain(e) => match e {
-                ChainError::BadUrl(_) => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+                ChainError::BadUrl(_) | ChainError::BadSignature(_) => {
+                    (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+                }
                 ChainError::Unreachable { .. } => {
                     (StatusCode::BAD_GATEWAY, ErrorCode::ChainUnreachable)
                 }

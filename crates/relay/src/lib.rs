@@ -12,7 +12,7 @@ mod routes;
 pub use error::RelayError;
 pub use routes::app;
 
-use caretrail_chain::{PrivateKeySigner, RpcUrl};
+use caretrail_chain::{Relayer, RpcUrl};
 use caretrail_types::{Address, NetworkInfo};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -27,7 +27,10 @@ pub struct RelayConfig {
     pub chain_id: u64,
     pub policy_registry: Address,
     /// The account that pays for relayed transactions.
-    pub relayer: PrivateKeySigner,
+    pub relayer: Relayer,
+    /// Insurers whose publications this relay pays for. Until the on-chain participant registry
+    /// exists, this list is the relay's admission: anyone else is refused before any gas is spent.
+    pub insurers: Vec<Address>,
     /// The built web UI (`ui/dist`), served at `/` when set.
     pub ui_dir: Option<PathBuf>,
 }

@@ -2,8 +2,8 @@
 //! canonical hash, signature), then pay for it on chain.
 
 use crate::{RelayConfig, RelayError};
-use caretrail_chain::{publish_policy, read_policy_publication, verify_publish_request};
-use caretrail_crypto::policy::content_hash;
+use caretrail_chain::{read_policy_publication, verify_publish_request};
+use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyPublication, PublishReceipt, PublishRequest, TxId,
 };
@@ -15,7 +15,8 @@ const MEDIA_TYPES: &[&str] = &[
     "application/pdf",
 ];
 
-/// Checks a publish request without touching the chain; returns the insurer who signed it.
+/// Checks a publish request without touching the chain: size, media type, both hashes, a
+/// signature the contract will accept, from an admitted insurer. Returns that insurer.
 pub fn check(
     config: &RelayConfig,
     request: &PublishRequest,
@@ -38,6 +39,13 @@ pub fn check(
             MEDIA_TYPES.join(", ")
         )));
     }
+    let sent = document_hash(&request.document);
+    if sent != request.signed.document_hash {
+        return Err(RelayError::HashMismatch(format!(
+            "the document sent (keccak {sent}) is not the one signed (keccak {})",
+            request.signed.document_hash
+        )));
+    }
     let computed = content_hash(&request.signed.media_type, &request.document)
         .map_err(|e| RelayError::BadRequest(e.to_string()))?;
     if computed != request.signed.content_hash {
@@ -46,11 +54,11 @@ pub fn check(
             request.signed.content_hash
         )));
     }
-    Ok(verify_publish_request(
-        config.chain_id,
-        config.policy_registry,
-        request,
-    )?)
+    let insurer = verify_publish_request(config.chain_id, config.policy_registry, request)?;
+    if !config.insurers.contains(&insurer) {
+        return Err(RelayError::NotAdmitted(insurer));
+    }
+    Ok(insurer)
 }
 
 /// Checks and publishes an insurer's signed policy version; returns once it is mined.
@@ -60,13 +68,10 @@ pub async fn publish(
 ) -> Result<PublishReceipt, RelayError> {
     let insurer = check(config, request)?;
     tracing::info!(%insurer, version = request.signed.version, "publishing policy version");
-    Ok(publish_policy(
-        &config.rpc_url,
-        config.relayer.clone(),
-        config.policy_registry,
-        request,
-    )
-    .await?)
+    Ok(config
+        .relayer
+        .publish_policy(config.policy_registry, request)
+        .await?)
 }
 
 /// The publication made by `tx_id`, as the chain holds it (for the web UI, which checks it itself).

@@ -3,8 +3,8 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use caretrail_chain::{PrivateKeySigner, rpc_url, sign_policy_version};
-use caretrail_crypto::policy::content_hash;
+use caretrail_chain::{PrivateKeySigner, Relayer, rpc_url, sign_policy_version};
+use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_relay::{RelayConfig, app};
 use caretrail_types::{
     Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyVersion,
@@ -22,9 +22,18 @@ fn config() -> RelayConfig {
         public_rpc_url: "http://127.0.0.1:9".into(),
         chain_id: 31337,
         policy_registry: Address([0x11; 20]),
-        relayer: PrivateKeySigner::random(),
+        relayer: Relayer::new(
+            &rpc_url("http://127.0.0.1:9").expect("url"),
+            PrivateKeySigner::random(),
+        ),
+        insurers: vec![Address(insurer().address().into_array())],
         ui_dir: None,
     }
+}
+
+/// The one insurer the test relay publishes for.
+fn insurer() -> PrivateKeySigner {
+    "11".repeat(32).parse().expect("a key")
 }
 
 async fn call(request: Request<Body>) -> (StatusCode, Vec<u8>) {
@@ -60,12 +69,22 @@ async fn post_json(body: &str) -> (StatusCode, UiError) {
 }
 
 fn signed(document: &[u8], media_type: &str, content_hash: Hash32) -> PublishRequest {
+    signed_by(&insurer(), document, media_type, content_hash)
+}
+
+fn signed_by(
+    signer: &PrivateKeySigner,
+    document: &[u8],
+    media_type: &str,
+    content_hash: Hash32,
+) -> PublishRequest {
     let config = config();
     let mut request = PublishRequest {
         signed: PolicyVersion {
             policy_id: Hash32([1; 32]),
             version: 1,
             content_hash,
+            document_hash: document_hash(document),
             previous_hash: Hash32::ZERO,
             effective_at: 1_800_000_000,
             media_type: media_type.into(),
@@ -74,7 +93,7 @@ fn signed(document: &[u8], media_type: &str, content_hash: Hash32) -> PublishReq
         signature: Signature([0; 65]),
     };
     request.signature = sign_policy_version(
-        &PrivateKeySigner::random(),
+        signer,
         config.chain_id,
         config.policy_registry,
         &request.signed,
@@ -166,7 +185,7 @@ async fn empty_oversized_unknown_media_and_non_json_documents_are_refused() {
 
     let (status, error) = post(&signed(b"%PDF", "application/fhir+json", Hash32([1; 32]))).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(error.message.contains("not valid JSON"), "{error}");
+    assert!(error.message.contains("not valid I-JSON"), "{error}");
 }
 
 #[tokio::test]
@@ -188,4 +207,59 @@ async fn a_valid_request_goes_to_the_chain() {
     let (status, error) = post(&signed(doc, "application/fhir+json", hash)).await;
     assert_eq!(status, StatusCode::BAD_GATEWAY, "{error}");
     assert_eq!(error.code, ErrorCode::ChainUnreachable);
+}
+
+fn valid_fhir() -> PublishRequest {
+    let doc = br#"{"copay":10}"#;
+    signed(
+        doc,
+        "application/fhir+json",
+        content_hash("application/fhir+json", doc).expect("json"),
+    )
+}
+
+#[tokio::test]
+async fn a_signer_who_is_not_an_admitted_insurer_is_refused() {
+    let doc = br#"{"copay":10}"#;
+    let hash = content_hash("application/fhir+json", doc).expect("json");
+    let stranger = PrivateKeySigner::random();
+    let (status, error) = post(&signed_by(&stranger, doc, "application/fhir+json", hash)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{error}");
+    assert_eq!(error.code, ErrorCode::NotAdmitted);
+    assert!(
+        error
+            .message
+            .contains(&format!("{:#x}", stranger.address())),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn signatures_the_contract_would_refuse_are_refused_first() {
+    let mut bad_v = valid_fhir();
+    bad_v.signature.0[64] = 1;
+    let (status, error) = post(&bad_v).await;
+    assert_eq!(
+        (status, error.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+    );
+    assert!(error.message.contains("not 27 or 28"), "{error}");
+
+    let mut high_s = valid_fhir();
+    high_s.signature.0[32..64].fill(0xff);
+    let (status, error) = post(&high_s).await;
+    assert_eq!(
+        (status, error.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+    );
+    assert!(error.message.contains("low-s"), "{error}");
+}
+
+#[tokio::test]
+async fn a_document_swapped_after_signing_is_refused() {
+    let mut swapped = valid_fhir();
+    swapped.document = br#"{"copay": 10 }"#.to_vec();
+    let (status, error) = post(&swapped).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
+    assert!(error.message.contains("not the one signed"), "{error}");
 }

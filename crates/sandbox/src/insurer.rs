@@ -7,7 +7,7 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_chain::{PrivateKeySigner, policy_head, rpc_url, sign_policy_version};
 use caretrail_client::{ClientError, Relay};
-use caretrail_crypto::policy::content_hash;
+use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
     Address, ErrorCode, Hash32, NetworkInfo, PolicyVersion, PublishReceipt, PublishRequest,
     Signature, UiError,
@@ -140,6 +140,7 @@ impl Insurer {
                 policy_id,
                 version: version + 1,
                 content_hash: hash,
+                document_hash: document_hash(&plan.document),
                 previous_hash: head,
                 effective_at: now,
                 media_type: plan.media_type.to_owned(),

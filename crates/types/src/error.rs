@@ -23,6 +23,8 @@ pub enum ErrorCode {
     RelayError,
     /// The document does not match the hash it is published or compared with.
     HashMismatch,
+    /// The signer is not a participant admitted to do this.
+    NotAdmitted,
     /// Something unexpected inside the app.
     Internal,
 }

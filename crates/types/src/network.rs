@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NetworkInfo {
     pub chain_id: u64,
-    /// JSON-RPC URL the client reads the chain from (it does not trust the relay for reads).
+    /// JSON-RPC URL the client reads the chain from itself.
     pub rpc_url: String,
     pub policy_registry: Address,
 }

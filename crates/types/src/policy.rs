@@ -14,6 +14,9 @@ pub struct PolicyVersion {
     pub version: u64,
     /// SHA-256 of the canonical document (see `caretrail_crypto::policy::content_hash`).
     pub content_hash: Hash32,
+    /// keccak-256 of the document's exact bytes, which the contract checks against the calldata
+    /// (see `caretrail_crypto::policy::document_hash`).
+    pub document_hash: Hash32,
     /// The content hash of the previous version; zero for version 1.
     pub previous_hash: Hash32,
     /// Unix seconds from which this version applies.
