@@ -13,9 +13,17 @@ cargo build --release -p caretrail
 
 APP_ARGS=(--no-app)
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
-  step "building the desktop app and its UI (release)"
-  (cd src-tauri && tauri build --no-bundle)
-  APP_ARGS=(--app "$TARGET_DIR/release/caretrail-app")
+  APP="$TARGET_DIR/release/caretrail-app"
+  # tauri build always rewrites ui/dist and so relinks the app (~35 s); skip it when no source
+  # the app is built from has changed since the binary was made.
+  if [ -x "$APP" ] && [ -z "$(find ui/src ui/index.html ui/style.css ui/Cargo.toml src-tauri crates \
+      Cargo.toml Cargo.lock tauri.conf.json icons -newer "$APP" -print -quit)" ]; then
+    step "the desktop app is up to date"
+  else
+    step "building the desktop app and its UI (release)"
+    (cd src-tauri && tauri build --no-bundle)
+  fi
+  APP_ARGS=(--app "$APP")
 else
   step "building the web UI (no display: the relay will serve it)"
   (cd ui && trunk build --release)
