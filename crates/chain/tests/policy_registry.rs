@@ -41,14 +41,25 @@ fn request(
     }
 }
 
-#[tokio::test]
-async fn publish_then_read_back_by_transaction_id() {
+/// A node with a freshly deployed registry: the node, its URL, its chain id, the registry.
+async fn deployed() -> (
+    LocalNode,
+    caretrail_chain::RpcUrl,
+    u64,
+    caretrail_types::Address,
+) {
     let node = node();
     let rpc = node.rpc_url();
     let chain = chain_id(&rpc).await.expect("chain id");
     let registry = deploy_policy_registry(&rpc, node.dev_signer(0))
         .await
         .expect("deploy");
+    (node, rpc, chain, registry)
+}
+
+#[tokio::test]
+async fn publish_then_read_back_by_transaction_id() {
+    let (node, rpc, chain, registry) = deployed().await;
     assert!(has_code(&rpc, registry).await.expect("code"));
 
     let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
@@ -108,12 +119,7 @@ async fn an_unreachable_chain_is_reported_as_such() {
 
 #[tokio::test]
 async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
-    let node = node();
-    let rpc = node.rpc_url();
-    let chain = chain_id(&rpc).await.expect("chain id");
-    let registry = deploy_policy_registry(&rpc, node.dev_signer(0))
-        .await
-        .expect("deploy");
+    let (node, rpc, chain, registry) = deployed().await;
     let relayer = Relayer::new(&rpc, node.dev_signer(1));
     let requests: Vec<PublishRequest> = (0u8..4)
         .map(|i| {
