@@ -1,7 +1,7 @@
 //! `caretrail relay` and `caretrail sandbox`: each service alone, for operators and for pointing
 //! a real endpoint at the other.
 
-use anyhow::Context as _;
+use caretrail::stack::listen;
 use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url};
 use caretrail_client::Relay;
 use caretrail_relay::RelayConfig;
@@ -55,9 +55,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         insurers: args.insurers,
         ui_dir: args.ui_dir,
     };
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = listen(args.listen, "relay").await?;
     eprintln!("relay listening on http://{}", listener.local_addr()?);
     caretrail_relay::serve(listener, config, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)
@@ -86,9 +84,7 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         default_plans(),
         Relay::new(&args.relay)?,
     ));
-    let listener = tokio::net::TcpListener::bind(args.listen)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let listener = listen(args.listen, "sandbox").await?;
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
     caretrail_sandbox::serve(listener, insurer, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)

@@ -79,7 +79,7 @@ impl Stack {
             Some(dir) => Insurer::load_or_create_key(&dir.join("sandbox/insurer.key"))?,
             None => caretrail_chain::PrivateKeySigner::random(),
         };
-        let relay_listener = bind(options.relay_addr, "relay").await?;
+        let relay_listener = listen(options.relay_addr, "relay").await?;
         let relay_url = format!("http://{}", relay_listener.local_addr()?);
         let relay_config = RelayConfig {
             rpc_url: rpc.clone(),
@@ -102,7 +102,7 @@ impl Stack {
             default_plans(),
             Relay::new(&relay_url)?,
         ));
-        let sandbox_listener = bind(options.sandbox_addr, "sandbox").await?;
+        let sandbox_listener = listen(options.sandbox_addr, "sandbox").await?;
         let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
         let sandbox_task = tokio::spawn(caretrail_sandbox::serve(
             sandbox_listener,
@@ -143,7 +143,8 @@ impl Stack {
     }
 }
 
-async fn bind(addr: SocketAddr, what: &str) -> anyhow::Result<tokio::net::TcpListener> {
+/// Listens on `addr` for the named service, saying plainly when the port is taken.
+pub async fn listen(addr: SocketAddr, what: &str) -> anyhow::Result<tokio::net::TcpListener> {
     match tokio::net::TcpListener::bind(addr).await {
         Ok(listener) => Ok(listener),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => bail!(

@@ -117,11 +117,7 @@ fn open_app(app: &Path, relay_url: &str) -> anyhow::Result<tokio::process::Child
 /// kept in the data directory so later runs can show it again.
 async fn publish_demo_policy(stack: &Stack, data_dir: &Path) -> Option<TxId> {
     let record = data_dir.join("sandbox/demo-policy-tx.txt");
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    match stack.insurer.publish(DEMO_PLAN, now).await {
+    match stack.insurer.publish_now(DEMO_PLAN).await {
         Ok(Publication::Published(receipt)) => {
             if let Err(e) = std::fs::write(&record, receipt.tx_id.to_string()) {
                 tracing::warn!("cannot record the demo transaction: {e}");

@@ -76,12 +76,8 @@ pub async fn policy_show(tx_id: &str) -> Result<PolicyView, UiError> {
         }
         return command("policy_show", &Args { tx_id }).await;
     }
-    let tx: TxId = tx_id.parse().map_err(|e| {
-        UiError::new(
-            ErrorCode::InvalidInput,
-            format!("{:?} is not a transaction id: {e}", tx_id.trim()),
-        )
-    })?;
+    let tx = TxId::from_input(tx_id)
+        .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
     let publication: PolicyPublication = relay_get(&format!("/v1/policies/tx/{tx}")).await?;
     Ok(review(publication))
 }

@@ -2,7 +2,7 @@
 
 use crate::bindings::PolicyRegistry::PolicyRegistryErrors;
 use alloy::transports::{RpcError, TransportError};
-use caretrail_types::TxId;
+use caretrail_types::{ErrorCode, TxId};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ChainError {
@@ -25,6 +25,17 @@ pub enum ChainError {
 }
 
 impl ChainError {
+    /// The code the UI and scripts see for this failure.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Self::BadUrl(_) | Self::BadSignature(_) => ErrorCode::InvalidInput,
+            Self::Unreachable { .. } => ErrorCode::ChainUnreachable,
+            Self::TxNotFound(_) | Self::Pending(_) => ErrorCode::TxNotFound,
+            Self::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,
+            Self::Refused(_) | Self::Rpc(_) => ErrorCode::ChainError,
+        }
+    }
+
     pub(crate) fn from_transport(url: &crate::RpcUrl, e: TransportError) -> Self {
         match e {
             RpcError::Transport(kind) => Self::Unreachable {

@@ -55,10 +55,6 @@ impl LocalNode {
         self.instance.endpoint_url()
     }
 
-    pub fn port(&self) -> u16 {
-        self.instance.port()
-    }
-
     /// One of anvil's funded development accounts (index 0 deploys, 1 relays by convention).
     pub fn dev_signer(&self, index: usize) -> PrivateKeySigner {
         PrivateKeySigner::from(self.instance.keys()[index].clone())

@@ -114,7 +114,6 @@ const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 #[derive(Clone)]
 pub struct Relayer {
     rpc: RpcUrl,
-    address: Address,
     provider: DynProvider,
 }
 
@@ -122,28 +121,20 @@ impl fmt::Debug for Relayer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Relayer")
             .field("rpc", &self.rpc.as_str())
-            .field("address", &self.address)
             .finish_non_exhaustive()
     }
 }
 
 impl Relayer {
     pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
-        let address = from_address(signer.address());
         let provider = ProviderBuilder::new()
             .wallet(signer)
             .connect_http(rpc.clone())
             .erased();
         Self {
             rpc: rpc.clone(),
-            address,
             provider,
         }
-    }
-
-    /// The paying account.
-    pub fn address(&self) -> Address {
-        self.address
     }
 
     /// Sends an insurer's signed publication and waits for it to be mined.

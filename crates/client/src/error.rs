@@ -1,12 +1,12 @@
 //! What can go wrong in a use case, and the code the UI sees for each.
 
 use caretrail_chain::ChainError;
-use caretrail_types::{ErrorCode, ParseHexError, UiError};
+use caretrail_types::{ErrorCode, InvalidTxId, UiError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
-    #[error("{0:?} is not a transaction id: {1}")]
-    InvalidTxId(String, ParseHexError),
+    #[error(transparent)]
+    InvalidTxId(#[from] InvalidTxId),
     #[error("not a usable relay URL: {0}")]
     BadRelayUrl(String),
     #[error("the relay at {url} cannot be reached ({reason}); is it running?")]
@@ -20,16 +20,10 @@ pub enum ClientError {
 impl ClientError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidTxId(..) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
+            Self::InvalidTxId(_) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
             Self::Relay(e) => e.code,
-            Self::Chain(e) => match e {
-                ChainError::BadUrl(_) | ChainError::BadSignature(_) => ErrorCode::InvalidInput,
-                ChainError::Unreachable { .. } => ErrorCode::ChainUnreachable,
-                ChainError::TxNotFound(_) | ChainError::Pending(_) => ErrorCode::TxNotFound,
-                ChainError::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,
-                ChainError::Refused(_) | ChainError::Rpc(_) => ErrorCode::ChainError,
-            },
+            Self::Chain(e) => e.code(),
         }
     }
 }

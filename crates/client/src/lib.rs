@@ -6,8 +6,6 @@ mod error;
 mod policy;
 mod relay;
 
-pub use policy::parse_tx_id;
-
 pub use error::ClientError;
 pub use relay::Relay;
 
@@ -25,10 +23,6 @@ impl Client {
         Ok(Self {
             relay: Relay::new(relay_url)?,
         })
-    }
-
-    pub fn relay(&self) -> &Relay {
-        &self.relay
     }
 
     /// Which chain and registry the relay works with.

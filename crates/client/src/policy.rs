@@ -6,16 +6,10 @@ use caretrail_chain::{read_policy_publication, rpc_url};
 use caretrail_crypto::policy::{check_document, review};
 use caretrail_types::{PolicyCheck, PolicyPublication, PolicyView, TxId};
 
-/// Parses what the user typed as a transaction id.
-pub fn parse_tx_id(text: &str) -> Result<TxId, ClientError> {
-    text.parse()
-        .map_err(|e| ClientError::InvalidTxId(text.trim().to_owned(), e))
-}
-
 impl Client {
     /// The publication made by `tx_id`, read from the chain the relay names.
     pub async fn policy_publication(&self, tx_id: &str) -> Result<PolicyPublication, ClientError> {
-        let tx = parse_tx_id(tx_id)?;
+        let tx = TxId::from_input(tx_id)?;
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         Ok(read_policy_publication(&rpc, network.policy_registry, tx).await?)

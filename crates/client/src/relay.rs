@@ -36,10 +36,6 @@ impl Relay {
         Ok(Self { base, http })
     }
 
-    pub fn url(&self) -> &Url {
-        &self.base
-    }
-
     fn endpoint(&self, path: &str) -> Result<Url, ClientError> {
         self.base
             .join(path)

@@ -34,22 +34,19 @@ impl RelayError {
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
-            Self::Chain(e) => match e {
-                ChainError::BadUrl(_) | ChainError::BadSignature(_) => {
-                    (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
-                }
-                ChainError::Unreachable { .. } => {
-                    (StatusCode::BAD_GATEWAY, ErrorCode::ChainUnreachable)
-                }
-                ChainError::TxNotFound(_) | ChainError::Pending(_) => {
-                    (StatusCode::NOT_FOUND, ErrorCode::TxNotFound)
-                }
-                ChainError::NotAPolicyPublication { .. } => {
-                    (StatusCode::NOT_FOUND, ErrorCode::NotAPolicyPublication)
-                }
-                ChainError::Refused(_) => (StatusCode::CONFLICT, ErrorCode::ChainError),
-                ChainError::Rpc(_) => (StatusCode::BAD_GATEWAY, ErrorCode::ChainError),
-            },
+            // The contract said no: the request conflicts with what is on chain.
+            Self::Chain(ChainError::Refused(_)) => (StatusCode::CONFLICT, ErrorCode::ChainError),
+            Self::Chain(e) => {
+                let code = e.code();
+                let status = match code {
+                    ErrorCode::InvalidInput => StatusCode::BAD_REQUEST,
+                    ErrorCode::TxNotFound | ErrorCode::NotAPolicyPublication => {
+                        StatusCode::NOT_FOUND
+                    }
+                    _ => StatusCode::BAD_GATEWAY,
+                };
+                (status, code)
+            }
         }
     }
 }

@@ -79,8 +79,6 @@ pub async fn publication(
     config: &RelayConfig,
     tx_id: &str,
 ) -> Result<PolicyPublication, RelayError> {
-    let tx: TxId = tx_id
-        .parse()
-        .map_err(|e| RelayError::BadRequest(format!("{tx_id:?} is not a transaction id: {e}")))?;
+    let tx = TxId::from_input(tx_id).map_err(|e| RelayError::BadRequest(e.to_string()))?;
     Ok(read_policy_publication(&config.rpc_url, config.policy_registry, tx).await?)
 }

@@ -118,6 +118,15 @@ impl Insurer {
             .ok_or_else(|| InsurerError::UnknownPlan(slug.to_owned()))
     }
 
+    /// Publishes the plan's current document as its next version, effective from this moment.
+    pub async fn publish_now(&self, slug: &str) -> Result<Publication, InsurerError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        self.publish(slug, now).await
+    }
+
     /// Publishes the plan's current document as its next version, effective at `now` (unix
     /// seconds), unless the chain already holds it as the latest version.
     pub async fn publish(&self, slug: &str, now: u64) -> Result<Publication, InsurerError> {
@@ -205,11 +214,7 @@ async fn publish(
     State(insurer): State<Arc<Insurer>>,
     Path(slug): Path<String>,
 ) -> Result<Json<Publication>, InsurerError> {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default();
-    insurer.publish(&slug, now).await.map(Json)
+    insurer.publish_now(&slug).await.map(Json)
 }
 
 impl IntoResponse for InsurerError {

@@ -37,11 +37,6 @@ macro_rules! fixed_bytes {
         pub struct $name(pub [u8; $len]);
 
         impl $name {
-            pub const LEN: usize = $len;
-
-            pub fn as_bytes(&self) -> &[u8; $len] {
-                &self.0
-            }
         }
 
         impl FromStr for $name {
@@ -101,6 +96,24 @@ fixed_bytes!(
 
 impl Hash32 {
     pub const ZERO: Self = Self([0; 32]);
+}
+
+/// What a user typed where a transaction id was expected, and why it is not one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{text:?} is not a transaction id: {reason}")]
+pub struct InvalidTxId {
+    pub text: String,
+    pub reason: ParseHexError,
+}
+
+impl TxId {
+    /// Parses a transaction id as a user typed or pasted it, with a message fit to show her.
+    pub fn from_input(text: &str) -> Result<Self, InvalidTxId> {
+        text.parse().map_err(|reason| InvalidTxId {
+            text: text.trim().to_owned(),
+            reason,
+        })
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ mod network;
 mod policy;
 mod time_text;
 
-pub use bytes::{Address, Hash32, ParseHexError, Signature, TxId};
+pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
 pub use network::NetworkInfo;
 pub use policy::{
