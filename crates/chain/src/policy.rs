@@ -6,12 +6,10 @@ use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
 use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
-use alloy::primitives::Signature as EcdsaSignature;
-use alloy::primitives::U256;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
-use alloy::signers::SignerSync as _;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{Eip712Domain, SolCall as _, SolStruct as _, eip712_domain};
+use alloy::sol_types::{Eip712Domain, SolCall as _, eip712_domain};
+use caretrail_crypto::{SecretKey, sign};
 use caretrail_types::{
     Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
 };
@@ -48,19 +46,14 @@ pub fn sign_policy_version(
     registry: Address,
     version: &PolicyVersion,
 ) -> Result<Signature, ChainError> {
-    let hash = PolicyRegistry::PolicyVersion::from(version)
-        .eip712_signing_hash(&domain(chain_id, registry));
-    let signature = signer
-        .sign_hash_sync(&hash)
+    let key = SecretKey::from_bytes(&signer.to_bytes().0)
         .map_err(|e| ChainError::Refused(format!("cannot sign: {e}")))?;
-    Ok(Signature(signature.as_bytes()))
+    Ok(sign::sign_typed(
+        &key,
+        &PolicyRegistry::PolicyVersion::from(version),
+        &domain(chain_id, registry),
+    ))
 }
-
-/// Half the order of secp256k1: the largest `s` of a low-s signature.
-const SECP256K1_HALF_ORDER: U256 = U256::from_be_bytes([
-    0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0x5d, 0x57, 0x6e, 0x73, 0x57, 0xa4, 0x50, 0x1d, 0xdf, 0xe9, 0x2f, 0x46, 0x68, 0x1b, 0x20, 0xa0,
-]);
 
 /// The address that signed a publish request, as the contract will recover it.
 pub fn verify_publish_request(
@@ -68,28 +61,14 @@ pub fn verify_publish_request(
     registry: Address,
     request: &PublishRequest,
 ) -> Result<Address, ChainError> {
-    let hash = PolicyRegistry::PolicyVersion::from(&request.signed)
-        .eip712_signing_hash(&domain(chain_id, registry));
-    let bytes = &request.signature.0;
-    // OpenZeppelin's ECDSA.recover takes only v = 27 or 28 and low-s signatures; refusing the
-    // rest here gives the sender a clear answer instead of a reverted gas estimate.
-    if !matches!(bytes[64], 27 | 28) {
-        return Err(ChainError::BadSignature(format!(
-            "v is {}, not 27 or 28",
-            bytes[64]
-        )));
-    }
-    if U256::from_be_slice(&bytes[32..64]) > SECP256K1_HALF_ORDER {
-        return Err(ChainError::BadSignature(
-            "s is in the upper half of the curve order (use the low-s form)".into(),
-        ));
-    }
-    let signature = EcdsaSignature::try_from(&bytes[..])
-        .map_err(|e| ChainError::BadSignature(e.to_string()))?;
-    let signer = signature
-        .recover_address_from_prehash(&hash)
-        .map_err(|e| ChainError::BadSignature(format!("it does not recover a signer: {e}")))?;
-    Ok(from_address(signer))
+    // The strict form (v = 27 or 28, low s) is the only one OpenZeppelin's ECDSA.recover takes:
+    // refusing the rest here gives the sender a clear answer instead of a reverted gas estimate.
+    sign::recover_typed(
+        &PolicyRegistry::PolicyVersion::from(&request.signed),
+        &domain(chain_id, registry),
+        &request.signature,
+    )
+    .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
 /// Deploys a new policy registry and returns its address.

@@ -1,8 +1,16 @@
-//! Caretrail's pure cryptography: no IO, no clock, no global randomness.
+//! Caretrail's pure cryptography, the paper's encryption unit (EU) and policy unit (PU): no IO,
+//! no clock, no global randomness (callers pass an RNG).
 //!
-//! For now this holds the paper's policy management unit (PU): the canonical hash of a policy
-//! document, which the patient's side and the relay's side both compute with [`policy::content_hash`],
-//! and the check of a published document against the hash the insurer signed.
+//! - [`keys`]: secp256k1 secret and public keys; a public key's Ethereum address is its id.
+//! - [`envelope`]: records encrypted under a per-record key wrapped with ECIES for each reader.
+//! - [`sign`]: EIP-191 and EIP-712 signatures and the recovery of their signer.
+//! - [`policy`]: the canonical hash of a policy document, which the patient's side and the
+//!   relay's side both compute with [`policy::content_hash`].
 
+pub mod envelope;
+pub mod keys;
 pub mod policy;
+pub mod sign;
 mod strict_json;
+
+pub use keys::{KeyError, PublicKey, SecretKey};

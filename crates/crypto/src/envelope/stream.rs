@@ -1,0 +1,324 @@
+//! STREAM over the body: fixed chunks, each sealed under a nonce of its counter and a last-chunk
+//! flag, so that a truncated, reordered or spliced body fails to decrypt. Memory stays at one
+//! chunk whatever the record's size.
+
+use std::io::{self, Read, Write};
+
+use rand_core::CryptoRngCore;
+
+use super::chunk::{ChunkCipher, NONCE_LEN, TAG_LEN};
+use super::error::{DecryptError, EncryptError, HeaderError, from_io, into_io};
+use super::header::{Header, OpenError, SALT_LEN, Stanza};
+use super::{CHUNK_SIZE, ContentKey, MAX_RECIPIENTS, wrap};
+use crate::{PublicKey, SecretKey};
+
+const SEALED_CHUNK: usize = CHUNK_SIZE + TAG_LEN;
+
+fn nonce(counter: u64, last: bool) -> [u8; NONCE_LEN] {
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[3..11].copy_from_slice(&counter.to_be_bytes());
+    nonce[11] = u8::from(last);
+    nonce
+}
+
+/// Encrypts one record to a set of readers: a fresh content key, wrapped for each.
+pub struct Encryptor {
+    header: Header,
+    cipher: ChunkCipher,
+}
+
+impl Encryptor {
+    /// Draws a new content key and salt from `rng` and wraps the key for every recipient.
+    pub fn with_recipients(
+        rng: &mut impl CryptoRngCore,
+        recipients: &[PublicKey],
+    ) -> Result<Self, EncryptError> {
+        let key = ContentKey::generate(rng);
+        Self::with_key(rng, key, recipients)
+    }
+
+    pub(crate) fn with_key(
+        rng: &mut impl CryptoRngCore,
+        key: ContentKey,
+        recipients: &[PublicKey],
+    ) -> Result<Self, EncryptError> {
+        if recipients.is_empty() {
+            return Err(EncryptError::NoRecipients);
+        }
+        if recipients.len() > MAX_RECIPIENTS {
+            return Err(EncryptError::TooManyRecipients {
+                max: MAX_RECIPIENTS,
+            });
+        }
+        let mut stanzas: Vec<Stanza> = Vec::with_capacity(recipients.len());
+        for recipient in recipients {
+            if stanzas.iter().any(|s| s.recipient == *recipient) {
+                return Err(EncryptError::DuplicateRecipient(recipient.address()));
+            }
+            stanzas.push(Stanza {
+                recipient: *recipient,
+                wrapped: wrap::wrap(rng, recipient, &key),
+            });
+        }
+        let mut salt = [0u8; SALT_LEN];
+        rng.fill_bytes(&mut salt);
+        let cipher = ChunkCipher::new(&key.payload_key(&salt));
+        Ok(Self {
+            header: Header::seal(salt, stanzas, &key),
+            cipher,
+        })
+    }
+
+    /// Writes the header to `output` and returns a writer for the body. The envelope is complete
+    /// only after [`EnvelopeWriter::finish`]; without it a reader sees a truncated body.
+    pub fn wrap_output<W: Write>(self, mut output: W) -> Result<EnvelopeWriter<W>, EncryptError> {
+        output
+            .write_all(&self.header.to_bytes())
+            .map_err(EncryptError::Io)?;
+        Ok(EnvelopeWriter {
+            output,
+            cipher: self.cipher,
+            buffer: Vec::with_capacity(SEALED_CHUNK),
+            counter: 0,
+        })
+    }
+}
+
+impl std::fmt::Debug for Encryptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Encryptor")
+            .field("recipients", &self.header.recipients().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Encrypts the body as it is written, one chunk at a time.
+pub struct EnvelopeWriter<W: Write> {
+    output: W,
+    cipher: ChunkCipher,
+    buffer: Vec<u8>,
+    counter: u64,
+}
+
+impl<W: Write> EnvelopeWriter<W> {
+    fn seal_buffer(&mut self, last: bool) -> io::Result<()> {
+        let tag = self
+            .cipher
+            .seal_in_place(&nonce(self.counter, last), &mut self.buffer);
+        self.buffer.extend_from_slice(&tag);
+        self.output.write_all(&self.buffer)?;
+        self.buffer.clear();
+        self.counter = self
+            .counter
+            .checked_add(1)
+            .ok_or_else(|| io::Error::other("the record has more chunks than the nonce counts"))?;
+        Ok(())
+    }
+
+    /// Seals the last chunk and returns the output. Must be called: it is what makes the
+    /// envelope complete.
+    pub fn finish(mut self) -> Result<W, EncryptError> {
+        self.seal_buffer(true).map_err(EncryptError::Io)?;
+        self.output.flush().map_err(EncryptError::Io)?;
+        Ok(self.output)
+    }
+}
+
+impl<W: Write> Write for EnvelopeWriter<W> {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        if data.is_empty() {
+            return Ok(0);
+        }
+        // A full chunk is sealed only once more data arrives: until then it may be the last.
+        if self.buffer.len() == CHUNK_SIZE {
+            self.seal_buffer(false)?;
+        }
+        let take = data.len().min(CHUNK_SIZE - self.buffer.len());
+        self.buffer.extend_from_slice(&data[..take]);
+        Ok(take)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.output.flush()
+    }
+}
+
+impl<W: Write> std::fmt::Debug for EnvelopeWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeWriter")
+            .field("chunks_written", &self.counter)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An envelope whose header has been read; the body follows in `input`.
+pub struct Decryptor<R: Read> {
+    header: Header,
+    input: R,
+}
+
+impl<R: Read> Decryptor<R> {
+    /// Reads and parses the header (not yet authenticated: only a recipient can).
+    pub fn new(mut input: R) -> Result<Self, HeaderError> {
+        let header = Header::read(&mut input)?;
+        Ok(Self { header, input })
+    }
+
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// Opens the envelope with `identity`: a reader of the plaintext. Its `read` fails with an
+    /// `io::Error` carrying a [`DecryptError`] on a tampered or truncated body; the bytes it gave
+    /// before an error must be discarded. [`Decryptor::decrypt_to`] does that bookkeeping.
+    pub fn decrypt(self, identity: &SecretKey) -> Result<EnvelopeReader<R>, DecryptError> {
+        let key = self.header.open(identity).map_err(|e| match e {
+            OpenError::NotARecipient => DecryptError::NotARecipient,
+            OpenError::Tampered => DecryptError::HeaderTampered,
+        })?;
+        Ok(EnvelopeReader {
+            input: self.input,
+            cipher: ChunkCipher::new(&key.payload_key(&self.header.salt)),
+            buffer: vec![0; SEALED_CHUNK + 1],
+            filled: 0,
+            plain: 0..0,
+            counter: 0,
+            done: false,
+        })
+    }
+
+    /// Decrypts the whole body into `output`; returns the plaintext length.
+    pub fn decrypt_to<W: Write>(
+        self,
+        identity: &SecretKey,
+        mut output: W,
+    ) -> Result<u64, DecryptError> {
+        let mut reader = self.decrypt(identity)?;
+        let copied = io::copy(&mut reader, &mut output).map_err(from_io)?;
+        output.flush().map_err(DecryptError::Io)?;
+        Ok(copied)
+    }
+}
+
+impl<R: Read> std::fmt::Debug for Decryptor<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decryptor")
+            .field("header", &self.header)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<R: Read> std::fmt::Debug for EnvelopeReader<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EnvelopeReader")
+            .field("chunks_read", &self.counter)
+            .field("done", &self.done)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Decrypts the body as it is read, one authenticated chunk at a time.
+pub struct EnvelopeReader<R: Read> {
+    input: R,
+    cipher: ChunkCipher,
+    /// One sealed chunk plus one byte of look-ahead, which tells a full last chunk from a
+    /// full chunk with more to come.
+    buffer: Vec<u8>,
+    filled: usize,
+    plain: std::ops::Range<usize>,
+    counter: u64,
+    done: bool,
+}
+
+impl<R: Read> EnvelopeReader<R> {
+    fn fill(&mut self) -> io::Result<()> {
+        while self.filled < self.buffer.len() {
+            match self.input.read(&mut self.buffer[self.filled..]) {
+                Ok(0) => break,
+                Ok(n) => self.filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Authenticates and decrypts the next chunk into `plain`.
+    fn next_chunk(&mut self) -> Result<(), DecryptError> {
+        self.fill().map_err(DecryptError::Io)?;
+        if self.filled < TAG_LEN {
+            // Nothing (or less than a tag) where a chunk must be: the last chunk is missing.
+            return Err(DecryptError::Truncated);
+        }
+        let last = self.filled <= SEALED_CHUNK;
+        let sealed = self.filled.min(SEALED_CHUNK);
+        let chunk = self.counter;
+        // A full chunk right before the end is either the real last chunk or a middle chunk
+        // whose successors were cut off. The backend may overwrite a chunk it fails to open, so
+        // keep a copy to tell the two apart; this happens once per record.
+        let boundary = (sealed == SEALED_CHUNK && last).then(|| self.buffer[..sealed].to_vec());
+        let opened = self
+            .cipher
+            .open_in_place(&nonce(chunk, last), &mut self.buffer[..sealed]);
+        let len = match (opened, boundary) {
+            (Ok(len), _) => len,
+            (Err(_), Some(mut copy)) => {
+                let cut_short = self
+                    .cipher
+                    .open_in_place(&nonce(chunk, false), &mut copy)
+                    .is_ok();
+                return Err(if cut_short {
+                    DecryptError::Truncated
+                } else {
+                    DecryptError::BodyTampered { chunk }
+                });
+            }
+            (Err(_), None) => return Err(DecryptError::BodyTampered { chunk }),
+        };
+        if last && len == 0 && chunk > 0 {
+            // An empty last chunk is written only for an empty record.
+            return Err(DecryptError::BodyTampered { chunk });
+        }
+        self.plain = 0..len;
+        self.counter += 1;
+        if last {
+            self.done = true;
+            self.filled = 0;
+        } else {
+            // Keep the look-ahead byte for the next chunk.
+            self.buffer[0] = self.buffer[SEALED_CHUNK];
+            self.filled = 1;
+        }
+        Ok(())
+    }
+
+    fn after_last(&mut self) -> Result<(), DecryptError> {
+        let mut probe = [0u8; 1];
+        loop {
+            match self.input.read(&mut probe) {
+                Ok(0) => return Ok(()),
+                Ok(_) => return Err(DecryptError::TrailingData),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(DecryptError::Io(e)),
+            }
+        }
+    }
+}
+
+impl<R: Read> Read for EnvelopeReader<R> {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        while self.plain.is_empty() {
+            if self.done {
+                return Ok(0);
+            }
+            self.next_chunk().map_err(into_io)?;
+            if self.done {
+                self.after_last().map_err(into_io)?;
+            }
+        }
+        let n = out.len().min(self.plain.len());
+        out[..n].copy_from_slice(&self.buffer[self.plain.start..self.plain.start + n]);
+        self.plain.start += n;
+        Ok(n)
+    }
+}
