@@ -86,7 +86,12 @@ pub struct PublicKey(k256::PublicKey);
 impl PublicKey {
     /// Parses a SEC1 point, compressed (33 bytes) or uncompressed (65 bytes).
     pub fn from_sec1_bytes(bytes: &[u8]) -> Result<Self, KeyError> {
-        if !matches!(bytes.len(), 33 | 65) {
+        // Only the two standard forms: SEC1 also has identity and compact encodings, which
+        // would give one key several spellings.
+        if !matches!(
+            (bytes.len(), bytes.first()),
+            (33, Some(2 | 3)) | (65, Some(4))
+        ) {
             return Err(KeyError::InvalidPublicKey);
         }
         k256::PublicKey::from_sec1_bytes(bytes)
@@ -195,6 +200,12 @@ mod tests {
         );
         assert_eq!(
             PublicKey::from_sec1_bytes(&public.to_uncompressed()[1..]).unwrap_err(),
+            KeyError::InvalidPublicKey
+        );
+        let mut compact = public.to_compressed();
+        compact[0] = 5;
+        assert_eq!(
+            PublicKey::from_sec1_bytes(&compact).unwrap_err(),
             KeyError::InvalidPublicKey
         );
     }

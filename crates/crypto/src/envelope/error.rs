@@ -43,8 +43,6 @@ pub enum DecryptError {
     BodyTampered { chunk: u64 },
     #[error("the envelope body ends before its last chunk")]
     Truncated,
-    #[error("the envelope has bytes after its last chunk")]
-    TrailingData,
     #[error("cannot read or write the record: {0}")]
     Io(#[source] io::Error),
 }

@@ -54,14 +54,19 @@ impl Header {
     /// Reads exactly the header from `reader`, leaving it at the first body byte.
     pub fn read<R: Read>(reader: &mut R) -> Result<Self, HeaderError> {
         let mut fixed = [0u8; FIXED_LEN];
-        read_exact(reader, &mut fixed)?;
-        if &fixed[..MAGIC.len()] != MAGIC {
+        // The magic first, so that a short file that is not an envelope is called that.
+        let got = read_up_to(reader, &mut fixed[..MAGIC.len() + 1])?;
+        if fixed[..got.min(MAGIC.len())] != MAGIC[..got.min(MAGIC.len())] {
             return Err(HeaderError::NotAnEnvelope);
+        }
+        if got < MAGIC.len() + 1 {
+            return Err(HeaderError::Truncated);
         }
         let version = fixed[MAGIC.len()];
         if version != VERSION {
             return Err(HeaderError::UnsupportedVersion(version));
         }
+        read_exact(reader, &mut fixed[MAGIC.len() + 1..])?;
         let mut salt = [0u8; SALT_LEN];
         salt.copy_from_slice(&fixed[MAGIC.len() + 1..MAGIC.len() + 1 + SALT_LEN]);
         let count = usize::from(u16::from_be_bytes([
@@ -167,6 +172,20 @@ impl Header {
 pub(crate) enum OpenError {
     NotARecipient,
     Tampered,
+}
+
+/// Reads until `buf` is full or the input ends; returns how much was read.
+fn read_up_to<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<usize, HeaderError> {
+    let mut got = 0;
+    while got < buf.len() {
+        match reader.read(&mut buf[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(HeaderError::Io(e)),
+        }
+    }
+    Ok(got)
 }
 
 fn read_exact<R: Read>(reader: &mut R, buf: &mut [u8]) -> Result<(), HeaderError> {

@@ -181,6 +181,7 @@ impl<R: Read> Decryptor<R> {
             cipher: ChunkCipher::new(&key.payload_key(&self.header.salt)),
             buffer: vec![0; SEALED_CHUNK + 1],
             filled: 0,
+            carry: None,
             plain: 0..0,
             counter: 0,
             done: false,
@@ -225,6 +226,7 @@ pub struct EnvelopeReader<R: Read> {
     /// full chunk with more to come.
     buffer: Vec<u8>,
     filled: usize,
+    carry: Option<u8>,
     plain: std::ops::Range<usize>,
     counter: u64,
     done: bool,
@@ -232,6 +234,10 @@ pub struct EnvelopeReader<R: Read> {
 
 impl<R: Read> EnvelopeReader<R> {
     fn fill(&mut self) -> io::Result<()> {
+        if let Some(byte) = self.carry.take() {
+            self.buffer[0] = byte;
+            self.filled = 1;
+        }
         while self.filled < self.buffer.len() {
             match self.input.read(&mut self.buffer[self.filled..]) {
                 Ok(0) => break,
@@ -285,23 +291,11 @@ impl<R: Read> EnvelopeReader<R> {
             self.done = true;
             self.filled = 0;
         } else {
-            // Keep the look-ahead byte for the next chunk.
-            self.buffer[0] = self.buffer[SEALED_CHUNK];
-            self.filled = 1;
+            // Keep the look-ahead byte for the next chunk; the plaintext is still in the buffer.
+            self.carry = Some(self.buffer[SEALED_CHUNK]);
+            self.filled = 0;
         }
         Ok(())
-    }
-
-    fn after_last(&mut self) -> Result<(), DecryptError> {
-        let mut probe = [0u8; 1];
-        loop {
-            match self.input.read(&mut probe) {
-                Ok(0) => return Ok(()),
-                Ok(_) => return Err(DecryptError::TrailingData),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) => return Err(DecryptError::Io(e)),
-            }
-        }
     }
 }
 
@@ -312,9 +306,6 @@ impl<R: Read> Read for EnvelopeReader<R> {
                 return Ok(0);
             }
             self.next_chunk().map_err(into_io)?;
-            if self.done {
-                self.after_last().map_err(into_io)?;
-            }
         }
         let n = out.len().min(self.plain.len());
         out[..n].copy_from_slice(&self.buffer[self.plain.start..self.plain.start + n]);

@@ -1,0 +1,511 @@
+//! Envelope v1 end to end: round trips at the chunk boundaries, every tamper case and its typed
+//! error, granting and revoking readers, and properties over random records.
+
+use std::io::{Read, Write};
+
+use caretrail_crypto::envelope::{
+    self, AddRecipientError, CHUNK_SIZE, DecryptError, Decryptor, EncryptError, Encryptor, Header,
+    HeaderError, MAX_RECIPIENTS, RemoveRecipientError,
+};
+use caretrail_crypto::{PublicKey, SecretKey};
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::{OsRng, SeedableRng};
+
+const SEALED_CHUNK: usize = CHUNK_SIZE + 16;
+/// Fixed part of the header (magic, version, salt, count) and the bytes per recipient.
+const FIXED: usize = 26;
+const STANZA: usize = 33 + 129;
+const MAC: usize = 32;
+
+fn key() -> SecretKey {
+    SecretKey::generate(&mut OsRng)
+}
+
+fn record(len: usize) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect()
+}
+
+fn seal(recipients: &[&SecretKey], plaintext: &[u8]) -> Vec<u8> {
+    let keys: Vec<PublicKey> = recipients.iter().map(|k| k.public_key()).collect();
+    envelope::encrypt(&mut OsRng, &keys, plaintext).expect("encrypt")
+}
+
+fn header_len(recipients: usize) -> usize {
+    FIXED + recipients * STANZA + MAC
+}
+
+#[test]
+fn round_trips_at_chunk_boundaries() {
+    let alice = key();
+    let bob = key();
+    for len in [
+        0,
+        1,
+        CHUNK_SIZE - 1,
+        CHUNK_SIZE,
+        CHUNK_SIZE + 1,
+        2 * CHUNK_SIZE,
+        5 * CHUNK_SIZE + 7,
+    ] {
+        let plaintext = record(len);
+        let sealed = seal(&[&alice, &bob], &plaintext);
+        let chunks = len.div_ceil(CHUNK_SIZE).max(1);
+        assert_eq!(
+            sealed.len(),
+            header_len(2) + len + chunks * 16,
+            "length {len}: one tag per chunk, no empty final chunk after a full one"
+        );
+        assert_eq!(
+            envelope::decrypt(&alice, &sealed).unwrap(),
+            plaintext,
+            "{len}"
+        );
+        assert_eq!(
+            envelope::decrypt(&bob, &sealed).unwrap(),
+            plaintext,
+            "{len}"
+        );
+    }
+}
+
+#[test]
+fn streaming_in_odd_pieces_matches_the_simple_api() {
+    let alice = key();
+    let plaintext = record(3 * CHUNK_SIZE + 12_345);
+    let mut writer = Encryptor::with_recipients(&mut OsRng, &[alice.public_key()])
+        .unwrap()
+        .wrap_output(Vec::new())
+        .unwrap();
+    for piece in plaintext.chunks(9_999) {
+        writer.write_all(piece).unwrap();
+    }
+    let sealed = writer.finish().unwrap();
+
+    let mut reader = Decryptor::new(&sealed[..])
+        .unwrap()
+        .decrypt(&alice)
+        .unwrap();
+    let mut out = Vec::new();
+    let mut buf = [0u8; 7_777];
+    loop {
+        let n = reader.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(out, plaintext);
+    assert_eq!(envelope::decrypt(&alice, &sealed).unwrap(), plaintext);
+}
+
+#[test]
+fn the_callers_rng_is_the_only_randomness() {
+    let alice = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(1));
+    let seal_with = |seed| {
+        envelope::encrypt(
+            &mut ChaCha20Rng::seed_from_u64(seed),
+            &[alice.public_key()],
+            b"a prescription",
+        )
+        .unwrap()
+    };
+    assert_eq!(seal_with(7), seal_with(7));
+    assert_ne!(seal_with(7), seal_with(8));
+}
+
+#[test]
+fn the_header_names_its_recipients() {
+    let alice = key();
+    let bob = key();
+    let sealed = seal(&[&alice, &bob], b"x");
+    let header = Header::parse(&sealed).unwrap();
+    assert_eq!(header.len(), header_len(2));
+    assert_eq!(
+        header.recipients().collect::<Vec<_>>(),
+        vec![alice.address(), bob.address()]
+    );
+    assert_eq!(header.to_bytes(), sealed[..header_len(2)]);
+}
+
+fn decrypt_err(identity: &SecretKey, bytes: &[u8]) -> DecryptError {
+    match envelope::decrypt(identity, bytes) {
+        Ok(_) => panic!("decrypted an envelope that should be refused"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn malformed_headers_are_refused_with_their_reason() {
+    let alice = key();
+    let sealed = seal(&[&alice], b"hello");
+
+    let mut magic = sealed.clone();
+    magic[0] = b'X';
+    assert!(matches!(
+        decrypt_err(&alice, &magic),
+        DecryptError::Header(HeaderError::NotAnEnvelope)
+    ));
+
+    let mut version = sealed.clone();
+    version[7] = 2;
+    assert!(matches!(
+        decrypt_err(&alice, &version),
+        DecryptError::Header(HeaderError::UnsupportedVersion(2))
+    ));
+
+    let mut none = sealed.clone();
+    none[24..26].copy_from_slice(&0u16.to_be_bytes());
+    assert!(matches!(
+        decrypt_err(&alice, &none),
+        DecryptError::Header(HeaderError::Malformed(_))
+    ));
+
+    let mut too_many = sealed.clone();
+    too_many[24..26].copy_from_slice(&(MAX_RECIPIENTS as u16 + 1).to_be_bytes());
+    assert!(matches!(
+        decrypt_err(&alice, &too_many),
+        DecryptError::Header(HeaderError::Malformed(_))
+    ));
+
+    let mut not_a_point = sealed.clone();
+    not_a_point[FIXED] = 0x05;
+    assert!(matches!(
+        decrypt_err(&alice, &not_a_point),
+        DecryptError::Header(HeaderError::Malformed(_))
+    ));
+
+    // The same recipient twice.
+    let mut twice = sealed[..FIXED + STANZA].to_vec();
+    twice[24..26].copy_from_slice(&2u16.to_be_bytes());
+    twice.extend_from_slice(&sealed[FIXED..]);
+    assert!(matches!(
+        decrypt_err(&alice, &twice),
+        DecryptError::Header(HeaderError::Malformed(_))
+    ));
+
+    for cut in [0, 5, 8, FIXED, FIXED + 100, header_len(1) - 1] {
+        assert!(
+            matches!(
+                decrypt_err(&alice, &sealed[..cut]),
+                DecryptError::Header(HeaderError::Truncated)
+            ),
+            "cut at {cut}"
+        );
+    }
+}
+
+#[test]
+fn a_stranger_is_not_a_recipient() {
+    let sealed = seal(&[&key()], b"hello");
+    assert!(matches!(
+        decrypt_err(&key(), &sealed),
+        DecryptError::NotARecipient
+    ));
+}
+
+#[test]
+fn any_change_to_the_header_is_detected() {
+    let alice = key();
+    let bob = key();
+    let sealed = seal(&[&alice, &bob], b"hello");
+    // Salt, alice's wrapped key, bob's stanza (which alice cannot unwrap), and the MAC.
+    for position in [
+        8,
+        23,
+        FIXED + 33,
+        FIXED + STANZA - 1,
+        FIXED + STANZA + 40,
+        header_len(2) - MAC,
+        header_len(2) - 1,
+    ] {
+        let mut altered = sealed.clone();
+        altered[position] ^= 0x80;
+        assert!(
+            matches!(decrypt_err(&alice, &altered), DecryptError::HeaderTampered),
+            "byte {position}"
+        );
+    }
+    // Bob's public key replaced by a stranger's (a valid point).
+    let mut swapped = sealed.clone();
+    swapped[FIXED + STANZA..FIXED + STANZA + 33]
+        .copy_from_slice(&key().public_key().to_compressed());
+    assert!(matches!(
+        decrypt_err(&alice, &swapped),
+        DecryptError::HeaderTampered
+    ));
+    // Bob's stanza dropped.
+    let mut dropped = sealed[..FIXED + STANZA].to_vec();
+    dropped[24..26].copy_from_slice(&1u16.to_be_bytes());
+    dropped.extend_from_slice(&sealed[FIXED + 2 * STANZA..]);
+    assert!(matches!(
+        decrypt_err(&alice, &dropped),
+        DecryptError::HeaderTampered
+    ));
+}
+
+#[test]
+fn body_tampering_reordering_and_splicing_are_detected() {
+    let alice = key();
+    let plaintext = record(3 * CHUNK_SIZE + 100);
+    let sealed = seal(&[&alice], &plaintext);
+    let body = header_len(1);
+    let chunk = |i: usize| body + i * SEALED_CHUNK..body + (i + 1) * SEALED_CHUNK;
+
+    for (position, expected_chunk) in [
+        (body, 0),
+        (body + CHUNK_SIZE, 0), // the tag
+        (chunk(1).start + 77, 1),
+        (sealed.len() - 1, 3),
+    ] {
+        let mut altered = sealed.clone();
+        altered[position] ^= 1;
+        match decrypt_err(&alice, &altered) {
+            DecryptError::BodyTampered { chunk } => assert_eq!(chunk, expected_chunk),
+            other => panic!("byte {position}: {other:?}"),
+        }
+    }
+
+    // Chunks 0 and 1 swapped.
+    let mut reordered = sealed.clone();
+    reordered[chunk(0)].copy_from_slice(&sealed[chunk(1)]);
+    reordered[chunk(1)].copy_from_slice(&sealed[chunk(0)]);
+    assert!(matches!(
+        decrypt_err(&alice, &reordered),
+        DecryptError::BodyTampered { chunk: 0 }
+    ));
+
+    // Chunk 1 taken from another record for the same reader.
+    let other = seal(&[&alice], &plaintext);
+    let mut spliced = sealed.clone();
+    spliced[chunk(1)].copy_from_slice(&other[chunk(1)]);
+    assert!(matches!(
+        decrypt_err(&alice, &spliced),
+        DecryptError::BodyTampered { chunk: 1 }
+    ));
+
+    // Another record's header on this body.
+    let mut rehead = other[..body].to_vec();
+    rehead.extend_from_slice(&sealed[body..]);
+    assert!(matches!(
+        decrypt_err(&alice, &rehead),
+        DecryptError::BodyTampered { chunk: 0 }
+    ));
+}
+
+#[test]
+fn truncation_and_appended_bytes_are_detected() {
+    let alice = key();
+    let sealed = seal(&[&alice], &record(3 * CHUNK_SIZE + 100));
+    let body = header_len(1);
+
+    // Cut at a chunk boundary: what is left opens, but the last chunk is missing.
+    for chunks in [1, 2, 3] {
+        assert!(
+            matches!(
+                decrypt_err(&alice, &sealed[..body + chunks * SEALED_CHUNK]),
+                DecryptError::Truncated
+            ),
+            "{chunks} chunks left"
+        );
+    }
+    // No body at all, or less than a tag of it.
+    assert!(matches!(
+        decrypt_err(&alice, &sealed[..body]),
+        DecryptError::Truncated
+    ));
+    assert!(matches!(
+        decrypt_err(&alice, &sealed[..body + 15]),
+        DecryptError::Truncated
+    ));
+    // Cut inside a chunk: that chunk no longer authenticates.
+    assert!(matches!(
+        decrypt_err(&alice, &sealed[..body + SEALED_CHUNK + 1000]),
+        DecryptError::BodyTampered { chunk: 1 }
+    ));
+
+    // Bytes appended to the end change where the last chunk ends, so it no longer opens.
+    let mut trailing = sealed.clone();
+    trailing.push(0);
+    assert!(matches!(
+        decrypt_err(&alice, &trailing),
+        DecryptError::BodyTampered { chunk: 3 }
+    ));
+    let mut empty_record = seal(&[&alice], b"");
+    empty_record.extend_from_slice(b"junk");
+    assert!(matches!(
+        decrypt_err(&alice, &empty_record),
+        DecryptError::BodyTampered { chunk: 0 }
+    ));
+    let mut full_last = seal(&[&alice], &record(CHUNK_SIZE));
+    full_last.extend_from_slice(&[0; 17]);
+    assert!(matches!(
+        decrypt_err(&alice, &full_last),
+        DecryptError::BodyTampered { chunk: 0 }
+    ));
+}
+
+#[test]
+fn encryption_refuses_bad_recipient_lists() {
+    let alice = key();
+    assert!(matches!(
+        envelope::encrypt(&mut OsRng, &[], b"x"),
+        Err(EncryptError::NoRecipients)
+    ));
+    match envelope::encrypt(&mut OsRng, &[alice.public_key(), alice.public_key()], b"x") {
+        Err(EncryptError::DuplicateRecipient(address)) => assert_eq!(address, alice.address()),
+        other => panic!("{other:?}"),
+    }
+    let crowd: Vec<PublicKey> = (0..=MAX_RECIPIENTS).map(|_| key().public_key()).collect();
+    assert!(matches!(
+        envelope::encrypt(&mut OsRng, &crowd, b"x"),
+        Err(EncryptError::TooManyRecipients {
+            max: MAX_RECIPIENTS
+        })
+    ));
+}
+
+#[test]
+fn adding_a_reader_rewrites_only_the_header() {
+    let patient = key();
+    let doctor = key();
+    let plaintext = record(2 * CHUNK_SIZE + 3);
+    let sealed = seal(&[&patient], &plaintext);
+
+    let rewrapped =
+        envelope::add_recipient(&mut OsRng, &patient, &sealed[..], &doctor.public_key()).unwrap();
+    assert_eq!(rewrapped.replaces, header_len(1));
+    assert_eq!(rewrapped.header.len(), header_len(2));
+    let mut granted = rewrapped.header.clone();
+    granted.extend_from_slice(&sealed[rewrapped.replaces..]);
+
+    assert_eq!(envelope::decrypt(&doctor, &granted).unwrap(), plaintext);
+    assert_eq!(envelope::decrypt(&patient, &granted).unwrap(), plaintext);
+    assert!(matches!(
+        decrypt_err(&doctor, &sealed),
+        DecryptError::NotARecipient
+    ));
+
+    assert!(matches!(
+        envelope::add_recipient(&mut OsRng, &key(), &sealed[..], &doctor.public_key()),
+        Err(AddRecipientError::NotARecipient)
+    ));
+    match envelope::add_recipient(&mut OsRng, &patient, &granted[..], &doctor.public_key()) {
+        Err(AddRecipientError::AlreadyARecipient(address)) => {
+            assert_eq!(address, doctor.address())
+        }
+        other => panic!("{other:?}"),
+    }
+    let mut altered = sealed.clone();
+    altered[10] ^= 1;
+    assert!(matches!(
+        envelope::add_recipient(&mut OsRng, &patient, &altered[..], &doctor.public_key()),
+        Err(AddRecipientError::HeaderTampered)
+    ));
+    assert!(matches!(
+        envelope::add_recipient(
+            &mut OsRng,
+            &patient,
+            &b"not an envelope"[..],
+            &doctor.public_key()
+        ),
+        Err(AddRecipientError::Header(HeaderError::NotAnEnvelope))
+    ));
+}
+
+#[test]
+fn removing_a_reader_rotates_key_and_body() {
+    let patient = key();
+    let doctor = key();
+    let insurer = key();
+    let plaintext = record(CHUNK_SIZE + 10);
+    let sealed = seal(&[&patient, &doctor, &insurer], &plaintext);
+
+    let mut rotated = Vec::new();
+    let remaining = envelope::remove_recipient(
+        &mut OsRng,
+        &patient,
+        &sealed[..],
+        &doctor.address(),
+        &mut rotated,
+    )
+    .unwrap();
+    assert_eq!(remaining, vec![patient.address(), insurer.address()]);
+    assert!(matches!(
+        decrypt_err(&doctor, &rotated),
+        DecryptError::NotARecipient
+    ));
+    assert_eq!(envelope::decrypt(&patient, &rotated).unwrap(), plaintext);
+    assert_eq!(envelope::decrypt(&insurer, &rotated).unwrap(), plaintext);
+    // A new key and a new body: none of the old ciphertext is reused.
+    let old_body = &sealed[header_len(3)..];
+    let new_body = &rotated[header_len(2)..];
+    assert_eq!(old_body.len(), new_body.len());
+    assert_ne!(&old_body[..64], &new_body[..64]);
+
+    assert!(matches!(
+        envelope::remove_recipient(
+            &mut OsRng,
+            &patient,
+            &sealed[..],
+            &patient.address(),
+            Vec::new()
+        ),
+        Err(RemoveRecipientError::CannotRemoveSelf)
+    ));
+    let stranger = key().address();
+    match envelope::remove_recipient(&mut OsRng, &patient, &sealed[..], &stranger, Vec::new()) {
+        Err(RemoveRecipientError::NotARecipient(address)) => assert_eq!(address, stranger),
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        envelope::remove_recipient(
+            &mut OsRng,
+            &key(),
+            &sealed[..],
+            &doctor.address(),
+            Vec::new()
+        ),
+        Err(RemoveRecipientError::Decrypt(DecryptError::NotARecipient))
+    ));
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_record_round_trips_whatever_the_write_sizes(
+        plaintext in proptest::collection::vec(any::<u8>(), 0..(3 * CHUNK_SIZE)),
+        piece in 1usize..(2 * CHUNK_SIZE),
+        seed in any::<u64>(),
+    ) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let alice = SecretKey::generate(&mut rng);
+        let mut writer = Encryptor::with_recipients(&mut rng, &[alice.public_key()])
+            .unwrap()
+            .wrap_output(Vec::new())
+            .unwrap();
+        for part in plaintext.chunks(piece) {
+            writer.write_all(part).unwrap();
+        }
+        let sealed = writer.finish().unwrap();
+        prop_assert_eq!(envelope::decrypt(&alice, &sealed).unwrap(), plaintext);
+    }
+
+    #[test]
+    fn no_single_byte_change_goes_unnoticed(
+        len in 0usize..(2 * CHUNK_SIZE + 10),
+        position in any::<prop::sample::Index>(),
+        flip in 1u8..=255,
+        seed in any::<u64>(),
+    ) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let alice = SecretKey::generate(&mut rng);
+        let mut sealed = envelope::encrypt(&mut rng, &[alice.public_key()], &record(len)).unwrap();
+        let at = position.index(sealed.len());
+        sealed[at] ^= flip;
+        prop_assert!(envelope::decrypt(&alice, &sealed).is_err(), "byte {} of {}", at, sealed.len());
+    }
+}
