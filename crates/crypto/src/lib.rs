@@ -12,5 +12,7 @@ pub mod keys;
 pub mod policy;
 pub mod sign;
 mod strict_json;
+#[cfg(test)]
+mod wycheproof;
 
 pub use keys::{KeyError, PublicKey, SecretKey};

@@ -4,11 +4,11 @@
 //! Two layers, as in age: [`encrypt`] / [`decrypt`] for records that fit in memory, and
 //! [`Encryptor`] / [`Decryptor`] over `Write` / `Read` for large ones, in constant memory.
 
-mod chunk;
+pub(crate) mod chunk;
 mod error;
 mod header;
 mod stream;
-mod wrap;
+pub(crate) mod wrap;
 
 use std::io::{Read, Write};
 

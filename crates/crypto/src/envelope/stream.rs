@@ -104,7 +104,7 @@ impl<W: Write> EnvelopeWriter<W> {
     fn seal_buffer(&mut self, last: bool) -> io::Result<()> {
         let tag = self
             .cipher
-            .seal_in_place(&nonce(self.counter, last), &mut self.buffer);
+            .seal_in_place(&nonce(self.counter, last), &[], &mut self.buffer);
         self.buffer.extend_from_slice(&tag);
         self.output.write_all(&self.buffer)?;
         self.buffer.clear();
@@ -263,15 +263,15 @@ impl<R: Read> EnvelopeReader<R> {
         // whose successors were cut off. The backend may overwrite a chunk it fails to open, so
         // keep a copy to tell the two apart; this happens once per record.
         let boundary = (sealed == SEALED_CHUNK && last).then(|| self.buffer[..sealed].to_vec());
-        let opened = self
-            .cipher
-            .open_in_place(&nonce(chunk, last), &mut self.buffer[..sealed]);
+        let opened =
+            self.cipher
+                .open_in_place(&nonce(chunk, last), &[], &mut self.buffer[..sealed]);
         let len = match (opened, boundary) {
             (Ok(len), _) => len,
             (Err(_), Some(mut copy)) => {
                 let cut_short = self
                     .cipher
-                    .open_in_place(&nonce(chunk, false), &mut copy)
+                    .open_in_place(&nonce(chunk, false), &[], &mut copy)
                     .is_ok();
                 return Err(if cut_short {
                     DecryptError::Truncated

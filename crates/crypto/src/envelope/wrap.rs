@@ -26,7 +26,7 @@ const TAG_LEN: usize = 16;
 pub(crate) const WRAPPED_LEN: usize = EPHEMERAL_LEN + NONCE_LEN + TAG_LEN + 32;
 
 /// `ecies`'s AES-256-GCM with a 16-byte nonce.
-type WrapCipher = AesGcm<Aes256, U16>;
+pub(crate) type WrapCipher = AesGcm<Aes256, U16>;
 
 /// Wraps `key` so that only `recipient`'s secret key can unwrap it.
 pub(crate) fn wrap(

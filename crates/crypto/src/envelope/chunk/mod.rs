@@ -1,9 +1,9 @@
 //! The body's AEAD: AES-256-GCM over one chunk at a time, from the fastest backend per target.
 
 #[cfg(not(target_arch = "wasm32"))]
-mod native;
+pub(crate) mod native;
 #[cfg(any(test, target_arch = "wasm32"))]
-mod rustcrypto;
+pub(crate) mod rustcrypto;
 
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use native::ChunkCipher;
@@ -30,16 +30,16 @@ mod tests {
         for len in [0, 1, 15, 16, 17, 4096, 65536] {
             let plain: Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
             let mut a = plain.clone();
-            let tag_a = native.seal_in_place(&nonce, &mut a);
+            let tag_a = native.seal_in_place(&nonce, &[], &mut a);
             let mut b = plain.clone();
-            let tag_b = pure.seal_in_place(&nonce, &mut b);
+            let tag_b = pure.seal_in_place(&nonce, &[], &mut b);
             assert_eq!((a.clone(), tag_a), (b, tag_b), "length {len}");
 
             let mut sealed = a;
             sealed.extend_from_slice(&tag_a);
             let mut other = sealed.clone();
-            assert_eq!(native.open_in_place(&nonce, &mut sealed), Ok(len));
-            assert_eq!(pure.open_in_place(&nonce, &mut other), Ok(len));
+            assert_eq!(native.open_in_place(&nonce, &[], &mut sealed), Ok(len));
+            assert_eq!(pure.open_in_place(&nonce, &[], &mut other), Ok(len));
             assert_eq!(&sealed[..len], &plain[..]);
             assert_eq!(&other[..len], &plain[..]);
         }

@@ -13,10 +13,15 @@ impl ChunkCipher {
     }
 
     /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    pub(crate) fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> [u8; TAG_LEN] {
         let tag = self
             .0
-            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::empty(), buf)
+            .seal_in_place_separate_tag(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), buf)
             .expect("a chunk is far below AES-GCM's length limit");
         let mut out = [0u8; TAG_LEN];
         out.copy_from_slice(tag.as_ref());
@@ -27,10 +32,11 @@ impl ChunkCipher {
     pub(crate) fn open_in_place(
         &self,
         nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
         sealed: &mut [u8],
     ) -> Result<usize, Unauthentic> {
         self.0
-            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::empty(), sealed)
+            .open_in_place(Nonce::assume_unique_for_key(*nonce), Aad::from(aad), sealed)
             .map(|plain| plain.len())
             .map_err(|_| Unauthentic)
     }

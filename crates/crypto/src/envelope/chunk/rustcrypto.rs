@@ -13,10 +13,15 @@ impl ChunkCipher {
     }
 
     /// Encrypts `buf` in place and returns the tag.
-    pub(crate) fn seal_in_place(&self, nonce: &[u8; NONCE_LEN], buf: &mut [u8]) -> [u8; TAG_LEN] {
+    pub(crate) fn seal_in_place(
+        &self,
+        nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
+        buf: &mut [u8],
+    ) -> [u8; TAG_LEN] {
         let tag = self
             .0
-            .encrypt_inout_detached(&Nonce::from(*nonce), &[], buf.into())
+            .encrypt_inout_detached(&Nonce::from(*nonce), aad, buf.into())
             .expect("a chunk is far below AES-GCM's length limit");
         tag.into()
     }
@@ -25,13 +30,14 @@ impl ChunkCipher {
     pub(crate) fn open_in_place(
         &self,
         nonce: &[u8; NONCE_LEN],
+        aad: &[u8],
         sealed: &mut [u8],
     ) -> Result<usize, Unauthentic> {
         let len = sealed.len().checked_sub(TAG_LEN).ok_or(Unauthentic)?;
         let (text, tag) = sealed.split_at_mut(len);
         let tag = Tag::try_from(&tag[..]).map_err(|_| Unauthentic)?;
         self.0
-            .decrypt_inout_detached(&Nonce::from(*nonce), &[], text.into(), &tag)
+            .decrypt_inout_detached(&Nonce::from(*nonce), aad, text.into(), &tag)
             .map(|()| len)
             .map_err(|_| Unauthentic)
     }
