@@ -101,6 +101,43 @@ fn streaming_in_odd_pieces_matches_the_simple_api() {
     assert_eq!(envelope::decrypt(&alice, &sealed).unwrap(), plaintext);
 }
 
+/// A reader that hands out at most 5,000 bytes at a time, as a pipe or socket would.
+struct Trickle<'a>(&'a [u8]);
+
+impl Read for Trickle<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(self.0.len()).min(5_000);
+        buf[..n].copy_from_slice(&self.0[..n]);
+        self.0 = &self.0[n..];
+        Ok(n)
+    }
+}
+
+#[test]
+fn copy_from_a_reader_gives_the_same_envelope_as_writes() {
+    let alice = key();
+    for len in [0, 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE] {
+        let plaintext = record(len);
+        let seal_with = |copy: bool| {
+            let mut rng = ChaCha20Rng::seed_from_u64(3);
+            let mut writer = Encryptor::with_recipients(&mut rng, &[alice.public_key()])
+                .unwrap()
+                .wrap_output(Vec::new())
+                .unwrap();
+            if copy {
+                let read = writer.copy_from(Trickle(&plaintext)).unwrap();
+                assert_eq!(read, len as u64);
+            } else {
+                writer.write_all(&plaintext).unwrap();
+            }
+            writer.finish().unwrap()
+        };
+        let copied = seal_with(true);
+        assert_eq!(copied, seal_with(false), "length {len}");
+        assert_eq!(envelope::decrypt(&alice, &copied).unwrap(), plaintext);
+    }
+}
+
 #[test]
 fn the_callers_rng_is_the_only_randomness() {
     let alice = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(1));

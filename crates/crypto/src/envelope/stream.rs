@@ -2,7 +2,7 @@
 //! flag, so that a truncated, reordered or spliced body fails to decrypt. Memory stays at one
 //! chunk whatever the record's size.
 
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 
 use rand_core::CryptoRngCore;
 
@@ -78,7 +78,8 @@ impl Encryptor {
         Ok(EnvelopeWriter {
             output,
             cipher: self.cipher,
-            buffer: Vec::with_capacity(SEALED_CHUNK),
+            buffer: vec![0; SEALED_CHUNK],
+            filled: 0,
             counter: 0,
         })
     }
@@ -96,23 +97,53 @@ impl std::fmt::Debug for Encryptor {
 pub struct EnvelopeWriter<W: Write> {
     output: W,
     cipher: ChunkCipher,
+    /// One chunk and room for its tag; `filled` bytes of plaintext so far.
     buffer: Vec<u8>,
+    filled: usize,
     counter: u64,
 }
 
 impl<W: Write> EnvelopeWriter<W> {
     fn seal_buffer(&mut self, last: bool) -> io::Result<()> {
-        let tag = self
-            .cipher
-            .seal_in_place(&nonce(self.counter, last), &[], &mut self.buffer);
-        self.buffer.extend_from_slice(&tag);
-        self.output.write_all(&self.buffer)?;
-        self.buffer.clear();
+        let end = self.filled + TAG_LEN;
+        let tag = self.cipher.seal_in_place(
+            &nonce(self.counter, last),
+            &[],
+            &mut self.buffer[..self.filled],
+        );
+        self.buffer[self.filled..end].copy_from_slice(&tag);
+        self.output.write_all(&self.buffer[..end])?;
+        self.filled = 0;
         self.counter = self
             .counter
             .checked_add(1)
             .ok_or_else(|| io::Error::other("the record has more chunks than the nonce counts"))?;
         Ok(())
+    }
+
+    /// Encrypts everything `input` has, reading straight into the chunk buffer (no copy through
+    /// an intermediate buffer, unlike `io::copy`). Returns the number of bytes read.
+    pub fn copy_from<R: Read>(&mut self, mut input: R) -> io::Result<u64> {
+        let mut total = 0u64;
+        loop {
+            if self.filled == CHUNK_SIZE {
+                // Full: it is sealed as a middle chunk only if at least one more byte comes.
+                let mut next = [0u8; 1];
+                if read_some(&mut input, &mut next)? == 0 {
+                    return Ok(total);
+                }
+                self.seal_buffer(false)?;
+                self.buffer[0] = next[0];
+                self.filled = 1;
+                total += 1;
+            }
+            let n = read_some(&mut input, &mut self.buffer[self.filled..CHUNK_SIZE])?;
+            if n == 0 {
+                return Ok(total);
+            }
+            self.filled += n;
+            total += n as u64;
+        }
     }
 
     /// Seals the last chunk and returns the output. Must be called: it is what makes the
@@ -130,11 +161,12 @@ impl<W: Write> Write for EnvelopeWriter<W> {
             return Ok(0);
         }
         // A full chunk is sealed only once more data arrives: until then it may be the last.
-        if self.buffer.len() == CHUNK_SIZE {
+        if self.filled == CHUNK_SIZE {
             self.seal_buffer(false)?;
         }
-        let take = data.len().min(CHUNK_SIZE - self.buffer.len());
-        self.buffer.extend_from_slice(&data[..take]);
+        let take = data.len().min(CHUNK_SIZE - self.filled);
+        self.buffer[self.filled..self.filled + take].copy_from_slice(&data[..take]);
+        self.filled += take;
         Ok(take)
     }
 
@@ -148,6 +180,16 @@ impl<W: Write> std::fmt::Debug for EnvelopeWriter<W> {
         f.debug_struct("EnvelopeWriter")
             .field("chunks_written", &self.counter)
             .finish_non_exhaustive()
+    }
+}
+
+/// One `read`, retried on interruption.
+fn read_some<R: Read>(input: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match input.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
+        }
     }
 }
 
@@ -301,15 +343,24 @@ impl<R: Read> EnvelopeReader<R> {
 
 impl<R: Read> Read for EnvelopeReader<R> {
     fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
-        while self.plain.is_empty() {
-            if self.done {
-                return Ok(0);
-            }
+        let available = self.fill_buf()?;
+        let n = out.len().min(available.len());
+        out[..n].copy_from_slice(&available[..n]);
+        self.consume(n);
+        Ok(n)
+    }
+}
+
+/// Lets `io::copy` write each chunk's plaintext straight from the chunk buffer.
+impl<R: Read> BufRead for EnvelopeReader<R> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.plain.is_empty() && !self.done {
             self.next_chunk().map_err(into_io)?;
         }
-        let n = out.len().min(self.plain.len());
-        out[..n].copy_from_slice(&self.buffer[self.plain.start..self.plain.start + n]);
-        self.plain.start += n;
-        Ok(n)
+        Ok(&self.buffer[self.plain.clone()])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.plain.start = (self.plain.start + amount).min(self.plain.end);
     }
 }
