@@ -156,7 +156,7 @@ pub fn remove_recipient<R: Read, W: Write>(
         .collect();
     let mut plaintext = decryptor.decrypt(identity)?;
     let mut writer = Encryptor::with_recipients(rng, &remaining)?.wrap_output(output)?;
-    std::io::copy(&mut plaintext, &mut writer).map_err(error::from_io)?;
+    writer.copy_from(&mut plaintext).map_err(error::from_io)?;
     writer.finish()?;
     Ok(remaining.iter().map(PublicKey::address).collect())
 }
