@@ -29,6 +29,21 @@ pub trait Store: fmt::Debug {
     fn remove(&self) -> Result<bool, StoreError>;
 }
 
+/// So that a shell can hold whichever store it picked as `Box<dyn Store>`.
+impl<T: Store + ?Sized> Store for Box<T> {
+    fn load(&self) -> Result<Option<String>, StoreError> {
+        (**self).load()
+    }
+
+    fn save(&self, json: &str) -> Result<(), StoreError> {
+        (**self).save(json)
+    }
+
+    fn remove(&self) -> Result<bool, StoreError> {
+        (**self).remove()
+    }
+}
+
 /// Why a store failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
