@@ -29,7 +29,13 @@ impl PlatformStore {
     /// On Linux this talks to D-Bus and may wait for the user to unlock her keyring: call it off
     /// the UI thread.
     pub fn open(data_dir: &Path) -> Self {
-        Self::choose(data_dir, os_keyring)
+        Self::open_entry(data_dir, SERVICE, ACCOUNT)
+    }
+
+    /// [`PlatformStore::open`] with another keyring entry: tests use their own, never the
+    /// patient's.
+    pub fn open_entry(data_dir: &Path, service: &str, account: &str) -> Self {
+        Self::choose(data_dir, || os_keyring(service, account))
     }
 
     fn choose(data_dir: &Path, keyring: impl FnOnce() -> Result<KeyringStore, Fallback>) -> Self {
@@ -89,10 +95,10 @@ impl Store for PlatformStore {
     }
 }
 
-fn os_keyring() -> Result<KeyringStore, Fallback> {
+fn os_keyring(service: &str, account: &str) -> Result<KeyringStore, Fallback> {
     let keyring = native_keyring()?;
     let store =
-        KeyringStore::new(&keyring, SERVICE, ACCOUNT).map_err(Fallback::KeyringUnreachable)?;
+        KeyringStore::new(&keyring, service, account).map_err(Fallback::KeyringUnreachable)?;
     // A Secret Service can accept a connection and still have no collection to read: read once.
     store.load().map_err(Fallback::KeyringUnreachable)?;
     Ok(store)

@@ -18,6 +18,11 @@ pub struct PlatformStore {
 impl PlatformStore {
     /// `<data_dir>/keystore/patient-key.json`.
     pub fn open(data_dir: &Path) -> Self {
+        Self::open_entry(data_dir, "", "")
+    }
+
+    /// The same as [`PlatformStore::open`]: keyring entry names mean nothing to a key file.
+    pub fn open_entry(data_dir: &Path, _service: &str, _account: &str) -> Self {
         Self {
             store: FileStore::new(data_dir.join("keystore")),
             reason: Fallback::NoKeyringBackend,
