@@ -66,6 +66,36 @@ fn a_wrong_backup_password_is_refused() {
     assert!(matches!(keystore.address(), Err(AddressError::NoKey)));
 }
 
+#[test]
+fn a_backup_whose_address_field_lies_is_refused() {
+    let lying = changed(
+        "/address",
+        Some(json!("008aeeda4d805471df9b2a5b0f38a0c3bcba786b")),
+    );
+    let backup = EncryptedKey::parse(&lying).unwrap();
+    let keystore = Keystore::new(MemoryStore::new());
+    assert!(matches!(
+        keystore.restore_from_backup(&backup, &password("cast password"), None, &mut OsRng),
+        Err(RestoreBackupError::Invalid(
+            InvalidKeystore::AddressMismatch { .. }
+        ))
+    ));
+    assert!(matches!(keystore.address(), Err(AddressError::NoKey)));
+}
+
+#[test]
+fn a_backup_that_decrypts_to_no_secp256k1_key_is_refused() {
+    // eth-keystore encrypts any 32 bytes; zero is not a secp256k1 secret key.
+    let dir = tempfile::tempdir().unwrap();
+    eth_keystore::encrypt_key(dir.path(), &mut OsRng, [0u8; 32], "pw", Some("zero")).unwrap();
+    let backup = EncryptedKey::read_backup(&dir.path().join("zero")).unwrap();
+    let keystore = Keystore::new(MemoryStore::new());
+    assert!(matches!(
+        keystore.restore_from_backup(&backup, &password("pw"), None, &mut OsRng),
+        Err(RestoreBackupError::Invalid(InvalidKeystore::NotAKey))
+    ));
+}
+
 /// The cast keystore with one change at a JSON pointer (`None` removes the member).
 fn changed(pointer: &str, value: Option<Value>) -> String {
     changed_in("cast-anvil0.json", pointer, value)

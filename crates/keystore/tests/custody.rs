@@ -6,7 +6,7 @@ use std::time::Instant;
 use caretrail_keystore::{
     AddressError, ChangePasswordError, CreateError, EncryptedKey, ExportError, FileStore,
     InvalidKeystore, Keystore, MemoryStore, Password, RecoveryPhrase, RestoreBackupError,
-    RestoreError, Store, UnlockError,
+    RestoreError, Store, StoreError, UnlockError,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, SeedableRng};
@@ -143,6 +143,109 @@ fn a_damaged_keystore_is_corrupt_not_a_wrong_password() {
             Err(CreateError::KeyExists)
         ));
     });
+}
+
+#[test]
+fn a_damaged_keystore_refuses_a_password_change_and_an_export() {
+    let keystore = Keystore::new(MemoryStore::new());
+    keystore.store().save("[]").unwrap();
+    assert!(matches!(
+        keystore.change_password(&password("a"), &password("b"), &mut OsRng),
+        Err(ChangePasswordError::Corrupt(InvalidKeystore::NotV3(_)))
+    ));
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("backup.json");
+    assert!(matches!(
+        keystore.export_backup(&file),
+        Err(ExportError::Corrupt(_))
+    ));
+    assert!(!file.exists());
+}
+
+#[test]
+fn a_keystore_without_an_address_field_needs_unlocking_for_its_address() {
+    let cast_written = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cast-anvil0.json"),
+    )
+    .unwrap();
+    let keystore = Keystore::new(MemoryStore::new());
+    keystore.store().save(&cast_written).unwrap();
+    assert!(matches!(keystore.address(), Err(AddressError::NotStated)));
+    let key = keystore.unlock(&password("cast password")).unwrap();
+    assert_eq!(
+        key.address().to_string(),
+        "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
+    );
+}
+
+#[test]
+fn an_export_into_a_missing_directory_is_an_io_error() {
+    let keystore = Keystore::new(MemoryStore::new());
+    keystore.create(&password("pw"), &mut OsRng).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        keystore.export_backup(&dir.path().join("no such dir/backup.json")),
+        Err(ExportError::Io { .. })
+    ));
+}
+
+/// A store whose every call fails, as a locked or vanished keyring does.
+#[derive(Debug)]
+struct BrokenStore;
+
+impl Store for BrokenStore {
+    fn load(&self) -> Result<Option<String>, StoreError> {
+        Err(broken())
+    }
+    fn save(&self, _: &str) -> Result<(), StoreError> {
+        Err(broken())
+    }
+    fn remove(&self) -> Result<bool, StoreError> {
+        Err(broken())
+    }
+}
+
+fn broken() -> StoreError {
+    StoreError::Keyring(keyring_core::Error::NoStorageAccess("locked".into()))
+}
+
+#[test]
+fn a_failing_store_fails_each_operation_as_a_backend_error() {
+    let keystore = Keystore::new(BrokenStore);
+    let pw = password("pw");
+    let phrase = RecoveryPhrase::generate(&mut OsRng);
+    let backup = EncryptedKey::read_backup(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/cast-anvil0.json"),
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    assert!(matches!(
+        keystore.create(&pw, &mut OsRng),
+        Err(CreateError::Backend(_))
+    ));
+    assert!(matches!(keystore.unlock(&pw), Err(UnlockError::Backend(_))));
+    assert!(matches!(keystore.address(), Err(AddressError::Backend(_))));
+    assert!(matches!(
+        keystore.change_password(&pw, &pw, &mut OsRng),
+        Err(ChangePasswordError::Backend(_))
+    ));
+    assert!(matches!(
+        keystore.export_backup(&dir.path().join("b.json")),
+        Err(ExportError::Backend(_))
+    ));
+    assert!(matches!(
+        keystore.restore_from_phrase(&phrase, &pw, &mut OsRng),
+        Err(RestoreError::Backend(_))
+    ));
+    assert!(matches!(
+        keystore.restore_from_backup(&backup, &pw, None, &mut OsRng),
+        Err(RestoreBackupError::Backend(_))
+    ));
+    let error = keystore.delete().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the OS keyring failed: Couldn't access platform storage: locked"
+    );
 }
 
 #[test]
