@@ -1,5 +1,7 @@
-//! The desktop's store: the OS keyring (Secret Service on Linux, the login keychain on macOS, the
-//! credential manager on Windows), or a key file in the data directory where there is none.
+//! The desktop's store: the OS keyring, or a key file in the data directory where there is none.
+//!
+//! The keyrings: Secret Service on Linux, the login keychain on macOS, the credential manager on
+//! Windows.
 
 use std::path::Path;
 use std::sync::Arc;

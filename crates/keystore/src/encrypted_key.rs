@@ -1,5 +1,6 @@
-//! The patient's key as an Ethereum V3 keystore JSON: sealed and opened by eth-keystore, through a
-//! private scratch directory because eth-keystore reads and writes only files.
+//! The patient's key as an Ethereum V3 keystore JSON, sealed and opened by eth-keystore.
+//!
+//! eth-keystore reads and writes only files, so both go through a private scratch directory.
 
 use std::fmt;
 use std::fs::{self, File};

@@ -1,5 +1,7 @@
-//! The patient's key custody: her secp256k1 key comes from a 24-word BIP-39 recovery phrase and
-//! rests only as an Ethereum V3 keystore (scrypt, AES-128-CTR) under her password.
+//! The patient's key custody: a recovery phrase, and a V3 keystore under her password at rest.
+//!
+//! Her secp256k1 key comes from a 24-word BIP-39 recovery phrase and rests only as an Ethereum V3
+//! keystore (scrypt, AES-128-CTR) under her password.
 //!
 //! - [`RecoveryPhrase`]: the phrase she writes down once; it derives the key at the Ethereum path
 //!   `m/44'/60'/0'/0/0`, so MetaMask and `cast` show the same address.

@@ -1,5 +1,7 @@
-//! The mobile store, for now: a key file in the app's data directory, which the OS keeps private
-//! to the app. Android Keystore and the iOS keychain are not wired in yet.
+//! The mobile store, for now: a key file in the app's data directory.
+//!
+//! The OS keeps that directory private to the app. Android Keystore and the iOS keychain are not
+//! wired in yet.
 //!
 //! eth-keystore works through a scratch directory under `std::env::temp_dir()`; on Android the
 //! shell must point `TMPDIR` at the app's cache directory first.

@@ -1,6 +1,7 @@
-//! What makes a JSON text an Ethereum V3 keystore this crate will decrypt: the checks run before
-//! eth-keystore sees it, so that no file can make it panic, run for hours, or decrypt with a
-//! cipher it ignores.
+//! What makes a JSON text an Ethereum V3 keystore this crate will decrypt.
+//!
+//! The checks run before eth-keystore sees the text, so that no file can make it panic, run for
+//! hours, or decrypt with a cipher it ignores.
 
 use caretrail_types::Address;
 use serde_json::{Map, Value};

@@ -1,6 +1,7 @@
-//! Backup files: keystores other wallets wrote import with the right address, and every file that
-//! is not a V3 keystore this crate can safely decrypt is refused before decryption, with its
-//! reason.
+//! Backup files: other wallets' keystores import, and unsafe or malformed files are refused.
+//!
+//! Every file that is not a V3 keystore this crate can safely decrypt is refused before
+//! decryption, with its reason.
 
 use std::path::{Path, PathBuf};
 

@@ -1,5 +1,4 @@
-//! The operations end to end on the memory and file stores: round trips, restores on a fresh
-//! store, and every refusal.
+//! The operations end to end on the memory and file stores: round trips, restores, refusals.
 
 use std::time::Instant;
 

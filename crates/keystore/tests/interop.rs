@@ -1,5 +1,6 @@
-//! Interoperability with Foundry's `cast` (contracts/package.json pins it): it reads our keystore
-//! and our phrase to the same address, and we import a keystore it writes.
+//! Interoperability with Foundry's `cast`, which contracts/package.json pins.
+//!
+//! It reads our keystore and our phrase to the same address, and we import a keystore it writes.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

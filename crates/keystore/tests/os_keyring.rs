@@ -1,5 +1,7 @@
-//! The real OS keyring (on Linux the Secret Service over D-Bus; `scripts/with-keyring.sh` gives a
-//! headless run one, gnome-keyring in a private D-Bus session). A run without a keyring fails,
+//! The keystore on the real OS keyring, and the fallback to a file when there is none.
+//!
+//! On Linux the keyring is the Secret Service over D-Bus; `scripts/with-keyring.sh` gives a
+//! headless run one (gnome-keyring in a private D-Bus session). A run without a keyring fails,
 //! unless `CARETRAIL_TEST_NO_KEYRING=1` says that this run has none on purpose.
 
 use std::path::Path;

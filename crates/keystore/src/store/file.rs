@@ -1,5 +1,7 @@
-//! A store in a file, where there is no OS keyring: `<dir>/patient-key.json`, the directory made
-//! 0700 and the file 0600 (on Unix), replaced atomically.
+//! A store in a file, for where there is no OS keyring.
+//!
+//! `<dir>/patient-key.json`, the directory made 0700 and the file 0600 (on Unix), replaced
+//! atomically.
 
 use std::fs::{self, File};
 use std::io::{self, Write};

@@ -1,5 +1,7 @@
-//! A store in the OS keyring, through keyring-core: one entry, service [`SERVICE`], account
-//! [`ACCOUNT`], whose secret is the keystore JSON.
+//! A store in the OS keyring, through keyring-core.
+//!
+//! One entry (by default service [`SERVICE`], account [`ACCOUNT`]) whose secret is the keystore
+//! JSON.
 
 use std::sync::Arc;
 
