@@ -15,6 +15,9 @@ APT_PACKAGES=(
   xvfb xauth imagemagick x11-apps webkit2gtk-driver chromium chromium-driver
   # the WebDriver smoke test's client
   python3
+  # a real OS keyring for the keystore tests: gnome-keyring's Secret Service in a private D-Bus
+  # session (scripts/with-keyring.sh)
+  dbus gnome-keyring
 )
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 

@@ -26,9 +26,10 @@ step "contracts: build, artifacts up to date, forge tests"
   forge test
 )
 
-step "unit and end-to-end tests (real anvil, relay, sandbox)"
-# The desktop shell is tested by the UI smoke test below, on its release build.
-cargo test --workspace --locked --exclude caretrail-app
+step "unit and end-to-end tests (real anvil, relay, sandbox, OS keyring)"
+# The desktop shell is tested by the UI smoke test below, on its release build. The keystore's
+# keyring tests run against gnome-keyring in a private D-Bus session.
+"$ROOT/scripts/with-keyring.sh" cargo test --workspace --locked --exclude caretrail-app
 
 step "desktop app: release build"
 (cd src-tauri && tauri build --no-bundle)
