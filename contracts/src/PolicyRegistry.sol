@@ -3,15 +3,19 @@ pragma solidity 0.8.37;
 
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 
 /// @title PolicyRegistry
 /// @notice Append-only log of insurers' policy versions. The policy document travels in the
 /// transaction's calldata, in the clear (it is public); the event carries the insurer and the
 /// document's content hash, so anyone holding the transaction id can read the policy and check it.
-/// @dev The insurer signs each version (EIP-712); anyone may relay the signed publication. The
-/// signature binds the exact document bytes (`documentHash`, checked here) so a relayer cannot
-/// swap the document. The contract cannot canonicalise JSON, so readers recompute the canonical
-/// hash (crates/crypto) and compare it with the signed `contentHash`.
+/// Only insurers the participant registry has admitted can publish, and history only grows.
+/// It also checks enrolments: a patient bound to one version of an insurer's policy, signed by both.
+/// @dev The insurer publishes with its own transaction (`publishOwn`) or signs each version
+/// (EIP-712) for anyone to relay (`publish`). The signature binds the exact document bytes
+/// (`documentHash`, checked here) so a relayer cannot swap the document. The contract cannot
+/// canonicalise JSON, so readers recompute the canonical hash (crates/crypto) and compare it with
+/// the signed `contentHash`.
 contract PolicyRegistry is EIP712 {
     struct PolicyVersion {
         bytes32 policyId;
@@ -28,6 +32,19 @@ contract PolicyRegistry is EIP712 {
         string mediaType;
     }
 
+    /// @notice A patient's enrolment in one version of an insurer's policy, with the hash of her
+    /// insurance card; signed by both the patient and the insurer.
+    struct Enrolment {
+        address patient;
+        address insurer;
+        bytes32 policyId;
+        uint64 version;
+        /// SHA-256 of the insurance card as the insurer issued it.
+        bytes32 cardHash;
+        /// Unix seconds after which the signatures no longer enrol anyone.
+        uint64 deadline;
+    }
+
     struct Head {
         uint64 version;
         bytes32 contentHash;
@@ -36,6 +53,13 @@ contract PolicyRegistry is EIP712 {
     bytes32 public constant POLICY_VERSION_TYPEHASH = keccak256(
         "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 documentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
     );
+
+    bytes32 public constant ENROLMENT_TYPEHASH = keccak256(
+        "Enrolment(address patient,address insurer,bytes32 policyId,uint64 version,bytes32 cardHash,uint64 deadline)"
+    );
+
+    /// @notice Where admission is decided.
+    IParticipantRegistry public immutable participants;
 
     mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
 
@@ -53,10 +77,16 @@ contract PolicyRegistry is EIP712 {
     error DocumentHashMismatch(bytes32 signed, bytes32 sent);
     error NotNextVersion(uint64 expected, uint64 given);
     error PreviousHashMismatch(bytes32 expected, bytes32 given);
+    error NotAnAdmittedInsurer(address insurer);
+    error EnrolmentExpired(uint64 deadline);
+    error NoSuchPolicyVersion(address insurer, bytes32 policyId, uint64 version);
+    error NotSignedBy(address expected, address recovered);
 
-    constructor() EIP712("Caretrail PolicyRegistry", "1") {}
+    constructor(IParticipantRegistry participants_) EIP712("Caretrail PolicyRegistry", "1") {
+        participants = participants_;
+    }
 
-    /// @notice Publishes the next version of one of the signer's policies.
+    /// @notice Publishes the next version of one of the signer's policies, relayed by anyone.
     /// @param v the version, as the insurer signed it
     /// @param document the policy document itself; kept only in calldata
     /// @param signature the insurer's EIP-712 signature over `v`
@@ -65,11 +95,25 @@ contract PolicyRegistry is EIP712 {
         external
         returns (address insurer)
     {
+        insurer = ECDSA.recover(_hashTypedDataV4(_structHash(v)), signature);
+        _publish(insurer, v, document);
+    }
+
+    /// @notice Publishes the next version of one of the sender's own policies.
+    /// @param v the version; `msg.sender` is the insurer
+    /// @param document the policy document itself; kept only in calldata
+    function publishOwn(PolicyVersion calldata v, bytes calldata document) external {
+        _publish(msg.sender, v, document);
+    }
+
+    function _publish(address insurer, PolicyVersion calldata v, bytes calldata document) private {
         if (document.length == 0) revert EmptyDocument();
         if (v.contentHash == bytes32(0)) revert EmptyContentHash();
         bytes32 sent = keccak256(document);
         if (sent != v.documentHash) revert DocumentHashMismatch(v.documentHash, sent);
-        insurer = ECDSA.recover(_hashTypedDataV4(_structHash(v)), signature);
+        if (!participants.isAdmitted(insurer, IParticipantRegistry.Kind.Insurer)) {
+            revert NotAnAdmittedInsurer(insurer);
+        }
 
         Head storage head = _heads[insurer][v.policyId];
         uint64 expected = head.version + 1;
@@ -79,6 +123,41 @@ contract PolicyRegistry is EIP712 {
         head.version = v.version;
         head.contentHash = v.contentHash;
         emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash, v.previousHash, v.effectiveAt);
+    }
+
+    /// @notice Checks an enrolment: the version is published, the insurer is admitted, the
+    /// deadline has not passed, and both the patient and the insurer signed it (EIP-712, this
+    /// chain and this contract). Reverts with the reason otherwise.
+    /// @return enrolmentHash the EIP-712 struct hash of `e`, which the patient registry keeps
+    function checkEnrolment(Enrolment calldata e, bytes calldata patientSignature, bytes calldata insurerSignature)
+        external
+        view
+        returns (bytes32 enrolmentHash)
+    {
+        if (block.timestamp > e.deadline) revert EnrolmentExpired(e.deadline);
+        if (e.version == 0 || e.version > _heads[e.insurer][e.policyId].version) {
+            revert NoSuchPolicyVersion(e.insurer, e.policyId, e.version);
+        }
+        if (!participants.isAdmitted(e.insurer, IParticipantRegistry.Kind.Insurer)) {
+            revert NotAnAdmittedInsurer(e.insurer);
+        }
+        enrolmentHash = keccak256(
+            abi.encode(ENROLMENT_TYPEHASH, e.patient, e.insurer, e.policyId, e.version, e.cardHash, e.deadline)
+        );
+        bytes32 signed = _hashTypedDataV4(enrolmentHash);
+        address byPatient = ECDSA.recover(signed, patientSignature);
+        if (byPatient != e.patient) revert NotSignedBy(e.patient, byPatient);
+        address byInsurer = ECDSA.recover(signed, insurerSignature);
+        if (byInsurer != e.insurer) revert NotSignedBy(e.insurer, byInsurer);
+    }
+
+    /// @notice The EIP-712 digest the patient and the insurer sign for `e`.
+    function enrolmentDigest(Enrolment calldata e) external view returns (bytes32) {
+        return _hashTypedDataV4(
+            keccak256(
+                abi.encode(ENROLMENT_TYPEHASH, e.patient, e.insurer, e.policyId, e.version, e.cardHash, e.deadline)
+            )
+        );
     }
 
     /// @notice The latest version of a policy and its content hash (0, 0 if none).

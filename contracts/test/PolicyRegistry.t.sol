@@ -2,6 +2,8 @@
 pragma solidity 0.8.37;
 
 import {PolicyRegistry} from "../src/PolicyRegistry.sol";
+import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
+import {ParticipantsStub} from "./ParticipantsStub.sol";
 import {CheatCodes} from "./Vm.sol";
 
 contract PolicyRegistryTest is CheatCodes {
@@ -10,8 +12,12 @@ contract PolicyRegistryTest is CheatCodes {
     bytes32 internal constant POLICY = keccak256("gold-plan");
     bytes internal constant DOC = bytes('{"resourceType":"InsurancePlan"}');
 
+    ParticipantsStub internal participants;
+
     function setUp() public {
-        registry = new PolicyRegistry();
+        participants = new ParticipantsStub();
+        registry = new PolicyRegistry(participants);
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.Insurer);
     }
 
     function _version(uint64 n, bytes32 contentHash, bytes32 previousHash)
@@ -27,6 +33,33 @@ contract PolicyRegistryTest is CheatCodes {
     function _sign(uint256 key, PolicyRegistry.PolicyVersion memory v) internal view returns (bytes memory) {
         (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, registry.digest(v));
         return abi.encodePacked(r, s, sv);
+    }
+
+    function _expectNotAdmitted(PolicyRegistry.PolicyVersion memory v, bytes memory sig) internal {
+        try registry.publish(v, DOC, sig) {
+            revert("published under a signature that is not the insurer's");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PolicyRegistry.NotAnAdmittedInsurer.selector, "refused as not admitted");
+        }
+    }
+
+    function test_anInsurerNobodyAdmittedCannotPublish() public {
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.HealthOrganization);
+        PolicyRegistry.PolicyVersion memory v = _version(1, keccak256("one"), bytes32(0));
+        bytes memory sig = _sign(INSURER_KEY, v);
+        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotAnAdmittedInsurer.selector, vm.addr(INSURER_KEY)));
+        registry.publish(v, DOC, sig);
+    }
+
+    function test_anInsurerPublishesWithItsOwnTransaction() public {
+        PolicyRegistry.PolicyVersion memory v = _version(1, keccak256("one"), bytes32(0));
+        vm.prank(vm.addr(INSURER_KEY));
+        registry.publishOwn(v, DOC);
+        (uint64 version, bytes32 head) = registry.headOf(vm.addr(INSURER_KEY), POLICY);
+        require(version == 1 && head == keccak256("one"), "head moved to v1");
+        vm.prank(address(0xBAD));
+        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotAnAdmittedInsurer.selector, address(0xBAD)));
+        registry.publishOwn(v, DOC);
     }
 
     function test_publishRecordsTheSignerAsInsurer() public {
@@ -81,8 +114,8 @@ contract PolicyRegistryTest is CheatCodes {
         PolicyRegistry.PolicyVersion memory v1 = _version(1, keccak256("one"), bytes32(0));
         bytes memory sig = _sign(INSURER_KEY, v1);
         vm.chainId(4242);
-        address recovered = registry.publish(v1, DOC, sig);
-        require(recovered != vm.addr(INSURER_KEY), "a signature is bound to its chain");
+        // The signature recovers to someone else, whom nobody admitted.
+        _expectNotAdmitted(v1, sig);
     }
 
     function testFuzz_onlyTheNextVersionIsAccepted(uint64 n) public {
@@ -98,7 +131,7 @@ contract PolicyRegistryTest is CheatCodes {
         PolicyRegistry.PolicyVersion memory v = _version(1, keccak256("one"), bytes32(0));
         bytes memory sig = _sign(INSURER_KEY, v);
         v.contentHash = otherHash;
-        address recovered = registry.publish(v, DOC, sig);
-        require(recovered != vm.addr(INSURER_KEY), "a changed hash is not signed by the insurer");
+        // A changed version recovers to someone else, whom nobody admitted.
+        _expectNotAdmitted(v, sig);
     }
 }

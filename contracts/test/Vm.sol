@@ -8,6 +8,8 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function assume(bool condition) external pure;
     function chainId(uint256 newChainId) external;
+    function prank(address sender) external;
+    function warp(uint256 timestamp) external;
 }
 
 abstract contract CheatCodes {

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {PolicyRegistry} from "../src/PolicyRegistry.sol";
+import {PatientRegistry} from "../src/PatientRegistry.sol";
+import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
+import {ParticipantsStub} from "./ParticipantsStub.sol";
+import {CheatCodes} from "./Vm.sol";
+
+contract PatientRegistryTest is CheatCodes {
+    ParticipantsStub internal participants;
+    PolicyRegistry internal policies;
+    PatientRegistry internal patients;
+
+    uint256 internal constant INSURER_KEY = 0xA11CE;
+    uint256 internal constant PATIENT_KEY = 0xB0B;
+    address internal constant VERIFIER = address(0x5E1F);
+    bytes32 internal constant POLICY = keccak256("gold-plan");
+    bytes32 internal constant CARD = keccak256("card 12345");
+    bytes32 internal constant NID = keccak256("salted NID 1");
+    bytes internal constant DOC = bytes('{"resourceType":"InsurancePlan"}');
+    bytes internal constant ENC_UD = hex"04aabbccddeeff00112233445566778899";
+
+    function setUp() public {
+        vm.warp(1_800_000_000);
+        participants = new ParticipantsStub();
+        policies = new PolicyRegistry(participants);
+        patients = new PatientRegistry(participants, policies);
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.Insurer);
+        participants.setVerifier(VERIFIER, true);
+        _publish(1, keccak256("v1"), bytes32(0));
+    }
+
+    function _publish(uint64 n, bytes32 contentHash, bytes32 previous) internal {
+        PolicyRegistry.PolicyVersion memory v = PolicyRegistry.PolicyVersion(
+            POLICY, n, contentHash, keccak256(DOC), previous, 1_800_000_000, "application/fhir+json"
+        );
+        vm.prank(vm.addr(INSURER_KEY));
+        policies.publishOwn(v, DOC);
+    }
+
+    function _enrolment(uint256 patientKey) internal view returns (PolicyRegistry.Enrolment memory) {
+        return PolicyRegistry.Enrolment(
+            vm.addr(patientKey), vm.addr(INSURER_KEY), POLICY, 1, CARD, uint64(block.timestamp + 1 hours)
+        );
+    }
+
+    function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _register(uint256 patientKey, bytes32 nid) internal returns (bytes32) {
+        PolicyRegistry.Enrolment memory e = _enrolment(patientKey);
+        bytes32 digest = policies.enrolmentDigest(e);
+        vm.prank(VERIFIER);
+        return patients.register(e.patient, nid, ENC_UD, e, _sign(patientKey, digest), _sign(INSURER_KEY, digest));
+    }
+
+    function _expectRegisterReverts(
+        PolicyRegistry.Enrolment memory e,
+        bytes32 nid,
+        bytes memory data,
+        bytes memory patientSig,
+        bytes memory insurerSig,
+        bytes memory reason
+    ) internal {
+        vm.prank(VERIFIER);
+        vm.expectRevert(reason);
+        patients.register(e.patient, nid, data, e, patientSig, insurerSig);
+    }
+
+    function test_theVerifierRegistersAPatientAndHIsKnown() public {
+        bytes32 h = _register(PATIENT_KEY, NID);
+        bytes32 enrolmentHash = keccak256(
+            abi.encode(
+                policies.ENROLMENT_TYPEHASH(),
+                vm.addr(PATIENT_KEY),
+                vm.addr(INSURER_KEY),
+                POLICY,
+                uint64(1),
+                CARD,
+                uint64(block.timestamp + 1 hours)
+            )
+        );
+        require(h == keccak256(abi.encode(NID, keccak256(ENC_UD), enrolmentHash)), "H is the hash of what was stored");
+        require(patients.isRegistered(h), "H belongs to a registered patient");
+        require(patients.patientOf(h) == vm.addr(PATIENT_KEY), "H names the patient");
+        require(patients.recordOf(vm.addr(PATIENT_KEY)) == h, "the patient's H");
+        require(!patients.isRegistered(keccak256("unknown")), "an unknown H is not registered");
+        require(!patients.isRegistered(bytes32(0)), "zero is never registered");
+    }
+
+    function test_onlyTheVerifierRegisters() public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+        vm.prank(vm.addr(INSURER_KEY));
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotTheVerifier.selector, vm.addr(INSURER_KEY)));
+        patients.register(e.patient, NID, ENC_UD, e, ps, is_);
+    }
+
+    function test_malformedRegistrationsAreRefused() public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+        _expectRegisterReverts(
+            e, bytes32(0), ENC_UD, ps, is_, abi.encodeWithSelector(PatientRegistry.EmptyCommitment.selector)
+        );
+        _expectRegisterReverts(
+            e, NID, "", ps, is_, abi.encodeWithSelector(PatientRegistry.BadEncryptedData.selector, uint256(0))
+        );
+        bytes memory huge = new bytes(16 * 1024 + 1);
+        _expectRegisterReverts(
+            e, NID, huge, ps, is_, abi.encodeWithSelector(PatientRegistry.BadEncryptedData.selector, huge.length)
+        );
+        vm.prank(VERIFIER);
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                PatientRegistry.EnrolmentOfAnotherPatient.selector, vm.addr(0xCAFE), vm.addr(PATIENT_KEY)
+            )
+        );
+        patients.register(vm.addr(0xCAFE), NID, ENC_UD, e, ps, is_);
+    }
+
+    function test_aPatientOrANidRegistersOnce() public {
+        _register(PATIENT_KEY, NID);
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        _expectRegisterReverts(
+            e,
+            keccak256("another NID"),
+            ENC_UD,
+            _sign(PATIENT_KEY, digest),
+            _sign(INSURER_KEY, digest),
+            abi.encodeWithSelector(PatientRegistry.AlreadyRegistered.selector, vm.addr(PATIENT_KEY))
+        );
+        PolicyRegistry.Enrolment memory other = _enrolment(0xD0D);
+        bytes32 otherDigest = policies.enrolmentDigest(other);
+        _expectRegisterReverts(
+            other,
+            NID,
+            ENC_UD,
+            _sign(0xD0D, otherDigest),
+            _sign(INSURER_KEY, otherDigest),
+            abi.encodeWithSelector(PatientRegistry.NidAlreadyRegistered.selector, NID)
+        );
+    }
+
+    function test_enrolmentNeedsBothSignatures() public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        _expectRegisterReverts(
+            e,
+            NID,
+            ENC_UD,
+            _sign(0xD0D, digest),
+            _sign(INSURER_KEY, digest),
+            abi.encodeWithSelector(PolicyRegistry.NotSignedBy.selector, vm.addr(PATIENT_KEY), vm.addr(0xD0D))
+        );
+        _expectRegisterReverts(
+            e,
+            NID,
+            ENC_UD,
+            _sign(PATIENT_KEY, digest),
+            _sign(PATIENT_KEY, digest),
+            abi.encodeWithSelector(PolicyRegistry.NotSignedBy.selector, vm.addr(INSURER_KEY), vm.addr(PATIENT_KEY))
+        );
+    }
+
+    function test_enrolmentIsBoundToItsVersionPolicyAndChain() public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+
+        // Another version: published, but not what they signed.
+        _publish(2, keccak256("v2"), keccak256("v1"));
+        PolicyRegistry.Enrolment memory v2 = _enrolment(PATIENT_KEY);
+        v2.version = 2;
+        vm.prank(VERIFIER);
+        try patients.register(v2.patient, NID, ENC_UD, v2, ps, is_) {
+            revert("a version-1 enrolment enrolled in version 2");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PolicyRegistry.NotSignedBy.selector, "refused as not signed");
+        }
+
+        // A version that does not exist, and a policy the insurer never published.
+        PolicyRegistry.Enrolment memory v9 = _enrolment(PATIENT_KEY);
+        v9.version = 9;
+        _expectRegisterReverts(
+            v9,
+            NID,
+            ENC_UD,
+            ps,
+            is_,
+            abi.encodeWithSelector(PolicyRegistry.NoSuchPolicyVersion.selector, vm.addr(INSURER_KEY), POLICY, uint64(9))
+        );
+        PolicyRegistry.Enrolment memory silver = _enrolment(PATIENT_KEY);
+        silver.policyId = keccak256("silver-plan");
+        _expectRegisterReverts(
+            silver,
+            NID,
+            ENC_UD,
+            ps,
+            is_,
+            abi.encodeWithSelector(
+                PolicyRegistry.NoSuchPolicyVersion.selector, vm.addr(INSURER_KEY), keccak256("silver-plan"), uint64(1)
+            )
+        );
+
+        // Another chain.
+        vm.chainId(4242);
+        vm.prank(VERIFIER);
+        try patients.register(e.patient, NID, ENC_UD, e, ps, is_) {
+            revert("an enrolment signed for chain 31337 enrolled on chain 4242");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PolicyRegistry.NotSignedBy.selector, "refused as not signed");
+        }
+    }
+
+    function test_anExpiredEnrolmentOrASuspendedInsurerIsRefused() public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+        vm.warp(e.deadline + 1);
+        _expectRegisterReverts(
+            e, NID, ENC_UD, ps, is_, abi.encodeWithSelector(PolicyRegistry.EnrolmentExpired.selector, e.deadline)
+        );
+        vm.warp(e.deadline);
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.None);
+        _expectRegisterReverts(
+            e,
+            NID,
+            ENC_UD,
+            ps,
+            is_,
+            abi.encodeWithSelector(PolicyRegistry.NotAnAdmittedInsurer.selector, vm.addr(INSURER_KEY))
+        );
+    }
+
+    function test_thePatientMovesHerRegistrationToANewKey() public {
+        bytes32 h = _register(PATIENT_KEY, NID);
+        address from = vm.addr(PATIENT_KEY);
+        address to = vm.addr(0xE11E);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes memory sig = _sign(PATIENT_KEY, patients.rotationDigest(from, to, deadline));
+
+        bytes memory byNewKey = _sign(0xE11E, patients.rotationDigest(from, to, deadline));
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheOldKey.selector, from, vm.addr(0xE11E)));
+        patients.rotateKey(from, to, deadline, byNewKey);
+
+        patients.rotateKey(from, to, deadline, sig);
+        require(patients.patientOf(h) == to && patients.recordOf(to) == h, "H moved to the new key");
+        require(patients.recordOf(from) == bytes32(0), "the old key holds nothing");
+
+        // Moved back by the new key, the old signature cannot move it again.
+        patients.rotateKey(to, from, deadline, _sign(0xE11E, patients.rotationDigest(to, from, deadline)));
+        try patients.rotateKey(from, to, deadline, sig) {
+            revert("a rotation signature was replayed");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PatientRegistry.NotSignedByTheOldKey.selector, "refused as not signed");
+        }
+
+        vm.warp(deadline + 1);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.RotationExpired.selector, deadline));
+        patients.rotateKey(from, to, deadline, sig);
+    }
+
+    function test_rotationRefusesUnknownAndTakenKeys() public {
+        _register(PATIENT_KEY, NID);
+        _register(0xD0D, keccak256("salted NID 2"));
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        address from = vm.addr(PATIENT_KEY);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.AlreadyRegistered.selector, vm.addr(0xD0D)));
+        patients.rotateKey(from, vm.addr(0xD0D), deadline, "");
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotRegistered.selector, vm.addr(0xF00)));
+        patients.rotateKey(vm.addr(0xF00), vm.addr(0xF01), deadline, "");
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.ZeroAddress.selector));
+        patients.rotateKey(from, address(0), deadline, "");
+    }
+
+    function testFuzz_nobodyButTheVerifierRegisters(address caller) public {
+        vm.assume(caller != VERIFIER);
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+        vm.prank(caller);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotTheVerifier.selector, caller));
+        patients.register(e.patient, NID, ENC_UD, e, ps, is_);
+    }
+
+    function testFuzz_theDeadlineIsHonoured(uint64 late) public {
+        PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
+        bytes32 digest = policies.enrolmentDigest(e);
+        bytes memory ps = _sign(PATIENT_KEY, digest);
+        bytes memory is_ = _sign(INSURER_KEY, digest);
+        vm.assume(late > 0 && late < type(uint64).max - e.deadline);
+        vm.warp(uint256(e.deadline) + late);
+        _expectRegisterReverts(
+            e, NID, ENC_UD, ps, is_, abi.encodeWithSelector(PolicyRegistry.EnrolmentExpired.selector, e.deadline)
+        );
+    }
+}
+
+/// @dev Drives the registry at random: the verifier registers and patients rotate keys, while
+/// strangers try to register.
+contract PatientRegistryHandler is CheatCodes {
+    PolicyRegistry internal policies;
+    PatientRegistry internal patients;
+    address internal verifier;
+    uint256 internal insurerKey;
+    bytes32 internal policy;
+
+    address[] public registered;
+    uint256 public strangerSuccesses;
+
+    constructor(
+        PolicyRegistry policies_,
+        PatientRegistry patients_,
+        address verifier_,
+        uint256 insurerKey_,
+        bytes32 policy_
+    ) {
+        policies = policies_;
+        patients = patients_;
+        verifier = verifier_;
+        insurerKey = insurerKey_;
+        policy = policy_;
+    }
+
+    function registeredCount() external view returns (uint256) {
+        return registered.length;
+    }
+
+    function _signed(uint256 patientKey)
+        internal
+        view
+        returns (PolicyRegistry.Enrolment memory e, bytes memory ps, bytes memory is_)
+    {
+        e = PolicyRegistry.Enrolment(
+            vm.addr(patientKey), vm.addr(insurerKey), policy, 1, keccak256("card"), uint64(block.timestamp + 1)
+        );
+        bytes32 digest = policies.enrolmentDigest(e);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(patientKey, digest);
+        ps = abi.encodePacked(r, s, v);
+        (v, r, s) = vm.sign(insurerKey, digest);
+        is_ = abi.encodePacked(r, s, v);
+    }
+
+    function register(uint8 patientSeed, uint8 nidSeed) external {
+        uint256 key = uint256(patientSeed) + 1;
+        (PolicyRegistry.Enrolment memory e, bytes memory ps, bytes memory is_) = _signed(key);
+        vm.prank(verifier);
+        try patients.register(e.patient, keccak256(abi.encode(nidSeed)), hex"0401", e, ps, is_) {
+            registered.push(e.patient);
+        } catch {}
+    }
+
+    function strangerRegisters(address stranger, uint8 patientSeed, uint8 nidSeed) external {
+        if (stranger == verifier) return;
+        uint256 key = uint256(patientSeed) + 1;
+        (PolicyRegistry.Enrolment memory e, bytes memory ps, bytes memory is_) = _signed(key);
+        vm.prank(stranger);
+        try patients.register(e.patient, keccak256(abi.encode(nidSeed)), hex"0401", e, ps, is_) {
+            strangerSuccesses += 1;
+        } catch {}
+    }
+}
+
+contract PatientRegistryInvariants is CheatCodes {
+    ParticipantsStub internal participants;
+    PolicyRegistry internal policies;
+    PatientRegistry internal patients;
+    PatientRegistryHandler internal handler;
+    uint256 internal constant INSURER_KEY = 0xA11CE;
+    address internal constant VERIFIER = address(0x5E1F);
+    bytes32 internal constant POLICY = keccak256("gold-plan");
+
+    function setUp() public {
+        participants = new ParticipantsStub();
+        policies = new PolicyRegistry(participants);
+        patients = new PatientRegistry(participants, policies);
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.Insurer);
+        participants.setVerifier(VERIFIER, true);
+        bytes memory doc = bytes("{}");
+        vm.prank(vm.addr(INSURER_KEY));
+        policies.publishOwn(
+            PolicyRegistry.PolicyVersion(POLICY, 1, keccak256("v1"), keccak256(doc), bytes32(0), 0, "application/json"),
+            doc
+        );
+        handler = new PatientRegistryHandler(policies, patients, VERIFIER, INSURER_KEY, POLICY);
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function invariant_onlyTheVerifierEverRegistered() public view {
+        require(handler.strangerSuccesses() == 0, "a stranger registered a patient");
+    }
+
+    function invariant_everyRegistrationIsFoundByItsH() public view {
+        for (uint256 i = 0; i < handler.registeredCount(); i++) {
+            address patient = handler.registered(i);
+            bytes32 h = patients.recordOf(patient);
+            require(h != bytes32(0) && patients.isRegistered(h), "a registered patient has a known H");
+            require(patients.patientOf(h) == patient, "H names its patient");
+        }
+    }
+}
