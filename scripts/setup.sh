@@ -14,7 +14,7 @@ APT_PACKAGES=(
   # headless UI checks: X server, screenshots, WebDriver for the app and for Chromium
   xvfb xauth imagemagick x11-apps webkit2gtk-driver chromium chromium-driver
   # the WebDriver smoke test's client
-  python3
+  python3 python3-venv
   # a real OS keyring for the keystore tests: gnome-keyring's Secret Service in a private D-Bus
   # session (scripts/with-keyring.sh)
   dbus gnome-keyring
@@ -76,3 +76,11 @@ for dir in . contracts; do
     (cd "$dir" && npm ci --no-audit --no-fund)
   fi
 done
+
+# Slither, the contracts' static analysis, pinned, in a venv inside contracts/ (from PyPI).
+SLITHER_VERSION=0.11.6
+if ! contracts/.venv/bin/slither --version 2>/dev/null | grep -qx "$SLITHER_VERSION"; then
+  step "pip: installing slither-analyzer $SLITHER_VERSION into contracts/.venv"
+  python3 -m venv contracts/.venv
+  contracts/.venv/bin/pip install --quiet "slither-analyzer==$SLITHER_VERSION" "crytic-compile==0.4.2"
+fi

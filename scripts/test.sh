@@ -18,12 +18,16 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "wasm32 check of the UI and the shared crates"
 cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto
 
-step "contracts: build, artifacts up to date, forge tests"
+step "contracts: build, artifacts up to date, forge tests, Slither"
 (
   cd contracts
   forge build
   node artifacts.js --check
   forge test
+  # Static analysis of the sources (not the tests or OpenZeppelin); medium or high fails.
+  forge build --build-info >/dev/null
+  .venv/bin/slither . --foundry-ignore-compile --filter-paths 'node_modules|test/' \
+    --exclude-dependencies --fail-medium
 )
 
 step "unit and end-to-end tests (real anvil, relay, sandbox, OS keyring)"
