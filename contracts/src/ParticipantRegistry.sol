@@ -106,10 +106,7 @@ contract ParticipantRegistry is AccessControl, IParticipantRegistry {
         if (kind == Kind.None) revert NoKind();
         if (bytes(licenceId).length == 0) revert EmptyLicenceId();
         if (bytes(name).length == 0) revert EmptyName();
-        if (
-            encryptionKey.length != COMPRESSED_KEY_LENGTH
-                || (encryptionKey[0] != 0x02 && encryptionKey[0] != 0x03)
-        ) revert BadEncryptionKey();
+        if (!_isCompressedKey(encryptionKey)) revert BadEncryptionKey();
 
         Participant storage p = _participants[signer];
         if (p.status != Status.None) revert AlreadyAParticipant(signer);
@@ -147,6 +144,7 @@ contract ParticipantRegistry is AccessControl, IParticipantRegistry {
     /// @param signer the participant's signing address
     function blockParticipant(address signer) external onlyRole(HEALTH_AUTHORITY_ROLE) {
         Status current = _participants[signer].status;
+        // From Suspended, or else from Admitted: `_move` refuses None and Blocked.
         _move(signer, current == Status.Suspended ? Status.Suspended : Status.Admitted, Status.Blocked);
     }
 
@@ -180,6 +178,12 @@ contract ParticipantRegistry is AccessControl, IParticipantRegistry {
     /// @return whether this contract implements it
     function supportsInterface(bytes4 interfaceId) public view override returns (bool) {
         return interfaceId == type(IParticipantRegistry).interfaceId || super.supportsInterface(interfaceId);
+    }
+
+    /// @dev Whether `key` has the shape of a compressed secp256k1 public key: 33 bytes, 0x02 or
+    /// 0x03 first. That the x-coordinate lies on the curve is not checked.
+    function _isCompressedKey(bytes calldata key) private pure returns (bool) {
+        return key.length == COMPRESSED_KEY_LENGTH && (key[0] == 0x02 || key[0] == 0x03);
     }
 
     /// @dev Moves `signer` from `from` to `to`, or reverts with the reason it cannot.

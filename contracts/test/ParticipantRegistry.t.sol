@@ -489,7 +489,9 @@ contract ParticipantRegistryTest is ParticipantFixture {
         vm.assume(prefix != 0x02 && prefix != 0x03);
         vm.prank(AUTHORITY);
         vm.expectRevert(abi.encodeWithSelector(ParticipantRegistry.BadEncryptionKey.selector));
-        registry.admit(HO, IParticipantRegistry.Kind.HealthOrganization, HO_LICENCE, HO_NAME, abi.encodePacked(prefix, x));
+        registry.admit(
+            HO, IParticipantRegistry.Kind.HealthOrganization, HO_LICENCE, HO_NAME, abi.encodePacked(prefix, x)
+        );
     }
 
     /// A valid prefix followed by anything but 32 bytes.
@@ -579,7 +581,7 @@ contract ParticipantHandler is CheatCodes {
     function suspend(uint256 signerSeed) external {
         _authorityMove(
             ParticipantRegistry.suspend.selector,
-            signerAt(signerSeed % SIGNERS),
+            _pick(signerSeed, IParticipantRegistry.Status.Admitted, IParticipantRegistry.Status.Admitted),
             IParticipantRegistry.Status.Admitted,
             IParticipantRegistry.Status.Admitted,
             IParticipantRegistry.Status.Suspended
@@ -589,7 +591,7 @@ contract ParticipantHandler is CheatCodes {
     function reinstate(uint256 signerSeed) external {
         _authorityMove(
             ParticipantRegistry.reinstate.selector,
-            signerAt(signerSeed % SIGNERS),
+            _pick(signerSeed, IParticipantRegistry.Status.Suspended, IParticipantRegistry.Status.Suspended),
             IParticipantRegistry.Status.Suspended,
             IParticipantRegistry.Status.Suspended,
             IParticipantRegistry.Status.Admitted
@@ -599,7 +601,7 @@ contract ParticipantHandler is CheatCodes {
     function blockParticipant(uint256 signerSeed) external {
         _authorityMove(
             ParticipantRegistry.blockParticipant.selector,
-            signerAt(signerSeed % SIGNERS),
+            _pick(signerSeed, IParticipantRegistry.Status.Admitted, IParticipantRegistry.Status.Suspended),
             IParticipantRegistry.Status.Admitted,
             IParticipantRegistry.Status.Suspended,
             IParticipantRegistry.Status.Blocked
@@ -668,6 +670,24 @@ contract ParticipantHandler is CheatCodes {
         );
     }
 
+    /// Three times in four, a signer the change applies to (if any); otherwise any signer, so
+    /// that refusals are exercised too.
+    function _pick(uint256 seed, IParticipantRegistry.Status a, IParticipantRegistry.Status b)
+        private
+        view
+        returns (address)
+    {
+        uint256 start = (seed >> 2) % SIGNERS;
+        if (seed % 4 != 0) {
+            for (uint256 i = 0; i < SIGNERS; i++) {
+                address signer = signerAt((start + i) % SIGNERS);
+                IParticipantRegistry.Status status = expectedStatus[signer];
+                if (status == a || status == b) return signer;
+            }
+        }
+        return signerAt(start);
+    }
+
     function _authorityMove(
         bytes4 selector,
         address signer,
@@ -733,7 +753,8 @@ contract ParticipantRegistryInvariantTest is ParticipantFixture {
     function invariant_isAdmittedExactlyWhenStatusIsAdmitted() public view {
         require(handler.surprises() == 0, "every call went as the model predicted");
         for (uint256 i = 0; i < handler.SIGNERS() + 3; i++) {
-            address signer = i < handler.SIGNERS() ? handler.signerAt(i) : [ADMIN, AUTHORITY, VERIFIER][i - handler.SIGNERS()];
+            address signer =
+                i < handler.SIGNERS() ? handler.signerAt(i) : [ADMIN, AUTHORITY, VERIFIER][i - handler.SIGNERS()];
             ParticipantRegistry.Participant memory p = registry.participant(signer);
             require(p.status == handler.expectedStatus(signer), "status follows the model");
             for (uint8 k = 0; k < 3; k++) {
