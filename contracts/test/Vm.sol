@@ -8,8 +8,11 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function assume(bool condition) external pure;
     function chainId(uint256 newChainId) external;
-    function prank(address sender) external;
-    function warp(uint256 timestamp) external;
+    function prank(address msgSender) external;
+    function startPrank(address msgSender) external;
+    function stopPrank() external;
+    function warp(uint256 newTimestamp) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
 }
 
 abstract contract CheatCodes {
