@@ -1,5 +1,7 @@
 //! The ways a chain call can fail, as the client and relay tell them apart.
 
+use crate::bindings::ParticipantRegistry::ParticipantRegistryErrors;
+use crate::bindings::PatientRegistry::PatientRegistryErrors;
 use crate::bindings::PolicyRegistry::PolicyRegistryErrors;
 use alloy::transports::{RpcError, TransportError};
 use caretrail_types::{ErrorCode, TxId};
@@ -50,6 +52,13 @@ impl ChainError {
         if let Some(decoded) = e.as_decoded_interface_error::<PolicyRegistryErrors>() {
             return Self::Refused(describe(&decoded));
         }
+        // The other registries' custom errors, by name and fields.
+        if let Some(decoded) = e.as_decoded_interface_error::<ParticipantRegistryErrors>() {
+            return Self::Refused(format!("{decoded:?}"));
+        }
+        if let Some(decoded) = e.as_decoded_interface_error::<PatientRegistryErrors>() {
+            return Self::Refused(format!("{decoded:?}"));
+        }
         match e {
             alloy::contract::Error::TransportError(t) => Self::from_transport(url, t),
             other => Self::Rpc(other.to_string()),
@@ -73,6 +82,9 @@ fn describe(e: &PolicyRegistryErrors) -> String {
             "the previous hash {} is not the hash of the current version {}",
             v.given, v.expected
         ),
+        PolicyRegistryErrors::NotAnAdmittedInsurer(v) => {
+            format!("{} is not an admitted insurer", v.insurer)
+        }
         other => format!("{other:?}"),
     }
 }

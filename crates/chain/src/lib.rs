@@ -6,14 +6,15 @@ mod bindings;
 mod convert;
 mod error;
 pub mod local;
+mod participants;
 mod policy;
 
 pub use alloy::signers::local::PrivateKeySigner;
-pub use bindings::PolicyRegistry;
+pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry};
 pub use error::ChainError;
+pub use participants::{admit, deploy_registries, grant_verifier, is_admitted, participant};
 pub use policy::{
-    Relayer, deploy_policy_registry, policy_head, read_policy_publication, sign_policy_version,
-    verify_publish_request,
+    Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
 };
 
 use alloy::providers::{Provider, ProviderBuilder};

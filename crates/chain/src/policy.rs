@@ -71,20 +71,6 @@ pub fn verify_publish_request(
     .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
-/// Deploys a new policy registry and returns its address.
-pub async fn deploy_policy_registry(
-    rpc: &RpcUrl,
-    deployer: PrivateKeySigner,
-) -> Result<Address, ChainError> {
-    let provider = ProviderBuilder::new()
-        .wallet(deployer)
-        .connect_http(rpc.clone());
-    let contract = PolicyRegistry::deploy(&provider)
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?;
-    Ok(from_address(*contract.address()))
-}
-
 /// How long a relayed transaction may take to be mined before the relay gives up waiting.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 

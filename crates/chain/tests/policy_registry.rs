@@ -2,11 +2,14 @@
 
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ChainError, Relayer, chain_id, deploy_policy_registry, has_code, read_policy_publication,
-    sign_policy_version, verify_publish_request,
+    ChainError, Relayer, admit, chain_id, deploy_registries, has_code, is_admitted, participant,
+    read_policy_publication, sign_policy_version, verify_publish_request,
 };
+use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
-use caretrail_types::{Hash32, PolicyVersion, PublishRequest, TxId};
+use caretrail_types::{
+    Admission, Hash32, ParticipantKind, ParticipantStatus, PolicyVersion, PublishRequest, TxId,
+};
 use std::path::Path;
 
 const FHIR: &str = "application/fhir+json";
@@ -41,7 +44,20 @@ fn request(
     }
 }
 
-/// A node with a freshly deployed registry: the node, its URL, its chain id, the registry.
+/// The admission of anvil's account 2 as an insurer.
+fn insurer_admission(node: &LocalNode) -> Admission {
+    let key = SecretKey::from_bytes(&node.dev_signer(2).to_bytes().0).expect("a key");
+    Admission {
+        signer: key.address(),
+        kind: ParticipantKind::Insurer,
+        licence_id: "INS-0002".into(),
+        name: "Test Insurer".into(),
+        encryption_key: key.public_key().to_compressed().to_vec(),
+    }
+}
+
+/// A node with freshly deployed registries and account 2 admitted as an insurer: the node, its
+/// URL, its chain id, the policy registry.
 async fn deployed() -> (
     LocalNode,
     caretrail_chain::RpcUrl,
@@ -51,10 +67,110 @@ async fn deployed() -> (
     let node = node();
     let rpc = node.rpc_url();
     let chain = chain_id(&rpc).await.expect("chain id");
-    let registry = deploy_policy_registry(&rpc, node.dev_signer(0))
+    let registries = deploy_registries(&rpc, node.dev_signer(0))
         .await
         .expect("deploy");
-    (node, rpc, chain, registry)
+    admit(
+        &rpc,
+        node.dev_signer(0),
+        registries.participants,
+        &insurer_admission(&node),
+    )
+    .await
+    .expect("admit");
+    (node, rpc, chain, registries.policies)
+}
+
+#[tokio::test]
+async fn the_health_authority_admits_and_the_registry_answers() {
+    let node = node();
+    let rpc = node.rpc_url();
+    let registries = deploy_registries(&rpc, node.dev_signer(0))
+        .await
+        .expect("deploy");
+    let admission = insurer_admission(&node);
+    assert!(
+        !is_admitted(
+            &rpc,
+            registries.participants,
+            admission.signer,
+            ParticipantKind::Insurer
+        )
+        .await
+        .expect("asks")
+    );
+    assert_eq!(
+        participant(&rpc, registries.participants, admission.signer)
+            .await
+            .expect("asks"),
+        None
+    );
+    // Only the health authority admits.
+    match admit(
+        &rpc,
+        node.dev_signer(3),
+        registries.participants,
+        &admission,
+    )
+    .await
+    {
+        Err(ChainError::Refused(reason)) => {
+            assert!(
+                reason.contains("AccessControlUnauthorizedAccount"),
+                "{reason}"
+            )
+        }
+        other => panic!("a stranger admitted someone: {other:?}"),
+    }
+    admit(
+        &rpc,
+        node.dev_signer(0),
+        registries.participants,
+        &admission,
+    )
+    .await
+    .expect("admit");
+    assert!(
+        is_admitted(
+            &rpc,
+            registries.participants,
+            admission.signer,
+            ParticipantKind::Insurer
+        )
+        .await
+        .expect("asks")
+    );
+    assert!(
+        !is_admitted(
+            &rpc,
+            registries.participants,
+            admission.signer,
+            ParticipantKind::HealthOrganization
+        )
+        .await
+        .expect("asks")
+    );
+    let kept = participant(&rpc, registries.participants, admission.signer)
+        .await
+        .expect("asks")
+        .expect("admitted");
+    assert_eq!(kept.admission, admission);
+    assert_eq!(kept.status, ParticipantStatus::Admitted);
+    assert!(kept.admitted_at > 0);
+    // The same licence cannot be admitted twice.
+    match admit(
+        &rpc,
+        node.dev_signer(0),
+        registries.participants,
+        &admission,
+    )
+    .await
+    {
+        Err(ChainError::Refused(reason)) => {
+            assert!(reason.contains("AlreadyAParticipant"), "{reason}")
+        }
+        other => panic!("admitted twice: {other:?}"),
+    }
 }
 
 #[tokio::test]

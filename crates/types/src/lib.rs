@@ -7,12 +7,14 @@ mod base64_bytes;
 mod bytes;
 mod error;
 mod network;
+mod participant;
 mod policy;
 mod time_text;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
 pub use network::NetworkInfo;
+pub use participant::{Admission, Participant, ParticipantKind, ParticipantStatus, Registries};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,

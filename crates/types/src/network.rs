@@ -10,4 +10,6 @@ pub struct NetworkInfo {
     /// JSON-RPC URL the client reads the chain from itself.
     pub rpc_url: String,
     pub policy_registry: Address,
+    /// Where admission of health organizations and insurers is recorded.
+    pub participant_registry: Address,
 }

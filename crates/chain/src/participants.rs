@@ -1,0 +1,174 @@
+//! The participant registry: deployment of the registries, admission of health organizations and
+//! insurers by the health authority, and the roles.
+
+use alloy::network::ReceiptResponse as _;
+use alloy::primitives::keccak256;
+use alloy::providers::ProviderBuilder;
+use caretrail_types::{
+    Address, Admission, Participant, ParticipantKind, ParticipantStatus, Registries, TxId,
+};
+
+use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry};
+use crate::convert::{address, from_address, from_tx};
+use crate::{ChainError, PrivateKeySigner, RpcUrl};
+
+fn kind_code(kind: ParticipantKind) -> u8 {
+    match kind {
+        ParticipantKind::HealthOrganization => 1,
+        ParticipantKind::Insurer => 2,
+    }
+}
+
+/// Deploys the participant, policy and patient registries. `deployer` becomes the participant
+/// registry's admin and, for a sandbox or a fresh network, its health authority.
+pub async fn deploy_registries(
+    rpc: &RpcUrl,
+    deployer: PrivateKeySigner,
+) -> Result<Registries, ChainError> {
+    let admin = deployer.address();
+    let provider = ProviderBuilder::new()
+        .wallet(deployer)
+        .connect_http(rpc.clone());
+    let fail = |e| ChainError::from_contract(rpc, e);
+    let participants = ParticipantRegistry::deploy(&provider, admin)
+        .await
+        .map_err(fail)?;
+    let receipt = participants
+        .grantRole(keccak256("HEALTH_AUTHORITY_ROLE"), admin)
+        .send()
+        .await
+        .map_err(fail)?
+        .get_receipt()
+        .await
+        .map_err(|e| ChainError::Rpc(e.to_string()))?;
+    if !receipt.status() {
+        return Err(ChainError::Refused(
+            "granting the health authority role reverted".into(),
+        ));
+    }
+    let policies = PolicyRegistry::deploy(&provider, *participants.address())
+        .await
+        .map_err(fail)?;
+    let patients = PatientRegistry::deploy(&provider, *participants.address(), *policies.address())
+        .await
+        .map_err(fail)?;
+    Ok(Registries {
+        participants: from_address(*participants.address()),
+        policies: from_address(*policies.address()),
+        patients: from_address(*patients.address()),
+    })
+}
+
+/// The health authority admits a health organization or an insurer.
+pub async fn admit(
+    rpc: &RpcUrl,
+    authority: PrivateKeySigner,
+    registry: Address,
+    admission: &Admission,
+) -> Result<TxId, ChainError> {
+    let provider = ProviderBuilder::new()
+        .wallet(authority)
+        .connect_http(rpc.clone());
+    let contract = ParticipantRegistry::new(address(registry), &provider);
+    let receipt = contract
+        .admit(
+            address(admission.signer),
+            kind_code(admission.kind),
+            admission.licence_id.clone(),
+            admission.name.clone(),
+            admission.encryption_key.clone().into(),
+        )
+        .send()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?
+        .get_receipt()
+        .await
+        .map_err(|e| ChainError::Rpc(e.to_string()))?;
+    if !receipt.status() {
+        return Err(ChainError::Refused("the admission reverted".into()));
+    }
+    Ok(from_tx(receipt.transaction_hash()))
+}
+
+/// The admin gives `account` the verification role (the relay's verification unit).
+pub async fn grant_verifier(
+    rpc: &RpcUrl,
+    admin: PrivateKeySigner,
+    registry: Address,
+    account: Address,
+) -> Result<(), ChainError> {
+    let provider = ProviderBuilder::new()
+        .wallet(admin)
+        .connect_http(rpc.clone());
+    let contract = ParticipantRegistry::new(address(registry), &provider);
+    let receipt = contract
+        .grantRole(keccak256("VERIFIER_ROLE"), address(account))
+        .send()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?
+        .get_receipt()
+        .await
+        .map_err(|e| ChainError::Rpc(e.to_string()))?;
+    if !receipt.status() {
+        return Err(ChainError::Refused(
+            "granting the verifier role reverted".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `signer` is an admitted participant of `kind` (not suspended, not blocked).
+pub async fn is_admitted(
+    rpc: &RpcUrl,
+    registry: Address,
+    signer: Address,
+    kind: ParticipantKind,
+) -> Result<bool, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    ParticipantRegistry::new(address(registry), &provider)
+        .isAdmitted(address(signer), kind_code(kind))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))
+}
+
+/// The participant registered under `signer`, if any.
+pub async fn participant(
+    rpc: &RpcUrl,
+    registry: Address,
+    signer: Address,
+) -> Result<Option<Participant>, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let record = ParticipantRegistry::new(address(registry), &provider)
+        .participant(address(signer))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, e))?;
+    let kind = match record.kind {
+        0 => return Ok(None),
+        1 => ParticipantKind::HealthOrganization,
+        2 => ParticipantKind::Insurer,
+        other => return Err(ChainError::Rpc(format!("unknown participant kind {other}"))),
+    };
+    let status = match record.status {
+        1 => ParticipantStatus::Admitted,
+        2 => ParticipantStatus::Suspended,
+        3 => ParticipantStatus::Blocked,
+        other => {
+            return Err(ChainError::Rpc(format!(
+                "unknown participant status {other}"
+            )));
+        }
+    };
+    Ok(Some(Participant {
+        admission: Admission {
+            signer,
+            kind,
+            licence_id: record.licenceId,
+            name: record.name,
+            encryption_key: record.encryptionKey.to_vec(),
+        },
+        status,
+        admitted_at: record.admittedAt,
+    }))
+}
