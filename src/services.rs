@@ -28,9 +28,9 @@ pub struct RelayArgs {
     /// The private key (hex) of the account that pays for relayed transactions.
     #[arg(long, env = "CARETRAIL_RELAYER_KEY", hide_env_values = true)]
     relayer_key: String,
-    /// An insurer's address whose publications the relay pays for (repeat for several).
-    #[arg(long = "insurer", value_name = "ADDRESS", required = true)]
-    insurers: Vec<Address>,
+    /// The ParticipantRegistry contract's address: the relay pays only for the insurers it admits.
+    #[arg(long, env = "CARETRAIL_PARTICIPANT_REGISTRY")]
+    participants: Address,
     #[arg(long, default_value = "127.0.0.1:7780")]
     listen: SocketAddr,
     /// The built web UI to serve at `/`.
@@ -52,7 +52,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         rpc_url: rpc,
         chain_id: chain,
         policy_registry: args.registry,
-        insurers: args.insurers,
+        participant_registry: args.participants,
         ui_dir: args.ui_dir,
     };
     let listener = listen(args.listen, "relay").await?;

@@ -5,12 +5,13 @@
 
 use anyhow::{Context as _, bail};
 use caretrail_chain::local::LocalNode;
-use caretrail_chain::{RpcUrl, chain_id, deploy_policy_registry, has_code};
+use caretrail_chain::{RpcUrl, admit, chain_id, deploy_registries, has_code, is_admitted};
 use caretrail_client::Relay;
+use caretrail_crypto::SecretKey;
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Insurer;
 use caretrail_sandbox::insurer::default_plans;
-use caretrail_types::Address;
+use caretrail_types::{Admission, ParticipantKind, Registries};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -38,7 +39,7 @@ pub struct StackOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Deployment {
     pub chain_id: u64,
-    pub policy_registry: Address,
+    pub registries: Registries,
 }
 
 /// A running stack. Call [`Stack::stop`] to end it cleanly (the chain saves its state).
@@ -79,15 +80,16 @@ impl Stack {
             Some(dir) => Insurer::load_or_create_key(&dir.join("sandbox/insurer.key"))?,
             None => caretrail_chain::PrivateKeySigner::random(),
         };
+        admit_sandbox_insurer(&node, &rpc, &deployment, &insurer_key).await?;
         let relay_listener = listen(options.relay_addr, "relay").await?;
         let relay_url = format!("http://{}", relay_listener.local_addr()?);
         let relay_config = RelayConfig {
             rpc_url: rpc.clone(),
             public_rpc_url: rpc.to_string(),
             chain_id: deployment.chain_id,
-            policy_registry: deployment.policy_registry,
+            policy_registry: deployment.registries.policies,
             relayer: caretrail_chain::Relayer::new(&rpc, node.dev_signer(RELAYER)),
-            insurers: vec![Address(insurer_key.address().into_array())],
+            participant_registry: deployment.registries.participants,
             ui_dir: options.ui_dir.clone(),
         };
         let relay_task = tokio::spawn(caretrail_relay::serve(
@@ -97,7 +99,7 @@ impl Stack {
         ));
 
         let insurer = Arc::new(Insurer::new(
-            "Meridian Mutual Health Insurance (sandbox)",
+            SANDBOX_INSURER_NAME,
             insurer_key,
             default_plans(),
             Relay::new(&relay_url)?,
@@ -167,23 +169,62 @@ async fn ensure_deployed(
     if let Some(path) = &record
         && let Ok(text) = std::fs::read_to_string(path)
     {
-        let known: Deployment = serde_json::from_str(&text)
-            .with_context(|| format!("{} is not a deployment record", path.display()))?;
-        if known.chain_id == chain && has_code(rpc, known.policy_registry).await? {
-            return Ok((known, false));
+        match serde_json::from_str::<Deployment>(&text) {
+            Ok(known)
+                if known.chain_id == chain
+                    && has_code(rpc, known.registries.participants).await?
+                    && has_code(rpc, known.registries.policies).await?
+                    && has_code(rpc, known.registries.patients).await? =>
+            {
+                return Ok((known, false));
+            }
+            Ok(_) => tracing::warn!(
+                "{} names registries that this chain does not hold; deploying anew",
+                path.display()
+            ),
+            Err(e) => tracing::warn!(
+                "{} is not a deployment record of this version ({e}); deploying anew",
+                path.display()
+            ),
         }
-        tracing::warn!(
-            "{} names a registry that this chain does not hold; deploying anew",
-            path.display()
-        );
     }
     let deployment = Deployment {
         chain_id: chain,
-        policy_registry: deploy_policy_registry(rpc, node.dev_signer(DEPLOYER)).await?,
+        registries: deploy_registries(rpc, node.dev_signer(DEPLOYER)).await?,
     };
     if let Some(path) = &record {
         std::fs::write(path, serde_json::to_string_pretty(&deployment)?)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
     Ok((deployment, true))
+}
+
+/// The sandbox insurer's name, as it is admitted and as its service answers.
+const SANDBOX_INSURER_NAME: &str = "Meridian Mutual Health Insurance (sandbox)";
+
+/// The sandbox insurer's licence in the sandbox government registry.
+const SANDBOX_INSURER_LICENCE: &str = "INS-SANDBOX-0001";
+
+/// Admits the sandbox insurer on chain, as the health authority (the deployer), unless it is
+/// already admitted (a reused chain).
+async fn admit_sandbox_insurer(
+    node: &LocalNode,
+    rpc: &RpcUrl,
+    deployment: &Deployment,
+    insurer_key: &caretrail_chain::PrivateKeySigner,
+) -> anyhow::Result<()> {
+    let key = SecretKey::from_bytes(&insurer_key.to_bytes().0)?;
+    let participants = deployment.registries.participants;
+    if is_admitted(rpc, participants, key.address(), ParticipantKind::Insurer).await? {
+        return Ok(());
+    }
+    let admission = Admission {
+        signer: key.address(),
+        kind: ParticipantKind::Insurer,
+        licence_id: SANDBOX_INSURER_LICENCE.into(),
+        name: SANDBOX_INSURER_NAME.into(),
+        encryption_key: key.public_key().to_compressed().to_vec(),
+    };
+    admit(rpc, node.dev_signer(DEPLOYER), participants, &admission).await?;
+    Ok(())
 }

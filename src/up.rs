@@ -144,7 +144,7 @@ fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
     );
     println!(
         "  policy registry   {}{}",
-        stack.deployment.policy_registry,
+        stack.deployment.registries.policies,
         if stack.deployed_now {
             " (deployed now)"
         } else {

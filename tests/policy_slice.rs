@@ -78,6 +78,74 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
     stack.stop().await;
 }
 
+/// Admits anvil's account `index` as an insurer, as the sandbox's health authority (account 0).
+async fn admit_insurer(stack: &caretrail::stack::Stack, index: usize, licence: &str) {
+    let key = caretrail_crypto::SecretKey::from_bytes(&stack.node().dev_signer(index).to_bytes().0)
+        .expect("a key");
+    let admission = caretrail_types::Admission {
+        signer: key.address(),
+        kind: caretrail_types::ParticipantKind::Insurer,
+        licence_id: licence.into(),
+        name: format!("Test insurer {index}"),
+        encryption_key: key.public_key().to_compressed().to_vec(),
+    };
+    caretrail_chain::admit(
+        &stack.rpc_url(),
+        stack.node().dev_signer(0),
+        stack.deployment.registries.participants,
+        &admission,
+    )
+    .await
+    .expect("admit");
+}
+
+#[tokio::test]
+async fn the_relay_pays_only_for_insurers_the_participant_registry_admits() {
+    let stack = stack().await;
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Bronze"}"#;
+    let signed = PolicyVersion {
+        policy_id: Hash32([6; 32]),
+        version: 1,
+        content_hash: content_hash("application/fhir+json", doc).expect("json"),
+        document_hash: document_hash(doc),
+        previous_hash: Hash32::ZERO,
+        effective_at: NOW,
+        media_type: "application/fhir+json".into(),
+    };
+    let stranger = stack.node().dev_signer(4);
+    let request = PublishRequest {
+        signature: sign_policy_version(
+            &stranger,
+            stack.deployment.chain_id,
+            stack.deployment.registries.policies,
+            &signed,
+        )
+        .expect("sign"),
+        signed,
+        document: doc.to_vec(),
+    };
+    let relay = Relay::new(&stack.relay_url).expect("relay");
+    let refused = code(
+        relay
+            .post::<_, serde_json::Value>("v1/policies", &request)
+            .await,
+    );
+    assert_eq!(refused.code, ErrorCode::NotAdmitted, "{refused}");
+    assert!(
+        refused
+            .message
+            .contains(&format!("{:#x}", stranger.address())),
+        "{refused}"
+    );
+    // Admitted by the health authority, the same request goes through.
+    admit_insurer(&stack, 4, "INS-BRONZE-4").await;
+    relay
+        .post::<_, serde_json::Value>("v1/policies", &request)
+        .await
+        .expect("published once admitted");
+    stack.stop().await;
+}
+
 #[tokio::test]
 async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified() {
     let stack = stack().await;
@@ -101,7 +169,7 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
     request.signature = sign_policy_version(
         &node.dev_signer(3),
         stack.deployment.chain_id,
-        stack.deployment.policy_registry,
+        stack.deployment.registries.policies,
         &request.signed,
     )
     .expect("sign");
@@ -113,9 +181,10 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
         .await;
     assert_eq!(code(refused).code, ErrorCode::HashMismatch);
 
-    // ... and when it reaches the chain directly, the patient's client flags it.
+    // ... and when an admitted insurer sends it to the chain itself, the patient's client flags it.
+    admit_insurer(&stack, 3, "INS-DISHONEST-3").await;
     let receipt = Relayer::new(&stack.rpc_url(), node.dev_signer(3))
-        .publish_policy(stack.deployment.policy_registry, &request)
+        .publish_policy(stack.deployment.registries.policies, &request)
         .await
         .expect("the contract cannot canonicalise JSON, so it accepts");
     let client = Client::new(&stack.relay_url).expect("client");
@@ -184,9 +253,9 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
         rpc_url: caretrail_chain::rpc_url(&dead_url()).expect("url"),
         public_rpc_url: dead_url(),
         chain_id: stack.deployment.chain_id,
-        policy_registry: stack.deployment.policy_registry,
+        policy_registry: stack.deployment.registries.policies,
         relayer: Relayer::new(&stack.rpc_url(), stack.node().dev_signer(1)),
-        insurers: vec![],
+        participant_registry: stack.deployment.registries.participants,
         ui_dir: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

@@ -15,7 +15,7 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
         .expect("first run");
     assert!(first.deployed_now);
     let tx_id = publish_demo(&first).await;
-    let registry = first.deployment.policy_registry;
+    let registry = first.deployment.registries.policies;
     let insurer = first.insurer.address();
     first.stop().await;
     // Stopping waits for anvil to exit, and anvil saves its state as it does.
@@ -25,7 +25,7 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
         .await
         .expect("second run");
     assert!(!second.deployed_now, "the registry should be reused");
-    assert_eq!(second.deployment.policy_registry, registry);
+    assert_eq!(second.deployment.registries.policies, registry);
     assert_eq!(
         second.insurer.address(),
         insurer,

@@ -28,9 +28,9 @@ pub struct RelayConfig {
     pub policy_registry: Address,
     /// The account that pays for relayed transactions.
     pub relayer: Relayer,
-    /// Insurers whose publications this relay pays for. Until the on-chain participant registry
-    /// exists, this list is the relay's admission: anyone else is refused before any gas is spent.
-    pub insurers: Vec<Address>,
+    /// The participant registry: the relay pays only for insurers it has admitted, and asks it
+    /// before any gas is spent.
+    pub participant_registry: Address,
     /// The built web UI (`ui/dist`), served at `/` when set.
     pub ui_dir: Option<PathBuf>,
 }
@@ -44,6 +44,7 @@ impl RelayConfig {
             chain_id: self.chain_id,
             rpc_url: self.public_rpc_url.clone(),
             policy_registry: self.policy_registry,
+            participant_registry: self.participant_registry,
         }
     }
 }

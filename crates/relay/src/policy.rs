@@ -2,10 +2,11 @@
 //! canonical hash, signature), then pay for it on chain.
 
 use crate::{RelayConfig, RelayError};
-use caretrail_chain::{read_policy_publication, verify_publish_request};
+use caretrail_chain::{is_admitted, read_policy_publication, verify_publish_request};
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    MAX_POLICY_DOCUMENT_BYTES, PolicyPublication, PublishReceipt, PublishRequest, TxId,
+    MAX_POLICY_DOCUMENT_BYTES, ParticipantKind, PolicyPublication, PublishReceipt, PublishRequest,
+    TxId,
 };
 
 /// Media types a policy document may have: structured FHIR/JSON, or a PDF.
@@ -16,7 +17,7 @@ const MEDIA_TYPES: &[&str] = &[
 ];
 
 /// Checks a publish request without touching the chain: size, media type, both hashes, a
-/// signature the contract will accept, from an admitted insurer. Returns that insurer.
+/// signature the contract will accept. Returns the insurer who signed it.
 pub fn check(
     config: &RelayConfig,
     request: &PublishRequest,
@@ -54,19 +55,30 @@ pub fn check(
             request.signed.content_hash
         )));
     }
-    let insurer = verify_publish_request(config.chain_id, config.policy_registry, request)?;
-    if !config.insurers.contains(&insurer) {
-        return Err(RelayError::NotAdmitted(insurer));
-    }
-    Ok(insurer)
+    Ok(verify_publish_request(
+        config.chain_id,
+        config.policy_registry,
+        request,
+    )?)
 }
 
-/// Checks and publishes an insurer's signed policy version; returns once it is mined.
+/// Checks an insurer's signed policy version, asks the participant registry whether the insurer
+/// is admitted, and publishes it; returns once it is mined.
 pub async fn publish(
     config: &RelayConfig,
     request: &PublishRequest,
 ) -> Result<PublishReceipt, RelayError> {
     let insurer = check(config, request)?;
+    let admitted = is_admitted(
+        &config.rpc_url,
+        config.participant_registry,
+        insurer,
+        ParticipantKind::Insurer,
+    )
+    .await?;
+    if !admitted {
+        return Err(RelayError::NotAdmitted(insurer));
+    }
     tracing::info!(%insurer, version = request.signed.version, "publishing policy version");
     Ok(config
         .relayer
