@@ -24,8 +24,9 @@ step "contracts: build, artifacts up to date, forge tests, Slither"
   forge build
   node artifacts.js --check
   forge test
-  # Static analysis of the sources (not the tests or OpenZeppelin); medium or high fails.
-  forge build --build-info >/dev/null
+  # Static analysis of the sources (not the tests or OpenZeppelin); medium or high fails. Slither
+  # reads forge's build info, which must come from one clean build.
+  forge clean && forge build --build-info >/dev/null
   .venv/bin/slither . --foundry-ignore-compile --filter-paths 'node_modules|test/' \
     --exclude-dependencies --fail-medium
 )
