@@ -6,7 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const CONTRACTS = ['PolicyRegistry'];
+const CONTRACTS = ['PolicyRegistry', 'RecordRegistry'];
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const name of CONTRACTS) {

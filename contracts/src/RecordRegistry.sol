@@ -20,7 +20,9 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 ///   admitted by the participant registry when it opens the visit and at every later write.
 ///
 /// Record kinds are short ASCII names, left-aligned in a `bytes32` (e.g. `bytes32("DiagnosticReport")`,
-/// the FHIR resource type); the contract only requires them to be non-zero.
+/// the FHIR resource type); the contract only requires them to be non-zero. Everything here is
+/// public and links a patient's address to the HOs that wrote for her, when, and the kinds: keep
+/// kinds as coarse as resource types, never a diagnosis or a test name.
 ///
 /// Batches: many records under one Merkle root, stored once. Leaves are
 /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))))`
