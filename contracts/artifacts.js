@@ -6,7 +6,7 @@
 const fs = require('fs');
 const path = require('path');
 
-const CONTRACTS = ['ParticipantRegistry', 'PolicyRegistry', 'PatientRegistry', 'NaiveStorage'];
+const CONTRACTS = ['ParticipantRegistry', 'PolicyRegistry', 'PatientRegistry', 'RecordRegistry', 'NaiveStorage'];
 const check = process.argv.includes('--check');
 let stale = 0;
 for (const name of CONTRACTS) {

@@ -6,13 +6,16 @@ interface Vm {
     function addr(uint256 privateKey) external pure returns (address);
     function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
     function expectRevert(bytes calldata revertData) external;
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
     function assume(bool condition) external pure;
     function chainId(uint256 newChainId) external;
+    function warp(uint256 newTimestamp) external;
     function prank(address msgSender) external;
     function startPrank(address msgSender) external;
     function stopPrank() external;
-    function warp(uint256 newTimestamp) external;
-    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter) external;
+    /// Marks an account's storage (and the account, unless already called in this test) as not yet
+    /// accessed (EIP-2929 cold), as at the start of a transaction.
+    function cool(address target) external;
 }
 
 abstract contract CheatCodes {

@@ -1,0 +1,482 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
+
+/// @title RecordRegistry
+/// @notice Anchors of a patient's encrypted records, and her consent to their reading. The records
+/// themselves (FHIR resources, encrypted on the patient's side) live off chain; the chain holds only
+/// ids, hashes and addresses: which record, whose, what kind, the hash of its ciphertext and who
+/// anchored it. An anchor is written once and never overwritten.
+/// @dev Who may anchor for a patient:
+/// - the patient herself (`anchorOwnRecord`, `anchorOwnBatch`), no token;
+/// - a health organization (HO) she let in: she signs a `VisitToken` (EIP-712) for that HO, the HO
+///   opens the visit with it (`openVisit`, the signature is checked once there) and then anchors
+///   under the visit id until the token expires or the patient closes the visit. The HO must be
+///   admitted by the participant registry when it opens the visit and at every later write.
+///
+/// Record kinds are short ASCII names, left-aligned in a `bytes32` (e.g. `bytes32("DiagnosticReport")`,
+/// the FHIR resource type); the contract only requires them to be non-zero. Everything here is
+/// public and links a patient's address to the HOs that wrote for her, when, and the kinds: keep
+/// kinds as coarse as resource types, never a diagnosis or a test name.
+///
+/// Batches: many records under one Merkle root, stored once. Leaves are
+/// `keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))))`
+/// (`recordLeaf`) and inner nodes hash the sorted pair (OpenZeppelin `MerkleProof`): the tree that
+/// `StandardMerkleTree.of(values, ["bytes32", "address", "bytes32", "bytes32"])` of OpenZeppelin's
+/// merkle-tree npm package builds. The contract cannot see the leaves of a batch, so a record id is
+/// unique among single anchors only; clients take the earliest anchor of an id as the real one.
+///
+/// Consent says who may read: the patient grants a grantee access to one record (`Scope.Record`,
+/// target = record id) or to every record of a kind (`Scope.Kind`, target = kind) until an expiry,
+/// and may revoke it. Revoking cannot take back what was already read. Consents can also be signed
+/// by the patient (EIP-712, with a nonce and a deadline) and relayed by anyone.
+contract RecordRegistry is EIP712, Nonces {
+    /// @notice What the patient signs to let one HO write records for her during one visit.
+    struct VisitToken {
+        address patient;
+        address organization;
+        /// Chosen by the patient's app; unique per organization.
+        bytes32 visitId;
+        /// Unix seconds; the visit is open while `block.timestamp < expiresAt`.
+        uint64 expiresAt;
+    }
+
+    /// @notice An opened visit, one storage slot.
+    struct Visit {
+        address patient;
+        /// Unix seconds; set to the closing time when a party closes the visit early.
+        uint64 expiresAt;
+    }
+
+    /// @notice A batch of records anchored under one Merkle root.
+    struct Batch {
+        address patient;
+        /// Number of leaves, as declared by the author (the contract cannot count them).
+        uint32 count;
+        address author;
+    }
+
+    /// @notice What a consent covers.
+    enum Scope {
+        /// One record; the target is its record id.
+        Record,
+        /// Every record of a kind; the target is the kind.
+        Kind
+    }
+
+    /// @notice A grant the patient signs for anyone to relay.
+    struct ConsentGrant {
+        address patient;
+        address grantee;
+        Scope scope;
+        bytes32 target;
+        /// Unix seconds; access holds while `block.timestamp < expiresAt`.
+        uint64 expiresAt;
+        /// The patient's next nonce (`nonces(patient)`).
+        uint256 nonce;
+        /// Unix seconds; the signature is refused from then on.
+        uint64 deadline;
+    }
+
+    /// @notice A revocation the patient signs for anyone to relay.
+    struct ConsentRevocation {
+        address patient;
+        address grantee;
+        Scope scope;
+        bytes32 target;
+        /// The patient's next nonce (`nonces(patient)`).
+        uint256 nonce;
+        /// Unix seconds; the signature is refused from then on.
+        uint64 deadline;
+    }
+
+    /// @notice EIP-712 type of `VisitToken`:
+    /// `VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)`.
+    bytes32 public constant VISIT_TOKEN_TYPEHASH =
+        keccak256("VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)");
+    /// @notice EIP-712 type of `ConsentGrant` (`scope` as uint8: 0 record, 1 kind):
+    /// `ConsentGrant(address patient,address grantee,uint8 scope,bytes32 target,uint64 expiresAt,uint256 nonce,uint64 deadline)`.
+    bytes32 public constant CONSENT_GRANT_TYPEHASH = keccak256(
+        "ConsentGrant(address patient,address grantee,uint8 scope,bytes32 target,uint64 expiresAt,uint256 nonce,uint64 deadline)"
+    );
+    /// @notice EIP-712 type of `ConsentRevocation`:
+    /// `ConsentRevocation(address patient,address grantee,uint8 scope,bytes32 target,uint256 nonce,uint64 deadline)`.
+    bytes32 public constant CONSENT_REVOCATION_TYPEHASH = keccak256(
+        "ConsentRevocation(address patient,address grantee,uint8 scope,bytes32 target,uint256 nonce,uint64 deadline)"
+    );
+
+    /// @notice The registry that says whether an HO is admitted.
+    IParticipantRegistry public immutable participants;
+
+    mapping(address organization => mapping(bytes32 visitId => Visit)) private _visits;
+    /// recordId => `recordAnchorHash` of its anchor; zero while not anchored.
+    mapping(bytes32 recordId => bytes32) private _records;
+    mapping(bytes32 root => Batch) private _batches;
+    /// `consentKey` => expiry; zero when never granted or revoked.
+    mapping(bytes32 consentKey => uint64) private _consents;
+
+    /// @notice An HO opened a visit with the patient's token.
+    event VisitOpened(address indexed patient, address indexed organization, bytes32 indexed visitId, uint64 expiresAt);
+    /// @notice The patient or the HO closed a visit before its token expired.
+    event VisitClosed(address indexed patient, address indexed organization, bytes32 indexed visitId, address closedBy);
+    /// @notice A record was anchored; `author` is the HO or the patient who sent it.
+    event RecordAnchored(
+        bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 kind, bytes32 ciphertextHash
+    );
+    /// @notice A batch of `count` records was anchored under `root`.
+    event BatchAnchored(bytes32 indexed root, address indexed patient, address indexed author, uint32 count);
+    /// @notice The patient granted (or re-granted, with a new expiry) access.
+    event ConsentGranted(
+        address indexed patient, address indexed grantee, Scope scope, bytes32 target, uint64 expiresAt
+    );
+    /// @notice The patient revoked access.
+    event ConsentRevoked(address indexed patient, address indexed grantee, Scope scope, bytes32 target);
+
+    /// @notice The caller is not an HO admitted by the participant registry (unknown, suspended, blocked, or an insurer).
+    error NotAdmittedOrganization(address account);
+    /// @notice A visit token is opened by an account other than the organization it names.
+    error NotTokenOrganization(address sender, address organization);
+    /// @notice The signature over a token or consent was not made by the patient it names
+    /// (a token from another chain or contract recovers to another address).
+    error NotSignedByPatient(address patient, address signer);
+    /// @notice The visit token has expired, or the visit is closed.
+    error VisitExpired(bytes32 visitId, uint64 expiresAt);
+    /// @notice The organization already opened a visit with this id.
+    error VisitAlreadyOpened(address organization, bytes32 visitId);
+    /// @notice The organization has no visit with this id.
+    error UnknownVisit(address organization, bytes32 visitId);
+    /// @notice Only the visit's patient or organization may close it.
+    error NotVisitParty(address account);
+    /// @notice A record id must not be zero.
+    error EmptyRecordId();
+    /// @notice A record kind must not be zero.
+    error EmptyKind();
+    /// @notice A ciphertext hash must not be zero.
+    error EmptyCiphertextHash();
+    /// @notice The record id is already anchored; anchors are never overwritten.
+    error RecordAlreadyAnchored(bytes32 recordId);
+    /// @notice A batch root must not be zero.
+    error EmptyRoot();
+    /// @notice A batch must hold at least one record.
+    error EmptyBatch();
+    /// @notice The root is already anchored; batches are never overwritten.
+    error BatchAlreadyAnchored(bytes32 root);
+    /// @notice A consent needs a grantee.
+    error ZeroGrantee();
+    /// @notice The patient always reads her own records; she cannot grant herself.
+    error GrantToSelf();
+    /// @notice A consent needs a target (record id or kind).
+    error EmptyTarget();
+    /// @notice A consent must expire in the future.
+    error ExpiryNotInFuture(uint64 expiresAt);
+    /// @notice There is no consent to revoke (never granted, or already revoked).
+    error NoSuchConsent(address patient, address grantee, Scope scope, bytes32 target);
+    /// @notice A signed consent was relayed at or after its deadline.
+    error SignatureExpired(uint64 deadline);
+
+    /// @param participants_ the registry that admits health organizations
+    constructor(IParticipantRegistry participants_) EIP712("Caretrail RecordRegistry", "1") {
+        participants = participants_;
+    }
+
+    // ---- visits ----
+
+    /// @notice Opens a visit: from now until `token.expiresAt` the sender may anchor records for
+    /// `token.patient` under `token.visitId`.
+    /// @param token the visit token, naming the sender as organization
+    /// @param signature the patient's EIP-712 signature over `token`
+    function openVisit(VisitToken calldata token, bytes calldata signature) external {
+        if (msg.sender != token.organization) revert NotTokenOrganization(msg.sender, token.organization);
+        _requireAdmitted(msg.sender);
+        if (block.timestamp >= token.expiresAt) revert VisitExpired(token.visitId, token.expiresAt);
+        address signer = ECDSA.recover(_hashTypedDataV4(_visitTokenHash(token)), signature);
+        if (signer != token.patient) revert NotSignedByPatient(token.patient, signer);
+        Visit storage visit = _visits[msg.sender][token.visitId];
+        if (visit.patient != address(0)) revert VisitAlreadyOpened(msg.sender, token.visitId);
+        visit.patient = token.patient;
+        visit.expiresAt = token.expiresAt;
+        emit VisitOpened(token.patient, msg.sender, token.visitId, token.expiresAt);
+    }
+
+    /// @notice Ends an open visit now; the organization can no longer anchor under it, nor reopen it.
+    /// @dev Callable by the visit's patient (to withdraw her token) or its organization.
+    function closeVisit(address organization, bytes32 visitId) external {
+        Visit storage visit = _visits[organization][visitId];
+        address patient = visit.patient;
+        if (patient == address(0)) revert UnknownVisit(organization, visitId);
+        if (msg.sender != patient && msg.sender != organization) revert NotVisitParty(msg.sender);
+        if (block.timestamp >= visit.expiresAt) revert VisitExpired(visitId, visit.expiresAt);
+        visit.expiresAt = uint64(block.timestamp);
+        emit VisitClosed(patient, organization, visitId, msg.sender);
+    }
+
+    /// @notice The patient and expiry of an organization's visit (zero address if none).
+    function visitOf(address organization, bytes32 visitId) external view returns (Visit memory) {
+        return _visits[organization][visitId];
+    }
+
+    /// @notice The EIP-712 digest the patient signs for `token`.
+    function visitTokenDigest(VisitToken calldata token) external view returns (bytes32) {
+        return _hashTypedDataV4(_visitTokenHash(token));
+    }
+
+    // ---- single records ----
+
+    /// @notice Anchors one record for the patient of the sender's open visit `visitId`.
+    /// @param visitId a visit the sender opened, still open
+    /// @param recordId the record's id, never anchored before
+    /// @param kind the record's kind (non-zero)
+    /// @param ciphertextHash hash of the record's ciphertext as stored off chain (non-zero)
+    function anchorRecord(bytes32 visitId, bytes32 recordId, bytes32 kind, bytes32 ciphertextHash) external {
+        _anchorRecord(recordId, _visitPatient(visitId), kind, ciphertextHash);
+    }
+
+    /// @notice Anchors one of the sender's own records (the sender is the patient and the author).
+    function anchorOwnRecord(bytes32 recordId, bytes32 kind, bytes32 ciphertextHash) external {
+        _anchorRecord(recordId, msg.sender, kind, ciphertextHash);
+    }
+
+    /// @notice The `recordAnchorHash` stored for `recordId`; zero if it is not anchored.
+    function recordAnchor(bytes32 recordId) external view returns (bytes32) {
+        return _records[recordId];
+    }
+
+    /// @notice Whether `recordId` was anchored singly with exactly these fields.
+    function isAnchored(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash, address author)
+        external
+        view
+        returns (bool)
+    {
+        bytes32 stored = _records[recordId];
+        // Slither's incorrect-equality warns of strict equality on balances or counters an attacker
+        // can nudge; this compares two hashes, where equality is the only meaningful test.
+        // slither-disable-next-line incorrect-equality
+        return stored != bytes32(0) && stored == recordAnchorHash(recordId, patient, kind, ciphertextHash, author);
+    }
+
+    /// @notice What a single anchor stores: `keccak256(abi.encode(recordId, patient, kind, ciphertextHash, author))`.
+    /// @dev One storage slot per record, not four: the full fields are in the `RecordAnchored` event.
+    function recordAnchorHash(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash, address author)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(recordId, patient, kind, ciphertextHash, author));
+    }
+
+    // ---- batches ----
+
+    /// @notice Anchors a batch of records for the patient of the sender's open visit `visitId`.
+    /// @param root Merkle root over the records' `recordLeaf`s, never anchored before
+    /// @param count number of leaves (informational, non-zero)
+    function anchorBatch(bytes32 visitId, bytes32 root, uint32 count) external {
+        _anchorBatch(root, _visitPatient(visitId), count);
+    }
+
+    /// @notice Anchors a batch of the sender's own records.
+    function anchorOwnBatch(bytes32 root, uint32 count) external {
+        _anchorBatch(root, msg.sender, count);
+    }
+
+    /// @notice The batch anchored under `root` (zero addresses if none).
+    function batchOf(bytes32 root) external view returns (Batch memory) {
+        return _batches[root];
+    }
+
+    /// @notice Whether `leaf` is in the anchored batch `root`.
+    /// @dev Says nothing about whose the record is: compare the leaf's patient with `batchOf(root)`,
+    /// or use `verifyRecordInBatch`, which does.
+    function verifyInBatch(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
+        return _batches[root].patient != address(0) && MerkleProof.verifyCalldata(proof, root, leaf);
+    }
+
+    /// @notice Whether this record is in the anchored batch `root`, and the batch is the same patient's.
+    function verifyRecordInBatch(
+        bytes32 root,
+        bytes32 recordId,
+        address patient,
+        bytes32 kind,
+        bytes32 ciphertextHash,
+        bytes32[] calldata proof
+    ) external view returns (bool) {
+        return patient != address(0) && _batches[root].patient == patient
+            && MerkleProof.verifyCalldata(proof, root, recordLeaf(recordId, patient, kind, ciphertextHash));
+    }
+
+    /// @notice The Merkle leaf of a record:
+    /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))))`.
+    /// @dev Hashed twice so that no leaf is 64 bytes long and can pass for an inner node.
+    function recordLeaf(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash)
+        public
+        pure
+        returns (bytes32)
+    {
+        return keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))));
+    }
+
+    // ---- consent ----
+
+    /// @notice Grants `grantee` read access to one record (`Scope.Record`, `target` = record id) or
+    /// to the sender's records of a kind (`Scope.Kind`, `target` = kind), until `expiresAt`.
+    /// Granting again replaces the expiry.
+    function grantAccess(address grantee, Scope scope, bytes32 target, uint64 expiresAt) external {
+        _grant(msg.sender, grantee, scope, target, expiresAt);
+    }
+
+    /// @notice Revokes a consent the sender granted.
+    function revokeAccess(address grantee, Scope scope, bytes32 target) external {
+        _revoke(msg.sender, grantee, scope, target);
+    }
+
+    /// @notice Grants access as `grant.patient` signed it; anyone may relay.
+    /// @param signature the patient's EIP-712 signature over `grant`
+    function grantAccessBySig(ConsentGrant calldata grant, bytes calldata signature) external {
+        _checkSigned(grant.patient, grant.deadline, _hashTypedDataV4(_consentGrantHash(grant)), signature);
+        _useCheckedNonce(grant.patient, grant.nonce);
+        _grant(grant.patient, grant.grantee, grant.scope, grant.target, grant.expiresAt);
+    }
+
+    /// @notice Revokes access as `revocation.patient` signed it; anyone may relay.
+    /// @param signature the patient's EIP-712 signature over `revocation`
+    function revokeAccessBySig(ConsentRevocation calldata revocation, bytes calldata signature) external {
+        _checkSigned(
+            revocation.patient, revocation.deadline, _hashTypedDataV4(_consentRevocationHash(revocation)), signature
+        );
+        _useCheckedNonce(revocation.patient, revocation.nonce);
+        _revoke(revocation.patient, revocation.grantee, revocation.scope, revocation.target);
+    }
+
+    /// @notice Whether `grantee` may read `patient`'s record `recordId` of kind `kind`: she is the
+    /// patient, or holds an unexpired, unrevoked consent for that record or that kind.
+    /// @dev The contract does not know a record's kind (it keeps only a hash of the anchor): pass
+    /// the kind the record was anchored with (`RecordAnchored`, `isAnchored`).
+    function hasAccess(address patient, address grantee, bytes32 recordId, bytes32 kind) external view returns (bool) {
+        if (grantee == patient && patient != address(0)) return true;
+        return block.timestamp < _consents[consentKey(patient, grantee, Scope.Record, recordId)]
+            || block.timestamp < _consents[consentKey(patient, grantee, Scope.Kind, kind)];
+    }
+
+    /// @notice The expiry of a consent; zero if never granted or revoked (it may also be past).
+    function consentExpiry(address patient, address grantee, Scope scope, bytes32 target)
+        external
+        view
+        returns (uint64)
+    {
+        return _consents[consentKey(patient, grantee, scope, target)];
+    }
+
+    /// @notice The storage key of a consent: `keccak256(abi.encode(patient, grantee, scope, target))`.
+    function consentKey(address patient, address grantee, Scope scope, bytes32 target) public pure returns (bytes32) {
+        return keccak256(abi.encode(patient, grantee, scope, target));
+    }
+
+    /// @notice The EIP-712 digest the patient signs for `grant`.
+    function consentGrantDigest(ConsentGrant calldata grant) external view returns (bytes32) {
+        return _hashTypedDataV4(_consentGrantHash(grant));
+    }
+
+    /// @notice The EIP-712 digest the patient signs for `revocation`.
+    function consentRevocationDigest(ConsentRevocation calldata revocation) external view returns (bytes32) {
+        return _hashTypedDataV4(_consentRevocationHash(revocation));
+    }
+
+    // ---- internals ----
+
+    /// @dev The patient of the sender's visit, if it is open and the sender is still admitted.
+    function _visitPatient(bytes32 visitId) internal view returns (address patient) {
+        Visit memory visit = _visits[msg.sender][visitId];
+        if (visit.patient == address(0)) revert UnknownVisit(msg.sender, visitId);
+        if (block.timestamp >= visit.expiresAt) revert VisitExpired(visitId, visit.expiresAt);
+        _requireAdmitted(msg.sender);
+        return visit.patient;
+    }
+
+    function _requireAdmitted(address account) internal view {
+        if (!participants.isAdmitted(account, IParticipantRegistry.Kind.HealthOrganization)) {
+            revert NotAdmittedOrganization(account);
+        }
+    }
+
+    function _anchorRecord(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash) private {
+        if (recordId == bytes32(0)) revert EmptyRecordId();
+        if (kind == bytes32(0)) revert EmptyKind();
+        if (ciphertextHash == bytes32(0)) revert EmptyCiphertextHash();
+        if (_records[recordId] != bytes32(0)) revert RecordAlreadyAnchored(recordId);
+        _records[recordId] = recordAnchorHash(recordId, patient, kind, ciphertextHash, msg.sender);
+        emit RecordAnchored(recordId, patient, msg.sender, kind, ciphertextHash);
+    }
+
+    function _anchorBatch(bytes32 root, address patient, uint32 count) private {
+        if (root == bytes32(0)) revert EmptyRoot();
+        if (count == 0) revert EmptyBatch();
+        Batch storage batch = _batches[root];
+        if (batch.patient != address(0)) revert BatchAlreadyAnchored(root);
+        batch.patient = patient;
+        batch.count = count;
+        batch.author = msg.sender;
+        emit BatchAnchored(root, patient, msg.sender, count);
+    }
+
+    function _grant(address patient, address grantee, Scope scope, bytes32 target, uint64 expiresAt) private {
+        if (grantee == address(0)) revert ZeroGrantee();
+        if (grantee == patient) revert GrantToSelf();
+        if (target == bytes32(0)) revert EmptyTarget();
+        if (expiresAt <= block.timestamp) revert ExpiryNotInFuture(expiresAt);
+        _consents[consentKey(patient, grantee, scope, target)] = expiresAt;
+        emit ConsentGranted(patient, grantee, scope, target, expiresAt);
+    }
+
+    function _revoke(address patient, address grantee, Scope scope, bytes32 target) private {
+        bytes32 key = consentKey(patient, grantee, scope, target);
+        if (_consents[key] == 0) revert NoSuchConsent(patient, grantee, scope, target);
+        delete _consents[key];
+        emit ConsentRevoked(patient, grantee, scope, target);
+    }
+
+    function _checkSigned(address patient, uint64 deadline, bytes32 digest, bytes calldata signature) private view {
+        if (block.timestamp >= deadline) revert SignatureExpired(deadline);
+        address signer = ECDSA.recover(digest, signature);
+        if (signer != patient) revert NotSignedByPatient(patient, signer);
+    }
+
+    function _visitTokenHash(VisitToken calldata token) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(VISIT_TOKEN_TYPEHASH, token.patient, token.organization, token.visitId, token.expiresAt)
+            );
+    }
+
+    function _consentGrantHash(ConsentGrant calldata grant) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                CONSENT_GRANT_TYPEHASH,
+                grant.patient,
+                grant.grantee,
+                grant.scope,
+                grant.target,
+                grant.expiresAt,
+                grant.nonce,
+                grant.deadline
+            )
+        );
+    }
+
+    function _consentRevocationHash(ConsentRevocation calldata revocation) private pure returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                CONSENT_REVOCATION_TYPEHASH,
+                revocation.patient,
+                revocation.grantee,
+                revocation.scope,
+                revocation.target,
+                revocation.nonce,
+                revocation.deadline
+            )
+        );
+    }
+}

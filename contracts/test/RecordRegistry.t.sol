@@ -1,0 +1,1185 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
+import {RecordRegistry} from "../src/RecordRegistry.sol";
+import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
+import {ParticipantRegistryMock} from "./ParticipantRegistryMock.sol";
+import {NaiveRecordRegistry} from "./NaiveRecordRegistry.sol";
+import {CheatCodes} from "./Vm.sol";
+
+/// @dev A Merkle tree as `MerkleProof` checks it: sorted-pair keccak, an odd node moves up as is.
+library TestMerkleTree {
+    function root(bytes32[] memory leaves) internal pure returns (bytes32) {
+        bytes32[] memory level = leaves;
+        while (level.length > 1) {
+            level = _up(level);
+        }
+        return level[0];
+    }
+
+    function proof(bytes32[] memory leaves, uint256 index) internal pure returns (bytes32[] memory path) {
+        bytes32[] memory scratch = new bytes32[](64);
+        uint256 depth;
+        bytes32[] memory level = leaves;
+        while (level.length > 1) {
+            uint256 sibling = index ^ 1;
+            if (sibling < level.length) scratch[depth++] = level[sibling];
+            level = _up(level);
+            index /= 2;
+        }
+        path = new bytes32[](depth);
+        for (uint256 i = 0; i < depth; i++) {
+            path[i] = scratch[i];
+        }
+    }
+
+    function _up(bytes32[] memory level) private pure returns (bytes32[] memory next) {
+        next = new bytes32[]((level.length + 1) / 2);
+        for (uint256 i = 0; i < next.length; i++) {
+            next[i] =
+                2 * i + 1 < level.length ? Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]) : level[2 * i];
+        }
+    }
+}
+
+/// @dev Deployment, actors and signing shared by the unit, fuzz and gas tests.
+abstract contract RecordRegistryFixture is CheatCodes {
+    ParticipantRegistryMock internal participants;
+    RecordRegistry internal registry;
+
+    uint256 internal constant PATIENT_KEY = 0xA11CE;
+    uint256 internal constant OTHER_KEY = 0xB0B;
+    address internal patient;
+    address internal constant HOSPITAL = address(0x1105);
+    address internal constant CLINIC = address(0xC11C);
+    address internal constant INSURER = address(0x1750);
+    address internal constant READER = address(0x4EAD);
+    uint64 internal constant T0 = 1_800_000_000;
+    uint64 internal constant EXPIRES = T0 + 1 days;
+    bytes32 internal constant VISIT = keccak256("visit-1");
+    bytes32 internal constant PRESCRIPTION = bytes32("MedicationRequest");
+    bytes32 internal constant REPORT = bytes32("DiagnosticReport");
+    bytes32 internal constant RECORD = keccak256("record-1");
+    bytes32 internal constant CIPHERTEXT = keccak256("ciphertext-1");
+
+    function setUp() public virtual {
+        vm.warp(T0);
+        participants = new ParticipantRegistryMock();
+        registry = new RecordRegistry(participants);
+        patient = vm.addr(PATIENT_KEY);
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
+        _setStatus(CLINIC, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
+        _setStatus(INSURER, IParticipantRegistry.Kind.Insurer, IParticipantRegistry.Status.Admitted);
+    }
+
+    function _setStatus(address account, IParticipantRegistry.Kind kind, IParticipantRegistry.Status status) internal {
+        participants.set(account, kind, status);
+    }
+
+    function _token(address organization, bytes32 visitId, uint64 expiresAt)
+        internal
+        view
+        returns (RecordRegistry.VisitToken memory)
+    {
+        return RecordRegistry.VisitToken(patient, organization, visitId, expiresAt);
+    }
+
+    function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _signToken(uint256 key, RecordRegistry.VisitToken memory token) internal view returns (bytes memory) {
+        return _sign(key, registry.visitTokenDigest(token));
+    }
+
+    /// @dev HOSPITAL opens VISIT for the patient until EXPIRES.
+    function _openVisit() internal {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function _leaf(uint256 i) internal view returns (bytes32) {
+        return registry.recordLeaf(_recordId(i), patient, REPORT, _ciphertext(i));
+    }
+
+    function _recordId(uint256 i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("record", i));
+    }
+
+    function _ciphertext(uint256 i) internal pure returns (bytes32) {
+        return keccak256(abi.encode("ciphertext", i));
+    }
+
+    function _leaves(uint256 n) internal view returns (bytes32[] memory leaves) {
+        leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            leaves[i] = _leaf(i);
+        }
+    }
+
+    function _bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        return min + x % (max - min + 1);
+    }
+}
+
+contract RecordRegistryTest is RecordRegistryFixture {
+    // ---- visits ----
+
+    function test_openVisitStoresTheVisit() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.VisitOpened(patient, HOSPITAL, VISIT, EXPIRES);
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+        RecordRegistry.Visit memory visit = registry.visitOf(HOSPITAL, VISIT);
+        require(visit.patient == patient && visit.expiresAt == EXPIRES, "visit stored");
+        require(registry.visitOf(CLINIC, VISIT).patient == address(0), "visits are per organization");
+    }
+
+    function test_openVisitRefusesAnUnknownOrganization() public {
+        address stranger = address(0x5757);
+        RecordRegistry.VisitToken memory token = _token(stranger, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, stranger));
+        vm.prank(stranger);
+        registry.openVisit(token, sig);
+    }
+
+    function test_openVisitRefusesASuspendedOrganization() public {
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Suspended);
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_openVisitRefusesABlockedOrganization() public {
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Blocked);
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_openVisitRefusesAnInsurer() public {
+        RecordRegistry.VisitToken memory token = _token(INSURER, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, INSURER));
+        vm.prank(INSURER);
+        registry.openVisit(token, sig);
+    }
+
+    function test_aTokenForAnotherOrganizationIsRefused() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotTokenOrganization.selector, CLINIC, HOSPITAL));
+        vm.prank(CLINIC);
+        registry.openVisit(token, sig);
+
+        // Rewriting the organization breaks the patient's signature.
+        token.organization = CLINIC;
+        address recovered = ECDSA.recover(registry.visitTokenDigest(token), sig);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, recovered));
+        vm.prank(CLINIC);
+        registry.openVisit(token, sig);
+    }
+
+    function test_anExpiredTokenIsRefused() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.warp(EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, EXPIRES));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_aTokenFromAnotherChainDoesNotVerify() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.chainId(4242);
+        address recovered = ECDSA.recover(registry.visitTokenDigest(token), sig);
+        require(recovered != patient, "the domain separator follows the chain id");
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, recovered));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_aTokenForAnotherContractDoesNotVerify() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        RecordRegistry second = new RecordRegistry(participants);
+        address recovered = ECDSA.recover(second.visitTokenDigest(token), sig);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, recovered));
+        vm.prank(HOSPITAL);
+        second.openVisit(token, sig);
+    }
+
+    function test_aTokenSignedBySomeoneElseIsRefused() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(OTHER_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY)));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_aMalformedSignatureIsRefused() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(ECDSA.ECDSAInvalidSignatureLength.selector, uint256(3)));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, hex"010203");
+    }
+
+    function test_aVisitCannotBeOpenedTwice() public {
+        _openVisit();
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitAlreadyOpened.selector, HOSPITAL, VISIT));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function test_thePatientClosesAVisit() public {
+        _openVisit();
+        vm.warp(T0 + 1 hours);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.VisitClosed(patient, HOSPITAL, VISIT, patient);
+        vm.prank(patient);
+        registry.closeVisit(HOSPITAL, VISIT);
+        require(registry.visitOf(HOSPITAL, VISIT).expiresAt == T0 + 1 hours, "expiry moved to now");
+
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, T0 + 1 hours));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+
+        // The same token cannot reopen it.
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitAlreadyOpened.selector, HOSPITAL, VISIT));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, T0 + 1 hours));
+        vm.prank(patient);
+        registry.closeVisit(HOSPITAL, VISIT);
+    }
+
+    function test_theOrganizationClosesAVisit() public {
+        _openVisit();
+        vm.prank(HOSPITAL);
+        registry.closeVisit(HOSPITAL, VISIT);
+        require(registry.visitOf(HOSPITAL, VISIT).expiresAt == T0, "closed");
+    }
+
+    function test_onlyTheVisitPartiesCloseIt() public {
+        _openVisit();
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotVisitParty.selector, CLINIC));
+        vm.prank(CLINIC);
+        registry.closeVisit(HOSPITAL, VISIT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, CLINIC, VISIT));
+        vm.prank(patient);
+        registry.closeVisit(CLINIC, VISIT);
+    }
+
+    // ---- single records ----
+
+    function test_anOrganizationAnchorsUnderAVisit() public {
+        _openVisit();
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(RECORD, patient, HOSPITAL, REPORT, CIPHERTEXT);
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        require(
+            registry.recordAnchor(RECORD) == keccak256(abi.encode(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL)),
+            "anchor hash stored"
+        );
+        require(registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL), "anchored");
+        require(!registry.isAnchored(RECORD, patient, REPORT, keccak256("other"), HOSPITAL), "other ciphertext");
+        require(!registry.isAnchored(RECORD, patient, PRESCRIPTION, CIPHERTEXT, HOSPITAL), "other kind");
+        require(!registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, CLINIC), "other author");
+        require(!registry.isAnchored(RECORD, READER, REPORT, CIPHERTEXT, HOSPITAL), "other patient");
+        require(!registry.isAnchored(keccak256("nothing"), address(0), 0, 0, address(0)), "unanchored id");
+    }
+
+    function test_anchoringNeedsTheSendersOwnVisit() public {
+        _openVisit();
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, CLINIC, VISIT));
+        vm.prank(CLINIC);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+    }
+
+    function test_anchoringStopsWhenTheTokenExpires() public {
+        _openVisit();
+        vm.warp(EXPIRES - 1);
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        vm.warp(EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, EXPIRES));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, keccak256("record-2"), REPORT, CIPHERTEXT);
+    }
+
+    function test_aSuspendedOrganizationCannotAnchorInAnOpenVisit() public {
+        _openVisit();
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Suspended);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, keccak256("root"), 3);
+
+        // Readmitted within the visit's lifetime, it may write again.
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+    }
+
+    function test_aBlockedOrganizationCannotAnchorInAnOpenVisit() public {
+        _openVisit();
+        _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Blocked);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+    }
+
+    function test_aRecordIdIsAnchoredOnce() public {
+        _openVisit();
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        bytes32 first = registry.recordAnchor(RECORD);
+
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.RecordAlreadyAnchored.selector, RECORD));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, keccak256("tampered"));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.RecordAlreadyAnchored.selector, RECORD));
+        vm.prank(patient);
+        registry.anchorOwnRecord(RECORD, REPORT, keccak256("tampered"));
+        require(registry.recordAnchor(RECORD) == first, "not overwritten");
+    }
+
+    function test_emptyRecordFieldsAreRefused() public {
+        _openVisit();
+        vm.startPrank(HOSPITAL);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyRecordId.selector));
+        registry.anchorRecord(VISIT, bytes32(0), REPORT, CIPHERTEXT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyKind.selector));
+        registry.anchorRecord(VISIT, RECORD, bytes32(0), CIPHERTEXT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyCiphertextHash.selector));
+        registry.anchorRecord(VISIT, RECORD, REPORT, bytes32(0));
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyCiphertextHash.selector));
+        vm.prank(patient);
+        registry.anchorOwnRecord(RECORD, REPORT, bytes32(0));
+    }
+
+    function test_thePatientAnchorsHerOwnRecords() public {
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(RECORD, patient, patient, PRESCRIPTION, CIPHERTEXT);
+        vm.prank(patient);
+        registry.anchorOwnRecord(RECORD, PRESCRIPTION, CIPHERTEXT);
+        require(registry.isAnchored(RECORD, patient, PRESCRIPTION, CIPHERTEXT, patient), "own record anchored");
+    }
+
+    // ---- batches ----
+
+    function test_aBatchIsAnchoredOnceAndEveryLeafVerifies() public {
+        _openVisit();
+        bytes32[] memory leaves = _leaves(5);
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.BatchAnchored(root, patient, HOSPITAL, 5);
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, root, 5);
+
+        RecordRegistry.Batch memory batch = registry.batchOf(root);
+        require(batch.patient == patient && batch.author == HOSPITAL && batch.count == 5, "batch stored");
+        for (uint256 i = 0; i < leaves.length; i++) {
+            bytes32[] memory path = TestMerkleTree.proof(leaves, i);
+            require(registry.verifyInBatch(root, leaves[i], path), "leaf in batch");
+            require(
+                registry.verifyRecordInBatch(root, _recordId(i), patient, REPORT, _ciphertext(i), path),
+                "record in batch"
+            );
+            require(
+                !registry.verifyRecordInBatch(root, _recordId(i), patient, PRESCRIPTION, _ciphertext(i), path),
+                "another kind is not in the batch"
+            );
+            require(
+                !registry.verifyRecordInBatch(root, _recordId(i), READER, REPORT, _ciphertext(i), path),
+                "another patient is not in the batch"
+            );
+        }
+        bytes32[] memory proof0 = TestMerkleTree.proof(leaves, 0);
+        require(!registry.verifyInBatch(root, leaves[1], proof0), "a proof is for one leaf");
+        require(!registry.verifyInBatch(root, keccak256("stranger"), proof0), "a stranger leaf is not in it");
+        // A single leaf's tree has the leaf as root and an empty proof, but it must be anchored.
+        require(!registry.verifyInBatch(leaves[0], leaves[0], new bytes32[](0)), "unanchored root");
+
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, root));
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, root, 6);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, root));
+        vm.prank(patient);
+        registry.anchorOwnBatch(root, 6);
+        require(registry.batchOf(root).count == 5, "not overwritten");
+    }
+
+    function test_theLeafEncodingIsTheDocumentedOne() public view {
+        bytes32 expected = keccak256(bytes.concat(keccak256(abi.encode(RECORD, patient, REPORT, CIPHERTEXT))));
+        require(registry.recordLeaf(RECORD, patient, REPORT, CIPHERTEXT) == expected, "double-hashed abi.encode");
+    }
+
+    /// @dev Root and proofs made by OpenZeppelin's JavaScript library, `@openzeppelin/merkle-tree`
+    /// 1.0.8: `StandardMerkleTree.of(values, ["bytes32", "address", "bytes32", "bytes32"])` over
+    /// three records (`test/data/standard-merkle-tree.json`, written by `standard-merkle-tree.gen.js`).
+    function test_aStandardMerkleTreeFromTheJavaScriptLibraryVerifies() public {
+        address owner = 0x1111111111111111111111111111111111111111;
+        bytes32 root = 0xadb08840f1e1b88bf337e475b49c835ffa97c02de044ff4ab95874f3d61bb3aa;
+        bytes32 recordA = keccak256("record-a");
+        bytes32 ciphertextA = keccak256("ciphertext-a");
+        require(
+            registry.recordLeaf(recordA, owner, REPORT, ciphertextA)
+                == 0x0253d10d1a667cfda983e4c2458bccf20fbe2b792eac558670ad07e163056813,
+            "the library's leaf hash"
+        );
+        bytes32[] memory proofA = new bytes32[](2);
+        proofA[0] = 0x5dbe05020a41755389fce1839052146d9177b667c72dafe92e3d271e4bdbc36b;
+        proofA[1] = 0xa0cf431fce2fac96a4572e00cd3a790112bb508bb1bcaf8c4d1289abc6a0a427;
+        bytes32[] memory proofB = new bytes32[](1);
+        proofB[0] = 0x6e3ccfb2ca36a8d641c852e104f8496f96b56ba3f8bb4143e2a00553696dad29;
+
+        require(!registry.verifyRecordInBatch(root, recordA, owner, REPORT, ciphertextA, proofA), "not yet anchored");
+        vm.prank(owner);
+        registry.anchorOwnBatch(root, 3);
+        require(registry.verifyRecordInBatch(root, recordA, owner, REPORT, ciphertextA, proofA), "record a");
+        require(
+            registry.verifyRecordInBatch(root, keccak256("record-b"), owner, REPORT, keccak256("ciphertext-b"), proofB),
+            "record b"
+        );
+        require(
+            !registry.verifyRecordInBatch(
+                root, keccak256("record-b"), owner, REPORT, keccak256("ciphertext-b"), proofA
+            ),
+            "a's proof is not b's"
+        );
+    }
+
+    function test_batchRefusals() public {
+        _openVisit();
+        vm.startPrank(HOSPITAL);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyRoot.selector));
+        registry.anchorBatch(VISIT, bytes32(0), 3);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyBatch.selector));
+        registry.anchorBatch(VISIT, keccak256("root"), 0);
+        vm.stopPrank();
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, CLINIC, VISIT));
+        vm.prank(CLINIC);
+        registry.anchorBatch(VISIT, keccak256("root"), 3);
+        vm.warp(EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, EXPIRES));
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, keccak256("root"), 3);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyBatch.selector));
+        vm.prank(patient);
+        registry.anchorOwnBatch(keccak256("root"), 0);
+    }
+
+    function test_thePatientAnchorsHerOwnBatch() public {
+        bytes32[] memory leaves = _leaves(4);
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.prank(patient);
+        registry.anchorOwnBatch(root, 4);
+        RecordRegistry.Batch memory batch = registry.batchOf(root);
+        require(batch.patient == patient && batch.author == patient, "own batch");
+        require(
+            registry.verifyRecordInBatch(
+                root, _recordId(3), patient, REPORT, _ciphertext(3), TestMerkleTree.proof(leaves, 3)
+            ),
+            "record in own batch"
+        );
+    }
+
+    // ---- consent ----
+
+    function test_aRecordConsentCoversThatRecordOnly() public {
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.ConsentGranted(patient, READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted record");
+        require(!registry.hasAccess(patient, READER, keccak256("record-2"), REPORT), "another record");
+        require(!registry.hasAccess(patient, CLINIC, RECORD, REPORT), "another grantee");
+        require(!registry.hasAccess(vm.addr(OTHER_KEY), READER, RECORD, REPORT), "another patient's consent");
+        require(
+            registry.consentExpiry(patient, READER, RecordRegistry.Scope.Record, RECORD) == EXPIRES, "expiry stored"
+        );
+    }
+
+    function test_aKindConsentCoversEveryRecordOfThatKind() public {
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "a report");
+        require(registry.hasAccess(patient, READER, keccak256("record-2"), REPORT), "another report");
+        require(!registry.hasAccess(patient, READER, RECORD, PRESCRIPTION), "a prescription");
+    }
+
+    function test_accessEndsAtExpiry() public {
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        vm.warp(EXPIRES - 1);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "before expiry");
+        vm.warp(EXPIRES);
+        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "at expiry");
+        vm.warp(EXPIRES + 365 days);
+        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "after expiry");
+    }
+
+    function test_revokedAccessIsGone() public {
+        vm.startPrank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.ConsentRevoked(patient, READER, RecordRegistry.Scope.Kind, REPORT);
+        registry.revokeAccess(READER, RecordRegistry.Scope.Kind, REPORT);
+        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "revoked");
+        require(registry.consentExpiry(patient, READER, RecordRegistry.Scope.Kind, REPORT) == 0, "cleared");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                RecordRegistry.NoSuchConsent.selector, patient, READER, RecordRegistry.Scope.Kind, REPORT
+            )
+        );
+        registry.revokeAccess(READER, RecordRegistry.Scope.Kind, REPORT);
+        // Granting again after a revocation is a new consent.
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        vm.stopPrank();
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted again");
+    }
+
+    function test_grantingAgainReplacesTheExpiry() public {
+        vm.startPrank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, T0 + 1 hours);
+        vm.stopPrank();
+        vm.warp(T0 + 1 hours);
+        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "the shorter expiry holds");
+    }
+
+    function test_onlyThePatientManagesHerConsents() public {
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        // Anyone else only ever touches consents given in their own name.
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                RecordRegistry.NoSuchConsent.selector, HOSPITAL, READER, RecordRegistry.Scope.Record, RECORD
+            )
+        );
+        vm.prank(HOSPITAL);
+        registry.revokeAccess(READER, RecordRegistry.Scope.Record, RECORD);
+        vm.prank(HOSPITAL);
+        registry.grantAccess(CLINIC, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "the patient's consent stands");
+        require(!registry.hasAccess(patient, CLINIC, RECORD, REPORT), "nobody grants for the patient");
+    }
+
+    function test_thePatientAlwaysReadsHerOwnRecords() public view {
+        require(registry.hasAccess(patient, patient, RECORD, REPORT), "her own");
+        require(!registry.hasAccess(address(0), address(0), RECORD, REPORT), "not the zero address");
+    }
+
+    function test_grantRefusals() public {
+        vm.startPrank(patient);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ZeroGrantee.selector));
+        registry.grantAccess(address(0), RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.GrantToSelf.selector));
+        registry.grantAccess(patient, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyTarget.selector));
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, bytes32(0), EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ExpiryNotInFuture.selector, T0));
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, T0);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ExpiryNotInFuture.selector, uint64(0)));
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, 0);
+        vm.stopPrank();
+    }
+
+    // ---- consent by signature ----
+
+    function _grant(uint256 nonce) internal view returns (RecordRegistry.ConsentGrant memory) {
+        return
+            RecordRegistry.ConsentGrant(
+                patient, READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES, nonce, T0 + 1 hours
+            );
+    }
+
+    function _revocation(uint256 nonce) internal view returns (RecordRegistry.ConsentRevocation memory) {
+        return RecordRegistry.ConsentRevocation(patient, READER, RecordRegistry.Scope.Kind, REPORT, nonce, T0 + 1 hours);
+    }
+
+    function test_aSignedGrantIsRelayedByAnyoneOnce() public {
+        RecordRegistry.ConsentGrant memory grant = _grant(0);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentGrantDigest(grant));
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.ConsentGranted(patient, READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        vm.prank(HOSPITAL);
+        registry.grantAccessBySig(grant, sig);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted by signature");
+        require(registry.nonces(patient) == 1, "nonce used");
+
+        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, patient, uint256(1)));
+        registry.grantAccessBySig(grant, sig);
+    }
+
+    function test_aSignedRevocationIsRelayedByAnyoneOnce() public {
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        RecordRegistry.ConsentRevocation memory revocation = _revocation(0);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentRevocationDigest(revocation));
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.ConsentRevoked(patient, READER, RecordRegistry.Scope.Kind, REPORT);
+        registry.revokeAccessBySig(revocation, sig);
+        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "revoked by signature");
+
+        // Granted again, the old revocation cannot be replayed.
+        vm.prank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, patient, uint256(1)));
+        registry.revokeAccessBySig(revocation, sig);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT), "the new grant stands");
+    }
+
+    function test_aSignedConsentFromSomeoneElseIsRefused() public {
+        RecordRegistry.ConsentGrant memory grant = _grant(0);
+        bytes memory sig = _sign(OTHER_KEY, registry.consentGrantDigest(grant));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY)));
+        registry.grantAccessBySig(grant, sig);
+
+        RecordRegistry.ConsentRevocation memory revocation = _revocation(0);
+        sig = _sign(OTHER_KEY, registry.consentRevocationDigest(revocation));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY)));
+        registry.revokeAccessBySig(revocation, sig);
+    }
+
+    function test_aSignedConsentFromAnotherChainIsRefused() public {
+        RecordRegistry.ConsentGrant memory grant = _grant(0);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentGrantDigest(grant));
+        vm.chainId(4242);
+        address recovered = ECDSA.recover(registry.consentGrantDigest(grant), sig);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, recovered));
+        registry.grantAccessBySig(grant, sig);
+    }
+
+    function test_aSignedConsentPastItsDeadlineIsRefused() public {
+        RecordRegistry.ConsentGrant memory grant = _grant(0);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentGrantDigest(grant));
+        vm.warp(grant.deadline);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.SignatureExpired.selector, grant.deadline));
+        registry.grantAccessBySig(grant, sig);
+
+        RecordRegistry.ConsentRevocation memory revocation = _revocation(0);
+        sig = _sign(PATIENT_KEY, registry.consentRevocationDigest(revocation));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.SignatureExpired.selector, revocation.deadline));
+        registry.revokeAccessBySig(revocation, sig);
+    }
+
+    function test_aSignedConsentWithTheWrongNonceIsRefused() public {
+        RecordRegistry.ConsentGrant memory grant = _grant(5);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentGrantDigest(grant));
+        vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, patient, uint256(0)));
+        registry.grantAccessBySig(grant, sig);
+    }
+
+    function test_typeHashesAreTheDocumentedTypes() public view {
+        require(
+            registry.VISIT_TOKEN_TYPEHASH()
+                == keccak256("VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)"),
+            "VisitToken"
+        );
+        require(
+            registry.CONSENT_GRANT_TYPEHASH()
+                == keccak256(
+                    "ConsentGrant(address patient,address grantee,uint8 scope,bytes32 target,uint64 expiresAt,uint256 nonce,uint64 deadline)"
+                ),
+            "ConsentGrant"
+        );
+        require(
+            registry.CONSENT_REVOCATION_TYPEHASH()
+                == keccak256(
+                    "ConsentRevocation(address patient,address grantee,uint8 scope,bytes32 target,uint256 nonce,uint64 deadline)"
+                ),
+            "ConsentRevocation"
+        );
+        require(address(registry.participants()) == address(participants), "participant registry");
+    }
+
+    // ---- fuzz ----
+
+    function testFuzz_withoutAVisitNobodyAnchorsForThePatient(address caller, bytes32 visitId, bytes32 recordId)
+        public
+    {
+        _openVisit();
+        vm.assume(caller != HOSPITAL);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, caller, visitId));
+        vm.prank(caller);
+        registry.anchorRecord(visitId, recordId, REPORT, CIPHERTEXT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, caller, visitId));
+        vm.prank(caller);
+        registry.anchorBatch(visitId, recordId, 1);
+        // What a stranger anchors without a visit is its own record, never the patient's.
+        vm.assume(recordId != bytes32(0) && caller != patient);
+        vm.prank(caller);
+        registry.anchorOwnRecord(recordId, REPORT, CIPHERTEXT);
+        require(!registry.isAnchored(recordId, patient, REPORT, CIPHERTEXT, caller), "not the patient's");
+        require(registry.isAnchored(recordId, caller, REPORT, CIPHERTEXT, caller), "the caller's own");
+    }
+
+    function testFuzz_aTokenNotSignedByThePatientIsRefused(uint256 signerKey, bytes32 visitId) public {
+        // secp256k1 private keys are 1 .. n-1.
+        signerKey = _bound(signerKey, 1, 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364140);
+        vm.assume(signerKey != PATIENT_KEY);
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, visitId, EXPIRES);
+        bytes memory sig = _signToken(signerKey, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(signerKey)));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
+    function testFuzz_onlyTheNamedOrganizationOpensAToken(address caller) public {
+        vm.assume(caller != HOSPITAL);
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotTokenOrganization.selector, caller, HOSPITAL));
+        vm.prank(caller);
+        registry.openVisit(token, sig);
+    }
+
+    function testFuzz_visitExpiryIsHonoured(uint64 lifetime, uint64 warpTo) public {
+        uint64 expiresAt = uint64(_bound(lifetime, T0 + 1, type(uint64).max));
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, expiresAt);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+
+        warpTo = uint64(_bound(warpTo, T0, type(uint64).max));
+        vm.warp(warpTo);
+        if (warpTo >= expiresAt) {
+            vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, expiresAt));
+        }
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        require(registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL) == (warpTo < expiresAt), "expiry");
+    }
+
+    function testFuzz_consentExpiryIsHonoured(uint64 lifetime, uint64 warpTo, bool byKind) public {
+        uint64 expiresAt = uint64(_bound(lifetime, T0 + 1, type(uint64).max));
+        RecordRegistry.Scope scope = byKind ? RecordRegistry.Scope.Kind : RecordRegistry.Scope.Record;
+        vm.prank(patient);
+        registry.grantAccess(READER, scope, byKind ? REPORT : RECORD, expiresAt);
+        warpTo = uint64(_bound(warpTo, T0, type(uint64).max));
+        vm.warp(warpTo);
+        require(registry.hasAccess(patient, READER, RECORD, REPORT) == (warpTo < expiresAt), "expiry");
+    }
+
+    function testFuzz_aTamperedRecordIsNotInTheBatch(uint256 index, bytes32 otherCiphertext) public {
+        index = _bound(index, 0, 6);
+        vm.assume(otherCiphertext != _ciphertext(index));
+        bytes32[] memory leaves = _leaves(7);
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.prank(patient);
+        registry.anchorOwnBatch(root, 7);
+        bytes32[] memory path = TestMerkleTree.proof(leaves, index);
+        require(registry.verifyRecordInBatch(root, _recordId(index), patient, REPORT, _ciphertext(index), path), "true");
+        require(
+            !registry.verifyRecordInBatch(root, _recordId(index), patient, REPORT, otherCiphertext, path), "tampered"
+        );
+    }
+}
+
+/// @dev Gas of whole transactions, measured in gas units (deterministic). A transaction costs
+/// 21,000 + 4 per calldata token + execution, or the EIP-7623 floor of 21,000 + 10 per token if
+/// that is more (a token is a zero byte; a non-zero byte is four). Execution is measured with
+/// `gasleft()` around the call with storage and the participant registry's account cold, as at the
+/// start of a transaction; it also counts the test's own CALL (a few hundred gas), so figures are a
+/// little high. `script/gas-on-anvil.sh` measures the same transactions' receipts on anvil. Each
+/// test measures one call that reaches the participant registry: `vm.cool` cools storage again,
+/// but an account already called in the same test stays warm (forge 1.7.1).
+contract RecordRegistryGasTest is RecordRegistryFixture {
+    uint256 internal constant SINGLE_GOAL = 50_000;
+    uint256 internal constant ORGANIZATION_SINGLE_BOUND = 57_500;
+    uint256 internal constant PER_RECORD_IN_BATCH_GOAL = 5_000;
+    uint256 internal constant BATCH = 100;
+
+    event GasUsed(string what, uint256 gas);
+
+    NaiveRecordRegistry internal naive;
+
+    function setUp() public override {
+        super.setUp();
+        naive = new NaiveRecordRegistry(participants);
+        _openVisit();
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _sign(PATIENT_KEY, naive.visitTokenDigest(token));
+        vm.prank(HOSPITAL);
+        naive.openVisit(token, sig);
+    }
+
+    function _txGas(address from, address to, bytes memory data) internal returns (uint256) {
+        vm.cool(to);
+        vm.cool(address(participants));
+        // A transaction's own `to` account is warm from the start (EIP-2929); its storage is not.
+        require(to.code.length > 0, "a contract");
+        vm.prank(from);
+        uint256 before = gasleft();
+        (bool ok, bytes memory result) = to.call(data);
+        uint256 execution = before - gasleft();
+        if (!ok) {
+            assembly {
+                revert(add(result, 32), mload(result))
+            }
+        }
+        uint256 tokens;
+        for (uint256 i = 0; i < data.length; i++) {
+            tokens += data[i] == 0 ? 1 : 4;
+        }
+        uint256 standard = 21_000 + 4 * tokens + execution;
+        uint256 floor = 21_000 + 10 * tokens;
+        return standard > floor ? standard : floor;
+    }
+
+    function test_gasOfOneRecordAnchoredByAnOrganization() public {
+        uint256 gas = _txGas(
+            HOSPITAL, address(registry), abi.encodeCall(registry.anchorRecord, (VISIT, RECORD, REPORT, CIPHERTEXT))
+        );
+        emit GasUsed("anchorRecord (organization, one record), transaction", gas);
+        // Misses the 50k goal, and no design that keeps the brief's rules can meet it: before any
+        // other instruction a transaction pays 21,000 + 20,000 to set the record's fresh slot +
+        // 3 cold slots (record, visit, the participant registry's entry: 3 x 2,100) + the cold
+        // participant registry account (2,600, for `isAdmitted` at every write) + the event (LOG3
+        // with 64 bytes: 2,012) + about 1,900 of calldata = 53,800. Anvil's receipt says 56,953;
+        // this bound only guards against regressions.
+        require(gas <= ORGANIZATION_SINGLE_BOUND, "anchorRecord within its measured bound");
+    }
+
+    function test_gasOfOneOwnRecordAnchoredByThePatient() public {
+        uint256 gas =
+            _txGas(patient, address(registry), abi.encodeCall(registry.anchorOwnRecord, (RECORD, REPORT, CIPHERTEXT)));
+        emit GasUsed("anchorOwnRecord (patient, one record), transaction", gas);
+        require(gas <= SINGLE_GOAL, "one record under 50k");
+    }
+
+    function test_gasPerRecordInABatchOf100() public {
+        bytes32 root = TestMerkleTree.root(_leaves(BATCH));
+        uint256 gas =
+            _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.anchorBatch, (VISIT, root, uint32(BATCH))));
+        emit GasUsed("anchorBatch of 100 (organization), transaction", gas);
+        emit GasUsed("anchorBatch of 100, per record", gas / BATCH);
+        require(gas / BATCH <= PER_RECORD_IN_BATCH_GOAL, "under 5k per record");
+    }
+
+    function test_gasOfVerifyingARecordInABatchOf100() public {
+        bytes32[] memory leaves = _leaves(BATCH);
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, root, uint32(BATCH));
+        bytes memory call = abi.encodeCall(
+            registry.verifyRecordInBatch,
+            (root, _recordId(37), patient, REPORT, _ciphertext(37), TestMerkleTree.proof(leaves, 37))
+        );
+        uint256 gas = _txGas(READER, address(registry), call);
+        emit GasUsed("verifyRecordInBatch, batch of 100 (as a transaction; free as eth_call)", gas);
+    }
+
+    function test_gasOfOpeningAVisit() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, keccak256("visit-2"), EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        uint256 gas = _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.openVisit, (token, sig)));
+        emit GasUsed("openVisit, transaction", gas);
+    }
+
+    function test_gasOfGrantingAndRevoking() public {
+        uint256 grant = _txGas(
+            patient,
+            address(registry),
+            abi.encodeCall(registry.grantAccess, (READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES))
+        );
+        emit GasUsed("grantAccess, transaction", grant);
+        uint256 revoke = _txGas(
+            patient,
+            address(registry),
+            abi.encodeCall(registry.revokeAccess, (READER, RecordRegistry.Scope.Kind, REPORT))
+        );
+        emit GasUsed("revokeAccess, transaction (before its refund)", revoke);
+    }
+
+    function test_gasOfTheNaiveSingleRecord() public {
+        uint256 gas = _txGas(
+            HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordNaive, (VISIT, RECORD, REPORT, CIPHERTEXT))
+        );
+        emit GasUsed("naive: one record stored whole, transaction", gas);
+        require(gas > ORGANIZATION_SINGLE_BOUND + 60_000, "three more fresh slots per record");
+    }
+
+    function test_gasOfTheNaiveBatchOf100() public {
+        NaiveRecordRegistry.RecordInput[] memory records = new NaiveRecordRegistry.RecordInput[](BATCH);
+        for (uint256 i = 0; i < BATCH; i++) {
+            records[i] = NaiveRecordRegistry.RecordInput(_recordId(i), REPORT, _ciphertext(i));
+        }
+        uint256 gas = _txGas(HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordsNaive, (VISIT, records)));
+        emit GasUsed("naive: 100 records stored whole, transaction", gas);
+        emit GasUsed("naive: 100 records stored whole, per record", gas / BATCH);
+        require(gas / BATCH > 80_000, "four fresh slots per record");
+    }
+}
+
+/// @dev Drives the registry with random actions of a few patients, organizations and readers,
+/// over a few record ids and roots (so collisions happen), and keeps the expected state aside.
+contract RecordRegistryHandler is CheatCodes {
+    RecordRegistry public immutable registry;
+    ParticipantRegistryMock public immutable participants;
+
+    uint256[2] internal patientKeys = [uint256(0xA11CE), 0xB0B];
+    address[2] internal patients;
+    address[2] internal organizations = [address(0x1105), address(0xC11C)];
+    address[3] internal grantees = [address(0x4EAD), address(0x1105), address(0xD0C)];
+    bytes32[2] internal kinds = [bytes32("MedicationRequest"), bytes32("DiagnosticReport")];
+
+    /// First anchor hash seen for each record id / first patient and author for each root.
+    mapping(bytes32 => bytes32) public expectedAnchor;
+    mapping(bytes32 => address) public expectedBatchPatient;
+    mapping(bytes32 => address) public expectedBatchAuthor;
+
+    struct Consent {
+        address owner;
+        address grantee;
+        RecordRegistry.Scope scope;
+        bytes32 target;
+    }
+
+    Consent[] internal granted;
+    /// Expected expiry of each consent (keyed by `_key`); zero once revoked.
+    mapping(bytes32 => uint64) internal expectedExpiry;
+    /// Anchors that succeeded over an existing one (must stay zero).
+    uint256 public overwrites;
+    uint256 public anchors;
+    uint256 public grants;
+    uint256 public revocations;
+
+    constructor(RecordRegistry registry_, ParticipantRegistryMock participants_) {
+        registry = registry_;
+        participants = participants_;
+        for (uint256 i = 0; i < 2; i++) {
+            patients[i] = vm.addr(patientKeys[i]);
+        }
+    }
+
+    function patientAt(uint256 i) public view returns (address) {
+        return patients[i % 2];
+    }
+
+    function granteeAt(uint256 i) public view returns (address) {
+        return grantees[i % 3];
+    }
+
+    function kindAt(uint256 i) public view returns (bytes32) {
+        return kinds[i % 2];
+    }
+
+    function recordAt(uint256 i) public pure returns (bytes32) {
+        return bytes32(0x1000 + i % 3);
+    }
+
+    function rootAt(uint256 i) public pure returns (bytes32) {
+        return bytes32(0x2000 + i % 3);
+    }
+
+    function visitAt(uint256 i) public pure returns (bytes32) {
+        return bytes32(0x3000 + i % 3);
+    }
+
+    // ---- actions ----
+
+    function warp(uint32 secondsForward) external {
+        vm.warp(block.timestamp + (secondsForward % 2 days));
+    }
+
+    function setOrganizationStatus(uint8 who, uint8 status) external {
+        participants.set(
+            organizations[who % 2],
+            IParticipantRegistry.Kind.HealthOrganization,
+            IParticipantRegistry.Status(1 + status % 3)
+        );
+    }
+
+    function openVisit(uint8 who, uint8 org, uint8 visit, uint32 lifetime) external {
+        uint256 key = patientKeys[who % 2];
+        address organization = organizations[org % 2];
+        RecordRegistry.VisitToken memory token = RecordRegistry.VisitToken(
+            vm.addr(key), organization, visitAt(visit), uint64(block.timestamp + 1 + lifetime % 3 days)
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, registry.visitTokenDigest(token));
+        vm.prank(organization);
+        try registry.openVisit(token, abi.encodePacked(r, s, v)) {} catch {}
+    }
+
+    function anchorRecord(uint8 org, uint8 visit, uint8 record, uint8 kind, bytes32 ciphertext) external {
+        address organization = organizations[org % 2];
+        address owner = registry.visitOf(organization, visitAt(visit)).patient;
+        vm.prank(organization);
+        try registry.anchorRecord(visitAt(visit), recordAt(record), kindAt(kind), ciphertext) {
+            _anchored(recordAt(record), owner, kindAt(kind), ciphertext, organization);
+        } catch {}
+    }
+
+    function anchorOwnRecord(uint8 who, uint8 record, uint8 kind, bytes32 ciphertext) external {
+        address owner = patientAt(who);
+        vm.prank(owner);
+        try registry.anchorOwnRecord(recordAt(record), kindAt(kind), ciphertext) {
+            _anchored(recordAt(record), owner, kindAt(kind), ciphertext, owner);
+        } catch {}
+    }
+
+    function anchorBatch(uint8 org, uint8 visit, uint8 root, uint32 count) external {
+        address organization = organizations[org % 2];
+        address owner = registry.visitOf(organization, visitAt(visit)).patient;
+        vm.prank(organization);
+        try registry.anchorBatch(visitAt(visit), rootAt(root), count) {
+            _batched(rootAt(root), owner, organization);
+        } catch {}
+    }
+
+    function anchorOwnBatch(uint8 who, uint8 root, uint32 count) external {
+        address owner = patientAt(who);
+        vm.prank(owner);
+        try registry.anchorOwnBatch(rootAt(root), count) {
+            _batched(rootAt(root), owner, owner);
+        } catch {}
+    }
+
+    function grant(uint8 who, uint8 grantee, bool byKind, uint8 target, uint32 lifetime) external {
+        address owner = patientAt(who);
+        RecordRegistry.Scope scope = byKind ? RecordRegistry.Scope.Kind : RecordRegistry.Scope.Record;
+        bytes32 what = byKind ? kindAt(target) : recordAt(target);
+        uint64 expiresAt = uint64(block.timestamp + 1 + lifetime % 3 days);
+        vm.prank(owner);
+        try registry.grantAccess(granteeAt(grantee), scope, what, expiresAt) {
+            expectedExpiry[_key(owner, granteeAt(grantee), scope, what)] = expiresAt;
+            granted.push(Consent(owner, granteeAt(grantee), scope, what));
+            grants++;
+        } catch {}
+    }
+
+    /// @dev Mostly revokes a consent granted earlier (so revocations happen), else a random one.
+    function revoke(uint8 who, uint8 grantee, bool byKind, uint8 target, uint256 pick) external {
+        address owner = patientAt(who);
+        address to = granteeAt(grantee);
+        RecordRegistry.Scope scope = byKind ? RecordRegistry.Scope.Kind : RecordRegistry.Scope.Record;
+        bytes32 what = byKind ? kindAt(target) : recordAt(target);
+        if (granted.length > 0 && pick % 4 != 0) {
+            Consent memory c = granted[pick % granted.length];
+            (owner, to, scope, what) = (c.owner, c.grantee, c.scope, c.target);
+        }
+        vm.prank(owner);
+        try registry.revokeAccess(to, scope, what) {
+            expectedExpiry[_key(owner, to, scope, what)] = 0;
+            revocations++;
+        } catch {}
+    }
+
+    /// @notice The first (patient, grantee, record, kind) whose `hasAccess` differs from the model:
+    /// access only through a consent granted, not revoked since, and not expired.
+    function accessMismatch() external view returns (bool found, address owner, address grantee, bytes32 recordId) {
+        for (uint256 p = 0; p < 2; p++) {
+            for (uint256 g = 0; g < 3; g++) {
+                for (uint256 r = 0; r < 3; r++) {
+                    for (uint256 k = 0; k < 2; k++) {
+                        bool live = block.timestamp
+                                < expectedExpiry[
+                                    _key(patients[p], grantees[g], RecordRegistry.Scope.Record, recordAt(r))
+                                ]
+                            || block.timestamp
+                                < expectedExpiry[_key(patients[p], grantees[g], RecordRegistry.Scope.Kind, kinds[k])];
+                        if (registry.hasAccess(patients[p], grantees[g], recordAt(r), kinds[k]) != live) {
+                            return (true, patients[p], grantees[g], recordAt(r));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    function _key(address owner, address grantee, RecordRegistry.Scope scope, bytes32 target)
+        private
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(owner, grantee, scope, target));
+    }
+
+    function _anchored(bytes32 recordId, address owner, bytes32 kind, bytes32 ciphertext, address author) private {
+        if (expectedAnchor[recordId] != bytes32(0)) overwrites++;
+        else expectedAnchor[recordId] = registry.recordAnchorHash(recordId, owner, kind, ciphertext, author);
+        anchors++;
+    }
+
+    function _batched(bytes32 root, address owner, address author) private {
+        if (expectedBatchPatient[root] != address(0)) {
+            overwrites++;
+        } else {
+            expectedBatchPatient[root] = owner;
+            expectedBatchAuthor[root] = author;
+        }
+        anchors++;
+    }
+}
+
+contract RecordRegistryInvariantTest is CheatCodes {
+    RecordRegistry internal registry;
+    RecordRegistryHandler internal handler;
+
+    function setUp() public {
+        vm.warp(1_800_000_000);
+        ParticipantRegistryMock participants = new ParticipantRegistryMock();
+        registry = new RecordRegistry(participants);
+        handler = new RecordRegistryHandler(registry, participants);
+        participants.set(
+            address(0x1105), IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted
+        );
+        participants.set(
+            address(0xC11C), IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted
+        );
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    /// forge-config: default.invariant.runs = 256
+    /// forge-config: default.invariant.depth = 32
+    function invariant_anchorsAreNeverOverwritten() public view {
+        require(handler.overwrites() == 0, "an anchor call succeeded over an existing anchor");
+        for (uint256 i = 0; i < 3; i++) {
+            bytes32 id = handler.recordAt(i);
+            require(registry.recordAnchor(id) == handler.expectedAnchor(id), "record anchor is the first one");
+        }
+        for (uint256 i = 0; i < 3; i++) {
+            bytes32 root = handler.rootAt(i);
+            RecordRegistry.Batch memory batch = registry.batchOf(root);
+            require(batch.patient == handler.expectedBatchPatient(root), "batch patient is the first one");
+            require(batch.author == handler.expectedBatchAuthor(root), "batch author is the first one");
+        }
+    }
+
+    /// forge-config: default.invariant.runs = 256
+    /// forge-config: default.invariant.depth = 32
+    function invariant_accessIsNeverGrantedAfterExpiryOrRevocation() public view {
+        (bool found,,,) = handler.accessMismatch();
+        require(!found, "hasAccess differs from the consents granted, revoked and expired");
+    }
+}
