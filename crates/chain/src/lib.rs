@@ -7,12 +7,14 @@ mod convert;
 mod error;
 pub mod local;
 mod participants;
+mod patients;
 mod policy;
 
 pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry};
 pub use error::ChainError;
 pub use participants::{admit, deploy_registries, grant_verifier, is_admitted, participant};
+pub use patients::{patient_of, register_patient, sign_enrolment};
 pub use policy::{
     Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
 };

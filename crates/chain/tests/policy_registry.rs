@@ -57,12 +57,12 @@ fn insurer_admission(node: &LocalNode) -> Admission {
 }
 
 /// A node with freshly deployed registries and account 2 admitted as an insurer: the node, its
-/// URL, its chain id, the policy registry.
+/// URL, its chain id, the registries.
 async fn deployed() -> (
     LocalNode,
     caretrail_chain::RpcUrl,
     u64,
-    caretrail_types::Address,
+    caretrail_types::Registries,
 ) {
     let node = node();
     let rpc = node.rpc_url();
@@ -78,7 +78,7 @@ async fn deployed() -> (
     )
     .await
     .expect("admit");
-    (node, rpc, chain, registries.policies)
+    (node, rpc, chain, registries)
 }
 
 #[tokio::test]
@@ -175,7 +175,8 @@ async fn the_health_authority_admits_and_the_registry_answers() {
 
 #[tokio::test]
 async fn publish_then_read_back_by_transaction_id() {
-    let (node, rpc, chain, registry) = deployed().await;
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
     assert!(has_code(&rpc, registry).await.expect("code"));
 
     let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
@@ -235,7 +236,8 @@ async fn an_unreachable_chain_is_reported_as_such() {
 
 #[tokio::test]
 async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
-    let (node, rpc, chain, registry) = deployed().await;
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
     let relayer = Relayer::new(&rpc, node.dev_signer(1));
     let requests: Vec<PublishRequest> = (0u8..4)
         .map(|i| {
@@ -257,5 +259,72 @@ async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
     let receipts = futures::future::join_all(sends).await;
     for receipt in &receipts {
         assert!(receipt.is_ok(), "{receipt:?}");
+    }
+}
+
+#[tokio::test]
+async fn the_verifier_registers_a_patient_and_h_names_her() {
+    use caretrail_chain::{grant_verifier, patient_of, register_patient, sign_enrolment};
+    use caretrail_types::{Enrolment, Registration};
+    let (node, rpc, chain, registries) = deployed().await;
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
+    let request = request(&node, chain, registries.policies, 1, Hash32::ZERO, doc);
+    Relayer::new(&rpc, node.dev_signer(1))
+        .publish_policy(registries.policies, &request)
+        .await
+        .expect("publish");
+
+    let insurer = SecretKey::from_bytes(&node.dev_signer(2).to_bytes().0).expect("key");
+    let patient = SecretKey::from_bytes(&[0x42; 32]).expect("key");
+    let enrolment = Enrolment {
+        patient: patient.address(),
+        insurer: insurer.address(),
+        policy_id: Hash32([7; 32]),
+        version: 1,
+        card_hash: Hash32([3; 32]),
+        deadline: 4_000_000_000,
+    };
+    let registration = Registration {
+        nid_commitment: Hash32([9; 32]),
+        encrypted_data: vec![4, 1, 2, 3],
+        patient_signature: sign_enrolment(&patient, chain, registries.policies, &enrolment),
+        insurer_signature: sign_enrolment(&insurer, chain, registries.policies, &enrolment),
+        enrolment,
+    };
+    let verifier = node.dev_signer(5);
+    // Not yet the verifier: refused by the contract, with its error's name.
+    match register_patient(&rpc, verifier.clone(), registries.patients, &registration).await {
+        Err(ChainError::Refused(reason)) => assert!(reason.contains("NotTheVerifier"), "{reason}"),
+        other => panic!("registered without the role: {other:?}"),
+    }
+    grant_verifier(
+        &rpc,
+        node.dev_signer(0),
+        registries.participants,
+        caretrail_types::Address(verifier.address().into_array()),
+    )
+    .await
+    .expect("grant");
+    let registered = register_patient(&rpc, verifier.clone(), registries.patients, &registration)
+        .await
+        .expect("register");
+    assert_eq!(
+        patient_of(&rpc, registries.patients, registered.record)
+            .await
+            .expect("look up"),
+        Some(patient.address())
+    );
+    assert_eq!(
+        patient_of(&rpc, registries.patients, Hash32([1; 32]))
+            .await
+            .expect("look up"),
+        None
+    );
+    // The same NID twice is refused.
+    match register_patient(&rpc, verifier, registries.patients, &registration).await {
+        Err(ChainError::Refused(reason)) => {
+            assert!(reason.contains("AlreadyRegistered"), "{reason}")
+        }
+        other => panic!("registered twice: {other:?}"),
     }
 }

@@ -8,6 +8,7 @@ mod bytes;
 mod error;
 mod network;
 mod participant;
+mod patient;
 mod policy;
 mod time_text;
 
@@ -15,6 +16,7 @@ pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
 pub use network::NetworkInfo;
 pub use participant::{Admission, Participant, ParticipantKind, ParticipantStatus, Registries};
+pub use patient::{Enrolment, Registered, Registration};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,

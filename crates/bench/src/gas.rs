@@ -1,0 +1,188 @@
+//! `gas-bench`: the gas of the registries' transactions on a real anvil, each beside the naive
+//! alternative of keeping the same bytes in contract storage. Prints a table; checks nothing.
+
+use std::path::Path;
+
+use alloy::network::ReceiptResponse as _;
+use alloy::providers::ProviderBuilder;
+use anyhow::Context as _;
+use caretrail_chain::local::{LocalNode, anvil_path};
+use caretrail_chain::{
+    Relayer, admit, chain_id, deploy_registries, grant_verifier, register_patient, sign_enrolment,
+    sign_policy_version,
+};
+use caretrail_crypto::policy::{content_hash, document_hash};
+use caretrail_crypto::{SecretKey, envelope};
+use caretrail_types::{
+    Address, Admission, Enrolment, Hash32, ParticipantKind, PolicyVersion, PublishRequest,
+    Registration,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+alloy::sol!(
+    #[sol(rpc)]
+    NaiveStorage,
+    "../../contracts/artifacts/NaiveStorage.json"
+);
+
+const DOCUMENT: &[u8] = include_bytes!("../../sandbox/data/policies/meridian-gold.json");
+const MEDIA: &str = "application/fhir+json";
+
+struct Row {
+    operation: &'static str,
+    bytes: usize,
+    gas: u64,
+    naive: Option<u64>,
+    goal: &'static str,
+}
+
+fn key_of(signer: &caretrail_chain::PrivateKeySigner) -> anyhow::Result<SecretKey> {
+    Ok(SecretKey::from_bytes(&signer.to_bytes().0)?)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let node = LocalNode::start(&anvil_path(&root), None).context("start anvil")?;
+    let rpc = node.rpc_url();
+    let chain = chain_id(&rpc).await?;
+    let authority = node.dev_signer(0);
+    let verifier = node.dev_signer(1);
+    let insurer = key_of(&node.dev_signer(2))?;
+    let registries = deploy_registries(&rpc, authority.clone()).await?;
+    admit(
+        &rpc,
+        authority.clone(),
+        registries.participants,
+        &Admission {
+            signer: insurer.address(),
+            kind: ParticipantKind::Insurer,
+            licence_id: "INS-0002".into(),
+            name: "Bench Insurer".into(),
+            encryption_key: insurer.public_key().to_compressed().to_vec(),
+        },
+    )
+    .await?;
+    grant_verifier(
+        &rpc,
+        authority.clone(),
+        registries.participants,
+        Address(verifier.address().into_array()),
+    )
+    .await?;
+
+    let mut rows = Vec::new();
+
+    // A policy version, relayed with the insurer's signature.
+    let signed = PolicyVersion {
+        policy_id: Hash32([7; 32]),
+        version: 1,
+        content_hash: content_hash(MEDIA, DOCUMENT)?,
+        document_hash: document_hash(DOCUMENT),
+        previous_hash: Hash32::ZERO,
+        effective_at: 1_800_000_000,
+        media_type: MEDIA.into(),
+    };
+    let request = PublishRequest {
+        signature: sign_policy_version(&node.dev_signer(2), chain, registries.policies, &signed)?,
+        signed,
+        document: DOCUMENT.to_vec(),
+    };
+    let published = Relayer::new(&rpc, verifier.clone())
+        .publish_policy(registries.policies, &request)
+        .await?;
+    let provider = ProviderBuilder::new()
+        .wallet(authority.clone())
+        .connect_http(rpc.clone());
+    let naive = NaiveStorage::deploy(&provider).await?;
+    let naive_policy = naive
+        .publish(Hash32([7; 32]).0.into(), DOCUMENT.to_vec().into())
+        .send()
+        .await?
+        .get_receipt()
+        .await?
+        .gas_used();
+    let publish_gas = receipt_gas(&rpc, published.tx_id).await?;
+    rows.push(Row {
+        operation: "publish a policy version (relayed, EIP-712)",
+        bytes: DOCUMENT.len(),
+        gas: publish_gas,
+        naive: Some(naive_policy),
+        goal: "<= 60k + calldata",
+    });
+
+    // A patient: Enc(U_D) is a real envelope of a FHIR Patient, to her own key.
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let patient = SecretKey::generate(&mut rng);
+    let fhir_patient = br#"{"resourceType":"Patient","identifier":[{"system":"urn:nid","value":"1990123456789"}],"name":[{"family":"Rahman","given":["Ayesha"]}],"birthDate":"1990-04-12","address":[{"city":"Dhaka"}]}"#;
+    let encrypted = envelope::encrypt(&mut rng, &[patient.public_key()], fhir_patient)?;
+    let enrolment = Enrolment {
+        patient: patient.address(),
+        insurer: insurer.address(),
+        policy_id: Hash32([7; 32]),
+        version: 1,
+        card_hash: Hash32([3; 32]),
+        deadline: u64::MAX / 2,
+    };
+    let registration = Registration {
+        nid_commitment: Hash32([9; 32]),
+        encrypted_data: encrypted.clone(),
+        patient_signature: sign_enrolment(&patient, chain, registries.policies, &enrolment),
+        insurer_signature: sign_enrolment(&insurer, chain, registries.policies, &enrolment),
+        enrolment,
+    };
+    let registered =
+        register_patient(&rpc, verifier.clone(), registries.patients, &registration).await?;
+    let naive_patient = naive
+        .register(
+            alloy::primitives::Address::from(patient.address().0),
+            Hash32([9; 32]).0.into(),
+            Hash32([8; 32]).0.into(),
+            encrypted.clone().into(),
+        )
+        .send()
+        .await?
+        .get_receipt()
+        .await?
+        .gas_used();
+    rows.push(Row {
+        operation: "register a patient (Enc(U_D) + enrolment)",
+        bytes: encrypted.len(),
+        gas: registered.gas_used,
+        naive: Some(naive_patient),
+        goal: "<= 120k",
+    });
+
+    println!(
+        "Gas on anvil (transaction gas, base and calldata included), naive = the same bytes in storage."
+    );
+    println!(
+        "{:<46} {:>8} {:>10} {:>12}  goal",
+        "operation", "bytes", "gas", "naive gas"
+    );
+    for row in &rows {
+        println!(
+            "{:<46} {:>8} {:>10} {:>12}  {}",
+            row.operation,
+            row.bytes,
+            row.gas,
+            row.naive.map_or_else(|| "-".into(), |g| g.to_string()),
+            row.goal
+        );
+    }
+    Ok(())
+}
+
+async fn receipt_gas(
+    rpc: &caretrail_chain::RpcUrl,
+    tx: caretrail_types::TxId,
+) -> anyhow::Result<u64> {
+    use alloy::providers::Provider as _;
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let receipt = provider
+        .get_transaction_receipt(alloy::primitives::B256::from(tx.0))
+        .await?
+        .context("no receipt")?;
+    Ok(receipt.gas_used())
+}
