@@ -174,7 +174,8 @@ async fn ensure_deployed(
                 if known.chain_id == chain
                     && has_code(rpc, known.registries.participants).await?
                     && has_code(rpc, known.registries.policies).await?
-                    && has_code(rpc, known.registries.patients).await? =>
+                    && has_code(rpc, known.registries.patients).await?
+                    && has_code(rpc, known.registries.records).await? =>
             {
                 return Ok((known, false));
             }

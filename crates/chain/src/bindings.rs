@@ -35,6 +35,16 @@ pub mod patients {
     );
 }
 
+pub mod records {
+    alloy::sol!(
+        #[sol(rpc)]
+        #[derive(Debug, PartialEq, Eq)]
+        RecordRegistry,
+        "../../contracts/artifacts/RecordRegistry.json"
+    );
+}
+
 pub use participants::ParticipantRegistry;
 pub use patients::PatientRegistry;
 pub use policy::PolicyRegistry;
+pub use records::RecordRegistry;

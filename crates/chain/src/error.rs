@@ -3,6 +3,7 @@
 use crate::bindings::ParticipantRegistry::ParticipantRegistryErrors;
 use crate::bindings::PatientRegistry::PatientRegistryErrors;
 use crate::bindings::PolicyRegistry::PolicyRegistryErrors;
+use crate::bindings::RecordRegistry::RecordRegistryErrors;
 use alloy::transports::{RpcError, TransportError};
 use caretrail_types::{ErrorCode, TxId};
 
@@ -57,6 +58,9 @@ impl ChainError {
             return Self::Refused(format!("{decoded:?}"));
         }
         if let Some(decoded) = e.as_decoded_interface_error::<PatientRegistryErrors>() {
+            return Self::Refused(format!("{decoded:?}"));
+        }
+        if let Some(decoded) = e.as_decoded_interface_error::<RecordRegistryErrors>() {
             return Self::Refused(format!("{decoded:?}"));
         }
         match e {

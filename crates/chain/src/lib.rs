@@ -9,14 +9,19 @@ pub mod local;
 mod participants;
 mod patients;
 mod policy;
+mod records;
 
 pub use alloy::signers::local::PrivateKeySigner;
-pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry};
+pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 pub use error::ChainError;
 pub use participants::{admit, deploy_registries, grant_verifier, is_admitted, participant};
 pub use patients::{patient_of, register_patient, sign_enrolment};
 pub use policy::{
     Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
+};
+pub use records::{
+    Written, anchor_batch, anchor_own_record, anchor_record, anchored_in, grant_access, has_access,
+    open_visit, revoke_access, sign_visit_token,
 };
 
 use alloy::providers::{Provider, ProviderBuilder};

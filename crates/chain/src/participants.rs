@@ -8,7 +8,7 @@ use caretrail_types::{
     Address, Admission, Participant, ParticipantKind, ParticipantStatus, Registries, TxId,
 };
 
-use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry};
+use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 use crate::convert::{address, from_address, from_tx};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
@@ -19,7 +19,7 @@ fn kind_code(kind: ParticipantKind) -> u8 {
     }
 }
 
-/// Deploys the participant, policy and patient registries. `deployer` becomes the participant
+/// Deploys the participant, policy, patient and record registries. `deployer` becomes the participant
 /// registry's admin and, for a sandbox or a fresh network, its health authority.
 pub async fn deploy_registries(
     rpc: &RpcUrl,
@@ -52,10 +52,14 @@ pub async fn deploy_registries(
     let patients = PatientRegistry::deploy(&provider, *participants.address(), *policies.address())
         .await
         .map_err(fail)?;
+    let records = RecordRegistry::deploy(&provider, *participants.address())
+        .await
+        .map_err(fail)?;
     Ok(Registries {
         participants: from_address(*participants.address()),
         policies: from_address(*policies.address()),
         patients: from_address(*patients.address()),
+        records: from_address(*records.address()),
     })
 }
 

@@ -10,6 +10,7 @@ mod network;
 mod participant;
 mod patient;
 mod policy;
+mod record;
 mod time_text;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
@@ -21,4 +22,5 @@ pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,
 };
+pub use record::{ConsentScope, RecordAnchor, VisitToken};
 pub use time_text::format_unix_utc;

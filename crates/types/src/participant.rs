@@ -50,4 +50,5 @@ pub struct Registries {
     pub participants: Address,
     pub policies: Address,
     pub patients: Address,
+    pub records: Address,
 }
