@@ -5,13 +5,14 @@
 
 use anyhow::{Context as _, bail};
 use caretrail_chain::local::LocalNode;
-use caretrail_chain::{RpcUrl, admit, chain_id, deploy_registries, has_code, is_admitted};
+use caretrail_chain::{
+    RpcUrl, admission_of, admit, chain_id, deploy_registries, has_code, is_admitted, secret_key,
+};
 use caretrail_client::Relay;
-use caretrail_crypto::SecretKey;
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Insurer;
 use caretrail_sandbox::insurer::default_plans;
-use caretrail_types::{Admission, ParticipantKind, Registries};
+use caretrail_types::{ParticipantKind, Registries};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -214,18 +215,17 @@ async fn admit_sandbox_insurer(
     deployment: &Deployment,
     insurer_key: &caretrail_chain::PrivateKeySigner,
 ) -> anyhow::Result<()> {
-    let key = SecretKey::from_bytes(&insurer_key.to_bytes().0)?;
+    let key = secret_key(insurer_key);
     let participants = deployment.registries.participants;
     if is_admitted(rpc, participants, key.address(), ParticipantKind::Insurer).await? {
         return Ok(());
     }
-    let admission = Admission {
-        signer: key.address(),
-        kind: ParticipantKind::Insurer,
-        licence_id: SANDBOX_INSURER_LICENCE.into(),
-        name: SANDBOX_INSURER_NAME.into(),
-        encryption_key: key.public_key().to_compressed().to_vec(),
-    };
+    let admission = admission_of(
+        &key,
+        ParticipantKind::Insurer,
+        SANDBOX_INSURER_LICENCE,
+        SANDBOX_INSURER_NAME,
+    );
     admit(rpc, node.dev_signer(DEPLOYER), participants, &admission).await?;
     Ok(())
 }

@@ -80,15 +80,13 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
 
 /// Admits anvil's account `index` as an insurer, as the sandbox's health authority (account 0).
 async fn admit_insurer(stack: &caretrail::stack::Stack, index: usize, licence: &str) {
-    let key = caretrail_crypto::SecretKey::from_bytes(&stack.node().dev_signer(index).to_bytes().0)
-        .expect("a key");
-    let admission = caretrail_types::Admission {
-        signer: key.address(),
-        kind: caretrail_types::ParticipantKind::Insurer,
-        licence_id: licence.into(),
-        name: format!("Test insurer {index}"),
-        encryption_key: key.public_key().to_compressed().to_vec(),
-    };
+    let key = caretrail_chain::secret_key(&stack.node().dev_signer(index));
+    let admission = caretrail_chain::admission_of(
+        &key,
+        caretrail_types::ParticipantKind::Insurer,
+        licence,
+        &format!("Test insurer {index}"),
+    );
     caretrail_chain::admit(
         &stack.rpc_url(),
         stack.node().dev_signer(0),

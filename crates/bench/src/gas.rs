@@ -8,15 +8,15 @@ use alloy::providers::ProviderBuilder;
 use anyhow::Context as _;
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    Relayer, admit, anchor_batch, anchor_own_record, anchor_record, chain_id, deploy_registries,
-    grant_verifier, open_visit, register_patient, sign_enrolment, sign_policy_version,
-    sign_visit_token,
+    Relayer, admission_of, admit, anchor_batch, anchor_own_record, anchor_record, chain_id,
+    deploy_registries, grant_verifier, open_visit, register_patient, secret_key, sign_enrolment,
+    sign_policy_version, sign_visit_token,
 };
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_crypto::{SecretKey, envelope};
 use caretrail_types::{
-    Address, Admission, Enrolment, Hash32, ParticipantKind, PolicyVersion, PublishRequest,
-    Registration, VisitToken,
+    Address, Enrolment, Hash32, ParticipantKind, PolicyVersion, PublishRequest, Registration,
+    VisitToken,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -38,10 +38,6 @@ struct Row {
     goal: &'static str,
 }
 
-fn key_of(signer: &caretrail_chain::PrivateKeySigner) -> anyhow::Result<SecretKey> {
-    Ok(SecretKey::from_bytes(&signer.to_bytes().0)?)
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -50,19 +46,18 @@ async fn main() -> anyhow::Result<()> {
     let chain = chain_id(&rpc).await?;
     let authority = node.dev_signer(0);
     let verifier = node.dev_signer(1);
-    let insurer = key_of(&node.dev_signer(2))?;
+    let insurer = secret_key(&node.dev_signer(2));
     let registries = deploy_registries(&rpc, authority.clone()).await?;
     admit(
         &rpc,
         authority.clone(),
         registries.participants,
-        &Admission {
-            signer: insurer.address(),
-            kind: ParticipantKind::Insurer,
-            licence_id: "INS-0002".into(),
-            name: "Bench Insurer".into(),
-            encryption_key: insurer.public_key().to_compressed().to_vec(),
-        },
+        &admission_of(
+            &insurer,
+            ParticipantKind::Insurer,
+            "INS-0002",
+            "Bench Insurer",
+        ),
     )
     .await?;
     grant_verifier(
@@ -158,22 +153,21 @@ async fn main() -> anyhow::Result<()> {
 
     // Records: a hospital anchors under a visit the patient signed; the patient anchors her own.
     let hospital_signer = node.dev_signer(3);
-    let hospital = key_of(&hospital_signer)?;
+    let hospital = secret_key(&hospital_signer);
     admit(
         &rpc,
         authority.clone(),
         registries.participants,
-        &Admission {
-            signer: hospital.address(),
-            kind: ParticipantKind::HealthOrganization,
-            licence_id: "HO-0003".into(),
-            name: "Bench Hospital".into(),
-            encryption_key: hospital.public_key().to_compressed().to_vec(),
-        },
+        &admission_of(
+            &hospital,
+            ParticipantKind::HealthOrganization,
+            "HO-0003",
+            "Bench Hospital",
+        ),
     )
     .await?;
     let patient_signer = node.dev_signer(4);
-    let holder = key_of(&patient_signer)?;
+    let holder = secret_key(&patient_signer);
     let token = VisitToken {
         patient: holder.address(),
         organization: hospital.address(),

@@ -10,11 +10,14 @@ mod participants;
 mod patients;
 mod policy;
 mod records;
+mod send;
 
 pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 pub use error::ChainError;
-pub use participants::{admit, deploy_registries, grant_verifier, is_admitted, participant};
+pub use participants::{
+    admission_of, admit, deploy_registries, grant_verifier, is_admitted, participant,
+};
 pub use patients::{patient_of, register_patient, sign_enrolment};
 pub use policy::{
     Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
@@ -26,6 +29,12 @@ pub use records::{
 
 use alloy::providers::{Provider, ProviderBuilder};
 use caretrail_types::Address;
+
+/// The domain key of an alloy signer (a `PrivateKeySigner` always holds a valid key).
+pub fn secret_key(signer: &PrivateKeySigner) -> caretrail_crypto::SecretKey {
+    caretrail_crypto::SecretKey::from_bytes(&signer.to_bytes().0)
+        .expect("a PrivateKeySigner holds a valid secp256k1 key")
+}
 
 /// A JSON-RPC endpoint, parsed.
 pub type RpcUrl = alloy::transports::http::reqwest::Url;

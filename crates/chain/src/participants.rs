@@ -4,13 +4,32 @@
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
 use alloy::providers::ProviderBuilder;
+use caretrail_crypto::SecretKey;
 use caretrail_types::{
     Address, Admission, Participant, ParticipantKind, ParticipantStatus, Registries, TxId,
 };
 
 use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 use crate::convert::{address, from_address, from_tx};
+use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
+
+/// The admission of the participant whose key is `key`: its address signs, its public key is
+/// its encryption key.
+pub fn admission_of(
+    key: &SecretKey,
+    kind: ParticipantKind,
+    licence_id: &str,
+    name: &str,
+) -> Admission {
+    Admission {
+        signer: key.address(),
+        kind,
+        licence_id: licence_id.to_owned(),
+        name: name.to_owned(),
+        encryption_key: key.public_key().to_compressed().to_vec(),
+    }
+}
 
 fn kind_code(kind: ParticipantKind) -> u8 {
     match kind {
@@ -26,26 +45,17 @@ pub async fn deploy_registries(
     deployer: PrivateKeySigner,
 ) -> Result<Registries, ChainError> {
     let admin = deployer.address();
-    let provider = ProviderBuilder::new()
-        .wallet(deployer)
-        .connect_http(rpc.clone());
+    let provider = signing(rpc, deployer);
     let fail = |e| ChainError::from_contract(rpc, e);
     let participants = ParticipantRegistry::deploy(&provider, admin)
         .await
         .map_err(fail)?;
-    let receipt = participants
-        .grantRole(keccak256("HEALTH_AUTHORITY_ROLE"), admin)
-        .send()
-        .await
-        .map_err(fail)?
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::Rpc(e.to_string()))?;
-    if !receipt.status() {
-        return Err(ChainError::Refused(
-            "granting the health authority role reverted".into(),
-        ));
-    }
+    mined(
+        rpc,
+        participants.grantRole(keccak256("HEALTH_AUTHORITY_ROLE"), admin),
+        "granting the health authority role",
+    )
+    .await?;
     let policies = PolicyRegistry::deploy(&provider, *participants.address())
         .await
         .map_err(fail)?;
@@ -70,27 +80,16 @@ pub async fn admit(
     registry: Address,
     admission: &Admission,
 ) -> Result<TxId, ChainError> {
-    let provider = ProviderBuilder::new()
-        .wallet(authority)
-        .connect_http(rpc.clone());
+    let provider = signing(rpc, authority);
     let contract = ParticipantRegistry::new(address(registry), &provider);
-    let receipt = contract
-        .admit(
-            address(admission.signer),
-            kind_code(admission.kind),
-            admission.licence_id.clone(),
-            admission.name.clone(),
-            admission.encryption_key.clone().into(),
-        )
-        .send()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::Rpc(e.to_string()))?;
-    if !receipt.status() {
-        return Err(ChainError::Refused("the admission reverted".into()));
-    }
+    let call = contract.admit(
+        address(admission.signer),
+        kind_code(admission.kind),
+        admission.licence_id.clone(),
+        admission.name.clone(),
+        admission.encryption_key.clone().into(),
+    );
+    let receipt = mined(rpc, call, "the admission").await?;
     Ok(from_tx(receipt.transaction_hash()))
 }
 
@@ -101,23 +100,10 @@ pub async fn grant_verifier(
     registry: Address,
     account: Address,
 ) -> Result<(), ChainError> {
-    let provider = ProviderBuilder::new()
-        .wallet(admin)
-        .connect_http(rpc.clone());
+    let provider = signing(rpc, admin);
     let contract = ParticipantRegistry::new(address(registry), &provider);
-    let receipt = contract
-        .grantRole(keccak256("VERIFIER_ROLE"), address(account))
-        .send()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::Rpc(e.to_string()))?;
-    if !receipt.status() {
-        return Err(ChainError::Refused(
-            "granting the verifier role reverted".into(),
-        ));
-    }
+    let call = contract.grantRole(keccak256("VERIFIER_ROLE"), address(account));
+    mined(rpc, call, "granting the verifier role").await?;
     Ok(())
 }
 

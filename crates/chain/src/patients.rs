@@ -3,24 +3,14 @@
 
 use alloy::network::ReceiptResponse as _;
 use alloy::providers::ProviderBuilder;
-use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_crypto::{SecretKey, sign};
 use caretrail_types::{Address, Enrolment, Hash32, Registered, Registration, Signature};
 
 use crate::bindings::PatientRegistry;
 use crate::bindings::patients::PolicyRegistry::Enrolment as SolEnrolment;
 use crate::convert::{address, b256, from_address, from_b256, from_tx};
+use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
-
-/// The policy registry's EIP-712 domain, under which enrolments are signed.
-fn policy_domain(chain_id: u64, policies: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "Caretrail PolicyRegistry",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: address(policies),
-    }
-}
 
 impl From<&Enrolment> for SolEnrolment {
     fn from(e: &Enrolment) -> Self {
@@ -45,7 +35,7 @@ pub fn sign_enrolment(
     sign::sign_typed(
         key,
         &SolEnrolment::from(enrolment),
-        &policy_domain(chain_id, policies),
+        &crate::policy::domain(chain_id, policies),
     )
 }
 
@@ -56,28 +46,17 @@ pub async fn register_patient(
     patients: Address,
     registration: &Registration,
 ) -> Result<Registered, ChainError> {
-    let provider = ProviderBuilder::new()
-        .wallet(verifier)
-        .connect_http(rpc.clone());
+    let provider = signing(rpc, verifier);
     let contract = PatientRegistry::new(address(patients), &provider);
-    let receipt = contract
-        .register(
-            address(registration.enrolment.patient),
-            b256(registration.nid_commitment),
-            registration.encrypted_data.clone().into(),
-            SolEnrolment::from(&registration.enrolment),
-            registration.patient_signature.0.to_vec().into(),
-            registration.insurer_signature.0.to_vec().into(),
-        )
-        .send()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?
-        .get_receipt()
-        .await
-        .map_err(|e| ChainError::Rpc(e.to_string()))?;
-    if !receipt.status() {
-        return Err(ChainError::Refused("the registration reverted".into()));
-    }
+    let call = contract.register(
+        address(registration.enrolment.patient),
+        b256(registration.nid_commitment),
+        registration.encrypted_data.clone().into(),
+        SolEnrolment::from(&registration.enrolment),
+        registration.patient_signature.0.to_vec().into(),
+        registration.insurer_signature.0.to_vec().into(),
+    );
+    let receipt = mined(rpc, call, "the registration").await?;
     let event = receipt
         .decoded_log::<PatientRegistry::PatientRegistered>()
         .ok_or_else(|| ChainError::Rpc("the registration emitted no PatientRegistered".into()))?;

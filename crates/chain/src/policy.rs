@@ -3,20 +3,21 @@
 
 use crate::bindings::PolicyRegistry;
 use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
+use crate::send::{mined, signing};
 use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{Eip712Domain, SolCall as _, eip712_domain};
-use caretrail_crypto::{SecretKey, sign};
+use caretrail_crypto::sign;
 use caretrail_types::{
     Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
 };
 use std::fmt;
-use std::time::Duration;
 
-fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
+/// The policy registry's EIP-712 domain: policy versions and enrolments are signed under it.
+pub(crate) fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
     eip712_domain! {
         name: "Caretrail PolicyRegistry",
         version: "1",
@@ -46,10 +47,8 @@ pub fn sign_policy_version(
     registry: Address,
     version: &PolicyVersion,
 ) -> Result<Signature, ChainError> {
-    let key = SecretKey::from_bytes(&signer.to_bytes().0)
-        .map_err(|e| ChainError::Refused(format!("cannot sign: {e}")))?;
     Ok(sign::sign_typed(
-        &key,
+        &crate::secret_key(signer),
         &PolicyRegistry::PolicyVersion::from(version),
         &domain(chain_id, registry),
     ))
@@ -71,9 +70,6 @@ pub fn verify_publish_request(
     .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
-/// How long a relayed transaction may take to be mined before the relay gives up waiting.
-const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
-
 /// An account that pays for transactions others signed. One provider, so concurrent sends share
 /// one cached nonce sequence instead of racing for the same nonce.
 #[derive(Clone)]
@@ -92,10 +88,7 @@ impl fmt::Debug for Relayer {
 
 impl Relayer {
     pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
-        let provider = ProviderBuilder::new()
-            .wallet(signer)
-            .connect_http(rpc.clone())
-            .erased();
+        let provider = signing(rpc, signer);
         Self {
             rpc: rpc.clone(),
             provider,
@@ -110,24 +103,13 @@ impl Relayer {
     ) -> Result<PublishReceipt, ChainError> {
         let rpc = &self.rpc;
         let contract = PolicyRegistry::new(address(registry), &self.provider);
-        let pending = contract
-            .publish(
-                PolicyRegistry::PolicyVersion::from(&request.signed),
-                request.document.clone().into(),
-                request.signature.0.to_vec().into(),
-            )
-            .send()
-            .await
-            .map_err(|e| ChainError::from_contract(rpc, e))?;
-        let receipt = pending
-            .with_timeout(Some(RECEIPT_TIMEOUT))
-            .get_receipt()
-            .await
-            .map_err(|e| ChainError::Rpc(e.to_string()))?;
+        let call = contract.publish(
+            PolicyRegistry::PolicyVersion::from(&request.signed),
+            request.document.clone().into(),
+            request.signature.0.to_vec().into(),
+        );
+        let receipt = mined(rpc, call, "the publication").await?;
         let tx_id = from_tx(receipt.transaction_hash);
-        if !receipt.status() {
-            return Err(ChainError::Refused(format!("transaction {tx_id} reverted")));
-        }
         let event = receipt
             .decoded_log::<PolicyRegistry::PolicyPublished>()
             .ok_or_else(|| {

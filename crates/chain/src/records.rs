@@ -10,6 +10,7 @@ use caretrail_types::{Address, ConsentScope, Hash32, RecordAnchor, Signature, Tx
 
 use crate::bindings::RecordRegistry;
 use crate::convert::{address, b256, from_address, from_b256, from_tx};
+use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
 /// A mined write and what it cost.
@@ -60,32 +61,13 @@ pub fn sign_visit_token(
     )
 }
 
-fn written(receipt: &TransactionReceipt, what: &str) -> Result<Written, ChainError> {
-    if !receipt.status() {
-        return Err(ChainError::Refused(format!("{what} reverted")));
+impl From<&TransactionReceipt> for Written {
+    fn from(receipt: &TransactionReceipt) -> Self {
+        Self {
+            tx_id: from_tx(receipt.transaction_hash()),
+            gas_used: receipt.gas_used(),
+        }
     }
-    Ok(Written {
-        tx_id: from_tx(receipt.transaction_hash()),
-        gas_used: receipt.gas_used(),
-    })
-}
-
-/// Sends one call as `signer` and waits for its receipt.
-macro_rules! send {
-    ($rpc:expr, $signer:expr, $records:expr, $what:expr, |$c:ident| $call:expr) => {{
-        let provider = ProviderBuilder::new()
-            .wallet($signer)
-            .connect_http($rpc.clone());
-        let $c = RecordRegistry::new(address($records), &provider);
-        let receipt = $call
-            .send()
-            .await
-            .map_err(|e| ChainError::from_contract($rpc, e))?
-            .get_receipt()
-            .await
-            .map_err(|e| ChainError::Rpc(e.to_string()))?;
-        written(&receipt, $what)
-    }};
 }
 
 /// The health organization opens a visit with the token the patient signed.
@@ -96,8 +78,10 @@ pub async fn open_visit(
     token: &VisitToken,
     patient_signature: &Signature,
 ) -> Result<Written, ChainError> {
-    send!(rpc, organization, records, "opening the visit", |c| c
-        .openVisit(token.into(), patient_signature.0.to_vec().into()))
+    let provider = signing(rpc, organization);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.openVisit(token.into(), patient_signature.0.to_vec().into());
+    Ok((&mined(rpc, call, "opening the visit").await?).into())
 }
 
 /// The health organization anchors one record of an open visit.
@@ -110,13 +94,15 @@ pub async fn anchor_record(
     kind: Hash32,
     ciphertext_hash: Hash32,
 ) -> Result<Written, ChainError> {
-    send!(rpc, organization, records, "anchoring the record", |c| c
-        .anchorRecord(
-            b256(visit_id),
-            b256(record_id),
-            b256(kind),
-            b256(ciphertext_hash)
-        ))
+    let provider = signing(rpc, organization);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.anchorRecord(
+        b256(visit_id),
+        b256(record_id),
+        b256(kind),
+        b256(ciphertext_hash),
+    );
+    Ok((&mined(rpc, call, "anchoring the record").await?).into())
 }
 
 /// The patient anchors one of her own records.
@@ -128,12 +114,10 @@ pub async fn anchor_own_record(
     kind: Hash32,
     ciphertext_hash: Hash32,
 ) -> Result<Written, ChainError> {
-    send!(rpc, patient, records, "anchoring the record", |c| c
-        .anchorOwnRecord(
-            b256(record_id),
-            b256(kind),
-            b256(ciphertext_hash)
-        ))
+    let provider = signing(rpc, patient);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.anchorOwnRecord(b256(record_id), b256(kind), b256(ciphertext_hash));
+    Ok((&mined(rpc, call, "anchoring the record").await?).into())
 }
 
 /// The health organization anchors `count` records of an open visit under one Merkle root.
@@ -145,8 +129,10 @@ pub async fn anchor_batch(
     root: Hash32,
     count: u32,
 ) -> Result<Written, ChainError> {
-    send!(rpc, organization, records, "anchoring the batch", |c| c
-        .anchorBatch(b256(visit_id), b256(root), count))
+    let provider = signing(rpc, organization);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.anchorBatch(b256(visit_id), b256(root), count);
+    Ok((&mined(rpc, call, "anchoring the batch").await?).into())
 }
 
 /// The patient grants `grantee` read access to a record or a kind of record until `expires_at`.
@@ -159,12 +145,15 @@ pub async fn grant_access(
     target: Hash32,
     expires_at: u64,
 ) -> Result<Written, ChainError> {
-    send!(rpc, patient, records, "granting access", |c| c.grantAccess(
+    let provider = signing(rpc, patient);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.grantAccess(
         address(grantee),
         scope_code(scope),
         b256(target),
-        expires_at
-    ))
+        expires_at,
+    );
+    Ok((&mined(rpc, call, "granting access").await?).into())
 }
 
 /// The patient revokes a consent.
@@ -176,12 +165,10 @@ pub async fn revoke_access(
     scope: ConsentScope,
     target: Hash32,
 ) -> Result<Written, ChainError> {
-    send!(rpc, patient, records, "revoking access", |c| c
-        .revokeAccess(
-            address(grantee),
-            scope_code(scope),
-            b256(target)
-        ))
+    let provider = signing(rpc, patient);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.revokeAccess(address(grantee), scope_code(scope), b256(target));
+    Ok((&mined(rpc, call, "revoking access").await?).into())
 }
 
 /// Whether `grantee` may read the patient's record `record_id` of `kind` now.

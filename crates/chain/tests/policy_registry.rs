@@ -2,8 +2,8 @@
 
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ChainError, Relayer, admit, chain_id, deploy_registries, has_code, is_admitted, participant,
-    read_policy_publication, sign_policy_version, verify_publish_request,
+    ChainError, Relayer, admission_of, admit, chain_id, deploy_registries, has_code, is_admitted,
+    participant, read_policy_publication, secret_key, sign_policy_version, verify_publish_request,
 };
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
@@ -46,14 +46,12 @@ fn request(
 
 /// The admission of anvil's account 2 as an insurer.
 fn insurer_admission(node: &LocalNode) -> Admission {
-    let key = SecretKey::from_bytes(&node.dev_signer(2).to_bytes().0).expect("a key");
-    Admission {
-        signer: key.address(),
-        kind: ParticipantKind::Insurer,
-        licence_id: "INS-0002".into(),
-        name: "Test Insurer".into(),
-        encryption_key: key.public_key().to_compressed().to_vec(),
-    }
+    admission_of(
+        &secret_key(&node.dev_signer(2)),
+        ParticipantKind::Insurer,
+        "INS-0002",
+        "Test Insurer",
+    )
 }
 
 /// A node with freshly deployed registries and account 2 admitted as an insurer: the node, its
@@ -274,7 +272,7 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
         .await
         .expect("publish");
 
-    let insurer = SecretKey::from_bytes(&node.dev_signer(2).to_bytes().0).expect("key");
+    let insurer = secret_key(&node.dev_signer(2));
     let patient = SecretKey::from_bytes(&[0x42; 32]).expect("key");
     let enrolment = Enrolment {
         patient: patient.address(),

@@ -7,11 +7,11 @@ use caretrail_chain::{
     deploy_registries, grant_access, has_access, open_visit, revoke_access, sign_visit_token,
 };
 use caretrail_crypto::SecretKey;
-use caretrail_types::{Admission, ConsentScope, Hash32, ParticipantKind, VisitToken};
+use caretrail_types::{ConsentScope, Hash32, ParticipantKind, VisitToken};
 use std::path::Path;
 
 fn key(signer: &PrivateKeySigner) -> SecretKey {
-    SecretKey::from_bytes(&signer.to_bytes().0).expect("a key")
+    caretrail_chain::secret_key(signer)
 }
 
 #[tokio::test]
@@ -28,13 +28,12 @@ async fn a_visit_an_anchor_and_a_consent() {
         &rpc,
         node.dev_signer(0),
         registries.participants,
-        &Admission {
-            signer: hospital.address(),
-            kind: ParticipantKind::HealthOrganization,
-            licence_id: "HO-0003".into(),
-            name: "Test Hospital".into(),
-            encryption_key: hospital.public_key().to_compressed().to_vec(),
-        },
+        &caretrail_chain::admission_of(
+            &hospital,
+            ParticipantKind::HealthOrganization,
+            "HO-0003",
+            "Test Hospital",
+        ),
     )
     .await
     .expect("admit");
