@@ -11,6 +11,8 @@ import {PolicyRegistry} from "./PolicyRegistry.sol";
 /// national ID (never the ID itself), her data encrypted to her own key (Enc(U_D), ciphertext
 /// only, kept in the event log) and her enrolment. The contract derives H, the hash of what was
 /// registered, and answers whether an H belongs to a registered patient (the paper's login check).
+/// Storage is three slots per patient (address to H, NID commitment taken, rotation count when she
+/// rotates); H to patient is not stored, it is an indexed topic of the logs.
 /// @dev Only the relay's verification unit registers, after it has checked the national ID, the
 /// face and the policy off chain. One registration per patient address and per NID commitment
 /// (the verification unit salts commitments with its own secret, so one NID always gives one
@@ -29,7 +31,6 @@ contract PatientRegistry is EIP712 {
     PolicyRegistry public immutable policies;
 
     mapping(address patient => bytes32 record) private _recordOf;
-    mapping(bytes32 record => address patient) private _patientOf;
     mapping(bytes32 nidCommitment => bool) private _nidTaken;
     mapping(bytes32 record => uint64) private _rotations;
 
@@ -91,7 +92,6 @@ contract PatientRegistry is EIP712 {
 
         record = keccak256(abi.encode(nidCommitment, keccak256(encryptedData), enrolmentHash));
         _recordOf[patient] = record;
-        _patientOf[record] = patient;
         _nidTaken[nidCommitment] = true;
         emit PatientRegistered(
             patient,
@@ -124,23 +124,25 @@ contract PatientRegistry is EIP712 {
         _rotations[record] += 1;
         delete _recordOf[from];
         _recordOf[to] = record;
-        _patientOf[record] = to;
         emit KeyRotated(from, to, record);
     }
 
-    /// @notice Whether `record` (H) belongs to a registered patient, and whose it is.
-    function patientOf(bytes32 record) external view returns (address) {
-        return _patientOf[record];
-    }
-
-    /// @notice Whether `record` (H) belongs to a registered patient.
-    function isRegistered(bytes32 record) external view returns (bool) {
-        return record != bytes32(0) && _patientOf[record] != address(0);
+    /// @notice Whether `record` (H) belongs to the registered patient `patient`: the paper's login
+    /// check. The patient is known whenever H is shown, from her signature over the login challenge
+    /// or the check-in QR; to find the patient from H alone, read the `PatientRegistered` and
+    /// `KeyRotated` logs, where H is indexed, and confirm here.
+    function isRegistered(address patient, bytes32 record) external view returns (bool) {
+        return record != bytes32(0) && _recordOf[patient] == record;
     }
 
     /// @notice H of a patient (zero if she is not registered).
     function recordOf(address patient) external view returns (bytes32) {
         return _recordOf[patient];
+    }
+
+    /// @notice How many times `record` moved to a new key: the nonce its next rotation signs.
+    function rotationsOf(bytes32 record) external view returns (uint64) {
+        return _rotations[record];
     }
 
     /// @notice The digest the old key signs to move its registration to `to` (the record and the

@@ -45,11 +45,6 @@ contract PolicyRegistry is EIP712 {
         uint64 deadline;
     }
 
-    struct Head {
-        uint64 version;
-        bytes32 contentHash;
-    }
-
     bytes32 public constant POLICY_VERSION_TYPEHASH = keccak256(
         "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 documentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
     );
@@ -61,7 +56,10 @@ contract PolicyRegistry is EIP712 {
     /// @notice Where admission is decided.
     IParticipantRegistry public immutable participants;
 
-    mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
+    /// Each published version's content hash; zero for a version not (yet) published. Versions
+    /// are 1, 2, 3... with no gap, so one fresh slot per version is the whole history on chain.
+    mapping(address insurer => mapping(bytes32 policyId => mapping(uint64 version => bytes32 contentHash))) private
+        _versions;
 
     event PolicyPublished(
         address indexed insurer,
@@ -75,7 +73,12 @@ contract PolicyRegistry is EIP712 {
     error EmptyDocument();
     error EmptyContentHash();
     error DocumentHashMismatch(bytes32 signed, bytes32 sent);
-    error NotNextVersion(uint64 expected, uint64 given);
+    /// @notice Versions start at 1.
+    error VersionZero();
+    /// @notice That version of the policy is published already; versions are never replaced.
+    error VersionAlreadyPublished(uint64 version);
+    /// @notice The version before this one is not published; versions have no gaps.
+    error PreviousVersionMissing(uint64 previous);
     error PreviousHashMismatch(bytes32 expected, bytes32 given);
     error NotAnAdmittedInsurer(address insurer);
     error EnrolmentExpired(uint64 deadline);
@@ -115,13 +118,16 @@ contract PolicyRegistry is EIP712 {
             revert NotAnAdmittedInsurer(insurer);
         }
 
-        Head storage head = _heads[insurer][v.policyId];
-        uint64 expected = head.version + 1;
-        if (v.version != expected) revert NotNextVersion(expected, v.version);
-        if (v.previousHash != head.contentHash) revert PreviousHashMismatch(head.contentHash, v.previousHash);
+        mapping(uint64 => bytes32) storage versions = _versions[insurer][v.policyId];
+        // The next version is the first one not published: its slot is empty and, past version 1,
+        // the one before it is not. Only this new slot is written, so history only grows.
+        if (v.version == 0) revert VersionZero();
+        if (versions[v.version] != bytes32(0)) revert VersionAlreadyPublished(v.version);
+        bytes32 previous = v.version == 1 ? bytes32(0) : versions[v.version - 1];
+        if (v.version > 1 && previous == bytes32(0)) revert PreviousVersionMissing(v.version - 1);
+        if (v.previousHash != previous) revert PreviousHashMismatch(previous, v.previousHash);
 
-        head.version = v.version;
-        head.contentHash = v.contentHash;
+        versions[v.version] = v.contentHash;
         emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash, v.previousHash, v.effectiveAt);
     }
 
@@ -135,7 +141,7 @@ contract PolicyRegistry is EIP712 {
         returns (bytes32 enrolmentHash)
     {
         if (block.timestamp > e.deadline) revert EnrolmentExpired(e.deadline);
-        if (e.version == 0 || e.version > _heads[e.insurer][e.policyId].version) {
+        if (e.version == 0 || _versions[e.insurer][e.policyId][e.version] == bytes32(0)) {
             revert NoSuchPolicyVersion(e.insurer, e.policyId, e.version);
         }
         if (!participants.isAdmitted(e.insurer, IParticipantRegistry.Kind.Insurer)) {
@@ -160,10 +166,10 @@ contract PolicyRegistry is EIP712 {
         );
     }
 
-    /// @notice The latest version of a policy and its content hash (0, 0 if none).
-    function headOf(address insurer, bytes32 policyId) external view returns (uint64 version, bytes32 contentHash) {
-        Head storage head = _heads[insurer][policyId];
-        return (head.version, head.contentHash);
+    /// @notice The content hash of one version of a policy; zero if that version is not published.
+    /// @dev Versions have no gaps, so the latest is the last non-zero one (clients search for it).
+    function contentHashOf(address insurer, bytes32 policyId, uint64 version) external view returns (bytes32) {
+        return _versions[insurer][policyId][version];
     }
 
     /// @notice The EIP-712 digest an insurer signs for `v`.

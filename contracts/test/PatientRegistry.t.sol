@@ -84,11 +84,12 @@ contract PatientRegistryTest is CheatCodes {
             )
         );
         require(h == keccak256(abi.encode(NID, keccak256(ENC_UD), enrolmentHash)), "H is the hash of what was stored");
-        require(patients.isRegistered(h), "H belongs to a registered patient");
-        require(patients.patientOf(h) == vm.addr(PATIENT_KEY), "H names the patient");
-        require(patients.recordOf(vm.addr(PATIENT_KEY)) == h, "the patient's H");
-        require(!patients.isRegistered(keccak256("unknown")), "an unknown H is not registered");
-        require(!patients.isRegistered(bytes32(0)), "zero is never registered");
+        address patient = vm.addr(PATIENT_KEY);
+        require(patients.isRegistered(patient, h), "H belongs to the registered patient");
+        require(!patients.isRegistered(vm.addr(INSURER_KEY), h), "H is not another address's");
+        require(patients.recordOf(patient) == h, "the patient's H");
+        require(!patients.isRegistered(patient, keccak256("unknown")), "an unknown H is not hers");
+        require(!patients.isRegistered(address(0xDEAD), bytes32(0)), "zero is never registered");
     }
 
     function test_onlyTheVerifierRegisters() public {
@@ -254,7 +255,8 @@ contract PatientRegistryTest is CheatCodes {
         patients.rotateKey(from, to, deadline, byNewKey);
 
         patients.rotateKey(from, to, deadline, sig);
-        require(patients.patientOf(h) == to && patients.recordOf(to) == h, "H moved to the new key");
+        require(patients.isRegistered(to, h) && patients.recordOf(to) == h, "H moved to the new key");
+        require(!patients.isRegistered(from, h), "H is no longer the old key's");
         require(patients.recordOf(from) == bytes32(0), "the old key holds nothing");
 
         // Moved back by the new key, the old signature cannot move it again.
@@ -409,8 +411,7 @@ contract PatientRegistryInvariants is CheatCodes {
         for (uint256 i = 0; i < handler.registeredCount(); i++) {
             address patient = handler.registered(i);
             bytes32 h = patients.recordOf(patient);
-            require(h != bytes32(0) && patients.isRegistered(h), "a registered patient has a known H");
-            require(patients.patientOf(h) == patient, "H names its patient");
+            require(h != bytes32(0) && patients.isRegistered(patient, h), "a registered patient has a known H");
         }
     }
 }

@@ -55,8 +55,8 @@ contract PolicyRegistryTest is CheatCodes {
         PolicyRegistry.PolicyVersion memory v = _version(1, keccak256("one"), bytes32(0));
         vm.prank(vm.addr(INSURER_KEY));
         registry.publishOwn(v, DOC);
-        (uint64 version, bytes32 head) = registry.headOf(vm.addr(INSURER_KEY), POLICY);
-        require(version == 1 && head == keccak256("one"), "head moved to v1");
+        require(registry.contentHashOf(vm.addr(INSURER_KEY), POLICY, 1) == keccak256("one"), "v1 is published");
+        require(registry.contentHashOf(vm.addr(INSURER_KEY), POLICY, 2) == bytes32(0), "v2 is not");
         vm.prank(address(0xBAD));
         vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotAnAdmittedInsurer.selector, address(0xBAD)));
         registry.publishOwn(v, DOC);
@@ -66,8 +66,7 @@ contract PolicyRegistryTest is CheatCodes {
         PolicyRegistry.PolicyVersion memory v = _version(1, sha256(DOC), bytes32(0));
         address insurer = registry.publish(v, DOC, _sign(INSURER_KEY, v));
         require(insurer == vm.addr(INSURER_KEY), "insurer is the signer");
-        (uint64 version, bytes32 head) = registry.headOf(insurer, POLICY);
-        require(version == 1 && head == sha256(DOC), "head moved to v1");
+        require(registry.contentHashOf(insurer, POLICY, 1) == sha256(DOC), "v1 is published");
     }
 
     function test_versionsChainByPreviousHash() public {
@@ -81,16 +80,22 @@ contract PolicyRegistryTest is CheatCodes {
         registry.publish(bad, DOC, sig);
         PolicyRegistry.PolicyVersion memory v2 = _version(2, keccak256("two"), keccak256("one"));
         registry.publish(v2, DOC, _sign(INSURER_KEY, v2));
-        (uint64 version,) = registry.headOf(vm.addr(INSURER_KEY), POLICY);
-        require(version == 2, "head moved to v2");
+        require(registry.contentHashOf(vm.addr(INSURER_KEY), POLICY, 2) == keccak256("two"), "v2 is published");
+        require(registry.contentHashOf(vm.addr(INSURER_KEY), POLICY, 1) == keccak256("one"), "v1 is unchanged");
     }
 
     function test_replayedPublicationIsRefused() public {
         PolicyRegistry.PolicyVersion memory v1 = _version(1, keccak256("one"), bytes32(0));
         bytes memory sig = _sign(INSURER_KEY, v1);
         registry.publish(v1, DOC, sig);
-        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotNextVersion.selector, uint64(2), uint64(1)));
+        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.VersionAlreadyPublished.selector, uint64(1)));
         registry.publish(v1, DOC, sig);
+        // Nor can a new signature over version 1 replace it, even with another document.
+        PolicyRegistry.PolicyVersion memory other = _version(1, keccak256("other"), bytes32(0));
+        bytes memory otherSig = _sign(INSURER_KEY, other);
+        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.VersionAlreadyPublished.selector, uint64(1)));
+        registry.publish(other, DOC, otherSig);
+        require(registry.contentHashOf(vm.addr(INSURER_KEY), POLICY, 1) == keccak256("one"), "v1 is unchanged");
     }
 
     function test_aDocumentOtherThanTheSignedOneIsRefused() public {
@@ -122,7 +127,21 @@ contract PolicyRegistryTest is CheatCodes {
         vm.assume(n != 1);
         PolicyRegistry.PolicyVersion memory v = _version(n, keccak256("x"), bytes32(0));
         bytes memory sig = _sign(INSURER_KEY, v);
-        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.NotNextVersion.selector, uint64(1), n));
+        if (n == 0) {
+            vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.VersionZero.selector));
+        } else {
+            vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.PreviousVersionMissing.selector, n - 1));
+        }
+        registry.publish(v, DOC, sig);
+    }
+
+    function testFuzz_aVersionCannotSkipAhead(uint64 n) public {
+        PolicyRegistry.PolicyVersion memory v1 = _version(1, keccak256("one"), bytes32(0));
+        registry.publish(v1, DOC, _sign(INSURER_KEY, v1));
+        vm.assume(n > 2);
+        PolicyRegistry.PolicyVersion memory v = _version(n, keccak256("x"), keccak256("one"));
+        bytes memory sig = _sign(INSURER_KEY, v);
+        vm.expectRevert(abi.encodeWithSelector(PolicyRegistry.PreviousVersionMissing.selector, n - 1));
         registry.publish(v, DOC, sig);
     }
 
@@ -133,5 +152,95 @@ contract PolicyRegistryTest is CheatCodes {
         v.contentHash = otherHash;
         // A changed version recovers to someone else, whom nobody admitted.
         _expectNotAdmitted(v, sig);
+    }
+}
+
+/// @dev Drives publications for the invariant test: right and wrong versions, by the insurer, a
+/// stranger and a relayer, and records what was accepted.
+contract PolicyRegistryHandler is CheatCodes {
+    PolicyRegistry internal immutable registry;
+    uint256 internal constant INSURER_KEY = 0xA11CE;
+    uint256 internal constant STRANGER_KEY = 0x5715;
+    bytes internal constant DOC = bytes('{"resourceType":"InsurancePlan"}');
+
+    bytes32[2] public policies = [keccak256("gold-plan"), keccak256("silver-plan")];
+    /// What the handler saw accepted, per policy index and version.
+    mapping(uint256 policy => mapping(uint64 version => bytes32)) public accepted;
+    mapping(uint256 policy => uint64) public latest;
+
+    constructor(PolicyRegistry registry_) {
+        registry = registry_;
+    }
+
+    /// Publishes version `latest + delta` (delta 0 replays, > 1 skips) with `content` as its hash.
+    function publish(uint256 policySeed, uint64 delta, bytes32 content, bool byStranger, bool ownTransaction) external {
+        uint256 p = policySeed % 2;
+        uint64 version = latest[p] + uint64(delta % 3);
+        if (content == bytes32(0)) content = keccak256(abi.encode(p, version));
+        PolicyRegistry.PolicyVersion memory v = PolicyRegistry.PolicyVersion(
+            policies[p], version, content, keccak256(DOC), version > 0 ? accepted[p][version - 1] : bytes32(0),
+            1_800_000_000, "application/fhir+json"
+        );
+        uint256 key = byStranger ? STRANGER_KEY : INSURER_KEY;
+        bool ok;
+        if (ownTransaction) {
+            vm.prank(vm.addr(key));
+            try registry.publishOwn(v, DOC) {
+                ok = true;
+            } catch {}
+        } else {
+            (uint8 sv, bytes32 r, bytes32 s) = vm.sign(key, registry.digest(v));
+            try registry.publish(v, DOC, abi.encodePacked(r, s, sv)) {
+                ok = true;
+            } catch {}
+        }
+        if (ok) {
+            require(!byStranger && version == latest[p] + 1, "only the insurer's next version is accepted");
+            accepted[p][version] = content;
+            latest[p] = version;
+        }
+    }
+}
+
+contract PolicyRegistryInvariants is CheatCodes {
+    PolicyRegistry internal registry;
+    PolicyRegistryHandler internal handler;
+    uint256 internal constant INSURER_KEY = 0xA11CE;
+
+    function setUp() public {
+        ParticipantsStub participants = new ParticipantsStub();
+        registry = new PolicyRegistry(participants);
+        participants.setAdmitted(vm.addr(INSURER_KEY), IParticipantRegistry.Kind.Insurer);
+        handler = new PolicyRegistryHandler(registry);
+    }
+
+    function targetContracts() public view returns (address[] memory targets) {
+        targets = new address[](1);
+        targets[0] = address(handler);
+    }
+
+    function test_theHandlerPublishesTheNextVersionOnly() public {
+        handler.publish(0, 1, bytes32(0), false, false);
+        handler.publish(0, 1, bytes32(0), false, true);
+        handler.publish(0, 0, bytes32(0), false, false);
+        handler.publish(0, 2, bytes32(0), false, false);
+        handler.publish(0, 1, bytes32(0), true, false);
+        require(handler.latest(0) == 2 && handler.latest(1) == 0, "two versions accepted, the rest refused");
+    }
+
+    /// Every version ever accepted still has its hash, and nothing exists past the latest.
+    function invariant_historyIsAppendOnly() public view {
+        for (uint256 p = 0; p < 2; p++) {
+            bytes32 policy = handler.policies(p);
+            uint64 latest = handler.latest(p);
+            for (uint64 version = 1; version <= latest; version++) {
+                require(
+                    registry.contentHashOf(vm.addr(INSURER_KEY), policy, version) == handler.accepted(p, version),
+                    "a published version never changes"
+                );
+            }
+            require(registry.contentHashOf(vm.addr(INSURER_KEY), policy, latest + 1) == bytes32(0), "no gap, nothing ahead");
+            require(registry.contentHashOf(vm.addr(0x5715), policy, 1) == bytes32(0), "a stranger never published");
+        }
     }
 }

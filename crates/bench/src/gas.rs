@@ -34,6 +34,8 @@ struct Row {
     operation: &'static str,
     bytes: usize,
     gas: u64,
+    /// What the transaction's input costs at 16 gas a non-zero byte and 4 a zero byte.
+    calldata: u64,
     naive: Option<u64>,
     goal: &'static str,
 }
@@ -41,7 +43,43 @@ struct Row {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let node = LocalNode::start(&anvil_path(&root), None).context("start anvil")?;
+    let anvil = anvil_path(&root);
+    // Prague (anvil's default, as on mainnet) charges at least 10 gas per calldata token
+    // (EIP-7623), which hides the execution cost of calldata-heavy calls; Cancun does not.
+    let prague = scenario(&LocalNode::start(&anvil, None).context("start anvil")?).await?;
+    let cancun = scenario(
+        &LocalNode::start_with_hardfork(&anvil, "cancun").context("start anvil (cancun)")?,
+    )
+    .await?;
+
+    println!(
+        "Gas on anvil, per transaction (21k base and calldata included). gas = as charged now \
+         (Prague, EIP-7623 calldata floor); cancun = the same without the floor; calldata = 16 gas \
+         per non-zero input byte, 4 per zero byte; exec = cancun - calldata; naive = the same \
+         bytes in contract storage."
+    );
+    println!(
+        "{:<46} {:>6} {:>8} {:>8} {:>9} {:>8} {:>10}  goal",
+        "operation", "bytes", "gas", "cancun", "calldata", "exec", "naive gas"
+    );
+    for (now, then) in prague.iter().zip(&cancun) {
+        println!(
+            "{:<46} {:>6} {:>8} {:>8} {:>9} {:>8} {:>10}  {}",
+            now.operation,
+            now.bytes,
+            now.gas,
+            then.gas,
+            then.calldata,
+            then.gas - then.calldata,
+            now.naive.map_or_else(|| "-".into(), |g| g.to_string()),
+            now.goal
+        );
+    }
+    Ok(())
+}
+
+/// Runs every measured operation on a fresh `node`.
+async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
     let rpc = node.rpc_url();
     let chain = chain_id(&rpc).await?;
     let authority = node.dev_signer(0);
@@ -100,11 +138,12 @@ async fn main() -> anyhow::Result<()> {
         .get_receipt()
         .await?
         .gas_used();
-    let publish_gas = receipt_gas(&rpc, published.tx_id).await?;
+    let (publish_gas, publish_calldata) = measured(&rpc, published.tx_id).await?;
     rows.push(Row {
         operation: "publish a policy version (relayed, EIP-712)",
         bytes: DOCUMENT.len(),
         gas: publish_gas,
+        calldata: publish_calldata,
         naive: Some(naive_policy),
         goal: "<= 60k + calldata",
     });
@@ -147,6 +186,7 @@ async fn main() -> anyhow::Result<()> {
         operation: "register a patient (Enc(U_D) + enrolment)",
         bytes: encrypted.len(),
         gas: registered.gas_used,
+        calldata: measured(&rpc, registered.tx_id).await?.1,
         naive: Some(naive_patient),
         goal: "<= 120k",
     });
@@ -211,6 +251,7 @@ async fn main() -> anyhow::Result<()> {
         operation: "anchor one record (hospital, under a visit)",
         bytes: 0,
         gas: by_hospital.gas_used,
+        calldata: measured(&rpc, by_hospital.tx_id).await?.1,
         naive: Some(naive_one),
         goal: "<= 50k",
     });
@@ -227,6 +268,7 @@ async fn main() -> anyhow::Result<()> {
         operation: "anchor one record (the patient's own)",
         bytes: 0,
         gas: own.gas_used,
+        calldata: measured(&rpc, own.tx_id).await?.1,
         naive: Some(naive_one),
         goal: "<= 50k",
     });
@@ -253,39 +295,35 @@ async fn main() -> anyhow::Result<()> {
         operation: "anchor 100 records (Merkle root), per record",
         bytes: 0,
         gas: batch.gas_used / 100,
+        calldata: measured(&rpc, batch.tx_id).await?.1 / 100,
         naive: Some(naive_many / 100),
         goal: "<= 5k",
     });
 
-    println!(
-        "Gas on anvil (transaction gas, base and calldata included), naive = the same bytes in storage."
-    );
-    println!(
-        "{:<46} {:>8} {:>10} {:>12}  goal",
-        "operation", "bytes", "gas", "naive gas"
-    );
-    for row in &rows {
-        println!(
-            "{:<46} {:>8} {:>10} {:>12}  {}",
-            row.operation,
-            row.bytes,
-            row.gas,
-            row.naive.map_or_else(|| "-".into(), |g| g.to_string()),
-            row.goal
-        );
-    }
-    Ok(())
+    Ok(rows)
 }
 
-async fn receipt_gas(
+/// The gas a transaction used, and what its input bytes cost.
+async fn measured(
     rpc: &caretrail_chain::RpcUrl,
     tx: caretrail_types::TxId,
-) -> anyhow::Result<u64> {
+) -> anyhow::Result<(u64, u64)> {
+    use alloy::consensus::Transaction as _;
     use alloy::providers::Provider as _;
     let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let hash = alloy::primitives::B256::from(tx.0);
     let receipt = provider
-        .get_transaction_receipt(alloy::primitives::B256::from(tx.0))
+        .get_transaction_receipt(hash)
         .await?
         .context("no receipt")?;
-    Ok(receipt.gas_used())
+    let transaction = provider
+        .get_transaction_by_hash(hash)
+        .await?
+        .context("no transaction")?;
+    let calldata = transaction
+        .input()
+        .iter()
+        .map(|&byte| if byte == 0 { 4 } else { 16 })
+        .sum();
+    Ok((receipt.gas_used(), calldata))
 }

@@ -1,4 +1,7 @@
-//! The ways a chain call can fail, as the client and relay tell them apart.
+//! The ways a chain call can fail, as the client and relay tell them apart. A contract's refusal
+//! comes back as its custom Solidity error, decoded into the generated Rust type ([`Refusal`]).
+
+use std::fmt;
 
 use crate::bindings::ParticipantRegistry::ParticipantRegistryErrors;
 use crate::bindings::PatientRegistry::PatientRegistryErrors;
@@ -21,10 +24,101 @@ pub enum ChainError {
     NotAPolicyPublication { tx: TxId, reason: String },
     #[error("the signature is not usable: {0}")]
     BadSignature(String),
-    #[error("the policy registry refused the publication: {0}")]
-    Refused(String),
+    #[error("{0}")]
+    Refused(Refusal),
     #[error("the chain answered with an error: {0}")]
     Rpc(String),
+}
+
+/// One of Caretrail's contracts, to say which one a call went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Registry {
+    Participants,
+    Policies,
+    Patients,
+    Records,
+}
+
+impl fmt::Display for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Participants => "participant registry",
+            Self::Policies => "policy registry",
+            Self::Patients => "patient registry",
+            Self::Records => "record registry",
+        })
+    }
+}
+
+/// A contract said no. The variant is the contract whose custom error it is (the patient registry
+/// passes on the policy registry's refusal of an enrolment, which comes back as `Policies`).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    Participants(ParticipantRegistryErrors),
+    Policies(PolicyRegistryErrors),
+    Patients(PatientRegistryErrors),
+    Records(RecordRegistryErrors),
+    /// The transaction was mined and reverted without a reason the client could decode.
+    Reverted {
+        registry: Registry,
+        tx: TxId,
+    },
+}
+
+impl Refusal {
+    /// Decodes revert data, trying the called registry's errors first: OpenZeppelin's errors
+    /// (ECDSA, short strings) and `ZeroAddress()` are declared by more than one contract.
+    fn decode(called: Registry, e: &alloy::contract::Error) -> Option<Self> {
+        let order = match called {
+            Registry::Participants => [0, 1, 2, 3],
+            Registry::Policies => [1, 0, 2, 3],
+            Registry::Patients => [2, 1, 0, 3],
+            Registry::Records => [3, 0, 1, 2],
+        };
+        order.into_iter().find_map(|which| match which {
+            0 => e
+                .as_decoded_interface_error::<ParticipantRegistryErrors>()
+                .map(Self::Participants),
+            1 => e
+                .as_decoded_interface_error::<PolicyRegistryErrors>()
+                .map(Self::Policies),
+            2 => e
+                .as_decoded_interface_error::<PatientRegistryErrors>()
+                .map(Self::Patients),
+            _ => e
+                .as_decoded_interface_error::<RecordRegistryErrors>()
+                .map(Self::Records),
+        })
+    }
+
+    /// Whether the refusal is about who asked: not admitted, not the verifier, not an authority.
+    pub fn is_not_admitted(&self) -> bool {
+        matches!(
+            self,
+            Self::Policies(PolicyRegistryErrors::NotAnAdmittedInsurer(_))
+                | Self::Patients(PatientRegistryErrors::NotTheVerifier(_))
+                | Self::Records(RecordRegistryErrors::NotAdmittedOrganization(_))
+                | Self::Participants(ParticipantRegistryErrors::AccessControlUnauthorizedAccount(
+                    _
+                ))
+        )
+    }
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Policies(e) => write!(f, "the policy registry refused: {}", policy(e)),
+            Self::Patients(e) => write!(f, "the patient registry refused: {}", patient(e)),
+            Self::Participants(e) => {
+                write!(f, "the participant registry refused: {}", participant(e))
+            }
+            Self::Records(e) => write!(f, "the record registry refused: {}", record(e)),
+            Self::Reverted { registry, tx } => {
+                write!(f, "the {registry} reverted transaction {tx}")
+            }
+        }
+    }
 }
 
 impl ChainError {
@@ -35,7 +129,17 @@ impl ChainError {
             Self::Unreachable { .. } => ErrorCode::ChainUnreachable,
             Self::TxNotFound(_) | Self::Pending(_) => ErrorCode::TxNotFound,
             Self::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,
-            Self::Refused(_) | Self::Rpc(_) => ErrorCode::ChainError,
+            Self::Refused(refusal) if refusal.is_not_admitted() => ErrorCode::NotAdmitted,
+            Self::Refused(_) => ErrorCode::ChainRefused,
+            Self::Rpc(_) => ErrorCode::ChainError,
+        }
+    }
+
+    /// The refusal, when a contract refused.
+    pub fn refusal(&self) -> Option<&Refusal> {
+        match self {
+            Self::Refused(refusal) => Some(refusal),
+            _ => None,
         }
     }
 
@@ -49,19 +153,14 @@ impl ChainError {
         }
     }
 
-    pub(crate) fn from_contract(url: &crate::RpcUrl, e: alloy::contract::Error) -> Self {
-        if let Some(decoded) = e.as_decoded_interface_error::<PolicyRegistryErrors>() {
-            return Self::Refused(describe(&decoded));
-        }
-        // The other registries' custom errors, by name and fields.
-        if let Some(decoded) = e.as_decoded_interface_error::<ParticipantRegistryErrors>() {
-            return Self::Refused(format!("{decoded:?}"));
-        }
-        if let Some(decoded) = e.as_decoded_interface_error::<PatientRegistryErrors>() {
-            return Self::Refused(format!("{decoded:?}"));
-        }
-        if let Some(decoded) = e.as_decoded_interface_error::<RecordRegistryErrors>() {
-            return Self::Refused(format!("{decoded:?}"));
+    /// A failed call to `called`, with its custom error decoded when the contract refused.
+    pub(crate) fn from_contract(
+        url: &crate::RpcUrl,
+        called: Registry,
+        e: alloy::contract::Error,
+    ) -> Self {
+        if let Some(refusal) = Refusal::decode(called, &e) {
+            return Self::Refused(refusal);
         }
         match e {
             alloy::contract::Error::TransportError(t) => Self::from_transport(url, t),
@@ -70,25 +169,81 @@ impl ChainError {
     }
 }
 
-fn describe(e: &PolicyRegistryErrors) -> String {
+fn policy(e: &PolicyRegistryErrors) -> String {
+    use PolicyRegistryErrors as E;
     match e {
-        PolicyRegistryErrors::EmptyDocument(_) => "the document is empty".into(),
-        PolicyRegistryErrors::EmptyContentHash(_) => "the content hash is zero".into(),
-        PolicyRegistryErrors::DocumentHashMismatch(v) => format!(
+        E::EmptyDocument(_) => "the document is empty".into(),
+        E::EmptyContentHash(_) => "the content hash is zero".into(),
+        E::DocumentHashMismatch(v) => format!(
             "the document sent (keccak {}) is not the one signed (keccak {})",
             v.sent, v.signed
         ),
-        PolicyRegistryErrors::NotNextVersion(v) => format!(
-            "version {} is not the next one (expected {})",
+        E::VersionZero(_) => "versions start at 1".into(),
+        E::VersionAlreadyPublished(v) => format!(
+            "version {} is already published, and published versions never change",
+            v.version
+        ),
+        E::PreviousVersionMissing(v) => format!(
+            "version {} is not published yet, so the one after it cannot be",
+            v.previous
+        ),
+        E::PreviousHashMismatch(v) => format!(
+            "the previous hash {} is not the hash of the previous version, {}",
             v.given, v.expected
         ),
-        PolicyRegistryErrors::PreviousHashMismatch(v) => format!(
-            "the previous hash {} is not the hash of the current version {}",
-            v.given, v.expected
+        E::NotAnAdmittedInsurer(v) => format!("{} is not an admitted insurer", v.insurer),
+        E::EnrolmentExpired(v) => format!("the enrolment expired at {}", v.deadline),
+        E::NoSuchPolicyVersion(v) => format!(
+            "insurer {} has no version {} of policy {}",
+            v.insurer, v.version, v.policyId
         ),
-        PolicyRegistryErrors::NotAnAdmittedInsurer(v) => {
-            format!("{} is not an admitted insurer", v.insurer)
+        E::NotSignedBy(v) => format!("the signature is by {}, not by {}", v.recovered, v.expected),
+        other => format!("{other:?}"),
+    }
+}
+
+fn patient(e: &PatientRegistryErrors) -> String {
+    use PatientRegistryErrors as E;
+    match e {
+        E::NotTheVerifier(v) => format!("{} is not the verification unit", v.caller),
+        E::AlreadyRegistered(v) => format!("{} is already registered", v.patient),
+        E::NidAlreadyRegistered(_) => "this national ID is already registered".into(),
+        E::NotRegistered(v) => format!("{} is not registered", v.patient),
+        E::BadEncryptedData(v) => format!("Enc(U_D) of {} bytes is refused", v.length),
+        E::RotationExpired(v) => format!("the key rotation expired at {}", v.deadline),
+        E::NotSignedByTheOldKey(v) => format!(
+            "the rotation is signed by {}, not by the old key {}",
+            v.recovered, v.expected
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+fn participant(e: &ParticipantRegistryErrors) -> String {
+    use ParticipantRegistryErrors as E;
+    match e {
+        E::AccessControlUnauthorizedAccount(v) => {
+            format!("{} does not hold the role this needs", v.account)
         }
+        E::AlreadyAParticipant(v) => format!("{} is already a participant", v.signer),
+        E::LicenceTaken(v) => format!("licence {} is already held by {}", v.licenceId, v.holder),
+        E::NotAParticipant(v) => format!("{} is not a participant", v.signer),
+        other => format!("{other:?}"),
+    }
+}
+
+fn record(e: &RecordRegistryErrors) -> String {
+    use RecordRegistryErrors as E;
+    match e {
+        E::NotAdmittedOrganization(v) => {
+            format!("{} is not an admitted health organization", v.account)
+        }
+        E::NotSignedByPatient(v) => format!(
+            "the signature is by {}, not by the patient {}",
+            v.signer, v.patient
+        ),
+        E::VisitExpired(v) => format!("visit {} ended at {}", v.visitId, v.expiresAt),
+        E::UnknownVisit(v) => format!("{} has no visit {}", v.organization, v.visitId),
         other => format!("{other:?}"),
     }
 }

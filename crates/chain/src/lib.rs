@@ -14,11 +14,15 @@ mod send;
 
 pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
-pub use error::ChainError;
+pub use error::{ChainError, Refusal, Registry};
 pub use participants::{
     admission_of, admit, deploy_registries, grant_verifier, is_admitted, participant,
+    participant_events, set_status,
 };
-pub use patients::{patient_of, register_patient, sign_enrolment};
+pub use patients::{
+    is_registered, key_rotation, patient_of, register_patient, rotate_key, sign_enrolment,
+    sign_key_rotation,
+};
 pub use policy::{
     Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
 };

@@ -30,6 +30,20 @@ impl LocalNode {
     /// Starts anvil. With `state`, the chain is loaded from that file if it exists and saved to it
     /// every few seconds and when the node stops, so a second run sees the same chain.
     pub fn start(anvil: &Path, state: Option<&Path>) -> Result<Self, ChainError> {
+        Self::spawn(anvil, state, None)
+    }
+
+    /// Starts a fresh anvil under an older or newer set of rules (`cancun`, `prague`, ...): for
+    /// measuring gas as it was or will be charged.
+    pub fn start_with_hardfork(anvil: &Path, hardfork: &str) -> Result<Self, ChainError> {
+        Self::spawn(anvil, None, Some(hardfork))
+    }
+
+    fn spawn(
+        anvil: &Path,
+        state: Option<&Path>,
+        hardfork: Option<&str>,
+    ) -> Result<Self, ChainError> {
         if !anvil.exists() {
             return Err(ChainError::Unreachable {
                 url: anvil.display().to_string(),
@@ -43,6 +57,9 @@ impl LocalNode {
                 .arg(state)
                 .arg("--state-interval")
                 .arg("5");
+        }
+        if let Some(hardfork) = hardfork {
+            builder = builder.arg("--hardfork").arg(hardfork);
         }
         let instance = builder.try_spawn().map_err(|e| ChainError::Unreachable {
             url: anvil.display().to_string(),

@@ -1,12 +1,14 @@
 //! The participant registry: deployment of the registries, admission of health organizations and
 //! insurers by the health authority, and the roles.
 
+use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
 use alloy::providers::ProviderBuilder;
 use caretrail_crypto::SecretKey;
 use caretrail_types::{
-    Address, Admission, Participant, ParticipantKind, ParticipantStatus, Registries, TxId,
+    Address, Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus,
+    Registries, TxId,
 };
 
 use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
@@ -46,14 +48,14 @@ pub async fn deploy_registries(
 ) -> Result<Registries, ChainError> {
     let admin = deployer.address();
     let provider = signing(rpc, deployer);
-    let fail = |e| ChainError::from_contract(rpc, e);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Participants, e);
     let participants = ParticipantRegistry::deploy(&provider, admin)
         .await
         .map_err(fail)?;
     mined(
         rpc,
+        Registry::Participants,
         participants.grantRole(keccak256("HEALTH_AUTHORITY_ROLE"), admin),
-        "granting the health authority role",
     )
     .await?;
     let policies = PolicyRegistry::deploy(&provider, *participants.address())
@@ -89,7 +91,7 @@ pub async fn admit(
         admission.name.clone(),
         admission.encryption_key.clone().into(),
     );
-    let receipt = mined(rpc, call, "the admission").await?;
+    let receipt = mined(rpc, Registry::Participants, call).await?;
     Ok(from_tx(receipt.transaction_hash()))
 }
 
@@ -103,7 +105,7 @@ pub async fn grant_verifier(
     let provider = signing(rpc, admin);
     let contract = ParticipantRegistry::new(address(registry), &provider);
     let call = contract.grantRole(keccak256("VERIFIER_ROLE"), address(account));
-    mined(rpc, call, "granting the verifier role").await?;
+    mined(rpc, Registry::Participants, call).await?;
     Ok(())
 }
 
@@ -119,7 +121,7 @@ pub async fn is_admitted(
         .isAdmitted(address(signer), kind_code(kind))
         .call()
         .await
-        .map_err(|e| ChainError::from_contract(rpc, e))
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Participants, e))
 }
 
 /// The participant registered under `signer`, if any.
@@ -133,23 +135,12 @@ pub async fn participant(
         .participant(address(signer))
         .call()
         .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?;
-    let kind = match record.kind {
-        0 => return Ok(None),
-        1 => ParticipantKind::HealthOrganization,
-        2 => ParticipantKind::Insurer,
-        other => return Err(ChainError::Rpc(format!("unknown participant kind {other}"))),
-    };
-    let status = match record.status {
-        1 => ParticipantStatus::Admitted,
-        2 => ParticipantStatus::Suspended,
-        3 => ParticipantStatus::Blocked,
-        other => {
-            return Err(ChainError::Rpc(format!(
-                "unknown participant status {other}"
-            )));
-        }
-    };
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Participants, e))?;
+    if record.kind == 0 {
+        return Ok(None);
+    }
+    let kind = kind_of(record.kind)?;
+    let status = status_of(record.status)?;
     Ok(Some(Participant {
         admission: Admission {
             signer,
@@ -161,4 +152,122 @@ pub async fn participant(
         status,
         admitted_at: record.admittedAt,
     }))
+}
+
+/// The health authority moves an admitted or suspended participant to `status`: `Suspended`
+/// (suspend), `Admitted` (reinstate a suspended one) or `Blocked` (final). Returns the change as
+/// the registry's event tells it.
+pub async fn set_status(
+    rpc: &RpcUrl,
+    authority: PrivateKeySigner,
+    registry: Address,
+    signer: Address,
+    status: ParticipantStatus,
+) -> Result<ParticipantEvent, ChainError> {
+    let provider = signing(rpc, authority);
+    let contract = ParticipantRegistry::new(address(registry), &provider);
+    let signer = address(signer);
+    let receipt = match status {
+        ParticipantStatus::Suspended => {
+            mined(rpc, Registry::Participants, contract.suspend(signer)).await?
+        }
+        ParticipantStatus::Admitted => {
+            mined(rpc, Registry::Participants, contract.reinstate(signer)).await?
+        }
+        ParticipantStatus::Blocked => {
+            mined(
+                rpc,
+                Registry::Participants,
+                contract.blockParticipant(signer),
+            )
+            .await?
+        }
+    };
+    let block = receipt.block_number.unwrap_or_default();
+    let event = receipt
+        .decoded_log::<ParticipantRegistry::ParticipantStatusChanged>()
+        .ok_or_else(|| {
+            ChainError::Rpc("the status change emitted no ParticipantStatusChanged".into())
+        })?;
+    status_changed(&event, block)
+}
+
+/// Everything the registry says happened to `signer` (or to everyone, with `None`): admissions
+/// and status changes, oldest first.
+pub async fn participant_events(
+    rpc: &RpcUrl,
+    registry: Address,
+    signer: Option<Address>,
+) -> Result<Vec<ParticipantEvent>, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let contract = ParticipantRegistry::new(address(registry), &provider);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Participants, e);
+    let mut admitted = contract.ParticipantAdmitted_filter().from_block(0);
+    let mut changed = contract.ParticipantStatusChanged_filter().from_block(0);
+    if let Some(signer) = signer {
+        admitted = admitted.topic1(address(signer).into_word());
+        changed = changed.topic1(address(signer).into_word());
+    }
+    let mut events = Vec::new();
+    for (event, log) in admitted.query().await.map_err(fail)? {
+        let position = (
+            log.block_number.unwrap_or_default(),
+            log.log_index.unwrap_or_default(),
+        );
+        events.push((
+            position,
+            ParticipantEvent::Admitted {
+                admission: Admission {
+                    signer: from_address(event.signer),
+                    kind: kind_of(event.kind)?,
+                    licence_id: event.licenceId,
+                    name: event.name,
+                    encryption_key: event.encryptionKey.to_vec(),
+                },
+                block: position.0,
+            },
+        ));
+    }
+    for (event, log) in changed.query().await.map_err(fail)? {
+        let position = (
+            log.block_number.unwrap_or_default(),
+            log.log_index.unwrap_or_default(),
+        );
+        events.push((position, status_changed(&event, position.0)?));
+    }
+    events.sort_by_key(|(position, _)| *position);
+    Ok(events.into_iter().map(|(_, event)| event).collect())
+}
+
+fn status_changed(
+    event: &ParticipantRegistry::ParticipantStatusChanged,
+    block: u64,
+) -> Result<ParticipantEvent, ChainError> {
+    Ok(ParticipantEvent::StatusChanged {
+        signer: from_address(event.signer),
+        kind: kind_of(event.kind)?,
+        previous: status_of(event.previous)?,
+        current: status_of(event.current)?,
+        block,
+    })
+}
+
+/// A participant kind as the chain encodes it; `None` (0) is refused here, callers check it first.
+fn kind_of(code: u8) -> Result<ParticipantKind, ChainError> {
+    match code {
+        1 => Ok(ParticipantKind::HealthOrganization),
+        2 => Ok(ParticipantKind::Insurer),
+        other => Err(ChainError::Rpc(format!("unknown participant kind {other}"))),
+    }
+}
+
+fn status_of(code: u8) -> Result<ParticipantStatus, ChainError> {
+    match code {
+        1 => Ok(ParticipantStatus::Admitted),
+        2 => Ok(ParticipantStatus::Suspended),
+        3 => Ok(ParticipantStatus::Blocked),
+        other => Err(ChainError::Rpc(format!(
+            "unknown participant status {other}"
+        ))),
+    }
 }

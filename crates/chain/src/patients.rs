@@ -1,10 +1,14 @@
 //! The patient registry: enrolments signed by the patient and the insurer, registration by the
 //! verification unit, and the look-up of H.
 
+use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::providers::ProviderBuilder;
+use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{Address, Enrolment, Hash32, Registered, Registration, Signature};
+use caretrail_types::{
+    Address, Enrolment, Hash32, KeyRotation, Registered, Registration, Signature, TxId,
+};
 
 use crate::bindings::PatientRegistry;
 use crate::bindings::patients::PolicyRegistry::Enrolment as SolEnrolment;
@@ -22,6 +26,28 @@ impl From<&Enrolment> for SolEnrolment {
             cardHash: b256(e.card_hash),
             deadline: e.deadline,
         }
+    }
+}
+
+/// The EIP-712 type the patient registry checks in `rotateKey` (the type name is part of the hash).
+mod typed {
+    alloy::sol! {
+    struct KeyRotation {
+        address from;
+        address to;
+        bytes32 record;
+        uint64 nonce;
+        uint64 deadline;
+    }
+    }
+}
+
+fn patient_domain(chain_id: u64, patients: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: "Caretrail PatientRegistry",
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: address(patients),
     }
 }
 
@@ -56,7 +82,7 @@ pub async fn register_patient(
         registration.patient_signature.0.to_vec().into(),
         registration.insurer_signature.0.to_vec().into(),
     );
-    let receipt = mined(rpc, call, "the registration").await?;
+    let receipt = mined(rpc, Registry::Patients, call).await?;
     let event = receipt
         .decoded_log::<PatientRegistry::PatientRegistered>()
         .ok_or_else(|| ChainError::Rpc("the registration emitted no PatientRegistered".into()))?;
@@ -67,17 +93,122 @@ pub async fn register_patient(
     })
 }
 
-/// The patient H belongs to, if any (the paper's login check).
+/// Whether H belongs to the registered patient `patient` (the paper's login check; the patient
+/// is known from her signature over the challenge or the check-in QR).
+pub async fn is_registered(
+    rpc: &RpcUrl,
+    patients: Address,
+    patient: Address,
+    record: Hash32,
+) -> Result<bool, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    PatientRegistry::new(address(patients), &provider)
+        .isRegistered(address(patient), b256(record))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))
+}
+
+/// The patient H belongs to now, if any, from H alone. The registry does not store H → patient
+/// (a slot per patient saved); H is an indexed topic of `PatientRegistered` and `KeyRotated`, so
+/// the holders it ever had come from the logs, and the registry confirms which one holds it now.
 pub async fn patient_of(
     rpc: &RpcUrl,
     patients: Address,
     record: Hash32,
 ) -> Result<Option<Address>, ChainError> {
     let provider = ProviderBuilder::new().connect_http(rpc.clone());
-    let patient = PatientRegistry::new(address(patients), &provider)
-        .patientOf(b256(record))
+    let contract = PatientRegistry::new(address(patients), &provider);
+    let registered = contract
+        .PatientRegistered_filter()
+        .topic2(b256(record))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    let rotated = contract
+        .KeyRotated_filter()
+        .topic3(b256(record))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    // Newest holder first: the last rotation's new key, then earlier ones, then the first key.
+    let holders = rotated
+        .iter()
+        .rev()
+        .map(|(event, _)| event.to)
+        .chain(registered.iter().map(|(event, _)| event.patient));
+    for holder in holders {
+        let holder = from_address(holder);
+        if is_registered(rpc, patients, holder, record).await? {
+            return Ok(Some(holder));
+        }
+    }
+    Ok(None)
+}
+
+/// The rotation of `from`'s registration to `to` as the registry would check it now: her H and
+/// the record's rotation count are read from the chain.
+pub async fn key_rotation(
+    rpc: &RpcUrl,
+    patients: Address,
+    from: Address,
+    to: Address,
+    deadline: u64,
+) -> Result<KeyRotation, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let contract = PatientRegistry::new(address(patients), &provider);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Patients, e);
+    let record = contract
+        .recordOf(address(from))
         .call()
         .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?;
-    Ok((!patient.is_zero()).then(|| from_address(patient)))
+        .map_err(fail)?;
+    let nonce = contract.rotationsOf(record).call().await.map_err(fail)?;
+    Ok(KeyRotation {
+        from,
+        to,
+        record: from_b256(record),
+        nonce,
+        deadline,
+    })
+}
+
+/// The old key's EIP-712 signature over `rotation`, computed here (the type is fixed in this
+/// crate, so a lying node cannot make the key sign something else).
+pub fn sign_key_rotation(
+    old_key: &SecretKey,
+    chain_id: u64,
+    patients: Address,
+    rotation: &KeyRotation,
+) -> Signature {
+    let typed = typed::KeyRotation {
+        from: address(rotation.from),
+        to: address(rotation.to),
+        record: b256(rotation.record),
+        nonce: rotation.nonce,
+        deadline: rotation.deadline,
+    };
+    sign::sign_typed(old_key, &typed, &patient_domain(chain_id, patients))
+}
+
+/// Moves a registration to the new key with the old key's signature; anyone may send it.
+pub async fn rotate_key(
+    rpc: &RpcUrl,
+    sender: PrivateKeySigner,
+    patients: Address,
+    rotation: &KeyRotation,
+    signature: &Signature,
+) -> Result<TxId, ChainError> {
+    let provider = signing(rpc, sender);
+    let contract = PatientRegistry::new(address(patients), &provider);
+    let call = contract.rotateKey(
+        address(rotation.from),
+        address(rotation.to),
+        rotation.deadline,
+        signature.0.to_vec().into(),
+    );
+    let receipt = mined(rpc, Registry::Patients, call).await?;
+    Ok(from_tx(receipt.transaction_hash()))
 }

@@ -3,6 +3,7 @@
 
 use crate::bindings::PolicyRegistry;
 use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
+use crate::error::Registry;
 use crate::send::{mined, signing};
 use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
@@ -108,7 +109,7 @@ impl Relayer {
             request.document.clone().into(),
             request.signature.0.to_vec().into(),
         );
-        let receipt = mined(rpc, call, "the publication").await?;
+        let receipt = mined(rpc, Registry::Policies, call).await?;
         let tx_id = from_tx(receipt.transaction_hash);
         let event = receipt
             .decoded_log::<PolicyRegistry::PolicyPublished>()
@@ -125,6 +126,9 @@ impl Relayer {
 
 /// The latest published version of `policy_id` by `insurer`, and its content hash
 /// (`(0, ZERO)` when none is published).
+///
+/// The registry keeps one slot per version and versions have no gaps (1, 2, ... head), so the head
+/// is found by doubling then bisecting: about 2·log2(head) calls, no log scan.
 pub async fn policy_head(
     rpc: &RpcUrl,
     registry: Address,
@@ -132,12 +136,39 @@ pub async fn policy_head(
     policy_id: caretrail_types::Hash32,
 ) -> Result<(u64, caretrail_types::Hash32), ChainError> {
     let provider = ProviderBuilder::new().connect_http(rpc.clone());
-    let head = PolicyRegistry::new(address(registry), &provider)
-        .headOf(address(insurer), b256(policy_id))
-        .call()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?;
-    Ok((head.version, from_b256(head.contentHash)))
+    let contract = PolicyRegistry::new(address(registry), &provider);
+    let hash_of = async |version: u64| {
+        contract
+            .contentHashOf(address(insurer), b256(policy_id), version)
+            .call()
+            .await
+            .map(from_b256)
+            .map_err(|e| ChainError::from_contract(rpc, Registry::Policies, e))
+    };
+    // `low` is published (or 0), `high` is not.
+    let (mut low, mut low_hash) = (0, caretrail_types::Hash32::ZERO);
+    let mut high = 1;
+    loop {
+        let hash = hash_of(high).await?;
+        if hash == caretrail_types::Hash32::ZERO {
+            break;
+        }
+        (low, low_hash) = (high, hash);
+        if high == u64::MAX {
+            return Ok((low, low_hash));
+        }
+        high = high.saturating_mul(2);
+    }
+    while high - low > 1 {
+        let middle = low + (high - low) / 2;
+        let hash = hash_of(middle).await?;
+        if hash == caretrail_types::Hash32::ZERO {
+            high = middle;
+        } else {
+            (low, low_hash) = (middle, hash);
+        }
+    }
+    Ok((low, low_hash))
 }
 
 /// Reads the policy publication made by transaction `tx_id` from the chain: the document from

@@ -1,6 +1,7 @@
 //! The record registry: visits the patient opens to a health organization, anchors of encrypted
 //! records, and the patient's consents.
 
+use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::providers::ProviderBuilder;
 use alloy::rpc::types::TransactionReceipt;
@@ -81,7 +82,7 @@ pub async fn open_visit(
     let provider = signing(rpc, organization);
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.openVisit(token.into(), patient_signature.0.to_vec().into());
-    Ok((&mined(rpc, call, "opening the visit").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// The health organization anchors one record of an open visit.
@@ -102,7 +103,7 @@ pub async fn anchor_record(
         b256(kind),
         b256(ciphertext_hash),
     );
-    Ok((&mined(rpc, call, "anchoring the record").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// The patient anchors one of her own records.
@@ -117,7 +118,7 @@ pub async fn anchor_own_record(
     let provider = signing(rpc, patient);
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.anchorOwnRecord(b256(record_id), b256(kind), b256(ciphertext_hash));
-    Ok((&mined(rpc, call, "anchoring the record").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// The health organization anchors `count` records of an open visit under one Merkle root.
@@ -132,7 +133,7 @@ pub async fn anchor_batch(
     let provider = signing(rpc, organization);
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.anchorBatch(b256(visit_id), b256(root), count);
-    Ok((&mined(rpc, call, "anchoring the batch").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// The patient grants `grantee` read access to a record or a kind of record until `expires_at`.
@@ -153,7 +154,7 @@ pub async fn grant_access(
         b256(target),
         expires_at,
     );
-    Ok((&mined(rpc, call, "granting access").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// The patient revokes a consent.
@@ -168,7 +169,7 @@ pub async fn revoke_access(
     let provider = signing(rpc, patient);
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.revokeAccess(address(grantee), scope_code(scope), b256(target));
-    Ok((&mined(rpc, call, "revoking access").await?).into())
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
 /// Whether `grantee` may read the patient's record `record_id` of `kind` now.
@@ -190,7 +191,7 @@ pub async fn has_access(
         )
         .call()
         .await
-        .map_err(|e| ChainError::from_contract(rpc, e))
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))
 }
 
 /// The record anchored by transaction `tx_id`, decoded from its `RecordAnchored` event.

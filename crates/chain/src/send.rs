@@ -8,6 +8,7 @@ use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
 
 use crate::convert::from_tx;
+use crate::error::{Refusal, Registry};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
 /// How long a transaction may take to be mined before the sender gives up waiting.
@@ -21,26 +22,26 @@ pub(crate) fn signing(rpc: &RpcUrl, signer: PrivateKeySigner) -> DynProvider {
         .erased()
 }
 
-/// Sends `call`, waits for its receipt, and refuses a reverted one. Custom Solidity errors
-/// (caught when the call is estimated) come back decoded.
+/// Sends `call` to `registry`, waits for its receipt, and refuses a reverted one. Custom Solidity
+/// errors (caught when the call is estimated) come back decoded.
 pub(crate) async fn mined<P: Provider, D: CallDecoder>(
     rpc: &RpcUrl,
+    registry: Registry,
     call: CallBuilder<P, D>,
-    what: &str,
 ) -> Result<TransactionReceipt, ChainError> {
     let receipt = call
         .send()
         .await
-        .map_err(|e| ChainError::from_contract(rpc, e))?
+        .map_err(|e| ChainError::from_contract(rpc, registry, e))?
         .with_timeout(Some(RECEIPT_TIMEOUT))
         .get_receipt()
         .await
         .map_err(|e| ChainError::Rpc(e.to_string()))?;
     if !receipt.status() {
-        return Err(ChainError::Refused(format!(
-            "{what}: transaction {} reverted",
-            from_tx(receipt.transaction_hash())
-        )));
+        return Err(ChainError::Refused(Refusal::Reverted {
+            registry,
+            tx: from_tx(receipt.transaction_hash()),
+        }));
     }
     Ok(receipt)
 }

@@ -1,14 +1,19 @@
 //! The policy registry through `caretrail-chain`, against a real anvil.
 
+use caretrail_chain::ParticipantRegistry::ParticipantRegistryErrors;
+use caretrail_chain::PatientRegistry::PatientRegistryErrors;
+use caretrail_chain::PolicyRegistry::PolicyRegistryErrors;
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ChainError, Relayer, admission_of, admit, chain_id, deploy_registries, has_code, is_admitted,
-    participant, read_policy_publication, secret_key, sign_policy_version, verify_publish_request,
+    ChainError, Refusal, Relayer, admission_of, admit, chain_id, deploy_registries, has_code,
+    is_admitted, participant, participant_events, policy_head, read_policy_publication, secret_key,
+    set_status, sign_policy_version, verify_publish_request,
 };
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    Admission, Hash32, ParticipantKind, ParticipantStatus, PolicyVersion, PublishRequest, TxId,
+    Admission, ErrorCode, Hash32, ParticipantEvent, ParticipantKind, ParticipantStatus,
+    PolicyVersion, PublishRequest, TxId,
 };
 use std::path::Path;
 
@@ -112,12 +117,11 @@ async fn the_health_authority_admits_and_the_registry_answers() {
     )
     .await
     {
-        Err(ChainError::Refused(reason)) => {
-            assert!(
-                reason.contains("AccessControlUnauthorizedAccount"),
-                "{reason}"
-            )
-        }
+        Err(
+            e @ ChainError::Refused(Refusal::Participants(
+                ParticipantRegistryErrors::AccessControlUnauthorizedAccount(_),
+            )),
+        ) => assert_eq!(e.code(), ErrorCode::NotAdmitted),
         other => panic!("a stranger admitted someone: {other:?}"),
     }
     admit(
@@ -164,9 +168,9 @@ async fn the_health_authority_admits_and_the_registry_answers() {
     )
     .await
     {
-        Err(ChainError::Refused(reason)) => {
-            assert!(reason.contains("AlreadyAParticipant"), "{reason}")
-        }
+        Err(ChainError::Refused(Refusal::Participants(
+            ParticipantRegistryErrors::AlreadyAParticipant(_),
+        ))) => {}
         other => panic!("admitted twice: {other:?}"),
     }
 }
@@ -205,7 +209,14 @@ async fn publish_then_read_back_by_transaction_id() {
         .publish_policy(registry, &req)
         .await;
     match again {
-        Err(ChainError::Refused(reason)) => assert!(reason.contains("not the next"), "{reason}"),
+        Err(
+            e @ ChainError::Refused(Refusal::Policies(
+                PolicyRegistryErrors::VersionAlreadyPublished(_),
+            )),
+        ) => {
+            assert_eq!(e.code(), ErrorCode::ChainRefused);
+            assert!(e.to_string().contains("already published"), "{e}");
+        }
         other => panic!("expected a refusal, got {other:?}"),
     }
 
@@ -262,7 +273,10 @@ async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
 
 #[tokio::test]
 async fn the_verifier_registers_a_patient_and_h_names_her() {
-    use caretrail_chain::{grant_verifier, patient_of, register_patient, sign_enrolment};
+    use caretrail_chain::{
+        grant_verifier, is_registered, key_rotation, patient_of, register_patient, rotate_key,
+        sign_enrolment, sign_key_rotation,
+    };
     use caretrail_types::{Enrolment, Registration};
     let (node, rpc, chain, registries) = deployed().await;
     let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
@@ -292,7 +306,7 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
     let verifier = node.dev_signer(5);
     // Not yet the verifier: refused by the contract, with its error's name.
     match register_patient(&rpc, verifier.clone(), registries.patients, &registration).await {
-        Err(ChainError::Refused(reason)) => assert!(reason.contains("NotTheVerifier"), "{reason}"),
+        Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::NotTheVerifier(_)))) => {}
         other => panic!("registered without the role: {other:?}"),
     }
     grant_verifier(
@@ -319,10 +333,257 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
         None
     );
     // The same NID twice is refused.
-    match register_patient(&rpc, verifier, registries.patients, &registration).await {
-        Err(ChainError::Refused(reason)) => {
-            assert!(reason.contains("AlreadyRegistered"), "{reason}")
-        }
+    match register_patient(&rpc, verifier.clone(), registries.patients, &registration).await {
+        Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::AlreadyRegistered(
+            _,
+        )))) => {}
         other => panic!("registered twice: {other:?}"),
     }
+    assert!(
+        is_registered(
+            &rpc,
+            registries.patients,
+            patient.address(),
+            registered.record
+        )
+        .await
+        .expect("asks")
+    );
+
+    // She moves to a new key with the old key's signature, relayed by anyone.
+    let new_key = SecretKey::from_bytes(&[0x43; 32]).expect("key");
+    let rotation = key_rotation(
+        &rpc,
+        registries.patients,
+        patient.address(),
+        new_key.address(),
+        4_000_000_000,
+    )
+    .await
+    .expect("rotation");
+    assert_eq!((rotation.record, rotation.nonce), (registered.record, 0));
+    // Signed by the new key instead of the old: refused.
+    let by_new = sign_key_rotation(&new_key, chain, registries.patients, &rotation);
+    match rotate_key(
+        &rpc,
+        verifier.clone(),
+        registries.patients,
+        &rotation,
+        &by_new,
+    )
+    .await
+    {
+        Err(ChainError::Refused(Refusal::Patients(
+            PatientRegistryErrors::NotSignedByTheOldKey(_),
+        ))) => {}
+        other => panic!("moved without the old key: {other:?}"),
+    }
+    let signature = sign_key_rotation(&patient, chain, registries.patients, &rotation);
+    rotate_key(
+        &rpc,
+        node.dev_signer(6),
+        registries.patients,
+        &rotation,
+        &signature,
+    )
+    .await
+    .expect("rotate");
+    assert_eq!(
+        patient_of(&rpc, registries.patients, registered.record)
+            .await
+            .expect("look up"),
+        Some(new_key.address())
+    );
+    assert!(
+        !is_registered(
+            &rpc,
+            registries.patients,
+            patient.address(),
+            registered.record
+        )
+        .await
+        .expect("asks")
+    );
+    // The same signature cannot move it again.
+    match rotate_key(&rpc, verifier, registries.patients, &rotation, &signature).await {
+        Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::NotRegistered(_)))) => {}
+        other => panic!("a rotation was replayed: {other:?}"),
+    }
+    let back = key_rotation(
+        &rpc,
+        registries.patients,
+        new_key.address(),
+        patient.address(),
+        4_000_000_000,
+    )
+    .await
+    .expect("rotation");
+    assert_eq!(back.nonce, 1, "the record moved once");
+}
+
+#[tokio::test]
+async fn the_head_of_a_policy_is_its_last_published_version() {
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
+    let insurer = caretrail_types::Address(node.dev_signer(2).address().into_array());
+    let relayer = Relayer::new(&rpc, node.dev_signer(1));
+    assert_eq!(
+        policy_head(&rpc, registry, insurer, Hash32([7; 32]))
+            .await
+            .expect("head"),
+        (0, Hash32::ZERO)
+    );
+    let mut previous = Hash32::ZERO;
+    for version in 1..=5u64 {
+        let doc = format!("{{\"plan\":\"gold\",\"version\":{version}}}");
+        let req = request(&node, chain, registry, version, previous, doc.as_bytes());
+        relayer
+            .publish_policy(registry, &req)
+            .await
+            .expect("publish");
+        previous = req.signed.content_hash;
+        assert_eq!(
+            policy_head(&rpc, registry, insurer, Hash32([7; 32]))
+                .await
+                .expect("head"),
+            (version, previous)
+        );
+    }
+    // A version that skips one is refused with the version that is missing.
+    let skip = request(&node, chain, registry, 7, previous, b"{}");
+    match relayer.publish_policy(registry, &skip).await {
+        Err(ChainError::Refused(Refusal::Policies(
+            PolicyRegistryErrors::PreviousVersionMissing(missing),
+        ))) => assert_eq!(missing.previous, 6),
+        other => panic!("a gap was accepted: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn the_authority_suspends_reinstates_and_blocks_and_the_events_say_so() {
+    let (node, rpc, chain, registries) = deployed().await;
+    let authority = node.dev_signer(0);
+    let insurer = insurer_admission(&node).signer;
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
+    let relayer = Relayer::new(&rpc, node.dev_signer(1));
+
+    let suspended = set_status(
+        &rpc,
+        authority.clone(),
+        registries.participants,
+        insurer,
+        ParticipantStatus::Suspended,
+    )
+    .await
+    .expect("suspend");
+    assert!(matches!(
+        suspended,
+        ParticipantEvent::StatusChanged {
+            previous: ParticipantStatus::Admitted,
+            current: ParticipantStatus::Suspended,
+            ..
+        }
+    ));
+    // A suspended insurer cannot publish.
+    let req = request(&node, chain, registries.policies, 1, Hash32::ZERO, doc);
+    match relayer.publish_policy(registries.policies, &req).await {
+        Err(
+            e @ ChainError::Refused(Refusal::Policies(PolicyRegistryErrors::NotAnAdmittedInsurer(
+                _,
+            ))),
+        ) => {
+            assert_eq!(e.code(), ErrorCode::NotAdmitted)
+        }
+        other => panic!("a suspended insurer published: {other:?}"),
+    }
+    // Only the authority changes a status.
+    match set_status(
+        &rpc,
+        node.dev_signer(3),
+        registries.participants,
+        insurer,
+        ParticipantStatus::Admitted,
+    )
+    .await
+    {
+        Err(ChainError::Refused(Refusal::Participants(
+            ParticipantRegistryErrors::AccessControlUnauthorizedAccount(_),
+        ))) => {}
+        other => panic!("a stranger reinstated: {other:?}"),
+    }
+    set_status(
+        &rpc,
+        authority.clone(),
+        registries.participants,
+        insurer,
+        ParticipantStatus::Admitted,
+    )
+    .await
+    .expect("reinstate");
+    relayer
+        .publish_policy(registries.policies, &req)
+        .await
+        .expect("a reinstated insurer publishes");
+    set_status(
+        &rpc,
+        authority.clone(),
+        registries.participants,
+        insurer,
+        ParticipantStatus::Blocked,
+    )
+    .await
+    .expect("block");
+    // Blocked is final.
+    match set_status(
+        &rpc,
+        authority,
+        registries.participants,
+        insurer,
+        ParticipantStatus::Admitted,
+    )
+    .await
+    {
+        Err(ChainError::Refused(Refusal::Participants(ParticipantRegistryErrors::BadStatus(
+            _,
+        )))) => {}
+        other => panic!("a blocked insurer came back: {other:?}"),
+    }
+
+    let history = participant_events(&rpc, registries.participants, Some(insurer))
+        .await
+        .expect("events");
+    let statuses: Vec<_> = history
+        .iter()
+        .map(|event| match event {
+            ParticipantEvent::Admitted { admission, .. } => {
+                assert_eq!(admission, &insurer_admission(&node));
+                ParticipantStatus::Admitted
+            }
+            ParticipantEvent::StatusChanged { current, .. } => *current,
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ParticipantStatus::Admitted,
+            ParticipantStatus::Suspended,
+            ParticipantStatus::Admitted,
+            ParticipantStatus::Blocked
+        ]
+    );
+    // Another signer's history is not in it, and everyone's has at least as much.
+    let stranger = caretrail_types::Address([0x55; 20]);
+    assert!(
+        participant_events(&rpc, registries.participants, Some(stranger))
+            .await
+            .expect("events")
+            .is_empty()
+    );
+    assert!(
+        participant_events(&rpc, registries.participants, None)
+            .await
+            .expect("events")
+            .len()
+            >= 4
+    );
 }

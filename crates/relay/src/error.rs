@@ -34,8 +34,12 @@ impl RelayError {
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
-            // The contract said no: the request conflicts with what is on chain.
-            Self::Chain(ChainError::Refused(_)) => (StatusCode::CONFLICT, ErrorCode::ChainError),
+            // The contract said no: the request conflicts with what is on chain, or comes from
+            // someone not admitted to make it.
+            Self::Chain(e @ ChainError::Refused(_)) => match e.code() {
+                ErrorCode::NotAdmitted => (StatusCode::FORBIDDEN, ErrorCode::NotAdmitted),
+                code => (StatusCode::CONFLICT, code),
+            },
             Self::Chain(e) => {
                 let code = e.code();
                 let status = match code {

@@ -25,6 +25,9 @@ pub enum ErrorCode {
     HashMismatch,
     /// The signer is not a participant admitted to do this.
     NotAdmitted,
+    /// A contract refused the request: it conflicts with what is on chain (a version already
+    /// published, a patient already registered, an expired signature...).
+    ChainRefused,
     /// Something unexpected inside the app.
     Internal,
 }

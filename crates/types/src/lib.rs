@@ -16,8 +16,10 @@ mod time_text;
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
 pub use network::NetworkInfo;
-pub use participant::{Admission, Participant, ParticipantKind, ParticipantStatus, Registries};
-pub use patient::{Enrolment, Registered, Registration};
+pub use participant::{
+    Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
+};
+pub use patient::{Enrolment, KeyRotation, Registered, Registration};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,

@@ -44,6 +44,23 @@ pub struct Participant {
     pub admitted_at: u64,
 }
 
+/// What happened to a participant, as the registry's events tell it, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum ParticipantEvent {
+    Admitted {
+        admission: Admission,
+        block: u64,
+    },
+    StatusChanged {
+        signer: Address,
+        kind: ParticipantKind,
+        previous: ParticipantStatus,
+        current: ParticipantStatus,
+        block: u64,
+    },
+}
+
 /// The registries a deployment consists of.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Registries {

@@ -38,3 +38,16 @@ pub struct Registered {
     pub tx_id: crate::TxId,
     pub gas_used: u64,
 }
+
+/// What the patient's old key signs (EIP-712) to move her registration to a new key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRotation {
+    pub from: Address,
+    pub to: Address,
+    /// Her H, which moves with her.
+    pub record: Hash32,
+    /// How many times the record moved before: a signature moves it once.
+    pub nonce: u64,
+    /// Unix seconds after which the signature moves nothing.
+    pub deadline: u64,
+}
