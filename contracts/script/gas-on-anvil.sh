@@ -74,9 +74,9 @@ NAIVE=$(deploy "$ORG_KEY" out/NaiveRecordRegistry.sol/NaiveRecordRegistry.json "
 row "transaction" "gas used"
 row "openVisit (token signed with cast, EIP-712 JSON)" "$(open_visit "$REGISTRY" "Caretrail RecordRegistry")"
 row "anchorRecord: one record, organization under a visit" \
-  "$(send "$ORG_KEY" "$REGISTRY" "anchorRecord(bytes32,bytes32,bytes32,bytes32)" "$VISIT" "$(cast keccak record-1)" "$KIND" "$CIPHERTEXT" | gas)"
+  "$(send "$ORG_KEY" "$REGISTRY" "anchorRecord(bytes32,bytes32,bytes32)" "$VISIT" "$KIND" "$CIPHERTEXT" | gas)"
 row "anchorOwnRecord: one record, the patient's own" \
-  "$(send "$PATIENT_KEY" "$REGISTRY" "anchorOwnRecord(bytes32,bytes32,bytes32)" "$(cast keccak record-2)" "$KIND" "$CIPHERTEXT" | gas)"
+  "$(send "$PATIENT_KEY" "$REGISTRY" "anchorOwnRecord(bytes32,bytes32)" "$KIND" "$(cast keccak ciphertext-2)" | gas)"
 BATCH=$(send "$ORG_KEY" "$REGISTRY" "anchorBatch(bytes32,bytes32,uint32)" "$VISIT" "$(cast keccak root-1)" 100 | gas)
 row "anchorBatch: 100 records under one root" "$BATCH"
 row "  per record" "$(( BATCH / 100 ))"
@@ -108,8 +108,8 @@ row "grantAccessBySig (signed with cast, relayed by the HO)" \
 
 open_visit "$NAIVE" "Caretrail RecordRegistry" >/dev/null
 row "naive: one record stored whole" \
-  "$(send "$ORG_KEY" "$NAIVE" "anchorRecordNaive(bytes32,bytes32,bytes32,bytes32)" "$VISIT" "$(cast keccak record-1)" "$KIND" "$CIPHERTEXT" | gas)"
-RECORDS="[$(for i in $(seq 100); do printf '(%s,%s,%s),' "$(cast keccak "batch-record-$i")" "$KIND" "$(cast keccak "batch-ciphertext-$i")"; done | sed 's/,$//')]"
-NAIVE_BATCH=$(send "$ORG_KEY" "$NAIVE" "anchorRecordsNaive(bytes32,(bytes32,bytes32,bytes32)[])" "$VISIT" "$RECORDS" | gas)
+  "$(send "$ORG_KEY" "$NAIVE" "anchorRecordNaive(bytes32,bytes32,bytes32)" "$VISIT" "$KIND" "$CIPHERTEXT" | gas)"
+RECORDS="[$(for i in $(seq 100); do printf '(%s,%s),' "$KIND" "$(cast keccak "batch-ciphertext-$i")"; done | sed 's/,$//')]"
+NAIVE_BATCH=$(send "$ORG_KEY" "$NAIVE" "anchorRecordsNaive(bytes32,(bytes32,bytes32)[])" "$VISIT" "$RECORDS" | gas)
 row "naive: 100 records stored whole" "$NAIVE_BATCH"
 row "  per record" "$(( NAIVE_BATCH / 100 ))"

@@ -11,7 +11,8 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// @notice Anchors of a patient's encrypted records, and her consent to their reading. The records
 /// themselves (FHIR resources, encrypted on the patient's side) live off chain; the chain holds only
 /// ids, hashes and addresses: which record, whose, what kind, the hash of its ciphertext and who
-/// anchored it. An anchor is written once and never overwritten.
+/// anchored it. A single record is anchored in the log alone (`RecordAnchored`, no storage); a batch
+/// stores its Merkle root, written once and never overwritten.
 /// @dev Who may anchor for a patient:
 /// - the patient herself (`anchorOwnRecord`, `anchorOwnBatch`), no token;
 /// - a health organization (HO) she let in: she signs a `VisitToken` (EIP-712) for that HO, the HO
@@ -24,12 +25,22 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// public and links a patient's address to the HOs that wrote for her, when, and the kinds: keep
 /// kinds as coarse as resource types, never a diagnosis or a test name.
 ///
-/// Batches: many records under one Merkle root, stored once. Leaves are
-/// `keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))))`
-/// (`recordLeaf`) and inner nodes hash the sorted pair (OpenZeppelin `MerkleProof`): the tree that
-/// `StandardMerkleTree.of(values, ["bytes32", "address", "bytes32", "bytes32"])` of OpenZeppelin's
-/// merkle-tree npm package builds. The contract cannot see the leaves of a batch, so a record id is
-/// unique among single anchors only; clients take the earliest anchor of an id as the real one.
+/// Record ids are content addresses, derived and never chosen by the caller:
+/// `recordId = keccak256(abi.encode(patient, kind, ciphertextHash))` (`recordIdOf`). The ciphertext
+/// hash is unique per encryption, so an id names exactly one content of one patient: nobody can
+/// anchor other content, or another patient's, under an id already in use. A single anchor writes
+/// no storage (a fresh slot would cost 22,100 gas more): it checks who may write and emits
+/// `RecordAnchored`. Anchoring the same content again only repeats the log, which is
+/// harmless: readers take the earliest `RecordAnchored` of an id, whose author (the patient or an
+/// HO she let in) is the record's author, and its block the time of the anchor.
+///
+/// Batches: many records under one Merkle root, stored once. A record's leaf is its id hashed once
+/// more, `keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)))` (`recordLeaf`), and
+/// inner nodes hash the sorted pair (OpenZeppelin `MerkleProof`): the tree that
+/// `StandardMerkleTree.of(values, ["address", "bytes32", "bytes32"])` of OpenZeppelin's merkle-tree
+/// npm package builds over `[patient, kind, ciphertextHash]` values. A record has the same id
+/// whether anchored singly or in a batch; the contract cannot see a batch's leaves, so here too
+/// the earliest anchor of a record is the one that counts.
 ///
 /// Consent says who may read: the patient grants a grantee access to one record (`Scope.Record`,
 /// target = record id) or to every record of a kind (`Scope.Kind`, target = kind) until an expiry,
@@ -63,7 +74,7 @@ contract RecordRegistry is EIP712, Nonces {
 
     /// @notice What a consent covers.
     enum Scope {
-        /// One record; the target is its record id.
+        /// One record; the target is its record id (`recordIdOf`).
         Record,
         /// Every record of a kind; the target is the kind.
         Kind
@@ -114,8 +125,6 @@ contract RecordRegistry is EIP712, Nonces {
     IParticipantRegistry public immutable participants;
 
     mapping(address organization => mapping(bytes32 visitId => Visit)) private _visits;
-    /// recordId => `recordAnchorHash` of its anchor; zero while not anchored.
-    mapping(bytes32 recordId => bytes32) private _records;
     mapping(bytes32 root => Batch) private _batches;
     /// `consentKey` => expiry; zero when never granted or revoked.
     mapping(bytes32 consentKey => uint64) private _consents;
@@ -124,7 +133,9 @@ contract RecordRegistry is EIP712, Nonces {
     event VisitOpened(address indexed patient, address indexed organization, bytes32 indexed visitId, uint64 expiresAt);
     /// @notice The patient or the HO closed a visit before its token expired.
     event VisitClosed(address indexed patient, address indexed organization, bytes32 indexed visitId, address closedBy);
-    /// @notice A record was anchored; `author` is the HO or the patient who sent it.
+    /// @notice A record was anchored (`recordId` = `recordIdOf(patient, kind, ciphertextHash)`);
+    /// `author` is the HO or the patient who sent it. The same content may be logged again: the
+    /// earliest event of an id is its anchor.
     event RecordAnchored(
         bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 kind, bytes32 ciphertextHash
     );
@@ -152,14 +163,10 @@ contract RecordRegistry is EIP712, Nonces {
     error UnknownVisit(address organization, bytes32 visitId);
     /// @notice Only the visit's patient or organization may close it.
     error NotVisitParty(address account);
-    /// @notice A record id must not be zero.
-    error EmptyRecordId();
     /// @notice A record kind must not be zero.
     error EmptyKind();
     /// @notice A ciphertext hash must not be zero.
     error EmptyCiphertextHash();
-    /// @notice The record id is already anchored; anchors are never overwritten.
-    error RecordAlreadyAnchored(bytes32 recordId);
     /// @notice A batch root must not be zero.
     error EmptyRoot();
     /// @notice A batch must hold at least one record.
@@ -227,46 +234,30 @@ contract RecordRegistry is EIP712, Nonces {
 
     // ---- single records ----
 
-    /// @notice Anchors one record for the patient of the sender's open visit `visitId`.
-    /// @param visitId a visit the sender opened, still open
-    /// @param recordId the record's id, never anchored before
+    /// @notice Anchors one record for the patient of the sender's open visit `visitId`: emits
+    /// `RecordAnchored` and stores nothing.
+    /// @param visitId a visit the sender opened, still open; the sender must still be an admitted HO
     /// @param kind the record's kind (non-zero)
     /// @param ciphertextHash hash of the record's ciphertext as stored off chain (non-zero)
-    function anchorRecord(bytes32 visitId, bytes32 recordId, bytes32 kind, bytes32 ciphertextHash) external {
-        _anchorRecord(recordId, _visitPatient(visitId), kind, ciphertextHash);
+    /// @return recordId the record's id, `recordIdOf(patient, kind, ciphertextHash)`
+    function anchorRecord(bytes32 visitId, bytes32 kind, bytes32 ciphertextHash) external returns (bytes32 recordId) {
+        return _anchorRecord(_visitPatient(visitId), kind, ciphertextHash);
     }
 
-    /// @notice Anchors one of the sender's own records (the sender is the patient and the author).
-    function anchorOwnRecord(bytes32 recordId, bytes32 kind, bytes32 ciphertextHash) external {
-        _anchorRecord(recordId, msg.sender, kind, ciphertextHash);
+    /// @notice Anchors one of the sender's own records (the sender is the patient and the author):
+    /// emits `RecordAnchored` and stores nothing.
+    /// @param kind the record's kind (non-zero)
+    /// @param ciphertextHash hash of the record's ciphertext as stored off chain (non-zero)
+    /// @return recordId the record's id, `recordIdOf(msg.sender, kind, ciphertextHash)`
+    function anchorOwnRecord(bytes32 kind, bytes32 ciphertextHash) external returns (bytes32 recordId) {
+        return _anchorRecord(msg.sender, kind, ciphertextHash);
     }
 
-    /// @notice The `recordAnchorHash` stored for `recordId`; zero if it is not anchored.
-    function recordAnchor(bytes32 recordId) external view returns (bytes32) {
-        return _records[recordId];
-    }
-
-    /// @notice Whether `recordId` was anchored singly with exactly these fields.
-    function isAnchored(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash, address author)
-        external
-        view
-        returns (bool)
-    {
-        bytes32 stored = _records[recordId];
-        // Slither's incorrect-equality warns of strict equality on balances or counters an attacker
-        // can nudge; this compares two hashes, where equality is the only meaningful test.
-        // slither-disable-next-line incorrect-equality
-        return stored != bytes32(0) && stored == recordAnchorHash(recordId, patient, kind, ciphertextHash, author);
-    }
-
-    /// @notice What a single anchor stores: `keccak256(abi.encode(recordId, patient, kind, ciphertextHash, author))`.
-    /// @dev One storage slot per record, not four: the full fields are in the `RecordAnchored` event.
-    function recordAnchorHash(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash, address author)
-        public
-        pure
-        returns (bytes32)
-    {
-        return keccak256(abi.encode(recordId, patient, kind, ciphertextHash, author));
+    /// @notice The id of a record: `keccak256(abi.encode(patient, kind, ciphertextHash))`.
+    /// @dev The id a single anchor logs, the value a batch leaf hashes, and the target of a
+    /// `Scope.Record` consent.
+    function recordIdOf(address patient, bytes32 kind, bytes32 ciphertextHash) public pure returns (bytes32) {
+        return keccak256(abi.encode(patient, kind, ciphertextHash));
     }
 
     // ---- batches ----
@@ -296,27 +287,25 @@ contract RecordRegistry is EIP712, Nonces {
     }
 
     /// @notice Whether this record is in the anchored batch `root`, and the batch is the same patient's.
+    /// @param proof the sibling hashes from the record's `recordLeaf` up to `root`
     function verifyRecordInBatch(
         bytes32 root,
-        bytes32 recordId,
         address patient,
         bytes32 kind,
         bytes32 ciphertextHash,
         bytes32[] calldata proof
     ) external view returns (bool) {
         return patient != address(0) && _batches[root].patient == patient
-            && MerkleProof.verifyCalldata(proof, root, recordLeaf(recordId, patient, kind, ciphertextHash));
+            && MerkleProof.verifyCalldata(proof, root, recordLeaf(patient, kind, ciphertextHash));
     }
 
-    /// @notice The Merkle leaf of a record:
-    /// `keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))))`.
+    /// @notice The Merkle leaf of a record, its id hashed once more:
+    /// `keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)))`, i.e. OpenZeppelin's
+    /// `StandardMerkleTree` leaf of the value `[patient, kind, ciphertextHash]` typed
+    /// `["address", "bytes32", "bytes32"]`.
     /// @dev Hashed twice so that no leaf is 64 bytes long and can pass for an inner node.
-    function recordLeaf(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash)
-        public
-        pure
-        returns (bytes32)
-    {
-        return keccak256(bytes.concat(keccak256(abi.encode(recordId, patient, kind, ciphertextHash))));
+    function recordLeaf(address patient, bytes32 kind, bytes32 ciphertextHash) public pure returns (bytes32) {
+        return keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)));
     }
 
     // ---- consent ----
@@ -353,8 +342,8 @@ contract RecordRegistry is EIP712, Nonces {
 
     /// @notice Whether `grantee` may read `patient`'s record `recordId` of kind `kind`: she is the
     /// patient, or holds an unexpired, unrevoked consent for that record or that kind.
-    /// @dev The contract does not know a record's kind (it keeps only a hash of the anchor): pass
-    /// the kind the record was anchored with (`RecordAnchored`, `isAnchored`).
+    /// @dev The contract keeps no record, so it cannot look the kind up: pass the kind the record
+    /// was anchored with (`RecordAnchored`; `recordIdOf` ties it to the id).
     function hasAccess(address patient, address grantee, bytes32 recordId, bytes32 kind) external view returns (bool) {
         if (grantee == patient && patient != address(0)) return true;
         return block.timestamp < _consents[consentKey(patient, grantee, Scope.Record, recordId)]
@@ -402,12 +391,12 @@ contract RecordRegistry is EIP712, Nonces {
         }
     }
 
-    function _anchorRecord(bytes32 recordId, address patient, bytes32 kind, bytes32 ciphertextHash) private {
-        if (recordId == bytes32(0)) revert EmptyRecordId();
+    /// @dev Logs the anchor of a content-addressed record; no storage, so no duplicate check: the
+    /// same content anchored again logs the same id again.
+    function _anchorRecord(address patient, bytes32 kind, bytes32 ciphertextHash) private returns (bytes32 recordId) {
         if (kind == bytes32(0)) revert EmptyKind();
         if (ciphertextHash == bytes32(0)) revert EmptyCiphertextHash();
-        if (_records[recordId] != bytes32(0)) revert RecordAlreadyAnchored(recordId);
-        _records[recordId] = recordAnchorHash(recordId, patient, kind, ciphertextHash, msg.sender);
+        recordId = recordIdOf(patient, kind, ciphertextHash);
         emit RecordAnchored(recordId, patient, msg.sender, kind, ciphertextHash);
     }
 

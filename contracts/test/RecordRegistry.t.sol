@@ -62,6 +62,7 @@ abstract contract RecordRegistryFixture is CheatCodes {
     bytes32 internal constant VISIT = keccak256("visit-1");
     bytes32 internal constant PRESCRIPTION = bytes32("MedicationRequest");
     bytes32 internal constant REPORT = bytes32("DiagnosticReport");
+    /// A record id as a consent target (consent does not check that it was anchored).
     bytes32 internal constant RECORD = keccak256("record-1");
     bytes32 internal constant CIPHERTEXT = keccak256("ciphertext-1");
 
@@ -104,12 +105,13 @@ abstract contract RecordRegistryFixture is CheatCodes {
         registry.openVisit(token, sig);
     }
 
-    function _leaf(uint256 i) internal view returns (bytes32) {
-        return registry.recordLeaf(_recordId(i), patient, REPORT, _ciphertext(i));
+    /// @dev A record's id, computed here as documented rather than by the contract.
+    function _id(address owner, bytes32 kind, bytes32 ciphertextHash) internal pure returns (bytes32) {
+        return keccak256(abi.encode(owner, kind, ciphertextHash));
     }
 
-    function _recordId(uint256 i) internal pure returns (bytes32) {
-        return keccak256(abi.encode("record", i));
+    function _leaf(uint256 i) internal view returns (bytes32) {
+        return registry.recordLeaf(patient, REPORT, _ciphertext(i));
     }
 
     function _ciphertext(uint256 i) internal pure returns (bytes32) {
@@ -258,7 +260,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
 
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, T0 + 1 hours));
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
 
         // The same token cannot reopen it.
         RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
@@ -293,38 +295,55 @@ contract RecordRegistryTest is RecordRegistryFixture {
 
     function test_anOrganizationAnchorsUnderAVisit() public {
         _openVisit();
+        bytes32 id = _id(patient, REPORT, CIPHERTEXT);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit RecordRegistry.RecordAnchored(RECORD, patient, HOSPITAL, REPORT, CIPHERTEXT);
+        emit RecordRegistry.RecordAnchored(id, patient, HOSPITAL, REPORT, CIPHERTEXT);
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
-        require(
-            registry.recordAnchor(RECORD) == keccak256(abi.encode(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL)),
-            "anchor hash stored"
-        );
-        require(registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL), "anchored");
-        require(!registry.isAnchored(RECORD, patient, REPORT, keccak256("other"), HOSPITAL), "other ciphertext");
-        require(!registry.isAnchored(RECORD, patient, PRESCRIPTION, CIPHERTEXT, HOSPITAL), "other kind");
-        require(!registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, CLINIC), "other author");
-        require(!registry.isAnchored(RECORD, READER, REPORT, CIPHERTEXT, HOSPITAL), "other patient");
-        require(!registry.isAnchored(keccak256("nothing"), address(0), 0, 0, address(0)), "unanchored id");
+        require(registry.anchorRecord(VISIT, REPORT, CIPHERTEXT) == id, "the derived id is returned");
+        require(registry.recordIdOf(patient, REPORT, CIPHERTEXT) == id, "recordIdOf names it");
+    }
+
+    function test_anAnchorWritesNoStorage() public {
+        _openVisit();
+        vm.record();
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
+        vm.prank(patient);
+        registry.anchorOwnRecord(PRESCRIPTION, CIPHERTEXT);
+        (bytes32[] memory reads, bytes32[] memory writes) = vm.accesses(address(registry));
+        require(writes.length == 0, "event only");
+        require(reads.length == 1, "the visit's slot only");
     }
 
     function test_anchoringNeedsTheSendersOwnVisit() public {
         _openVisit();
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, CLINIC, VISIT));
         vm.prank(CLINIC);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, HOSPITAL, keccak256("visit-2")));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(keccak256("visit-2"), REPORT, CIPHERTEXT);
     }
 
     function test_anchoringStopsWhenTheTokenExpires() public {
         _openVisit();
         vm.warp(EXPIRES - 1);
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
         vm.warp(EXPIRES);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, EXPIRES));
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, keccak256("record-2"), REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, keccak256("ciphertext-2"));
+    }
+
+    function test_anchoringStopsWhenTheOrganizationClosesTheVisit() public {
+        _openVisit();
+        vm.warp(T0 + 1 hours);
+        vm.prank(HOSPITAL);
+        registry.closeVisit(HOSPITAL, VISIT);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, T0 + 1 hours));
+        vm.prank(HOSPITAL);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
     }
 
     function test_aSuspendedOrganizationCannotAnchorInAnOpenVisit() public {
@@ -332,7 +351,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Suspended);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
         vm.prank(HOSPITAL);
         registry.anchorBatch(VISIT, keccak256("root"), 3);
@@ -340,7 +359,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         // Readmitted within the visit's lifetime, it may write again.
         _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
     }
 
     function test_aBlockedOrganizationCannotAnchorInAnOpenVisit() public {
@@ -348,45 +367,68 @@ contract RecordRegistryTest is RecordRegistryFixture {
         _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Blocked);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotAdmittedOrganization.selector, HOSPITAL));
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
     }
 
-    function test_aRecordIdIsAnchoredOnce() public {
+    function test_anchoringTheSameContentAgainLogsTheSameId() public {
         _openVisit();
+        bytes32 id = _id(patient, REPORT, CIPHERTEXT);
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
-        bytes32 first = registry.recordAnchor(RECORD);
+        require(registry.anchorRecord(VISIT, REPORT, CIPHERTEXT) == id, "first anchor");
 
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.RecordAlreadyAnchored.selector, RECORD));
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(id, patient, HOSPITAL, REPORT, CIPHERTEXT);
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, keccak256("tampered"));
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.RecordAlreadyAnchored.selector, RECORD));
+        require(registry.anchorRecord(VISIT, REPORT, CIPHERTEXT) == id, "the same content, the same id");
+
+        // The patient anchoring the same content logs the same id with herself as author; readers
+        // keep the earliest anchor, the hospital's.
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(id, patient, patient, REPORT, CIPHERTEXT);
         vm.prank(patient);
-        registry.anchorOwnRecord(RECORD, REPORT, keccak256("tampered"));
-        require(registry.recordAnchor(RECORD) == first, "not overwritten");
+        require(registry.anchorOwnRecord(REPORT, CIPHERTEXT) == id, "the patient's copy of the log");
+
+        // Other content never reuses the id.
+        vm.startPrank(HOSPITAL);
+        require(registry.anchorRecord(VISIT, REPORT, keccak256("tampered")) != id, "another ciphertext");
+        require(registry.anchorRecord(VISIT, PRESCRIPTION, CIPHERTEXT) != id, "another kind");
+        vm.stopPrank();
     }
 
     function test_emptyRecordFieldsAreRefused() public {
         _openVisit();
         vm.startPrank(HOSPITAL);
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyRecordId.selector));
-        registry.anchorRecord(VISIT, bytes32(0), REPORT, CIPHERTEXT);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyKind.selector));
-        registry.anchorRecord(VISIT, RECORD, bytes32(0), CIPHERTEXT);
+        registry.anchorRecord(VISIT, bytes32(0), CIPHERTEXT);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyCiphertextHash.selector));
-        registry.anchorRecord(VISIT, RECORD, REPORT, bytes32(0));
+        registry.anchorRecord(VISIT, REPORT, bytes32(0));
         vm.stopPrank();
+        vm.startPrank(patient);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyKind.selector));
+        registry.anchorOwnRecord(bytes32(0), CIPHERTEXT);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyCiphertextHash.selector));
-        vm.prank(patient);
-        registry.anchorOwnRecord(RECORD, REPORT, bytes32(0));
+        registry.anchorOwnRecord(REPORT, bytes32(0));
+        vm.stopPrank();
     }
 
     function test_thePatientAnchorsHerOwnRecords() public {
+        bytes32 id = _id(patient, PRESCRIPTION, CIPHERTEXT);
         vm.expectEmit(true, true, true, true, address(registry));
-        emit RecordRegistry.RecordAnchored(RECORD, patient, patient, PRESCRIPTION, CIPHERTEXT);
+        emit RecordRegistry.RecordAnchored(id, patient, patient, PRESCRIPTION, CIPHERTEXT);
         vm.prank(patient);
-        registry.anchorOwnRecord(RECORD, PRESCRIPTION, CIPHERTEXT);
-        require(registry.isAnchored(RECORD, patient, PRESCRIPTION, CIPHERTEXT, patient), "own record anchored");
+        require(registry.anchorOwnRecord(PRESCRIPTION, CIPHERTEXT) == id, "own record's derived id");
+    }
+
+    function test_aRecordConsentTargetsTheDerivedId() public {
+        vm.startPrank(patient);
+        bytes32 id = registry.anchorOwnRecord(REPORT, CIPHERTEXT);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, id, EXPIRES);
+        vm.stopPrank();
+        require(registry.hasAccess(patient, READER, id, REPORT), "the anchored record");
+        require(
+            !registry.hasAccess(patient, READER, _id(patient, REPORT, keccak256("ciphertext-2")), REPORT),
+            "another content of the same kind"
+        );
     }
 
     // ---- batches ----
@@ -405,16 +447,13 @@ contract RecordRegistryTest is RecordRegistryFixture {
         for (uint256 i = 0; i < leaves.length; i++) {
             bytes32[] memory path = TestMerkleTree.proof(leaves, i);
             require(registry.verifyInBatch(root, leaves[i], path), "leaf in batch");
+            require(registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(i), path), "record in batch");
             require(
-                registry.verifyRecordInBatch(root, _recordId(i), patient, REPORT, _ciphertext(i), path),
-                "record in batch"
-            );
-            require(
-                !registry.verifyRecordInBatch(root, _recordId(i), patient, PRESCRIPTION, _ciphertext(i), path),
+                !registry.verifyRecordInBatch(root, patient, PRESCRIPTION, _ciphertext(i), path),
                 "another kind is not in the batch"
             );
             require(
-                !registry.verifyRecordInBatch(root, _recordId(i), READER, REPORT, _ciphertext(i), path),
+                !registry.verifyRecordInBatch(root, READER, REPORT, _ciphertext(i), path),
                 "another patient is not in the batch"
             );
         }
@@ -434,43 +473,47 @@ contract RecordRegistryTest is RecordRegistryFixture {
     }
 
     function test_theLeafEncodingIsTheDocumentedOne() public view {
-        bytes32 expected = keccak256(bytes.concat(keccak256(abi.encode(RECORD, patient, REPORT, CIPHERTEXT))));
-        require(registry.recordLeaf(RECORD, patient, REPORT, CIPHERTEXT) == expected, "double-hashed abi.encode");
+        bytes32 expected = keccak256(bytes.concat(keccak256(abi.encode(patient, REPORT, CIPHERTEXT))));
+        require(registry.recordLeaf(patient, REPORT, CIPHERTEXT) == expected, "double-hashed abi.encode");
+        require(
+            registry.recordLeaf(patient, REPORT, CIPHERTEXT)
+                == keccak256(bytes.concat(registry.recordIdOf(patient, REPORT, CIPHERTEXT))),
+            "the leaf is the record id hashed once more"
+        );
     }
 
     /// @dev Root and proofs made by OpenZeppelin's JavaScript library, `@openzeppelin/merkle-tree`
-    /// 1.0.8: `StandardMerkleTree.of(values, ["bytes32", "address", "bytes32", "bytes32"])` over
-    /// three records (`test/data/standard-merkle-tree.json`, written by `standard-merkle-tree.gen.js`).
+    /// 1.0.8: `StandardMerkleTree.of(values, ["address", "bytes32", "bytes32"])` over three records
+    /// `[patient, kind, ciphertextHash]` (`test/data/standard-merkle-tree.json`, written by
+    /// `standard-merkle-tree.gen.js`).
     function test_aStandardMerkleTreeFromTheJavaScriptLibraryVerifies() public {
         address owner = 0x1111111111111111111111111111111111111111;
-        bytes32 root = 0xadb08840f1e1b88bf337e475b49c835ffa97c02de044ff4ab95874f3d61bb3aa;
-        bytes32 recordA = keccak256("record-a");
+        bytes32 root = 0x25411dae55b98c3166c446c231b3ca4c9c61b60ffe162bf7dea2668457985810;
         bytes32 ciphertextA = keccak256("ciphertext-a");
-        require(
-            registry.recordLeaf(recordA, owner, REPORT, ciphertextA)
-                == 0x0253d10d1a667cfda983e4c2458bccf20fbe2b792eac558670ad07e163056813,
-            "the library's leaf hash"
-        );
+        bytes32 ciphertextB = keccak256("ciphertext-b");
+        bytes32 ciphertextC = keccak256("ciphertext-c");
+        bytes32 leafA = 0x16e34bf35e146d6a6b6f64cbce03ae2d84be257206ffde1e086e979b82040277;
+        bytes32 leafB = 0x3b19091d3a993ef48d7b20e4dff1933eec597424acf04a258d232317ffb8ef5f;
+        bytes32 leafC = 0x8d2d68d43f79a92e636bcbe99d3ddb320f3eee8730b3cbbc6c5b04bf28bf67bd;
+        require(registry.recordLeaf(owner, REPORT, ciphertextA) == leafA, "the library's leaf hash of a");
+        require(registry.recordLeaf(owner, REPORT, ciphertextB) == leafB, "the library's leaf hash of b");
+        require(registry.recordLeaf(owner, REPORT, ciphertextC) == leafC, "the library's leaf hash of c");
         bytes32[] memory proofA = new bytes32[](2);
-        proofA[0] = 0x5dbe05020a41755389fce1839052146d9177b667c72dafe92e3d271e4bdbc36b;
-        proofA[1] = 0xa0cf431fce2fac96a4572e00cd3a790112bb508bb1bcaf8c4d1289abc6a0a427;
-        bytes32[] memory proofB = new bytes32[](1);
-        proofB[0] = 0x6e3ccfb2ca36a8d641c852e104f8496f96b56ba3f8bb4143e2a00553696dad29;
+        proofA[0] = leafB;
+        proofA[1] = leafC;
+        bytes32[] memory proofB = new bytes32[](2);
+        proofB[0] = leafA;
+        proofB[1] = leafC;
+        bytes32[] memory proofC = new bytes32[](1);
+        proofC[0] = 0xdf66bcd1d8b45f4f9f096b983bcb545d60c704e6a250adb55b3d297e3b25a996;
 
-        require(!registry.verifyRecordInBatch(root, recordA, owner, REPORT, ciphertextA, proofA), "not yet anchored");
+        require(!registry.verifyRecordInBatch(root, owner, REPORT, ciphertextA, proofA), "not yet anchored");
         vm.prank(owner);
         registry.anchorOwnBatch(root, 3);
-        require(registry.verifyRecordInBatch(root, recordA, owner, REPORT, ciphertextA, proofA), "record a");
-        require(
-            registry.verifyRecordInBatch(root, keccak256("record-b"), owner, REPORT, keccak256("ciphertext-b"), proofB),
-            "record b"
-        );
-        require(
-            !registry.verifyRecordInBatch(
-                root, keccak256("record-b"), owner, REPORT, keccak256("ciphertext-b"), proofA
-            ),
-            "a's proof is not b's"
-        );
+        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextA, proofA), "record a");
+        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextB, proofB), "record b");
+        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextC, proofC), "record c");
+        require(!registry.verifyRecordInBatch(root, owner, REPORT, ciphertextB, proofA), "a's proof is not b's");
     }
 
     function test_batchRefusals() public {
@@ -501,9 +544,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         RecordRegistry.Batch memory batch = registry.batchOf(root);
         require(batch.patient == patient && batch.author == patient, "own batch");
         require(
-            registry.verifyRecordInBatch(
-                root, _recordId(3), patient, REPORT, _ciphertext(3), TestMerkleTree.proof(leaves, 3)
-            ),
+            registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(3), TestMerkleTree.proof(leaves, 3)),
             "record in own batch"
         );
     }
@@ -720,23 +761,60 @@ contract RecordRegistryTest is RecordRegistryFixture {
 
     // ---- fuzz ----
 
-    function testFuzz_withoutAVisitNobodyAnchorsForThePatient(address caller, bytes32 visitId, bytes32 recordId)
+    function testFuzz_withoutAVisitNobodyAnchorsForThePatient(address caller, bytes32 visitId, bytes32 ciphertext)
         public
     {
         _openVisit();
         vm.assume(caller != HOSPITAL);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, caller, visitId));
         vm.prank(caller);
-        registry.anchorRecord(visitId, recordId, REPORT, CIPHERTEXT);
+        registry.anchorRecord(visitId, REPORT, ciphertext);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownVisit.selector, caller, visitId));
         vm.prank(caller);
-        registry.anchorBatch(visitId, recordId, 1);
-        // What a stranger anchors without a visit is its own record, never the patient's.
-        vm.assume(recordId != bytes32(0) && caller != patient);
+        registry.anchorBatch(visitId, ciphertext, 1);
+        // What a stranger anchors without a visit is its own record, never the patient's: even for
+        // the patient's content, the id names the stranger.
+        vm.assume(ciphertext != bytes32(0) && caller != patient);
+        bytes32 id = _id(caller, REPORT, ciphertext);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(id, caller, caller, REPORT, ciphertext);
         vm.prank(caller);
-        registry.anchorOwnRecord(recordId, REPORT, CIPHERTEXT);
-        require(!registry.isAnchored(recordId, patient, REPORT, CIPHERTEXT, caller), "not the patient's");
-        require(registry.isAnchored(recordId, caller, REPORT, CIPHERTEXT, caller), "the caller's own");
+        require(registry.anchorOwnRecord(REPORT, ciphertext) == id, "the caller's own");
+        require(id != _id(patient, REPORT, ciphertext), "not the patient's");
+    }
+
+    function testFuzz_recordIdOfIsTheAbiEncodedHash(
+        address owner,
+        bytes32 kind,
+        bytes32 ciphertext,
+        address otherOwner,
+        bytes32 otherKind,
+        bytes32 otherCiphertext
+    ) public view {
+        bytes32 id = registry.recordIdOf(owner, kind, ciphertext);
+        require(id == keccak256(abi.encode(owner, kind, ciphertext)), "keccak256(abi.encode(...))");
+        require(registry.recordLeaf(owner, kind, ciphertext) == keccak256(bytes.concat(id)), "leaf of the id");
+        bool same = owner == otherOwner && kind == otherKind && ciphertext == otherCiphertext;
+        require((registry.recordIdOf(otherOwner, otherKind, otherCiphertext) == id) == same, "one id per content");
+        // Each field on its own changes the id.
+        if (owner != otherOwner) require(registry.recordIdOf(otherOwner, kind, ciphertext) != id, "patient");
+        if (kind != otherKind) require(registry.recordIdOf(owner, otherKind, ciphertext) != id, "kind");
+        if (ciphertext != otherCiphertext) {
+            require(registry.recordIdOf(owner, kind, otherCiphertext) != id, "ciphertext hash");
+        }
+    }
+
+    function testFuzz_anchorsReturnAndLogTheDerivedId(bytes32 kind, bytes32 ciphertext, bool own) public {
+        vm.assume(kind != bytes32(0) && ciphertext != bytes32(0));
+        _openVisit();
+        address author = own ? patient : HOSPITAL;
+        bytes32 id = _id(patient, kind, ciphertext);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(id, patient, author, kind, ciphertext);
+        vm.prank(author);
+        bytes32 returned =
+            own ? registry.anchorOwnRecord(kind, ciphertext) : registry.anchorRecord(VISIT, kind, ciphertext);
+        require(returned == id, "derived id returned");
     }
 
     function testFuzz_aTokenNotSignedByThePatientIsRefused(uint256 signerKey, bytes32 visitId) public {
@@ -770,10 +848,12 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.warp(warpTo);
         if (warpTo >= expiresAt) {
             vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, expiresAt));
+        } else {
+            vm.expectEmit(true, true, true, true, address(registry));
+            emit RecordRegistry.RecordAnchored(_id(patient, REPORT, CIPHERTEXT), patient, HOSPITAL, REPORT, CIPHERTEXT);
         }
         vm.prank(HOSPITAL);
-        registry.anchorRecord(VISIT, RECORD, REPORT, CIPHERTEXT);
-        require(registry.isAnchored(RECORD, patient, REPORT, CIPHERTEXT, HOSPITAL) == (warpTo < expiresAt), "expiry");
+        registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
     }
 
     function testFuzz_consentExpiryIsHonoured(uint64 lifetime, uint64 warpTo, bool byKind) public {
@@ -794,10 +874,8 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.prank(patient);
         registry.anchorOwnBatch(root, 7);
         bytes32[] memory path = TestMerkleTree.proof(leaves, index);
-        require(registry.verifyRecordInBatch(root, _recordId(index), patient, REPORT, _ciphertext(index), path), "true");
-        require(
-            !registry.verifyRecordInBatch(root, _recordId(index), patient, REPORT, otherCiphertext, path), "tampered"
-        );
+        require(registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(index), path), "true");
+        require(!registry.verifyRecordInBatch(root, patient, REPORT, otherCiphertext, path), "tampered");
     }
 }
 
@@ -808,10 +886,12 @@ contract RecordRegistryTest is RecordRegistryFixture {
 /// start of a transaction; it also counts the test's own CALL (a few hundred gas), so figures are a
 /// little high. `script/gas-on-anvil.sh` measures the same transactions' receipts on anvil. Each
 /// test measures one call that reaches the participant registry: `vm.cool` cools storage again,
-/// but an account already called in the same test stays warm (forge 1.7.1).
+/// but an account already called in the same test stays warm (forge 1.7.1). Run these without
+/// `--gas-report`: with it, forge runs each of a test's calls as a transaction of its own, so the
+/// measured execution already holds the 21,000 base and the calldata, the figures count them twice
+/// and the goals fail (the report's own table then gives whole transactions, as anvil's receipts).
 contract RecordRegistryGasTest is RecordRegistryFixture {
     uint256 internal constant SINGLE_GOAL = 50_000;
-    uint256 internal constant ORGANIZATION_SINGLE_BOUND = 57_500;
     uint256 internal constant PER_RECORD_IN_BATCH_GOAL = 5_000;
     uint256 internal constant BATCH = 100;
 
@@ -853,22 +933,18 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
     }
 
     function test_gasOfOneRecordAnchoredByAnOrganization() public {
-        uint256 gas = _txGas(
-            HOSPITAL, address(registry), abi.encodeCall(registry.anchorRecord, (VISIT, RECORD, REPORT, CIPHERTEXT))
-        );
+        uint256 gas =
+            _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.anchorRecord, (VISIT, REPORT, CIPHERTEXT)));
         emit GasUsed("anchorRecord (organization, one record), transaction", gas);
-        // Misses the 50k goal, and no design that keeps the brief's rules can meet it: before any
-        // other instruction a transaction pays 21,000 + 20,000 to set the record's fresh slot +
-        // 3 cold slots (record, visit, the participant registry's entry: 3 x 2,100) + the cold
-        // participant registry account (2,600, for `isAdmitted` at every write) + the event (LOG3
-        // with 64 bytes: 2,012) + about 1,900 of calldata = 53,800. Anvil's receipt says 56,953;
-        // this bound only guards against regressions.
-        require(gas <= ORGANIZATION_SINGLE_BOUND, "anchorRecord within its measured bound");
+        // No storage write: 21,000 + 2 cold slots (the visit, the participant registry's entry:
+        // 2 x 2,100) + the cold participant registry account (2,600, for `isAdmitted` at every
+        // write) + the event (LOG4 with 64 bytes: 2,387) + 1,396 of calldata + the rest of the
+        // execution. Anvil's receipt says 34,155 (56,953 when each anchor set a storage slot).
+        require(gas <= SINGLE_GOAL, "one record under 50k");
     }
 
     function test_gasOfOneOwnRecordAnchoredByThePatient() public {
-        uint256 gas =
-            _txGas(patient, address(registry), abi.encodeCall(registry.anchorOwnRecord, (RECORD, REPORT, CIPHERTEXT)));
+        uint256 gas = _txGas(patient, address(registry), abi.encodeCall(registry.anchorOwnRecord, (REPORT, CIPHERTEXT)));
         emit GasUsed("anchorOwnRecord (patient, one record), transaction", gas);
         require(gas <= SINGLE_GOAL, "one record under 50k");
     }
@@ -888,8 +964,7 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
         vm.prank(HOSPITAL);
         registry.anchorBatch(VISIT, root, uint32(BATCH));
         bytes memory call = abi.encodeCall(
-            registry.verifyRecordInBatch,
-            (root, _recordId(37), patient, REPORT, _ciphertext(37), TestMerkleTree.proof(leaves, 37))
+            registry.verifyRecordInBatch, (root, patient, REPORT, _ciphertext(37), TestMerkleTree.proof(leaves, 37))
         );
         uint256 gas = _txGas(READER, address(registry), call);
         emit GasUsed("verifyRecordInBatch, batch of 100 (as a transaction; free as eth_call)", gas);
@@ -918,17 +993,16 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
     }
 
     function test_gasOfTheNaiveSingleRecord() public {
-        uint256 gas = _txGas(
-            HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordNaive, (VISIT, RECORD, REPORT, CIPHERTEXT))
-        );
+        uint256 gas =
+            _txGas(HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordNaive, (VISIT, REPORT, CIPHERTEXT)));
         emit GasUsed("naive: one record stored whole, transaction", gas);
-        require(gas > ORGANIZATION_SINGLE_BOUND + 60_000, "three more fresh slots per record");
+        require(gas > 21_000 + 4 * 22_100, "four fresh slots per record");
     }
 
     function test_gasOfTheNaiveBatchOf100() public {
         NaiveRecordRegistry.RecordInput[] memory records = new NaiveRecordRegistry.RecordInput[](BATCH);
         for (uint256 i = 0; i < BATCH; i++) {
-            records[i] = NaiveRecordRegistry.RecordInput(_recordId(i), REPORT, _ciphertext(i));
+            records[i] = NaiveRecordRegistry.RecordInput(REPORT, _ciphertext(i));
         }
         uint256 gas = _txGas(HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordsNaive, (VISIT, records)));
         emit GasUsed("naive: 100 records stored whole, transaction", gas);
@@ -938,7 +1012,8 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
 }
 
 /// @dev Drives the registry with random actions of a few patients, organizations and readers,
-/// over a few record ids and roots (so collisions happen), and keeps the expected state aside.
+/// over a few visits, contents, record ids and roots (so repeats and collisions happen), and keeps
+/// the expected state aside: visits and admissions decide whether an anchor must succeed.
 contract RecordRegistryHandler is CheatCodes {
     RecordRegistry public immutable registry;
     ParticipantRegistryMock public immutable participants;
@@ -949,8 +1024,15 @@ contract RecordRegistryHandler is CheatCodes {
     address[3] internal grantees = [address(0x4EAD), address(0x1105), address(0xD0C)];
     bytes32[2] internal kinds = [bytes32("MedicationRequest"), bytes32("DiagnosticReport")];
 
-    /// First anchor hash seen for each record id / first patient and author for each root.
-    mapping(bytes32 => bytes32) public expectedAnchor;
+    struct ExpectedVisit {
+        address patient;
+        uint64 expiresAt;
+    }
+
+    /// Visits as opened and closed through this handler, and which organizations are admitted.
+    mapping(address => mapping(bytes32 => ExpectedVisit)) internal expectedVisit;
+    mapping(address => bool) internal admitted;
+    /// First patient and author for each root.
     mapping(bytes32 => address) public expectedBatchPatient;
     mapping(bytes32 => address) public expectedBatchAuthor;
 
@@ -964,9 +1046,16 @@ contract RecordRegistryHandler is CheatCodes {
     Consent[] internal granted;
     /// Expected expiry of each consent (keyed by `_key`); zero once revoked.
     mapping(bytes32 => uint64) internal expectedExpiry;
-    /// Anchors that succeeded over an existing one (must stay zero).
+    /// Batches that succeeded over an existing one (must stay zero).
     uint256 public overwrites;
+    /// Visit or anchor calls whose success differed from the model (must stay zero).
+    uint256 public wrongOutcomes;
+    /// Single anchors that returned another id than `keccak256(abi.encode(patient, kind, ciphertextHash))`.
+    uint256 public wrongIds;
     uint256 public anchors;
+    /// Single anchors of a content anchored before (they must succeed and log the same id).
+    uint256 public repeats;
+    mapping(bytes32 => bool) internal anchored;
     uint256 public grants;
     uint256 public revocations;
 
@@ -975,6 +1064,7 @@ contract RecordRegistryHandler is CheatCodes {
         participants = participants_;
         for (uint256 i = 0; i < 2; i++) {
             patients[i] = vm.addr(patientKeys[i]);
+            admitted[organizations[i]] = true;
         }
     }
 
@@ -994,6 +1084,11 @@ contract RecordRegistryHandler is CheatCodes {
         return bytes32(0x1000 + i % 3);
     }
 
+    /// @dev Three ciphertext hashes, and zero (refused) one time in four.
+    function ciphertextAt(uint256 i) public pure returns (bytes32) {
+        return bytes32(i % 4);
+    }
+
     function rootAt(uint256 i) public pure returns (bytes32) {
         return bytes32(0x2000 + i % 3);
     }
@@ -1009,11 +1104,9 @@ contract RecordRegistryHandler is CheatCodes {
     }
 
     function setOrganizationStatus(uint8 who, uint8 status) external {
-        participants.set(
-            organizations[who % 2],
-            IParticipantRegistry.Kind.HealthOrganization,
-            IParticipantRegistry.Status(1 + status % 3)
-        );
+        IParticipantRegistry.Status next = IParticipantRegistry.Status(1 + status % 3);
+        participants.set(organizations[who % 2], IParticipantRegistry.Kind.HealthOrganization, next);
+        admitted[organizations[who % 2]] = next == IParticipantRegistry.Status.Admitted;
     }
 
     function openVisit(uint8 who, uint8 org, uint8 visit, uint32 lifetime) external {
@@ -1023,25 +1116,56 @@ contract RecordRegistryHandler is CheatCodes {
             vm.addr(key), organization, visitAt(visit), uint64(block.timestamp + 1 + lifetime % 3 days)
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, registry.visitTokenDigest(token));
+        bool allowed = admitted[organization] && expectedVisit[organization][token.visitId].patient == address(0);
         vm.prank(organization);
-        try registry.openVisit(token, abi.encodePacked(r, s, v)) {} catch {}
+        try registry.openVisit(token, abi.encodePacked(r, s, v)) {
+            expectedVisit[organization][token.visitId] = ExpectedVisit(token.patient, token.expiresAt);
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
     }
 
-    function anchorRecord(uint8 org, uint8 visit, uint8 record, uint8 kind, bytes32 ciphertext) external {
+    /// @dev The visit's patient, its organization or a stranger (the other organization) closes it.
+    function closeVisit(uint8 org, uint8 visit, uint8 closer) external {
         address organization = organizations[org % 2];
-        address owner = registry.visitOf(organization, visitAt(visit)).patient;
-        vm.prank(organization);
-        try registry.anchorRecord(visitAt(visit), recordAt(record), kindAt(kind), ciphertext) {
-            _anchored(recordAt(record), owner, kindAt(kind), ciphertext, organization);
-        } catch {}
+        ExpectedVisit storage expected = expectedVisit[organization][visitAt(visit)];
+        address stranger = organizations[(uint256(org) + 1) % 2];
+        address sender = [expected.patient, organization, stranger][closer % 3];
+        bool allowed = expected.patient != address(0) && sender != stranger && block.timestamp < expected.expiresAt;
+        vm.prank(sender);
+        try registry.closeVisit(organization, visitAt(visit)) {
+            expected.expiresAt = uint64(block.timestamp);
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
     }
 
-    function anchorOwnRecord(uint8 who, uint8 record, uint8 kind, bytes32 ciphertext) external {
+    function anchorRecord(uint8 org, uint8 visit, uint8 kind, uint8 ciphertext) external {
+        address organization = organizations[org % 2];
+        ExpectedVisit memory expected = expectedVisit[organization][visitAt(visit)];
+        bool allowed = expected.patient != address(0) && block.timestamp < expected.expiresAt && admitted[organization]
+            && ciphertextAt(ciphertext) != bytes32(0);
+        vm.prank(organization);
+        try registry.anchorRecord(visitAt(visit), kindAt(kind), ciphertextAt(ciphertext)) returns (bytes32 id) {
+            _anchored(id, expected.patient, kindAt(kind), ciphertextAt(ciphertext));
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
+    }
+
+    function anchorOwnRecord(uint8 who, uint8 kind, uint8 ciphertext) external {
         address owner = patientAt(who);
+        bool allowed = ciphertextAt(ciphertext) != bytes32(0);
         vm.prank(owner);
-        try registry.anchorOwnRecord(recordAt(record), kindAt(kind), ciphertext) {
-            _anchored(recordAt(record), owner, kindAt(kind), ciphertext, owner);
-        } catch {}
+        try registry.anchorOwnRecord(kindAt(kind), ciphertextAt(ciphertext)) returns (bytes32 id) {
+            _anchored(id, owner, kindAt(kind), ciphertextAt(ciphertext));
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
     }
 
     function anchorBatch(uint8 org, uint8 visit, uint8 root, uint32 count) external {
@@ -1121,9 +1245,14 @@ contract RecordRegistryHandler is CheatCodes {
         return keccak256(abi.encode(owner, grantee, scope, target));
     }
 
-    function _anchored(bytes32 recordId, address owner, bytes32 kind, bytes32 ciphertext, address author) private {
-        if (expectedAnchor[recordId] != bytes32(0)) overwrites++;
-        else expectedAnchor[recordId] = registry.recordAnchorHash(recordId, owner, kind, ciphertext, author);
+    function _outcome(bool allowed, bool succeeded) private {
+        if (allowed != succeeded) wrongOutcomes++;
+    }
+
+    function _anchored(bytes32 recordId, address owner, bytes32 kind, bytes32 ciphertext) private {
+        if (recordId != keccak256(abi.encode(owner, kind, ciphertext))) wrongIds++;
+        if (anchored[recordId]) repeats++;
+        anchored[recordId] = true;
         anchors++;
     }
 
@@ -1162,12 +1291,15 @@ contract RecordRegistryInvariantTest is CheatCodes {
 
     /// forge-config: default.invariant.runs = 256
     /// forge-config: default.invariant.depth = 32
-    function invariant_anchorsAreNeverOverwritten() public view {
-        require(handler.overwrites() == 0, "an anchor call succeeded over an existing anchor");
-        for (uint256 i = 0; i < 3; i++) {
-            bytes32 id = handler.recordAt(i);
-            require(registry.recordAnchor(id) == handler.expectedAnchor(id), "record anchor is the first one");
-        }
+    function invariant_anchorsFollowTheVisitsAndNameTheirContent() public view {
+        require(handler.wrongOutcomes() == 0, "a visit or anchor call succeeded or failed against the model");
+        require(handler.wrongIds() == 0, "an anchor returned another id than its content's");
+    }
+
+    /// forge-config: default.invariant.runs = 256
+    /// forge-config: default.invariant.depth = 32
+    function invariant_batchesAreNeverOverwritten() public view {
+        require(handler.overwrites() == 0, "a batch call succeeded over an existing batch");
         for (uint256 i = 0; i < 3; i++) {
             bytes32 root = handler.rootAt(i);
             RecordRegistry.Batch memory batch = registry.batchOf(root);

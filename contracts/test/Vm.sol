@@ -16,6 +16,10 @@ interface Vm {
     /// Marks an account's storage (and the account, unless already called in this test) as not yet
     /// accessed (EIP-2929 cold), as at the start of a transaction.
     function cool(address target) external;
+    /// Starts recording the storage slots every account reads and writes.
+    function record() external;
+    /// The storage slots of `target` read and written since `record()`.
+    function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
 }
 
 abstract contract CheatCodes {
