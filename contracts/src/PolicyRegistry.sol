@@ -61,14 +61,10 @@ contract PolicyRegistry is EIP712 {
     mapping(address insurer => mapping(bytes32 policyId => mapping(uint64 version => bytes32 contentHash))) private
         _versions;
 
-    event PolicyPublished(
-        address indexed insurer,
-        bytes32 indexed policyId,
-        uint64 version,
-        bytes32 contentHash,
-        bytes32 previousHash,
-        uint64 effectiveAt
-    );
+    /// @notice A version was published. The rest of what the insurer signed (previous hash,
+    /// effective date, media type) and the document are in the transaction's calldata; the
+    /// previous hash is also the content hash of the version before, which this contract checked.
+    event PolicyPublished(address indexed insurer, bytes32 indexed policyId, uint64 version, bytes32 contentHash);
 
     error EmptyDocument();
     error EmptyContentHash();
@@ -128,7 +124,7 @@ contract PolicyRegistry is EIP712 {
         if (v.previousHash != previous) revert PreviousHashMismatch(previous, v.previousHash);
 
         versions[v.version] = v.contentHash;
-        emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash, v.previousHash, v.effectiveAt);
+        emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash);
     }
 
     /// @notice Checks an enrolment: the version is published, the insurer is admitted, the

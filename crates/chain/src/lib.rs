@@ -24,11 +24,13 @@ pub use patients::{
     sign_key_rotation,
 };
 pub use policy::{
-    Relayer, policy_head, read_policy_publication, sign_policy_version, verify_publish_request,
+    Relayer, policy_head, publish_own_policy, read_policy_publication, sign_policy_version,
+    verify_publish_request,
 };
 pub use records::{
-    Written, anchor_batch, anchor_own_record, anchor_record, anchored_in, grant_access, has_access,
-    open_visit, revoke_access, sign_visit_token,
+    Written, anchor_batch, anchor_own_record, anchor_record, anchored_in, consents_of, find_anchor,
+    grant_access, has_access, open_visit, record_id_of, record_kind, record_leaf, revoke_access,
+    sign_visit_token,
 };
 
 use alloy::providers::{Provider, ProviderBuilder};

@@ -9,6 +9,7 @@ use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
 use alloy::sol_types::{Eip712Domain, SolCall as _, eip712_domain};
 use caretrail_crypto::sign;
@@ -109,19 +110,40 @@ impl Relayer {
             request.document.clone().into(),
             request.signature.0.to_vec().into(),
         );
-        let receipt = mined(rpc, Registry::Policies, call).await?;
-        let tx_id = from_tx(receipt.transaction_hash);
-        let event = receipt
-            .decoded_log::<PolicyRegistry::PolicyPublished>()
-            .ok_or_else(|| {
-                ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished"))
-            })?;
-        Ok(PublishReceipt {
-            tx_id,
-            insurer: from_address(event.insurer),
-            block_number: receipt.block_number.unwrap_or_default(),
-        })
+        published(&mined(rpc, Registry::Policies, call).await?)
     }
+}
+
+/// The insurer publishes the next version of its policy with its own transaction (no signature:
+/// the sender is the insurer).
+pub async fn publish_own_policy(
+    rpc: &RpcUrl,
+    insurer: PrivateKeySigner,
+    registry: Address,
+    version: &PolicyVersion,
+    document: &[u8],
+) -> Result<PublishReceipt, ChainError> {
+    let provider = signing(rpc, insurer);
+    let contract = PolicyRegistry::new(address(registry), &provider);
+    let call = contract.publishOwn(
+        PolicyRegistry::PolicyVersion::from(version),
+        document.to_vec().into(),
+    );
+    published(&mined(rpc, Registry::Policies, call).await?)
+}
+
+fn published(receipt: &TransactionReceipt) -> Result<PublishReceipt, ChainError> {
+    let tx_id = from_tx(receipt.transaction_hash);
+    let event = receipt
+        .decoded_log::<PolicyRegistry::PolicyPublished>()
+        .ok_or_else(|| {
+            ChainError::Rpc(format!("transaction {tx_id} emitted no PolicyPublished"))
+        })?;
+    Ok(PublishReceipt {
+        tx_id,
+        insurer: from_address(event.insurer),
+        block_number: receipt.block_number.unwrap_or_default(),
+    })
 }
 
 /// The latest published version of `policy_id` by `insurer`, and its content hash
@@ -173,7 +195,7 @@ pub async fn policy_head(
 
 /// Reads the policy publication made by transaction `tx_id` from the chain: the document from
 /// the calldata, the insurer and hashes from the registry's event, the time from the block.
-/// Refuses any transaction that is not a successful `publish` call to `registry`.
+/// Refuses any transaction that is not a successful `publish` or `publishOwn` call to `registry`.
 pub async fn read_policy_publication(
     rpc: &RpcUrl,
     registry: Address,
@@ -196,8 +218,13 @@ pub async fn read_policy_publication(
         }
         None => return Err(not_policy("it deploys a contract".into())),
     }
-    let call = PolicyRegistry::publishCall::abi_decode(transaction.input())
-        .map_err(|_| not_policy("it calls the registry for something else".into()))?;
+    // Relayed with the insurer's signature, or sent by the insurer itself.
+    let (signed, document) = match PolicyRegistry::publishCall::abi_decode(transaction.input()) {
+        Ok(call) => (call.v, call.document),
+        Err(_) => PolicyRegistry::publishOwnCall::abi_decode(transaction.input())
+            .map(|call| (call.v, call.document))
+            .map_err(|_| not_policy("it calls the registry for something else".into()))?,
+    };
 
     let receipt = provider
         .get_transaction_receipt(tx(tx_id))
@@ -214,9 +241,9 @@ pub async fn read_policy_publication(
         .find_map(|log| log.log_decode::<PolicyRegistry::PolicyPublished>().ok())
         .ok_or_else(|| not_policy("the registry emitted no PolicyPublished event".into()))?;
     let event = event.inner.data;
-    if event.policyId != call.v.policyId
-        || event.version != call.v.version
-        || event.contentHash != call.v.contentHash
+    if event.policyId != signed.policyId
+        || event.version != signed.version
+        || event.contentHash != signed.contentHash
     {
         return Err(not_policy("its event does not match its calldata".into()));
     }
@@ -238,11 +265,11 @@ pub async fn read_policy_publication(
             policy_id: from_b256(event.policyId),
             version: event.version,
             content_hash: from_b256(event.contentHash),
-            document_hash: from_b256(call.v.documentHash),
-            previous_hash: from_b256(event.previousHash),
-            effective_at: event.effectiveAt,
-            media_type: call.v.mediaType,
+            document_hash: from_b256(signed.documentHash),
+            previous_hash: from_b256(signed.previousHash),
+            effective_at: signed.effectiveAt,
+            media_type: signed.mediaType,
         },
-        document: call.document.to_vec(),
+        document: document.to_vec(),
     })
 }

@@ -3,11 +3,15 @@
 
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
+use alloy::primitives::keccak256;
 use alloy::providers::ProviderBuilder;
 use alloy::rpc::types::TransactionReceipt;
+use alloy::sol_types::SolValue as _;
 use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{Address, ConsentScope, Hash32, RecordAnchor, Signature, TxId, VisitToken};
+use caretrail_types::{
+    Address, ConsentEvent, ConsentScope, Hash32, RecordAnchor, Signature, TxId, VisitToken,
+};
 
 use crate::bindings::RecordRegistry;
 use crate::convert::{address, b256, from_address, from_b256, from_tx};
@@ -85,40 +89,78 @@ pub async fn open_visit(
     Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
-/// The health organization anchors one record of an open visit.
+/// A record kind from its name (a FHIR resource type such as `DiagnosticReport`): the ASCII
+/// bytes left-aligned in 32, as the registry keeps it. `None` for an empty, non-ASCII or
+/// over-long name.
+pub fn record_kind(name: &str) -> Option<Hash32> {
+    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_graphic()) {
+        return None;
+    }
+    let mut kind = [0; 32];
+    kind[..name.len()].copy_from_slice(name.as_bytes());
+    Some(Hash32(kind))
+}
+
+/// The id the registry derives for a record: `keccak256(abi.encode(patient, kind, ciphertextHash))`.
+pub fn record_id_of(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Hash32 {
+    from_b256(keccak256(
+        (address(patient), b256(kind), b256(ciphertext_hash)).abi_encode(),
+    ))
+}
+
+/// The Merkle leaf of a record in a batch: its id hashed once more (OpenZeppelin's
+/// `StandardMerkleTree` leaf for `["address", "bytes32", "bytes32"]`).
+pub fn record_leaf(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Hash32 {
+    from_b256(keccak256(record_id_of(patient, kind, ciphertext_hash).0))
+}
+
+/// The health organization anchors one record of an open visit; the registry derives its id.
 pub async fn anchor_record(
     rpc: &RpcUrl,
     organization: PrivateKeySigner,
     records: Address,
     visit_id: Hash32,
-    record_id: Hash32,
     kind: Hash32,
     ciphertext_hash: Hash32,
-) -> Result<Written, ChainError> {
+) -> Result<(RecordAnchor, Written), ChainError> {
     let provider = signing(rpc, organization);
     let c = RecordRegistry::new(address(records), &provider);
-    let call = c.anchorRecord(
-        b256(visit_id),
-        b256(record_id),
-        b256(kind),
-        b256(ciphertext_hash),
-    );
-    Ok((&mined(rpc, Registry::Records, call).await?).into())
+    let call = c.anchorRecord(b256(visit_id), b256(kind), b256(ciphertext_hash));
+    anchored(&mined(rpc, Registry::Records, call).await?)
 }
 
-/// The patient anchors one of her own records.
+/// The patient anchors one of her own records; the registry derives its id.
 pub async fn anchor_own_record(
     rpc: &RpcUrl,
     patient: PrivateKeySigner,
     records: Address,
-    record_id: Hash32,
     kind: Hash32,
     ciphertext_hash: Hash32,
-) -> Result<Written, ChainError> {
+) -> Result<(RecordAnchor, Written), ChainError> {
     let provider = signing(rpc, patient);
     let c = RecordRegistry::new(address(records), &provider);
-    let call = c.anchorOwnRecord(b256(record_id), b256(kind), b256(ciphertext_hash));
-    Ok((&mined(rpc, Registry::Records, call).await?).into())
+    let call = c.anchorOwnRecord(b256(kind), b256(ciphertext_hash));
+    anchored(&mined(rpc, Registry::Records, call).await?)
+}
+
+fn anchored(receipt: &TransactionReceipt) -> Result<(RecordAnchor, Written), ChainError> {
+    let written = Written::from(receipt);
+    let event = receipt
+        .decoded_log::<RecordRegistry::RecordAnchored>()
+        .ok_or_else(|| {
+            ChainError::Rpc(format!("transaction {} anchored no record", written.tx_id))
+        })?;
+    Ok((anchor_of(&event), written))
+}
+
+fn anchor_of(event: &RecordRegistry::RecordAnchored) -> RecordAnchor {
+    RecordAnchor {
+        record_id: from_b256(event.recordId),
+        patient: from_address(event.patient),
+        author: from_address(event.author),
+        kind: from_b256(event.kind),
+        ciphertext_hash: from_b256(event.ciphertextHash),
+    }
 }
 
 /// The health organization anchors `count` records of an open visit under one Merkle root.
@@ -203,14 +245,104 @@ pub async fn anchored_in(rpc: &RpcUrl, tx_id: TxId) -> Result<RecordAnchor, Chai
         .await
         .map_err(|e| ChainError::from_transport(rpc, e))?
         .ok_or(ChainError::TxNotFound(tx_id))?;
-    let event = receipt
-        .decoded_log::<RecordRegistry::RecordAnchored>()
-        .ok_or_else(|| ChainError::Rpc(format!("transaction {tx_id} anchored no record")))?;
-    Ok(RecordAnchor {
-        record_id: from_b256(event.recordId),
-        patient: from_address(event.patient),
-        author: from_address(event.author),
-        kind: from_b256(event.kind),
-        ciphertext_hash: from_b256(event.ciphertextHash),
-    })
+    Ok(anchored(&receipt)?.0)
+}
+
+/// The anchor of `record_id` in `records`, if it was anchored singly: the earliest one, with the
+/// transaction that wrote it (a later anchor of the same content only repeats it).
+pub async fn find_anchor(
+    rpc: &RpcUrl,
+    records: Address,
+    record_id: Hash32,
+) -> Result<Option<(RecordAnchor, TxId)>, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let logs = RecordRegistry::new(address(records), &provider)
+        .RecordAnchored_filter()
+        .topic1(b256(record_id))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    let earliest = logs
+        .iter()
+        .min_by_key(|(_, log)| (log.block_number, log.log_index));
+    earliest
+        .map(|(event, log)| {
+            let tx = log
+                .transaction_hash
+                .ok_or_else(|| ChainError::Rpc("a log without its transaction".into()))?;
+            let anchor = anchor_of(event);
+            // The log's fields must give back the id it is indexed under.
+            if record_id_of(anchor.patient, anchor.kind, anchor.ciphertext_hash) != record_id {
+                return Err(ChainError::Rpc(format!(
+                    "the anchor logged under {record_id} is not that record's"
+                )));
+            }
+            Ok((anchor, from_tx(tx)))
+        })
+        .transpose()
+}
+
+/// The consents `patient` granted and revoked, oldest first.
+pub async fn consents_of(
+    rpc: &RpcUrl,
+    records: Address,
+    patient: Address,
+) -> Result<Vec<ConsentEvent>, ChainError> {
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let contract = RecordRegistry::new(address(records), &provider);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Records, e);
+    let topic = address(patient).into_word();
+    let mut events = Vec::new();
+    let granted = contract
+        .ConsentGranted_filter()
+        .topic1(topic)
+        .from_block(0)
+        .query()
+        .await
+        .map_err(fail)?;
+    for (event, log) in granted {
+        let block = log.block_number.unwrap_or_default();
+        events.push((
+            (block, log.log_index.unwrap_or_default()),
+            ConsentEvent::Granted {
+                patient: from_address(event.patient),
+                grantee: from_address(event.grantee),
+                scope: scope_of(event.scope)?,
+                target: from_b256(event.target),
+                expires_at: event.expiresAt,
+                block,
+            },
+        ));
+    }
+    let revoked = contract
+        .ConsentRevoked_filter()
+        .topic1(topic)
+        .from_block(0)
+        .query()
+        .await
+        .map_err(fail)?;
+    for (event, log) in revoked {
+        let block = log.block_number.unwrap_or_default();
+        events.push((
+            (block, log.log_index.unwrap_or_default()),
+            ConsentEvent::Revoked {
+                patient: from_address(event.patient),
+                grantee: from_address(event.grantee),
+                scope: scope_of(event.scope)?,
+                target: from_b256(event.target),
+                block,
+            },
+        ));
+    }
+    events.sort_by_key(|(position, _)| *position);
+    Ok(events.into_iter().map(|(_, event)| event).collect())
+}
+
+fn scope_of(code: u8) -> Result<ConsentScope, ChainError> {
+    match code {
+        0 => Ok(ConsentScope::Record),
+        1 => Ok(ConsentScope::Kind),
+        other => Err(ChainError::Rpc(format!("unknown consent scope {other}"))),
+    }
 }

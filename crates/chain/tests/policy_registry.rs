@@ -6,8 +6,8 @@ use caretrail_chain::PolicyRegistry::PolicyRegistryErrors;
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
     ChainError, Refusal, Relayer, admission_of, admit, chain_id, deploy_registries, has_code,
-    is_admitted, participant, participant_events, policy_head, read_policy_publication, secret_key,
-    set_status, sign_policy_version, verify_publish_request,
+    is_admitted, participant, participant_events, policy_head, publish_own_policy,
+    read_policy_publication, secret_key, set_status, sign_policy_version, verify_publish_request,
 };
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
@@ -449,12 +449,39 @@ async fn the_head_of_a_policy_is_its_last_published_version() {
             (version, previous)
         );
     }
+    // Version 6 by the insurer's own transaction, read back by its id like a relayed one.
+    let own = request(
+        &node,
+        chain,
+        registry,
+        6,
+        previous,
+        b"{\"plan\":\"gold\",\"own\":true}",
+    );
+    let receipt = publish_own_policy(
+        &rpc,
+        node.dev_signer(2),
+        registry,
+        &own.signed,
+        &own.document,
+    )
+    .await
+    .expect("publish own");
+    assert_eq!(receipt.insurer, insurer);
+    let read = read_policy_publication(&rpc, registry, receipt.tx_id)
+        .await
+        .expect("read back");
+    assert_eq!(
+        (read.signed, read.document),
+        (own.signed.clone(), own.document)
+    );
+    previous = own.signed.content_hash;
     // A version that skips one is refused with the version that is missing.
-    let skip = request(&node, chain, registry, 7, previous, b"{}");
+    let skip = request(&node, chain, registry, 8, previous, b"{}");
     match relayer.publish_policy(registry, &skip).await {
         Err(ChainError::Refused(Refusal::Policies(
             PolicyRegistryErrors::PreviousVersionMissing(missing),
-        ))) => assert_eq!(missing.previous, 6),
+        ))) => assert_eq!(missing.previous, 7),
         other => panic!("a gap was accepted: {other:?}"),
     }
 }

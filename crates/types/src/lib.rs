@@ -24,5 +24,5 @@ pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,
 };
-pub use record::{ConsentScope, RecordAnchor, VisitToken};
+pub use record::{ConsentEvent, ConsentScope, RecordAnchor, VisitToken};
 pub use time_text::format_unix_utc;
