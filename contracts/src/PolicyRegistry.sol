@@ -56,10 +56,19 @@ contract PolicyRegistry is EIP712 {
     /// @notice Where admission is decided.
     IParticipantRegistry public immutable participants;
 
-    /// Each published version's content hash; zero for a version not (yet) published. Versions
-    /// are 1, 2, 3... with no gap, so one fresh slot per version is the whole history on chain.
-    mapping(address insurer => mapping(bytes32 policyId => mapping(uint64 version => bytes32 contentHash))) private
-        _versions;
+    /// @notice The latest version of a policy, in one storage slot: its number and a digest of
+    /// its content hash (the first 28 bytes of `keccak256(abi.encode(contentHash))`).
+    /// @dev One slot per policy, rewritten by each version, is what keeps publishing at one
+    /// storage write. The full content hash of every version is in its `PolicyPublished` event
+    /// and its calldata; the digest lets this contract check that a new version names the real
+    /// previous one (changing it unnoticed would take a 112-bit collision search) and lets a
+    /// reader confirm the event it found.
+    struct Head {
+        uint32 version;
+        bytes28 digest;
+    }
+
+    mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
 
     /// @notice A version was published. The rest of what the insurer signed (previous hash,
     /// effective date, media type) and the document are in the transaction's calldata; the
@@ -69,13 +78,12 @@ contract PolicyRegistry is EIP712 {
     error EmptyDocument();
     error EmptyContentHash();
     error DocumentHashMismatch(bytes32 signed, bytes32 sent);
-    /// @notice Versions start at 1.
-    error VersionZero();
-    /// @notice That version of the policy is published already; versions are never replaced.
-    error VersionAlreadyPublished(uint64 version);
-    /// @notice The version before this one is not published; versions have no gaps.
-    error PreviousVersionMissing(uint64 previous);
-    error PreviousHashMismatch(bytes32 expected, bytes32 given);
+    /// @notice Versions go 1, 2, 3...: `given` is not the next one (a published version is never
+    /// replaced, and none is skipped).
+    error NotNextVersion(uint64 expected, uint64 given);
+    /// @notice `given` is not the content hash of `version`, the policy's latest version (zero
+    /// for a first version).
+    error PreviousHashMismatch(uint64 version, bytes32 given);
     error NotAnAdmittedInsurer(address insurer);
     error EnrolmentExpired(uint64 deadline);
     error NoSuchPolicyVersion(address insurer, bytes32 policyId, uint64 version);
@@ -114,16 +122,14 @@ contract PolicyRegistry is EIP712 {
             revert NotAnAdmittedInsurer(insurer);
         }
 
-        mapping(uint64 => bytes32) storage versions = _versions[insurer][v.policyId];
-        // The next version is the first one not published: its slot is empty and, past version 1,
-        // the one before it is not. Only this new slot is written, so history only grows.
-        if (v.version == 0) revert VersionZero();
-        if (versions[v.version] != bytes32(0)) revert VersionAlreadyPublished(v.version);
-        bytes32 previous = v.version == 1 ? bytes32(0) : versions[v.version - 1];
-        if (v.version > 1 && previous == bytes32(0)) revert PreviousVersionMissing(v.version - 1);
-        if (v.previousHash != previous) revert PreviousHashMismatch(previous, v.previousHash);
+        Head memory head = _heads[insurer][v.policyId];
+        if (head.version == type(uint32).max || v.version != uint64(head.version) + 1) {
+            revert NotNextVersion(uint64(head.version) + 1, v.version);
+        }
+        bool linked = head.version == 0 ? v.previousHash == bytes32(0) : digestOf(v.previousHash) == head.digest;
+        if (!linked) revert PreviousHashMismatch(head.version, v.previousHash);
 
-        versions[v.version] = v.contentHash;
+        _heads[insurer][v.policyId] = Head(uint32(v.version), digestOf(v.contentHash));
         emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash);
     }
 
@@ -137,7 +143,7 @@ contract PolicyRegistry is EIP712 {
         returns (bytes32 enrolmentHash)
     {
         if (block.timestamp > e.deadline) revert EnrolmentExpired(e.deadline);
-        if (e.version == 0 || _versions[e.insurer][e.policyId][e.version] == bytes32(0)) {
+        if (e.version == 0 || e.version > _heads[e.insurer][e.policyId].version) {
             revert NoSuchPolicyVersion(e.insurer, e.policyId, e.version);
         }
         if (!participants.isAdmitted(e.insurer, IParticipantRegistry.Kind.Insurer)) {
@@ -162,10 +168,15 @@ contract PolicyRegistry is EIP712 {
         );
     }
 
-    /// @notice The content hash of one version of a policy; zero if that version is not published.
-    /// @dev Versions have no gaps, so the latest is the last non-zero one (clients search for it).
-    function contentHashOf(address insurer, bytes32 policyId, uint64 version) external view returns (bytes32) {
-        return _versions[insurer][policyId][version];
+    /// @notice The latest version of a policy (0 if none) and the digest of its content hash.
+    function headOf(address insurer, bytes32 policyId) external view returns (uint64 version, bytes28 digest) {
+        Head memory head = _heads[insurer][policyId];
+        return (head.version, head.digest);
+    }
+
+    /// @notice The digest kept of a content hash: the first 28 bytes of `keccak256(abi.encode(contentHash))`.
+    function digestOf(bytes32 contentHash) public pure returns (bytes28) {
+        return bytes28(keccak256(abi.encode(contentHash)));
     }
 
     /// @notice The EIP-712 digest an insurer signs for `v`.

@@ -178,18 +178,13 @@ fn policy(e: &PolicyRegistryErrors) -> String {
             "the document sent (keccak {}) is not the one signed (keccak {})",
             v.sent, v.signed
         ),
-        E::VersionZero(_) => "versions start at 1".into(),
-        E::VersionAlreadyPublished(v) => format!(
-            "version {} is already published, and published versions never change",
-            v.version
-        ),
-        E::PreviousVersionMissing(v) => format!(
-            "version {} is not published yet, so the one after it cannot be",
-            v.previous
+        E::NotNextVersion(v) => format!(
+            "version {} is not the next one ({} is): published versions never change and none is skipped",
+            v.given, v.expected
         ),
         E::PreviousHashMismatch(v) => format!(
-            "the previous hash {} is not the hash of the previous version, {}",
-            v.given, v.expected
+            "the previous hash {} is not the content hash of version {}",
+            v.given, v.version
         ),
         E::NotAnAdmittedInsurer(v) => format!("{} is not an admitted insurer", v.insurer),
         E::EnrolmentExpired(v) => format!("the enrolment expired at {}", v.deadline),

@@ -149,8 +149,8 @@ fn published(receipt: &TransactionReceipt) -> Result<PublishReceipt, ChainError>
 /// The latest published version of `policy_id` by `insurer`, and its content hash
 /// (`(0, ZERO)` when none is published).
 ///
-/// The registry keeps one slot per version and versions have no gaps (1, 2, ... head), so the head
-/// is found by doubling then bisecting: about 2·log2(head) calls, no log scan.
+/// The registry keeps the head's number and a digest of its content hash in one slot; the full
+/// hash comes from that version's `PolicyPublished` event, which must match the digest.
 pub async fn policy_head(
     rpc: &RpcUrl,
     registry: Address,
@@ -159,38 +159,39 @@ pub async fn policy_head(
 ) -> Result<(u64, caretrail_types::Hash32), ChainError> {
     let provider = ProviderBuilder::new().connect_http(rpc.clone());
     let contract = PolicyRegistry::new(address(registry), &provider);
-    let hash_of = async |version: u64| {
-        contract
-            .contentHashOf(address(insurer), b256(policy_id), version)
-            .call()
-            .await
-            .map(from_b256)
-            .map_err(|e| ChainError::from_contract(rpc, Registry::Policies, e))
-    };
-    // `low` is published (or 0), `high` is not.
-    let (mut low, mut low_hash) = (0, caretrail_types::Hash32::ZERO);
-    let mut high = 1;
-    loop {
-        let hash = hash_of(high).await?;
-        if hash == caretrail_types::Hash32::ZERO {
-            break;
-        }
-        (low, low_hash) = (high, hash);
-        if high == u64::MAX {
-            return Ok((low, low_hash));
-        }
-        high = high.saturating_mul(2);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Policies, e);
+    let head = contract
+        .headOf(address(insurer), b256(policy_id))
+        .call()
+        .await
+        .map_err(fail)?;
+    if head.version == 0 {
+        return Ok((0, caretrail_types::Hash32::ZERO));
     }
-    while high - low > 1 {
-        let middle = low + (high - low) / 2;
-        let hash = hash_of(middle).await?;
-        if hash == caretrail_types::Hash32::ZERO {
-            high = middle;
-        } else {
-            (low, low_hash) = (middle, hash);
-        }
-    }
-    Ok((low, low_hash))
+    let published = contract
+        .PolicyPublished_filter()
+        .topic1(address(insurer).into_word())
+        .topic2(b256(policy_id))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(fail)?;
+    published
+        .into_iter()
+        .map(|(event, _)| event)
+        .find(|event| event.version == head.version && digest_of(event.contentHash) == head.digest)
+        .map(|event| (head.version, from_b256(event.contentHash)))
+        .ok_or_else(|| {
+            ChainError::Rpc(format!(
+                "the node has no event for version {} of the policy that matches the registry",
+                head.version
+            ))
+        })
+}
+
+/// The registry's digest of a content hash: the first 28 bytes of `keccak256(abi.encode(hash))`.
+fn digest_of(content_hash: alloy::primitives::B256) -> alloy::primitives::FixedBytes<28> {
+    alloy::primitives::FixedBytes::from_slice(&alloy::primitives::keccak256(content_hash)[..28])
 }
 
 /// Reads the policy publication made by transaction `tx_id` from the chain: the document from

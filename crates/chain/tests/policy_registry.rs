@@ -210,12 +210,10 @@ async fn publish_then_read_back_by_transaction_id() {
         .await;
     match again {
         Err(
-            e @ ChainError::Refused(Refusal::Policies(
-                PolicyRegistryErrors::VersionAlreadyPublished(_),
-            )),
+            e @ ChainError::Refused(Refusal::Policies(PolicyRegistryErrors::NotNextVersion(_))),
         ) => {
             assert_eq!(e.code(), ErrorCode::ChainRefused);
-            assert!(e.to_string().contains("already published"), "{e}");
+            assert!(e.to_string().contains("never change"), "{e}");
         }
         other => panic!("expected a refusal, got {other:?}"),
     }
@@ -479,9 +477,9 @@ async fn the_head_of_a_policy_is_its_last_published_version() {
     // A version that skips one is refused with the version that is missing.
     let skip = request(&node, chain, registry, 8, previous, b"{}");
     match relayer.publish_policy(registry, &skip).await {
-        Err(ChainError::Refused(Refusal::Policies(
-            PolicyRegistryErrors::PreviousVersionMissing(missing),
-        ))) => assert_eq!(missing.previous, 7),
+        Err(ChainError::Refused(Refusal::Policies(PolicyRegistryErrors::NotNextVersion(
+            refused,
+        )))) => assert_eq!((refused.expected, refused.given), (7, 8)),
         other => panic!("a gap was accepted: {other:?}"),
     }
 }
