@@ -4,7 +4,7 @@
 use crate::bindings::PolicyRegistry;
 use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
 use crate::error::Registry;
-use crate::send::{mined, signing};
+use crate::send::{mined, mined_in_turn, signing};
 use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
@@ -17,6 +17,8 @@ use caretrail_types::{
     Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
 };
 use std::fmt;
+use std::sync::Arc;
+use tokio::sync::Mutex;
 
 /// The policy registry's EIP-712 domain: policy versions and enrolments are signed under it.
 pub(crate) fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
@@ -72,12 +74,13 @@ pub fn verify_publish_request(
     .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
-/// An account that pays for transactions others signed. One provider, so concurrent sends share
-/// one cached nonce sequence instead of racing for the same nonce.
+/// An account that pays for transactions others signed. Clones share one turn to send, so
+/// concurrent sends get consecutive nonces instead of racing for the same one.
 #[derive(Clone)]
 pub struct Relayer {
     rpc: RpcUrl,
     provider: DynProvider,
+    turn: Arc<Mutex<()>>,
 }
 
 impl fmt::Debug for Relayer {
@@ -94,6 +97,7 @@ impl Relayer {
         Self {
             rpc: rpc.clone(),
             provider,
+            turn: Arc::new(Mutex::new(())),
         }
     }
 
@@ -110,7 +114,7 @@ impl Relayer {
             request.document.clone().into(),
             request.signature.0.to_vec().into(),
         );
-        published(&mined(rpc, Registry::Policies, call).await?)
+        published(&mined_in_turn(rpc, Registry::Policies, call, &self.turn).await?)
     }
 }
 

@@ -6,6 +6,7 @@ use alloy::contract::{CallBuilder, CallDecoder};
 use alloy::network::ReceiptResponse as _;
 use alloy::providers::{DynProvider, Provider, ProviderBuilder};
 use alloy::rpc::types::TransactionReceipt;
+use tokio::sync::Mutex;
 
 use crate::convert::from_tx;
 use crate::error::{Refusal, Registry};
@@ -14,9 +15,16 @@ use crate::{ChainError, PrivateKeySigner, RpcUrl};
 /// How long a transaction may take to be mined before the sender gives up waiting.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
-/// A provider that signs as `signer`. One per account: providers keep their own nonce.
+/// A provider that signs as `signer`. It asks the node for the account's pending nonce at every
+/// send and caches nothing: alloy's default cache fills the nonce while the gas is estimated, so
+/// a refused estimate would leave a gap that holds every later transaction of the account back.
+/// Concurrent sends from one account take turns (`mined_in_turn`).
 pub(crate) fn signing(rpc: &RpcUrl, signer: PrivateKeySigner) -> DynProvider {
     ProviderBuilder::new()
+        .disable_recommended_fillers()
+        .with_gas_estimation()
+        .with_simple_nonce_management()
+        .fetch_chain_id()
         .wallet(signer)
         .connect_http(rpc.clone())
         .erased()
@@ -29,10 +37,24 @@ pub(crate) async fn mined<P: Provider, D: CallDecoder>(
     registry: Registry,
     call: CallBuilder<P, D>,
 ) -> Result<TransactionReceipt, ChainError> {
-    let receipt = call
-        .send()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, registry, e))?
+    mined_in_turn(rpc, registry, call, &Mutex::new(())).await
+}
+
+/// `mined`, for an account that sends concurrently: the sends take `turn` one at a time (so each
+/// gets the nonce after the previous one's), then all wait for their receipts together.
+pub(crate) async fn mined_in_turn<P: Provider, D: CallDecoder>(
+    rpc: &RpcUrl,
+    registry: Registry,
+    call: CallBuilder<P, D>,
+    turn: &Mutex<()>,
+) -> Result<TransactionReceipt, ChainError> {
+    let pending = {
+        let _turn = turn.lock().await;
+        call.send()
+            .await
+            .map_err(|e| ChainError::from_contract(rpc, registry, e))?
+    };
+    let receipt = pending
         .with_timeout(Some(RECEIPT_TIMEOUT))
         .get_receipt()
         .await
