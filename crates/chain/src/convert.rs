@@ -26,3 +26,17 @@ pub fn tx(t: TxId) -> B256 {
 pub fn from_tx(h: B256) -> TxId {
     TxId(h.0)
 }
+
+/// Where a log sits in the chain: its block, then its index in the block.
+pub fn log_position(log: &alloy::rpc::types::Log) -> (u64, u64) {
+    (
+        log.block_number.unwrap_or_default(),
+        log.log_index.unwrap_or_default(),
+    )
+}
+
+/// Events of several kinds, each with its `log_position`, put in chain order.
+pub fn in_chain_order<T>(mut events: Vec<((u64, u64), T)>) -> Vec<T> {
+    events.sort_by_key(|(position, _)| *position);
+    events.into_iter().map(|(_, event)| event).collect()
+}

@@ -12,7 +12,7 @@ use caretrail_types::{
 };
 
 use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
-use crate::convert::{address, from_address, from_tx};
+use crate::convert::{address, from_address, from_tx, in_chain_order, log_position};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
@@ -210,10 +210,7 @@ pub async fn participant_events(
     }
     let mut events = Vec::new();
     for (event, log) in admitted.query().await.map_err(fail)? {
-        let position = (
-            log.block_number.unwrap_or_default(),
-            log.log_index.unwrap_or_default(),
-        );
+        let position = log_position(&log);
         events.push((
             position,
             ParticipantEvent::Admitted {
@@ -229,14 +226,10 @@ pub async fn participant_events(
         ));
     }
     for (event, log) in changed.query().await.map_err(fail)? {
-        let position = (
-            log.block_number.unwrap_or_default(),
-            log.log_index.unwrap_or_default(),
-        );
+        let position = log_position(&log);
         events.push((position, status_changed(&event, position.0)?));
     }
-    events.sort_by_key(|(position, _)| *position);
-    Ok(events.into_iter().map(|(_, event)| event).collect())
+    Ok(in_chain_order(events))
 }
 
 fn status_changed(

@@ -14,7 +14,9 @@ use caretrail_types::{
 };
 
 use crate::bindings::RecordRegistry;
-use crate::convert::{address, b256, from_address, from_b256, from_tx};
+use crate::convert::{
+    address, b256, from_address, from_b256, from_tx, in_chain_order, log_position,
+};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
@@ -302,9 +304,10 @@ pub async fn consents_of(
         .await
         .map_err(fail)?;
     for (event, log) in granted {
-        let block = log.block_number.unwrap_or_default();
+        let position = log_position(&log);
+        let block = position.0;
         events.push((
-            (block, log.log_index.unwrap_or_default()),
+            position,
             ConsentEvent::Granted {
                 patient: from_address(event.patient),
                 grantee: from_address(event.grantee),
@@ -323,9 +326,10 @@ pub async fn consents_of(
         .await
         .map_err(fail)?;
     for (event, log) in revoked {
-        let block = log.block_number.unwrap_or_default();
+        let position = log_position(&log);
+        let block = position.0;
         events.push((
-            (block, log.log_index.unwrap_or_default()),
+            position,
             ConsentEvent::Revoked {
                 patient: from_address(event.patient),
                 grantee: from_address(event.grantee),
@@ -335,8 +339,7 @@ pub async fn consents_of(
             },
         ));
     }
-    events.sort_by_key(|(position, _)| *position);
-    Ok(events.into_iter().map(|(_, event)| event).collect())
+    Ok(in_chain_order(events))
 }
 
 fn scope_of(code: u8) -> Result<ConsentScope, ChainError> {
