@@ -1,6 +1,7 @@
 //! Conversions between alloy's primitives and the wire types of `caretrail-types`.
 
 use alloy::primitives::{Address as AlloyAddress, B256};
+use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_types::{Address, Hash32, TxId};
 
 pub fn address(a: Address) -> AlloyAddress {
@@ -39,4 +40,15 @@ pub fn log_position(log: &alloy::rpc::types::Log) -> (u64, u64) {
 pub fn in_chain_order<T>(mut events: Vec<((u64, u64), T)>) -> Vec<T> {
     events.sort_by_key(|(position, _)| *position);
     events.into_iter().map(|(_, event)| event).collect()
+}
+
+/// The EIP-712 domain `name`, version 1, of the contract at `contract` on `chain_id`: what the
+/// signatures that contract checks are made under.
+pub fn domain(name: &'static str, chain_id: u64, contract: Address) -> Eip712Domain {
+    eip712_domain! {
+        name: name,
+        version: "1",
+        chain_id: chain_id,
+        verifying_contract: address(contract),
+    }
 }

@@ -39,6 +39,15 @@ pub enum Registry {
     Records,
 }
 
+impl Registry {
+    const ALL: [Self; 4] = [
+        Self::Participants,
+        Self::Policies,
+        Self::Patients,
+        Self::Records,
+    ];
+}
+
 impl fmt::Display for Registry {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
@@ -69,26 +78,26 @@ impl Refusal {
     /// Decodes revert data, trying the called registry's errors first: OpenZeppelin's errors
     /// (ECDSA, short strings) and `ZeroAddress()` are declared by more than one contract.
     fn decode(called: Registry, e: &alloy::contract::Error) -> Option<Self> {
-        let order = match called {
-            Registry::Participants => [0, 1, 2, 3],
-            Registry::Policies => [1, 0, 2, 3],
-            Registry::Patients => [2, 1, 0, 3],
-            Registry::Records => [3, 0, 1, 2],
-        };
-        order.into_iter().find_map(|which| match which {
-            0 => e
+        std::iter::once(called)
+            .chain(Registry::ALL.into_iter().filter(|r| *r != called))
+            .find_map(|registry| Self::decode_as(registry, e))
+    }
+
+    fn decode_as(registry: Registry, e: &alloy::contract::Error) -> Option<Self> {
+        match registry {
+            Registry::Participants => e
                 .as_decoded_interface_error::<ParticipantRegistryErrors>()
                 .map(Self::Participants),
-            1 => e
+            Registry::Policies => e
                 .as_decoded_interface_error::<PolicyRegistryErrors>()
                 .map(Self::Policies),
-            2 => e
+            Registry::Patients => e
                 .as_decoded_interface_error::<PatientRegistryErrors>()
                 .map(Self::Patients),
-            _ => e
+            Registry::Records => e
                 .as_decoded_interface_error::<RecordRegistryErrors>()
                 .map(Self::Records),
-        })
+        }
     }
 
     /// Whether the refusal is about who asked: not admitted, not the verifier, not an authority.

@@ -33,7 +33,7 @@ pub use records::{
     sign_visit_token,
 };
 
-use alloy::providers::{Provider, ProviderBuilder};
+use alloy::providers::Provider;
 use caretrail_types::Address;
 
 /// The domain key of an alloy signer (a `PrivateKeySigner` always holds a valid key).
@@ -60,7 +60,7 @@ pub fn rpc_url(text: &str) -> Result<RpcUrl, ChainError> {
 
 /// The chain id the endpoint reports.
 pub async fn chain_id(rpc: &RpcUrl) -> Result<u64, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     provider
         .get_chain_id()
         .await
@@ -69,7 +69,7 @@ pub async fn chain_id(rpc: &RpcUrl) -> Result<u64, ChainError> {
 
 /// Whether `address` holds contract code on the chain (used to tell a deployment survived).
 pub async fn has_code(rpc: &RpcUrl, address: Address) -> Result<bool, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let code = provider
         .get_code_at(convert::address(address))
         .await

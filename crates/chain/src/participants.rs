@@ -4,7 +4,6 @@
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
-use alloy::providers::ProviderBuilder;
 use caretrail_crypto::SecretKey;
 use caretrail_types::{
     Address, Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus,
@@ -116,7 +115,7 @@ pub async fn is_admitted(
     signer: Address,
     kind: ParticipantKind,
 ) -> Result<bool, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     ParticipantRegistry::new(address(registry), &provider)
         .isAdmitted(address(signer), kind_code(kind))
         .call()
@@ -130,7 +129,7 @@ pub async fn participant(
     registry: Address,
     signer: Address,
 ) -> Result<Option<Participant>, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let record = ParticipantRegistry::new(address(registry), &provider)
         .participant(address(signer))
         .call()
@@ -199,7 +198,7 @@ pub async fn participant_events(
     registry: Address,
     signer: Option<Address>,
 ) -> Result<Vec<ParticipantEvent>, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let contract = ParticipantRegistry::new(address(registry), &provider);
     let fail = |e| ChainError::from_contract(rpc, Registry::Participants, e);
     let mut admitted = contract.ParticipantAdmitted_filter().from_block(0);

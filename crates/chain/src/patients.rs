@@ -3,8 +3,6 @@
 
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
-use alloy::providers::ProviderBuilder;
-use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_crypto::{SecretKey, sign};
 use caretrail_types::{
     Address, Enrolment, Hash32, KeyRotation, Registered, Registration, Signature, TxId,
@@ -12,9 +10,12 @@ use caretrail_types::{
 
 use crate::bindings::PatientRegistry;
 use crate::bindings::patients::PolicyRegistry::Enrolment as SolEnrolment;
-use crate::convert::{address, b256, from_address, from_b256, from_tx};
+use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
+
+/// The contract's EIP-712 domain name (as in its constructor).
+const DOMAIN: &str = "Caretrail PatientRegistry";
 
 impl From<&Enrolment> for SolEnrolment {
     fn from(e: &Enrolment) -> Self {
@@ -42,15 +43,6 @@ mod typed {
     }
 }
 
-fn patient_domain(chain_id: u64, patients: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "Caretrail PatientRegistry",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: address(patients),
-    }
-}
-
 /// The patient's or the insurer's EIP-712 signature over an enrolment.
 pub fn sign_enrolment(
     key: &SecretKey,
@@ -61,7 +53,7 @@ pub fn sign_enrolment(
     sign::sign_typed(
         key,
         &SolEnrolment::from(enrolment),
-        &crate::policy::domain(chain_id, policies),
+        &domain(crate::policy::DOMAIN, chain_id, policies),
     )
 }
 
@@ -101,7 +93,7 @@ pub async fn is_registered(
     patient: Address,
     record: Hash32,
 ) -> Result<bool, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     PatientRegistry::new(address(patients), &provider)
         .isRegistered(address(patient), b256(record))
         .call()
@@ -117,7 +109,7 @@ pub async fn patient_of(
     patients: Address,
     record: Hash32,
 ) -> Result<Option<Address>, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let contract = PatientRegistry::new(address(patients), &provider);
     let registered = contract
         .PatientRegistered_filter()
@@ -157,7 +149,7 @@ pub async fn key_rotation(
     to: Address,
     deadline: u64,
 ) -> Result<KeyRotation, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let contract = PatientRegistry::new(address(patients), &provider);
     let fail = |e| ChainError::from_contract(rpc, Registry::Patients, e);
     let record = contract
@@ -190,7 +182,7 @@ pub fn sign_key_rotation(
         nonce: rotation.nonce,
         deadline: rotation.deadline,
     };
-    sign::sign_typed(old_key, &typed, &patient_domain(chain_id, patients))
+    sign::sign_typed(old_key, &typed, &domain(DOMAIN, chain_id, patients))
 }
 
 /// Moves a registration to the new key with the old key's signature; anyone may send it.

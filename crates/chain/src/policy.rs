@@ -2,16 +2,16 @@
 //! its transaction id.
 
 use crate::bindings::PolicyRegistry;
-use crate::convert::{address, b256, from_address, from_b256, from_tx, tx};
+use crate::convert::{address, b256, domain, from_address, from_b256, from_tx, tx};
 use crate::error::Registry;
 use crate::send::{mined, mined_in_turn, signing};
 use crate::{ChainError, RpcUrl};
 use alloy::consensus::Transaction as _;
 use alloy::eips::BlockNumberOrTag;
-use alloy::providers::{DynProvider, Provider, ProviderBuilder};
+use alloy::providers::{DynProvider, Provider};
 use alloy::rpc::types::TransactionReceipt;
 use alloy::signers::local::PrivateKeySigner;
-use alloy::sol_types::{Eip712Domain, SolCall as _, eip712_domain};
+use alloy::sol_types::SolCall as _;
 use caretrail_crypto::sign;
 use caretrail_types::{
     Address, PolicyPublication, PolicyVersion, PublishReceipt, PublishRequest, Signature, TxId,
@@ -20,15 +20,8 @@ use std::fmt;
 use std::sync::Arc;
 use tokio::sync::Mutex;
 
-/// The policy registry's EIP-712 domain: policy versions and enrolments are signed under it.
-pub(crate) fn domain(chain_id: u64, registry: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "Caretrail PolicyRegistry",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: address(registry),
-    }
-}
+/// The contract's EIP-712 domain name (as in its constructor).
+pub(crate) const DOMAIN: &str = "Caretrail PolicyRegistry";
 
 impl From<&PolicyVersion> for PolicyRegistry::PolicyVersion {
     fn from(r: &PolicyVersion) -> Self {
@@ -54,7 +47,7 @@ pub fn sign_policy_version(
     Ok(sign::sign_typed(
         &crate::secret_key(signer),
         &PolicyRegistry::PolicyVersion::from(version),
-        &domain(chain_id, registry),
+        &domain(DOMAIN, chain_id, registry),
     ))
 }
 
@@ -68,7 +61,7 @@ pub fn verify_publish_request(
     // refusing the rest here gives the sender a clear answer instead of a reverted gas estimate.
     sign::recover_typed(
         &PolicyRegistry::PolicyVersion::from(&request.signed),
-        &domain(chain_id, registry),
+        &domain(DOMAIN, chain_id, registry),
         &request.signature,
     )
     .map_err(|e| ChainError::BadSignature(e.to_string()))
@@ -161,7 +154,7 @@ pub async fn policy_head(
     insurer: Address,
     policy_id: caretrail_types::Hash32,
 ) -> Result<(u64, caretrail_types::Hash32), ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let contract = PolicyRegistry::new(address(registry), &provider);
     let fail = |e| ChainError::from_contract(rpc, Registry::Policies, e);
     let head = contract
@@ -206,7 +199,7 @@ pub async fn read_policy_publication(
     registry: Address,
     tx_id: TxId,
 ) -> Result<PolicyPublication, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let not_policy = |reason: String| ChainError::NotAPolicyPublication { tx: tx_id, reason };
 
     let transaction = provider

@@ -4,10 +4,8 @@
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
-use alloy::providers::ProviderBuilder;
 use alloy::rpc::types::TransactionReceipt;
 use alloy::sol_types::SolValue as _;
-use alloy::sol_types::{Eip712Domain, eip712_domain};
 use caretrail_crypto::{SecretKey, sign};
 use caretrail_types::{
     Address, ConsentEvent, ConsentScope, Hash32, RecordAnchor, Signature, TxId, VisitToken,
@@ -15,25 +13,19 @@ use caretrail_types::{
 
 use crate::bindings::RecordRegistry;
 use crate::convert::{
-    address, b256, from_address, from_b256, from_tx, in_chain_order, log_position,
+    address, b256, domain, from_address, from_b256, from_tx, in_chain_order, log_position,
 };
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
+
+/// The contract's EIP-712 domain name (as in its constructor).
+const DOMAIN: &str = "Caretrail RecordRegistry";
 
 /// A mined write and what it cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Written {
     pub tx_id: TxId,
     pub gas_used: u64,
-}
-
-fn record_domain(chain_id: u64, records: Address) -> Eip712Domain {
-    eip712_domain! {
-        name: "Caretrail RecordRegistry",
-        version: "1",
-        chain_id: chain_id,
-        verifying_contract: address(records),
-    }
 }
 
 impl From<&VisitToken> for RecordRegistry::VisitToken {
@@ -64,7 +56,7 @@ pub fn sign_visit_token(
     sign::sign_typed(
         patient,
         &RecordRegistry::VisitToken::from(token),
-        &record_domain(chain_id, records),
+        &domain(DOMAIN, chain_id, records),
     )
 }
 
@@ -225,7 +217,7 @@ pub async fn has_access(
     record_id: Hash32,
     kind: Hash32,
 ) -> Result<bool, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     RecordRegistry::new(address(records), &provider)
         .hasAccess(
             address(patient),
@@ -241,7 +233,7 @@ pub async fn has_access(
 /// The record anchored by transaction `tx_id`, decoded from its `RecordAnchored` event.
 pub async fn anchored_in(rpc: &RpcUrl, tx_id: TxId) -> Result<RecordAnchor, ChainError> {
     use alloy::providers::Provider as _;
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let receipt = provider
         .get_transaction_receipt(b256(Hash32(tx_id.0)))
         .await
@@ -257,7 +249,7 @@ pub async fn find_anchor(
     records: Address,
     record_id: Hash32,
 ) -> Result<Option<(RecordAnchor, TxId)>, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let logs = RecordRegistry::new(address(records), &provider)
         .RecordAnchored_filter()
         .topic1(b256(record_id))
@@ -291,7 +283,7 @@ pub async fn consents_of(
     records: Address,
     patient: Address,
 ) -> Result<Vec<ConsentEvent>, ChainError> {
-    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let provider = crate::send::reading(rpc);
     let contract = RecordRegistry::new(address(records), &provider);
     let fail = |e| ChainError::from_contract(rpc, Registry::Records, e);
     let topic = address(patient).into_word();

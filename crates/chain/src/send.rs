@@ -15,6 +15,11 @@ use crate::{ChainError, PrivateKeySigner, RpcUrl};
 /// How long a transaction may take to be mined before the sender gives up waiting.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// A provider that only reads (calls, logs, receipts).
+pub(crate) fn reading(rpc: &RpcUrl) -> impl Provider + use<> {
+    ProviderBuilder::new().connect_http(rpc.clone())
+}
+
 /// A provider that signs as `signer`. It asks the node for the account's pending nonce at every
 /// send and caches nothing: alloy's default cache fills the nonce while the gas is estimated, so
 /// a refused estimate would leave a gap that holds every later transaction of the account back.

@@ -34,12 +34,6 @@ impl RelayError {
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
-            // The contract said no: the request conflicts with what is on chain, or comes from
-            // someone not admitted to make it.
-            Self::Chain(e @ ChainError::Refused(_)) => match e.code() {
-                ErrorCode::NotAdmitted => (StatusCode::FORBIDDEN, ErrorCode::NotAdmitted),
-                code => (StatusCode::CONFLICT, code),
-            },
             Self::Chain(e) => {
                 let code = e.code();
                 let status = match code {
@@ -47,6 +41,10 @@ impl RelayError {
                     ErrorCode::TxNotFound | ErrorCode::NotAPolicyPublication => {
                         StatusCode::NOT_FOUND
                     }
+                    // The contract said no: the request comes from someone not admitted to make
+                    // it, or conflicts with what is on chain.
+                    ErrorCode::NotAdmitted => StatusCode::FORBIDDEN,
+                    ErrorCode::ChainRefused => StatusCode::CONFLICT,
                     _ => StatusCode::BAD_GATEWAY,
                 };
                 (status, code)
