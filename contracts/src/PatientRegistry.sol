@@ -140,6 +140,13 @@ contract PatientRegistry is EIP712 {
         return _recordOf[patient];
     }
 
+    /// @notice Whether a patient is registered under `nidCommitment`: the verification unit asks
+    /// before it checks anything else, so a second registration of one national ID is refused
+    /// before any photo is compared or any gas is spent.
+    function isNidRegistered(bytes32 nidCommitment) external view returns (bool) {
+        return _nidTaken[nidCommitment];
+    }
+
     /// @notice How many times `record` moved to a new key: the nonce its next rotation signs.
     function rotationsOf(bytes32 record) external view returns (uint64) {
         return _rotations[record];

@@ -127,7 +127,10 @@ contract PatientRegistryTest is CheatCodes {
     }
 
     function test_aPatientOrANidRegistersOnce() public {
+        require(!patients.isNidRegistered(NID), "free before");
         _register(PATIENT_KEY, NID);
+        require(patients.isNidRegistered(NID), "taken after");
+        require(!patients.isNidRegistered(keccak256("another NID")), "others free");
         PolicyRegistry.Enrolment memory e = _enrolment(PATIENT_KEY);
         bytes32 digest = policies.enrolmentDigest(e);
         _expectRegisterReverts(

@@ -8,6 +8,7 @@
 //!   relay's side both compute with [`policy::content_hash`].
 
 pub mod envelope;
+pub mod identity;
 pub mod keys;
 pub mod policy;
 pub mod sign;

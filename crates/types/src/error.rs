@@ -28,6 +28,35 @@ pub enum ErrorCode {
     /// A contract refused the request: it conflicts with what is on chain (a version already
     /// published, a patient already registered, an expired signature...).
     ChainRefused,
+    /// The EC registry knows no citizen with that national ID.
+    UnknownCitizen,
+    /// A patient is already registered with that national ID (or that key).
+    AlreadyRegistered,
+    /// The photo cannot be used: not an image, too large, no face, or more than one face.
+    PhotoRefused,
+    /// The face in the photo is not the face in the national ID photo.
+    FaceMismatch,
+    /// The insurer does not answer for that card: unknown, expired, cancelled, or not hers.
+    CardRefused,
+    /// The policy document differs from the insurer's copy or from the chain: the insurer may
+    /// have altered it. The evidence is kept.
+    PolicyMismatch,
+    /// An outside service (the EC registry, the insurer, the government registry) is down.
+    ServiceUnavailable,
+    /// The password does not open the key on this device.
+    WrongPassword,
+    /// No key is kept on this device for that ID.
+    NoKey,
+    /// The chain knows no registration with that H.
+    UnknownRecord,
+    /// H belongs to a registration held by another key.
+    ForeignKey,
+    /// The login challenge is unknown, used already, or expired.
+    ChallengeRefused,
+    /// Too many failed attempts: try again later.
+    LockedOut,
+    /// The government registry does not list the licence as active.
+    LicenceRefused,
     /// Something unexpected inside the app.
     Internal,
 }

@@ -6,15 +6,21 @@
 mod base64_bytes;
 mod bytes;
 mod error;
+mod identity;
 mod network;
 mod participant;
 mod patient;
 mod policy;
 mod record;
 mod time_text;
+mod verification;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
+pub use identity::{
+    CardNumber, Citizen, Coverage, CoverageStatus, IdentifierError, Licence, LicenceKind,
+    LicenceNumber, LicenceStatus, Nid, PostalAddress,
+};
 pub use network::NetworkInfo;
 pub use participant::{
     Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
@@ -26,3 +32,8 @@ pub use policy::{
 };
 pub use record::{ConsentEvent, ConsentScope, RecordAnchor, VisitToken};
 pub use time_text::format_unix_utc;
+pub use verification::{
+    Check, CheckResult, FaceAttestation, LoginChallenge, LoginRequest, LoginSession,
+    MAX_PHOTO_BYTES, RegisterRequest, RegistrationReceipt, TicketBody, VerificationTicket,
+    Verified, VerifyRequest, login_message,
+};

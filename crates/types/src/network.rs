@@ -12,4 +12,6 @@ pub struct NetworkInfo {
     pub policy_registry: Address,
     /// Where admission of health organizations and insurers is recorded.
     pub participant_registry: Address,
+    /// Where patients are registered (H is checked here at login).
+    pub patient_registry: Address,
 }

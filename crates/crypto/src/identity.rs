@@ -1,0 +1,173 @@
+//! The hashes and signatures of the verification unit (VU): the salted NID commitment, the card
+//! hash the insurer signs in an enrolment, and the VU's signed verification ticket.
+
+use crate::SecretKey;
+use crate::sign::{SignatureError, recover_message, sign_message};
+use caretrail_types::{
+    Address, CardNumber, Hash32, Nid, Signature, TicketBody, VerificationTicket,
+};
+use hmac::{Hmac, Mac};
+use sha2::{Digest, Sha256};
+
+/// The VU's commitment to a national ID: HMAC-SHA256 under the VU's own secret salt, so one NID
+/// always gives one commitment (a second registration is refused) and nobody without the salt
+/// can test a guessed NID against the chain.
+pub fn nid_commitment(salt: &[u8; 32], nid: &Nid) -> Hash32 {
+    #[allow(clippy::expect_used)]
+    let mut mac = Hmac::<Sha256>::new_from_slice(salt).expect("HMAC takes any key length");
+    mac.update(b"caretrail nid v1\0");
+    mac.update(nid.as_str().as_bytes());
+    Hash32(mac.finalize().into_bytes().into())
+}
+
+/// The hash of an insurance card as enrolments carry it: SHA-256 of its number.
+pub fn card_hash(card: &CardNumber) -> Hash32 {
+    Hash32(Sha256::digest(card.as_str().as_bytes()).into())
+}
+
+/// The bytes the VU signs for a ticket: a fixed prefix and the body's canonical JSON (RFC 8785).
+fn ticket_message(body: &TicketBody) -> Vec<u8> {
+    let mut message = b"Caretrail verification ticket\n".to_vec();
+    #[allow(clippy::expect_used)]
+    message
+        .extend(serde_json_canonicalizer::to_vec(body).expect("a ticket body always serializes"));
+    message
+}
+
+/// The VU signs a ticket with its key.
+pub fn sign_ticket(key: &SecretKey, body: TicketBody) -> VerificationTicket {
+    let signature = sign_message(key, &ticket_message(&body));
+    VerificationTicket { body, signature }
+}
+
+/// Why a ticket was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TicketError {
+    #[error("the verification ticket is not signed: {0}")]
+    Signature(#[from] SignatureError),
+    #[error("the verification ticket was signed by {signer}, not by this verifier ({verifier})")]
+    NotOurs { signer: Address, verifier: Address },
+    #[error("the verification ticket expired (at {expires_at}); verify again")]
+    Expired { expires_at: u64 },
+}
+
+/// Checks that `verifier` signed the ticket and that it has not expired at `now`.
+pub fn check_ticket(
+    ticket: &VerificationTicket,
+    verifier: Address,
+    now: u64,
+) -> Result<(), TicketError> {
+    let signer = recover_message(&ticket_message(&ticket.body), &ticket.signature)?;
+    if signer != verifier || ticket.body.verifier != verifier {
+        return Err(TicketError::NotOurs { signer, verifier });
+    }
+    if now > ticket.body.expires_at {
+        return Err(TicketError::Expired {
+            expires_at: ticket.body.expires_at,
+        });
+    }
+    Ok(())
+}
+
+/// A login signature's signer.
+pub fn login_signer(
+    record: &Hash32,
+    challenge: &Hash32,
+    signature: &Signature,
+) -> Result<Address, SignatureError> {
+    recover_message(
+        caretrail_types::login_message(record, challenge).as_bytes(),
+        signature,
+    )
+}
+
+/// The device key signs a login challenge.
+pub fn sign_login(key: &SecretKey, record: &Hash32, challenge: &Hash32) -> Signature {
+    sign_message(
+        key,
+        caretrail_types::login_message(record, challenge).as_bytes(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caretrail_types::{Enrolment, FaceAttestation};
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng as _;
+
+    fn body(verifier: Address) -> TicketBody {
+        TicketBody {
+            nid_commitment: Hash32([1; 32]),
+            enrolment: Enrolment {
+                patient: Address([2; 20]),
+                insurer: Address([3; 20]),
+                policy_id: Hash32([4; 32]),
+                version: 1,
+                card_hash: Hash32([5; 32]),
+                deadline: 2_000,
+            },
+            insurer_signature: Signature([6; 65]),
+            face: FaceAttestation {
+                distance_millionths: 525_000,
+                threshold_millionths: 600_000,
+                model: "m".into(),
+                at: 1_000,
+            },
+            policy_hash: Hash32([7; 32]),
+            expires_at: 1_600,
+            verifier,
+        }
+    }
+
+    #[test]
+    fn a_ticket_verifies_only_unchanged_by_its_verifier_and_in_time() {
+        let mut rng = ChaCha20Rng::seed_from_u64(7);
+        let key = SecretKey::generate(&mut rng);
+        let other = SecretKey::generate(&mut rng);
+        let ticket = sign_ticket(&key, body(key.address()));
+        assert_eq!(check_ticket(&ticket, key.address(), 1_600), Ok(()));
+        assert_eq!(
+            check_ticket(&ticket, key.address(), 1_601),
+            Err(TicketError::Expired { expires_at: 1_600 })
+        );
+        let mut changed = ticket.clone();
+        changed.body.enrolment.patient = Address([9; 20]);
+        assert!(matches!(
+            check_ticket(&changed, key.address(), 1_000),
+            Err(TicketError::NotOurs { .. })
+        ));
+        let forged = sign_ticket(&other, body(key.address()));
+        assert!(matches!(
+            check_ticket(&forged, key.address(), 1_000),
+            Err(TicketError::NotOurs { .. })
+        ));
+    }
+
+    #[test]
+    fn commitments_depend_on_the_salt_and_the_nid() {
+        let nid = Nid::parse("19710302-4411").unwrap();
+        let a = nid_commitment(&[1; 32], &nid);
+        assert_eq!(a, nid_commitment(&[1; 32], &nid));
+        assert_ne!(a, nid_commitment(&[2; 32], &nid));
+        assert_ne!(
+            a,
+            nid_commitment(&[1; 32], &Nid::parse("19710302-4412").unwrap())
+        );
+    }
+
+    #[test]
+    fn a_login_signature_names_its_key() {
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let key = SecretKey::generate(&mut rng);
+        let signature = sign_login(&key, &Hash32([1; 32]), &Hash32([2; 32]));
+        assert_eq!(
+            login_signer(&Hash32([1; 32]), &Hash32([2; 32]), &signature),
+            Ok(key.address())
+        );
+        assert_ne!(
+            login_signer(&Hash32([1; 32]), &Hash32([3; 32]), &signature),
+            Ok(key.address())
+        );
+    }
+}

@@ -1,0 +1,180 @@
+//! Registration and login through the relay's verification unit (VU): what the app sends, what
+//! the VU answers, and what it signs.
+
+use crate::{Address, CardNumber, Citizen, Coverage, Enrolment, Hash32, Nid, Signature, TxId};
+use serde::{Deserialize, Serialize};
+
+/// The most bytes an instant photo may have on the wire (before base64).
+pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
+
+/// Registration, first step: the patient asks the VU to check who she is and what she holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyRequest {
+    pub nid: Nid,
+    pub card_number: CardNumber,
+    /// Her device key's address: the one the enrolment will bind.
+    pub patient: Address,
+    /// The canonical content hash of the policy document she holds (computed on her device).
+    pub policy_hash: Hash32,
+    /// The instant photo (JPEG or PNG).
+    #[serde(with = "crate::base64_bytes")]
+    pub photo: Vec<u8>,
+}
+
+/// The VU's signed record of a face match: never the photo or a template, only the outcome.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FaceAttestation {
+    /// Euclidean distance between the two face embeddings, in millionths.
+    pub distance_millionths: u32,
+    /// Below this distance (in millionths) two faces are one person.
+    pub threshold_millionths: u32,
+    /// Which pipeline computed it.
+    pub model: String,
+    /// Unix seconds of the match.
+    pub at: u64,
+}
+
+impl FaceAttestation {
+    pub fn distance(&self) -> f64 {
+        f64::from(self.distance_millionths) / 1e6
+    }
+    pub fn threshold(&self) -> f64 {
+        f64::from(self.threshold_millionths) / 1e6
+    }
+}
+
+/// What the VU vouches for after the checks passed; signed by the VU's key (EIP-191 over
+/// [`TicketBody`]'s canonical JSON), so the second step cannot change any of it. Nothing is kept
+/// at the relay between the two steps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketBody {
+    /// The VU's salted commitment to her national ID (the ID itself is not in the ticket).
+    pub nid_commitment: Hash32,
+    pub enrolment: Enrolment,
+    pub insurer_signature: Signature,
+    pub face: FaceAttestation,
+    /// The policy hash all three sides agreed on: hers, the insurer's copy and the chain's.
+    pub policy_hash: Hash32,
+    /// Unix seconds after which the ticket registers nobody.
+    pub expires_at: u64,
+    /// The VU's address (the signer).
+    pub verifier: Address,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerificationTicket {
+    #[serde(flatten)]
+    pub body: TicketBody,
+    pub signature: Signature,
+}
+
+/// The VU's answer when every check passed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Verified {
+    /// Her record at the EC registry: the app puts it, encrypted to her key, in Enc(U_D).
+    pub citizen: Citizen,
+    pub coverage: Coverage,
+    /// The checks that ran, in order, each with what it found.
+    pub checks: Vec<CheckResult>,
+    pub ticket: VerificationTicket,
+}
+
+/// One of the VU's checks, as the app shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The NID is known to the EC registry.
+    Citizen,
+    /// The NID is not registered yet.
+    NotRegistered,
+    /// The instant photo shows the citizen.
+    Face,
+    /// The insurer answers for the card and it is valid.
+    Card,
+    /// Her policy document, the insurer's copy and the chain's version have one hash.
+    Policy,
+    /// The insurer signed her enrolment.
+    Enrolment,
+}
+
+impl Check {
+    /// Every check, in the order the VU runs them.
+    pub const ALL: [Check; 6] = [
+        Check::Citizen,
+        Check::NotRegistered,
+        Check::Face,
+        Check::Card,
+        Check::Policy,
+        Check::Enrolment,
+    ];
+
+    /// What the check does, for a progress list.
+    pub fn label(self) -> &'static str {
+        match self {
+            Check::Citizen => "National ID found at the EC registry",
+            Check::NotRegistered => "National ID not registered before",
+            Check::Face => "Photo matches the national ID photo",
+            Check::Card => "Insurance card valid at the insurer",
+            Check::Policy => "Policy document matches the insurer's copy and the chain",
+            Check::Enrolment => "Insurer signed the enrolment",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub check: Check,
+    pub detail: String,
+}
+
+/// Registration, second step: her data encrypted to her own key, and her enrolment signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub ticket: VerificationTicket,
+    /// Enc(U_D): a caretrail envelope whose only reader is her key.
+    #[serde(with = "crate::base64_bytes")]
+    pub encrypted_data: Vec<u8>,
+    pub patient_signature: Signature,
+}
+
+/// A finished registration: what the patient keeps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationReceipt {
+    pub patient: Address,
+    /// H.
+    pub record: Hash32,
+    pub tx_id: TxId,
+    pub gas_used: u64,
+    pub face: FaceAttestation,
+}
+
+/// A fresh login challenge: used once, valid until `expires_at`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginChallenge {
+    pub challenge: Hash32,
+    pub expires_at: u64,
+}
+
+/// The text the device key signs (EIP-191) to log in with H.
+pub fn login_message(record: &Hash32, challenge: &Hash32) -> String {
+    format!("Caretrail login\nH: {record}\nchallenge: {challenge}")
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginRequest {
+    /// H.
+    pub record: Hash32,
+    pub challenge: Hash32,
+    /// Her device key's EIP-191 signature over [`login_message`].
+    pub signature: Signature,
+}
+
+/// A login the relay accepted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginSession {
+    pub patient: Address,
+    pub record: Hash32,
+    /// Bearer token for her later requests.
+    pub token: String,
+    pub expires_at: u64,
+}
