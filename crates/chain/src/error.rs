@@ -139,6 +139,10 @@ impl ChainError {
             Self::TxNotFound(_) | Self::Pending(_) => ErrorCode::TxNotFound,
             Self::NotAPolicyPublication { .. } => ErrorCode::NotAPolicyPublication,
             Self::Refused(refusal) if refusal.is_not_admitted() => ErrorCode::NotAdmitted,
+            Self::Refused(Refusal::Patients(
+                PatientRegistryErrors::AlreadyRegistered(_)
+                | PatientRegistryErrors::NidAlreadyRegistered(_),
+            )) => ErrorCode::AlreadyRegistered,
             Self::Refused(_) => ErrorCode::ChainRefused,
             Self::Rpc(_) => ErrorCode::ChainError,
         }

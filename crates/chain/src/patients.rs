@@ -57,6 +57,21 @@ pub fn sign_enrolment(
     )
 }
 
+/// Who signed an enrolment (the patient or the insurer), by the contract's rules.
+pub fn enrolment_signer(
+    chain_id: u64,
+    policies: Address,
+    enrolment: &Enrolment,
+    signature: &Signature,
+) -> Result<Address, ChainError> {
+    sign::recover_typed(
+        &SolEnrolment::from(enrolment),
+        &domain(crate::policy::DOMAIN, chain_id, policies),
+        signature,
+    )
+    .map_err(|e| ChainError::BadSignature(e.to_string()))
+}
+
 /// The verification unit registers a patient; returns H and the transaction.
 pub async fn register_patient(
     rpc: &RpcUrl,
@@ -64,25 +79,69 @@ pub async fn register_patient(
     patients: Address,
     registration: &Registration,
 ) -> Result<Registered, ChainError> {
-    let provider = signing(rpc, verifier);
-    let contract = PatientRegistry::new(address(patients), &provider);
-    let call = contract.register(
-        address(registration.enrolment.patient),
-        b256(registration.nid_commitment),
-        registration.encrypted_data.clone().into(),
-        SolEnrolment::from(&registration.enrolment),
-        registration.patient_signature.0.to_vec().into(),
-        registration.insurer_signature.0.to_vec().into(),
-    );
-    let receipt = mined(rpc, Registry::Patients, call).await?;
-    let event = receipt
-        .decoded_log::<PatientRegistry::PatientRegistered>()
-        .ok_or_else(|| ChainError::Rpc("the registration emitted no PatientRegistered".into()))?;
-    Ok(Registered {
-        record: from_b256(event.record),
-        tx_id: from_tx(receipt.transaction_hash()),
-        gas_used: receipt.gas_used(),
-    })
+    crate::Relayer::new(rpc, verifier)
+        .register_patient(patients, registration)
+        .await
+}
+
+impl crate::Relayer {
+    /// The verification unit (this relayer's account, which holds the verifier role) registers
+    /// a patient, taking its turn with the relayer's other sends; returns H and the transaction.
+    pub async fn register_patient(
+        &self,
+        patients: Address,
+        registration: &Registration,
+    ) -> Result<Registered, ChainError> {
+        let contract = PatientRegistry::new(address(patients), self.provider());
+        let call = contract.register(
+            address(registration.enrolment.patient),
+            b256(registration.nid_commitment),
+            registration.encrypted_data.clone().into(),
+            SolEnrolment::from(&registration.enrolment),
+            registration.patient_signature.0.to_vec().into(),
+            registration.insurer_signature.0.to_vec().into(),
+        );
+        let receipt = self.mined(Registry::Patients, call).await?;
+        let event = receipt
+            .decoded_log::<PatientRegistry::PatientRegistered>()
+            .ok_or_else(|| {
+                ChainError::Rpc("the registration emitted no PatientRegistered".into())
+            })?;
+        Ok(Registered {
+            record: from_b256(event.record),
+            tx_id: from_tx(receipt.transaction_hash()),
+            gas_used: receipt.gas_used(),
+        })
+    }
+}
+
+/// Whether a patient is registered under this NID commitment.
+pub async fn is_nid_registered(
+    rpc: &RpcUrl,
+    patients: Address,
+    nid_commitment: Hash32,
+) -> Result<bool, ChainError> {
+    let provider = crate::send::reading(rpc);
+    PatientRegistry::new(address(patients), &provider)
+        .isNidRegistered(b256(nid_commitment))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))
+}
+
+/// H of `patient`, or `None` when she is not registered.
+pub async fn record_of(
+    rpc: &RpcUrl,
+    patients: Address,
+    patient: Address,
+) -> Result<Option<Hash32>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let record = PatientRegistry::new(address(patients), &provider)
+        .recordOf(address(patient))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    Ok((!record.is_zero()).then(|| from_b256(record)))
 }
 
 /// Whether H belongs to the registered patient `patient` (the paper's login check; the patient

@@ -72,6 +72,7 @@ pub fn verify_publish_request(
 #[derive(Clone)]
 pub struct Relayer {
     rpc: RpcUrl,
+    address: Address,
     provider: DynProvider,
     turn: Arc<Mutex<()>>,
 }
@@ -86,12 +87,32 @@ impl fmt::Debug for Relayer {
 
 impl Relayer {
     pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
+        let address = from_address(signer.address());
         let provider = signing(rpc, signer);
         Self {
             rpc: rpc.clone(),
+            address,
             provider,
             turn: Arc::new(Mutex::new(())),
         }
+    }
+
+    /// The paying account's address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    pub(crate) fn provider(&self) -> &DynProvider {
+        &self.provider
+    }
+
+    /// Sends `call` in this relayer's turn and waits for it to be mined.
+    pub(crate) async fn mined<P: Provider, D: alloy::contract::CallDecoder>(
+        &self,
+        registry: Registry,
+        call: alloy::contract::CallBuilder<P, D>,
+    ) -> Result<TransactionReceipt, ChainError> {
+        mined_in_turn(&self.rpc, registry, call, &self.turn).await
     }
 
     /// Sends an insurer's signed publication and waits for it to be mined.

@@ -1,21 +1,30 @@
-//! The sandbox insurer: its policy documents, its signing key, and publication through the relay.
+//! The sandbox insurer: its plans and their policy documents (FHIR `InsurancePlan` JSON, or PDF),
+//! the insurance cards it issued, its signing key, publication through the relay, enrolments,
+//! bills intake, and a fraud switch that makes it serve altered policy documents.
 
-use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use crate::SandboxError;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use caretrail_chain::{PrivateKeySigner, policy_head, rpc_url, sign_policy_version};
+use caretrail_chain::{
+    PrivateKeySigner, policy_head, rpc_url, secret_key, sign_enrolment, sign_policy_version,
+};
 use caretrail_client::{ClientError, Relay};
+use caretrail_crypto::envelope::Header;
+use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    Address, ErrorCode, Hash32, NetworkInfo, PolicyVersion, PublishReceipt, PublishRequest,
-    Signature, UiError,
+    Address, CardNumber, Coverage, CoverageStatus, Enrolment, EnrolmentOffer, EnrolmentRequest,
+    ErrorCode, Hash32, NetworkInfo, Nid, PolicyVersion, PublishReceipt, PublishRequest, Signature,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::path::Path as FsPath;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// One of the insurer's plans and its current document.
 #[derive(Debug, Clone)]
@@ -24,6 +33,8 @@ pub struct Plan {
     pub slug: &'static str,
     pub media_type: &'static str,
     pub document: Vec<u8>,
+    /// What the fraudulent insurer changes in the document it serves: (from, to), same length.
+    pub fraud_edit: (&'static str, &'static str),
 }
 
 impl Plan {
@@ -35,11 +46,25 @@ impl Plan {
 
 /// The plans every sandbox insurer starts with.
 pub fn default_plans() -> Vec<Plan> {
-    vec![Plan {
-        slug: "meridian-gold",
-        media_type: "application/fhir+json",
-        document: include_bytes!("../data/policies/meridian-gold.json").to_vec(),
-    }]
+    vec![
+        Plan {
+            slug: "meridian-gold",
+            media_type: "application/fhir+json",
+            document: include_bytes!("../data/policies/meridian-gold.json").to_vec(),
+            // 30 days in hospital a year become 10.
+            fraud_edit: (
+                r#""value": 30, "unit": "days per year""#,
+                r#""value": 10, "unit": "days per year""#,
+            ),
+        },
+        Plan {
+            slug: "meridian-basic",
+            media_type: "application/pdf",
+            document: include_bytes!("../data/policies/meridian-basic.pdf").to_vec(),
+            // 20 days in hospital a year become 05.
+            fraud_edit: ("shared ward: 20 days", "shared ward: 05 days"),
+        },
+    ]
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -54,6 +79,8 @@ pub enum InsurerError {
     Chain(#[from] caretrail_chain::ChainError),
     #[error("the plan's document cannot be hashed: {0}")]
     Document(String),
+    #[error("the plan {0} has no version on chain yet; publish it first")]
+    NotPublished(String),
 }
 
 /// What publishing a plan did.
@@ -72,8 +99,40 @@ pub struct Insurer {
     pub name: String,
     signer: PrivateKeySigner,
     plans: Vec<Plan>,
+    cards: Vec<Card>,
     relay: Relay,
+    /// When set, the insurer serves altered policy documents (the paper's fraudulent insurer).
+    fraud: AtomicBool,
+    bills: Mutex<Vec<BillReceipt>>,
 }
+
+/// An insurance card as the insurer issued it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Card {
+    pub card_number: CardNumber,
+    /// The holder's national ID.
+    pub holder: Nid,
+    pub plan: String,
+    pub status: CoverageStatus,
+    pub valid_until: String,
+}
+
+/// The cards every sandbox insurer starts with.
+pub fn default_cards() -> Vec<Card> {
+    #[allow(clippy::expect_used)]
+    serde_json::from_str(include_str!("../data/cards.json")).expect("cards.json is valid")
+}
+
+/// A bill the insurer received.
+#[derive(Debug, Clone, Serialize)]
+pub struct BillReceipt {
+    pub bill_id: u64,
+    pub bytes: usize,
+    pub recipients: usize,
+}
+
+/// The most bytes a bill (an envelope encrypted for the insurer) may have.
+pub const MAX_BILL_BYTES: usize = 4 * 1024 * 1024;
 
 impl Insurer {
     pub fn new(name: &str, signer: PrivateKeySigner, plans: Vec<Plan>, relay: Relay) -> Self {
@@ -81,8 +140,161 @@ impl Insurer {
             name: name.to_owned(),
             signer,
             plans,
+            cards: default_cards(),
             relay,
+            fraud: AtomicBool::new(false),
+            bills: Mutex::new(Vec::new()),
         }
+    }
+
+    /// Turns the fraud switch: when on, every policy document served by card is altered.
+    pub fn set_fraud(&self, on: bool) {
+        self.fraud.store(on, Ordering::SeqCst);
+    }
+
+    pub fn is_fraudulent(&self) -> bool {
+        self.fraud.load(Ordering::SeqCst)
+    }
+
+    fn card(&self, number: &str) -> Result<(&Card, &Plan), SandboxError> {
+        let number =
+            CardNumber::parse(number).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+        let card = self
+            .cards
+            .iter()
+            .find(|c| c.card_number == number)
+            .ok_or_else(|| SandboxError::NotFound {
+                code: ErrorCode::CardRefused,
+                message: format!("{} issued no insurance card {number}", self.name),
+            })?;
+        Ok((card, self.plan(&card.plan)?))
+    }
+
+    /// The coverage of a card, whatever its status.
+    pub fn coverage(&self, number: &str) -> Result<Coverage, SandboxError> {
+        let (card, plan) = self.card(number)?;
+        Ok(Coverage {
+            card_number: card.card_number.clone(),
+            status: card.status,
+            valid_until: card.valid_until.clone(),
+            insurer: self.address(),
+            insurer_name: self.name.clone(),
+            plan: plan.slug.to_owned(),
+            policy_id: plan.policy_id(),
+            media_type: plan.media_type.to_owned(),
+        })
+    }
+
+    /// The policy document of a card's plan, as the insurer serves it (altered when the fraud
+    /// switch is on).
+    pub fn policy_document(&self, number: &str) -> Result<(&'static str, Vec<u8>), SandboxError> {
+        let (_, plan) = self.card(number)?;
+        if !self.is_fraudulent() {
+            return Ok((plan.media_type, plan.document.clone()));
+        }
+        let (from, to) = plan.fraud_edit;
+        let altered =
+            replace_once(&plan.document, from.as_bytes(), to.as_bytes()).ok_or_else(|| {
+                SandboxError::Data(format!("{}: the fraud edit finds nothing", plan.slug))
+            })?;
+        Ok((plan.media_type, altered))
+    }
+
+    /// Signs the enrolment of the card's holder into the plan's latest version on chain.
+    pub async fn enrol(
+        &self,
+        number: &str,
+        request: &EnrolmentRequest,
+    ) -> Result<EnrolmentOffer, SandboxError> {
+        let (card, plan) = self.card(number)?;
+        if card.status != CoverageStatus::Active {
+            return Err(SandboxError::Refused {
+                code: ErrorCode::CardRefused,
+                message: format!(
+                    "the insurance card {} is {} (valid until {})",
+                    card.card_number,
+                    match card.status {
+                        CoverageStatus::Expired => "expired",
+                        CoverageStatus::Cancelled => "cancelled",
+                        CoverageStatus::Active => "active",
+                    },
+                    card.valid_until
+                ),
+            });
+        }
+        if card.holder != request.nid {
+            return Err(SandboxError::Refused {
+                code: ErrorCode::CardRefused,
+                message: format!(
+                    "the insurance card {} is not held by the national ID {}",
+                    card.card_number, request.nid
+                ),
+            });
+        }
+        let network: NetworkInfo = self
+            .relay
+            .get("v1/network")
+            .await
+            .map_err(InsurerError::from)?;
+        let rpc = rpc_url(&network.rpc_url).map_err(InsurerError::from)?;
+        let (version, _) = policy_head(
+            &rpc,
+            network.policy_registry,
+            self.address(),
+            plan.policy_id(),
+        )
+        .await
+        .map_err(InsurerError::from)?;
+        if version == 0 {
+            return Err(InsurerError::NotPublished(plan.slug.to_owned()).into());
+        }
+        let enrolment = Enrolment {
+            patient: request.patient,
+            insurer: self.address(),
+            policy_id: plan.policy_id(),
+            version,
+            card_hash: card_hash(&card.card_number),
+            deadline: request.deadline,
+        };
+        let insurer_signature = sign_enrolment(
+            &secret_key(&self.signer),
+            network.chain_id,
+            network.policy_registry,
+            &enrolment,
+        );
+        Ok(EnrolmentOffer {
+            enrolment,
+            insurer_signature,
+        })
+    }
+
+    /// Takes in a bill: an envelope that the insurer's key can open.
+    pub fn receive_bill(&self, envelope: &[u8]) -> Result<BillReceipt, SandboxError> {
+        if envelope.len() > MAX_BILL_BYTES {
+            return Err(SandboxError::BadRequest(format!(
+                "the bill is {} bytes; the most accepted is {MAX_BILL_BYTES}",
+                envelope.len()
+            )));
+        }
+        let header = Header::parse(envelope)
+            .map_err(|e| SandboxError::BadRequest(format!("the bill is not an envelope: {e}")))?;
+        let recipients: Vec<_> = header.recipients().collect();
+        if !recipients.contains(&self.address()) {
+            return Err(SandboxError::BadRequest(
+                "the bill is not encrypted for this insurer".into(),
+            ));
+        }
+        let mut bills = self
+            .bills
+            .lock()
+            .map_err(|_| SandboxError::Data("bills lock".into()))?;
+        let receipt = BillReceipt {
+            bill_id: bills.len() as u64 + 1,
+            bytes: envelope.len(),
+            recipients: recipients.len(),
+        };
+        bills.push(receipt.clone());
+        Ok(receipt)
     }
 
     /// The insurer's key from `path`, created there on first use so the insurer keeps its
@@ -180,7 +392,76 @@ pub(crate) fn routes(insurer: Arc<Insurer>) -> Router {
         .route("/v1/plans", get(list))
         .route("/v1/plans/{slug}", get(document))
         .route("/v1/plans/{slug}/publish", post(publish))
+        .route("/v1/cards/{card}", get(coverage))
+        .route("/v1/cards/{card}/policy", get(card_policy))
+        .route("/v1/cards/{card}/enrolments", post(enrol))
+        .route(
+            "/v1/bills",
+            post(bill).layer(DefaultBodyLimit::max(MAX_BILL_BYTES)),
+        )
+        .route("/v1/fraud", get(fraud).put(set_fraud))
         .with_state(insurer)
+}
+
+async fn coverage(
+    State(insurer): State<Arc<Insurer>>,
+    Path(card): Path<String>,
+) -> Result<Json<Coverage>, SandboxError> {
+    insurer.coverage(&card).map(Json)
+}
+
+async fn card_policy(
+    State(insurer): State<Arc<Insurer>>,
+    Path(card): Path<String>,
+) -> Result<Response, SandboxError> {
+    let (media_type, document) = insurer.policy_document(&card)?;
+    Ok(([(header::CONTENT_TYPE, media_type)], document).into_response())
+}
+
+async fn enrol(
+    State(insurer): State<Arc<Insurer>>,
+    Path(card): Path<String>,
+    body: Result<Json<EnrolmentRequest>, JsonRejection>,
+) -> Result<Json<EnrolmentOffer>, SandboxError> {
+    let Json(request) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
+    insurer.enrol(&card, &request).await.map(Json)
+}
+
+async fn bill(
+    State(insurer): State<Arc<Insurer>>,
+    body: axum::body::Bytes,
+) -> Result<Json<BillReceipt>, SandboxError> {
+    insurer.receive_bill(&body).map(Json)
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+struct FraudSwitch {
+    /// Whether the insurer serves altered policy documents.
+    alter_policies: bool,
+}
+
+async fn fraud(State(insurer): State<Arc<Insurer>>) -> Json<FraudSwitch> {
+    Json(FraudSwitch {
+        alter_policies: insurer.is_fraudulent(),
+    })
+}
+
+async fn set_fraud(
+    State(insurer): State<Arc<Insurer>>,
+    body: Result<Json<FraudSwitch>, JsonRejection>,
+) -> Result<Json<FraudSwitch>, SandboxError> {
+    let Json(switch) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
+    insurer.set_fraud(switch.alter_policies);
+    Ok(Json(switch))
+}
+
+/// `haystack` with the first `from` replaced by `to`, or `None` when `from` is not in it.
+fn replace_once(haystack: &[u8], from: &[u8], to: &[u8]) -> Option<Vec<u8>> {
+    let at = haystack.windows(from.len()).position(|w| w == from)?;
+    let mut out = haystack[..at].to_vec();
+    out.extend_from_slice(to);
+    out.extend_from_slice(&haystack[at + from.len()..]);
+    Some(out)
 }
 
 async fn list(State(insurer): State<Arc<Insurer>>) -> Json<serde_json::Value> {
@@ -201,7 +482,7 @@ async fn list(State(insurer): State<Arc<Insurer>>) -> Json<serde_json::Value> {
 async fn document(
     State(insurer): State<Arc<Insurer>>,
     Path(slug): Path<String>,
-) -> Result<Response, InsurerError> {
+) -> Result<Response, SandboxError> {
     let plan = insurer.plan(&slug)?;
     Ok((
         [(header::CONTENT_TYPE, plan.media_type)],
@@ -213,17 +494,35 @@ async fn document(
 async fn publish(
     State(insurer): State<Arc<Insurer>>,
     Path(slug): Path<String>,
-) -> Result<Json<Publication>, InsurerError> {
-    insurer.publish_now(&slug).await.map(Json)
+) -> Result<Json<Publication>, SandboxError> {
+    Ok(insurer.publish_now(&slug).await.map(Json)?)
 }
 
-impl IntoResponse for InsurerError {
-    fn into_response(self) -> Response {
-        let (status, code) = match &self {
-            Self::UnknownPlan(_) => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
-            Self::Relay(e) => (StatusCode::BAD_GATEWAY, e.code()),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
-        };
-        (status, Json(UiError::new(code, self.to_string()))).into_response()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_plan_can_be_altered_and_the_alteration_changes_its_hash() {
+        for plan in default_plans() {
+            let (from, to) = plan.fraud_edit;
+            assert_eq!(from.len(), to.len(), "{}", plan.slug);
+            let altered = replace_once(&plan.document, from.as_bytes(), to.as_bytes())
+                .unwrap_or_else(|| panic!("{}: the edit finds nothing", plan.slug));
+            let original = content_hash(plan.media_type, &plan.document).unwrap();
+            assert_ne!(content_hash(plan.media_type, &altered).unwrap(), original);
+        }
+    }
+
+    #[test]
+    fn every_card_names_a_plan() {
+        let plans = default_plans();
+        for card in default_cards() {
+            assert!(
+                plans.iter().any(|p| p.slug == card.plan),
+                "{}",
+                card.card_number
+            );
+        }
     }
 }

@@ -178,3 +178,21 @@ pub struct LoginSession {
     pub token: String,
     pub expires_at: u64,
 }
+
+/// The VU asks the insurer to sign an enrolment of the card's holder.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentRequest {
+    /// Her device key's address.
+    pub patient: Address,
+    /// Her national ID, which the insurer checks against the card's holder.
+    pub nid: Nid,
+    /// Unix seconds after which the enrolment enrols nobody.
+    pub deadline: u64,
+}
+
+/// The insurer's signed enrolment (its half; the patient signs the same enrolment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnrolmentOffer {
+    pub enrolment: Enrolment,
+    pub insurer_signature: Signature,
+}

@@ -1,0 +1,84 @@
+//! The sandbox EC registry: synthetic citizens with real face photographs.
+//!
+//! `GET /v1/citizens/{nid}` answers a [`Citizen`]; `GET /v1/citizens/{nid}/photo` her photo
+//! (JPEG). The names and numbers are invented; the photos are Debian kphotoalbum's demo photos
+//! (CC BY-SA 4.0, © 2003-2007 Jesper K. Pedersen), installed by `scripts/assets.sh`.
+
+use crate::{SandboxError, not_found};
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use caretrail_types::{Citizen, Nid};
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::Path as FsPath;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+struct Entry {
+    #[serde(flatten)]
+    citizen: Citizen,
+    photo: String,
+}
+
+/// The registry's citizens and their photos, read once at start.
+#[derive(Debug)]
+pub struct EcRegistry {
+    citizens: HashMap<Nid, (Citizen, Vec<u8>)>,
+}
+
+impl EcRegistry {
+    /// The sandbox citizens, with their photos from `photos` (where `scripts/assets.sh` put them).
+    pub fn load(photos: &FsPath) -> Result<Self, SandboxError> {
+        let entries: Vec<Entry> = serde_json::from_str(include_str!("../data/citizens.json"))
+            .map_err(|e| SandboxError::Data(format!("citizens.json: {e}")))?;
+        let mut citizens = HashMap::new();
+        for entry in entries {
+            let path = photos.join(&entry.photo);
+            let photo = std::fs::read(&path).map_err(|e| {
+                SandboxError::Data(format!(
+                    "the citizen photo {} cannot be read ({e}); run ./scripts/setup.sh to install it",
+                    path.display()
+                ))
+            })?;
+            citizens.insert(entry.citizen.nid.clone(), (entry.citizen, photo));
+        }
+        Ok(Self { citizens })
+    }
+
+    /// Every citizen (for the README's list and the tests).
+    pub fn citizens(&self) -> impl Iterator<Item = &Citizen> {
+        self.citizens.values().map(|(c, _)| c)
+    }
+
+    fn find(&self, nid: &str) -> Result<&(Citizen, Vec<u8>), SandboxError> {
+        let nid = Nid::parse(nid).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+        self.citizens
+            .get(&nid)
+            .ok_or_else(|| not_found(format!("no citizen has the national ID {nid}")))
+    }
+}
+
+pub(crate) fn routes(registry: Arc<EcRegistry>) -> Router {
+    Router::new()
+        .route("/v1/citizens/{nid}", get(citizen))
+        .route("/v1/citizens/{nid}/photo", get(photo))
+        .with_state(registry)
+}
+
+async fn citizen(
+    State(registry): State<Arc<EcRegistry>>,
+    Path(nid): Path<String>,
+) -> Result<Json<Citizen>, SandboxError> {
+    Ok(Json(registry.find(&nid)?.0.clone()))
+}
+
+async fn photo(
+    State(registry): State<Arc<EcRegistry>>,
+    Path(nid): Path<String>,
+) -> Result<impl IntoResponse, SandboxError> {
+    let photo = registry.find(&nid)?.1.clone();
+    Ok(([(header::CONTENT_TYPE, "image/jpeg")], photo))
+}

@@ -1,0 +1,49 @@
+//! The sandbox government health-service registry: licensed health organizations and insurers,
+//! some suspended or revoked. `GET /v1/licences/{licence}` answers a [`Licence`].
+
+use crate::{SandboxError, not_found};
+use axum::extract::{Path, State};
+use axum::routing::get;
+use axum::{Json, Router};
+use caretrail_types::{Licence, LicenceNumber};
+use std::sync::Arc;
+
+/// The registry's licences.
+#[derive(Debug)]
+pub struct GovernmentRegistry {
+    licences: Vec<Licence>,
+}
+
+impl GovernmentRegistry {
+    pub fn load() -> Result<Self, SandboxError> {
+        let licences = serde_json::from_str(include_str!("../data/licences.json"))
+            .map_err(|e| SandboxError::Data(format!("licences.json: {e}")))?;
+        Ok(Self { licences })
+    }
+
+    pub fn licences(&self) -> &[Licence] {
+        &self.licences
+    }
+
+    fn find(&self, licence: &str) -> Result<&Licence, SandboxError> {
+        let licence =
+            LicenceNumber::parse(licence).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+        self.licences
+            .iter()
+            .find(|l| l.licence == licence)
+            .ok_or_else(|| not_found(format!("the registry lists no licence {licence}")))
+    }
+}
+
+pub(crate) fn routes(registry: Arc<GovernmentRegistry>) -> Router {
+    Router::new()
+        .route("/v1/licences/{licence}", get(licence))
+        .with_state(registry)
+}
+
+async fn licence(
+    State(registry): State<Arc<GovernmentRegistry>>,
+    Path(licence): Path<String>,
+) -> Result<Json<Licence>, SandboxError> {
+    Ok(Json(registry.find(&licence)?.clone()))
+}
