@@ -1,5 +1,7 @@
 //! `caretrail`: the command line of Caretrail, for patients, insurers and operators.
 
+mod authority;
+mod patient;
 mod policy;
 mod services;
 mod shutdown;
@@ -25,6 +27,12 @@ enum Command {
     /// Insurance policies published on chain.
     #[command(subcommand)]
     Policy(policy::PolicyCommand),
+    /// Patients: registration and login.
+    #[command(subcommand)]
+    Patient(patient::PatientCommand),
+    /// The health authority: admission and blocking of health organizations.
+    #[command(subcommand)]
+    Authority(authority::AuthorityCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -53,6 +61,8 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async {
         match cli.command {
             Command::Policy(command) => policy::run(command).await,
+            Command::Patient(command) => patient::run(command).await,
+            Command::Authority(command) => authority::run(command).await,
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,
             Command::Sandbox(args) => services::sandbox(args).await,

@@ -82,7 +82,7 @@ async fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Keeps the stable code in what a script sees on stderr.
-fn coded(e: UiError) -> anyhow::Error {
+pub(crate) fn coded(e: UiError) -> anyhow::Error {
     let code = serde_json::to_value(e.code)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))

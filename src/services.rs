@@ -1,12 +1,12 @@
 //! `caretrail relay` and `caretrail sandbox`: each service alone, for operators and for pointing
 //! a real endpoint at the other.
 
-use caretrail::stack::listen;
-use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url};
+use caretrail::stack::{default_assets_dir, listen};
+use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url, secret_key};
 use caretrail_client::Relay;
-use caretrail_relay::RelayConfig;
-use caretrail_sandbox::Insurer;
+use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig};
 use caretrail_sandbox::insurer::default_plans;
+use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Sandbox};
 use caretrail_types::Address;
 use clap::Args;
 use std::net::SocketAddr;
@@ -31,6 +31,25 @@ pub struct RelayArgs {
     /// The ParticipantRegistry contract's address: the relay pays only for the insurers it admits.
     #[arg(long, env = "CARETRAIL_PARTICIPANT_REGISTRY")]
     participants: Address,
+    /// The PatientRegistry contract's address (the relayer's account must hold its verifier role).
+    #[arg(long, env = "CARETRAIL_PATIENT_REGISTRY")]
+    patients: Address,
+    /// The EC registry's base URL (citizens by national ID, with photos).
+    #[arg(
+        long,
+        env = "CARETRAIL_EC_REGISTRY",
+        default_value = "http://127.0.0.1:7781/ec"
+    )]
+    ec_registry: String,
+    /// An insurer, as CARD-PREFIX=BASE-URL (repeat for more).
+    #[arg(long = "insurer", value_parser = insurer_route, default_value = "MMH=http://127.0.0.1:7781/insurer")]
+    insurers: Vec<InsurerRoute>,
+    /// Where the relay keeps its database and its NID salt.
+    #[arg(long, env = "CARETRAIL_RELAY_DATA", default_value = ".caretrail/relay")]
+    data_dir: PathBuf,
+    /// Face models and citizen photos (installed by ./scripts/setup.sh).
+    #[arg(long, env = "CARETRAIL_ASSETS")]
+    assets: Option<PathBuf>,
     #[arg(long, default_value = "127.0.0.1:7780")]
     listen: SocketAddr,
     /// The built web UI to serve at `/`.
@@ -48,16 +67,27 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         .map_err(|_| anyhow::anyhow!("--relayer-key is not a secp256k1 private key in hex"))?;
     let config = RelayConfig {
         public_rpc_url: args.public_rpc_url.unwrap_or_else(|| rpc.to_string()),
+        verifier_key: secret_key(&relayer),
         relayer: Relayer::new(&rpc, relayer),
         rpc_url: rpc,
         chain_id: chain,
         policy_registry: args.registry,
         participant_registry: args.participants,
+        patient_registry: args.patients,
+        ec_registry: args.ec_registry,
+        insurers: args.insurers,
+        nid_salt: NidSalt::load_or_create(&args.data_dir.join("nid-salt"))?,
+        face_models: args
+            .assets
+            .unwrap_or_else(default_assets_dir)
+            .join("face-models"),
+        database: Some(args.data_dir.join("relay.db")),
         ui_dir: args.ui_dir,
     };
+    let relay = caretrail_relay::Relay::open(config).await?;
     let listener = listen(args.listen, "relay").await?;
     eprintln!("relay listening on http://{}", listener.local_addr()?);
-    caretrail_relay::serve(listener, config, crate::shutdown::requested()).await?;
+    caretrail_relay::serve(listener, relay, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -75,6 +105,22 @@ pub struct SandboxArgs {
     /// Where the sandbox insurer keeps its key.
     #[arg(long, default_value = ".caretrail")]
     data_dir: PathBuf,
+    /// Face models and citizen photos (installed by ./scripts/setup.sh).
+    #[arg(long, env = "CARETRAIL_ASSETS")]
+    assets: Option<PathBuf>,
+    /// Start the insurer with its fraud switch on (it serves altered policy documents).
+    #[arg(long)]
+    fraud: bool,
+}
+
+fn insurer_route(text: &str) -> Result<InsurerRoute, String> {
+    let (prefix, url) = text
+        .split_once('=')
+        .ok_or_else(|| format!("{text:?} is not CARD-PREFIX=BASE-URL"))?;
+    Ok(InsurerRoute {
+        card_prefix: prefix.trim().to_owned(),
+        url: url.trim().to_owned(),
+    })
 }
 
 pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
@@ -84,8 +130,19 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         default_plans(),
         Relay::new(&args.relay)?,
     ));
+    insurer.set_fraud(args.fraud);
+    let sandbox = Sandbox {
+        ec: Arc::new(EcRegistry::load(
+            &args
+                .assets
+                .unwrap_or_else(default_assets_dir)
+                .join("photos"),
+        )?),
+        insurer,
+        government: Arc::new(GovernmentRegistry::load()?),
+    };
     let listener = listen(args.listen, "sandbox").await?;
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
-    caretrail_sandbox::serve(listener, insurer, crate::shutdown::requested()).await?;
+    caretrail_sandbox::serve(listener, sandbox, crate::shutdown::requested()).await?;
     Ok(ExitCode::SUCCESS)
 }

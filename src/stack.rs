@@ -6,12 +6,13 @@
 use anyhow::{Context as _, bail};
 use caretrail_chain::local::LocalNode;
 use caretrail_chain::{
-    RpcUrl, admission_of, admit, chain_id, deploy_registries, has_code, is_admitted, secret_key,
+    RpcUrl, admission_of, admit, chain_id, deploy_registries, grant_verifier, has_code,
+    is_admitted, secret_key,
 };
 use caretrail_client::Relay;
-use caretrail_relay::RelayConfig;
-use caretrail_sandbox::Insurer;
+use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig, RelayState};
 use caretrail_sandbox::insurer::default_plans;
+use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Publication, Sandbox};
 use caretrail_types::{ParticipantKind, Registries};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -34,7 +35,25 @@ pub struct StackOptions {
     pub sandbox_addr: SocketAddr,
     /// The built web UI, served by the relay at `/`.
     pub ui_dir: Option<PathBuf>,
+    /// Face models and citizen photos (`scripts/assets.sh` installs them).
+    pub assets: PathBuf,
+    /// Start the sandbox insurer with its fraud switch on (it serves altered policies).
+    pub fraudulent_insurer: bool,
 }
+
+/// Where `scripts/assets.sh` installs the assets unless `CARETRAIL_ASSETS` says otherwise.
+pub fn default_assets_dir() -> PathBuf {
+    match std::env::var_os("CARETRAIL_ASSETS") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => std::env::var_os("HOME")
+            .map(PathBuf::from)
+            .unwrap_or_default()
+            .join(".cache/caretrail/assets"),
+    }
+}
+
+/// The card prefix of the sandbox insurer's cards.
+pub const SANDBOX_CARD_PREFIX: &str = "MMH";
 
 /// The deployed contracts, as kept in `<data_dir>/deployment.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +72,10 @@ pub struct Stack {
     pub relay_url: String,
     pub sandbox_url: String,
     pub insurer: Arc<Insurer>,
+    pub sandbox: Sandbox,
+    pub relay: RelayState,
+    /// What publishing each sandbox plan did at this start, by plan.
+    pub publications: Vec<(String, Publication)>,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -82,22 +105,20 @@ impl Stack {
             None => caretrail_chain::PrivateKeySigner::random(),
         };
         admit_sandbox_insurer(&node, &rpc, &deployment, &insurer_key).await?;
+        let relayer = node.dev_signer(RELAYER);
+        // The relay's account is the verification unit: it registers patients.
+        grant_verifier(
+            &rpc,
+            node.dev_signer(DEPLOYER),
+            deployment.registries.participants,
+            caretrail_types::Address(relayer.address().into_array()),
+        )
+        .await?;
+
         let relay_listener = listen(options.relay_addr, "relay").await?;
         let relay_url = format!("http://{}", relay_listener.local_addr()?);
-        let relay_config = RelayConfig {
-            rpc_url: rpc.clone(),
-            public_rpc_url: rpc.to_string(),
-            chain_id: deployment.chain_id,
-            policy_registry: deployment.registries.policies,
-            relayer: caretrail_chain::Relayer::new(&rpc, node.dev_signer(RELAYER)),
-            participant_registry: deployment.registries.participants,
-            ui_dir: options.ui_dir.clone(),
-        };
-        let relay_task = tokio::spawn(caretrail_relay::serve(
-            relay_listener,
-            relay_config,
-            stopped(watcher.clone()),
-        ));
+        let sandbox_listener = listen(options.sandbox_addr, "sandbox").await?;
+        let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
 
         let insurer = Arc::new(Insurer::new(
             SANDBOX_INSURER_NAME,
@@ -105,13 +126,58 @@ impl Stack {
             default_plans(),
             Relay::new(&relay_url)?,
         ));
-        let sandbox_listener = listen(options.sandbox_addr, "sandbox").await?;
-        let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
+        insurer.set_fraud(options.fraudulent_insurer);
+        let sandbox = Sandbox {
+            ec: Arc::new(EcRegistry::load(&options.assets.join("photos"))?),
+            insurer: insurer.clone(),
+            government: Arc::new(GovernmentRegistry::load()?),
+        };
+
+        let (nid_salt, database) = match &options.data_dir {
+            Some(dir) => (
+                NidSalt::load_or_create(&dir.join("relay/nid-salt"))
+                    .context("cannot keep the relay's NID salt")?,
+                Some(dir.join("relay/relay.db")),
+            ),
+            None => (NidSalt::random(), None),
+        };
+        let relay_config = RelayConfig {
+            rpc_url: rpc.clone(),
+            public_rpc_url: rpc.to_string(),
+            chain_id: deployment.chain_id,
+            policy_registry: deployment.registries.policies,
+            verifier_key: secret_key(&relayer),
+            relayer: caretrail_chain::Relayer::new(&rpc, relayer),
+            participant_registry: deployment.registries.participants,
+            patient_registry: deployment.registries.patients,
+            ec_registry: format!("{sandbox_url}/ec"),
+            insurers: vec![InsurerRoute {
+                card_prefix: SANDBOX_CARD_PREFIX.into(),
+                url: format!("{sandbox_url}/insurer"),
+            }],
+            nid_salt,
+            face_models: options.assets.join("face-models"),
+            database,
+            ui_dir: options.ui_dir.clone(),
+        };
+        let relay = caretrail_relay::Relay::open(relay_config).await?;
+        let relay_task = tokio::spawn(caretrail_relay::serve(
+            relay_listener,
+            relay.clone(),
+            stopped(watcher.clone()),
+        ));
         let sandbox_task = tokio::spawn(caretrail_sandbox::serve(
             sandbox_listener,
-            insurer.clone(),
+            sandbox.clone(),
             stopped(watcher),
         ));
+
+        // Every plan is on chain before anyone can enrol in it (a no-op when it already is).
+        let mut publications = Vec::new();
+        for plan in default_plans() {
+            let outcome = insurer.publish_now(plan.slug).await?;
+            publications.push((plan.slug.to_owned(), outcome));
+        }
 
         Ok(Self {
             node,
@@ -120,6 +186,9 @@ impl Stack {
             relay_url,
             sandbox_url,
             insurer,
+            sandbox,
+            relay,
+            publications,
             shutdown,
             tasks: vec![relay_task, sandbox_task],
         })

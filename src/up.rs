@@ -1,7 +1,7 @@
 //! `caretrail up`: the run command's stack, with the demo policy published and the app opened.
 
 use anyhow::Context as _;
-use caretrail::stack::{Stack, StackOptions};
+use caretrail::stack::{Stack, StackOptions, default_assets_dir};
 use caretrail_chain::local::anvil_path;
 use caretrail_sandbox::Publication;
 use caretrail_types::TxId;
@@ -35,6 +35,13 @@ pub struct UpArgs {
     /// Do not open the desktop app even when there is a display.
     #[arg(long)]
     no_app: bool,
+    /// Face models and citizen photos (installed by ./scripts/setup.sh).
+    #[arg(long, env = "CARETRAIL_ASSETS")]
+    assets: Option<PathBuf>,
+    /// Start the sandbox insurer as the paper's fraudulent insurer: it serves altered policy
+    /// documents, so registration must stop with a policy mismatch.
+    #[arg(long)]
+    fraudulent_insurer: bool,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
@@ -60,10 +67,12 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         relay_addr: args.relay,
         sandbox_addr: args.sandbox,
         ui_dir: ui_dir.clone(),
+        assets: args.assets.clone().unwrap_or_else(default_assets_dir),
+        fraudulent_insurer: args.fraudulent_insurer,
     })
     .await?;
 
-    let demo_tx = publish_demo_policy(&stack, &args.data_dir).await;
+    let demo_tx = demo_policy_tx(&stack, &args.data_dir);
     print_summary(&stack, ui_dir.is_some(), demo_tx.as_ref());
 
     let app = match (&args.app, args.no_app, has_display()) {
@@ -115,22 +124,23 @@ fn open_app(app: &Path, relay_url: &str) -> anyhow::Result<tokio::process::Child
 
 /// Publishes the sandbox insurer's demo plan (once per chain) and returns its transaction id,
 /// kept in the data directory so later runs can show it again.
-async fn publish_demo_policy(stack: &Stack, data_dir: &Path) -> Option<TxId> {
+/// The demo policy's publication: this start's, or the one recorded by an earlier start.
+fn demo_policy_tx(stack: &Stack, data_dir: &Path) -> Option<TxId> {
     let record = data_dir.join("sandbox/demo-policy-tx.txt");
-    match stack.insurer.publish_now(DEMO_PLAN).await {
-        Ok(Publication::Published(receipt)) => {
+    match stack
+        .publications
+        .iter()
+        .find(|(slug, _)| slug == DEMO_PLAN)
+    {
+        Some((_, Publication::Published(receipt))) => {
             if let Err(e) = std::fs::write(&record, receipt.tx_id.to_string()) {
                 tracing::warn!("cannot record the demo transaction: {e}");
             }
             Some(receipt.tx_id)
         }
-        Ok(Publication::Unchanged { .. }) => std::fs::read_to_string(&record)
+        _ => std::fs::read_to_string(&record)
             .ok()
             .and_then(|t| t.parse().ok()),
-        Err(e) => {
-            eprintln!("warning: the sandbox insurer could not publish its demo policy: {e}");
-            None
-        }
     }
 }
 
@@ -155,7 +165,23 @@ fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
     if has_ui {
         println!("  web UI            {}/", stack.relay_url);
     }
-    println!("  sandbox insurer   {}/insurer/v1/plans", stack.sandbox_url);
+    println!(
+        "  sandbox insurer   {}/insurer/v1/plans{}",
+        stack.sandbox_url,
+        if stack.insurer.is_fraudulent() {
+            "  (FRAUDULENT: serves altered policies)"
+        } else {
+            ""
+        }
+    );
+    println!(
+        "  EC registry       {}/ec/v1/citizens/{{nid}}",
+        stack.sandbox_url
+    );
+    println!(
+        "  gov. registry     {}/gov/v1/licences/{{licence}}",
+        stack.sandbox_url
+    );
     if let Some(tx) = demo_tx {
         println!("  demo policy tx    {tx}");
         println!();

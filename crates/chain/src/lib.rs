@@ -16,8 +16,8 @@ pub use alloy::signers::local::PrivateKeySigner;
 pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 pub use error::{ChainError, Refusal, Registry};
 pub use participants::{
-    admission_of, admit, deploy_registries, grant_verifier, is_admitted, participant,
-    participant_events, set_status,
+    admission_of, admit, deploy_registries, grant_verifier, is_admitted, licence_holder,
+    participant, participant_events, set_status,
 };
 pub use patients::{
     enrolment_signer, is_nid_registered, is_registered, key_rotation, patient_of, record_of,

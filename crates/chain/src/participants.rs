@@ -94,6 +94,21 @@ pub async fn admit(
     Ok(from_tx(receipt.transaction_hash()))
 }
 
+/// The signer holding `licence_id`, if any participant does.
+pub async fn licence_holder(
+    rpc: &RpcUrl,
+    registry: Address,
+    licence_id: &str,
+) -> Result<Option<Address>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let holder = ParticipantRegistry::new(address(registry), &provider)
+        .licenceHolder(licence_id.to_owned())
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Participants, e))?;
+    Ok((!holder.is_zero()).then(|| from_address(holder)))
+}
+
 /// The admin gives `account` the verification role (the relay's verification unit).
 pub async fn grant_verifier(
     rpc: &RpcUrl,

@@ -15,6 +15,9 @@ pub enum ClientError {
     Relay(UiError),
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// Refused on this device (bad input, wrong password, no key...), with its code.
+    #[error("{0}")]
+    Refused(UiError),
 }
 
 impl ClientError {
@@ -24,6 +27,7 @@ impl ClientError {
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
             Self::Relay(e) => e.code,
             Self::Chain(e) => e.code(),
+            Self::Refused(e) => e.code,
         }
     }
 }
@@ -31,7 +35,7 @@ impl ClientError {
 impl From<ClientError> for UiError {
     fn from(e: ClientError) -> Self {
         match e {
-            ClientError::Relay(inner) => inner,
+            ClientError::Relay(inner) | ClientError::Refused(inner) => inner,
             other => UiError::new(other.code(), other.to_string()),
         }
     }

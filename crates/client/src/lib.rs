@@ -3,10 +3,15 @@
 //! endpoint the relay names, recomputing every hash rather than taking the relay's word for it.
 
 mod error;
+mod patient;
 mod policy;
 mod relay;
 
 pub use error::ClientError;
+pub use patient::{
+    MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm, Wallet,
+    policy_media_type,
+};
 pub use relay::Relay;
 
 use caretrail_types::NetworkInfo;

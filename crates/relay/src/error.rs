@@ -21,8 +21,24 @@ pub enum RelayError {
     TooLarge { size: usize, max: usize },
     #[error("the request is too large: {0}")]
     BodyTooLarge(String),
+    /// A refusal with its own code (registration and login), said in full in `message`.
+    #[error("{message}")]
+    Refused { code: ErrorCode, message: String },
+    #[error("the relay's database failed: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("the relay failed: {0}")]
+    Internal(String),
     #[error(transparent)]
     Chain(#[from] ChainError),
+}
+
+impl RelayError {
+    pub fn refused(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self::Refused {
+            code,
+            message: message.into(),
+        }
+    }
 }
 
 impl RelayError {
@@ -34,6 +50,28 @@ impl RelayError {
             Self::BodyTooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::TooLarge { .. } => (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput),
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
+            Self::Refused { code, .. } => {
+                let status = match code {
+                    ErrorCode::UnknownCitizen | ErrorCode::UnknownRecord => StatusCode::NOT_FOUND,
+                    ErrorCode::AlreadyRegistered | ErrorCode::PolicyMismatch => {
+                        StatusCode::CONFLICT
+                    }
+                    ErrorCode::PhotoRefused | ErrorCode::CardRefused => {
+                        StatusCode::UNPROCESSABLE_ENTITY
+                    }
+                    ErrorCode::FaceMismatch | ErrorCode::ForeignKey | ErrorCode::NotAdmitted => {
+                        StatusCode::FORBIDDEN
+                    }
+                    ErrorCode::ChallengeRefused => StatusCode::UNAUTHORIZED,
+                    ErrorCode::LockedOut => StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::ServiceUnavailable => StatusCode::BAD_GATEWAY,
+                    _ => StatusCode::BAD_REQUEST,
+                };
+                (status, *code)
+            }
+            Self::Database(_) | Self::Internal(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
             Self::Chain(e) => {
                 let code = e.code();
                 let status = match code {
@@ -44,7 +82,7 @@ impl RelayError {
                     // The contract said no: the request comes from someone not admitted to make
                     // it, or conflicts with what is on chain.
                     ErrorCode::NotAdmitted => StatusCode::FORBIDDEN,
-                    ErrorCode::ChainRefused => StatusCode::CONFLICT,
+                    ErrorCode::ChainRefused | ErrorCode::AlreadyRegistered => StatusCode::CONFLICT,
                     _ => StatusCode::BAD_GATEWAY,
                 };
                 (status, code)

@@ -1,21 +1,31 @@
-//! Caretrail's relay: the thin backend between the apps and the chain.
+//! Caretrail's relay: the thin backend between the apps, the outside services and the chain.
 //!
 //! It pays for and submits transactions that others signed (the insurer's policy publications),
-//! checks them first (the relay's side of the paper's policy management unit), tells clients which
-//! network it works with, and serves the web UI. Handlers are thin over the functions in
-//! [`policy`]; [`app`] builds the router so tests drive it without a socket.
+//! checks them first (the relay's side of the paper's policy management unit), runs the paper's
+//! verification unit for registration (NID, face match, card, policy hashes, enrolment) and the
+//! login check, tells clients which network it works with, and serves the web UI. Handlers are
+//! thin over the functions in [`policy`], [`registration`] and [`login`]; [`app`] builds the
+//! router so tests drive it without a socket.
 
+pub mod db;
 mod error;
+pub mod login;
+pub mod outside;
 pub mod policy;
+pub mod registration;
 mod routes;
 
 pub use error::RelayError;
+pub use outside::InsurerRoute;
 pub use routes::app;
 
 use caretrail_chain::{Relayer, RpcUrl};
+use caretrail_crypto::SecretKey;
+use caretrail_face::{FaceMatch, FaceModel};
 use caretrail_types::{Address, NetworkInfo};
-use std::path::PathBuf;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use zeroize::Zeroizing;
 
 /// What a relay needs to run.
 #[derive(Debug, Clone)]
@@ -26,36 +36,167 @@ pub struct RelayConfig {
     pub public_rpc_url: String,
     pub chain_id: u64,
     pub policy_registry: Address,
-    /// The account that pays for relayed transactions.
+    /// The account that pays for relayed transactions; it also holds the verifier role, so it
+    /// registers patients.
     pub relayer: Relayer,
+    /// The relayer's key: the verification unit signs its tickets with it.
+    pub verifier_key: SecretKey,
     /// The participant registry: the relay pays only for insurers it has admitted, and asks it
     /// before any gas is spent.
     pub participant_registry: Address,
+    pub patient_registry: Address,
+    /// The EC registry's base URL (citizens by national ID, with photos).
+    pub ec_registry: String,
+    /// The insurers' base URLs, by card prefix.
+    pub insurers: Vec<InsurerRoute>,
+    /// The verification unit's secret salt for NID commitments.
+    pub nid_salt: NidSalt,
+    /// Where the face model files are (`scripts/assets.sh` installs them).
+    pub face_models: PathBuf,
+    /// The relay's SQLite database file; `None` keeps it in memory (tests).
+    pub database: Option<PathBuf>,
     /// The built web UI (`ui/dist`), served at `/` when set.
     pub ui_dir: Option<PathBuf>,
 }
 
-/// Shared state of the handlers.
-pub type RelayState = Arc<RelayConfig>;
+/// The VU's secret salt for NID commitments: 32 random bytes, zeroized, never printed.
+#[derive(Clone)]
+pub struct NidSalt(Zeroizing<[u8; 32]>);
 
-impl RelayConfig {
-    pub fn network(&self) -> NetworkInfo {
-        NetworkInfo {
-            chain_id: self.chain_id,
-            rpc_url: self.public_rpc_url.clone(),
-            policy_registry: self.policy_registry,
-            participant_registry: self.participant_registry,
+impl std::fmt::Debug for NidSalt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NidSalt(<redacted>)")
+    }
+}
+
+impl NidSalt {
+    pub fn new(bytes: [u8; 32]) -> Self {
+        Self(Zeroizing::new(bytes))
+    }
+
+    pub fn random() -> Self {
+        use rand_core::RngCore as _;
+        let mut bytes = Zeroizing::new([0u8; 32]);
+        rand_core::OsRng.fill_bytes(bytes.as_mut());
+        Self(bytes)
+    }
+
+    /// The salt kept in `path` (hex), created there on first use. Losing it would let one NID
+    /// register again under a new commitment, so it lives with the relay's data.
+    pub fn load_or_create(path: &Path) -> std::io::Result<Self> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => {
+                let mut bytes = Zeroizing::new([0u8; 32]);
+                hex::decode_to_slice(text.trim(), bytes.as_mut()).map_err(|e| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::InvalidData,
+                        format!("{} is not 32 bytes of hex: {e}", path.display()),
+                    )
+                })?;
+                Ok(Self(bytes))
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let salt = Self::random();
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)?;
+                }
+                std::fs::write(path, hex::encode(salt.0.as_ref()))?;
+                Ok(salt)
+            }
+            Err(e) => Err(e),
         }
     }
+
+    pub fn bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+/// A running relay: its configuration and what it opened from it.
+#[derive(Debug)]
+pub struct Relay {
+    pub config: RelayConfig,
+    pub db: db::Database,
+    outside: outside::Outside,
+    face: Arc<Mutex<FaceModel>>,
+}
+
+/// Shared state of the handlers.
+pub type RelayState = Arc<Relay>;
+
+/// Why a relay could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Face(#[from] caretrail_face::ModelError),
+    #[error("the relay's database cannot be opened: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("{0}")]
+    Config(String),
+}
+
+impl Relay {
+    /// Opens the database, loads the face models and checks the outside services' URLs.
+    pub async fn open(config: RelayConfig) -> Result<RelayState, StartError> {
+        let face = FaceModel::load(&config.face_models)?;
+        let db = db::Database::open(config.database.as_deref()).await?;
+        let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
+            .map_err(StartError::Config)?;
+        Ok(Arc::new(Self {
+            config,
+            db,
+            outside,
+            face: Arc::new(Mutex::new(face)),
+        }))
+    }
+
+    pub fn network(&self) -> NetworkInfo {
+        let c = &self.config;
+        NetworkInfo {
+            chain_id: c.chain_id,
+            rpc_url: c.public_rpc_url.clone(),
+            policy_registry: c.policy_registry,
+            participant_registry: c.participant_registry,
+            patient_registry: c.patient_registry,
+        }
+    }
+
+    /// Runs the face match on a blocking thread (about half a second of CPU); the photos are
+    /// dropped when it returns.
+    async fn match_faces(
+        &self,
+        probe: Vec<u8>,
+        reference: Vec<u8>,
+    ) -> Result<FaceMatch, RelayError> {
+        let face = self.face.clone();
+        tokio::task::spawn_blocking(move || {
+            let model = face
+                .lock()
+                .map_err(|_| "the face model is unusable".to_owned())?;
+            Ok::<_, String>(model.compare(&probe, &reference))
+        })
+        .await
+        .map_err(|e| RelayError::Internal(e.to_string()))?
+        .map_err(RelayError::Internal)?
+        .map_err(registration::photo_refusal)
+    }
+}
+
+/// Now, in unix seconds.
+pub(crate) fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
 }
 
 /// Serves the relay on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    config: RelayConfig,
+    relay: RelayState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(Arc::new(config)))
+    axum::serve(listener, app(relay))
         .with_graceful_shutdown(shutdown)
         .await
 }

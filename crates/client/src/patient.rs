@@ -1,0 +1,458 @@
+//! The patient's registration and login (the paper's steps 1–5), on her device.
+//!
+//! Registration: her inputs are checked here first; the policy document is hashed canonically
+//! (PU, her side); her key is made and kept under her password (or, when an earlier attempt made
+//! it and nothing was registered, unlocked again); the relay's VU runs its checks; her data from
+//! the EC registry becomes a FHIR `Patient`, encrypted to her own key (Enc(U_D)); she signs the
+//! enrolment; the relay registers her. What she gets (H, the transaction) is kept in her wallet's
+//! profile before it is shown.
+//!
+//! Login: ID (her NID) and PW_D open her key on this device; H is checked against the chain
+//! through the relay with a fresh challenge her key signs.
+
+use crate::{Client, ClientError};
+use caretrail_chain::sign_enrolment;
+use caretrail_crypto::envelope;
+use caretrail_crypto::identity::sign_login;
+use caretrail_crypto::policy::content_hash;
+use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
+use caretrail_types::{
+    Address, CardNumber, CheckResult, Citizen, ErrorCode, Hash32, LoginChallenge, LoginRequest,
+    LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, Nid, RegisterRequest,
+    RegistrationReceipt, TxId, UiError, Verified, VerifyRequest,
+};
+use rand_core::OsRng;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// What the patient enters to register.
+#[derive(Debug, Clone)]
+pub struct RegistrationForm {
+    pub nid: String,
+    pub card_number: String,
+    /// The policy document she was given (FHIR/JSON or PDF).
+    pub policy_document: Vec<u8>,
+    /// Her instant photo (JPEG or PNG), from the camera or a file.
+    pub photo: Vec<u8>,
+}
+
+/// How far a registration got, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Progress {
+    /// Her policy document's canonical hash.
+    PolicyHashed { media_type: String, hash: Hash32 },
+    /// Her key is ready (`created`: made now, rather than kept from an earlier attempt).
+    KeyReady { address: Address, created: bool },
+    /// The relay's verification unit is checking.
+    Verifying,
+    /// Every check passed.
+    Verified { checks: Vec<CheckResult> },
+    /// Enc(U_D) made and the enrolment signed; the relay is writing to the chain.
+    Submitting,
+}
+
+/// A finished registration.
+#[derive(Debug)]
+pub struct Registration {
+    pub receipt: RegistrationReceipt,
+    /// The recovery phrase of a key made by this registration: show it once, then drop it.
+    pub phrase: Option<RecoveryPhrase>,
+    pub citizen: Citizen,
+}
+
+/// What the wallet keeps about her registration (no secret: the key is in the keystore).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub nid: Nid,
+    pub card_number: CardNumber,
+    pub patient: Address,
+    /// H.
+    pub record: Hash32,
+    pub tx_id: TxId,
+}
+
+/// Wrong passwords in a row before the wallet waits.
+pub const MAX_WRONG_PASSWORDS: u32 = 5;
+/// How long it waits then.
+pub const WRONG_PASSWORD_PAUSE_SECS: u64 = 5 * 60;
+
+/// The patient's wallet on this device: her key (in `S`) and her profile (in `dir`).
+#[derive(Debug)]
+pub struct Wallet<S> {
+    keystore: Keystore<S>,
+    dir: PathBuf,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct PasswordFailures {
+    count: u32,
+    last: u64,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
+    ClientError::Refused(UiError::new(code, message))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+impl<S: Store> Wallet<S> {
+    pub fn new(store: S, dir: &Path) -> Self {
+        Self {
+            keystore: Keystore::new(store),
+            dir: dir.to_owned(),
+        }
+    }
+
+    fn profile_path(&self) -> PathBuf {
+        self.dir.join("profile.json")
+    }
+
+    fn failures_path(&self) -> PathBuf {
+        self.dir.join("password-failures.json")
+    }
+
+    /// Her registration, if this wallet holds one.
+    pub fn profile(&self) -> Result<Option<Profile>, ClientError> {
+        match std::fs::read(self.profile_path()) {
+            Ok(bytes) => serde_json::from_slice(&bytes).map(Some).map_err(|e| {
+                refused(
+                    ErrorCode::Internal,
+                    format!("{} is damaged: {e}", self.profile_path().display()),
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(local_io(&self.profile_path(), e)),
+        }
+    }
+
+    fn keep_profile(&self, profile: &Profile) -> Result<(), ClientError> {
+        std::fs::create_dir_all(&self.dir).map_err(|e| local_io(&self.dir, e))?;
+        let path = self.profile_path();
+        let temp = path.with_extension("json.tmp");
+        let text = serde_json::to_vec_pretty(profile)
+            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
+        std::fs::write(&temp, text).map_err(|e| local_io(&temp, e))?;
+        std::fs::rename(&temp, &path).map_err(|e| local_io(&path, e))
+    }
+
+    /// Opens the key with her password, counting wrong ones: after
+    /// [`MAX_WRONG_PASSWORDS`] in a row, the wallet refuses for [`WRONG_PASSWORD_PAUSE_SECS`].
+    pub fn unlock(&self, password: &Password) -> Result<caretrail_crypto::SecretKey, ClientError> {
+        let mut failures: PasswordFailures = std::fs::read(self.failures_path())
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or_default();
+        let now = now();
+        if failures.count >= MAX_WRONG_PASSWORDS {
+            let until = failures.last + WRONG_PASSWORD_PAUSE_SECS;
+            if now < until {
+                return Err(refused(
+                    ErrorCode::LockedOut,
+                    format!(
+                        "{MAX_WRONG_PASSWORDS} wrong passwords in a row: try again in {} minute(s)",
+                        (until - now).div_ceil(60)
+                    ),
+                ));
+            }
+        }
+        match self.keystore.unlock(password) {
+            Ok(key) => {
+                let _ = std::fs::remove_file(self.failures_path());
+                Ok(key)
+            }
+            Err(UnlockError::WrongPassword) => {
+                failures.count += 1;
+                failures.last = now;
+                std::fs::create_dir_all(&self.dir).map_err(|e| local_io(&self.dir, e))?;
+                if let Ok(text) = serde_json::to_vec(&failures) {
+                    std::fs::write(self.failures_path(), text)
+                        .map_err(|e| local_io(&self.failures_path(), e))?;
+                }
+                Err(refused(
+                    ErrorCode::WrongPassword,
+                    format!(
+                        "wrong password ({} of {MAX_WRONG_PASSWORDS} tries before a {}-minute wait)",
+                        failures.count.min(MAX_WRONG_PASSWORDS),
+                        WRONG_PASSWORD_PAUSE_SECS / 60
+                    ),
+                ))
+            }
+            Err(UnlockError::NoKey) => {
+                Err(refused(ErrorCode::NoKey, "no key is kept on this device"))
+            }
+            Err(e) => Err(refused(ErrorCode::Internal, e.to_string())),
+        }
+    }
+}
+
+fn local_io(path: &Path, e: std::io::Error) -> ClientError {
+    refused(ErrorCode::Internal, format!("{}: {e}", path.display()))
+}
+
+/// The media type of a policy document, from its content: PDF or JSON (FHIR).
+pub fn policy_media_type(document: &[u8]) -> Result<&'static str, ClientError> {
+    if document.starts_with(b"%PDF-") {
+        return Ok("application/pdf");
+    }
+    let start = document.iter().find(|b| !b.is_ascii_whitespace());
+    if start == Some(&b'{') {
+        return Ok("application/fhir+json");
+    }
+    Err(refused(
+        ErrorCode::InvalidInput,
+        "the policy document is neither a PDF nor a FHIR/JSON document",
+    ))
+}
+
+/// A quick look at the photo before it is sent: the relay checks it again, in full.
+fn check_photo(photo: &[u8]) -> Result<(), ClientError> {
+    if photo.is_empty() {
+        return Err(refused(
+            ErrorCode::PhotoRefused,
+            "no photo was taken or chosen",
+        ));
+    }
+    if photo.len() > MAX_PHOTO_BYTES {
+        return Err(refused(
+            ErrorCode::PhotoRefused,
+            format!(
+                "the photo is {} bytes; the most allowed is {MAX_PHOTO_BYTES} (8 MiB)",
+                photo.len()
+            ),
+        ));
+    }
+    let jpeg = photo.starts_with(&[0xFF, 0xD8, 0xFF]);
+    let png = photo.starts_with(b"\x89PNG\r\n\x1a\n");
+    if !(jpeg || png) {
+        return Err(refused(
+            ErrorCode::PhotoRefused,
+            "the photo is not a JPEG or PNG image",
+        ));
+    }
+    Ok(())
+}
+
+/// Enc(U_D)'s plaintext: her EC registry record as a FHIR R4 `Patient`, with her card.
+fn patient_resource(citizen: &Citizen, card: &CardNumber) -> Vec<u8> {
+    let resource = serde_json::json!({
+        "resourceType": "Patient",
+        "identifier": [
+            { "type": { "text": "National ID" }, "system": "urn:caretrail:ec-registry:nid", "value": citizen.nid },
+            { "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB", "display": "Member Number" }] }, "value": card }
+        ],
+        "name": [{ "family": citizen.family_name, "given": [citizen.given_name] }],
+        "birthDate": citizen.birth_date,
+        "address": [{
+            "line": [citizen.address.line],
+            "city": citizen.address.city,
+            "postalCode": citizen.address.postal_code,
+            "country": citizen.address.country
+        }]
+    });
+    serde_json::to_vec(&resource).unwrap_or_default()
+}
+
+impl Client {
+    /// Registers the patient (steps 1–4). Every input is checked before anything is made or
+    /// sent; a refusal leaves no key made by this call unless the relay was reached, and then
+    /// the key is kept for the next attempt (never lost), with nothing written on chain.
+    pub async fn register<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        form: &RegistrationForm,
+        password: &Password,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Registration, ClientError> {
+        let invalid =
+            |e: caretrail_types::IdentifierError| refused(ErrorCode::InvalidInput, e.to_string());
+        let nid = Nid::parse(&form.nid).map_err(invalid)?;
+        let card_number = CardNumber::parse(&form.card_number).map_err(invalid)?;
+        if let Some(profile) = wallet.profile()? {
+            return Err(refused(
+                ErrorCode::AlreadyRegistered,
+                format!(
+                    "this device already holds the registration of {} (H {}); log in instead",
+                    profile.nid, profile.record
+                ),
+            ));
+        }
+        check_photo(&form.photo)?;
+        if form.policy_document.is_empty() || form.policy_document.len() > MAX_POLICY_DOCUMENT_BYTES
+        {
+            return Err(refused(
+                ErrorCode::InvalidInput,
+                format!(
+                    "the policy document is {} bytes; it must be 1 to {MAX_POLICY_DOCUMENT_BYTES}",
+                    form.policy_document.len()
+                ),
+            ));
+        }
+        let media_type = policy_media_type(&form.policy_document)?;
+        let policy_hash = content_hash(media_type, &form.policy_document).map_err(|e| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("the policy document cannot be read: {e}"),
+            )
+        })?;
+        progress(Progress::PolicyHashed {
+            media_type: media_type.into(),
+            hash: policy_hash,
+        });
+        let network = self.network().await?;
+
+        // Her key: made now, or the one an earlier attempt made (nothing was registered with it).
+        let (key, phrase) = match wallet.keystore.address() {
+            Ok(_) => (wallet.unlock(password)?, None),
+            Err(_) => {
+                let made = wallet
+                    .keystore
+                    .create(password, &mut OsRng)
+                    .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
+                (wallet.unlock(password)?, Some(made.phrase))
+            }
+        };
+        progress(Progress::KeyReady {
+            address: key.address(),
+            created: phrase.is_some(),
+        });
+
+        progress(Progress::Verifying);
+        let verified: Verified = self
+            .relay
+            .post(
+                "v1/registrations/verify",
+                &VerifyRequest {
+                    nid: nid.clone(),
+                    card_number: card_number.clone(),
+                    patient: key.address(),
+                    policy_hash,
+                    photo: form.photo.clone(),
+                },
+            )
+            .await?;
+        progress(Progress::Verified {
+            checks: verified.checks.clone(),
+        });
+
+        let plaintext = patient_resource(&verified.citizen, &card_number);
+        let encrypted_data = envelope::encrypt(&mut OsRng, &[key.public_key()], &plaintext)
+            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
+        let enrolment = &verified.ticket.body.enrolment;
+        if enrolment.patient != key.address() {
+            return Err(refused(
+                ErrorCode::RelayError,
+                "the relay's enrolment names another key; registration stopped",
+            ));
+        }
+        let patient_signature =
+            sign_enrolment(&key, network.chain_id, network.policy_registry, enrolment);
+        progress(Progress::Submitting);
+        let receipt: RegistrationReceipt = self
+            .relay
+            .post(
+                "v1/registrations",
+                &RegisterRequest {
+                    ticket: verified.ticket.clone(),
+                    encrypted_data,
+                    patient_signature,
+                },
+            )
+            .await?;
+        wallet.keep_profile(&Profile {
+            nid,
+            card_number,
+            patient: receipt.patient,
+            record: receipt.record,
+            tx_id: receipt.tx_id,
+        })?;
+        Ok(Registration {
+            receipt,
+            phrase,
+            citizen: verified.citizen,
+        })
+    }
+
+    /// Logs in (step 5): her ID and password open her key here; H is checked against the chain
+    /// by the relay, with a fresh challenge her key signs.
+    pub async fn login<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        id: &str,
+        password: &Password,
+        record: &str,
+    ) -> Result<LoginSession, ClientError> {
+        let nid = Nid::parse(id).map_err(|e| refused(ErrorCode::InvalidInput, e.to_string()))?;
+        let record: Hash32 = record.parse().map_err(|e| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("H is 32 bytes of hex: {e}"),
+            )
+        })?;
+        match wallet.profile()? {
+            Some(profile) if profile.nid == nid => {}
+            Some(_) | None => {
+                return Err(refused(
+                    ErrorCode::NoKey,
+                    format!("this device holds no key registered for the ID {nid}"),
+                ));
+            }
+        }
+        let key = wallet.unlock(password)?;
+        let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
+        self.relay
+            .post(
+                "v1/login",
+                &LoginRequest {
+                    record,
+                    challenge: challenge.challenge,
+                    signature: sign_login(&key, &record, &challenge.challenge),
+                },
+            )
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_documents_are_told_apart_by_content() {
+        assert_eq!(
+            policy_media_type(b"%PDF-1.4\n...").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            policy_media_type(b" \n{\"resourceType\":1}").unwrap(),
+            "application/fhir+json"
+        );
+        assert_eq!(
+            policy_media_type(b"GIF89a").unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
+    }
+
+    #[test]
+    fn photos_are_checked_before_they_are_sent() {
+        assert_eq!(
+            check_photo(b"").unwrap_err().code(),
+            ErrorCode::PhotoRefused
+        );
+        assert_eq!(
+            check_photo(b"%PDF-1.4").unwrap_err().code(),
+            ErrorCode::PhotoRefused
+        );
+        let big = [&[0xFF, 0xD8, 0xFF][..], &vec![0; MAX_PHOTO_BYTES]].concat();
+        assert_eq!(
+            check_photo(&big).unwrap_err().code(),
+            ErrorCode::PhotoRefused
+        );
+        assert!(check_photo(&[0xFF, 0xD8, 0xFF, 0xE0]).is_ok());
+    }
+}

@@ -1,0 +1,257 @@
+//! The relay's database (SQLite through sqlx): evidence of policy mismatches, finished
+//! registrations, login challenges, failed logins and sessions. Migrations in `migrations/`.
+
+use caretrail_types::{Address, Hash32};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+use std::path::Path;
+
+/// Evidence that an insurer's copy of a policy differed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyMismatch {
+    pub at: u64,
+    pub insurer: Address,
+    pub insurer_name: String,
+    pub policy_id: Hash32,
+    pub chain_version: u64,
+    pub patient_hash: Hash32,
+    pub insurer_hash: Hash32,
+    pub chain_hash: Hash32,
+    pub insurer_document: Vec<u8>,
+    pub media_type: String,
+}
+
+/// What became of a login challenge that was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChallengeUse {
+    /// Fresh: now used.
+    Fresh,
+    Unknown,
+    AlreadyUsed,
+    Expired {
+        at: u64,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Database {
+    pool: SqlitePool,
+}
+
+fn i64_of(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+impl Database {
+    /// Opens (creating it if needed) the database at `path`, or a private in-memory one.
+    pub async fn open(path: Option<&Path>) -> Result<Self, sqlx::Error> {
+        let (options, connections) = match path {
+            Some(path) => (
+                SqliteConnectOptions::new()
+                    .filename(path)
+                    .create_if_missing(true)
+                    .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal),
+                4,
+            ),
+            // One connection: each in-memory connection is its own database.
+            None => (SqliteConnectOptions::new().in_memory(true), 1),
+        };
+        let pool = SqlitePoolOptions::new()
+            .max_connections(connections)
+            .connect_with(options)
+            .await?;
+        sqlx::migrate!("./migrations").run(&pool).await?;
+        Ok(Self { pool })
+    }
+
+    pub async fn record_mismatch(&self, m: &PolicyMismatch) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO policy_mismatches (at, insurer, insurer_name, policy_id, chain_version, \
+             patient_hash, insurer_hash, chain_hash, insurer_document, media_type) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(i64_of(m.at))
+        .bind(m.insurer.to_string())
+        .bind(&m.insurer_name)
+        .bind(m.policy_id.to_string())
+        .bind(i64_of(m.chain_version))
+        .bind(m.patient_hash.to_string())
+        .bind(m.insurer_hash.to_string())
+        .bind(m.chain_hash.to_string())
+        .bind(&m.insurer_document)
+        .bind(&m.media_type)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The evidence kept, oldest first.
+    pub async fn mismatches(&self) -> Result<Vec<PolicyMismatch>, sqlx::Error> {
+        let rows: Vec<(
+            i64,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            String,
+            String,
+            Vec<u8>,
+            String,
+        )> = sqlx::query_as(
+            "SELECT at, insurer, insurer_name, policy_id, chain_version, patient_hash, \
+                 insurer_hash, chain_hash, insurer_document, media_type \
+                 FROM policy_mismatches ORDER BY id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let parse = |text: &str| text.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)));
+        rows.into_iter()
+            .map(|r| {
+                Ok(PolicyMismatch {
+                    at: r.0.try_into().unwrap_or_default(),
+                    insurer: parse(&r.1)?,
+                    insurer_name: r.2,
+                    policy_id: r.3.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    chain_version: r.4.try_into().unwrap_or_default(),
+                    patient_hash: r.5.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    insurer_hash: r.6.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    chain_hash: r.7.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
+                    insurer_document: r.8,
+                    media_type: r.9,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn record_registration(
+        &self,
+        patient: Address,
+        record: Hash32,
+        tx_id: &str,
+        ticket_json: &str,
+        at: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT OR REPLACE INTO registrations (patient, record, tx_id, ticket, at) \
+             VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(patient.to_string())
+        .bind(record.to_string())
+        .bind(tx_id)
+        .bind(ticket_json)
+        .bind(i64_of(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn registration_count(&self) -> Result<u64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM registrations")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.try_into().unwrap_or_default())
+    }
+
+    pub async fn issue_challenge(
+        &self,
+        challenge: Hash32,
+        expires_at: u64,
+        now: u64,
+    ) -> Result<(), sqlx::Error> {
+        // Expired challenges are of no further use; keep the table small.
+        sqlx::query("DELETE FROM login_challenges WHERE expires_at < ?")
+            .bind(i64_of(now.saturating_sub(24 * 3600)))
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("INSERT INTO login_challenges (challenge, expires_at) VALUES (?, ?)")
+            .bind(challenge.to_string())
+            .bind(i64_of(expires_at))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Uses a challenge once: atomically marks it used if it is known, unused and unexpired.
+    pub async fn use_challenge(
+        &self,
+        challenge: Hash32,
+        now: u64,
+    ) -> Result<ChallengeUse, sqlx::Error> {
+        let key = challenge.to_string();
+        let used = sqlx::query(
+            "UPDATE login_challenges SET used_at = ? \
+             WHERE challenge = ? AND used_at IS NULL AND expires_at >= ?",
+        )
+        .bind(i64_of(now))
+        .bind(&key)
+        .bind(i64_of(now))
+        .execute(&self.pool)
+        .await?;
+        if used.rows_affected() == 1 {
+            return Ok(ChallengeUse::Fresh);
+        }
+        let row: Option<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT expires_at, used_at FROM login_challenges WHERE challenge = ?")
+                .bind(&key)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(match row {
+            None => ChallengeUse::Unknown,
+            Some((_, Some(_))) => ChallengeUse::AlreadyUsed,
+            Some((expires_at, None)) => ChallengeUse::Expired {
+                at: expires_at.try_into().unwrap_or_default(),
+            },
+        })
+    }
+
+    pub async fn record_failure(&self, subject: &str, now: u64) -> Result<(), sqlx::Error> {
+        sqlx::query("INSERT INTO login_failures (subject, at) VALUES (?, ?)")
+            .bind(subject)
+            .bind(i64_of(now))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// The failures of `subject` since `since`, oldest first (their times).
+    pub async fn failures_since(&self, subject: &str, since: u64) -> Result<Vec<u64>, sqlx::Error> {
+        let rows: Vec<(i64,)> = sqlx::query_as(
+            "SELECT at FROM login_failures WHERE subject = ? AND at >= ? ORDER BY at",
+        )
+        .bind(subject)
+        .bind(i64_of(since))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(at,)| at.try_into().unwrap_or_default())
+            .collect())
+    }
+
+    pub async fn clear_failures(&self, subject: &str) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM login_failures WHERE subject = ?")
+            .bind(subject)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn open_session(
+        &self,
+        token_hash: &str,
+        patient: Address,
+        record: Hash32,
+        expires_at: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO sessions (token_hash, patient, record, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(patient.to_string())
+        .bind(record.to_string())
+        .bind(i64_of(expires_at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+}

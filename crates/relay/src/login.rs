@@ -1,0 +1,149 @@
+//! Login (the paper's step 5): H checked against the chain, with a fresh challenge signed by
+//! the device key. A challenge is used once and expires; repeated failures lock out the H and
+//! the key that failed.
+
+use crate::db::ChallengeUse;
+use crate::{Relay, RelayError, unix_now};
+use caretrail_chain::{is_registered, patient_of};
+use caretrail_crypto::identity::login_signer;
+use caretrail_types::{ErrorCode, Hash32, LoginChallenge, LoginRequest, LoginSession};
+use rand_core::{OsRng, RngCore as _};
+use sha2::{Digest as _, Sha256};
+
+/// How long a challenge may wait for its signature.
+pub const CHALLENGE_TTL_SECS: u64 = 120;
+/// Failures within [`LOCKOUT_WINDOW_SECS`] that lock a subject out.
+pub const MAX_FAILURES: usize = 5;
+pub const LOCKOUT_WINDOW_SECS: u64 = 15 * 60;
+/// How long a session lasts.
+pub const SESSION_TTL_SECS: u64 = 8 * 3600;
+
+fn random32() -> [u8; 32] {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    bytes
+}
+
+pub async fn challenge(relay: &Relay) -> Result<LoginChallenge, RelayError> {
+    let now = unix_now();
+    let challenge = LoginChallenge {
+        challenge: Hash32(random32()),
+        expires_at: now + CHALLENGE_TTL_SECS,
+    };
+    relay
+        .db
+        .issue_challenge(challenge.challenge, challenge.expires_at, now)
+        .await?;
+    Ok(challenge)
+}
+
+pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession, RelayError> {
+    let now = unix_now();
+    let record_subject = format!("H:{}", request.record);
+    locked_out(relay, &record_subject, now).await?;
+    let signer = match login_signer(&request.record, &request.challenge, &request.signature) {
+        Ok(signer) => signer,
+        Err(e) => {
+            relay.db.record_failure(&record_subject, now).await?;
+            return Err(RelayError::BadRequest(format!(
+                "the login signature is not valid: {e}"
+            )));
+        }
+    };
+    let key_subject = format!("key:{signer}");
+    locked_out(relay, &key_subject, now).await?;
+
+    let refusal = match relay.db.use_challenge(request.challenge, now).await? {
+        ChallengeUse::Fresh => None,
+        ChallengeUse::Unknown => Some(RelayError::refused(
+            ErrorCode::ChallengeRefused,
+            "this login challenge was not issued by this relay; ask for a new one".to_owned(),
+        )),
+        ChallengeUse::AlreadyUsed => Some(RelayError::refused(
+            ErrorCode::ChallengeRefused,
+            "this login challenge was already used (a replay?); ask for a new one".to_owned(),
+        )),
+        ChallengeUse::Expired { at } => Some(RelayError::refused(
+            ErrorCode::ChallengeRefused,
+            format!(
+                "this login challenge expired {}s ago; ask for a new one",
+                now.saturating_sub(at)
+            ),
+        )),
+    };
+    let refusal = match refusal {
+        Some(refusal) => Some(refusal),
+        None => {
+            let config = &relay.config;
+            if is_registered(
+                &config.rpc_url,
+                config.patient_registry,
+                signer,
+                request.record,
+            )
+            .await?
+            {
+                None
+            } else {
+                match patient_of(&config.rpc_url, config.patient_registry, request.record).await? {
+                    None => Some(RelayError::refused(
+                        ErrorCode::UnknownRecord,
+                        format!("no patient is registered with H {}", request.record),
+                    )),
+                    Some(_) => Some(RelayError::refused(
+                        ErrorCode::ForeignKey,
+                        format!(
+                            "H {} is registered to another key, not to this device's key {signer}",
+                            request.record
+                        ),
+                    )),
+                }
+            }
+        }
+    };
+    if let Some(refusal) = refusal {
+        relay.db.record_failure(&record_subject, now).await?;
+        relay.db.record_failure(&key_subject, now).await?;
+        return Err(refusal);
+    }
+    relay.db.clear_failures(&record_subject).await?;
+    relay.db.clear_failures(&key_subject).await?;
+    let token = hex::encode(random32());
+    let expires_at = now + SESSION_TTL_SECS;
+    relay
+        .db
+        .open_session(
+            &hex::encode(Sha256::digest(token.as_bytes())),
+            signer,
+            request.record,
+            expires_at,
+        )
+        .await?;
+    Ok(LoginSession {
+        patient: signer,
+        record: request.record,
+        token,
+        expires_at,
+    })
+}
+
+/// Refuses a subject with too many recent failures, saying when to try again.
+async fn locked_out(relay: &Relay, subject: &str, now: u64) -> Result<(), RelayError> {
+    let failures = relay
+        .db
+        .failures_since(subject, now.saturating_sub(LOCKOUT_WINDOW_SECS))
+        .await?;
+    if failures.len() >= MAX_FAILURES {
+        let oldest = failures[failures.len() - MAX_FAILURES];
+        let wait = (oldest + LOCKOUT_WINDOW_SECS).saturating_sub(now).max(1);
+        return Err(RelayError::refused(
+            ErrorCode::LockedOut,
+            format!(
+                "{MAX_FAILURES} failed logins in {} minutes: locked for {} more minute(s)",
+                LOCKOUT_WINDOW_SECS / 60,
+                wait.div_ceil(60)
+            ),
+        ));
+    }
+    Ok(())
+}

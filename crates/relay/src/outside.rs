@@ -1,0 +1,257 @@
+//! The outside services the verification unit asks: the EC registry and the insurers. Every
+//! answer is outside input: sizes are capped while reading, JSON is parsed into typed records
+//! (identifiers through their parsers), and a service that is down or answers nonsense gives a
+//! refusal that names it.
+
+use crate::RelayError;
+use caretrail_types::{
+    CardNumber, Citizen, Coverage, EnrolmentOffer, EnrolmentRequest, ErrorCode, MAX_PHOTO_BYTES,
+    MAX_POLICY_DOCUMENT_BYTES, Nid, UiError,
+};
+use reqwest::{StatusCode, Url};
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// Which insurer answers for a card: cards whose number starts with `card_prefix` and a hyphen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InsurerRoute {
+    pub card_prefix: String,
+    pub url: String,
+}
+
+/// The most bytes of JSON a service may answer.
+const MAX_JSON_BYTES: usize = 64 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Outside {
+    http: reqwest::Client,
+    ec: Url,
+    insurers: Vec<(String, Url)>,
+}
+
+fn base(url: &str, what: &str) -> Result<Url, String> {
+    let mut url =
+        Url::parse(url).map_err(|e| format!("the {what} URL {url:?} is not a URL: {e}"))?;
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    Ok(url)
+}
+
+impl Outside {
+    pub fn new(ec_registry: &str, insurers: &[InsurerRoute]) -> Result<Self, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| e.to_string())?;
+        Ok(Self {
+            http,
+            ec: base(ec_registry, "EC registry")?,
+            insurers: insurers
+                .iter()
+                .map(|r| Ok((r.card_prefix.to_ascii_uppercase(), base(&r.url, "insurer")?)))
+                .collect::<Result<_, String>>()?,
+        })
+    }
+
+    fn insurer_of(&self, card: &CardNumber) -> Result<&Url, RelayError> {
+        let prefix = card.as_str().split('-').next().unwrap_or_default();
+        self.insurers
+            .iter()
+            .find(|(p, _)| p == prefix)
+            .map(|(_, url)| url)
+            .ok_or_else(|| {
+                RelayError::refused(
+                    ErrorCode::CardRefused,
+                    format!("no insurer known to this relay issues cards starting with {prefix:?}"),
+                )
+            })
+    }
+
+    pub async fn citizen(&self, nid: &Nid) -> Result<Citizen, RelayError> {
+        let url = join(&self.ec, &format!("v1/citizens/{nid}"))?;
+        let citizen: Citizen = json(
+            self.fetch("the EC registry", url, MAX_JSON_BYTES, |status, _| {
+                (status == StatusCode::NOT_FOUND).then(|| {
+                    RelayError::refused(
+                        ErrorCode::UnknownCitizen,
+                        format!("the EC registry knows no citizen with the national ID {nid}"),
+                    )
+                })
+            })
+            .await?,
+            "the EC registry",
+        )?;
+        if &citizen.nid != nid {
+            return Err(RelayError::refused(
+                ErrorCode::ServiceUnavailable,
+                format!(
+                    "the EC registry answered for {} when asked for {nid}",
+                    citizen.nid
+                ),
+            ));
+        }
+        Ok(citizen)
+    }
+
+    pub async fn citizen_photo(&self, nid: &Nid) -> Result<Vec<u8>, RelayError> {
+        let url = join(&self.ec, &format!("v1/citizens/{nid}/photo"))?;
+        self.fetch("the EC registry", url, MAX_PHOTO_BYTES, |status, _| {
+            (status == StatusCode::NOT_FOUND).then(|| {
+                RelayError::refused(
+                    ErrorCode::UnknownCitizen,
+                    format!("the EC registry holds no photo for the national ID {nid}"),
+                )
+            })
+        })
+        .await
+    }
+
+    pub async fn coverage(&self, card: &CardNumber) -> Result<Coverage, RelayError> {
+        let url = join(self.insurer_of(card)?, &format!("v1/cards/{card}"))?;
+        let coverage: Coverage = json(
+            self.fetch("the insurer", url, MAX_JSON_BYTES, card_refusal)
+                .await?,
+            "the insurer",
+        )?;
+        if &coverage.card_number != card {
+            return Err(RelayError::refused(
+                ErrorCode::ServiceUnavailable,
+                format!(
+                    "the insurer answered for card {} when asked for {card}",
+                    coverage.card_number
+                ),
+            ));
+        }
+        Ok(coverage)
+    }
+
+    /// The policy document the insurer holds for the card's plan.
+    pub async fn policy(&self, card: &CardNumber) -> Result<Vec<u8>, RelayError> {
+        let url = join(self.insurer_of(card)?, &format!("v1/cards/{card}/policy"))?;
+        self.fetch("the insurer", url, MAX_POLICY_DOCUMENT_BYTES, card_refusal)
+            .await
+    }
+
+    pub async fn enrol(
+        &self,
+        card: &CardNumber,
+        request: &EnrolmentRequest,
+    ) -> Result<EnrolmentOffer, RelayError> {
+        let url = join(
+            self.insurer_of(card)?,
+            &format!("v1/cards/{card}/enrolments"),
+        )?;
+        let sent = self.http.post(url.clone()).json(request).send();
+        let body = read("the insurer", &url, sent, MAX_JSON_BYTES, card_refusal).await?;
+        json(body, "the insurer")
+    }
+
+    async fn fetch(
+        &self,
+        who: &str,
+        url: Url,
+        max: usize,
+        refusal: impl Fn(StatusCode, Option<UiError>) -> Option<RelayError>,
+    ) -> Result<Vec<u8>, RelayError> {
+        let sent = self.http.get(url.clone()).send();
+        read(who, &url, sent, max, refusal).await
+    }
+}
+
+/// The insurer's refusals about a card: an unknown card, or one it will not enrol (expired,
+/// cancelled, held by someone else), with the insurer's own words.
+fn card_refusal(status: StatusCode, body: Option<UiError>) -> Option<RelayError> {
+    match (status, body) {
+        (StatusCode::NOT_FOUND | StatusCode::CONFLICT, Some(e))
+            if e.code == ErrorCode::CardRefused =>
+        {
+            Some(RelayError::refused(
+                ErrorCode::CardRefused,
+                format!("the insurer refused: {}", e.message),
+            ))
+        }
+        _ => None,
+    }
+}
+
+fn join(base: &Url, path: &str) -> Result<Url, RelayError> {
+    base.join(path)
+        .map_err(|e| RelayError::BadRequest(format!("cannot build a URL for {path:?}: {e}")))
+}
+
+fn unavailable(who: &str, url: &Url, why: impl std::fmt::Display) -> RelayError {
+    RelayError::refused(
+        ErrorCode::ServiceUnavailable,
+        format!(
+            "{who} at {} cannot be reached: {why}",
+            url.origin().ascii_serialization()
+        ),
+    )
+}
+
+async fn read(
+    who: &str,
+    url: &Url,
+    sent: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    max: usize,
+    refusal: impl Fn(StatusCode, Option<UiError>) -> Option<RelayError>,
+) -> Result<Vec<u8>, RelayError> {
+    let mut response = sent
+        .await
+        .map_err(|e| unavailable(who, url, without_url(&e)))?;
+    let status = response.status();
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| unavailable(who, url, without_url(&e)))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(RelayError::refused(
+                ErrorCode::ServiceUnavailable,
+                format!("{who} answered more than {max} bytes"),
+            ));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    if status.is_success() {
+        return Ok(body);
+    }
+    let error = serde_json::from_slice::<UiError>(&body).ok();
+    if let Some(refused) = refusal(status, error.clone()) {
+        return Err(refused);
+    }
+    Err(unavailable(
+        who,
+        url,
+        match error {
+            Some(e) => format!("it answered {status}: {}", e.message),
+            None => format!("it answered {status}"),
+        },
+    ))
+}
+
+fn json<T: DeserializeOwned>(body: Vec<u8>, who: &str) -> Result<T, RelayError> {
+    serde_json::from_slice(&body).map_err(|e| {
+        RelayError::refused(
+            ErrorCode::ServiceUnavailable,
+            format!("{who} answered something that is not what was asked for: {e}"),
+        )
+    })
+}
+
+/// reqwest's message without the URL it repeats.
+fn without_url(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    if let Some(url) = e.url() {
+        text = text
+            .replace(&format!(" ({url})"), "")
+            .replace(url.as_str(), "");
+    }
+    match std::error::Error::source(e) {
+        Some(source) => format!("{text}: {source}"),
+        None => text,
+    }
+}

@@ -1,0 +1,234 @@
+//! `caretrail authority ...`: the health authority admits and blocks health organizations. A
+//! licence is admitted only when the government health-service registry lists it as active; the
+//! organization's key (its signing address and its encryption key) goes on chain with it.
+
+use crate::policy::coded;
+use caretrail_chain::{PrivateKeySigner, admit, licence_holder, participant, rpc_url, set_status};
+use caretrail_client::Client;
+use caretrail_crypto::PublicKey;
+use caretrail_types::{
+    Admission, ErrorCode, Licence, LicenceKind, LicenceNumber, LicenceStatus, ParticipantKind,
+    ParticipantStatus, UiError,
+};
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+#[derive(Debug, Subcommand)]
+pub enum AuthorityCommand {
+    /// Admits a health organization after checking its licence with the government registry.
+    Admit(AdmitArgs),
+    /// Blocks a health organization for good (by licence): it can do nothing any more.
+    Block(BlockArgs),
+}
+
+#[derive(Debug, Args)]
+struct Common {
+    /// The relay that names the chain and its registries.
+    #[arg(
+        long,
+        env = "CARETRAIL_RELAY_URL",
+        default_value = "http://127.0.0.1:7780"
+    )]
+    relay: String,
+    /// The health authority's private key (hex). In the local stack: anvil's account 0.
+    #[arg(long, env = "CARETRAIL_AUTHORITY_KEY", hide_env_values = true)]
+    authority_key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AdmitArgs {
+    /// The organization's licence number in the government registry.
+    licence: String,
+    /// The organization's public key (SEC1 hex, 33 or 65 bytes): it signs with it and records
+    /// are encrypted to it.
+    #[arg(long)]
+    public_key: String,
+    /// The government health-service registry's base URL.
+    #[arg(
+        long,
+        env = "CARETRAIL_GOV_REGISTRY",
+        default_value = "http://127.0.0.1:7781/gov"
+    )]
+    registry: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct BlockArgs {
+    /// The organization's licence number.
+    licence: String,
+    #[command(flatten)]
+    common: Common,
+}
+
+pub async fn run(command: AuthorityCommand) -> anyhow::Result<ExitCode> {
+    match command {
+        AuthorityCommand::Admit(args) => admit_organization(args).await,
+        AuthorityCommand::Block(args) => block(args).await,
+    }
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> anyhow::Error {
+    coded(UiError::new(code, message))
+}
+
+fn authority(key: &str) -> anyhow::Result<PrivateKeySigner> {
+    key.trim().parse().map_err(|_| {
+        refused(
+            ErrorCode::InvalidInput,
+            "the authority key is not a secp256k1 private key in hex",
+        )
+    })
+}
+
+/// The licence as the government registry lists it.
+pub async fn look_up_licence(registry: &str, licence: &LicenceNumber) -> anyhow::Result<Licence> {
+    let url = format!("{}/v1/licences/{licence}", registry.trim_end_matches('/'));
+    let response = reqwest::Client::new()
+        .get(&url)
+        .timeout(std::time::Duration::from_secs(20))
+        .send()
+        .await
+        .map_err(|e| {
+            refused(
+                ErrorCode::ServiceUnavailable,
+                format!("the government registry at {registry} cannot be reached: {e}"),
+            )
+        })?;
+    match response.status() {
+        s if s.is_success() => {
+            let found: Licence = response.json().await.map_err(|e| {
+                refused(
+                    ErrorCode::ServiceUnavailable,
+                    format!("the government registry answered nonsense: {e}"),
+                )
+            })?;
+            if &found.licence != licence {
+                return Err(refused(
+                    ErrorCode::ServiceUnavailable,
+                    "the government registry answered for another licence",
+                ));
+            }
+            Ok(found)
+        }
+        reqwest::StatusCode::NOT_FOUND => Err(refused(
+            ErrorCode::LicenceRefused,
+            format!("the government registry lists no licence {licence}; it is not admitted"),
+        )),
+        status => Err(refused(
+            ErrorCode::ServiceUnavailable,
+            format!("the government registry answered {status}"),
+        )),
+    }
+}
+
+async fn admit_organization(args: AdmitArgs) -> anyhow::Result<ExitCode> {
+    let licence = LicenceNumber::parse(&args.licence)
+        .map_err(|e| refused(ErrorCode::InvalidInput, e.to_string()))?;
+    let key_bytes = hex::decode(args.public_key.trim().trim_start_matches("0x")).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("the public key is not hex: {e}"),
+        )
+    })?;
+    let public_key = PublicKey::from_sec1_bytes(&key_bytes).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("the public key is not a secp256k1 key: {e}"),
+        )
+    })?;
+    let authority = authority(&args.common.authority_key)?;
+
+    let listed = look_up_licence(&args.registry, &licence).await?;
+    match (listed.status, listed.kind) {
+        (
+            LicenceStatus::Active,
+            LicenceKind::Hospital | LicenceKind::Clinic | LicenceKind::Laboratory,
+        ) => {}
+        (LicenceStatus::Active, LicenceKind::Insurer) => {
+            return Err(refused(
+                ErrorCode::LicenceRefused,
+                format!("{licence} is an insurer's licence, not a health organization's"),
+            ));
+        }
+        (status, _) => {
+            return Err(refused(
+                ErrorCode::LicenceRefused,
+                format!(
+                    "the government registry lists {licence} ({}) as {}; it is not admitted",
+                    listed.name,
+                    match status {
+                        LicenceStatus::Suspended => "suspended",
+                        LicenceStatus::Revoked => "revoked",
+                        LicenceStatus::Active => "active",
+                    }
+                ),
+            ));
+        }
+    }
+    let client = Client::new(&args.common.relay)
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    let network = client
+        .network()
+        .await
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    let rpc = rpc_url(&network.rpc_url)?;
+    let admission = Admission {
+        signer: public_key.address(),
+        kind: ParticipantKind::HealthOrganization,
+        licence_id: licence.to_string(),
+        name: listed.name.clone(),
+        encryption_key: public_key.to_compressed().to_vec(),
+    };
+    let tx = admit(&rpc, authority, network.participant_registry, &admission)
+        .await
+        .map_err(|e| refused(e.code(), e.to_string()))?;
+    println!(
+        "admitted {} ({licence}) as {}",
+        listed.name, admission.signer
+    );
+    println!("tx id    {tx}");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn block(args: BlockArgs) -> anyhow::Result<ExitCode> {
+    let licence = LicenceNumber::parse(&args.licence)
+        .map_err(|e| refused(ErrorCode::InvalidInput, e.to_string()))?;
+    let authority = authority(&args.common.authority_key)?;
+    let client = Client::new(&args.common.relay)
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    let network = client
+        .network()
+        .await
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    let rpc = rpc_url(&network.rpc_url)?;
+    let holder = licence_holder(&rpc, network.participant_registry, licence.as_str())
+        .await?
+        .ok_or_else(|| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("no participant holds the licence {licence}"),
+            )
+        })?;
+    let event = set_status(
+        &rpc,
+        authority,
+        network.participant_registry,
+        holder,
+        ParticipantStatus::Blocked,
+    )
+    .await
+    .map_err(|e| refused(e.code(), e.to_string()))?;
+    let name = participant(&rpc, network.participant_registry, holder)
+        .await?
+        .map(|p| p.admission.name)
+        .unwrap_or_default();
+    println!("blocked {name} ({licence}, {holder})");
+    tracing::debug!(?event, "status changed");
+    Ok(ExitCode::SUCCESS)
+}
