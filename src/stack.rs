@@ -39,6 +39,8 @@ pub struct StackOptions {
     pub assets: PathBuf,
     /// Start the sandbox insurer with its fraud switch on (it serves altered policies).
     pub fraudulent_insurer: bool,
+    /// Publish every sandbox plan at start, so patients can enrol in them.
+    pub publish_plans: bool,
 }
 
 /// Where `scripts/assets.sh` installs the assets unless `CARETRAIL_ASSETS` says otherwise.
@@ -174,7 +176,10 @@ impl Stack {
 
         // Every plan is on chain before anyone can enrol in it (a no-op when it already is).
         let mut publications = Vec::new();
-        for plan in default_plans() {
+        for plan in default_plans()
+            .into_iter()
+            .filter(|_| options.publish_plans)
+        {
             let outcome = insurer.publish_now(plan.slug).await?;
             publications.push((plan.slug.to_owned(), outcome));
         }

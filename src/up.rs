@@ -69,6 +69,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         ui_dir: ui_dir.clone(),
         assets: args.assets.clone().unwrap_or_else(default_assets_dir),
         fraudulent_insurer: args.fraudulent_insurer,
+        publish_plans: true,
     })
     .await?;
 

@@ -250,14 +250,12 @@ async fn bad_input_gets_a_clear_error_for_each_case() {
     let config = RelayConfig {
         rpc_url: caretrail_chain::rpc_url(&dead_url()).expect("url"),
         public_rpc_url: dead_url(),
-        chain_id: stack.deployment.chain_id,
-        policy_registry: stack.deployment.registries.policies,
-        relayer: Relayer::new(&stack.rpc_url(), stack.node().dev_signer(1)),
-        participant_registry: stack.deployment.registries.participants,
-        ui_dir: None,
+        database: None,
+        ..stack.relay.config.clone()
     };
+    let relay = caretrail_relay::Relay::open(config).await.expect("relay");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(caretrail_relay::serve(listener, config, async {
+    let server = tokio::spawn(caretrail_relay::serve(listener, relay, async {
         let _ = stopped.await;
     }));
     let cut_off = Client::new(&relay_url).expect("client");

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use caretrail::stack::{Stack, StackOptions};
+use caretrail::stack::{Stack, StackOptions, default_assets_dir};
 use caretrail_chain::local::anvil_path;
 use caretrail_sandbox::Publication;
 use caretrail_types::TxId;
@@ -22,11 +22,36 @@ pub fn options(data_dir: Option<&Path>) -> StackOptions {
         relay_addr: "127.0.0.1:0".parse().expect("addr"),
         sandbox_addr: "127.0.0.1:0".parse().expect("addr"),
         ui_dir: None,
+        assets: default_assets_dir(),
+        fraudulent_insurer: false,
+        publish_plans: false,
     }
 }
 
 pub async fn stack() -> Stack {
     Stack::start(options(None)).await.expect("the stack starts")
+}
+
+/// A stack whose insurer has published its plans, ready for registrations.
+pub async fn registration_stack() -> Stack {
+    Stack::start(StackOptions {
+        publish_plans: true,
+        ..options(None)
+    })
+    .await
+    .expect("the stack starts")
+}
+
+/// A photo installed by `scripts/assets.sh`.
+pub fn photo(name: &str) -> Vec<u8> {
+    let path = default_assets_dir().join("photos").join(name);
+    std::fs::read(&path)
+        .unwrap_or_else(|e| panic!("{}: {e} (run ./scripts/setup.sh)", path.display()))
+}
+
+/// A sandbox plan's policy document, as the insurer gave it to its patients.
+pub fn policy_document(file: &str) -> Vec<u8> {
+    std::fs::read(root().join("crates/sandbox/data/policies").join(file)).expect("policy document")
 }
 
 /// A loopback URL where nothing listens.
