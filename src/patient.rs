@@ -4,8 +4,8 @@
 
 use crate::policy::coded;
 use anyhow::Context as _;
-use caretrail_client::{Client, Progress, RegistrationForm, Wallet};
-use caretrail_keystore::{FileStore, Password};
+use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
+use caretrail_keystore::{FileStore, Password, RecoveryPhrase};
 use caretrail_types::{ErrorCode, UiError};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -126,11 +126,17 @@ async fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
             Progress::Submitting => eprintln!("… writing the registration on chain"),
         }
     };
-    let done = client
+    let done = match client
         .register(&wallet(&args.common.wallet), &form, &password, show)
         .await
-        .map_err(UiError::from)
-        .map_err(coded)?;
+    {
+        Ok(done) => done,
+        Err(ClientError::KeyKept { phrase, error }) => {
+            show_phrase(&phrase);
+            return Err(coded(UiError::from(ClientError::KeyKept { phrase, error })));
+        }
+        Err(e) => return Err(coded(UiError::from(e))),
+    };
     let r = &done.receipt;
     if json {
         println!("{}", serde_json::to_string_pretty(r)?);
@@ -150,12 +156,16 @@ async fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
             r.face.model
         );
     }
-    if let Some(phrase) = done.phrase {
-        eprintln!();
-        eprintln!("Your recovery phrase (write it down now; it is shown only once):");
-        eprintln!("  {}", phrase.reveal());
+    if let Some(phrase) = &done.phrase {
+        show_phrase(phrase);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn show_phrase(phrase: &RecoveryPhrase) {
+    eprintln!();
+    eprintln!("Your recovery phrase (write it down now; it is shown only once):");
+    eprintln!("  {}", phrase.reveal());
 }
 
 async fn login(args: LoginArgs) -> anyhow::Result<ExitCode> {

@@ -445,19 +445,16 @@ async fn the_fraudulent_insurer_stops_registration_and_the_evidence_is_kept() {
     assert!(refused.message.contains("evidence is kept"), "{refused}");
     nothing_written(&stack, ERIK).await;
 
-    // The same patient registers once the insurer serves the published policy again; the key
-    // made by the refused attempt is the one used (nothing was lost).
+    // The refused attempt left no key behind; she registers once the insurer serves the
+    // published policy again, with a new key whose phrase she sees.
+    let no_key = wallet(&dir).unlock(&password()).expect_err("no key kept");
+    assert_eq!(UiError::from(no_key).code, ErrorCode::NoKey);
     stack.insurer.set_fraud(false);
-    let before = wallet(&dir)
-        .unlock(&password())
-        .expect("kept key")
-        .address();
     let done = client(&stack)
         .register(&wallet(&dir), &erik(), &password(), |_| {})
         .await
         .expect("registered");
-    assert_eq!(done.receipt.patient, before);
-    assert!(done.phrase.is_none());
+    assert!(done.phrase.is_some());
     stack.stop().await;
 }
 

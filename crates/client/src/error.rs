@@ -18,6 +18,13 @@ pub enum ClientError {
     /// Refused on this device (bad input, wrong password, no key...), with its code.
     #[error("{0}")]
     Refused(UiError),
+    /// A registration failed after its new key was kept on this device: the key stays for the
+    /// next attempt, and its recovery phrase is here to be shown once.
+    #[error("{error} (your new key is kept on this device for the next attempt)")]
+    KeyKept {
+        phrase: caretrail_keystore::RecoveryPhrase,
+        error: Box<ClientError>,
+    },
 }
 
 impl ClientError {
@@ -28,6 +35,7 @@ impl ClientError {
             Self::Relay(e) => e.code,
             Self::Chain(e) => e.code(),
             Self::Refused(e) => e.code,
+            Self::KeyKept { error, .. } => error.code(),
         }
     }
 }

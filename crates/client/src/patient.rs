@@ -259,9 +259,11 @@ fn patient_resource(citizen: &Citizen, card: &CardNumber) -> Vec<u8> {
 }
 
 impl Client {
-    /// Registers the patient (steps 1–4). Every input is checked before anything is made or
-    /// sent; a refusal leaves no key made by this call unless the relay was reached, and then
-    /// the key is kept for the next attempt (never lost), with nothing written on chain.
+    /// Registers the patient (steps 1–4). Every input is checked before anything is sent; a new
+    /// key stays in memory until the verification unit's checks pass, so a refusal leaves nothing
+    /// behind. The key is kept just before the registration is submitted; if the submission
+    /// fails, [`ClientError::KeyKept`] carries the new key's phrase, and the next attempt uses
+    /// the kept key.
     pub async fn register<S: Store>(
         &self,
         wallet: &Wallet<S>,
@@ -306,15 +308,13 @@ impl Client {
         });
         let network = self.network().await?;
 
-        // Her key: made now, or the one an earlier attempt made (nothing was registered with it).
+        // Her key: the one an earlier attempt kept (nothing was registered with it), or a new
+        // one, held in memory until the checks pass: a refused registration leaves no key behind.
         let (key, phrase) = match wallet.keystore.address() {
             Ok(_) => (wallet.unlock(password)?, None),
             Err(_) => {
-                let made = wallet
-                    .keystore
-                    .create(password, &mut OsRng)
-                    .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
-                (wallet.unlock(password)?, Some(made.phrase))
+                let phrase = RecoveryPhrase::generate(&mut OsRng);
+                (phrase.derive_key(), Some(phrase))
             }
         };
         progress(Progress::KeyReady {
@@ -352,8 +352,17 @@ impl Client {
         }
         let patient_signature =
             sign_enrolment(&key, network.chain_id, network.policy_registry, enrolment);
+        // Kept before anything is written on chain, so the registration never outlives its key.
+        if let Some(phrase) = &phrase {
+            wallet
+                .keystore
+                .restore_from_phrase(phrase, password, &mut OsRng)
+                .map_err(|e| {
+                    refused(ErrorCode::Internal, format!("the key cannot be kept: {e}"))
+                })?;
+        }
         progress(Progress::Submitting);
-        let receipt: RegistrationReceipt = self
+        let submitted: Result<RegistrationReceipt, ClientError> = self
             .relay
             .post(
                 "v1/registrations",
@@ -363,7 +372,18 @@ impl Client {
                     patient_signature,
                 },
             )
-            .await?;
+            .await;
+        let (receipt, phrase) = match (submitted, phrase) {
+            (Ok(receipt), phrase) => (receipt, phrase),
+            // The key is kept for the next attempt; its phrase must not be lost with this one.
+            (Err(error), Some(phrase)) => {
+                return Err(ClientError::KeyKept {
+                    phrase,
+                    error: Box::new(error),
+                });
+            }
+            (Err(error), None) => return Err(error),
+        };
         wallet.keep_profile(&Profile {
             nid,
             card_number,

@@ -5,29 +5,41 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use caretrail_chain::{PrivateKeySigner, Relayer, rpc_url, sign_policy_version};
 use caretrail_crypto::policy::{content_hash, document_hash};
-use caretrail_relay::{RelayConfig, app};
+use caretrail_relay::{NidSalt, Relay, RelayConfig, app};
 use caretrail_types::{
     Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyVersion,
     PublishRequest, Signature, UiError,
 };
 use http_body_util::BodyExt as _;
-use std::sync::Arc;
 use tower::ServiceExt as _;
 
 /// A relay whose chain is not running: any request that got as far as the chain would fail with
 /// `chain_unreachable`, so a different code proves the relay refused it first.
 fn config() -> RelayConfig {
+    let relayer = PrivateKeySigner::random();
     RelayConfig {
         rpc_url: rpc_url("http://127.0.0.1:9").expect("url"),
         public_rpc_url: "http://127.0.0.1:9".into(),
         chain_id: 31337,
         policy_registry: Address([0x11; 20]),
-        relayer: Relayer::new(
-            &rpc_url("http://127.0.0.1:9").expect("url"),
-            PrivateKeySigner::random(),
-        ),
+        verifier_key: caretrail_chain::secret_key(&relayer),
+        relayer: Relayer::new(&rpc_url("http://127.0.0.1:9").expect("url"), relayer),
         participant_registry: Address([0x22; 20]),
+        patient_registry: Address([0x33; 20]),
+        ec_registry: "http://127.0.0.1:9/ec".into(),
+        insurers: Vec::new(),
+        nid_salt: NidSalt::random(),
+        face_models: assets().join("face-models"),
+        database: None,
         ui_dir: None,
+    }
+}
+
+fn assets() -> std::path::PathBuf {
+    match std::env::var_os("CARETRAIL_ASSETS") {
+        Some(dir) => dir.into(),
+        None => std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"))
+            .join(".cache/caretrail/assets"),
     }
 }
 
@@ -37,10 +49,8 @@ fn insurer() -> PrivateKeySigner {
 }
 
 async fn call(request: Request<Body>) -> (StatusCode, Vec<u8>) {
-    let response = app(Arc::new(config()))
-        .oneshot(request)
-        .await
-        .expect("infallible");
+    let relay = Relay::open(config()).await.expect("the relay opens");
+    let response = app(relay).oneshot(request).await.expect("infallible");
     let status = response.status();
     let body = response
         .into_body()
