@@ -20,6 +20,44 @@ pub struct PolicyMismatch {
     pub media_type: String,
 }
 
+#[derive(sqlx::FromRow)]
+struct MismatchRow {
+    at: i64,
+    insurer: String,
+    insurer_name: String,
+    policy_id: String,
+    chain_version: i64,
+    patient_hash: String,
+    insurer_hash: String,
+    chain_hash: String,
+    insurer_document: Vec<u8>,
+    media_type: String,
+}
+
+fn parsed<T: std::str::FromStr>(text: &str) -> Result<T, sqlx::Error>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    text.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))
+}
+
+impl MismatchRow {
+    fn parse(self) -> Result<PolicyMismatch, sqlx::Error> {
+        Ok(PolicyMismatch {
+            at: self.at.try_into().unwrap_or_default(),
+            insurer: parsed(&self.insurer)?,
+            insurer_name: self.insurer_name,
+            policy_id: parsed(&self.policy_id)?,
+            chain_version: self.chain_version.try_into().unwrap_or_default(),
+            patient_hash: parsed(&self.patient_hash)?,
+            insurer_hash: parsed(&self.insurer_hash)?,
+            chain_hash: parsed(&self.chain_hash)?,
+            insurer_document: self.insurer_document,
+            media_type: self.media_type,
+        })
+    }
+}
+
 /// What became of a login challenge that was presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChallengeUse {
@@ -86,41 +124,14 @@ impl Database {
 
     /// The evidence kept, oldest first.
     pub async fn mismatches(&self) -> Result<Vec<PolicyMismatch>, sqlx::Error> {
-        let rows: Vec<(
-            i64,
-            String,
-            String,
-            String,
-            i64,
-            String,
-            String,
-            String,
-            Vec<u8>,
-            String,
-        )> = sqlx::query_as(
+        let rows: Vec<MismatchRow> = sqlx::query_as(
             "SELECT at, insurer, insurer_name, policy_id, chain_version, patient_hash, \
-                 insurer_hash, chain_hash, insurer_document, media_type \
-                 FROM policy_mismatches ORDER BY id",
+             insurer_hash, chain_hash, insurer_document, media_type \
+             FROM policy_mismatches ORDER BY id",
         )
         .fetch_all(&self.pool)
         .await?;
-        let parse = |text: &str| text.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)));
-        rows.into_iter()
-            .map(|r| {
-                Ok(PolicyMismatch {
-                    at: r.0.try_into().unwrap_or_default(),
-                    insurer: parse(&r.1)?,
-                    insurer_name: r.2,
-                    policy_id: r.3.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    chain_version: r.4.try_into().unwrap_or_default(),
-                    patient_hash: r.5.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    insurer_hash: r.6.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    chain_hash: r.7.parse().map_err(|e| sqlx::Error::Decode(Box::new(e)))?,
-                    insurer_document: r.8,
-                    media_type: r.9,
-                })
-            })
-            .collect()
+        rows.into_iter().map(MismatchRow::parse).collect()
     }
 
     pub async fn record_registration(
