@@ -1,10 +1,51 @@
 //! Tauri commands: one-line adapters over `caretrail-client`.
 
 use crate::AppState;
-use caretrail_types::{PolicyView, UiError};
+use caretrail_client::{Profile, Progress};
+use caretrail_types::{
+    LoginInput, LoginSession, PolicyView, RegistrationError, RegistrationInput,
+    RegistrationOutcome, UiError,
+};
 use tauri::State;
+use tauri::ipc::Channel;
 
 #[tauri::command]
 pub async fn policy_show(state: State<'_, AppState>, tx_id: String) -> Result<PolicyView, UiError> {
     Ok(state.client()?.policy_show(&tx_id).await?)
+}
+
+#[tauri::command]
+pub async fn patient_register(
+    state: State<'_, AppState>,
+    input: RegistrationInput,
+    on_progress: Channel<Progress>,
+) -> Result<RegistrationOutcome, RegistrationError> {
+    let client = state.client().map_err(|error| RegistrationError {
+        error,
+        phrase: None,
+    })?;
+    client
+        .register_input(state.wallet(), input, |p| drop(on_progress.send(p)))
+        .await
+}
+
+#[tauri::command]
+pub async fn patient_login(
+    state: State<'_, AppState>,
+    input: LoginInput,
+) -> Result<LoginSession, UiError> {
+    state.client()?.login_input(state.wallet(), input).await
+}
+
+#[tauri::command]
+pub async fn patient_profile(state: State<'_, AppState>) -> Result<Option<Profile>, UiError> {
+    Ok(state.wallet().profile()?)
+}
+
+#[tauri::command]
+pub async fn camera_capture() -> Result<caretrail_types::CapturedPhoto, UiError> {
+    Err(UiError::new(
+        caretrail_types::ErrorCode::NoCamera,
+        "no camera support in this build",
+    ))
 }

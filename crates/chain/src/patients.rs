@@ -43,19 +43,9 @@ mod typed {
     }
 }
 
-/// The patient's or the insurer's EIP-712 signature over an enrolment.
-pub fn sign_enrolment(
-    key: &SecretKey,
-    chain_id: u64,
-    policies: Address,
-    enrolment: &Enrolment,
-) -> Signature {
-    sign::sign_typed(
-        key,
-        &SolEnrolment::from(enrolment),
-        &domain(crate::policy::DOMAIN, chain_id, policies),
-    )
-}
+/// The patient's or the insurer's EIP-712 signature over an enrolment (the policy registry's
+/// domain); the type is defined once, in `caretrail_crypto::identity`.
+pub use caretrail_crypto::identity::sign_enrolment;
 
 /// Who signed an enrolment (the patient or the insurer), by the contract's rules.
 pub fn enrolment_signer(
@@ -64,12 +54,8 @@ pub fn enrolment_signer(
     enrolment: &Enrolment,
     signature: &Signature,
 ) -> Result<Address, ChainError> {
-    sign::recover_typed(
-        &SolEnrolment::from(enrolment),
-        &domain(crate::policy::DOMAIN, chain_id, policies),
-        signature,
-    )
-    .map_err(|e| ChainError::BadSignature(e.to_string()))
+    caretrail_crypto::identity::enrolment_signer(chain_id, policies, enrolment, signature)
+        .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
 /// The verification unit registers a patient; returns H and the transaction.

@@ -11,16 +11,17 @@
 //! through the relay with a fresh challenge her key signs.
 
 use crate::{Client, ClientError};
-use caretrail_chain::sign_enrolment;
 use caretrail_crypto::envelope;
-use caretrail_crypto::identity::sign_login;
+use caretrail_crypto::identity::sign_enrolment;
+use caretrail_crypto::identity::{patient_resource, sign_login};
 use caretrail_crypto::policy::content_hash;
 use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
 use caretrail_types::{
-    Address, CardNumber, CheckResult, Citizen, ErrorCode, Hash32, LoginChallenge, LoginRequest,
-    LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, Nid, RegisterRequest,
-    RegistrationReceipt, TxId, UiError, Verified, VerifyRequest,
+    CardNumber, Citizen, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginRequest, LoginSession,
+    MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, Nid, RegisterRequest, RegistrationError,
+    RegistrationInput, RegistrationOutcome, RegistrationReceipt, UiError, Verified, VerifyRequest,
 };
+pub use caretrail_types::{Profile, Progress};
 use rand_core::OsRng;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -36,22 +37,6 @@ pub struct RegistrationForm {
     pub photo: Vec<u8>,
 }
 
-/// How far a registration got, for a progress display.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum Progress {
-    /// Her policy document's canonical hash.
-    PolicyHashed { media_type: String, hash: Hash32 },
-    /// Her key is ready (`created`: made now, rather than kept from an earlier attempt).
-    KeyReady { address: Address, created: bool },
-    /// The relay's verification unit is checking.
-    Verifying,
-    /// Every check passed.
-    Verified { checks: Vec<CheckResult> },
-    /// Enc(U_D) made and the enrolment signed; the relay is writing to the chain.
-    Submitting,
-}
-
 /// A finished registration.
 #[derive(Debug)]
 pub struct Registration {
@@ -59,17 +44,6 @@ pub struct Registration {
     /// The recovery phrase of a key made by this registration: show it once, then drop it.
     pub phrase: Option<RecoveryPhrase>,
     pub citizen: Citizen,
-}
-
-/// What the wallet keeps about her registration (no secret: the key is in the keystore).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Profile {
-    pub nid: Nid,
-    pub card_number: CardNumber,
-    pub patient: Address,
-    /// H.
-    pub record: Hash32,
-    pub tx_id: TxId,
 }
 
 /// Wrong passwords in a row before the wallet waits.
@@ -197,17 +171,12 @@ fn local_io(path: &Path, e: std::io::Error) -> ClientError {
 
 /// The media type of a policy document, from its content: PDF or JSON (FHIR).
 pub fn policy_media_type(document: &[u8]) -> Result<&'static str, ClientError> {
-    if document.starts_with(b"%PDF-") {
-        return Ok("application/pdf");
-    }
-    let start = document.iter().find(|b| !b.is_ascii_whitespace());
-    if start == Some(&b'{') {
-        return Ok("application/fhir+json");
-    }
-    Err(refused(
-        ErrorCode::InvalidInput,
-        "the policy document is neither a PDF nor a FHIR/JSON document",
-    ))
+    caretrail_crypto::policy::media_type_of(document).ok_or_else(|| {
+        refused(
+            ErrorCode::InvalidInput,
+            "the policy document is neither a PDF nor a FHIR/JSON document",
+        )
+    })
 }
 
 /// A quick look at the photo before it is sent: the relay checks it again, in full.
@@ -236,26 +205,6 @@ fn check_photo(photo: &[u8]) -> Result<(), ClientError> {
         ));
     }
     Ok(())
-}
-
-/// Enc(U_D)'s plaintext: her EC registry record as a FHIR R4 `Patient`, with her card.
-fn patient_resource(citizen: &Citizen, card: &CardNumber) -> Vec<u8> {
-    let resource = serde_json::json!({
-        "resourceType": "Patient",
-        "identifier": [
-            { "type": { "text": "National ID" }, "system": "urn:caretrail:ec-registry:nid", "value": citizen.nid },
-            { "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB", "display": "Member Number" }] }, "value": card }
-        ],
-        "name": [{ "family": citizen.family_name, "given": [citizen.given_name] }],
-        "birthDate": citizen.birth_date,
-        "address": [{
-            "line": [citizen.address.line],
-            "city": citizen.address.city,
-            "postalCode": citizen.address.postal_code,
-            "country": citizen.address.country
-        }]
-    });
-    serde_json::to_vec(&resource).unwrap_or_default()
 }
 
 impl Client {
@@ -474,5 +423,57 @@ mod tests {
             ErrorCode::PhotoRefused
         );
         assert!(check_photo(&[0xFF, 0xD8, 0xFF, 0xE0]).is_ok());
+    }
+}
+
+impl Client {
+    /// [`Client::register`] from the registration screen's input, with the outcome and the
+    /// refusal in the shapes the screen shows (a new key's phrase travels with either).
+    pub async fn register_input<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        input: RegistrationInput,
+        progress: impl FnMut(Progress),
+    ) -> Result<RegistrationOutcome, RegistrationError> {
+        let failed = |error: ClientError| match error {
+            ClientError::KeyKept { phrase, error } => RegistrationError {
+                error: UiError::from(*error),
+                phrase: Some(phrase.reveal().to_owned()),
+            },
+            other => RegistrationError {
+                error: UiError::from(other),
+                phrase: None,
+            },
+        };
+        let password = Password::new(input.password)
+            .map_err(|e| failed(refused(ErrorCode::InvalidInput, e.to_string())))?;
+        let form = RegistrationForm {
+            nid: input.nid,
+            card_number: input.card_number,
+            policy_document: input.policy_document,
+            photo: input.photo,
+        };
+        let done = self
+            .register(wallet, &form, &password, progress)
+            .await
+            .map_err(failed)?;
+        Ok(RegistrationOutcome {
+            name: format!("{} {}", done.citizen.given_name, done.citizen.family_name),
+            phrase: done.phrase.as_ref().map(|p| p.reveal().to_owned()),
+            receipt: done.receipt,
+        })
+    }
+
+    /// [`Client::login`] from the login screen's input.
+    pub async fn login_input<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        input: LoginInput,
+    ) -> Result<LoginSession, UiError> {
+        let password = Password::new(input.password)
+            .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
+        Ok(self
+            .login(wallet, &input.id, &password, &input.record)
+            .await?)
     }
 }

@@ -1,10 +1,13 @@
-//! The hashes and signatures of the verification unit (VU): the salted NID commitment, the card
-//! hash the insurer signs in an enrolment, and the VU's signed verification ticket.
+//! The hashes and signatures of registration and login: the verification unit's salted NID
+//! commitment and signed ticket, the card hash and the EIP-712 enrolment the patient and the
+//! insurer sign, her data as a FHIR `Patient` for Enc(U_D), and the login signature.
 
 use crate::SecretKey;
 use crate::sign::{SignatureError, recover_message, sign_message};
+use alloy_primitives::{Address as SolAddress, B256};
+use alloy_sol_types::Eip712Domain;
 use caretrail_types::{
-    Address, CardNumber, Hash32, Nid, Signature, TicketBody, VerificationTicket,
+    Address, CardNumber, Citizen, Enrolment, Hash32, Nid, Signature, TicketBody, VerificationTicket,
 };
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -23,6 +26,92 @@ pub fn nid_commitment(salt: &[u8; 32], nid: &Nid) -> Hash32 {
 /// The hash of an insurance card as enrolments carry it: SHA-256 of its number.
 pub fn card_hash(card: &CardNumber) -> Hash32 {
     Hash32(Sha256::digest(card.as_str().as_bytes()).into())
+}
+
+/// The EIP-712 type the policy registry checks for an enrolment (the type name is part of the
+/// hash); defined here so that the app, the web page and the relay sign and check one type.
+mod typed {
+    alloy_sol_types::sol! {
+        struct Enrolment {
+            address patient;
+            address insurer;
+            bytes32 policyId;
+            uint64 version;
+            bytes32 cardHash;
+            uint64 deadline;
+        }
+    }
+}
+
+/// The policy registry's EIP-712 domain (as in its constructor).
+fn policy_registry_domain(chain_id: u64, policies: Address) -> Eip712Domain {
+    Eip712Domain::new(
+        Some("Caretrail PolicyRegistry".into()),
+        Some("1".into()),
+        Some(alloy_primitives::U256::from(chain_id)),
+        Some(SolAddress::from(policies.0)),
+        None,
+    )
+}
+
+fn typed_enrolment(e: &Enrolment) -> typed::Enrolment {
+    typed::Enrolment {
+        patient: SolAddress::from(e.patient.0),
+        insurer: SolAddress::from(e.insurer.0),
+        policyId: B256::from(e.policy_id.0),
+        version: e.version,
+        cardHash: B256::from(e.card_hash.0),
+        deadline: e.deadline,
+    }
+}
+
+/// The patient's or the insurer's EIP-712 signature over an enrolment, in the policy registry's
+/// domain.
+pub fn sign_enrolment(
+    key: &SecretKey,
+    chain_id: u64,
+    policies: Address,
+    enrolment: &Enrolment,
+) -> Signature {
+    crate::sign::sign_typed(
+        key,
+        &typed_enrolment(enrolment),
+        &policy_registry_domain(chain_id, policies),
+    )
+}
+
+/// Who signed an enrolment, by the contract's rules.
+pub fn enrolment_signer(
+    chain_id: u64,
+    policies: Address,
+    enrolment: &Enrolment,
+    signature: &Signature,
+) -> Result<Address, SignatureError> {
+    crate::sign::recover_typed(
+        &typed_enrolment(enrolment),
+        &policy_registry_domain(chain_id, policies),
+        signature,
+    )
+}
+
+/// Enc(U_D)'s plaintext: her EC registry record as a FHIR R4 `Patient`, with her card.
+pub fn patient_resource(citizen: &Citizen, card: &CardNumber) -> Vec<u8> {
+    let resource = serde_json::json!({
+        "resourceType": "Patient",
+        "identifier": [
+            { "type": { "text": "National ID" }, "system": "urn:caretrail:ec-registry:nid", "value": citizen.nid },
+            { "type": { "coding": [{ "system": "http://terminology.hl7.org/CodeSystem/v2-0203", "code": "MB", "display": "Member Number" }] }, "value": card }
+        ],
+        "name": [{ "family": citizen.family_name, "given": [citizen.given_name] }],
+        "birthDate": citizen.birth_date,
+        "address": [{
+            "line": [citizen.address.line],
+            "city": citizen.address.city,
+            "postalCode": citizen.address.postal_code,
+            "country": citizen.address.country
+        }]
+    });
+    serde_json::to_vec(&resource).unwrap_or_default()
 }
 
 /// The bytes the VU signs for a ticket: a fixed prefix and the body's canonical JSON (RFC 8785).

@@ -12,6 +12,17 @@ pub enum CanonicalError {
     NotJson { media_type: String, reason: String },
 }
 
+/// The media type of a policy document a patient holds, from its content: a PDF, or FHIR/JSON.
+pub fn media_type_of(document: &[u8]) -> Option<&'static str> {
+    if document.starts_with(b"%PDF-") {
+        return Some("application/pdf");
+    }
+    match document.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Some("application/fhir+json"),
+        _ => None,
+    }
+}
+
 /// Whether documents of this media type are hashed as canonical JSON rather than as raw bytes.
 pub fn is_json(media_type: &str) -> bool {
     let essence = media_type

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     ChallengeRefused,
     /// Too many failed attempts: try again later.
     LockedOut,
+    /// No camera can be used on this device: choose an image file instead.
+    NoCamera,
     /// The government registry does not list the licence as active.
     LicenceRefused,
     /// Something unexpected inside the app.

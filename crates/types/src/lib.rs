@@ -33,7 +33,8 @@ pub use policy::{
 pub use record::{ConsentEvent, ConsentScope, RecordAnchor, VisitToken};
 pub use time_text::format_unix_utc;
 pub use verification::{
-    Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation, LoginChallenge,
-    LoginRequest, LoginSession, MAX_PHOTO_BYTES, RegisterRequest, RegistrationReceipt, TicketBody,
-    VerificationTicket, Verified, VerifyRequest, login_message,
+    CapturedPhoto, Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation,
+    LoginChallenge, LoginInput, LoginRequest, LoginSession, MAX_PHOTO_BYTES, Profile, Progress,
+    RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
+    RegistrationReceipt, TicketBody, VerificationTicket, Verified, VerifyRequest, login_message,
 };

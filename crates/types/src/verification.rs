@@ -196,3 +196,81 @@ pub struct EnrolmentOffer {
     pub enrolment: Enrolment,
     pub insurer_signature: Signature,
 }
+
+/// What the registration screen sends to the app (documents base64-encoded in JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationInput {
+    pub nid: String,
+    pub card_number: String,
+    #[serde(with = "crate::base64_bytes")]
+    pub policy_document: Vec<u8>,
+    #[serde(with = "crate::base64_bytes")]
+    pub photo: Vec<u8>,
+    /// PW_D, as she typed it (it protects her key on this device only).
+    pub password: String,
+}
+
+/// What the registration screen shows at the end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationOutcome {
+    pub receipt: RegistrationReceipt,
+    /// Her name as the EC registry holds it.
+    pub name: String,
+    /// The recovery phrase of a key made by this registration: shown once, kept nowhere.
+    pub phrase: Option<String>,
+}
+
+/// A registration refused: the error, and the phrase of a new key that was kept on this device
+/// before the refusal (so it is still shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationError {
+    #[serde(flatten)]
+    pub error: crate::UiError,
+    pub phrase: Option<String>,
+}
+
+/// What the login screen sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginInput {
+    /// Her ID: the national ID she registered with.
+    pub id: String,
+    pub password: String,
+    /// H, as registration gave it.
+    pub record: String,
+}
+
+/// A photo taken with the device's camera, as a JPEG.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CapturedPhoto {
+    #[serde(with = "crate::base64_bytes")]
+    pub jpeg: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// How far a registration got, for a progress display.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Progress {
+    /// Her policy document's canonical hash.
+    PolicyHashed { media_type: String, hash: Hash32 },
+    /// Her key is ready (`created`: made now, rather than kept from an earlier attempt).
+    KeyReady { address: Address, created: bool },
+    /// The relay's verification unit is checking.
+    Verifying,
+    /// Every check passed.
+    Verified { checks: Vec<CheckResult> },
+    /// Enc(U_D) made and the enrolment signed; the relay is writing to the chain.
+    Submitting,
+}
+
+/// What a wallet keeps about her registration (no secret: the key is kept apart).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    pub nid: Nid,
+    pub card_number: CardNumber,
+    pub patient: Address,
+    /// H.
+    pub record: Hash32,
+    pub tx_id: TxId,
+}
