@@ -56,9 +56,16 @@ not_blank() { # the screenshot has the UI's colours, not one flat window
 CHROMEDRIVER_PORT=$(free_port)
 chromedriver --port="$CHROMEDRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
 PIDS+=($!)
+# Each shell registers its own sandbox citizen (a national ID registers once).
+PHOTOS="$CARETRAIL_ASSETS/photos"
+POLICIES="$ROOT/crates/sandbox/data/policies"
+# Hanne's instant photo: her face cut from a photo with two people (kphotoalbum's bar55_2.jpg,
+# CC BY-SA 4.0, cropped here).
+convert "$PHOTOS/bar55_2.jpg" -crop 173x173+238+120 +repage -quality 92 "$WORK/hanne.jpg"
 run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
-  --expect-shell web --screenshot "$WORK/web.png"
+  --expect-shell web --screenshot "$WORK/web.png" \
+  --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 
 # The desktop app under Xvfb, through tauri-driver.
@@ -69,12 +76,13 @@ wait_for "$WORK/display" "[0-9]" 30
 DISPLAY_NUMBER=$(head -n 1 "$WORK/display")
 DRIVER_PORT=$(free_port)
 NATIVE_PORT=$(free_port)
-DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" \
+DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/app-wallet" \
   tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
-  --expect-shell desktop --screenshot "$WORK/app.png"
+  --expect-shell desktop --screenshot "$WORK/app.png" \
+  --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
 
 if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then

@@ -3,8 +3,8 @@
 use crate::AppState;
 use caretrail_client::{Profile, Progress};
 use caretrail_types::{
-    LoginInput, LoginSession, PolicyView, RegistrationError, RegistrationInput,
-    RegistrationOutcome, UiError,
+    CapturedPhoto, ErrorCode, LoginInput, LoginSession, PolicyView, RegistrationError,
+    RegistrationInput, RegistrationOutcome, UiError,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -43,9 +43,8 @@ pub async fn patient_profile(state: State<'_, AppState>) -> Result<Option<Profil
 }
 
 #[tauri::command]
-pub async fn camera_capture() -> Result<caretrail_types::CapturedPhoto, UiError> {
-    Err(UiError::new(
-        caretrail_types::ErrorCode::NoCamera,
-        "no camera support in this build",
-    ))
+pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
+    tauri::async_runtime::spawn_blocking(crate::camera::capture)
+        .await
+        .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?
 }

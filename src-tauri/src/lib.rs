@@ -1,6 +1,7 @@
 //! Caretrail's desktop shell: wires the client and the patient's wallet into Tauri's state and
 //! exposes one-line commands.
 
+mod camera;
 mod commands;
 
 use caretrail_client::{Client, Wallet};

@@ -97,6 +97,53 @@ def check(condition, message):
     print(f"  ok: {message}")
 
 
+PASSWORD = "correct horse battery staple"
+
+
+def register_and_log_in(driver, nid, card, policy, photo):
+    """Registers a sandbox citizen through the registration screen, then logs in as her."""
+    driver.click(driver.wait_for("#tab-register")[1])
+    _, nid_field = driver.wait_for("#reg-nid")
+    driver.type_into(nid_field, nid)
+    driver.type_into(driver.find("#reg-card"), card)
+    # A file input takes the file's path as typed keys (no dialog opens).
+    driver.s(f"/element/{driver.find('#reg-policy')}/value", "POST", {"text": policy})
+    driver.s(f"/element/{driver.find('#reg-photo')}/value", "POST", {"text": photo})
+    driver.wait_for("#reg-policy-name")
+    driver.wait_for("#reg-photo-name")
+    driver.type_into(driver.find("#reg-password"), PASSWORD)
+    driver.type_into(driver.find("#reg-confirm"), PASSWORD)
+    driver.click(driver.find("#reg-submit"))
+    found, element = driver.wait_for("#reg-done", "#error", timeout=90)
+    if found == "#error":
+        raise AssertionError("registration was refused: " + driver.text(element))
+    h = driver.text(driver.find("#reg-h"))
+    check(h.startswith("0x") and len(h) == 66, f"registration shows H ({h})")
+    tx = driver.text(driver.find("#reg-tx"))
+    check(tx.startswith("0x") and len(tx) == 66, "registration shows the transaction id")
+    passed = driver.s("/elements", "POST", {"using": CSS, "value": "ul.progress li.ok"})
+    check(len(passed) >= 6, f"each check is shown as passed ({len(passed)} lines)")
+    check(driver.s(f"/element/{driver.find('#reg-nid')}/property/value") == nid,
+          "the national ID stays in the form")
+
+    driver.click(driver.find("#tab-login"))
+    _, h_field = driver.wait_for("#login-h")
+    deadline = time.time() + 10
+    while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
+        time.sleep(0.25)
+    check(driver.s(f"/element/{h_field}/property/value") == h, "the login form knows her H")
+    check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == nid,
+          "and her ID")
+    driver.type_into(driver.find("#login-password"), "not her password")
+    driver.click(driver.find("#login-submit"))
+    _, error = driver.wait_for("#error", timeout=30)
+    check("wrong password" in driver.text(error), "a wrong password is refused plainly")
+    driver.type_into(driver.find("#login-password"), PASSWORD)
+    driver.click(driver.find("#login-submit"))
+    found, element = driver.wait_for("#login-done", timeout=30)
+    check("Logged in" in driver.text(element), "she logs in")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--driver", required=True, help="WebDriver URL")
@@ -106,6 +153,8 @@ def main():
     parser.add_argument("--tx", required=True, help="a published policy's transaction id")
     parser.add_argument("--expect-shell", required=True, choices=["desktop", "web"])
     parser.add_argument("--screenshot", required=True)
+    parser.add_argument("--register", nargs=4, metavar=("NID", "CARD", "POLICY", "PHOTO"),
+                        help="also register this citizen and log in as her")
     args = parser.parse_args()
 
     if args.app:
@@ -148,6 +197,9 @@ def main():
         check(driver.find("#verified") is not None, "the policy stays on screen")
         check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
+        if args.register:
+            register_and_log_in(driver, *args.register)
+            driver.screenshot(args.screenshot.replace(".png", "-registered.png"))
     finally:
         driver.quit()
     print("ui smoke: passed")

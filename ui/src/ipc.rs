@@ -2,7 +2,10 @@
 //! HTTP API when the same UI is served as a web page. Both give the same types and errors.
 
 use caretrail_crypto::policy::review;
-use caretrail_types::{ErrorCode, PolicyPublication, PolicyView, TxId, UiError};
+use caretrail_types::{
+    CapturedPhoto, ErrorCode, LoginInput, LoginSession, PolicyPublication, PolicyView, Profile,
+    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, TxId, UiError,
+};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -11,9 +14,17 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
     async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Tauri's channel: the app streams a command's progress through it.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
+    type TauriChannel;
+    #[wasm_bindgen(constructor, js_namespace = ["window", "__TAURI__", "core"], js_class = "Channel")]
+    fn new() -> TauriChannel;
+    #[wasm_bindgen(method, setter, js_class = "Channel")]
+    fn set_onmessage(this: &TauriChannel, f: &js_sys::Function);
 }
 
-fn internal(what: impl std::fmt::Display) -> UiError {
+pub(crate) fn internal(what: impl std::fmt::Display) -> UiError {
     UiError::new(ErrorCode::Internal, format!("the app failed: {what}"))
 }
 
@@ -43,7 +54,7 @@ async fn command<A: Serialize, T: DeserializeOwned>(name: &str, args: &A) -> Res
     }
 }
 
-async fn relay_get<T: DeserializeOwned>(path: &str) -> Result<T, UiError> {
+pub(crate) async fn relay_get<T: DeserializeOwned>(path: &str) -> Result<T, UiError> {
     let response = gloo_net::http::Request::get(path)
         .send()
         .await
@@ -80,4 +91,115 @@ pub async fn policy_show(tx_id: &str) -> Result<PolicyView, UiError> {
         .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
     let publication: PolicyPublication = relay_get(&format!("/v1/policies/tx/{tx}")).await?;
     Ok(review(publication))
+}
+
+/// Posts JSON to the relay (the web page); answers or refusals in the same shapes as the app's.
+pub(crate) async fn relay_post<B: Serialize, T: DeserializeOwned>(
+    path: &str,
+    body: &B,
+) -> Result<T, UiError> {
+    let response = gloo_net::http::Request::post(path)
+        .json(body)
+        .map_err(internal)?
+        .send()
+        .await
+        .map_err(|e| {
+            UiError::new(
+                ErrorCode::RelayUnreachable,
+                format!("the relay cannot be reached ({e}); is it running?"),
+            )
+        })?;
+    if response.ok() {
+        return response.json::<T>().await.map_err(internal);
+    }
+    let status = response.status();
+    Err(response.json::<UiError>().await.unwrap_or_else(|_| {
+        UiError::new(
+            ErrorCode::RelayError,
+            format!("the relay answered {status}"),
+        )
+    }))
+}
+
+/// Registers the patient: in the app through its command (progress over a Tauri channel); in
+/// the web page right here, with the key kept in this browser.
+pub async fn register(
+    input: RegistrationInput,
+    on_progress: impl Fn(Progress) + 'static,
+) -> Result<RegistrationOutcome, RegistrationError> {
+    if !in_desktop_app() {
+        return crate::web_wallet::register(input, on_progress).await;
+    }
+    let plain = |error: UiError| RegistrationError {
+        error,
+        phrase: None,
+    };
+    let channel = TauriChannel::new();
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+        if let Ok(step) = from_js::<Progress>(&message) {
+            on_progress(step);
+        }
+    });
+    channel.set_onmessage(listener.as_ref().unchecked_ref());
+    let text = serde_json::to_string(&serde_json::json!({ "input": input }))
+        .map_err(|e| plain(internal(e)))?;
+    let args = js_sys::JSON::parse(&text).map_err(|_| plain(internal("arguments")))?;
+    js_sys::Reflect::set(&args, &JsValue::from_str("onProgress"), &channel)
+        .map_err(|_| plain(internal("arguments")))?;
+    let outcome = invoke("patient_register", args).await;
+    drop(listener);
+    match outcome {
+        Ok(value) => from_js(&value).map_err(plain),
+        Err(error) => Err(from_js::<RegistrationError>(&error).unwrap_or_else(|_| {
+            plain(internal(
+                error.as_string().unwrap_or_else(|| "unknown error".into()),
+            ))
+        })),
+    }
+}
+
+pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
+    if !in_desktop_app() {
+        return crate::web_wallet::login(input).await;
+    }
+    #[derive(Serialize)]
+    struct Args {
+        input: LoginInput,
+    }
+    command("patient_login", &Args { input }).await
+}
+
+/// Her registration on this device (the app's wallet, or this browser's).
+pub async fn profile() -> Result<Option<Profile>, UiError> {
+    if !in_desktop_app() {
+        return crate::web_wallet::profile();
+    }
+    command("patient_profile", &()).await
+}
+
+/// A photo from the device's camera (the desktop app only; the web page takes a file).
+pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
+    if !in_desktop_app() {
+        return Err(UiError::new(
+            ErrorCode::NoCamera,
+            "the web page takes the photo from an image file",
+        ));
+    }
+    command("camera_capture", &()).await
+}
+
+/// The bytes of the first file chosen in a file input.
+pub async fn read_file(
+    input: &web_sys::HtmlInputElement,
+) -> Result<Option<(String, Vec<u8>)>, UiError> {
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return Ok(None);
+    };
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| internal("the file cannot be read"))?;
+    Ok(Some((
+        file.name(),
+        js_sys::Uint8Array::new(&buffer).to_vec(),
+    )))
 }

@@ -2,8 +2,11 @@
 
 mod app;
 mod ipc;
+mod patient;
+mod patient_state;
 mod policy;
 mod state;
+mod web_wallet;
 
 fn main() {
     yew::Renderer::<app::App>::new().render();

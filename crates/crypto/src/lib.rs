@@ -11,6 +11,7 @@ pub mod envelope;
 pub mod identity;
 pub mod keys;
 pub mod policy;
+pub mod sealed_key;
 pub mod sign;
 mod strict_json;
 #[cfg(test)]
