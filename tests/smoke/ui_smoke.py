@@ -100,7 +100,7 @@ def check(condition, message):
 PASSWORD = "correct horse battery staple"
 
 
-def register_and_log_in(driver, nid, card, policy, photo):
+def register_and_log_in(driver, nid, card, policy, photo, screenshot):
     """Registers a sandbox citizen through the registration screen, then logs in as her."""
     driver.click(driver.wait_for("#tab-register")[1])
     _, nid_field = driver.wait_for("#reg-nid")
@@ -125,6 +125,7 @@ def register_and_log_in(driver, nid, card, policy, photo):
     check(len(passed) >= 6, f"each check is shown as passed ({len(passed)} lines)")
     check(driver.s(f"/element/{driver.find('#reg-nid')}/property/value") == nid,
           "the national ID stays in the form")
+    driver.screenshot(screenshot)
 
     driver.click(driver.find("#tab-login"))
     _, h_field = driver.wait_for("#login-h")
@@ -198,8 +199,9 @@ def main():
         check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
         if args.register:
-            register_and_log_in(driver, *args.register)
-            driver.screenshot(args.screenshot.replace(".png", "-registered.png"))
+            register_and_log_in(driver, *args.register,
+                                screenshot=args.screenshot.replace(".png", "-registration.png"))
+            driver.screenshot(args.screenshot.replace(".png", "-login.png"))
     finally:
         driver.quit()
     print("ui smoke: passed")
