@@ -32,9 +32,11 @@ step "contracts: build, artifacts up to date, forge tests, Slither"
 )
 
 step "unit and end-to-end tests (real anvil, relay, sandbox, OS keyring)"
-# The desktop shell is tested by the UI smoke test below, on its release build. The keystore's
+# The desktop shell is tested by the UI smoke test below, on its release build, and by its unit tests. The keystore's
 # keyring tests run against gnome-keyring in a private D-Bus session.
 "$ROOT/scripts/with-keyring.sh" cargo test --workspace --locked --exclude caretrail-app
+# The shell's own unit tests (the camera: a photo, or a clear refusal where there is none).
+cargo test --locked -p caretrail-app --lib
 
 step "desktop app: release build"
 (cd src-tauri && tauri build --no-bundle)

@@ -61,3 +61,30 @@ pub fn capture() -> Result<CapturedPhoto, UiError> {
         height,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Whatever the machine has: a camera gives a JPEG, no camera a plain `no_camera` refusal.
+    #[test]
+    fn a_photo_or_a_clear_refusal() {
+        let has_camera = std::fs::read_dir("/dev")
+            .map(|dir| {
+                dir.flatten()
+                    .any(|e| e.file_name().to_string_lossy().starts_with("video"))
+            })
+            .unwrap_or(false);
+        match capture() {
+            Ok(photo) => {
+                assert!(has_camera, "a photo without a camera");
+                assert!(photo.jpeg.starts_with(&[0xFF, 0xD8, 0xFF]));
+                assert!(photo.width > 0 && photo.height > 0);
+            }
+            Err(e) => {
+                assert_eq!(e.code, ErrorCode::NoCamera, "{e}");
+                assert!(e.message.contains("choose an image file"), "{e}");
+            }
+        }
+    }
+}
