@@ -55,15 +55,19 @@ async fn command<A: Serialize, T: DeserializeOwned>(name: &str, args: &A) -> Res
 }
 
 pub(crate) async fn relay_get<T: DeserializeOwned>(path: &str) -> Result<T, UiError> {
-    let response = gloo_net::http::Request::get(path)
-        .send()
-        .await
-        .map_err(|e| {
-            UiError::new(
-                ErrorCode::RelayUnreachable,
-                format!("the relay cannot be reached ({e}); is it running?"),
-            )
-        })?;
+    relay_answer(gloo_net::http::Request::get(path).send().await).await
+}
+
+/// The relay's answer, or its refusal, in the shapes the app gives.
+async fn relay_answer<T: DeserializeOwned>(
+    sent: Result<gloo_net::http::Response, gloo_net::Error>,
+) -> Result<T, UiError> {
+    let response = sent.map_err(|e| {
+        UiError::new(
+            ErrorCode::RelayUnreachable,
+            format!("the relay cannot be reached ({e}); is it running?"),
+        )
+    })?;
     if response.ok() {
         return response.json::<T>().await.map_err(internal);
     }
@@ -98,27 +102,10 @@ pub(crate) async fn relay_post<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, UiError> {
-    let response = gloo_net::http::Request::post(path)
+    let request = gloo_net::http::Request::post(path)
         .json(body)
-        .map_err(internal)?
-        .send()
-        .await
-        .map_err(|e| {
-            UiError::new(
-                ErrorCode::RelayUnreachable,
-                format!("the relay cannot be reached ({e}); is it running?"),
-            )
-        })?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(internal);
-    }
-    let status = response.status();
-    Err(response.json::<UiError>().await.unwrap_or_else(|_| {
-        UiError::new(
-            ErrorCode::RelayError,
-            format!("the relay answered {status}"),
-        )
-    }))
+        .map_err(internal)?;
+    relay_answer(request.send().await).await
 }
 
 /// Registers the patient: in the app through its command (progress over a Tauri channel); in

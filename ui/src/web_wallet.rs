@@ -10,9 +10,9 @@ use caretrail_crypto::policy::{content_hash, media_type_of};
 use caretrail_crypto::sealed_key::{self, OpenError, SealedKey};
 use caretrail_types::{
     CardNumber, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginRequest, LoginSession,
-    MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, Nid, Profile, Progress,
-    RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
-    RegistrationReceipt, UiError, Verified, VerifyRequest,
+    NetworkInfo, Nid, Profile, Progress, RegisterRequest, RegistrationError, RegistrationInput,
+    RegistrationOutcome, RegistrationReceipt, UiError, Verified, VerifyRequest, check_photo,
+    check_policy_document,
 };
 use rand_core::OsRng;
 
@@ -64,31 +64,6 @@ fn open_key(password: &str) -> Result<Option<SecretKey>, UiError> {
     }
 }
 
-fn check_photo(photo: &[u8]) -> Result<(), UiError> {
-    if photo.is_empty() {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            "no photo was taken or chosen",
-        ));
-    }
-    if photo.len() > MAX_PHOTO_BYTES {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            format!(
-                "the photo is {} bytes; the most allowed is {MAX_PHOTO_BYTES} (8 MiB)",
-                photo.len()
-            ),
-        ));
-    }
-    if !(photo.starts_with(&[0xFF, 0xD8, 0xFF]) || photo.starts_with(b"\x89PNG\r\n\x1a\n")) {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            "the photo is not a JPEG or PNG image",
-        ));
-    }
-    Ok(())
-}
-
 pub async fn register(
     input: RegistrationInput,
     progress: impl Fn(Progress),
@@ -119,15 +94,7 @@ pub async fn register(
     }
     check_photo(&input.photo).map_err(plain)?;
     let document = &input.policy_document;
-    if document.is_empty() || document.len() > MAX_POLICY_DOCUMENT_BYTES {
-        return Err(plain(refused(
-            ErrorCode::InvalidInput,
-            format!(
-                "the policy document is {} bytes; it must be 1 to {MAX_POLICY_DOCUMENT_BYTES}",
-                document.len()
-            ),
-        )));
-    }
+    check_policy_document(document).map_err(plain)?;
     let media_type = media_type_of(document).ok_or_else(|| {
         plain(refused(
             ErrorCode::InvalidInput,

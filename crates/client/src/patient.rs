@@ -18,8 +18,8 @@ use caretrail_crypto::policy::content_hash;
 use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
 use caretrail_types::{
     CardNumber, Citizen, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginRequest, LoginSession,
-    MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, Nid, RegisterRequest, RegistrationError,
-    RegistrationInput, RegistrationOutcome, RegistrationReceipt, UiError, Verified, VerifyRequest,
+    Nid, RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
+    RegistrationReceipt, UiError, Verified, VerifyRequest, check_photo, check_policy_document,
 };
 pub use caretrail_types::{Profile, Progress};
 use rand_core::OsRng;
@@ -179,34 +179,6 @@ pub fn policy_media_type(document: &[u8]) -> Result<&'static str, ClientError> {
     })
 }
 
-/// A quick look at the photo before it is sent: the relay checks it again, in full.
-fn check_photo(photo: &[u8]) -> Result<(), ClientError> {
-    if photo.is_empty() {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            "no photo was taken or chosen",
-        ));
-    }
-    if photo.len() > MAX_PHOTO_BYTES {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            format!(
-                "the photo is {} bytes; the most allowed is {MAX_PHOTO_BYTES} (8 MiB)",
-                photo.len()
-            ),
-        ));
-    }
-    let jpeg = photo.starts_with(&[0xFF, 0xD8, 0xFF]);
-    let png = photo.starts_with(b"\x89PNG\r\n\x1a\n");
-    if !(jpeg || png) {
-        return Err(refused(
-            ErrorCode::PhotoRefused,
-            "the photo is not a JPEG or PNG image",
-        ));
-    }
-    Ok(())
-}
-
 impl Client {
     /// Registers the patient (steps 1–4). Every input is checked before anything is sent; a new
     /// key stays in memory until the verification unit's checks pass, so a refusal leaves nothing
@@ -233,17 +205,8 @@ impl Client {
                 ),
             ));
         }
-        check_photo(&form.photo)?;
-        if form.policy_document.is_empty() || form.policy_document.len() > MAX_POLICY_DOCUMENT_BYTES
-        {
-            return Err(refused(
-                ErrorCode::InvalidInput,
-                format!(
-                    "the policy document is {} bytes; it must be 1 to {MAX_POLICY_DOCUMENT_BYTES}",
-                    form.policy_document.len()
-                ),
-            ));
-        }
+        check_photo(&form.photo).map_err(ClientError::Refused)?;
+        check_policy_document(&form.policy_document).map_err(ClientError::Refused)?;
         let media_type = policy_media_type(&form.policy_document)?;
         let policy_hash = content_hash(media_type, &form.policy_document).map_err(|e| {
             refused(
@@ -387,45 +350,6 @@ impl Client {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn policy_documents_are_told_apart_by_content() {
-        assert_eq!(
-            policy_media_type(b"%PDF-1.4\n...").unwrap(),
-            "application/pdf"
-        );
-        assert_eq!(
-            policy_media_type(b" \n{\"resourceType\":1}").unwrap(),
-            "application/fhir+json"
-        );
-        assert_eq!(
-            policy_media_type(b"GIF89a").unwrap_err().code(),
-            ErrorCode::InvalidInput
-        );
-    }
-
-    #[test]
-    fn photos_are_checked_before_they_are_sent() {
-        assert_eq!(
-            check_photo(b"").unwrap_err().code(),
-            ErrorCode::PhotoRefused
-        );
-        assert_eq!(
-            check_photo(b"%PDF-1.4").unwrap_err().code(),
-            ErrorCode::PhotoRefused
-        );
-        let big = [&[0xFF, 0xD8, 0xFF][..], &vec![0; MAX_PHOTO_BYTES]].concat();
-        assert_eq!(
-            check_photo(&big).unwrap_err().code(),
-            ErrorCode::PhotoRefused
-        );
-        assert!(check_photo(&[0xFF, 0xD8, 0xFF, 0xE0]).is_ok());
-    }
-}
-
 impl Client {
     /// [`Client::register`] from the registration screen's input, with the outcome and the
     /// refusal in the shapes the screen shows (a new key's phrase travels with either).
@@ -475,5 +399,26 @@ impl Client {
         Ok(self
             .login(wallet, &input.id, &password, &input.record)
             .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn policy_documents_are_told_apart_by_content() {
+        assert_eq!(
+            policy_media_type(b"%PDF-1.4\n...").unwrap(),
+            "application/pdf"
+        );
+        assert_eq!(
+            policy_media_type(b" \n{\"resourceType\":1}").unwrap(),
+            "application/fhir+json"
+        );
+        assert_eq!(
+            policy_media_type(b"GIF89a").unwrap_err().code(),
+            ErrorCode::InvalidInput
+        );
     }
 }

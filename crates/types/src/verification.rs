@@ -274,3 +274,77 @@ pub struct Profile {
     pub record: Hash32,
     pub tx_id: TxId,
 }
+
+/// The app's first look at a photo before it is sent (the relay checks it again, in full): there
+/// is one, it is not larger than [`MAX_PHOTO_BYTES`], and it starts like a JPEG or a PNG.
+pub fn check_photo(photo: &[u8]) -> Result<(), crate::UiError> {
+    use crate::{ErrorCode, UiError};
+    if photo.is_empty() {
+        return Err(UiError::new(
+            ErrorCode::PhotoRefused,
+            "no photo was taken or chosen",
+        ));
+    }
+    if photo.len() > MAX_PHOTO_BYTES {
+        return Err(UiError::new(
+            ErrorCode::PhotoRefused,
+            format!(
+                "the photo is {} bytes; the most allowed is {MAX_PHOTO_BYTES} (8 MiB)",
+                photo.len()
+            ),
+        ));
+    }
+    let jpeg = photo.starts_with(&[0xFF, 0xD8, 0xFF]);
+    let png = photo.starts_with(b"\x89PNG\r\n\x1a\n");
+    if !(jpeg || png) {
+        return Err(UiError::new(
+            ErrorCode::PhotoRefused,
+            "the photo is not a JPEG or PNG image",
+        ));
+    }
+    Ok(())
+}
+
+/// The app's first look at the policy document she attached: not empty, not over the limit.
+pub fn check_policy_document(document: &[u8]) -> Result<(), crate::UiError> {
+    let max = crate::MAX_POLICY_DOCUMENT_BYTES;
+    if document.is_empty() || document.len() > max {
+        return Err(crate::UiError::new(
+            crate::ErrorCode::InvalidInput,
+            format!(
+                "the policy document is {} bytes; it must be 1 to {max}",
+                document.len()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    #[test]
+    fn photos_and_documents_are_checked_before_they_are_sent() {
+        assert_eq!(check_photo(b"").unwrap_err().code, ErrorCode::PhotoRefused);
+        assert_eq!(
+            check_photo(b"%PDF-1.4").unwrap_err().code,
+            ErrorCode::PhotoRefused
+        );
+        let big = [&[0xFF, 0xD8, 0xFF][..], &vec![0; MAX_PHOTO_BYTES]].concat();
+        assert_eq!(check_photo(&big).unwrap_err().code, ErrorCode::PhotoRefused);
+        assert!(check_photo(&[0xFF, 0xD8, 0xFF, 0xE0]).is_ok());
+        assert!(check_photo(b"\x89PNG\r\n\x1a\n....").is_ok());
+        assert_eq!(
+            check_policy_document(b"").unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        let huge = vec![b'{'; crate::MAX_POLICY_DOCUMENT_BYTES + 1];
+        assert_eq!(
+            check_policy_document(&huge).unwrap_err().code,
+            ErrorCode::InvalidInput
+        );
+        assert!(check_policy_document(b"{}").is_ok());
+    }
+}
