@@ -61,8 +61,12 @@ fi
 
 if ! all_ok PHOTO_SHA256 "$PHOTOS"; then
   step "Debian: kphotoalbum $KPA_VERSION (12 MB, once) for the sandbox citizens' photographs"
-  (cd "$scratch" && apt-get download -q "kphotoalbum=$KPA_VERSION" >/dev/null 2>&1) \
-    || die "apt-get download kphotoalbum=$KPA_VERSION failed (is apt's package list current? run: apt-get update)"
+  download() { (cd "$scratch" && apt-get download -q "kphotoalbum=$KPA_VERSION" >/dev/null 2>&1); }
+  if ! download; then
+    # A machine whose apt lists are stale or empty: refresh them once, then try again.
+    if [ "$(id -u)" = 0 ]; then apt-get update -q >/dev/null; else sudo apt-get update -q >/dev/null; fi
+    download || die "apt-get download kphotoalbum=$KPA_VERSION failed after apt-get update"
+  fi
   dpkg-deb -x "$scratch"/kphotoalbum_*.deb "$scratch/kpa"
   mkdir -p "$PHOTOS"
   for file in "${!PHOTO_SHA256[@]}"; do
