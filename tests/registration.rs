@@ -23,6 +23,13 @@ const HANNE_EXPIRED_CARD: &str = "MMH-1001-0003";
 const ERIK_CANCELLED_CARD: &str = "MMH-1001-0004";
 const PASSWORD: &str = "correct horse battery staple";
 
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
 fn password() -> Password {
     Password::new(PASSWORD).expect("password")
 }
@@ -406,6 +413,22 @@ async fn a_second_registration_of_one_nid_is_refused() {
     );
     assert_eq!(refused.code, ErrorCode::AlreadyRegistered, "{refused}");
     assert!(refused.message.contains(ERIK), "{refused}");
+    // Whether a NID is registered is told only to the person whose face matched it.
+    let stranger = tempfile::tempdir().expect("tempdir");
+    let masked = refusal(
+        client(&stack)
+            .register(
+                &wallet(&stranger),
+                &RegistrationForm {
+                    photo: photo("anne_helene.jpg"),
+                    ..erik()
+                },
+                &password(),
+                |_| {},
+            )
+            .await,
+    );
+    assert_eq!(masked.code, ErrorCode::FaceMismatch, "{masked}");
     // The same wallet cannot register twice either.
     let again = refusal(
         client(&stack)
@@ -558,19 +581,23 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     let key = wallet.unlock(&password()).expect("unlock");
     let stranger = SecretKey::generate(&mut rand_core::OsRng);
 
-    let c = challenge().await;
-    let (status, body) = login(LoginRequest {
-        record: h,
-        challenge: c.challenge,
-        signature: sign_login(&stranger, &h, &c.challenge),
-    })
-    .await;
-    assert_eq!(
-        (status, code(&body)),
-        (403, ErrorCode::ForeignKey),
-        "{body}"
-    );
-
+    // A stranger's key signing for her H is refused, and after five tries that key is locked
+    // out; she is not: H is public, so failures count against the key that signed.
+    for attempt in 1..=6 {
+        let c = challenge().await;
+        let (status, body) = login(LoginRequest {
+            record: h,
+            challenge: c.challenge,
+            signature: sign_login(&stranger, &h, &c.challenge),
+        })
+        .await;
+        let expected = if attempt <= 5 {
+            (403, ErrorCode::ForeignKey)
+        } else {
+            (429, ErrorCode::LockedOut)
+        };
+        assert_eq!((status, code(&body)), expected, "attempt {attempt}: {body}");
+    }
     let c = challenge().await;
     let good = LoginRequest {
         record: h,
@@ -596,7 +623,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     stack
         .relay
         .db
-        .issue_challenge(stale, 1_000, 1_000)
+        .issue_challenge(stale, now() - 10, now() - 130)
         .await
         .expect("db");
     let (status, body) = login(LoginRequest {
@@ -635,16 +662,15 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     );
     assert_eq!(unknown_h.code, ErrorCode::UnknownRecord, "{unknown_h}");
 
-    // Since her last good login, her H failed twice (the replay, the expired challenge); three
-    // more failures lock it, even for her own key.
-    for _ in 0..3 {
-        let c = challenge().await;
-        let _ = login(LoginRequest {
-            record: h,
-            challenge: c.challenge,
-            signature: sign_login(&stranger, &h, &c.challenge),
-        })
-        .await;
+    // Since her last good login her key failed three times (the replay, the expired challenge,
+    // the unknown H); two more lock it out, even with the right H.
+    for _ in 0..2 {
+        let again = refusal(
+            client
+                .login(&wallet, ERIK, &password(), &unknown.to_string())
+                .await,
+        );
+        assert_eq!(again.code, ErrorCode::UnknownRecord, "{again}");
     }
     let locked = refusal(
         client
@@ -675,5 +701,40 @@ async fn five_wrong_passwords_make_the_wallet_wait() {
     // Even the right password waits now.
     let locked = refusal(client.login(&wallet, ERIK, &password(), &h).await);
     assert_eq!(locked.code, ErrorCode::LockedOut, "{locked}");
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn a_registration_whose_answer_was_lost_is_restored_from_the_chain() {
+    let stack = registration_stack().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let done = client(&stack)
+        .register(&wallet(&dir), &erik(), &password(), |_| {})
+        .await
+        .expect("registered");
+    // As if the answer never arrived: the key is kept, the profile was never written.
+    std::fs::remove_file(dir.path().join("profile.json")).expect("profile");
+    let again = refusal(
+        client(&stack)
+            .register(&wallet(&dir), &erik(), &password(), |_| {})
+            .await,
+    );
+    assert_eq!(again.code, ErrorCode::AlreadyRegistered, "{again}");
+    assert!(
+        again.message.contains(&done.receipt.record.to_string()),
+        "{again}"
+    );
+    let profile = wallet(&dir).profile().expect("read").expect("restored");
+    assert_eq!(profile.record, done.receipt.record);
+    assert_eq!(profile.tx_id, done.receipt.tx_id);
+    client(&stack)
+        .login(
+            &wallet(&dir),
+            ERIK,
+            &password(),
+            &done.receipt.record.to_string(),
+        )
+        .await
+        .expect("she logs in with the restored profile");
     stack.stop().await;
 }

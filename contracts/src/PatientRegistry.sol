@@ -141,8 +141,8 @@ contract PatientRegistry is EIP712 {
     }
 
     /// @notice Whether a patient is registered under `nidCommitment`: the verification unit asks
-    /// before it checks anything else, so a second registration of one national ID is refused
-    /// before any photo is compared or any gas is spent.
+    /// once the face matched (so only the citizen herself learns it), and a second registration of
+    /// one national ID is refused before any gas is spent.
     function isNidRegistered(bytes32 nidCommitment) external view returns (bool) {
         return _nidTaken[nidCommitment];
     }

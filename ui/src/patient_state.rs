@@ -23,7 +23,7 @@ pub enum RegisterStatus {
     Failed(RegistrationError),
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Registration {
     pub nid: String,
     pub card_number: String,
@@ -36,7 +36,6 @@ pub struct Registration {
     pub status: RegisterStatus,
 }
 
-#[derive(Debug)]
 pub enum RegisterAction {
     Nid(String),
     Card(String),
@@ -128,7 +127,7 @@ pub enum LoginStatus {
     Failed(UiError),
 }
 
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Clone, PartialEq, Default)]
 pub struct Login {
     pub id: String,
     pub password: String,
@@ -136,7 +135,6 @@ pub struct Login {
     pub status: LoginStatus,
 }
 
-#[derive(Debug)]
 pub enum LoginAction {
     Id(String),
     Password(String),
@@ -221,6 +219,6 @@ mod tests {
             }));
         let checks = state.checks();
         assert_eq!(checks[0], (Check::Citizen, Some("Erik".into())));
-        assert_eq!(checks[2], (Check::Face, None));
+        assert_eq!(checks[1], (Check::Face, None));
     }
 }

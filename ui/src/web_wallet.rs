@@ -5,7 +5,7 @@
 use crate::ipc::{internal, relay_get, relay_post};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::envelope;
-use caretrail_crypto::identity::{patient_resource, sign_enrolment, sign_login};
+use caretrail_crypto::identity::{card_hash, patient_resource, sign_enrolment, sign_login};
 use caretrail_crypto::policy::{content_hash, media_type_of};
 use caretrail_crypto::sealed_key::{self, OpenError, SealedKey};
 use caretrail_types::{
@@ -140,10 +140,14 @@ pub async fn register(
     });
 
     let enrolment = &verified.ticket.body.enrolment;
-    if enrolment.patient != key.address() {
+    // She signs only the enrolment she asked for: her key, her card, the policy she holds.
+    if enrolment.patient != key.address()
+        || enrolment.card_hash != card_hash(&card_number)
+        || verified.ticket.body.policy_hash != policy_hash
+    {
         return Err(plain(refused(
             ErrorCode::RelayError,
-            "the relay's enrolment names another key",
+            "the relay's enrolment is not the one asked for (another key, card or policy)",
         )));
     }
     let encrypted_data = envelope::encrypt(
@@ -155,7 +159,14 @@ pub async fn register(
     let patient_signature =
         sign_enrolment(&key, network.chain_id, network.policy_registry, enrolment);
     if created {
-        // Kept before anything is written on chain, so the registration never outlives its key.
+        // Kept before anything is written on chain, so the registration never outlives its key;
+        // never over a key another tab kept meanwhile (the web page has no phrase to restore it).
+        if read::<SealedKey>(KEY_ITEM).map_err(plain)?.is_some() {
+            return Err(plain(refused(
+                ErrorCode::AlreadyRegistered,
+                "another tab kept a key in this browser meanwhile; reload and log in or register there",
+            )));
+        }
         write(
             KEY_ITEM,
             &sealed_key::seal(&key, &input.password, sealed_key::ROUNDS, &mut OsRng),

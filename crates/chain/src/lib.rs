@@ -20,8 +20,9 @@ pub use participants::{
     participant, participant_events, set_status,
 };
 pub use patients::{
-    enrolment_signer, is_nid_registered, is_registered, key_rotation, patient_of, record_of,
-    register_patient, rotate_key, sign_enrolment, sign_key_rotation,
+    RegistrationRecord, enrolment_signer, is_nid_registered, is_registered, key_rotation,
+    patient_of, record_of, register_patient, registration_of, rotate_key, sign_enrolment,
+    sign_key_rotation,
 };
 pub use policy::{
     Relayer, policy_head, publish_own_policy, read_policy_publication, sign_policy_version,

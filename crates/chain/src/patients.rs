@@ -115,6 +115,42 @@ pub async fn is_nid_registered(
         .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))
 }
 
+/// A registration as the chain recorded it: H, the transaction, and the enrolled card's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegistrationRecord {
+    pub record: Hash32,
+    pub tx_id: TxId,
+    pub card_hash: Hash32,
+}
+
+/// The registration `patient`'s key holds now (from her `PatientRegistered` event, confirmed by
+/// the registry), or `None`.
+pub async fn registration_of(
+    rpc: &RpcUrl,
+    patients: Address,
+    patient: Address,
+) -> Result<Option<RegistrationRecord>, ChainError> {
+    let Some(record) = record_of(rpc, patients, patient).await? else {
+        return Ok(None);
+    };
+    let provider = crate::send::reading(rpc);
+    let logs = PatientRegistry::new(address(patients), &provider)
+        .PatientRegistered_filter()
+        .topic1(address(patient))
+        .topic2(b256(record))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    Ok(logs.first().and_then(|(event, log)| {
+        Some(RegistrationRecord {
+            record,
+            tx_id: from_tx(log.transaction_hash?),
+            card_hash: from_b256(event.cardHash),
+        })
+    }))
+}
+
 /// H of `patient`, or `None` when she is not registered.
 pub async fn record_of(
     rpc: &RpcUrl,

@@ -11,9 +11,10 @@
 //! through the relay with a fresh challenge her key signs.
 
 use crate::{Client, ClientError};
+use caretrail_chain::registration_of;
 use caretrail_crypto::envelope;
 use caretrail_crypto::identity::sign_enrolment;
-use caretrail_crypto::identity::{patient_resource, sign_login};
+use caretrail_crypto::identity::{card_hash, patient_resource, sign_login};
 use caretrail_crypto::policy::content_hash;
 use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
 use caretrail_types::{
@@ -223,7 +224,34 @@ impl Client {
         // Her key: the one an earlier attempt kept (nothing was registered with it), or a new
         // one, held in memory until the checks pass: a refused registration leaves no key behind.
         let (key, phrase) = match wallet.keystore.address() {
-            Ok(_) => (wallet.unlock(password)?, None),
+            Ok(_) => {
+                let key = wallet.unlock(password)?;
+                // An earlier attempt may have been registered although its answer was lost:
+                // the chain says so, and the profile is restored from it.
+                let rpc = caretrail_chain::rpc_url(&network.rpc_url)?;
+                if let Some(found) =
+                    registration_of(&rpc, network.patient_registry, key.address()).await?
+                {
+                    if found.card_hash == card_hash(&card_number) {
+                        wallet.keep_profile(&Profile {
+                            nid: nid.clone(),
+                            card_number: card_number.clone(),
+                            patient: key.address(),
+                            record: found.record,
+                            tx_id: found.tx_id,
+                        })?;
+                    }
+                    return Err(refused(
+                        ErrorCode::AlreadyRegistered,
+                        format!(
+                            "this device's key is already registered (H {}, transaction {}): an \
+                             earlier attempt finished although its answer was lost; log in",
+                            found.record, found.tx_id
+                        ),
+                    ));
+                }
+                (key, None)
+            }
             Err(_) => {
                 let phrase = RecoveryPhrase::generate(&mut OsRng);
                 (phrase.derive_key(), Some(phrase))
@@ -255,11 +283,16 @@ impl Client {
         let plaintext = patient_resource(&verified.citizen, &card_number);
         let encrypted_data = envelope::encrypt(&mut OsRng, &[key.public_key()], &plaintext)
             .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
+        // She signs only the enrolment she asked for: her key, her card, the policy she holds.
         let enrolment = &verified.ticket.body.enrolment;
-        if enrolment.patient != key.address() {
+        if enrolment.patient != key.address()
+            || enrolment.card_hash != card_hash(&card_number)
+            || verified.ticket.body.policy_hash != policy_hash
+        {
             return Err(refused(
                 ErrorCode::RelayError,
-                "the relay's enrolment names another key; registration stopped",
+                "the relay's enrolment is not the one asked for (another key, card or policy); \
+                 registration stopped",
             ));
         }
         let patient_signature =
@@ -296,20 +329,31 @@ impl Client {
             }
             (Err(error), None) => return Err(error),
         };
-        wallet.keep_profile(&Profile {
+        let kept = wallet.keep_profile(&Profile {
             nid,
             card_number,
             patient: receipt.patient,
             record: receipt.record,
             tx_id: receipt.tx_id,
-        })?;
-        Ok(Registration {
-            receipt,
-            phrase,
-            citizen: verified.citizen,
-        })
+        });
+        // Registered on chain: a profile that could not be written must not hide the phrase
+        // (the next attempt restores the profile from the chain).
+        match (kept, phrase) {
+            (Err(error), Some(phrase)) => Err(ClientError::KeyKept {
+                phrase,
+                error: Box::new(error),
+            }),
+            (Err(error), None) => Err(error),
+            (Ok(()), phrase) => Ok(Registration {
+                receipt,
+                phrase,
+                citizen: verified.citizen,
+            }),
+        }
     }
+}
 
+impl Client {
     /// Logs in (step 5): her ID and password open her key here; H is checked against the chain
     /// by the relay, with a fresh challenge her key signs.
     pub async fn login<S: Store>(

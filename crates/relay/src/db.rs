@@ -169,9 +169,10 @@ impl Database {
         expires_at: u64,
         now: u64,
     ) -> Result<(), sqlx::Error> {
-        // Expired challenges are of no further use; keep the table small.
+        // Challenges an hour past their expiry are of no further use (until then, a late one is
+        // told it expired rather than that it is unknown); keep the table small.
         sqlx::query("DELETE FROM login_challenges WHERE expires_at < ?")
-            .bind(i64_of(now.saturating_sub(24 * 3600)))
+            .bind(i64_of(now.saturating_sub(3600)))
             .execute(&self.pool)
             .await?;
         sqlx::query("INSERT INTO login_challenges (challenge, expires_at) VALUES (?, ?)")
@@ -215,7 +216,18 @@ impl Database {
         })
     }
 
-    pub async fn record_failure(&self, subject: &str, now: u64) -> Result<(), sqlx::Error> {
+    /// Records a failed login of `subject`, and forgets failures older than `forget_before`
+    /// (they no longer count towards a lockout).
+    pub async fn record_failure(
+        &self,
+        subject: &str,
+        now: u64,
+        forget_before: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query("DELETE FROM login_failures WHERE at < ?")
+            .bind(i64_of(forget_before))
+            .execute(&self.pool)
+            .await?;
         sqlx::query("INSERT INTO login_failures (subject, at) VALUES (?, ?)")
             .bind(subject)
             .bind(i64_of(now))

@@ -62,7 +62,9 @@ impl RelayError {
                     ErrorCode::FaceMismatch | ErrorCode::ForeignKey | ErrorCode::NotAdmitted => {
                         StatusCode::FORBIDDEN
                     }
-                    ErrorCode::ChallengeRefused => StatusCode::UNAUTHORIZED,
+                    ErrorCode::ChallengeRefused | ErrorCode::TicketRefused => {
+                        StatusCode::UNAUTHORIZED
+                    }
                     ErrorCode::LockedOut => StatusCode::TOO_MANY_REQUESTS,
                     ErrorCode::ServiceUnavailable => StatusCode::BAD_GATEWAY,
                     _ => StatusCode::BAD_REQUEST,
@@ -104,8 +106,16 @@ impl From<JsonRejection> for RelayError {
 impl IntoResponse for RelayError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        if status.is_server_error() {
-            tracing::warn!(%status, error = %self, "request failed");
+        // Refusals' messages may name a national ID or echo an outside service: only their code
+        // is logged, so the relay's log keeps no personal data.
+        match &self {
+            Self::Refused { code, .. } if status.is_server_error() => {
+                tracing::warn!(%status, ?code, "request refused");
+            }
+            _ if status.is_server_error() => {
+                tracing::warn!(%status, error = %self, "request failed")
+            }
+            _ => {}
         }
         (status, Json(UiError::new(code, self.to_string()))).into_response()
     }

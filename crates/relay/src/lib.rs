@@ -96,11 +96,20 @@ impl NidSalt {
                 Ok(Self(bytes))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                use std::io::Write as _;
                 let salt = Self::random();
                 if let Some(dir) = path.parent() {
                     std::fs::create_dir_all(dir)?;
                 }
-                std::fs::write(path, hex::encode(salt.0.as_ref()))?;
+                // Readable by the relay's user alone, and never replaced: with the salt, every
+                // NID commitment on chain could be tested against guessed national IDs.
+                let mut options = std::fs::OpenOptions::new();
+                options.write(true).create_new(true);
+                #[cfg(unix)]
+                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+                let mut file = options.open(path)?;
+                file.write_all(hex::encode(salt.0.as_ref()).as_bytes())?;
+                file.sync_all()?;
                 Ok(salt)
             }
             Err(e) => Err(e),
@@ -119,7 +128,13 @@ pub struct Relay {
     pub db: db::Database,
     outside: outside::Outside,
     face: Arc<Mutex<FaceModel>>,
+    /// Face matches waiting or running: each holds two photos, so the queue is short and a full
+    /// one refuses at once instead of piling up.
+    face_queue: tokio::sync::Semaphore,
 }
+
+/// Face matches that may wait for the model at once.
+const FACE_QUEUE: usize = 8;
 
 /// Shared state of the handlers.
 pub type RelayState = Arc<Relay>;
@@ -147,6 +162,7 @@ impl Relay {
             db,
             outside,
             face: Arc::new(Mutex::new(face)),
+            face_queue: tokio::sync::Semaphore::new(FACE_QUEUE),
         }))
     }
 
@@ -168,16 +184,22 @@ impl Relay {
         probe: Vec<u8>,
         reference: Vec<u8>,
     ) -> Result<FaceMatch, RelayError> {
+        let _place = self.face_queue.try_acquire().map_err(|_| {
+            RelayError::refused(
+                caretrail_types::ErrorCode::ServiceUnavailable,
+                "the face match is busy; try again in a minute",
+            )
+        })?;
         let face = self.face.clone();
         tokio::task::spawn_blocking(move || {
+            // A panic in an earlier match leaves the models as they were: go on with them.
             let model = face
                 .lock()
-                .map_err(|_| "the face model is unusable".to_owned())?;
-            Ok::<_, String>(model.compare(&probe, &reference))
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            model.compare(&probe, &reference)
         })
         .await
         .map_err(|e| RelayError::Internal(e.to_string()))?
-        .map_err(RelayError::Internal)?
         .map_err(registration::photo_refusal)
     }
 }
@@ -199,4 +221,27 @@ pub async fn serve(
     axum::serve(listener, app(relay))
         .with_graceful_shutdown(shutdown)
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nid_salt_is_kept_private_and_read_back() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("relay/nid-salt");
+        let made = NidSalt::load_or_create(&path).expect("made");
+        assert_eq!(
+            NidSalt::load_or_create(&path).expect("read").bytes(),
+            made.bytes()
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).expect("meta").permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(format!("{made:?}"), "NidSalt(<redacted>)");
+    }
 }

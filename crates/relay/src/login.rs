@@ -1,6 +1,6 @@
 //! Login (the paper's step 5): H checked against the chain, with a fresh challenge signed by
-//! the device key. A challenge is used once and expires; repeated failures lock out the H and
-//! the key that failed.
+//! the device key. A challenge is used once and expires; repeated failures lock out the key that
+//! failed.
 
 use crate::db::ChallengeUse;
 use crate::{Relay, RelayError, unix_now};
@@ -39,17 +39,11 @@ pub async fn challenge(relay: &Relay) -> Result<LoginChallenge, RelayError> {
 
 pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession, RelayError> {
     let now = unix_now();
-    let record_subject = format!("H:{}", request.record);
-    locked_out(relay, &record_subject, now).await?;
-    let signer = match login_signer(&request.record, &request.challenge, &request.signature) {
-        Ok(signer) => signer,
-        Err(e) => {
-            relay.db.record_failure(&record_subject, now).await?;
-            return Err(RelayError::BadRequest(format!(
-                "the login signature is not valid: {e}"
-            )));
-        }
-    };
+    // Failures count against the key that signed, never against H: H is public (an indexed
+    // topic on chain), so counting them against H would let anyone lock her out. A signature
+    // that names no key counts against nothing.
+    let signer = login_signer(&request.record, &request.challenge, &request.signature)
+        .map_err(|e| RelayError::BadRequest(format!("the login signature is not valid: {e}")))?;
     let key_subject = format!("key:{signer}");
     locked_out(relay, &key_subject, now).await?;
 
@@ -102,11 +96,12 @@ pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession,
         }
     };
     if let Some(refusal) = refusal {
-        relay.db.record_failure(&record_subject, now).await?;
-        relay.db.record_failure(&key_subject, now).await?;
+        relay
+            .db
+            .record_failure(&key_subject, now, now.saturating_sub(LOCKOUT_WINDOW_SECS))
+            .await?;
         return Err(refusal);
     }
-    relay.db.clear_failures(&record_subject).await?;
     relay.db.clear_failures(&key_subject).await?;
     let token = hex::encode(random32());
     let expires_at = now + SESSION_TTL_SECS;

@@ -86,10 +86,7 @@ impl Outside {
         if &citizen.nid != nid {
             return Err(RelayError::refused(
                 ErrorCode::ServiceUnavailable,
-                format!(
-                    "the EC registry answered for {} when asked for {nid}",
-                    citizen.nid
-                ),
+                "the EC registry answered for another citizen than the one asked for".to_owned(),
             ));
         }
         Ok(citizen)
@@ -118,10 +115,7 @@ impl Outside {
         if &coverage.card_number != card {
             return Err(RelayError::refused(
                 ErrorCode::ServiceUnavailable,
-                format!(
-                    "the insurer answered for card {} when asked for {card}",
-                    coverage.card_number
-                ),
+                "the insurer answered for another card than the one asked for".to_owned(),
             ));
         }
         Ok(coverage)

@@ -1,10 +1,11 @@
 //! Registration through the verification unit (the paper's VU and the relay's side of PU),
 //! steps 3–4 of Fig. 2, in two requests:
 //!
-//! 1. [`verify`]: the national ID at the EC registry, not registered yet, her instant photo
-//!    against the registry's photo, her card at the insurer, her policy document's hash against
+//! 1. [`verify`]: the national ID at the EC registry, her instant photo against the registry's
+//!    photo, the NID not registered yet (told only after the face matched), her card at the insurer, her policy document's hash against
 //!    the insurer's copy and the chain's version, and the insurer's signature on her enrolment.
-//!    The answer is a ticket the VU signs. Nothing is stored and nothing is sent to the chain.
+//!    The answer is a ticket the VU signs. Nothing is sent to the chain; the only thing stored is
+//!    the evidence when the insurer's copy of a policy differs from what it published.
 //! 2. [`register`]: with the ticket, Enc(U_D) (encrypted to her key on her device) and her own
 //!    enrolment signature, the VU registers her on chain; the contract derives H.
 //!
@@ -53,6 +54,33 @@ pub async fn verify(relay: &Relay, request: VerifyRequest) -> Result<Verified, R
         ),
     });
 
+    let reference = relay.outside.citizen_photo(&request.nid).await?;
+    let face = relay.match_faces(request.photo, reference).await?;
+    let attestation = FaceAttestation {
+        distance_millionths: millionths(face.distance),
+        threshold_millionths: millionths(face.threshold),
+        model: caretrail_face::MODEL_ID.into(),
+        at: unix_now(),
+    };
+    if !face.is_match() {
+        return Err(RelayError::refused(
+            ErrorCode::FaceMismatch,
+            format!(
+                "the face in the photo does not match the national ID photo (distance {:.3}; \
+                 the same person is below {:.2})",
+                face.distance, face.threshold
+            ),
+        ));
+    }
+    checks.push(CheckResult {
+        check: Check::Face,
+        detail: format!(
+            "distance {:.3} (match below {:.2})",
+            face.distance, face.threshold
+        ),
+    });
+
+    // Whether this NID is registered is told only to the person whose face matched it.
     let commitment = nid_commitment(config.nid_salt.bytes(), &request.nid);
     if is_nid_registered(rpc, config.patient_registry, commitment).await? {
         return Err(RelayError::refused(
@@ -78,32 +106,6 @@ pub async fn verify(relay: &Relay, request: VerifyRequest) -> Result<Verified, R
     checks.push(CheckResult {
         check: Check::NotRegistered,
         detail: "no registration with this national ID".into(),
-    });
-
-    let reference = relay.outside.citizen_photo(&request.nid).await?;
-    let face = relay.match_faces(request.photo, reference).await?;
-    let attestation = FaceAttestation {
-        distance_millionths: millionths(face.distance),
-        threshold_millionths: millionths(face.threshold),
-        model: caretrail_face::MODEL_ID.into(),
-        at: unix_now(),
-    };
-    if !face.is_match() {
-        return Err(RelayError::refused(
-            ErrorCode::FaceMismatch,
-            format!(
-                "the face in the photo does not match the national ID photo (distance {:.3}; \
-                 the same person is below {:.2})",
-                face.distance, face.threshold
-            ),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::Face,
-        detail: format!(
-            "distance {:.3} (match below {:.2})",
-            face.distance, face.threshold
-        ),
     });
 
     let coverage = relay.outside.coverage(&request.card_number).await?;
@@ -283,7 +285,7 @@ pub async fn register(
     let body = &request.ticket.body;
     let patient = body.enrolment.patient;
     check_ticket(&request.ticket, config.verifier_key.address(), unix_now())
-        .map_err(|e| RelayError::BadRequest(e.to_string()))?;
+        .map_err(|e| RelayError::refused(ErrorCode::TicketRefused, e.to_string()))?;
     if request.encrypted_data.is_empty() || request.encrypted_data.len() > MAX_ENCRYPTED_DATA {
         return Err(RelayError::BadRequest(format!(
             "Enc(U_D) is {} bytes; it must be 1 to {MAX_ENCRYPTED_DATA}",

@@ -38,11 +38,13 @@ pub enum ErrorCode {
     FaceMismatch,
     /// The insurer does not answer for that card: unknown, expired, cancelled, or not hers.
     CardRefused,
-    /// The policy document differs from the insurer's copy or from the chain: the insurer may
-    /// have altered it. The evidence is kept.
+    /// The policy document differs from the insurer's copy or from the chain. When the insurer's
+    /// copy differs from what it published, the relay keeps the evidence.
     PolicyMismatch,
     /// An outside service (the EC registry, the insurer, the government registry) is down.
     ServiceUnavailable,
+    /// The verification ticket expired or is not this relay's: verify again.
+    TicketRefused,
     /// The password does not open the key on this device.
     WrongPassword,
     /// No key is kept on this device for that ID.

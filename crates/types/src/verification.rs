@@ -85,10 +85,10 @@ pub struct Verified {
 pub enum Check {
     /// The NID is known to the EC registry.
     Citizen,
-    /// The NID is not registered yet.
-    NotRegistered,
     /// The instant photo shows the citizen.
     Face,
+    /// The NID is not registered yet (told only once the face matched).
+    NotRegistered,
     /// The insurer answers for the card and it is valid.
     Card,
     /// Her policy document, the insurer's copy and the chain's version have one hash.
@@ -101,8 +101,8 @@ impl Check {
     /// Every check, in the order the VU runs them.
     pub const ALL: [Check; 6] = [
         Check::Citizen,
-        Check::NotRegistered,
         Check::Face,
+        Check::NotRegistered,
         Check::Card,
         Check::Policy,
         Check::Enrolment,
@@ -198,7 +198,7 @@ pub struct EnrolmentOffer {
 }
 
 /// What the registration screen sends to the app (documents base64-encoded in JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationInput {
     pub nid: String,
     pub card_number: String,
@@ -211,7 +211,7 @@ pub struct RegistrationInput {
 }
 
 /// What the registration screen shows at the end.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationOutcome {
     pub receipt: RegistrationReceipt,
     /// Her name as the EC registry holds it.
@@ -222,7 +222,7 @@ pub struct RegistrationOutcome {
 
 /// A registration refused: the error, and the phrase of a new key that was kept on this device
 /// before the refusal (so it is still shown once).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RegistrationError {
     #[serde(flatten)]
     pub error: crate::UiError,
@@ -230,7 +230,7 @@ pub struct RegistrationError {
 }
 
 /// What the login screen sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginInput {
     /// Her ID: the national ID she registered with.
     pub id: String,
@@ -318,6 +318,59 @@ pub fn check_policy_document(document: &[u8]) -> Result<(), crate::UiError> {
         ));
     }
     Ok(())
+}
+
+// Passwords and recovery phrases never reach a log through `Debug`.
+impl std::fmt::Debug for RegistrationInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationInput")
+            .field("nid", &self.nid)
+            .field("card_number", &self.card_number)
+            .field(
+                "policy_document",
+                &format_args!("{} bytes", self.policy_document.len()),
+            )
+            .field("photo", &format_args!("{} bytes", self.photo.len()))
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for LoginInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginInput")
+            .field("id", &self.id)
+            .field("password", &"<redacted>")
+            .field("record", &self.record)
+            .finish()
+    }
+}
+
+fn phrase_shown(phrase: &Option<String>) -> &'static str {
+    if phrase.is_some() {
+        "<redacted>"
+    } else {
+        "none"
+    }
+}
+
+impl std::fmt::Debug for RegistrationOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationOutcome")
+            .field("receipt", &self.receipt)
+            .field("name", &self.name)
+            .field("phrase", &phrase_shown(&self.phrase))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for RegistrationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RegistrationError")
+            .field("error", &self.error)
+            .field("phrase", &phrase_shown(&self.phrase))
+            .finish()
+    }
 }
 
 #[cfg(test)]
