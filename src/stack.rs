@@ -78,6 +78,8 @@ pub struct Stack {
     pub relay: RelayState,
     /// What publishing each sandbox plan did at this start, by plan.
     pub publications: Vec<(String, Publication)>,
+    /// Where the face models and citizen photos are.
+    pub assets: PathBuf,
     shutdown: watch::Sender<bool>,
     tasks: Vec<JoinHandle<std::io::Result<()>>>,
 }
@@ -194,6 +196,7 @@ impl Stack {
             sandbox,
             relay,
             publications,
+            assets: options.assets.clone(),
             shutdown,
             tasks: vec![relay_task, sandbox_task],
         })
