@@ -186,16 +186,16 @@ fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
     if let Some(tx) = demo_tx {
         println!("  demo policy tx    {tx}");
         println!();
-        println!("Register a sandbox citizen (Register tab, or `caretrail patient register`):");
-        println!("  national ID 19710302-4411, card MMH-1001-0001,");
-        println!("  policy crates/sandbox/data/policies/meridian-gold.json,");
-        println!(
-            "  photo {}",
-            stack.assets.join("photos/jesper_2.jpg").display()
-        );
-        println!();
         println!("Paste the demo policy tx into the app, or run:");
         println!("  caretrail policy show {tx} --relay {}", stack.relay_url);
     }
+    println!();
+    println!("Register a sandbox citizen (Register tab, or `caretrail patient register`):");
+    println!("  national ID 19710302-4411, card MMH-1001-0001,");
+    println!("  policy crates/sandbox/data/policies/meridian-gold.json,");
+    println!(
+        "  photo {}",
+        stack.assets.join("photos/jesper_2.jpg").display()
+    );
     println!();
 }
