@@ -7,8 +7,8 @@ use caretrail_chain::{PrivateKeySigner, admit, licence_holder, participant, rpc_
 use caretrail_client::Client;
 use caretrail_crypto::PublicKey;
 use caretrail_types::{
-    Admission, ErrorCode, Licence, LicenceKind, LicenceNumber, LicenceStatus, ParticipantKind,
-    ParticipantStatus, UiError,
+    Admission, ErrorCode, Licence, LicenceKind, LicenceNumber, LicenceStatus, NetworkInfo,
+    ParticipantKind, ParticipantStatus, UiError,
 };
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -80,6 +80,17 @@ fn authority(key: &str) -> anyhow::Result<PrivateKeySigner> {
             "the authority key is not a secp256k1 private key in hex",
         )
     })
+}
+
+/// The chain and registries the relay names.
+async fn chain_of(relay: &str) -> anyhow::Result<(caretrail_chain::RpcUrl, NetworkInfo)> {
+    let client = Client::new(relay).map_err(UiError::from).map_err(coded)?;
+    let network = client
+        .network()
+        .await
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    Ok((rpc_url(&network.rpc_url)?, network))
 }
 
 /// The licence as the government registry lists it.
@@ -167,15 +178,7 @@ async fn admit_organization(args: AdmitArgs) -> anyhow::Result<ExitCode> {
             ));
         }
     }
-    let client = Client::new(&args.common.relay)
-        .map_err(UiError::from)
-        .map_err(coded)?;
-    let network = client
-        .network()
-        .await
-        .map_err(UiError::from)
-        .map_err(coded)?;
-    let rpc = rpc_url(&network.rpc_url)?;
+    let (rpc, network) = chain_of(&args.common.relay).await?;
     let admission = Admission {
         signer: public_key.address(),
         kind: ParticipantKind::HealthOrganization,
@@ -198,15 +201,7 @@ async fn block(args: BlockArgs) -> anyhow::Result<ExitCode> {
     let licence = LicenceNumber::parse(&args.licence)
         .map_err(|e| refused(ErrorCode::InvalidInput, e.to_string()))?;
     let authority = authority(&args.common.authority_key)?;
-    let client = Client::new(&args.common.relay)
-        .map_err(UiError::from)
-        .map_err(coded)?;
-    let network = client
-        .network()
-        .await
-        .map_err(UiError::from)
-        .map_err(coded)?;
-    let rpc = rpc_url(&network.rpc_url)?;
+    let (rpc, network) = chain_of(&args.common.relay).await?;
     let holder = licence_holder(&rpc, network.participant_registry, licence.as_str())
         .await?
         .ok_or_else(|| {
