@@ -72,7 +72,6 @@ pub fn verify_publish_request(
 #[derive(Clone)]
 pub struct Relayer {
     rpc: RpcUrl,
-    address: Address,
     provider: DynProvider,
     turn: Arc<Mutex<()>>,
 }
@@ -87,19 +86,12 @@ impl fmt::Debug for Relayer {
 
 impl Relayer {
     pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
-        let address = from_address(signer.address());
         let provider = signing(rpc, signer);
         Self {
             rpc: rpc.clone(),
-            address,
             provider,
             turn: Arc::new(Mutex::new(())),
         }
-    }
-
-    /// The paying account's address.
-    pub fn address(&self) -> Address {
-        self.address
     }
 
     pub(crate) fn provider(&self) -> &DynProvider {

@@ -48,11 +48,6 @@ impl EcRegistry {
         Ok(Self { citizens })
     }
 
-    /// Every citizen (for the README's list and the tests).
-    pub fn citizens(&self) -> impl Iterator<Item = &Citizen> {
-        self.citizens.values().map(|(c, _)| c)
-    }
-
     fn find(&self, nid: &str) -> Result<&(Citizen, Vec<u8>), SandboxError> {
         let nid = Nid::parse(nid).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
         self.citizens

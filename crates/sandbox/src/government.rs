@@ -21,10 +21,6 @@ impl GovernmentRegistry {
         Ok(Self { licences })
     }
 
-    pub fn licences(&self) -> &[Licence] {
-        &self.licences
-    }
-
     fn find(&self, licence: &str) -> Result<&Licence, SandboxError> {
         let licence =
             LicenceNumber::parse(licence).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
