@@ -74,7 +74,7 @@ fi
 
 # npm packages at the versions in the lock files: the Tauri CLI at the top, and the chain
 # toolchain (anvil, forge, cast, solc-js, OpenZeppelin) in contracts/.
-for dir in . contracts; do
+for dir in . contracts crates/fhir; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
     step "npm: installing the packages of $dir/package-lock.json"
     (cd "$dir" && npm ci --no-audit --no-fund)

@@ -16,7 +16,7 @@ step "clippy, warnings denied"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "wasm32 check of the UI and the shared crates"
-cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto
+cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-fhir
 
 step "contracts: build, artifacts up to date, forge tests, Slither"
 (
