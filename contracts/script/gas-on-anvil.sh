@@ -104,7 +104,9 @@ row "grantAccessBySig (signed with cast, relayed by the HO)" \
   "$(send "$ORG_KEY" "$REGISTRY" "grantAccessBySig((address,address,uint8,bytes32,uint64,uint256,uint64),bytes)" \
     "($PATIENT,$READER,1,$KIND,$EXPIRES,0,$EXPIRES)" "$GRANT_SIG" | gas)"
 [ "$(cast call --rpc-url "$RPC" "$REGISTRY" "hasAccess(address,address,bytes32,bytes32)(bool)" \
-  "$PATIENT" "$READER" "$(cast keccak record-1)" "$KIND")" = true ] || { echo "grant by signature failed" >&2; exit 1; }
+  "$PATIENT" "$READER" "$KIND" "$CIPHERTEXT")" = true ] || { echo "grant by signature failed" >&2; exit 1; }
+row "anchorAuditRoot (a run of 60 read-log entries)" \
+  "$(send "$ORG_KEY" "$REGISTRY" "anchorAuditRoot(bytes32,uint64,uint32)" "$(cast keccak audit-root-1)" 0 60 | gas)"
 
 open_visit "$NAIVE" "Caretrail RecordRegistry" >/dev/null
 row "naive: one record stored whole" \

@@ -12,7 +12,8 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// themselves (FHIR resources, encrypted on the patient's side) live off chain; the chain holds only
 /// ids, hashes and addresses: which record, whose, what kind, the hash of its ciphertext and who
 /// anchored it. A single record is anchored in the log alone (`RecordAnchored`, no storage); a batch
-/// stores its Merkle root, written once and never overwritten.
+/// stores its Merkle root under its author, written once and never overwritten. The relay that
+/// serves the records anchors the Merkle roots of its read log here too (`anchorAuditRoot`).
 /// @dev Who may anchor for a patient:
 /// - the patient herself (`anchorOwnRecord`, `anchorOwnBatch`), no token;
 /// - a health organization (HO) she let in: she signs a `VisitToken` (EIP-712) for that HO, the HO
@@ -34,18 +35,28 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// harmless: readers take the earliest `RecordAnchored` of an id, whose author (the patient or an
 /// HO she let in) is the record's author, and its block the time of the anchor.
 ///
-/// Batches: many records under one Merkle root, stored once. A record's leaf is its id hashed once
-/// more, `keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)))` (`recordLeaf`), and
-/// inner nodes hash the sorted pair (OpenZeppelin `MerkleProof`): the tree that
+/// Batches: many records under one Merkle root, stored once per author: a root is the author's
+/// (`batchOf(author, root)`), so anchoring a root someone else anchored first neither fails nor
+/// borrows their batch, and a reader checks a batch by the author she expects. A record's leaf is
+/// its id hashed once more, `keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)))`
+/// (`recordLeaf`), and inner nodes hash the sorted pair (OpenZeppelin `MerkleProof`): the tree that
 /// `StandardMerkleTree.of(values, ["address", "bytes32", "bytes32"])` of OpenZeppelin's merkle-tree
 /// npm package builds over `[patient, kind, ciphertextHash]` values. A record has the same id
 /// whether anchored singly or in a batch; the contract cannot see a batch's leaves, so here too
-/// the earliest anchor of a record is the one that counts.
+/// the earliest anchor of a record by the expected author is the one that counts.
 ///
 /// Consent says who may read: the patient grants a grantee access to one record (`Scope.Record`,
 /// target = record id) or to every record of a kind (`Scope.Kind`, target = kind) until an expiry,
 /// and may revoke it. Revoking cannot take back what was already read. Consents can also be signed
-/// by the patient (EIP-712, with a nonce and a deadline) and relayed by anyone.
+/// by the patient (EIP-712, with a nonce and a deadline) and relayed by anyone. `hasAccess` takes
+/// the record's kind and ciphertext hash and derives its id, so a kind consent opens only records
+/// of that kind.
+///
+/// Audit roots: any account (in practice the relay that serves the records) anchors the Merkle root
+/// of a run of its read-log entries, numbered from `firstEntry`, once per root and sender
+/// (`auditRootOf(relay, root)`, with the time it was anchored). The leaves are built off chain
+/// (OpenZeppelin `StandardMerkleTree` leaves, double-hashed); the contract stores roots only, and a
+/// patient's app checks roots anchored by the relay address it trusts.
 contract RecordRegistry is EIP712, Nonces {
     /// @notice What the patient signs to let one HO write records for her during one visit.
     struct VisitToken {
@@ -64,12 +75,22 @@ contract RecordRegistry is EIP712, Nonces {
         uint64 expiresAt;
     }
 
-    /// @notice A batch of records anchored under one Merkle root.
+    /// @notice A batch of records anchored under one Merkle root by one author (the key of the
+    /// batch, with the root), one storage slot.
     struct Batch {
         address patient;
         /// Number of leaves, as declared by the author (the contract cannot count them).
         uint32 count;
-        address author;
+    }
+
+    /// @notice A run of a relay's read-log entries anchored under one Merkle root, one storage slot.
+    struct AuditRoot {
+        /// Number of the run's first entry in the relay's log (as declared by the relay).
+        uint64 firstEntry;
+        /// Number of entries (leaves) under the root, non-zero for an anchored root.
+        uint32 count;
+        /// Unix seconds of the block that anchored the root.
+        uint64 anchoredAt;
     }
 
     /// @notice What a consent covers.
@@ -125,9 +146,10 @@ contract RecordRegistry is EIP712, Nonces {
     IParticipantRegistry public immutable participants;
 
     mapping(address organization => mapping(bytes32 visitId => Visit)) private _visits;
-    mapping(bytes32 root => Batch) private _batches;
+    mapping(address author => mapping(bytes32 root => Batch)) private _batches;
     /// `consentKey` => expiry; zero when never granted or revoked.
     mapping(bytes32 consentKey => uint64) private _consents;
+    mapping(address relay => mapping(bytes32 root => AuditRoot)) private _auditRoots;
 
     /// @notice An HO opened a visit with the patient's token.
     event VisitOpened(address indexed patient, address indexed organization, bytes32 indexed visitId, uint64 expiresAt);
@@ -139,7 +161,7 @@ contract RecordRegistry is EIP712, Nonces {
     event RecordAnchored(
         bytes32 indexed recordId, address indexed patient, address indexed author, bytes32 kind, bytes32 ciphertextHash
     );
-    /// @notice A batch of `count` records was anchored under `root`.
+    /// @notice `author` anchored a batch of `count` records of `patient` under `root`.
     event BatchAnchored(bytes32 indexed root, address indexed patient, address indexed author, uint32 count);
     /// @notice The patient granted (or re-granted, with a new expiry) access.
     event ConsentGranted(
@@ -147,6 +169,8 @@ contract RecordRegistry is EIP712, Nonces {
     );
     /// @notice The patient revoked access.
     event ConsentRevoked(address indexed patient, address indexed grantee, Scope scope, bytes32 target);
+    /// @notice `relay` anchored the Merkle root of `count` read-log entries, from entry `firstEntry` on.
+    event AuditRootAnchored(address indexed relay, bytes32 indexed root, uint64 firstEntry, uint32 count);
 
     /// @notice The caller is not an HO admitted by the participant registry (unknown, suspended, blocked, or an insurer).
     error NotAdmittedOrganization(address account);
@@ -167,12 +191,16 @@ contract RecordRegistry is EIP712, Nonces {
     error EmptyKind();
     /// @notice A ciphertext hash must not be zero.
     error EmptyCiphertextHash();
-    /// @notice A batch root must not be zero.
+    /// @notice A Merkle root (of a batch or of audit entries) must not be zero.
     error EmptyRoot();
     /// @notice A batch must hold at least one record.
     error EmptyBatch();
-    /// @notice The root is already anchored; batches are never overwritten.
-    error BatchAlreadyAnchored(bytes32 root);
+    /// @notice The author already anchored a batch under this root; batches are never overwritten.
+    error BatchAlreadyAnchored(address author, bytes32 root);
+    /// @notice An audit root must cover at least one entry.
+    error NoAuditEntries();
+    /// @notice The relay already anchored this audit root; audit roots are never overwritten.
+    error AuditRootAlreadyAnchored(address relay, bytes32 root);
     /// @notice A consent needs a grantee.
     error ZeroGrantee();
     /// @notice The patient always reads her own records; she cannot grant herself.
@@ -263,7 +291,7 @@ contract RecordRegistry is EIP712, Nonces {
     // ---- batches ----
 
     /// @notice Anchors a batch of records for the patient of the sender's open visit `visitId`.
-    /// @param root Merkle root over the records' `recordLeaf`s, never anchored before
+    /// @param root Merkle root over the records' `recordLeaf`s, never anchored by the sender before
     /// @param count number of leaves (informational, non-zero)
     function anchorBatch(bytes32 visitId, bytes32 root, uint32 count) external {
         _anchorBatch(root, _visitPatient(visitId), count);
@@ -274,28 +302,35 @@ contract RecordRegistry is EIP712, Nonces {
         _anchorBatch(root, msg.sender, count);
     }
 
-    /// @notice The batch anchored under `root` (zero addresses if none).
-    function batchOf(bytes32 root) external view returns (Batch memory) {
-        return _batches[root];
+    /// @notice The batch `author` anchored under `root` (zero patient if none).
+    function batchOf(address author, bytes32 root) external view returns (Batch memory) {
+        return _batches[author][root];
     }
 
-    /// @notice Whether `leaf` is in the anchored batch `root`.
-    /// @dev Says nothing about whose the record is: compare the leaf's patient with `batchOf(root)`,
-    /// or use `verifyRecordInBatch`, which does.
-    function verifyInBatch(bytes32 root, bytes32 leaf, bytes32[] calldata proof) external view returns (bool) {
-        return _batches[root].patient != address(0) && MerkleProof.verifyCalldata(proof, root, leaf);
+    /// @notice Whether `leaf` is in the batch `author` anchored under `root`.
+    /// @dev Says nothing about whose the record is: compare the leaf's patient with
+    /// `batchOf(author, root)`, or use `verifyRecordInBatch`, which does.
+    function verifyInBatch(address author, bytes32 root, bytes32 leaf, bytes32[] calldata proof)
+        external
+        view
+        returns (bool)
+    {
+        return _batches[author][root].patient != address(0) && MerkleProof.verifyCalldata(proof, root, leaf);
     }
 
-    /// @notice Whether this record is in the anchored batch `root`, and the batch is the same patient's.
+    /// @notice Whether this record is in the batch `author` anchored under `root`, and the batch is
+    /// the same patient's.
+    /// @param author the HO or patient the reader expects to have anchored the record
     /// @param proof the sibling hashes from the record's `recordLeaf` up to `root`
     function verifyRecordInBatch(
+        address author,
         bytes32 root,
         address patient,
         bytes32 kind,
         bytes32 ciphertextHash,
         bytes32[] calldata proof
     ) external view returns (bool) {
-        return patient != address(0) && _batches[root].patient == patient
+        return patient != address(0) && _batches[author][root].patient == patient
             && MerkleProof.verifyCalldata(proof, root, recordLeaf(patient, kind, ciphertextHash));
     }
 
@@ -340,12 +375,20 @@ contract RecordRegistry is EIP712, Nonces {
         _revoke(revocation.patient, revocation.grantee, revocation.scope, revocation.target);
     }
 
-    /// @notice Whether `grantee` may read `patient`'s record `recordId` of kind `kind`: she is the
-    /// patient, or holds an unexpired, unrevoked consent for that record or that kind.
-    /// @dev The contract keeps no record, so it cannot look the kind up: pass the kind the record
-    /// was anchored with (`RecordAnchored`; `recordIdOf` ties it to the id).
-    function hasAccess(address patient, address grantee, bytes32 recordId, bytes32 kind) external view returns (bool) {
+    /// @notice Whether `grantee` may read `patient`'s record of kind `kind` whose ciphertext hashes
+    /// to `ciphertextHash`: she is the patient, or holds an unexpired, unrevoked consent for that
+    /// record (`recordIdOf(patient, kind, ciphertextHash)`) or for that kind.
+    /// @dev The id is derived here, never taken from the caller, so the kind asked about is the
+    /// record's own: a kind consent cannot be stretched to a record of another kind. The contract
+    /// keeps no record, so it cannot tell whether this one was anchored: ask with the content being
+    /// served (its hash) and the kind it was anchored with (`RecordAnchored`).
+    function hasAccess(address patient, address grantee, bytes32 kind, bytes32 ciphertextHash)
+        external
+        view
+        returns (bool)
+    {
         if (grantee == patient && patient != address(0)) return true;
+        bytes32 recordId = recordIdOf(patient, kind, ciphertextHash);
         return block.timestamp < _consents[consentKey(patient, grantee, Scope.Record, recordId)]
             || block.timestamp < _consents[consentKey(patient, grantee, Scope.Kind, kind)];
     }
@@ -372,6 +415,32 @@ contract RecordRegistry is EIP712, Nonces {
     /// @notice The EIP-712 digest the patient signs for `revocation`.
     function consentRevocationDigest(ConsentRevocation calldata revocation) external view returns (bytes32) {
         return _hashTypedDataV4(_consentRevocationHash(revocation));
+    }
+
+    // ---- audit ----
+
+    /// @notice Anchors the Merkle root of `count` entries of the sender's read log, numbered from
+    /// `firstEntry`; the sender is the relay the root is kept under.
+    /// @dev Open to any account: a root says only that its sender vouches for those entries, and a
+    /// patient's app checks roots of the relay address it trusts. The contract does not check that
+    /// runs follow each other; the app sees gaps and overlaps in the `AuditRootAnchored` log.
+    /// @param root Merkle root over the entries' leaves (non-zero), never anchored by the sender before
+    /// @param firstEntry number of the first entry under the root
+    /// @param count number of entries under the root (non-zero)
+    function anchorAuditRoot(bytes32 root, uint64 firstEntry, uint32 count) external {
+        if (root == bytes32(0)) revert EmptyRoot();
+        if (count == 0) revert NoAuditEntries();
+        AuditRoot storage anchored = _auditRoots[msg.sender][root];
+        if (anchored.count != 0) revert AuditRootAlreadyAnchored(msg.sender, root);
+        anchored.firstEntry = firstEntry;
+        anchored.count = count;
+        anchored.anchoredAt = uint64(block.timestamp);
+        emit AuditRootAnchored(msg.sender, root, firstEntry, count);
+    }
+
+    /// @notice The run of entries `relay` anchored under `root`, and when (zero count if none).
+    function auditRootOf(address relay, bytes32 root) external view returns (AuditRoot memory) {
+        return _auditRoots[relay][root];
     }
 
     // ---- internals ----
@@ -403,11 +472,10 @@ contract RecordRegistry is EIP712, Nonces {
     function _anchorBatch(bytes32 root, address patient, uint32 count) private {
         if (root == bytes32(0)) revert EmptyRoot();
         if (count == 0) revert EmptyBatch();
-        Batch storage batch = _batches[root];
-        if (batch.patient != address(0)) revert BatchAlreadyAnchored(root);
+        Batch storage batch = _batches[msg.sender][root];
+        if (batch.patient != address(0)) revert BatchAlreadyAnchored(msg.sender, root);
         batch.patient = patient;
         batch.count = count;
-        batch.author = msg.sender;
         emit BatchAnchored(root, patient, msg.sender, count);
     }
 

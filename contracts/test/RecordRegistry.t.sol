@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Nonces} from "@openzeppelin/contracts/utils/Nonces.sol";
 import {RecordRegistry} from "../src/RecordRegistry.sol";
 import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
@@ -57,20 +58,24 @@ abstract contract RecordRegistryFixture is CheatCodes {
     address internal constant CLINIC = address(0xC11C);
     address internal constant INSURER = address(0x1750);
     address internal constant READER = address(0x4EAD);
+    address internal constant RELAY = address(0x4E1A);
     uint64 internal constant T0 = 1_800_000_000;
     uint64 internal constant EXPIRES = T0 + 1 days;
     bytes32 internal constant VISIT = keccak256("visit-1");
     bytes32 internal constant PRESCRIPTION = bytes32("MedicationRequest");
     bytes32 internal constant REPORT = bytes32("DiagnosticReport");
-    /// A record id as a consent target (consent does not check that it was anchored).
-    bytes32 internal constant RECORD = keccak256("record-1");
     bytes32 internal constant CIPHERTEXT = keccak256("ciphertext-1");
+    bytes32 internal constant CIPHERTEXT_2 = keccak256("ciphertext-2");
+    /// The patient's report of CIPHERTEXT as a consent target (consent does not check that it was
+    /// anchored).
+    bytes32 internal record;
 
     function setUp() public virtual {
         vm.warp(T0);
         participants = new ParticipantRegistryMock();
         registry = new RecordRegistry(participants);
         patient = vm.addr(PATIENT_KEY);
+        record = _id(patient, REPORT, CIPHERTEXT);
         _setStatus(HOSPITAL, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
         _setStatus(CLINIC, IParticipantRegistry.Kind.HealthOrganization, IParticipantRegistry.Status.Admitted);
         _setStatus(INSURER, IParticipantRegistry.Kind.Insurer, IParticipantRegistry.Status.Admitted);
@@ -424,11 +429,10 @@ contract RecordRegistryTest is RecordRegistryFixture {
         bytes32 id = registry.anchorOwnRecord(REPORT, CIPHERTEXT);
         registry.grantAccess(READER, RecordRegistry.Scope.Record, id, EXPIRES);
         vm.stopPrank();
-        require(registry.hasAccess(patient, READER, id, REPORT), "the anchored record");
-        require(
-            !registry.hasAccess(patient, READER, _id(patient, REPORT, keccak256("ciphertext-2")), REPORT),
-            "another content of the same kind"
-        );
+        require(id == record, "the fixture's record");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "the anchored record");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT_2), "another content of the same kind");
+        require(!registry.hasAccess(patient, READER, PRESCRIPTION, CIPHERTEXT), "the same content as another kind");
     }
 
     // ---- batches ----
@@ -442,34 +446,80 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.prank(HOSPITAL);
         registry.anchorBatch(VISIT, root, 5);
 
-        RecordRegistry.Batch memory batch = registry.batchOf(root);
-        require(batch.patient == patient && batch.author == HOSPITAL && batch.count == 5, "batch stored");
+        RecordRegistry.Batch memory batch = registry.batchOf(HOSPITAL, root);
+        require(batch.patient == patient && batch.count == 5, "batch stored");
+        require(registry.batchOf(CLINIC, root).patient == address(0), "batches are per author");
         for (uint256 i = 0; i < leaves.length; i++) {
             bytes32[] memory path = TestMerkleTree.proof(leaves, i);
-            require(registry.verifyInBatch(root, leaves[i], path), "leaf in batch");
-            require(registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(i), path), "record in batch");
+            require(registry.verifyInBatch(HOSPITAL, root, leaves[i], path), "leaf in batch");
             require(
-                !registry.verifyRecordInBatch(root, patient, PRESCRIPTION, _ciphertext(i), path),
+                registry.verifyRecordInBatch(HOSPITAL, root, patient, REPORT, _ciphertext(i), path), "record in batch"
+            );
+            require(
+                !registry.verifyRecordInBatch(HOSPITAL, root, patient, PRESCRIPTION, _ciphertext(i), path),
                 "another kind is not in the batch"
             );
             require(
-                !registry.verifyRecordInBatch(root, READER, REPORT, _ciphertext(i), path),
+                !registry.verifyRecordInBatch(HOSPITAL, root, READER, REPORT, _ciphertext(i), path),
                 "another patient is not in the batch"
+            );
+            require(
+                !registry.verifyRecordInBatch(CLINIC, root, patient, REPORT, _ciphertext(i), path),
+                "another author anchored nothing under the root"
             );
         }
         bytes32[] memory proof0 = TestMerkleTree.proof(leaves, 0);
-        require(!registry.verifyInBatch(root, leaves[1], proof0), "a proof is for one leaf");
-        require(!registry.verifyInBatch(root, keccak256("stranger"), proof0), "a stranger leaf is not in it");
+        require(!registry.verifyInBatch(HOSPITAL, root, leaves[1], proof0), "a proof is for one leaf");
+        require(!registry.verifyInBatch(HOSPITAL, root, keccak256("stranger"), proof0), "a stranger leaf");
+        require(!registry.verifyInBatch(CLINIC, root, leaves[0], proof0), "not the clinic's batch");
         // A single leaf's tree has the leaf as root and an empty proof, but it must be anchored.
-        require(!registry.verifyInBatch(leaves[0], leaves[0], new bytes32[](0)), "unanchored root");
+        require(!registry.verifyInBatch(HOSPITAL, leaves[0], leaves[0], new bytes32[](0)), "unanchored root");
 
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, root));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, HOSPITAL, root));
         vm.prank(HOSPITAL);
         registry.anchorBatch(VISIT, root, 6);
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, root));
+        require(registry.batchOf(HOSPITAL, root).count == 5, "not overwritten");
+
+        // The same root by the patient is her own batch and leaves the hospital's as it was.
         vm.prank(patient);
         registry.anchorOwnBatch(root, 6);
-        require(registry.batchOf(root).count == 5, "not overwritten");
+        require(registry.batchOf(patient, root).count == 6, "the patient's batch");
+        require(registry.batchOf(HOSPITAL, root).count == 5, "the hospital's batch unchanged");
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, patient, root));
+        vm.prank(patient);
+        registry.anchorOwnBatch(root, 7);
+    }
+
+    /// @dev A root is public once the HO's transaction is in the mempool. When batches were keyed
+    /// by root alone, a stranger who anchored it first (as its own batch) made the HO's anchor fail.
+    function test_aStrangerAnchoringTheRootFirstDoesNotStopTheOrganization() public {
+        address stranger = address(0x5757);
+        bytes32[] memory leaves = _leaves(5);
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.prank(stranger);
+        registry.anchorOwnBatch(root, 5);
+
+        _openVisit();
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.BatchAnchored(root, patient, HOSPITAL, 5);
+        vm.prank(HOSPITAL);
+        registry.anchorBatch(VISIT, root, 5);
+
+        RecordRegistry.Batch memory ours = registry.batchOf(HOSPITAL, root);
+        require(ours.patient == patient && ours.count == 5, "the hospital's batch");
+        require(registry.batchOf(stranger, root).patient == stranger, "the stranger's batch is its own");
+        bytes32[] memory path = TestMerkleTree.proof(leaves, 2);
+        require(
+            registry.verifyRecordInBatch(HOSPITAL, root, patient, REPORT, _ciphertext(2), path),
+            "the record verifies under the hospital"
+        );
+        // The leaf is under the stranger's root too, but only as the stranger's batch: it neither
+        // names the patient nor counts for the hospital.
+        require(registry.verifyInBatch(stranger, root, leaves[2], path), "in the stranger's tree");
+        require(
+            !registry.verifyRecordInBatch(stranger, root, patient, REPORT, _ciphertext(2), path),
+            "the stranger's batch is not the patient's"
+        );
     }
 
     function test_theLeafEncodingIsTheDocumentedOne() public view {
@@ -507,13 +557,13 @@ contract RecordRegistryTest is RecordRegistryFixture {
         bytes32[] memory proofC = new bytes32[](1);
         proofC[0] = 0xdf66bcd1d8b45f4f9f096b983bcb545d60c704e6a250adb55b3d297e3b25a996;
 
-        require(!registry.verifyRecordInBatch(root, owner, REPORT, ciphertextA, proofA), "not yet anchored");
+        require(!registry.verifyRecordInBatch(owner, root, owner, REPORT, ciphertextA, proofA), "not yet anchored");
         vm.prank(owner);
         registry.anchorOwnBatch(root, 3);
-        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextA, proofA), "record a");
-        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextB, proofB), "record b");
-        require(registry.verifyRecordInBatch(root, owner, REPORT, ciphertextC, proofC), "record c");
-        require(!registry.verifyRecordInBatch(root, owner, REPORT, ciphertextB, proofA), "a's proof is not b's");
+        require(registry.verifyRecordInBatch(owner, root, owner, REPORT, ciphertextA, proofA), "record a");
+        require(registry.verifyRecordInBatch(owner, root, owner, REPORT, ciphertextB, proofB), "record b");
+        require(registry.verifyRecordInBatch(owner, root, owner, REPORT, ciphertextC, proofC), "record c");
+        require(!registry.verifyRecordInBatch(owner, root, owner, REPORT, ciphertextB, proofA), "a's proof is not b's");
     }
 
     function test_batchRefusals() public {
@@ -541,10 +591,12 @@ contract RecordRegistryTest is RecordRegistryFixture {
         bytes32 root = TestMerkleTree.root(leaves);
         vm.prank(patient);
         registry.anchorOwnBatch(root, 4);
-        RecordRegistry.Batch memory batch = registry.batchOf(root);
-        require(batch.patient == patient && batch.author == patient, "own batch");
+        RecordRegistry.Batch memory batch = registry.batchOf(patient, root);
+        require(batch.patient == patient && batch.count == 4, "own batch");
         require(
-            registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(3), TestMerkleTree.proof(leaves, 3)),
+            registry.verifyRecordInBatch(
+                patient, root, patient, REPORT, _ciphertext(3), TestMerkleTree.proof(leaves, 3)
+            ),
             "record in own batch"
         );
     }
@@ -553,35 +605,57 @@ contract RecordRegistryTest is RecordRegistryFixture {
 
     function test_aRecordConsentCoversThatRecordOnly() public {
         vm.expectEmit(true, true, true, true, address(registry));
-        emit RecordRegistry.ConsentGranted(patient, READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        emit RecordRegistry.ConsentGranted(patient, READER, RecordRegistry.Scope.Record, record, EXPIRES);
         vm.prank(patient);
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted record");
-        require(!registry.hasAccess(patient, READER, keccak256("record-2"), REPORT), "another record");
-        require(!registry.hasAccess(patient, CLINIC, RECORD, REPORT), "another grantee");
-        require(!registry.hasAccess(vm.addr(OTHER_KEY), READER, RECORD, REPORT), "another patient's consent");
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, EXPIRES);
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "granted record");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT_2), "another record");
+        require(!registry.hasAccess(patient, CLINIC, REPORT, CIPHERTEXT), "another grantee");
+        require(!registry.hasAccess(vm.addr(OTHER_KEY), READER, REPORT, CIPHERTEXT), "another patient's consent");
         require(
-            registry.consentExpiry(patient, READER, RecordRegistry.Scope.Record, RECORD) == EXPIRES, "expiry stored"
+            registry.consentExpiry(patient, READER, RecordRegistry.Scope.Record, record) == EXPIRES, "expiry stored"
         );
     }
 
     function test_aKindConsentCoversEveryRecordOfThatKind() public {
         vm.prank(patient);
         registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "a report");
-        require(registry.hasAccess(patient, READER, keccak256("record-2"), REPORT), "another report");
-        require(!registry.hasAccess(patient, READER, RECORD, PRESCRIPTION), "a prescription");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "a report");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT_2), "another report");
+        require(!registry.hasAccess(patient, READER, PRESCRIPTION, CIPHERTEXT), "a prescription");
+    }
+
+    /// @dev The hole of the old `hasAccess(patient, grantee, recordId, kind)`: it took the kind from
+    /// the caller, so a prescription's id asked about with the granted kind opened the prescription.
+    /// The contract now derives the id from the kind it is asked about.
+    function test_aKindConsentDoesNotOpenARecordOfAnotherKind() public {
+        vm.startPrank(patient);
+        bytes32 prescription = registry.anchorOwnRecord(PRESCRIPTION, CIPHERTEXT_2);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
+        vm.stopPrank();
+        // What the old check answered for (the prescription's id, REPORT): a live consent for the id,
+        // or a live consent for the kind the caller named.
+        bool oldAnswer = block.timestamp
+                < registry.consentExpiry(patient, READER, RecordRegistry.Scope.Record, prescription)
+            || block.timestamp < registry.consentExpiry(patient, READER, RecordRegistry.Scope.Kind, REPORT);
+        require(oldAnswer, "the old signature opened the prescription");
+
+        require(!registry.hasAccess(patient, READER, PRESCRIPTION, CIPHERTEXT_2), "the prescription stays closed");
+        // Naming the granted kind with the prescription's content names another record (a report of
+        // that content, which was never anchored), not the prescription.
+        require(registry.recordIdOf(patient, REPORT, CIPHERTEXT_2) != prescription, "another record");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "reports stay open");
     }
 
     function test_accessEndsAtExpiry() public {
         vm.prank(patient);
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, EXPIRES);
         vm.warp(EXPIRES - 1);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "before expiry");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "before expiry");
         vm.warp(EXPIRES);
-        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "at expiry");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "at expiry");
         vm.warp(EXPIRES + 365 days);
-        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "after expiry");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "after expiry");
     }
 
     function test_revokedAccessIsGone() public {
@@ -590,7 +664,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.expectEmit(true, true, true, true, address(registry));
         emit RecordRegistry.ConsentRevoked(patient, READER, RecordRegistry.Scope.Kind, REPORT);
         registry.revokeAccess(READER, RecordRegistry.Scope.Kind, REPORT);
-        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "revoked");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "revoked");
         require(registry.consentExpiry(patient, READER, RecordRegistry.Scope.Kind, REPORT) == 0, "cleared");
         vm.expectRevert(
             abi.encodeWithSelector(
@@ -601,52 +675,52 @@ contract RecordRegistryTest is RecordRegistryFixture {
         // Granting again after a revocation is a new consent.
         registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
         vm.stopPrank();
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted again");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "granted again");
     }
 
     function test_grantingAgainReplacesTheExpiry() public {
         vm.startPrank(patient);
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, T0 + 1 hours);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, EXPIRES);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, T0 + 1 hours);
         vm.stopPrank();
         vm.warp(T0 + 1 hours);
-        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "the shorter expiry holds");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "the shorter expiry holds");
     }
 
     function test_onlyThePatientManagesHerConsents() public {
         vm.prank(patient);
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, EXPIRES);
         // Anyone else only ever touches consents given in their own name.
         vm.expectRevert(
             abi.encodeWithSelector(
-                RecordRegistry.NoSuchConsent.selector, HOSPITAL, READER, RecordRegistry.Scope.Record, RECORD
+                RecordRegistry.NoSuchConsent.selector, HOSPITAL, READER, RecordRegistry.Scope.Record, record
             )
         );
         vm.prank(HOSPITAL);
-        registry.revokeAccess(READER, RecordRegistry.Scope.Record, RECORD);
+        registry.revokeAccess(READER, RecordRegistry.Scope.Record, record);
         vm.prank(HOSPITAL);
-        registry.grantAccess(CLINIC, RecordRegistry.Scope.Record, RECORD, EXPIRES);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "the patient's consent stands");
-        require(!registry.hasAccess(patient, CLINIC, RECORD, REPORT), "nobody grants for the patient");
+        registry.grantAccess(CLINIC, RecordRegistry.Scope.Record, record, EXPIRES);
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "the patient's consent stands");
+        require(!registry.hasAccess(patient, CLINIC, REPORT, CIPHERTEXT), "nobody grants for the patient");
     }
 
     function test_thePatientAlwaysReadsHerOwnRecords() public view {
-        require(registry.hasAccess(patient, patient, RECORD, REPORT), "her own");
-        require(!registry.hasAccess(address(0), address(0), RECORD, REPORT), "not the zero address");
+        require(registry.hasAccess(patient, patient, REPORT, CIPHERTEXT), "her own");
+        require(!registry.hasAccess(address(0), address(0), REPORT, CIPHERTEXT), "not the zero address");
     }
 
     function test_grantRefusals() public {
         vm.startPrank(patient);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ZeroGrantee.selector));
-        registry.grantAccess(address(0), RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        registry.grantAccess(address(0), RecordRegistry.Scope.Record, record, EXPIRES);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.GrantToSelf.selector));
-        registry.grantAccess(patient, RecordRegistry.Scope.Record, RECORD, EXPIRES);
+        registry.grantAccess(patient, RecordRegistry.Scope.Record, record, EXPIRES);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyTarget.selector));
         registry.grantAccess(READER, RecordRegistry.Scope.Kind, bytes32(0), EXPIRES);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ExpiryNotInFuture.selector, T0));
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, T0);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, T0);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.ExpiryNotInFuture.selector, uint64(0)));
-        registry.grantAccess(READER, RecordRegistry.Scope.Record, RECORD, 0);
+        registry.grantAccess(READER, RecordRegistry.Scope.Record, record, 0);
         vm.stopPrank();
     }
 
@@ -670,7 +744,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         emit RecordRegistry.ConsentGranted(patient, READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
         vm.prank(HOSPITAL);
         registry.grantAccessBySig(grant, sig);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "granted by signature");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "granted by signature");
         require(registry.nonces(patient) == 1, "nonce used");
 
         vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, patient, uint256(1)));
@@ -685,14 +759,14 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.expectEmit(true, true, true, true, address(registry));
         emit RecordRegistry.ConsentRevoked(patient, READER, RecordRegistry.Scope.Kind, REPORT);
         registry.revokeAccessBySig(revocation, sig);
-        require(!registry.hasAccess(patient, READER, RECORD, REPORT), "revoked by signature");
+        require(!registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "revoked by signature");
 
         // Granted again, the old revocation cannot be replayed.
         vm.prank(patient);
         registry.grantAccess(READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES);
         vm.expectRevert(abi.encodeWithSelector(Nonces.InvalidAccountNonce.selector, patient, uint256(1)));
         registry.revokeAccessBySig(revocation, sig);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT), "the new grant stands");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT), "the new grant stands");
     }
 
     function test_aSignedConsentFromSomeoneElseIsRefused() public {
@@ -757,6 +831,69 @@ contract RecordRegistryTest is RecordRegistryFixture {
             "ConsentRevocation"
         );
         require(address(registry.participants()) == address(participants), "participant registry");
+    }
+
+    // ---- audit roots ----
+
+    function test_aRelayAnchorsAnAuditRootOnce() public {
+        bytes32 root = keccak256("audit-root-1");
+        vm.warp(T0 + 60);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.AuditRootAnchored(RELAY, root, 0, 10);
+        vm.prank(RELAY);
+        registry.anchorAuditRoot(root, 0, 10);
+        RecordRegistry.AuditRoot memory anchored = registry.auditRootOf(RELAY, root);
+        require(anchored.firstEntry == 0 && anchored.count == 10, "the run stored");
+        require(anchored.anchoredAt == T0 + 60, "the anchor's time");
+        require(registry.auditRootOf(HOSPITAL, root).count == 0, "roots are per relay");
+        require(registry.auditRootOf(RELAY, keccak256("audit-root-2")).anchoredAt == 0, "an unknown root");
+
+        // The same root again is refused, whatever run it claims; the next run is another root.
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.AuditRootAlreadyAnchored.selector, RELAY, root));
+        vm.prank(RELAY);
+        registry.anchorAuditRoot(root, 10, 5);
+        vm.prank(RELAY);
+        registry.anchorAuditRoot(keccak256("audit-root-2"), 10, 5);
+        require(registry.auditRootOf(RELAY, root).count == 10, "not overwritten");
+    }
+
+    function test_anyAccountAnchorsAuditRootsUnderItsOwnAddress() public {
+        bytes32 root = keccak256("audit-root-1");
+        // Someone else anchoring the relay's root first neither blocks the relay nor speaks for it.
+        vm.prank(READER);
+        registry.anchorAuditRoot(root, 7, 1);
+        vm.prank(RELAY);
+        registry.anchorAuditRoot(root, 0, 10);
+        RecordRegistry.AuditRoot memory relays = registry.auditRootOf(RELAY, root);
+        RecordRegistry.AuditRoot memory readers = registry.auditRootOf(READER, root);
+        require(relays.firstEntry == 0 && relays.count == 10, "the relay's own");
+        require(readers.firstEntry == 7 && readers.count == 1, "the reader's own");
+    }
+
+    function test_auditRootRefusals() public {
+        vm.startPrank(RELAY);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.EmptyRoot.selector));
+        registry.anchorAuditRoot(bytes32(0), 0, 10);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NoAuditEntries.selector));
+        registry.anchorAuditRoot(keccak256("audit-root-1"), 0, 0);
+        vm.stopPrank();
+        require(registry.auditRootOf(RELAY, keccak256("audit-root-1")).count == 0, "nothing stored");
+    }
+
+    /// @dev The leaves are built off chain as OpenZeppelin `StandardMerkleTree` leaves (the value's
+    /// ABI encoding hashed twice), so a proof checks with `MerkleProof` against the anchored root.
+    function test_anAuditEntryVerifiesAgainstTheAnchoredRoot() public {
+        bytes32[] memory leaves = new bytes32[](3);
+        for (uint256 i = 0; i < 3; i++) {
+            leaves[i] = keccak256(bytes.concat(keccak256(abi.encode(uint64(i), patient, READER, record))));
+        }
+        bytes32 root = TestMerkleTree.root(leaves);
+        vm.prank(RELAY);
+        registry.anchorAuditRoot(root, 0, 3);
+        require(registry.auditRootOf(RELAY, root).count == 3, "anchored");
+        require(MerkleProof.verify(TestMerkleTree.proof(leaves, 1), root, leaves[1]), "entry 1 is under it");
+        bytes32 forged = keccak256(bytes.concat(keccak256(abi.encode(uint64(1), patient, CLINIC, record))));
+        require(!MerkleProof.verify(TestMerkleTree.proof(leaves, 1), root, forged), "a forged entry is not");
     }
 
     // ---- fuzz ----
@@ -860,10 +997,55 @@ contract RecordRegistryTest is RecordRegistryFixture {
         uint64 expiresAt = uint64(_bound(lifetime, T0 + 1, type(uint64).max));
         RecordRegistry.Scope scope = byKind ? RecordRegistry.Scope.Kind : RecordRegistry.Scope.Record;
         vm.prank(patient);
-        registry.grantAccess(READER, scope, byKind ? REPORT : RECORD, expiresAt);
+        registry.grantAccess(READER, scope, byKind ? REPORT : record, expiresAt);
         warpTo = uint64(_bound(warpTo, T0, type(uint64).max));
         vm.warp(warpTo);
-        require(registry.hasAccess(patient, READER, RECORD, REPORT) == (warpTo < expiresAt), "expiry");
+        require(registry.hasAccess(patient, READER, REPORT, CIPHERTEXT) == (warpTo < expiresAt), "expiry");
+    }
+
+    function testFuzz_aConsentOpensItsOwnKindOnly(bytes32 granted, bytes32 asked, bytes32 ciphertext) public {
+        vm.assume(granted != bytes32(0) && asked != granted);
+        vm.startPrank(patient);
+        registry.grantAccess(READER, RecordRegistry.Scope.Kind, granted, EXPIRES);
+        registry.grantAccess(CLINIC, RecordRegistry.Scope.Record, _id(patient, granted, ciphertext), EXPIRES);
+        vm.stopPrank();
+        require(registry.hasAccess(patient, READER, granted, ciphertext), "the granted kind");
+        require(!registry.hasAccess(patient, READER, asked, ciphertext), "a kind consent, another kind");
+        require(registry.hasAccess(patient, CLINIC, granted, ciphertext), "the granted record");
+        require(!registry.hasAccess(patient, CLINIC, asked, ciphertext), "a record consent, another kind");
+        require(!registry.hasAccess(vm.addr(OTHER_KEY), READER, granted, ciphertext), "another patient");
+    }
+
+    function testFuzz_batchesOfOneRootAreKeptPerAuthor(address first, bytes32 root, uint32 count) public {
+        vm.assume(first != patient && first != address(0) && root != bytes32(0) && count != 0);
+        vm.prank(first);
+        registry.anchorOwnBatch(root, count);
+        vm.prank(patient);
+        registry.anchorOwnBatch(root, 1);
+        RecordRegistry.Batch memory theirs = registry.batchOf(first, root);
+        RecordRegistry.Batch memory hers = registry.batchOf(patient, root);
+        require(theirs.patient == first && theirs.count == count, "the first author's batch");
+        require(hers.patient == patient && hers.count == 1, "the patient's batch");
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.BatchAlreadyAnchored.selector, first, root));
+        vm.prank(first);
+        registry.anchorOwnBatch(root, count);
+    }
+
+    function testFuzz_auditRootsAreKeptPerRelay(address relay, address other, bytes32 root, uint64 first, uint32 count)
+        public
+    {
+        vm.assume(relay != other && root != bytes32(0) && count != 0);
+        vm.prank(relay);
+        registry.anchorAuditRoot(root, first, count);
+        RecordRegistry.AuditRoot memory anchored = registry.auditRootOf(relay, root);
+        require(anchored.firstEntry == first && anchored.count == count && anchored.anchoredAt == T0, "stored");
+        require(registry.auditRootOf(other, root).count == 0, "not another relay's");
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.AuditRootAlreadyAnchored.selector, relay, root));
+        vm.prank(relay);
+        registry.anchorAuditRoot(root, uint64(uint256(first) + 1), count);
+        vm.prank(other);
+        registry.anchorAuditRoot(root, 0, 1);
+        require(registry.auditRootOf(relay, root).count == count, "the first relay's root unchanged");
     }
 
     function testFuzz_aTamperedRecordIsNotInTheBatch(uint256 index, bytes32 otherCiphertext) public {
@@ -874,8 +1056,8 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.prank(patient);
         registry.anchorOwnBatch(root, 7);
         bytes32[] memory path = TestMerkleTree.proof(leaves, index);
-        require(registry.verifyRecordInBatch(root, patient, REPORT, _ciphertext(index), path), "true");
-        require(!registry.verifyRecordInBatch(root, patient, REPORT, otherCiphertext, path), "tampered");
+        require(registry.verifyRecordInBatch(patient, root, patient, REPORT, _ciphertext(index), path), "true");
+        require(!registry.verifyRecordInBatch(patient, root, patient, REPORT, otherCiphertext, path), "tampered");
     }
 }
 
@@ -964,7 +1146,8 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
         vm.prank(HOSPITAL);
         registry.anchorBatch(VISIT, root, uint32(BATCH));
         bytes memory call = abi.encodeCall(
-            registry.verifyRecordInBatch, (root, patient, REPORT, _ciphertext(37), TestMerkleTree.proof(leaves, 37))
+            registry.verifyRecordInBatch,
+            (HOSPITAL, root, patient, REPORT, _ciphertext(37), TestMerkleTree.proof(leaves, 37))
         );
         uint256 gas = _txGas(READER, address(registry), call);
         emit GasUsed("verifyRecordInBatch, batch of 100 (as a transaction; free as eth_call)", gas);
@@ -992,6 +1175,28 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
         emit GasUsed("revokeAccess, transaction (before its refund)", revoke);
     }
 
+    function test_gasOfGrantingAndRevokingBySignature() public {
+        RecordRegistry.ConsentGrant memory grant =
+            RecordRegistry.ConsentGrant(patient, READER, RecordRegistry.Scope.Kind, REPORT, EXPIRES, 0, EXPIRES);
+        bytes memory sig = _sign(PATIENT_KEY, registry.consentGrantDigest(grant));
+        uint256 gas = _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.grantAccessBySig, (grant, sig)));
+        emit GasUsed("grantAccessBySig (relayed), transaction", gas);
+        RecordRegistry.ConsentRevocation memory revocation =
+            RecordRegistry.ConsentRevocation(patient, READER, RecordRegistry.Scope.Kind, REPORT, 1, EXPIRES);
+        sig = _sign(PATIENT_KEY, registry.consentRevocationDigest(revocation));
+        gas = _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.revokeAccessBySig, (revocation, sig)));
+        emit GasUsed("revokeAccessBySig (relayed), transaction (before its refund)", gas);
+    }
+
+    function test_gasOfAnchoringAnAuditRoot() public {
+        uint256 gas = _txGas(
+            RELAY, address(registry), abi.encodeCall(registry.anchorAuditRoot, (keccak256("audit-root"), 0, 60))
+        );
+        emit GasUsed("anchorAuditRoot, transaction", gas);
+        // One fresh slot (22,100) and the event over the 21,000 base: well under 50k.
+        require(gas <= 50_000, "an audit root under 50k");
+    }
+
     function test_gasOfTheNaiveSingleRecord() public {
         uint256 gas =
             _txGas(HOSPITAL, address(naive), abi.encodeCall(naive.anchorRecordNaive, (VISIT, REPORT, CIPHERTEXT)));
@@ -1011,9 +1216,10 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
     }
 }
 
-/// @dev Drives the registry with random actions of a few patients, organizations and readers,
-/// over a few visits, contents, record ids and roots (so repeats and collisions happen), and keeps
-/// the expected state aside: visits and admissions decide whether an anchor must succeed.
+/// @dev Drives the registry with random actions of a few patients, organizations, readers and
+/// relays, over a few visits, contents, record ids and roots (so repeats and collisions happen, also
+/// between authors), and keeps the expected state aside: visits and admissions decide whether an
+/// anchor must succeed, and a root is refused only when the same author or relay anchored it.
 contract RecordRegistryHandler is CheatCodes {
     RecordRegistry public immutable registry;
     ParticipantRegistryMock public immutable participants;
@@ -1032,9 +1238,18 @@ contract RecordRegistryHandler is CheatCodes {
     /// Visits as opened and closed through this handler, and which organizations are admitted.
     mapping(address => mapping(bytes32 => ExpectedVisit)) internal expectedVisit;
     mapping(address => bool) internal admitted;
-    /// First patient and author for each root.
-    mapping(bytes32 => address) public expectedBatchPatient;
-    mapping(bytes32 => address) public expectedBatchAuthor;
+    /// Anchors audit roots; the first patient anchors some too, so their roots meet.
+    address[2] internal relays = [address(0x4E1A), address(0x4E1B)];
+
+    struct ExpectedBatch {
+        address patient;
+        uint32 count;
+    }
+
+    /// First batch of each (author, root).
+    mapping(address => mapping(bytes32 => ExpectedBatch)) internal expectedBatch;
+    /// First run of each (relay, root), with the time it was anchored.
+    mapping(address => mapping(bytes32 => RecordRegistry.AuditRoot)) internal expectedAuditRoot;
 
     struct Consent {
         address owner;
@@ -1046,9 +1261,9 @@ contract RecordRegistryHandler is CheatCodes {
     Consent[] internal granted;
     /// Expected expiry of each consent (keyed by `_key`); zero once revoked.
     mapping(bytes32 => uint64) internal expectedExpiry;
-    /// Batches that succeeded over an existing one (must stay zero).
+    /// Batches or audit roots that succeeded over an existing one of the same sender (must stay zero).
     uint256 public overwrites;
-    /// Visit or anchor calls whose success differed from the model (must stay zero).
+    /// Visit, anchor, batch or audit calls whose success differed from the model (must stay zero).
     uint256 public wrongOutcomes;
     /// Single anchors that returned another id than `keccak256(abi.encode(patient, kind, ciphertextHash))`.
     uint256 public wrongIds;
@@ -1080,8 +1295,10 @@ contract RecordRegistryHandler is CheatCodes {
         return kinds[i % 2];
     }
 
-    function recordAt(uint256 i) public pure returns (bytes32) {
-        return bytes32(0x1000 + i % 3);
+    /// @dev The id of one of 12 records: either patient's, of either kind, of three contents (so a
+    /// patient may grant a record id that is the other patient's).
+    function recordAt(uint256 i) public view returns (bytes32) {
+        return keccak256(abi.encode(patients[(i / 2) % 2], kinds[i % 2], bytes32(1 + (i / 4) % 3)));
     }
 
     /// @dev Three ciphertext hashes, and zero (refused) one time in four.
@@ -1091,6 +1308,21 @@ contract RecordRegistryHandler is CheatCodes {
 
     function rootAt(uint256 i) public pure returns (bytes32) {
         return bytes32(0x2000 + i % 3);
+    }
+
+    /// @dev Who anchors batches: the patients (their own) and the organizations (under visits).
+    function batchAuthorAt(uint256 i) public view returns (address) {
+        return i % 4 < 2 ? patients[i % 2] : organizations[i % 2];
+    }
+
+    /// @dev The relays and the first patient.
+    function auditSenderAt(uint256 i) public view returns (address) {
+        return i % 3 < 2 ? relays[i % 3] : patients[0];
+    }
+
+    /// @dev Three roots, and zero (refused) one time in four; the batch roots among them.
+    function auditRootAt(uint256 i) public pure returns (bytes32) {
+        return i % 4 == 0 ? bytes32(0) : bytes32(0x2000 + i % 4 - 1);
     }
 
     function visitAt(uint256 i) public pure returns (bytes32) {
@@ -1168,21 +1400,52 @@ contract RecordRegistryHandler is CheatCodes {
         }
     }
 
+    /// @dev `count` is zero (refused) one time in four.
     function anchorBatch(uint8 org, uint8 visit, uint8 root, uint32 count) external {
         address organization = organizations[org % 2];
-        address owner = registry.visitOf(organization, visitAt(visit)).patient;
+        ExpectedVisit memory expected = expectedVisit[organization][visitAt(visit)];
+        count %= 4;
+        bool allowed = expected.patient != address(0) && block.timestamp < expected.expiresAt && admitted[organization]
+            && count != 0 && expectedBatch[organization][rootAt(root)].patient == address(0);
         vm.prank(organization);
         try registry.anchorBatch(visitAt(visit), rootAt(root), count) {
-            _batched(rootAt(root), owner, organization);
-        } catch {}
+            _batched(rootAt(root), expected.patient, organization, count);
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
     }
 
     function anchorOwnBatch(uint8 who, uint8 root, uint32 count) external {
         address owner = patientAt(who);
+        count %= 4;
+        bool allowed = count != 0 && expectedBatch[owner][rootAt(root)].patient == address(0);
         vm.prank(owner);
         try registry.anchorOwnBatch(rootAt(root), count) {
-            _batched(rootAt(root), owner, owner);
-        } catch {}
+            _batched(rootAt(root), owner, owner, count);
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
+    }
+
+    /// @dev `count` is zero (refused) one time in three.
+    function anchorAuditRoot(uint8 who, uint8 root, uint64 firstEntry, uint32 count) external {
+        address sender = auditSenderAt(who);
+        bytes32 r = auditRootAt(root);
+        count %= 3;
+        bool allowed = r != bytes32(0) && count != 0 && expectedAuditRoot[sender][r].count == 0;
+        vm.prank(sender);
+        try registry.anchorAuditRoot(r, firstEntry, count) {
+            if (expectedAuditRoot[sender][r].count != 0) {
+                overwrites++;
+            } else {
+                expectedAuditRoot[sender][r] = RecordRegistry.AuditRoot(firstEntry, count, uint64(block.timestamp));
+            }
+            _outcome(allowed, true);
+        } catch {
+            _outcome(allowed, false);
+        }
     }
 
     function grant(uint8 who, uint8 grantee, bool byKind, uint8 target, uint32 lifetime) external {
@@ -1215,23 +1478,52 @@ contract RecordRegistryHandler is CheatCodes {
         } catch {}
     }
 
-    /// @notice The first (patient, grantee, record, kind) whose `hasAccess` differs from the model:
-    /// access only through a consent granted, not revoked since, and not expired.
+    /// @notice The first (patient, grantee, kind, content) whose `hasAccess` differs from the
+    /// model: access only through a consent granted by that patient, not revoked since and not
+    /// expired, for that record (its id derived from the patient, kind and content) or that kind.
     function accessMismatch() external view returns (bool found, address owner, address grantee, bytes32 recordId) {
         for (uint256 p = 0; p < 2; p++) {
             for (uint256 g = 0; g < 3; g++) {
-                for (uint256 r = 0; r < 3; r++) {
+                for (uint256 c = 1; c <= 3; c++) {
                     for (uint256 k = 0; k < 2; k++) {
+                        bytes32 id = keccak256(abi.encode(patients[p], kinds[k], bytes32(c)));
                         bool live = block.timestamp
-                                < expectedExpiry[
-                                    _key(patients[p], grantees[g], RecordRegistry.Scope.Record, recordAt(r))
-                                ]
+                                < expectedExpiry[_key(patients[p], grantees[g], RecordRegistry.Scope.Record, id)]
                             || block.timestamp
                                 < expectedExpiry[_key(patients[p], grantees[g], RecordRegistry.Scope.Kind, kinds[k])];
-                        if (registry.hasAccess(patients[p], grantees[g], recordAt(r), kinds[k]) != live) {
-                            return (true, patients[p], grantees[g], recordAt(r));
+                        if (registry.hasAccess(patients[p], grantees[g], kinds[k], bytes32(c)) != live) {
+                            return (true, patients[p], grantees[g], id);
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// @notice The first (author, root) whose stored batch is not the first one anchored.
+    function batchMismatch() external view returns (bool found, address author, bytes32 root) {
+        for (uint256 a = 0; a < 4; a++) {
+            for (uint256 r = 0; r < 3; r++) {
+                RecordRegistry.Batch memory batch = registry.batchOf(batchAuthorAt(a), rootAt(r));
+                ExpectedBatch memory expected = expectedBatch[batchAuthorAt(a)][rootAt(r)];
+                if (batch.patient != expected.patient || batch.count != expected.count) {
+                    return (true, batchAuthorAt(a), rootAt(r));
+                }
+            }
+        }
+    }
+
+    /// @notice The first (relay, root) whose stored audit root is not the first one anchored.
+    function auditRootMismatch() external view returns (bool found, address relay, bytes32 root) {
+        for (uint256 s = 0; s < 3; s++) {
+            for (uint256 r = 1; r < 4; r++) {
+                RecordRegistry.AuditRoot memory stored = registry.auditRootOf(auditSenderAt(s), auditRootAt(r));
+                RecordRegistry.AuditRoot memory expected = expectedAuditRoot[auditSenderAt(s)][auditRootAt(r)];
+                if (
+                    stored.firstEntry != expected.firstEntry || stored.count != expected.count
+                        || stored.anchoredAt != expected.anchoredAt
+                ) {
+                    return (true, auditSenderAt(s), auditRootAt(r));
                 }
             }
         }
@@ -1256,12 +1548,11 @@ contract RecordRegistryHandler is CheatCodes {
         anchors++;
     }
 
-    function _batched(bytes32 root, address owner, address author) private {
-        if (expectedBatchPatient[root] != address(0)) {
+    function _batched(bytes32 root, address owner, address author, uint32 count) private {
+        if (expectedBatch[author][root].patient != address(0)) {
             overwrites++;
         } else {
-            expectedBatchPatient[root] = owner;
-            expectedBatchAuthor[root] = author;
+            expectedBatch[author][root] = ExpectedBatch(owner, count);
         }
         anchors++;
     }
@@ -1292,20 +1583,26 @@ contract RecordRegistryInvariantTest is CheatCodes {
     /// forge-config: default.invariant.runs = 256
     /// forge-config: default.invariant.depth = 32
     function invariant_anchorsFollowTheVisitsAndNameTheirContent() public view {
-        require(handler.wrongOutcomes() == 0, "a visit or anchor call succeeded or failed against the model");
+        require(
+            handler.wrongOutcomes() == 0, "a visit, anchor, batch or audit call succeeded or failed against the model"
+        );
         require(handler.wrongIds() == 0, "an anchor returned another id than its content's");
     }
 
     /// forge-config: default.invariant.runs = 256
     /// forge-config: default.invariant.depth = 32
     function invariant_batchesAreNeverOverwritten() public view {
-        require(handler.overwrites() == 0, "a batch call succeeded over an existing batch");
-        for (uint256 i = 0; i < 3; i++) {
-            bytes32 root = handler.rootAt(i);
-            RecordRegistry.Batch memory batch = registry.batchOf(root);
-            require(batch.patient == handler.expectedBatchPatient(root), "batch patient is the first one");
-            require(batch.author == handler.expectedBatchAuthor(root), "batch author is the first one");
-        }
+        require(handler.overwrites() == 0, "a batch or audit call succeeded over an existing one");
+        (bool found,,) = handler.batchMismatch();
+        require(!found, "a stored batch is not its author's first under that root");
+    }
+
+    /// forge-config: default.invariant.runs = 256
+    /// forge-config: default.invariant.depth = 32
+    function invariant_auditRootsAreTheirRelaysFirst() public view {
+        require(handler.overwrites() == 0, "a batch or audit call succeeded over an existing one");
+        (bool found,,) = handler.auditRootMismatch();
+        require(!found, "a stored audit root is not its relay's first under that root");
     }
 
     /// forge-config: default.invariant.runs = 256

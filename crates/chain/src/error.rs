@@ -252,6 +252,33 @@ fn record(e: &RecordRegistryErrors) -> String {
         ),
         E::VisitExpired(v) => format!("visit {} ended at {}", v.visitId, v.expiresAt),
         E::UnknownVisit(v) => format!("{} has no visit {}", v.organization, v.visitId),
+        E::VisitAlreadyOpened(v) => {
+            format!("{} already opened visit {}", v.organization, v.visitId)
+        }
+        E::EmptyKind(_) => "the record kind is empty".into(),
+        E::EmptyCiphertextHash(_) => "the ciphertext hash is zero".into(),
+        E::EmptyRoot(_) => "the Merkle root is zero".into(),
+        E::EmptyBatch(_) => "a batch holds at least one record".into(),
+        E::BatchAlreadyAnchored(v) => {
+            format!("{} already anchored a batch under {}", v.author, v.root)
+        }
+        E::NoAuditEntries(_) => "an audit root covers at least one entry".into(),
+        E::AuditRootAlreadyAnchored(v) => {
+            format!("{} already anchored the audit root {}", v.relay, v.root)
+        }
+        E::ZeroGrantee(_) => "a consent needs a grantee".into(),
+        E::GrantToSelf(_) => "the patient always reads her own records".into(),
+        E::EmptyTarget(_) => "a consent needs a record or a kind".into(),
+        E::ExpiryNotInFuture(v) => format!("the expiry {} is not in the future", v.expiresAt),
+        E::NoSuchConsent(v) => format!(
+            "{} holds no consent of {} to revoke for {}",
+            v.grantee, v.patient, v.target
+        ),
+        E::SignatureExpired(v) => format!("the signature expired at {}", v.deadline),
+        E::InvalidAccountNonce(v) => format!(
+            "the signature's nonce is used or out of turn ({} expects {})",
+            v.account, v.currentNonce
+        ),
         other => format!("{other:?}"),
     }
 }

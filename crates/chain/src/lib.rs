@@ -2,7 +2,9 @@
 //! `contracts/artifacts/`, typed calls that speak the domain types of `caretrail-types`, and a
 //! local anvil node for development and tests.
 
+mod audit;
 mod bindings;
+mod consents;
 mod convert;
 mod error;
 pub mod local;
@@ -13,7 +15,13 @@ mod records;
 mod send;
 
 pub use alloy::signers::local::PrivateKeySigner;
+pub use audit::{AuditRoot, anchor_audit_root, audit_root_of, audit_roots_of};
 pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
+pub use consents::{
+    ConsentGrant, ConsentRevocation, consent_grant_signer, consent_nonce,
+    consent_revocation_signer, consents_of, grant_access, grant_access_by_sig, has_access,
+    revoke_access, revoke_access_by_sig, sign_consent_grant, sign_consent_revocation,
+};
 pub use error::{ChainError, Refusal, Registry};
 pub use participants::{
     admission_of, admit, deploy_registries, grant_verifier, is_admitted, licence_holder,
@@ -29,9 +37,9 @@ pub use policy::{
     verify_publish_request,
 };
 pub use records::{
-    Written, anchor_batch, anchor_own_record, anchor_record, anchored_in, consents_of, find_anchor,
-    grant_access, has_access, open_visit, record_id_of, record_kind, record_leaf, revoke_access,
-    sign_visit_token,
+    Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,
+    batch_of, find_anchor, open_visit, record_id_of, record_kind, record_leaf, sign_visit_token,
+    verify_record_in_batch,
 };
 
 use alloy::providers::Provider;

@@ -1,5 +1,6 @@
-//! The record registry: visits the patient opens to a health organization, anchors of encrypted
-//! records, and the patient's consents.
+//! The record registry: visits the patient opens to a health organization, and anchors of
+//! encrypted records, singly or in batches kept under their author. Consents are in `consents.rs`,
+//! the relay's audit roots in `audit.rs`.
 
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
@@ -7,19 +8,15 @@ use alloy::primitives::keccak256;
 use alloy::rpc::types::TransactionReceipt;
 use alloy::sol_types::SolValue as _;
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{
-    Address, ConsentEvent, ConsentScope, Hash32, RecordAnchor, Signature, TxId, VisitToken,
-};
+use caretrail_types::{Address, Hash32, RecordAnchor, Signature, TxId, VisitToken};
 
 use crate::bindings::RecordRegistry;
-use crate::convert::{
-    address, b256, domain, from_address, from_b256, from_tx, in_chain_order, log_position,
-};
+use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
 /// The contract's EIP-712 domain name (as in its constructor).
-const DOMAIN: &str = "Caretrail RecordRegistry";
+pub(crate) const DOMAIN: &str = "Caretrail RecordRegistry";
 
 /// A mined write and what it cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,13 +33,6 @@ impl From<&VisitToken> for RecordRegistry::VisitToken {
             visitId: b256(t.visit_id),
             expiresAt: t.expires_at,
         }
-    }
-}
-
-fn scope_code(scope: ConsentScope) -> u8 {
-    match scope {
-        ConsentScope::Record => 0,
-        ConsentScope::Kind => 1,
     }
 }
 
@@ -157,7 +147,19 @@ fn anchor_of(event: &RecordRegistry::RecordAnchored) -> RecordAnchor {
     }
 }
 
-/// The health organization anchors `count` records of an open visit under one Merkle root.
+/// A batch as the registry keeps it: the Merkle root one author anchored for one patient.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Batch {
+    /// The health organization or the patient who anchored it; batches are kept per author.
+    pub author: Address,
+    pub root: Hash32,
+    pub patient: Address,
+    /// The number of records, as the author declared it.
+    pub count: u32,
+}
+
+/// The health organization anchors `count` records of an open visit under one Merkle root (over
+/// their `record_leaf`s), kept as its own batch.
 pub async fn anchor_batch(
     rpc: &RpcUrl,
     organization: PrivateKeySigner,
@@ -172,58 +174,60 @@ pub async fn anchor_batch(
     Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
-/// The patient grants `grantee` read access to a record or a kind of record until `expires_at`.
-pub async fn grant_access(
+/// The patient anchors `count` of her own records under one Merkle root.
+pub async fn anchor_own_batch(
     rpc: &RpcUrl,
     patient: PrivateKeySigner,
     records: Address,
-    grantee: Address,
-    scope: ConsentScope,
-    target: Hash32,
-    expires_at: u64,
+    root: Hash32,
+    count: u32,
 ) -> Result<Written, ChainError> {
     let provider = signing(rpc, patient);
     let c = RecordRegistry::new(address(records), &provider);
-    let call = c.grantAccess(
-        address(grantee),
-        scope_code(scope),
-        b256(target),
-        expires_at,
-    );
+    let call = c.anchorOwnBatch(b256(root), count);
     Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
-/// The patient revokes a consent.
-pub async fn revoke_access(
+/// The batch `author` anchored under `root`, if any (someone else's batch under the same root is
+/// theirs, not this author's).
+pub async fn batch_of(
     rpc: &RpcUrl,
-    patient: PrivateKeySigner,
     records: Address,
-    grantee: Address,
-    scope: ConsentScope,
-    target: Hash32,
-) -> Result<Written, ChainError> {
-    let provider = signing(rpc, patient);
-    let c = RecordRegistry::new(address(records), &provider);
-    let call = c.revokeAccess(address(grantee), scope_code(scope), b256(target));
-    Ok((&mined(rpc, Registry::Records, call).await?).into())
+    author: Address,
+    root: Hash32,
+) -> Result<Option<Batch>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let batch = RecordRegistry::new(address(records), &provider)
+        .batchOf(address(author), b256(root))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    Ok((!batch.patient.is_zero()).then(|| Batch {
+        author,
+        root,
+        patient: from_address(batch.patient),
+        count: batch.count,
+    }))
 }
 
-/// Whether `grantee` may read the patient's record `record_id` of `kind` now.
-pub async fn has_access(
+/// Whether `record` (its patient, kind and ciphertext hash) is in the batch its `author` anchored
+/// under `root` for that patient; `proof` is the sibling hashes from its `record_leaf` up.
+pub async fn verify_record_in_batch(
     rpc: &RpcUrl,
     records: Address,
-    patient: Address,
-    grantee: Address,
-    record_id: Hash32,
-    kind: Hash32,
+    root: Hash32,
+    record: &RecordAnchor,
+    proof: &[Hash32],
 ) -> Result<bool, ChainError> {
     let provider = crate::send::reading(rpc);
     RecordRegistry::new(address(records), &provider)
-        .hasAccess(
-            address(patient),
-            address(grantee),
-            b256(record_id),
-            b256(kind),
+        .verifyRecordInBatch(
+            address(record.author),
+            b256(root),
+            address(record.patient),
+            b256(record.kind),
+            b256(record.ciphertext_hash),
+            proof.iter().map(|h| b256(*h)).collect(),
         )
         .call()
         .await
@@ -275,69 +279,4 @@ pub async fn find_anchor(
             Ok((anchor, from_tx(tx)))
         })
         .transpose()
-}
-
-/// The consents `patient` granted and revoked, oldest first.
-pub async fn consents_of(
-    rpc: &RpcUrl,
-    records: Address,
-    patient: Address,
-) -> Result<Vec<ConsentEvent>, ChainError> {
-    let provider = crate::send::reading(rpc);
-    let contract = RecordRegistry::new(address(records), &provider);
-    let fail = |e| ChainError::from_contract(rpc, Registry::Records, e);
-    let topic = address(patient).into_word();
-    let mut events = Vec::new();
-    let granted = contract
-        .ConsentGranted_filter()
-        .topic1(topic)
-        .from_block(0)
-        .query()
-        .await
-        .map_err(fail)?;
-    for (event, log) in granted {
-        let position = log_position(&log);
-        let block = position.0;
-        events.push((
-            position,
-            ConsentEvent::Granted {
-                patient: from_address(event.patient),
-                grantee: from_address(event.grantee),
-                scope: scope_of(event.scope)?,
-                target: from_b256(event.target),
-                expires_at: event.expiresAt,
-                block,
-            },
-        ));
-    }
-    let revoked = contract
-        .ConsentRevoked_filter()
-        .topic1(topic)
-        .from_block(0)
-        .query()
-        .await
-        .map_err(fail)?;
-    for (event, log) in revoked {
-        let position = log_position(&log);
-        let block = position.0;
-        events.push((
-            position,
-            ConsentEvent::Revoked {
-                patient: from_address(event.patient),
-                grantee: from_address(event.grantee),
-                scope: scope_of(event.scope)?,
-                target: from_b256(event.target),
-                block,
-            },
-        ));
-    }
-    Ok(in_chain_order(events))
-}
-
-fn scope_of(code: u8) -> Result<ConsentScope, ChainError> {
-    match code {
-        0 => Ok(ConsentScope::Record),
-        1 => Ok(ConsentScope::Kind),
-        other => Err(ChainError::Rpc(format!("unknown consent scope {other}"))),
-    }
 }
