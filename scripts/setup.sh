@@ -89,5 +89,14 @@ if ! contracts/.venv/bin/slither --version 2>/dev/null | grep -qx "$SLITHER_VERS
   contracts/.venv/bin/pip install --quiet "slither-analyzer==$SLITHER_VERSION" "crytic-compile==0.4.2"
 fi
 
+# s3s-fs, an S3-compatible server over a directory, pinned: the record store's tests start one
+# (multipart uploads, UploadPartCopy, If-None-Match on PutObject and CompleteMultipartUpload).
+# Into ~/.cargo/bin, which scripts/lib.sh names as CARETRAIL_S3S_FS (0.15 and later need rustc 1.96).
+S3S_FS_VERSION=0.14.1
+if ! installed s3s-fs "$S3S_FS_VERSION"; then
+  step "cargo: installing s3s-fs $S3S_FS_VERSION (the S3 test server, a few minutes, once)"
+  cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked
+fi
+
 # The face model files and the sandbox's photographs, from PyPI and Debian (checked by sha256).
 "$ROOT/scripts/assets.sh"

@@ -4,13 +4,14 @@
 use caretrail::stack::{default_assets_dir, listen};
 use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url, secret_key};
 use caretrail_client::Relay;
+use caretrail_relay::storage::{S3Secret, StorageConfig};
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig};
 use caretrail_sandbox::insurer::default_plans;
 use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Sandbox};
 use caretrail_types::Address;
 use clap::Args;
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -55,9 +56,54 @@ pub struct RelayArgs {
     /// The built web UI to serve at `/`.
     #[arg(long)]
     ui_dir: Option<PathBuf>,
+    /// Where encrypted records are kept.
+    #[command(flatten)]
+    storage: Box<StorageArgs>,
+}
+
+/// The relay's record store: files under the data directory, or an S3 bucket.
+#[derive(Debug, Args)]
+struct StorageArgs {
+    /// Where encrypted records are kept on disk [default: <data-dir>/objects].
+    #[arg(long, env = "CARETRAIL_STORAGE_DIR", conflicts_with = "s3_bucket")]
+    storage_dir: Option<PathBuf>,
+    /// Keep encrypted records in this S3 bucket instead (credentials from
+    /// CARETRAIL_S3_ACCESS_KEY_ID and CARETRAIL_S3_SECRET_ACCESS_KEY, else the environment's).
+    #[arg(long, env = "CARETRAIL_S3_BUCKET")]
+    s3_bucket: Option<String>,
+    /// The S3-compatible service's URL [default: Amazon S3 in --s3-region]; http:// is allowed.
+    #[arg(long, env = "CARETRAIL_S3_ENDPOINT", requires = "s3_bucket")]
+    s3_endpoint: Option<String>,
+    /// The bucket's region.
+    #[arg(long, env = "CARETRAIL_S3_REGION", default_value = "us-east-1")]
+    s3_region: String,
+}
+
+impl StorageArgs {
+    fn config(&self, data_dir: &Path) -> StorageConfig {
+        let Some(bucket) = &self.s3_bucket else {
+            return match &self.storage_dir {
+                Some(dir) => StorageConfig::Local { dir: dir.clone() },
+                None => StorageConfig::local_under(data_dir),
+            };
+        };
+        let from_env = |name| std::env::var(name).ok().filter(|v: &String| !v.is_empty());
+        StorageConfig::S3 {
+            allow_http: self
+                .s3_endpoint
+                .as_deref()
+                .is_some_and(|url| url.starts_with("http://")),
+            endpoint: self.s3_endpoint.clone(),
+            bucket: bucket.clone(),
+            region: self.s3_region.clone(),
+            access_key_id: from_env("CARETRAIL_S3_ACCESS_KEY_ID"),
+            secret_access_key: from_env("CARETRAIL_S3_SECRET_ACCESS_KEY").map(S3Secret::new),
+        }
+    }
 }
 
 pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
+    let storage = args.storage.config(&args.data_dir);
     let rpc = rpc_url(&args.rpc_url)?;
     let chain = chain_id(&rpc).await?;
     let relayer: PrivateKeySigner = args
@@ -82,6 +128,8 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
             .unwrap_or_else(default_assets_dir)
             .join("face-models"),
         database: Some(args.data_dir.join("relay.db")),
+        storage,
+        storage_limits: Default::default(),
         ui_dir: args.ui_dir,
     };
     let relay = caretrail_relay::Relay::open(config).await?;

@@ -10,6 +10,7 @@ use caretrail_chain::{
     is_admitted, secret_key,
 };
 use caretrail_client::Relay;
+use caretrail_relay::storage::StorageConfig;
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig, RelayState};
 use caretrail_sandbox::insurer::default_plans;
 use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Publication, Sandbox};
@@ -137,13 +138,14 @@ impl Stack {
             government: Arc::new(GovernmentRegistry::load()?),
         };
 
-        let (nid_salt, database) = match &options.data_dir {
+        let (nid_salt, database, storage) = match &options.data_dir {
             Some(dir) => (
                 NidSalt::load_or_create(&dir.join("relay/nid-salt"))
                     .context("cannot keep the relay's NID salt")?,
                 Some(dir.join("relay/relay.db")),
+                StorageConfig::local_under(&dir.join("relay")),
             ),
-            None => (NidSalt::random(), None),
+            None => (NidSalt::random(), None, StorageConfig::Memory),
         };
         let relay_config = RelayConfig {
             rpc_url: rpc.clone(),
@@ -162,6 +164,8 @@ impl Stack {
             nid_salt,
             face_models: options.assets.join("face-models"),
             database,
+            storage,
+            storage_limits: Default::default(),
             ui_dir: options.ui_dir.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;

@@ -1,5 +1,6 @@
 //! The relay's one error type: every refusal leaves as `{code, message}` JSON with its status.
 
+use crate::storage::StorageError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
@@ -30,6 +31,19 @@ pub enum RelayError {
     Internal(String),
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// The record store's refusal or failure; a backend that is down is told without its
+    /// address (logged in full).
+    #[error("{}", storage_message(.0))]
+    Storage(#[from] StorageError),
+}
+
+fn storage_message(error: &StorageError) -> String {
+    match error {
+        StorageError::Unavailable(_) => {
+            "the record store cannot be reached; nothing was stored or read, try again later".into()
+        }
+        other => other.to_string(),
+    }
 }
 
 impl RelayError {
@@ -89,6 +103,23 @@ impl RelayError {
                 };
                 (status, code)
             }
+            Self::Storage(e) => match e {
+                StorageError::AlreadyExists => (StatusCode::CONFLICT, ErrorCode::InvalidInput),
+                StorageError::HashMismatch { .. } => {
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch)
+                }
+                StorageError::TooLarge { .. } => {
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput)
+                }
+                StorageError::Interrupted(_) | StorageError::InvalidId => {
+                    (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+                }
+                StorageError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
+                StorageError::Unavailable(_) => (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::StorageUnavailable,
+                ),
+            },
         }
     }
 }
@@ -112,11 +143,62 @@ impl IntoResponse for RelayError {
             Self::Refused { code, .. } if status.is_server_error() => {
                 tracing::warn!(%status, ?code, "request refused");
             }
+            Self::Storage(e) if status.is_server_error() => {
+                tracing::warn!(%status, error = %e, "record store failed");
+            }
             _ if status.is_server_error() => {
                 tracing::warn!(%status, error = %self, "request failed")
             }
             _ => {}
         }
         (status, Json(UiError::new(code, self.to_string()))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use caretrail_types::Hash32;
+
+    #[test]
+    fn storage_failures_have_their_status_and_code() {
+        let cases = [
+            (StorageError::AlreadyExists, 409, ErrorCode::InvalidInput),
+            (
+                StorageError::HashMismatch {
+                    expected: Hash32([1; 32]),
+                    actual: Hash32([2; 32]),
+                },
+                422,
+                ErrorCode::HashMismatch,
+            ),
+            (
+                StorageError::TooLarge { cap: 10 },
+                413,
+                ErrorCode::InvalidInput,
+            ),
+            (
+                StorageError::Interrupted("reset".into()),
+                400,
+                ErrorCode::InvalidInput,
+            ),
+            (StorageError::NotFound, 404, ErrorCode::InvalidInput),
+            (StorageError::InvalidId, 400, ErrorCode::InvalidInput),
+            (
+                StorageError::Unavailable("http://10.0.0.7:9000/bucket: connection refused".into()),
+                503,
+                ErrorCode::StorageUnavailable,
+            ),
+        ];
+        for (error, status, code) in cases {
+            let error = RelayError::from(error);
+            assert_eq!(
+                error.status_and_code(),
+                (StatusCode::from_u16(status).expect("status"), code),
+                "{error}"
+            );
+        }
+        let down = RelayError::from(StorageError::Unavailable("http://10.0.0.7:9000".into()));
+        assert!(!down.to_string().contains("10.0.0.7"), "{down}");
     }
 }

@@ -5,7 +5,7 @@
 //! verification unit for registration (NID, face match, card, policy hashes, enrolment) and the
 //! login check, tells clients which network it works with, and serves the web UI. Handlers are
 //! thin over the functions in [`policy`], [`registration`] and [`login`]; [`app`] builds the
-//! router so tests drive it without a socket.
+//! router so tests drive it without a socket. [`storage`] keeps encrypted records.
 
 pub mod db;
 mod error;
@@ -14,6 +14,7 @@ pub mod outside;
 pub mod policy;
 pub mod registration;
 mod routes;
+pub mod storage;
 
 pub use error::RelayError;
 pub use outside::InsurerRoute;
@@ -57,6 +58,9 @@ pub struct RelayConfig {
     pub database: Option<PathBuf>,
     /// The built web UI (`ui/dist`), served at `/` when set.
     pub ui_dir: Option<PathBuf>,
+    /// Where encrypted records are kept (by default files under the data directory).
+    pub storage: storage::StorageConfig,
+    pub storage_limits: storage::StorageLimits,
 }
 
 /// The VU's secret salt for NID commitments: 32 random bytes, zeroized, never printed.
@@ -126,6 +130,7 @@ impl NidSalt {
 pub struct Relay {
     pub config: RelayConfig,
     pub db: db::Database,
+    pub storage: storage::Storage,
     outside: outside::Outside,
     face: Arc<Mutex<FaceModel>>,
     /// Face matches waiting or running: each holds two photos, so the queue is short and a full
@@ -146,20 +151,25 @@ pub enum StartError {
     Face(#[from] caretrail_face::ModelError),
     #[error("the relay's database cannot be opened: {0}")]
     Database(#[from] sqlx::Error),
+    #[error("the relay's record store cannot be opened: {0}")]
+    Storage(#[from] storage::StorageError),
     #[error("{0}")]
     Config(String),
 }
 
 impl Relay {
-    /// Opens the database, loads the face models and checks the outside services' URLs.
+    /// Opens the database and the record store, loads the face models and checks the outside
+    /// services' URLs.
     pub async fn open(config: RelayConfig) -> Result<RelayState, StartError> {
         let face = FaceModel::load(&config.face_models)?;
         let db = db::Database::open(config.database.as_deref()).await?;
+        let storage = storage::Storage::open(&config.storage, config.storage_limits)?;
         let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
             .map_err(StartError::Config)?;
         Ok(Arc::new(Self {
             config,
             db,
+            storage,
             outside,
             face: Arc::new(Mutex::new(face)),
             face_queue: tokio::sync::Semaphore::new(FACE_QUEUE),

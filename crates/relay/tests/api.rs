@@ -32,6 +32,8 @@ fn config() -> RelayConfig {
         face_models: assets().join("face-models"),
         database: None,
         ui_dir: None,
+        storage: caretrail_relay::storage::StorageConfig::Memory,
+        storage_limits: Default::default(),
     }
 }
 

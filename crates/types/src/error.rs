@@ -61,6 +61,9 @@ pub enum ErrorCode {
     NoCamera,
     /// The government registry does not list the licence as active.
     LicenceRefused,
+    /// The relay's record store (its disk or its S3 bucket) cannot be reached: nothing was
+    /// stored or read; try again later.
+    StorageUnavailable,
     /// Something unexpected inside the app.
     Internal,
 }
