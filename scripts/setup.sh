@@ -72,7 +72,8 @@ if ! installed tauri-driver "$TAURI_DRIVER_VERSION"; then
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
 fi
 
-# npm packages at the versions in the lock files: the Tauri CLI at the top, and the chain
+# npm packages at the versions in the lock files: the Tauri CLI at the top, the official FHIR R4
+# examples in crates/fhir (test data, not committed), and the chain
 # toolchain (anvil, forge, cast, solc-js, OpenZeppelin) in contracts/.
 for dir in . contracts crates/fhir; do
   if [ ! -f "$dir/node_modules/.package-lock.json" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then

@@ -16,7 +16,13 @@ step "clippy, warnings denied"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
 step "wasm32 check of the UI and the shared crates"
-cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-fhir
+cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-protocol -p caretrail-fhir
+
+step "the protocol's table of cases in headless Chromium (the web page's wasm path)"
+# The same cases `cargo test` runs natively below; wasm-bindgen-test-runner (from wasm-bindgen-cli)
+# drives Debian's chromium through chromedriver, with the options in crates/protocol/webdriver.json.
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner CHROMEDRIVER=/usr/bin/chromedriver \
+  cargo test --locked --target wasm32-unknown-unknown -p caretrail-protocol
 
 step "contracts: build, artifacts up to date, forge tests, Slither"
 (

@@ -35,6 +35,9 @@ pub struct RelayArgs {
     /// The PatientRegistry contract's address (the relayer's account must hold its verifier role).
     #[arg(long, env = "CARETRAIL_PATIENT_REGISTRY")]
     patients: Address,
+    /// The RecordRegistry contract's address (records, consents, the relay's audit roots).
+    #[arg(long, env = "CARETRAIL_RECORD_REGISTRY")]
+    records: Address,
     /// The EC registry's base URL (citizens by national ID, with photos).
     #[arg(
         long,
@@ -120,6 +123,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         policy_registry: args.registry,
         participant_registry: args.participants,
         patient_registry: args.patients,
+        record_registry: args.records,
         ec_registry: args.ec_registry,
         insurers: args.insurers,
         nid_salt: NidSalt::load_or_create(&args.data_dir.join("nid-salt"))?,

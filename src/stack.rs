@@ -156,6 +156,7 @@ impl Stack {
             relayer: caretrail_chain::Relayer::new(&rpc, relayer),
             participant_registry: deployment.registries.participants,
             patient_registry: deployment.registries.patients,
+            record_registry: deployment.registries.records,
             ec_registry: format!("{sandbox_url}/ec"),
             insurers: vec![InsurerRoute {
                 card_prefix: SANDBOX_CARD_PREFIX.into(),

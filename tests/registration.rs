@@ -7,10 +7,13 @@ mod common;
 use caretrail::stack::Stack;
 use caretrail_chain::{is_nid_registered, is_registered, record_of};
 use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
-use caretrail_crypto::identity::{nid_commitment, sign_login};
+use caretrail_crypto::identity::{card_hash, nid_commitment, sign_login};
 use caretrail_crypto::{SecretKey, envelope};
 use caretrail_keystore::{FileStore, Password};
-use caretrail_types::{Check, ErrorCode, Hash32, LoginChallenge, LoginRequest, Nid, UiError};
+use caretrail_types::{
+    Address, CardNumber, Check, ErrorCode, Hash32, LoginChallenge, LoginRequest, Nid,
+    RegistrationRecord, UiError,
+};
 use common::{photo, policy_document, registration_stack};
 use std::io::Cursor;
 use tempfile::TempDir;
@@ -727,6 +730,34 @@ async fn a_registration_whose_answer_was_lost_is_restored_from_the_chain() {
     let profile = wallet(&dir).profile().expect("read").expect("restored");
     assert_eq!(profile.record, done.receipt.record);
     assert_eq!(profile.tx_id, done.receipt.tx_id);
+    // The web page, which cannot read the chain, asks the relay: the same registration.
+    let http = reqwest::Client::new();
+    let ask = |address: String| {
+        let http = http.clone();
+        let url = format!("{}/v1/registrations/{address}", stack.relay_url);
+        async move { http.get(url).send().await.expect("relay") }
+    };
+    let found: Option<RegistrationRecord> = ask(done.receipt.patient.to_string())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        found,
+        Some(RegistrationRecord {
+            record: done.receipt.record,
+            tx_id: done.receipt.tx_id,
+            card_hash: card_hash(&CardNumber::parse(ERIK_CARD).expect("card")),
+        })
+    );
+    let stranger: Option<RegistrationRecord> = ask(Address([9; 20]).to_string())
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(stranger, None, "an address nobody registered");
+    let malformed = ask("0x1234".into()).await;
+    assert_eq!(malformed.status(), reqwest::StatusCode::BAD_REQUEST);
     client(&stack)
         .login(
             &wallet(&dir),

@@ -127,6 +127,17 @@ contract RecordRegistry is EIP712, Nonces {
         uint64 deadline;
     }
 
+    /// @notice An anchor of her own record the patient signs for anyone to relay, so that she needs
+    /// no ether. It carries no nonce: anchors are content-addressed and only logged, so a replay
+    /// before the deadline logs the same anchor again and changes nothing (the earliest counts).
+    struct OwnAnchor {
+        address patient;
+        bytes32 kind;
+        bytes32 ciphertextHash;
+        /// Unix seconds; the signature is refused from then on.
+        uint64 deadline;
+    }
+
     /// @notice EIP-712 type of `VisitToken`:
     /// `VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)`.
     bytes32 public constant VISIT_TOKEN_TYPEHASH =
@@ -141,6 +152,11 @@ contract RecordRegistry is EIP712, Nonces {
     bytes32 public constant CONSENT_REVOCATION_TYPEHASH = keccak256(
         "ConsentRevocation(address patient,address grantee,uint8 scope,bytes32 target,uint256 nonce,uint64 deadline)"
     );
+
+    /// @notice EIP-712 type of `OwnAnchor`:
+    /// `OwnAnchor(address patient,bytes32 kind,bytes32 ciphertextHash,uint64 deadline)`.
+    bytes32 public constant OWN_ANCHOR_TYPEHASH =
+        keccak256("OwnAnchor(address patient,bytes32 kind,bytes32 ciphertextHash,uint64 deadline)");
 
     /// @notice The registry that says whether an HO is admitted.
     IParticipantRegistry public immutable participants;
@@ -269,7 +285,7 @@ contract RecordRegistry is EIP712, Nonces {
     /// @param ciphertextHash hash of the record's ciphertext as stored off chain (non-zero)
     /// @return recordId the record's id, `recordIdOf(patient, kind, ciphertextHash)`
     function anchorRecord(bytes32 visitId, bytes32 kind, bytes32 ciphertextHash) external returns (bytes32 recordId) {
-        return _anchorRecord(_visitPatient(visitId), kind, ciphertextHash);
+        return _anchorRecord(_visitPatient(visitId), msg.sender, kind, ciphertextHash);
     }
 
     /// @notice Anchors one of the sender's own records (the sender is the patient and the author):
@@ -278,7 +294,23 @@ contract RecordRegistry is EIP712, Nonces {
     /// @param ciphertextHash hash of the record's ciphertext as stored off chain (non-zero)
     /// @return recordId the record's id, `recordIdOf(msg.sender, kind, ciphertextHash)`
     function anchorOwnRecord(bytes32 kind, bytes32 ciphertextHash) external returns (bytes32 recordId) {
-        return _anchorRecord(msg.sender, kind, ciphertextHash);
+        return _anchorRecord(msg.sender, msg.sender, kind, ciphertextHash);
+    }
+
+    /// @notice Anchors a record of `anchor.patient` as she signed it; anyone may relay.
+    /// @param signature the patient's EIP-712 signature over `anchor`
+    function anchorOwnRecordBySig(OwnAnchor calldata anchor, bytes calldata signature)
+        external
+        returns (bytes32 recordId)
+    {
+        _checkSigned(anchor.patient, anchor.deadline, _hashTypedDataV4(_ownAnchorHash(anchor)), signature);
+        // The patient is the author: the relayer only paid.
+        return _anchorRecord(anchor.patient, anchor.patient, anchor.kind, anchor.ciphertextHash);
+    }
+
+    /// @notice The EIP-712 digest the patient signs for `anchor`.
+    function ownAnchorDigest(OwnAnchor calldata anchor) external view returns (bytes32) {
+        return _hashTypedDataV4(_ownAnchorHash(anchor));
     }
 
     /// @notice The id of a record: `keccak256(abi.encode(patient, kind, ciphertextHash))`.
@@ -462,11 +494,14 @@ contract RecordRegistry is EIP712, Nonces {
 
     /// @dev Logs the anchor of a content-addressed record; no storage, so no duplicate check: the
     /// same content anchored again logs the same id again.
-    function _anchorRecord(address patient, bytes32 kind, bytes32 ciphertextHash) private returns (bytes32 recordId) {
+    function _anchorRecord(address patient, address author, bytes32 kind, bytes32 ciphertextHash)
+        private
+        returns (bytes32 recordId)
+    {
         if (kind == bytes32(0)) revert EmptyKind();
         if (ciphertextHash == bytes32(0)) revert EmptyCiphertextHash();
         recordId = recordIdOf(patient, kind, ciphertextHash);
-        emit RecordAnchored(recordId, patient, msg.sender, kind, ciphertextHash);
+        emit RecordAnchored(recordId, patient, author, kind, ciphertextHash);
     }
 
     function _anchorBatch(bytes32 root, address patient, uint32 count) private {
@@ -499,6 +534,13 @@ contract RecordRegistry is EIP712, Nonces {
         if (block.timestamp >= deadline) revert SignatureExpired(deadline);
         address signer = ECDSA.recover(digest, signature);
         if (signer != patient) revert NotSignedByPatient(patient, signer);
+    }
+
+    function _ownAnchorHash(OwnAnchor calldata anchor) private pure returns (bytes32) {
+        return
+            keccak256(
+                abi.encode(OWN_ANCHOR_TYPEHASH, anchor.patient, anchor.kind, anchor.ciphertextHash, anchor.deadline)
+            );
     }
 
     function _visitTokenHash(VisitToken calldata token) private pure returns (bytes32) {

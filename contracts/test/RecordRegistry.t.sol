@@ -424,6 +424,43 @@ contract RecordRegistryTest is RecordRegistryFixture {
         require(registry.anchorOwnRecord(PRESCRIPTION, CIPHERTEXT) == id, "own record's derived id");
     }
 
+    function _ownAnchor(bytes32 kind, bytes32 ciphertextHash, uint64 deadline)
+        internal
+        view
+        returns (RecordRegistry.OwnAnchor memory)
+    {
+        return RecordRegistry.OwnAnchor(patient, kind, ciphertextHash, deadline);
+    }
+
+    function test_aSignedOwnAnchorIsRelayedWithThePatientAsAuthor() public {
+        RecordRegistry.OwnAnchor memory anchor = _ownAnchor(REPORT, CIPHERTEXT, T0 + 1 hours);
+        bytes memory sig = _sign(PATIENT_KEY, registry.ownAnchorDigest(anchor));
+        bytes32 id = _id(patient, REPORT, CIPHERTEXT);
+        vm.expectEmit(true, true, true, true, address(registry));
+        emit RecordRegistry.RecordAnchored(id, patient, patient, REPORT, CIPHERTEXT);
+        vm.prank(HOSPITAL);
+        require(registry.anchorOwnRecordBySig(anchor, sig) == id, "the derived id");
+    }
+
+    function test_aSignedOwnAnchorIsRefusedWhenExpiredForgedOrAltered() public {
+        RecordRegistry.OwnAnchor memory anchor = _ownAnchor(REPORT, CIPHERTEXT, T0 + 1 hours);
+        bytes memory sig = _sign(PATIENT_KEY, registry.ownAnchorDigest(anchor));
+        bytes memory forged = _sign(OTHER_KEY, registry.ownAnchorDigest(anchor));
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY)));
+        registry.anchorOwnRecordBySig(anchor, forged);
+
+        RecordRegistry.OwnAnchor memory altered = _ownAnchor(PRESCRIPTION, CIPHERTEXT, T0 + 1 hours);
+        try registry.anchorOwnRecordBySig(altered, sig) {
+            revert("an altered anchor was accepted");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == RecordRegistry.NotSignedByPatient.selector, "refused as not hers");
+        }
+
+        vm.warp(T0 + 1 hours);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.SignatureExpired.selector, T0 + 1 hours));
+        registry.anchorOwnRecordBySig(anchor, sig);
+    }
+
     function test_aRecordConsentTargetsTheDerivedId() public {
         vm.startPrank(patient);
         bytes32 id = registry.anchorOwnRecord(REPORT, CIPHERTEXT);

@@ -115,13 +115,7 @@ pub async fn is_nid_registered(
         .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))
 }
 
-/// A registration as the chain recorded it: H, the transaction, and the enrolled card's hash.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RegistrationRecord {
-    pub record: Hash32,
-    pub tx_id: TxId,
-    pub card_hash: Hash32,
-}
+pub use caretrail_types::RegistrationRecord;
 
 /// The registration `patient`'s key holds now (from her `PatientRegistered` event, confirmed by
 /// the registry), or `None`.

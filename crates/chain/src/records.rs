@@ -6,14 +6,13 @@ use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
 use alloy::rpc::types::TransactionReceipt;
-use alloy::sol_types::SolValue as _;
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{Address, Hash32, RecordAnchor, Signature, TxId, VisitToken};
+use caretrail_types::{Address, Hash32, OwnAnchor, RecordAnchor, Signature, TxId, VisitToken};
 
 use crate::bindings::RecordRegistry;
 use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
 use crate::send::{mined, signing};
-use crate::{ChainError, PrivateKeySigner, RpcUrl};
+use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
 
 /// The contract's EIP-712 domain name (as in its constructor).
 pub(crate) const DOMAIN: &str = "Caretrail RecordRegistry";
@@ -73,24 +72,7 @@ pub async fn open_visit(
     Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
-/// A record kind from its name (a FHIR resource type such as `DiagnosticReport`): the ASCII
-/// bytes left-aligned in 32, as the registry keeps it. `None` for an empty, non-ASCII or
-/// over-long name.
-pub fn record_kind(name: &str) -> Option<Hash32> {
-    if name.is_empty() || name.len() > 32 || !name.bytes().all(|b| b.is_ascii_graphic()) {
-        return None;
-    }
-    let mut kind = [0; 32];
-    kind[..name.len()].copy_from_slice(name.as_bytes());
-    Some(Hash32(kind))
-}
-
-/// The id the registry derives for a record: `keccak256(abi.encode(patient, kind, ciphertextHash))`.
-pub fn record_id_of(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Hash32 {
-    from_b256(keccak256(
-        (address(patient), b256(kind), b256(ciphertext_hash)).abi_encode(),
-    ))
-}
+pub use caretrail_crypto::record::{record_id as record_id_of, record_kind};
 
 /// The Merkle leaf of a record in a batch: its id hashed once more (OpenZeppelin's
 /// `StandardMerkleTree` leaf for `["address", "bytes32", "bytes32"]`).
@@ -125,6 +107,29 @@ pub async fn anchor_own_record(
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.anchorOwnRecord(b256(kind), b256(ciphertext_hash));
     anchored(&mined(rpc, Registry::Records, call).await?)
+}
+
+impl Relayer {
+    /// Sends an anchor of her own record that the patient signed (`anchorOwnRecordBySig`),
+    /// taking its turn with the relayer's other sends; the registry logs her as the author.
+    pub async fn anchor_own_record_by_sig(
+        &self,
+        records: Address,
+        anchor: &OwnAnchor,
+        signature: &Signature,
+    ) -> Result<(RecordAnchor, Written), ChainError> {
+        let c = RecordRegistry::new(address(records), self.provider());
+        let call = c.anchorOwnRecordBySig(
+            RecordRegistry::OwnAnchor {
+                patient: address(anchor.patient),
+                kind: b256(anchor.kind),
+                ciphertextHash: b256(anchor.ciphertext_hash),
+                deadline: anchor.deadline,
+            },
+            signature.0.to_vec().into(),
+        );
+        anchored(&self.mined(Registry::Records, call).await?)
+    }
 }
 
 fn anchored(receipt: &TransactionReceipt) -> Result<(RecordAnchor, Written), ChainError> {

@@ -869,3 +869,78 @@ async fn audit_roots_are_kept_per_relay() {
         "nothing half-written"
     );
 }
+
+#[tokio::test]
+async fn a_patient_anchors_her_own_record_through_a_relayer_without_ether() {
+    use caretrail_crypto::record::{body_hash, record_id, sign_own_anchor};
+    use caretrail_types::OwnAnchor;
+    let chain = Chain::start().await;
+    // A patient key with no ether at all: the relayer (dev account 1) pays.
+    let patient = SecretKey::generate(&mut rand_core::OsRng);
+    let relayer = Relayer::new(&chain.rpc, chain.node.dev_signer(1));
+    let kind = record_kind("Document").expect("kind");
+    let hash = body_hash(b"an envelope body");
+    let anchor = OwnAnchor {
+        patient: patient.address(),
+        kind,
+        ciphertext_hash: hash,
+        deadline: 4_000_000_000,
+    };
+    let signature = sign_own_anchor(&patient, chain.id, chain.records, &anchor);
+    let (anchored, _) = relayer
+        .anchor_own_record_by_sig(chain.records, &anchor, &signature)
+        .await
+        .expect("anchored");
+    // The app's derivation of the id is the contract's, and the patient is the author.
+    assert_eq!(anchored.record_id, record_id(patient.address(), kind, hash));
+    assert_eq!(anchored.author, patient.address());
+    assert_eq!(anchored.patient, patient.address());
+    let found = find_anchor(&chain.rpc, chain.records, anchored.record_id)
+        .await
+        .expect("chain")
+        .expect("found");
+    assert_eq!(found.0.author, patient.address());
+
+    // Another key's signature, an altered anchor and an expired one are refused.
+    let stranger = SecretKey::generate(&mut rand_core::OsRng);
+    let forged = sign_own_anchor(&stranger, chain.id, chain.records, &anchor);
+    let e = refusal(
+        relayer
+            .anchor_own_record_by_sig(chain.records, &anchor, &forged)
+            .await,
+        "NotSignedByPatient",
+    );
+    assert!(
+        matches!(e, RecordRegistryErrors::NotSignedByPatient(_)),
+        "{e:?}"
+    );
+    let altered = OwnAnchor {
+        kind: record_kind("Claim").expect("kind"),
+        ..anchor
+    };
+    let e = refusal(
+        relayer
+            .anchor_own_record_by_sig(chain.records, &altered, &signature)
+            .await,
+        "NotSignedByPatient",
+    );
+    assert!(
+        matches!(e, RecordRegistryErrors::NotSignedByPatient(_)),
+        "{e:?}"
+    );
+    let expired = OwnAnchor {
+        deadline: 1,
+        ..anchor
+    };
+    let signature = sign_own_anchor(&patient, chain.id, chain.records, &expired);
+    let e = refusal(
+        relayer
+            .anchor_own_record_by_sig(chain.records, &expired, &signature)
+            .await,
+        "SignatureExpired",
+    );
+    assert!(
+        matches!(e, RecordRegistryErrors::SignatureExpired(_)),
+        "{e:?}"
+    );
+}

@@ -9,8 +9,8 @@ mod relay;
 
 pub use error::ClientError;
 pub use patient::{
-    MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm, Wallet,
-    policy_media_type,
+    MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm,
+    WRONG_PASSWORD_PAUSE_SECS, Wallet,
 };
 pub use relay::Relay;
 

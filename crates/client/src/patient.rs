@@ -12,19 +12,16 @@
 
 use crate::{Client, ClientError};
 use caretrail_chain::registration_of;
-use caretrail_crypto::envelope;
-use caretrail_crypto::identity::sign_enrolment;
-use caretrail_crypto::identity::{card_hash, patient_resource, sign_login};
-use caretrail_crypto::policy::content_hash;
 use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
+use caretrail_protocol::password::WrongPasswords;
+pub use caretrail_protocol::password::{MAX_WRONG_PASSWORDS, WRONG_PASSWORD_PAUSE_SECS};
+use caretrail_protocol::{login, registration};
 use caretrail_types::{
-    CardNumber, Citizen, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginRequest, LoginSession,
-    Nid, RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
-    RegistrationReceipt, UiError, Verified, VerifyRequest, check_photo, check_policy_document,
+    Citizen, ErrorCode, LoginChallenge, LoginInput, LoginSession, RegistrationError,
+    RegistrationInput, RegistrationOutcome, RegistrationReceipt, UiError, Verified,
 };
 pub use caretrail_types::{Profile, Progress};
 use rand_core::OsRng;
-use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// What the patient enters to register.
@@ -38,6 +35,17 @@ pub struct RegistrationForm {
     pub photo: Vec<u8>,
 }
 
+impl RegistrationForm {
+    fn as_protocol(&self) -> registration::Form<'_> {
+        registration::Form {
+            nid: &self.nid,
+            card_number: &self.card_number,
+            policy_document: &self.policy_document,
+            photo: &self.photo,
+        }
+    }
+}
+
 /// A finished registration.
 #[derive(Debug)]
 pub struct Registration {
@@ -47,22 +55,11 @@ pub struct Registration {
     pub citizen: Citizen,
 }
 
-/// Wrong passwords in a row before the wallet waits.
-pub const MAX_WRONG_PASSWORDS: u32 = 5;
-/// How long it waits then.
-pub const WRONG_PASSWORD_PAUSE_SECS: u64 = 5 * 60;
-
 /// The patient's wallet on this device: her key (in `S`) and her profile (in `dir`).
 #[derive(Debug)]
 pub struct Wallet<S> {
     keystore: Keystore<S>,
     dir: PathBuf,
-}
-
-#[derive(Debug, Default, Serialize, Deserialize)]
-struct PasswordFailures {
-    count: u32,
-    last: u64,
 }
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
@@ -116,47 +113,28 @@ impl<S: Store> Wallet<S> {
         std::fs::rename(&temp, &path).map_err(|e| local_io(&path, e))
     }
 
-    /// Opens the key with her password, counting wrong ones: after
+    /// Opens the key with her password, counting wrong ones in this wallet's directory: after
     /// [`MAX_WRONG_PASSWORDS`] in a row, the wallet refuses for [`WRONG_PASSWORD_PAUSE_SECS`].
     pub fn unlock(&self, password: &Password) -> Result<caretrail_crypto::SecretKey, ClientError> {
-        let mut failures: PasswordFailures = std::fs::read(self.failures_path())
+        let mut wrong: WrongPasswords = std::fs::read(self.failures_path())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or_default();
         let now = now();
-        if failures.count >= MAX_WRONG_PASSWORDS {
-            let until = failures.last + WRONG_PASSWORD_PAUSE_SECS;
-            if now < until {
-                return Err(refused(
-                    ErrorCode::LockedOut,
-                    format!(
-                        "{MAX_WRONG_PASSWORDS} wrong passwords in a row: try again in {} minute(s)",
-                        (until - now).div_ceil(60)
-                    ),
-                ));
-            }
-        }
+        wrong.may_try(now).map_err(ClientError::Refused)?;
         match self.keystore.unlock(password) {
             Ok(key) => {
                 let _ = std::fs::remove_file(self.failures_path());
                 Ok(key)
             }
             Err(UnlockError::WrongPassword) => {
-                failures.count += 1;
-                failures.last = now;
+                let refusal = wrong.wrong(now);
                 std::fs::create_dir_all(&self.dir).map_err(|e| local_io(&self.dir, e))?;
-                if let Ok(text) = serde_json::to_vec(&failures) {
+                if let Ok(text) = serde_json::to_vec(&wrong) {
                     std::fs::write(self.failures_path(), text)
                         .map_err(|e| local_io(&self.failures_path(), e))?;
                 }
-                Err(refused(
-                    ErrorCode::WrongPassword,
-                    format!(
-                        "wrong password ({} of {MAX_WRONG_PASSWORDS} tries before a {}-minute wait)",
-                        failures.count.min(MAX_WRONG_PASSWORDS),
-                        WRONG_PASSWORD_PAUSE_SECS / 60
-                    ),
-                ))
+                Err(ClientError::Refused(refusal))
             }
             Err(UnlockError::NoKey) => {
                 Err(refused(ErrorCode::NoKey, "no key is kept on this device"))
@@ -168,16 +146,6 @@ impl<S: Store> Wallet<S> {
 
 fn local_io(path: &Path, e: std::io::Error) -> ClientError {
     refused(ErrorCode::Internal, format!("{}: {e}", path.display()))
-}
-
-/// The media type of a policy document, from its content: PDF or JSON (FHIR).
-pub fn policy_media_type(document: &[u8]) -> Result<&'static str, ClientError> {
-    caretrail_crypto::policy::media_type_of(document).ok_or_else(|| {
-        refused(
-            ErrorCode::InvalidInput,
-            "the policy document is neither a PDF nor a FHIR/JSON document",
-        )
-    })
 }
 
 impl Client {
@@ -193,32 +161,9 @@ impl Client {
         password: &Password,
         mut progress: impl FnMut(Progress),
     ) -> Result<Registration, ClientError> {
-        let invalid =
-            |e: caretrail_types::IdentifierError| refused(ErrorCode::InvalidInput, e.to_string());
-        let nid = Nid::parse(&form.nid).map_err(invalid)?;
-        let card_number = CardNumber::parse(&form.card_number).map_err(invalid)?;
-        if let Some(profile) = wallet.profile()? {
-            return Err(refused(
-                ErrorCode::AlreadyRegistered,
-                format!(
-                    "this device already holds the registration of {} (H {}); log in instead",
-                    profile.nid, profile.record
-                ),
-            ));
-        }
-        check_photo(&form.photo).map_err(ClientError::Refused)?;
-        check_policy_document(&form.policy_document).map_err(ClientError::Refused)?;
-        let media_type = policy_media_type(&form.policy_document)?;
-        let policy_hash = content_hash(media_type, &form.policy_document).map_err(|e| {
-            refused(
-                ErrorCode::InvalidInput,
-                format!("the policy document cannot be read: {e}"),
-            )
-        })?;
-        progress(Progress::PolicyHashed {
-            media_type: media_type.into(),
-            hash: policy_hash,
-        });
+        let application = registration::apply(form.as_protocol(), wallet.profile()?.as_ref())
+            .map_err(ClientError::Refused)?;
+        progress(application.hashed());
         let network = self.network().await?;
 
         // Her key: the one an earlier attempt kept (nothing was registered with it), or a new
@@ -226,29 +171,13 @@ impl Client {
         let (key, phrase) = match wallet.keystore.address() {
             Ok(_) => {
                 let key = wallet.unlock(password)?;
-                // An earlier attempt may have been registered although its answer was lost:
-                // the chain says so, and the profile is restored from it.
                 let rpc = caretrail_chain::rpc_url(&network.rpc_url)?;
-                if let Some(found) =
-                    registration_of(&rpc, network.patient_registry, key.address()).await?
-                {
-                    if found.card_hash == card_hash(&card_number) {
-                        wallet.keep_profile(&Profile {
-                            nid: nid.clone(),
-                            card_number: card_number.clone(),
-                            patient: key.address(),
-                            record: found.record,
-                            tx_id: found.tx_id,
-                        })?;
+                let found = registration_of(&rpc, network.patient_registry, key.address()).await?;
+                if let Err(known) = registration::recover(&application, key.address(), found) {
+                    if let Some(profile) = &known.profile {
+                        wallet.keep_profile(profile)?;
                     }
-                    return Err(refused(
-                        ErrorCode::AlreadyRegistered,
-                        format!(
-                            "this device's key is already registered (H {}, transaction {}): an \
-                             earlier attempt finished although its answer was lost; log in",
-                            found.record, found.tx_id
-                        ),
-                    ));
+                    return Err(ClientError::Refused(known.error));
                 }
                 (key, None)
             }
@@ -257,46 +186,21 @@ impl Client {
                 (phrase.derive_key(), Some(phrase))
             }
         };
-        progress(Progress::KeyReady {
-            address: key.address(),
-            created: phrase.is_some(),
-        });
+        progress(registration::key_ready(key.address(), phrase.is_some()));
 
         progress(Progress::Verifying);
         let verified: Verified = self
             .relay
             .post(
                 "v1/registrations/verify",
-                &VerifyRequest {
-                    nid: nid.clone(),
-                    card_number: card_number.clone(),
-                    patient: key.address(),
-                    policy_hash,
-                    photo: form.photo.clone(),
-                },
+                &registration::verify_request(&application, key.address()),
             )
             .await?;
         progress(Progress::Verified {
             checks: verified.checks.clone(),
         });
-
-        let plaintext = patient_resource(&verified.citizen, &card_number);
-        let encrypted_data = envelope::encrypt(&mut OsRng, &[key.public_key()], &plaintext)
-            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
-        // She signs only the enrolment she asked for: her key, her card, the policy she holds.
-        let enrolment = &verified.ticket.body.enrolment;
-        if enrolment.patient != key.address()
-            || enrolment.card_hash != card_hash(&card_number)
-            || verified.ticket.body.policy_hash != policy_hash
-        {
-            return Err(refused(
-                ErrorCode::RelayError,
-                "the relay's enrolment is not the one asked for (another key, card or policy); \
-                 registration stopped",
-            ));
-        }
-        let patient_signature =
-            sign_enrolment(&key, network.chain_id, network.policy_registry, enrolment);
+        let request = registration::submission(&application, &key, &network, &verified, &mut OsRng)
+            .map_err(ClientError::Refused)?;
         // Kept before anything is written on chain, so the registration never outlives its key.
         if let Some(phrase) = &phrase {
             wallet
@@ -307,17 +211,8 @@ impl Client {
                 })?;
         }
         progress(Progress::Submitting);
-        let submitted: Result<RegistrationReceipt, ClientError> = self
-            .relay
-            .post(
-                "v1/registrations",
-                &RegisterRequest {
-                    ticket: verified.ticket.clone(),
-                    encrypted_data,
-                    patient_signature,
-                },
-            )
-            .await;
+        let submitted: Result<RegistrationReceipt, ClientError> =
+            self.relay.post("v1/registrations", &request).await;
         let (receipt, phrase) = match (submitted, phrase) {
             (Ok(receipt), phrase) => (receipt, phrase),
             // The key is kept for the next attempt; its phrase must not be lost with this one.
@@ -329,13 +224,7 @@ impl Client {
             }
             (Err(error), None) => return Err(error),
         };
-        let kept = wallet.keep_profile(&Profile {
-            nid,
-            card_number,
-            patient: receipt.patient,
-            record: receipt.record,
-            tx_id: receipt.tx_id,
-        });
+        let kept = wallet.keep_profile(&registration::profile(&application, &receipt));
         // Registered on chain: a profile that could not be written must not hide the phrase
         // (the next attempt restores the profile from the chain).
         match (kept, phrase) {
@@ -363,32 +252,14 @@ impl Client {
         password: &Password,
         record: &str,
     ) -> Result<LoginSession, ClientError> {
-        let nid = Nid::parse(id).map_err(|e| refused(ErrorCode::InvalidInput, e.to_string()))?;
-        let record: Hash32 = record.parse().map_err(|e| {
-            refused(
-                ErrorCode::InvalidInput,
-                format!("H is 32 bytes of hex: {e}"),
-            )
-        })?;
-        match wallet.profile()? {
-            Some(profile) if profile.nid == nid => {}
-            Some(_) | None => {
-                return Err(refused(
-                    ErrorCode::NoKey,
-                    format!("this device holds no key registered for the ID {nid}"),
-                ));
-            }
-        }
+        let attempt =
+            login::attempt(id, record, wallet.profile()?.as_ref()).map_err(ClientError::Refused)?;
         let key = wallet.unlock(password)?;
         let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
         self.relay
             .post(
                 "v1/login",
-                &LoginRequest {
-                    record,
-                    challenge: challenge.challenge,
-                    signature: sign_login(&key, &record, &challenge.challenge),
-                },
+                &login::request(&key, &attempt, &challenge.challenge),
             )
             .await
     }
@@ -413,6 +284,8 @@ impl Client {
                 phrase: None,
             },
         };
+        caretrail_protocol::password::check(&input.password)
+            .map_err(|e| failed(ClientError::Refused(e)))?;
         let password = Password::new(input.password)
             .map_err(|e| failed(refused(ErrorCode::InvalidInput, e.to_string())))?;
         let form = RegistrationForm {
@@ -425,11 +298,8 @@ impl Client {
             .register(wallet, &form, &password, progress)
             .await
             .map_err(failed)?;
-        Ok(RegistrationOutcome {
-            name: format!("{} {}", done.citizen.given_name, done.citizen.family_name),
-            phrase: done.phrase.as_ref().map(|p| p.reveal().to_owned()),
-            receipt: done.receipt,
-        })
+        let phrase = done.phrase.as_ref().map(|p| p.reveal().to_owned());
+        Ok(registration::outcome(&done.citizen, done.receipt, phrase))
     }
 
     /// [`Client::login`] from the login screen's input.
@@ -438,31 +308,11 @@ impl Client {
         wallet: &Wallet<S>,
         input: LoginInput,
     ) -> Result<LoginSession, UiError> {
+        caretrail_protocol::password::check(&input.password)?;
         let password = Password::new(input.password)
             .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
         Ok(self
             .login(wallet, &input.id, &password, &input.record)
             .await?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn policy_documents_are_told_apart_by_content() {
-        assert_eq!(
-            policy_media_type(b"%PDF-1.4\n...").unwrap(),
-            "application/pdf"
-        );
-        assert_eq!(
-            policy_media_type(b" \n{\"resourceType\":1}").unwrap(),
-            "application/fhir+json"
-        );
-        assert_eq!(
-            policy_media_type(b"GIF89a").unwrap_err().code(),
-            ErrorCode::InvalidInput
-        );
     }
 }

@@ -4,13 +4,18 @@
 //! - [`keys`]: secp256k1 secret and public keys; a public key's Ethereum address is its id.
 //! - [`envelope`]: records encrypted under a per-record key wrapped with ECIES for each reader.
 //! - [`sign`]: EIP-191 and EIP-712 signatures and the recovery of their signer.
+//! - [`request`]: the records API's EIP-712 requests (chain, registry, deadline, nonce).
 //! - [`policy`]: the canonical hash of a policy document, which the patient's side and the
 //!   relay's side both compute with [`policy::content_hash`].
 
+pub mod audit;
 pub mod envelope;
 pub mod identity;
 pub mod keys;
+pub mod merkle;
 pub mod policy;
+pub mod record;
+pub mod request;
 pub mod sealed_key;
 pub mod sign;
 mod strict_json;

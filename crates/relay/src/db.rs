@@ -156,6 +156,18 @@ impl Database {
         Ok(())
     }
 
+    /// The registration the relay finished for `patient`: H, the transaction, and its signed
+    /// ticket (JSON).
+    pub async fn registration_of(
+        &self,
+        patient: Address,
+    ) -> Result<Option<(String, String, String)>, sqlx::Error> {
+        sqlx::query_as("SELECT record, tx_id, ticket FROM registrations WHERE patient = ?")
+            .bind(patient.to_string())
+            .fetch_optional(&self.pool)
+            .await
+    }
+
     pub async fn registration_count(&self) -> Result<u64, sqlx::Error> {
         let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM registrations")
             .fetch_one(&self.pool)

@@ -46,6 +46,9 @@ pub struct RelayConfig {
     /// before any gas is spent.
     pub participant_registry: Address,
     pub patient_registry: Address,
+    /// Where records are anchored, consents kept and the relay's audit roots anchored; signed
+    /// requests to the records API name it in their domain.
+    pub record_registry: Address,
     /// The EC registry's base URL (citizens by national ID, with photos).
     pub ec_registry: String,
     /// The insurers' base URLs, by card prefix.
@@ -184,6 +187,7 @@ impl Relay {
             policy_registry: c.policy_registry,
             participant_registry: c.participant_registry,
             patient_registry: c.patient_registry,
+            record_registry: c.record_registry,
         }
     }
 

@@ -20,9 +20,9 @@ use caretrail_crypto::identity::{card_hash, check_ticket, nid_commitment, sign_t
 use caretrail_crypto::policy::content_hash;
 use caretrail_face::{CompareError, PhotoError};
 use caretrail_types::{
-    Check, CheckResult, CoverageStatus, EnrolmentRequest, ErrorCode, FaceAttestation,
-    MAX_PHOTO_BYTES, ParticipantKind, RegisterRequest, Registration, RegistrationReceipt,
-    TicketBody, Verified, VerifyRequest,
+    Address, Check, CheckResult, CoverageStatus, EnrolmentRequest, ErrorCode, FaceAttestation,
+    Hash32, MAX_PHOTO_BYTES, ParticipantKind, RegisterRequest, Registration, RegistrationReceipt,
+    RegistrationRecord, TicketBody, TxId, VerificationTicket, Verified, VerifyRequest,
 };
 
 /// How long a ticket (and the enrolment the insurer signed for it) stays valid.
@@ -349,6 +349,36 @@ pub async fn register(
         gas_used: registered.gas_used,
         face: request.ticket.body.face,
     })
+}
+
+/// The registration `patient`'s key holds, for a client whose registration answer was lost (the
+/// web page, which cannot read the chain itself): the relay's own row when the chain still says
+/// the same H, else the chain's record (a log look-up narrowed to her address and H).
+pub async fn registration_of(
+    relay: &Relay,
+    patient: Address,
+) -> Result<Option<RegistrationRecord>, RelayError> {
+    let rpc = &relay.config.rpc_url;
+    let Some(record) = record_of(rpc, relay.config.patient_registry, patient).await? else {
+        return Ok(None);
+    };
+    if let Some((kept_record, tx_id, ticket)) = relay.db.registration_of(patient).await? {
+        let parsed = (
+            kept_record.parse::<Hash32>(),
+            TxId::from_input(&tx_id),
+            serde_json::from_str::<VerificationTicket>(&ticket),
+        );
+        if let (Ok(kept_record), Ok(tx_id), Ok(ticket)) = parsed
+            && kept_record == record
+        {
+            return Ok(Some(RegistrationRecord {
+                record,
+                tx_id,
+                card_hash: ticket.body.enrolment.card_hash,
+            }));
+        }
+    }
+    Ok(caretrail_chain::registration_of(rpc, relay.config.patient_registry, patient).await?)
 }
 
 fn millionths(x: f64) -> u32 {

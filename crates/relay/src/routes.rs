@@ -6,9 +6,9 @@ use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
-    LoginChallenge, LoginRequest, LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES,
-    NetworkInfo, PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest,
-    RegistrationReceipt, Verified, VerifyRequest,
+    Address, LoginChallenge, LoginRequest, LoginSession, MAX_PHOTO_BYTES,
+    MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyPublication, PublishReceipt, PublishRequest,
+    RegisterRequest, RegistrationReceipt, RegistrationRecord, Verified, VerifyRequest,
 };
 use serde_json::{Value, json};
 use tower_http::services::{ServeDir, ServeFile};
@@ -21,6 +21,7 @@ pub fn app(state: RelayState) -> Router {
         .route("/policies", post(publish))
         .route("/policies/tx/{tx_id}", get(publication))
         .route("/registrations", post(register))
+        .route("/registrations/{patient}", get(registration_of))
         .route("/login/challenges", post(challenge))
         .route("/login", post(login))
         // A document travels base64-encoded, with its signed fields beside it.
@@ -78,6 +79,18 @@ async fn register(
 ) -> Result<Json<RegistrationReceipt>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
     registration::register(&state, request).await.map(Json)
+}
+
+async fn registration_of(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<Option<RegistrationRecord>>, RelayError> {
+    let patient: Address = patient
+        .parse()
+        .map_err(|e| RelayError::BadRequest(format!("not an address: {e}")))?;
+    registration::registration_of(&state, patient)
+        .await
+        .map(Json)
 }
 
 async fn challenge(State(state): State<RelayState>) -> Result<Json<LoginChallenge>, RelayError> {

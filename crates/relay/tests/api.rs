@@ -26,6 +26,7 @@ fn config() -> RelayConfig {
         relayer: Relayer::new(&rpc_url("http://127.0.0.1:9").expect("url"), relayer),
         participant_registry: Address([0x22; 20]),
         patient_registry: Address([0x33; 20]),
+        record_registry: Address([0x44; 20]),
         ec_registry: "http://127.0.0.1:9/ec".into(),
         insurers: Vec::new(),
         nid_salt: NidSalt::random(),

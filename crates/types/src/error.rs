@@ -64,6 +64,28 @@ pub enum ErrorCode {
     /// The relay's record store (its disk or its S3 bucket) cannot be reached: nothing was
     /// stored or read; try again later.
     StorageUnavailable,
+    /// A signed request names another chain or record registry than this relay's.
+    WrongChain,
+    /// A signed request's deadline has passed (or lies too far ahead): sign it again.
+    SignatureExpired,
+    /// A signed request was already used once.
+    Replayed,
+    /// A signed request's signature is not its signer's.
+    BadSignature,
+    /// The signer may not read this record: not the patient, no consent, no open visit.
+    NotAReader,
+    /// The patient's consent for this reader has expired.
+    ConsentExpired,
+    /// The patient revoked this reader's consent.
+    ConsentRevoked,
+    /// The relay holds no record with that id.
+    RecordNotFound,
+    /// A record with that id is already stored: it is never overwritten.
+    RecordExists,
+    /// What was uploaded is not what was signed (its hash), or was cut short.
+    ContentMismatch,
+    /// The record is larger than the relay accepts for its kind.
+    TooLarge,
     /// Something unexpected inside the app.
     Internal,
 }

@@ -12,6 +12,7 @@ mod participant;
 mod patient;
 mod policy;
 mod record;
+mod request;
 mod time_text;
 mod verification;
 
@@ -25,12 +26,16 @@ pub use network::NetworkInfo;
 pub use participant::{
     Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
 };
-pub use patient::{Enrolment, KeyRotation, Registered, Registration};
+pub use patient::{Enrolment, KeyRotation, Registered, Registration, RegistrationRecord};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
     PublishReceipt, PublishRequest,
 };
-pub use record::{ConsentEvent, ConsentScope, RecordAnchor, VisitToken};
+pub use record::{
+    AuditAnchor, AuditEntry, AuditedRead, ConsentEvent, ConsentScope, OwnAnchor, OwnAnchorRequest,
+    ReadGround, RecordAnchor, StoredRecord, VisitToken,
+};
+pub use request::{RelayAction, RelayRequest, SignedRelayRequest};
 pub use time_text::format_unix_utc;
 pub use verification::{
     CapturedPhoto, Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation,

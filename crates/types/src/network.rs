@@ -14,4 +14,7 @@ pub struct NetworkInfo {
     pub participant_registry: Address,
     /// Where patients are registered (H is checked here at login).
     pub patient_registry: Address,
+    /// Where records are anchored and consents kept; the records API's requests are signed for
+    /// it and this chain.
+    pub record_registry: Address,
 }

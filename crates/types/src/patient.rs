@@ -51,3 +51,11 @@ pub struct KeyRotation {
     /// Unix seconds after which the signature moves nothing.
     pub deadline: u64,
 }
+
+/// A registration as the chain recorded it: H, the transaction, and the enrolled card's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegistrationRecord {
+    pub record: Hash32,
+    pub tx_id: crate::TxId,
+    pub card_hash: Hash32,
+}

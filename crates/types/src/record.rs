@@ -57,3 +57,105 @@ pub enum ConsentScope {
     Record,
     Kind,
 }
+
+/// On what ground the relay served a read: logged with every read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReadGround {
+    /// The patient reads her own record.
+    Patient,
+    /// A grantee, under the patient's unexpired consent.
+    Consent,
+    /// The health organization of an open visit.
+    Visit,
+}
+
+impl ReadGround {
+    pub const ALL: [ReadGround; 3] = [ReadGround::Patient, ReadGround::Consent, ReadGround::Visit];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReadGround::Patient => "patient",
+            ReadGround::Consent => "consent",
+            ReadGround::Visit => "visit",
+        }
+    }
+
+    pub fn code(self) -> u8 {
+        match self {
+            ReadGround::Patient => 0,
+            ReadGround::Consent => 1,
+            ReadGround::Visit => 2,
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|g| g.as_str() == text)
+    }
+}
+
+/// One read the relay served, as its log keeps it (a FHIR AuditEvent in shape: who, what, under
+/// which grant, when). Entries are numbered from 0 in the order they were served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub seq: u64,
+    /// Who read.
+    pub reader: Address,
+    /// Whose record.
+    pub patient: Address,
+    /// Which record.
+    pub record: Hash32,
+    pub ground: ReadGround,
+    /// Unix seconds.
+    pub at: u64,
+}
+
+/// An entry with what proves it was logged: the Merkle root it is under, once the relay has
+/// anchored one, and the entry's proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditedRead {
+    pub entry: AuditEntry,
+    /// The relay's address that anchored the root, the root, and the proof; `None` until the
+    /// next anchor.
+    pub anchor: Option<AuditAnchor>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditAnchor {
+    pub root: Hash32,
+    pub proof: Vec<Hash32>,
+}
+
+/// A record as the relay holds it (what is public about it: no content).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoredRecord {
+    pub id: Hash32,
+    pub patient: Address,
+    pub kind: Hash32,
+    /// Who uploaded it (the signer of the upload).
+    pub author: Address,
+    /// SHA-256 of the envelope body: the ciphertext hash anchored on chain.
+    pub body_hash: Hash32,
+    pub size: u64,
+    /// Unix seconds.
+    pub stored_at: u64,
+}
+
+/// An anchor of her own record that the patient signs and the relay sends
+/// (`anchorOwnRecordBySig`): she needs no ether.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnAnchor {
+    pub patient: Address,
+    pub kind: Hash32,
+    /// SHA-256 of the record's envelope body.
+    pub ciphertext_hash: Hash32,
+    /// Unix seconds; the registry refuses the signature from then on.
+    pub deadline: u64,
+}
+
+/// What the relay is sent to anchor her record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OwnAnchorRequest {
+    pub anchor: OwnAnchor,
+    pub signature: crate::Signature,
+}

@@ -1,0 +1,57 @@
+//! Who may read a patient's record, and why a refused reader was refused. The chain's
+//! `hasAccess` is the answer; when it says no, [`why_not`] tells the reader which of the
+//! patient's consents stood in the way, from the registry's consent events.
+
+use caretrail_types::{
+    Address, ConsentEvent, ConsentScope, ErrorCode, Hash32, UiError, format_unix_utc,
+};
+
+/// Why `reader` may not read the record `record_id` of `kind`, at `now`, from the patient's
+/// consent events (oldest first): the latest event about a consent that would cover the record
+/// decides between revoked and expired; with none, the reader is simply not one.
+pub fn why_not(
+    events: &[ConsentEvent],
+    reader: Address,
+    record_id: Hash32,
+    kind: Hash32,
+    now: u64,
+) -> UiError {
+    let covers = |grantee: &Address, scope: &ConsentScope, target: &Hash32| {
+        *grantee == reader
+            && match scope {
+                ConsentScope::Record => *target == record_id,
+                ConsentScope::Kind => *target == kind,
+            }
+    };
+    let latest = events.iter().rev().find(|event| match event {
+        ConsentEvent::Granted {
+            grantee,
+            scope,
+            target,
+            ..
+        }
+        | ConsentEvent::Revoked {
+            grantee,
+            scope,
+            target,
+            ..
+        } => covers(grantee, scope, target),
+    });
+    match latest {
+        Some(ConsentEvent::Revoked { .. }) => UiError::new(
+            ErrorCode::ConsentRevoked,
+            "the patient revoked this reader's consent",
+        ),
+        Some(ConsentEvent::Granted { expires_at, .. }) if *expires_at <= now => UiError::new(
+            ErrorCode::ConsentExpired,
+            format!(
+                "the patient's consent for this reader expired at {}",
+                format_unix_utc(*expires_at)
+            ),
+        ),
+        _ => UiError::new(
+            ErrorCode::NotAReader,
+            format!("{reader} is not a reader of this record: not the patient, and no consent"),
+        ),
+    }
+}

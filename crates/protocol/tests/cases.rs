@@ -1,0 +1,705 @@
+//! One table of cases for the protocol's decisions, run natively (the desktop client and the
+//! CLI) and in headless Chromium under `wasm-bindgen-test` (the web page's wasm): both shells
+//! call these functions, so this shows they accept and refuse the same inputs, with the same
+//! codes.
+
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::envelope;
+use caretrail_crypto::identity::{card_hash, enrolment_signer, login_signer, sign_ticket};
+use caretrail_crypto::policy::content_hash;
+use caretrail_protocol::login;
+use caretrail_protocol::password::{
+    self, MAX_WRONG_PASSWORDS, WRONG_PASSWORD_PAUSE_SECS, WrongPasswords,
+};
+use caretrail_protocol::registration::{self, Form};
+use caretrail_types::{
+    Address, CardNumber, Citizen, Coverage, CoverageStatus, Enrolment, ErrorCode, FaceAttestation,
+    Hash32, MAX_PHOTO_BYTES, NetworkInfo, Nid, PostalAddress, Profile, RegistrationRecord,
+    Signature, TicketBody, TxId, UiError, Verified,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const FHIR_POLICY: &[u8] = include_bytes!("../../sandbox/data/policies/meridian-gold.json");
+const PDF_POLICY: &[u8] = include_bytes!("../../sandbox/data/policies/meridian-basic.pdf");
+const JPEG: &[u8] = &[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F'];
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR";
+const NID: &str = "19710302-4411";
+const CARD: &str = "MMH-1001-0001";
+
+/// What a case must give: accepted, or refused with this code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Accepted,
+    Refused(ErrorCode),
+}
+use Expect::{Accepted, Refused};
+
+fn outcome<T>(result: &Result<T, UiError>) -> Expect {
+    match result {
+        Ok(_) => Accepted,
+        Err(e) => Refused(e.code),
+    }
+}
+
+fn form<'a>(nid: &'a str, card: &'a str, document: &'a [u8], photo: &'a [u8]) -> Form<'a> {
+    Form {
+        nid,
+        card_number: card,
+        policy_document: document,
+        photo,
+    }
+}
+
+fn held(nid: &str) -> Profile {
+    Profile {
+        nid: Nid::parse(nid).expect("nid"),
+        card_number: CardNumber::parse(CARD).expect("card"),
+        patient: Address([7; 20]),
+        record: Hash32([1; 32]),
+        tx_id: TxId([2; 32]),
+    }
+}
+
+fn application() -> registration::Application {
+    registration::apply(form(NID, CARD, FHIR_POLICY, JPEG), None).expect("a valid application")
+}
+
+/// Registration's first step: what she entered.
+fn apply_cases() {
+    let big_photo = {
+        let mut photo = vec![0u8; MAX_PHOTO_BYTES + 1];
+        photo[..3].copy_from_slice(&[0xFF, 0xD8, 0xFF]);
+        photo
+    };
+    let profile = held(NID);
+    let cases: Vec<(&str, Form<'_>, Option<&Profile>, Expect)> = vec![
+        (
+            "FHIR policy, JPEG",
+            form(NID, CARD, FHIR_POLICY, JPEG),
+            None,
+            Accepted,
+        ),
+        (
+            "PDF policy, PNG",
+            form(NID, CARD, PDF_POLICY, PNG),
+            None,
+            Accepted,
+        ),
+        (
+            "NID too short",
+            form("123", CARD, FHIR_POLICY, JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "NID empty",
+            form("", CARD, FHIR_POLICY, JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "card too short",
+            form(NID, "MMH", FHIR_POLICY, JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "device holds a registration",
+            form(NID, CARD, FHIR_POLICY, JPEG),
+            Some(&profile),
+            Refused(ErrorCode::AlreadyRegistered),
+        ),
+        (
+            "no photo",
+            form(NID, CARD, FHIR_POLICY, b""),
+            None,
+            Refused(ErrorCode::PhotoRefused),
+        ),
+        (
+            "GIF photo",
+            form(NID, CARD, FHIR_POLICY, b"GIF89a....."),
+            None,
+            Refused(ErrorCode::PhotoRefused),
+        ),
+        (
+            "photo over 8 MiB",
+            form(NID, CARD, FHIR_POLICY, &big_photo),
+            None,
+            Refused(ErrorCode::PhotoRefused),
+        ),
+        (
+            "no policy document",
+            form(NID, CARD, b"", JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "policy neither PDF nor JSON",
+            form(NID, CARD, b"GIF89a", JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "policy JSON with a duplicate member",
+            form(
+                NID,
+                CARD,
+                br#"{"resourceType":"InsurancePlan","a":1,"a":2}"#,
+                JPEG,
+            ),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "policy JSON cut short",
+            form(NID, CARD, br#"{"resourceType":"Insur"#, JPEG),
+            None,
+            Refused(ErrorCode::InvalidInput),
+        ),
+    ];
+    for (name, form, held, expect) in cases {
+        let got = registration::apply(form, held);
+        assert_eq!(outcome(&got), expect, "{name}: {:?}", got.as_ref().err());
+    }
+    // The hash is her side of PU: the canonical hash of the document she holds.
+    let fhir = application();
+    assert_eq!(fhir.media_type, "application/fhir+json");
+    assert_eq!(
+        fhir.policy_hash,
+        content_hash("application/fhir+json", FHIR_POLICY).expect("hash")
+    );
+    let pdf = registration::apply(form(NID, CARD, PDF_POLICY, PNG), None).expect("pdf");
+    assert_eq!(pdf.media_type, "application/pdf");
+}
+
+fn password_cases() {
+    assert_eq!(
+        outcome(&password::check("")),
+        Refused(ErrorCode::InvalidInput)
+    );
+    assert_eq!(outcome(&password::check("correct horse")), Accepted);
+
+    let start = 1_700_000_000;
+    let mut wrong = WrongPasswords::default();
+    for n in 1..MAX_WRONG_PASSWORDS {
+        assert_eq!(outcome(&wrong.may_try(start)), Accepted, "try {n}");
+        assert_eq!(wrong.wrong(start).code, ErrorCode::WrongPassword);
+    }
+    assert_eq!(
+        outcome(&wrong.may_try(start)),
+        Accepted,
+        "the last try before the pause"
+    );
+    assert_eq!(wrong.wrong(start).code, ErrorCode::WrongPassword);
+    assert_eq!(
+        outcome(&wrong.may_try(start)),
+        Refused(ErrorCode::LockedOut)
+    );
+    assert_eq!(
+        outcome(&wrong.may_try(start + WRONG_PASSWORD_PAUSE_SECS - 1)),
+        Refused(ErrorCode::LockedOut)
+    );
+    assert_eq!(
+        outcome(&wrong.may_try(start + WRONG_PASSWORD_PAUSE_SECS)),
+        Accepted
+    );
+    // The count survives a round trip through whatever the shell keeps it in.
+    let kept: WrongPasswords =
+        serde_json::from_str(&serde_json::to_string(&wrong).expect("json")).expect("parse");
+    assert_eq!(kept, wrong);
+}
+
+fn login_cases() {
+    let h = Hash32([1; 32]).to_string();
+    let mine = held(NID);
+    let other = held("19680915-2284");
+    let cases: Vec<(&str, &str, &str, Option<&Profile>, Expect)> = vec![
+        ("her ID and H", NID, &h, Some(&mine), Accepted),
+        (
+            "H with spaces around it",
+            NID,
+            " 0x0101010101010101010101010101010101010101010101010101010101010101 ",
+            Some(&mine),
+            Accepted,
+        ),
+        (
+            "ID malformed",
+            "12",
+            &h,
+            Some(&mine),
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "H not hex",
+            NID,
+            "0xnothex",
+            Some(&mine),
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "H too short",
+            NID,
+            "0x0101",
+            Some(&mine),
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "no registration on this device",
+            NID,
+            &h,
+            None,
+            Refused(ErrorCode::NoKey),
+        ),
+        (
+            "another ID's registration",
+            NID,
+            &h,
+            Some(&other),
+            Refused(ErrorCode::NoKey),
+        ),
+    ];
+    for (name, id, record, held, expect) in cases {
+        let got = login::attempt(id, record, held);
+        assert_eq!(outcome(&got), expect, "{name}: {:?}", got.as_ref().err());
+    }
+    let key = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(1));
+    let attempt = login::attempt(NID, &h, Some(&mine)).expect("attempt");
+    let challenge = Hash32([9; 32]);
+    let request = login::request(&key, &attempt, &challenge);
+    assert_eq!(request.record, Hash32([1; 32]));
+    assert_eq!(
+        login_signer(&request.record, &challenge, &request.signature).expect("signer"),
+        key.address()
+    );
+}
+
+fn recover_cases() {
+    let application = application();
+    let patient = Address([3; 20]);
+    assert_eq!(registration::recover(&application, patient, None), Ok(()));
+    let found = |card: &str| RegistrationRecord {
+        record: Hash32([4; 32]),
+        tx_id: TxId([5; 32]),
+        card_hash: card_hash(&CardNumber::parse(card).expect("card")),
+    };
+    let same = registration::recover(&application, patient, Some(found(CARD))).expect_err("known");
+    assert_eq!(same.error.code, ErrorCode::AlreadyRegistered);
+    let profile = same.profile.expect("her registration is restored");
+    assert_eq!(
+        (profile.patient, profile.record, profile.tx_id),
+        (patient, Hash32([4; 32]), TxId([5; 32]))
+    );
+    assert_eq!(profile.nid.as_str(), NID);
+    let other = registration::recover(&application, patient, Some(found("MMH-1001-0002")))
+        .expect_err("known");
+    assert_eq!(other.error.code, ErrorCode::AlreadyRegistered);
+    assert_eq!(
+        other.profile, None,
+        "another card's registration is not hers to restore"
+    );
+}
+
+fn verified_for(
+    application: &registration::Application,
+    patient: Address,
+    card: &str,
+    policy_hash: Hash32,
+) -> Verified {
+    let verifier = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(2));
+    let citizen = Citizen {
+        nid: application.nid.clone(),
+        given_name: "Erik".into(),
+        family_name: "Lundqvist".into(),
+        birth_date: "1971-03-02".into(),
+        address: PostalAddress {
+            line: "Storgatan 1".into(),
+            city: "Uppsala".into(),
+            postal_code: "753 10".into(),
+            country: "SE".into(),
+        },
+    };
+    let enrolment = Enrolment {
+        patient,
+        insurer: Address([8; 20]),
+        policy_id: Hash32([6; 32]),
+        version: 1,
+        card_hash: card_hash(&CardNumber::parse(card).expect("card")),
+        deadline: 1_900_000_000,
+    };
+    let ticket = sign_ticket(
+        &verifier,
+        TicketBody {
+            nid_commitment: Hash32([7; 32]),
+            enrolment,
+            insurer_signature: Signature([0; 65]),
+            face: FaceAttestation {
+                distance_millionths: 300_000,
+                threshold_millionths: 600_000,
+                model: "dlib".into(),
+                at: 1_700_000_000,
+            },
+            policy_hash,
+            expires_at: 1_900_000_000,
+            verifier: verifier.address(),
+        },
+    );
+    Verified {
+        citizen,
+        coverage: Coverage {
+            card_number: application.card_number.clone(),
+            status: CoverageStatus::Active,
+            valid_until: "2030-12-31".into(),
+            insurer: Address([8; 20]),
+            insurer_name: "Meridian".into(),
+            plan: "meridian-gold".into(),
+            policy_id: Hash32([6; 32]),
+            media_type: "application/fhir+json".into(),
+        },
+        checks: Vec::new(),
+        ticket,
+    }
+}
+
+/// She signs only the enrolment she asked for, and Enc(U_D) opens with her key only.
+fn submission_cases() {
+    let application = application();
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let key = SecretKey::generate(&mut rng);
+    let network = NetworkInfo {
+        chain_id: 31337,
+        rpc_url: "http://127.0.0.1:8545".into(),
+        policy_registry: Address([10; 20]),
+        participant_registry: Address([11; 20]),
+        patient_registry: Address([12; 20]),
+        record_registry: Address([15; 20]),
+    };
+    let hers = application.policy_hash;
+    let cases = [
+        (
+            "her key, card and policy",
+            key.address(),
+            CARD,
+            hers,
+            Accepted,
+        ),
+        (
+            "another key",
+            Address([13; 20]),
+            CARD,
+            hers,
+            Refused(ErrorCode::RelayError),
+        ),
+        (
+            "another card",
+            key.address(),
+            "MMH-1001-0002",
+            hers,
+            Refused(ErrorCode::RelayError),
+        ),
+        (
+            "another policy",
+            key.address(),
+            CARD,
+            Hash32([14; 32]),
+            Refused(ErrorCode::RelayError),
+        ),
+    ];
+    for (name, patient, card, policy, expect) in cases {
+        let verified = verified_for(&application, patient, card, policy);
+        let got = registration::submission(&application, &key, &network, &verified, &mut rng);
+        assert_eq!(outcome(&got), expect, "{name}: {:?}", got.as_ref().err());
+        let Ok(request) = got else { continue };
+        let data =
+            envelope::decrypt(&key, &request.encrypted_data).expect("Enc(U_D) opens with her key");
+        let patient_json: serde_json::Value = serde_json::from_slice(&data).expect("FHIR JSON");
+        assert_eq!(patient_json["resourceType"], "Patient");
+        let stranger = SecretKey::generate(&mut rng);
+        assert!(envelope::decrypt(&stranger, &request.encrypted_data).is_err());
+        assert_eq!(
+            enrolment_signer(
+                network.chain_id,
+                network.policy_registry,
+                &request.ticket.body.enrolment,
+                &request.patient_signature
+            )
+            .expect("signer"),
+            key.address()
+        );
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn registration_inputs_are_accepted_and_refused_alike() {
+    apply_cases();
+    recover_cases();
+    submission_cases();
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn passwords_pause_alike() {
+    password_cases();
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn login_inputs_are_accepted_and_refused_alike() {
+    login_cases();
+}
+
+fn request_cases() {
+    use caretrail_protocol::request::{self, Ask, Domain, MAX_TTL_SECS, TTL_SECS};
+    use caretrail_types::RelayAction;
+    let mut rng = ChaCha20Rng::seed_from_u64(4);
+    let key = SecretKey::generate(&mut rng);
+    let domain = Domain {
+        chain_id: 31337,
+        records: Address([20; 20]),
+    };
+    let now = 1_800_000_000;
+    let ask = Ask {
+        action: RelayAction::RecordGet,
+        patient: key.address(),
+        subject: Hash32([21; 32]),
+        content: Hash32::ZERO,
+    };
+    let good = request::sign(&key, domain, ask, now, &mut rng);
+    let mut other_chain = good.clone();
+    other_chain.chain_id = 1;
+    let mut other_registry = good.clone();
+    other_registry.records = Address([22; 20]);
+    let mut tampered = good.clone();
+    tampered.request.subject = Hash32([23; 32]);
+    let mut claimed = good.clone();
+    claimed.request.signer = Address([24; 20]);
+    let far = request::sign(&key, domain, ask, now + MAX_TTL_SECS, &mut rng);
+    let cases = [
+        ("fresh", &good, RelayAction::RecordGet, now, Accepted),
+        (
+            "at its deadline",
+            &good,
+            RelayAction::RecordGet,
+            now + TTL_SECS,
+            Accepted,
+        ),
+        (
+            "after its deadline",
+            &good,
+            RelayAction::RecordGet,
+            now + TTL_SECS + 1,
+            Refused(ErrorCode::SignatureExpired),
+        ),
+        (
+            "deadline too far ahead",
+            &far,
+            RelayAction::RecordGet,
+            now,
+            Refused(ErrorCode::SignatureExpired),
+        ),
+        (
+            "signed for another chain",
+            &other_chain,
+            RelayAction::RecordGet,
+            now,
+            Refused(ErrorCode::WrongChain),
+        ),
+        (
+            "signed for another registry",
+            &other_registry,
+            RelayAction::RecordGet,
+            now,
+            Refused(ErrorCode::WrongChain),
+        ),
+        (
+            "used for another action",
+            &good,
+            RelayAction::RecordPut,
+            now,
+            Refused(ErrorCode::InvalidInput),
+        ),
+        (
+            "a field changed",
+            &tampered,
+            RelayAction::RecordGet,
+            now,
+            Refused(ErrorCode::BadSignature),
+        ),
+        (
+            "claims another signer",
+            &claimed,
+            RelayAction::RecordGet,
+            now,
+            Refused(ErrorCode::BadSignature),
+        ),
+    ];
+    for (name, signed, action, at, expect) in cases {
+        let got = request::check(signed, domain, action, at);
+        assert_eq!(outcome(&got), expect, "{name}: {:?}", got.as_ref().err());
+    }
+    let fresh = request::check(&good, domain, RelayAction::RecordGet, now).expect("fresh");
+    assert_eq!(fresh.signer, key.address());
+    assert_eq!(fresh.keep_until, now + TTL_SECS);
+    let again = request::sign(&key, domain, ask, now, &mut rng);
+    let second = request::check(&again, domain, RelayAction::RecordGet, now).expect("fresh");
+    assert_ne!(
+        fresh.nonce, second.nonce,
+        "each signature has its own nonce"
+    );
+    assert_eq!(request::replayed().code, ErrorCode::Replayed);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn signed_requests_are_accepted_and_refused_alike() {
+    request_cases();
+}
+
+fn access_cases() {
+    use caretrail_protocol::access::why_not;
+    use caretrail_types::{ConsentEvent, ConsentScope};
+    let reader = Address([30; 20]);
+    let record = Hash32([31; 32]);
+    let kind = caretrail_crypto::record::record_kind("Document").expect("kind");
+    let now = 1_800_000_000;
+    let granted = |scope, target, expires_at| ConsentEvent::Granted {
+        patient: Address([32; 20]),
+        grantee: reader,
+        scope,
+        target,
+        expires_at,
+        block: 1,
+    };
+    let revoked = |scope, target| ConsentEvent::Revoked {
+        patient: Address([32; 20]),
+        grantee: reader,
+        scope,
+        target,
+        block: 2,
+    };
+    let other_kind = caretrail_crypto::record::record_kind("Claim").expect("kind");
+    let cases: Vec<(&str, Vec<ConsentEvent>, ErrorCode)> = vec![
+        ("no consent at all", vec![], ErrorCode::NotAReader),
+        (
+            "a consent for another kind",
+            vec![granted(ConsentScope::Kind, other_kind, now + 60)],
+            ErrorCode::NotAReader,
+        ),
+        (
+            "a consent for another record",
+            vec![granted(ConsentScope::Record, Hash32([33; 32]), now + 60)],
+            ErrorCode::NotAReader,
+        ),
+        (
+            "the record's consent expired",
+            vec![granted(ConsentScope::Record, record, now)],
+            ErrorCode::ConsentExpired,
+        ),
+        (
+            "the kind's consent expired",
+            vec![granted(ConsentScope::Kind, kind, now - 1)],
+            ErrorCode::ConsentExpired,
+        ),
+        (
+            "granted then revoked",
+            vec![
+                granted(ConsentScope::Record, record, now + 60),
+                revoked(ConsentScope::Record, record),
+            ],
+            ErrorCode::ConsentRevoked,
+        ),
+        (
+            "revoked then expired again",
+            vec![
+                revoked(ConsentScope::Kind, kind),
+                granted(ConsentScope::Kind, kind, now - 5),
+            ],
+            ErrorCode::ConsentExpired,
+        ),
+    ];
+    for (name, events, code) in cases {
+        assert_eq!(
+            why_not(&events, reader, record, kind, now).code,
+            code,
+            "{name}"
+        );
+    }
+}
+
+fn audit_cases() {
+    use caretrail_crypto::{audit::audit_leaf, merkle};
+    use caretrail_protocol::audit::{Mark, mark};
+    use caretrail_types::{AuditAnchor, AuditEntry, AuditedRead, ReadGround};
+    let entries: Vec<AuditEntry> = (0..5)
+        .map(|seq| AuditEntry {
+            seq,
+            reader: Address([40; 20]),
+            patient: Address([41; 20]),
+            record: Hash32([seq as u8; 32]),
+            ground: ReadGround::Consent,
+            at: 1_800_000_000 + seq,
+        })
+        .collect();
+    let leaves: Vec<Hash32> = entries.iter().map(audit_leaf).collect();
+    let root = merkle::root(&leaves).expect("root");
+    let on_chain = |r: &Hash32| *r == root;
+    let read = |i: usize| AuditedRead {
+        entry: entries[i].clone(),
+        anchor: Some(AuditAnchor {
+            root,
+            proof: merkle::proof(&leaves, i).expect("proof"),
+        }),
+    };
+    assert_eq!(mark(&read(2), on_chain), Mark::Verified);
+    let mut forged = read(2);
+    forged.entry.reader = Address([42; 20]);
+    assert_eq!(
+        mark(&forged, on_chain),
+        Mark::NotVerified,
+        "a changed entry"
+    );
+    let mut wrong_proof = read(2);
+    wrong_proof.anchor = Some(AuditAnchor {
+        root,
+        proof: merkle::proof(&leaves, 3).expect("proof"),
+    });
+    assert_eq!(
+        mark(&wrong_proof, on_chain),
+        Mark::NotVerified,
+        "another entry's proof"
+    );
+    assert_eq!(
+        mark(&read(2), |_: &Hash32| false),
+        Mark::NotVerified,
+        "a root not on chain"
+    );
+    let pending = AuditedRead {
+        entry: entries[4].clone(),
+        anchor: None,
+    };
+    assert_eq!(mark(&pending, on_chain), Mark::Pending);
+    // Dropping an entry after the anchor changes the root: the rest no longer verify.
+    let mut dropped = leaves.clone();
+    dropped.remove(1);
+    let rebuilt = AuditedRead {
+        entry: entries[2].clone(),
+        anchor: Some(AuditAnchor {
+            root: merkle::root(&dropped).expect("root"),
+            proof: merkle::proof(&dropped, 1).expect("proof"),
+        }),
+    };
+    assert_eq!(mark(&rebuilt, on_chain), Mark::NotVerified);
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn readers_and_reads_are_judged_alike() {
+    access_cases();
+    audit_cases();
+}

@@ -1,0 +1,62 @@
+//! Requests to the relay's records API, as they travel: what was asked, by whom, until when, and
+//! the EIP-712 signature over it (`caretrail_crypto::request`).
+
+use crate::{Address, Hash32, Signature};
+use serde::{Deserialize, Serialize};
+
+/// What a signed request asks the relay to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RelayAction {
+    /// Store a record's envelope (`subject` its id, `content` its body's SHA-256).
+    RecordPut,
+    /// Read a record (`subject` its id).
+    RecordGet,
+    /// Replace a record's envelope header, to add a reader (`content` the new header's SHA-256).
+    RecordHeader,
+    /// List the records the relay holds for `patient`.
+    RecordList,
+    /// List the reads logged of `patient`'s records (or, for anyone else, their own reads).
+    AuditList,
+}
+
+impl RelayAction {
+    /// The name signed in the EIP-712 `action` field.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RelayAction::RecordPut => "record.put",
+            RelayAction::RecordGet => "record.get",
+            RelayAction::RecordHeader => "record.header",
+            RelayAction::RecordList => "record.list",
+            RelayAction::AuditList => "audit.list",
+        }
+    }
+}
+
+/// A request to the relay, as its signer signs it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RelayRequest {
+    pub signer: Address,
+    pub action: RelayAction,
+    /// Whose records the request is about.
+    pub patient: Address,
+    /// The record id, or zero.
+    pub subject: Hash32,
+    /// The hash of what is sent (a body or a header), or zero.
+    pub content: Hash32,
+    /// Unix seconds after which the relay refuses the request.
+    pub deadline: u64,
+    /// Random; the relay accepts each (signer, nonce) once.
+    pub nonce: Hash32,
+}
+
+/// A [`RelayRequest`] with the domain it was signed for and its signature.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedRelayRequest {
+    /// The chain the signer meant (part of the EIP-712 domain).
+    pub chain_id: u64,
+    /// The record registry the signer meant (the domain's verifying contract).
+    pub records: Address,
+    pub request: RelayRequest,
+    pub signature: Signature,
+}
