@@ -153,6 +153,100 @@ fn the_callers_rng_is_the_only_randomness() {
     assert_ne!(seal_with(7), seal_with(8));
 }
 
+/// The exact bytes of envelopes made from fixed seeds, recorded before the envelope's copying
+/// was taken out: any change to the format (or to what the code writes) fails here. The short
+/// one is pinned byte for byte, the longer ones (every chunk-boundary case) by SHA-256, each
+/// written three ways: `encrypt`, `write_all` in odd pieces and `copy_from` a trickling reader.
+#[test]
+fn envelopes_from_a_fixed_seed_keep_their_bytes() {
+    use sha2::{Digest, Sha256};
+
+    let mut keys = ChaCha20Rng::seed_from_u64(2024);
+    let alice = SecretKey::generate(&mut keys);
+    let bob = SecretKey::generate(&mut keys);
+    let readers = [alice.public_key(), bob.public_key()];
+    let rng = || ChaCha20Rng::seed_from_u64(99);
+
+    let short = envelope::encrypt(&mut rng(), &readers[..1], b"a prescription").unwrap();
+    assert_eq!(hex::encode(&short), PINNED_SHORT);
+
+    for (len, pinned) in PINNED_SHA256 {
+        let plaintext = record(len);
+        let simple = envelope::encrypt(&mut rng(), &readers, &plaintext).unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&simple)), pinned, "length {len}");
+        let mut writer = Encryptor::with_recipients(&mut rng(), &readers)
+            .unwrap()
+            .wrap_output(Vec::new())
+            .unwrap();
+        for piece in plaintext.chunks(9_999) {
+            writer.write_all(piece).unwrap();
+        }
+        assert!(
+            writer.finish().unwrap() == simple,
+            "write_all, length {len}"
+        );
+        let mut writer = Encryptor::with_recipients(&mut rng(), &readers)
+            .unwrap()
+            .wrap_output(Vec::new())
+            .unwrap();
+        writer.copy_from(Trickle(&plaintext)).unwrap();
+        assert!(
+            writer.finish().unwrap() == simple,
+            "copy_from, length {len}"
+        );
+        assert!(envelope::decrypt(&bob, &simple).unwrap() == plaintext);
+    }
+}
+
+const PINNED_SHORT: &str = concat!(
+    // magic, version, salt, count
+    "4354524c454e5601801641225a48e92d058432a52d0d34f70001",
+    // recipient key
+    "02d9c61246e69046d505092110d5fd0ede9ad514bb62dc0f3ece7af1dc9348cf7f",
+    // ephemeral key
+    "04874cbd094e6d3157ae4d0e9b3fed0b023aa72a7c9b6da2044811223b9a861939077099b35f3632",
+    "ab6826eb4c9576139ce3d5fb5cb0254ffa4b1d6e1916924058",
+    // nonce, tag
+    "7a4e4f77e0aacb874ed4f195113d8a83e8c0f1455cbb72d11f53f711c7641b16",
+    // wrapped content key
+    "879ab3f9b0806fdd9ec6a673dc13ef03b363e81d483fe43184c98a751a32a061",
+    // header MAC
+    "1db7a3428940f6c4a8d1ead7c57ff8fc138a6373dfcd6a061fed2dd26937cbc6",
+    // the one chunk and its tag
+    "1ed5b1c937cc639b925079dc117e45ce86a6fd1ea932264f7517bc2a1bbe",
+);
+
+const PINNED_SHA256: [(usize, &str); 7] = [
+    (
+        0,
+        "a473bfc76b1c06eaf2857170ad34251ea626bf99a4815e0d3d4562fbe1ec1ade",
+    ),
+    (
+        1,
+        "1f8532dcc2b3026fb87eedab97a8a2e694079912765b61acddf2ae9f5d96b0b9",
+    ),
+    (
+        CHUNK_SIZE - 1,
+        "e2ad8acb5615264394f3eb18c27701e206503a7c97d0b71c8e1c38766b6b85bd",
+    ),
+    (
+        CHUNK_SIZE,
+        "03f21914a41c0a580b38fc6a77a01ddcf8012651d0e374530719f5d961de01f0",
+    ),
+    (
+        CHUNK_SIZE + 1,
+        "669456bd34a57e8e98bca404aa2f12da1564c22b659733137cabefd60b84b104",
+    ),
+    (
+        2 * CHUNK_SIZE,
+        "00f07c668447ffb5e6fbfa758d0c3d4e5661f562039914b4b13fae2e92329b83",
+    ),
+    (
+        5 * CHUNK_SIZE + 7,
+        "0fbde36e8e34a97c069a099eec10b08556d61aebed93dc6350119e92f826aff9",
+    ),
+];
+
 #[test]
 fn the_header_names_its_recipients() {
     let alice = key();
