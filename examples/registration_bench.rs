@@ -63,6 +63,7 @@ async fn main() -> anyhow::Result<()> {
             assets: assets.clone(),
             fraudulent_insurer: false,
             publish_plans: true,
+            storage: None,
         })
         .await?;
         let dir = tempfile::tempdir()?;

@@ -134,6 +134,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         database: Some(args.data_dir.join("relay.db")),
         storage,
         storage_limits: Default::default(),
+        audit_interval: std::time::Duration::from_secs(60),
         ui_dir: args.ui_dir,
     };
     let relay = caretrail_relay::Relay::open(config).await?;

@@ -42,6 +42,9 @@ pub struct StackOptions {
     pub fraudulent_insurer: bool,
     /// Publish every sandbox plan at start, so patients can enrol in them.
     pub publish_plans: bool,
+    /// Where the relay keeps records, when not the default (files under the data directory, or
+    /// memory for a throwaway stack): e.g. an S3-compatible bucket.
+    pub storage: Option<StorageConfig>,
 }
 
 /// Where `scripts/assets.sh` installs the assets unless `CARETRAIL_ASSETS` says otherwise.
@@ -147,6 +150,7 @@ impl Stack {
             ),
             None => (NidSalt::random(), None, StorageConfig::Memory),
         };
+        let storage = options.storage.clone().unwrap_or(storage);
         let relay_config = RelayConfig {
             rpc_url: rpc.clone(),
             public_rpc_url: rpc.to_string(),
@@ -167,6 +171,7 @@ impl Stack {
             database,
             storage,
             storage_limits: Default::default(),
+            audit_interval: std::time::Duration::from_secs(60),
             ui_dir: options.ui_dir.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;

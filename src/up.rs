@@ -70,6 +70,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         assets: args.assets.clone().unwrap_or_else(default_assets_dir),
         fraudulent_insurer: args.fraudulent_insurer,
         publish_plans: true,
+        storage: None,
     })
     .await?;
 

@@ -25,6 +25,7 @@ pub fn options(data_dir: Option<&Path>) -> StackOptions {
         assets: default_assets_dir(),
         fraudulent_insurer: false,
         publish_plans: false,
+        storage: None,
     }
 }
 

@@ -14,34 +14,7 @@ use crate::records::{DOMAIN, Written};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
 
-/// A grant the patient signs for anyone to relay (`grantAccessBySig`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsentGrant {
-    pub patient: Address,
-    pub grantee: Address,
-    pub scope: ConsentScope,
-    /// The record id (`record_id_of`) or the kind (`record_kind`).
-    pub target: Hash32,
-    /// Unix seconds; access holds before this time.
-    pub expires_at: u64,
-    /// The patient's next nonce in the registry (`consent_nonce`).
-    pub nonce: u64,
-    /// Unix seconds; the registry refuses the signature from then on.
-    pub deadline: u64,
-}
-
-/// A revocation the patient signs for anyone to relay (`revokeAccessBySig`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ConsentRevocation {
-    pub patient: Address,
-    pub grantee: Address,
-    pub scope: ConsentScope,
-    pub target: Hash32,
-    /// The patient's next nonce in the registry (`consent_nonce`).
-    pub nonce: u64,
-    /// Unix seconds; the registry refuses the signature from then on.
-    pub deadline: u64,
-}
+pub use caretrail_types::{ConsentGrant, ConsentRevocation};
 
 impl From<&ConsentGrant> for RecordRegistry::ConsentGrant {
     fn from(g: &ConsentGrant) -> Self {

@@ -285,3 +285,36 @@ pub async fn find_anchor(
         })
         .transpose()
 }
+
+/// Every single anchor of `patient`'s records, the earliest of each id only, oldest first, each
+/// with its transaction and block number.
+pub async fn anchors_of(
+    rpc: &RpcUrl,
+    records: Address,
+    patient: Address,
+) -> Result<Vec<(RecordAnchor, TxId, u64)>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let mut logs = RecordRegistry::new(address(records), &provider)
+        .RecordAnchored_filter()
+        .topic2(address(patient).into_word())
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    logs.sort_by_key(|(_, log)| (log.block_number, log.log_index));
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (event, log) in logs {
+        let anchor = anchor_of(&event);
+        if record_id_of(anchor.patient, anchor.kind, anchor.ciphertext_hash) != anchor.record_id
+            || !seen.insert(anchor.record_id)
+        {
+            continue;
+        }
+        let tx = log
+            .transaction_hash
+            .ok_or_else(|| ChainError::Rpc("a log without its transaction".into()))?;
+        out.push((anchor, from_tx(tx), log.block_number.unwrap_or_default()));
+    }
+    Ok(out)
+}

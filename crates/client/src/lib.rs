@@ -5,6 +5,7 @@
 mod error;
 mod patient;
 mod policy;
+mod records;
 mod relay;
 
 pub use error::ClientError;
@@ -12,6 +13,7 @@ pub use patient::{
     MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm,
     WRONG_PASSWORD_PAUSE_SECS, Wallet,
 };
+pub use records::{CheckedRead, Listed, Opened, Progress as TransferProgress, Share, Transfer};
 pub use relay::Relay;
 
 use caretrail_types::NetworkInfo;

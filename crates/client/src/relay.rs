@@ -1,7 +1,7 @@
 //! The relay's HTTP API as the client calls it; its errors arrive as [`UiError`] JSON.
 
 use crate::ClientError;
-use caretrail_types::{ErrorCode, UiError};
+use caretrail_types::{ErrorCode, REQUEST_HEADER, SignedRelayRequest, UiError};
 use reqwest::Url;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -56,14 +56,59 @@ impl Relay {
         self.send(request).await
     }
 
+    /// A request to `path` signed with `signed` (in the records API's header).
+    pub fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        signed: &SignedRelayRequest,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        use base64::Engine as _;
+        let json = serde_json::to_vec(signed)
+            .map_err(|e| ClientError::Refused(UiError::new(ErrorCode::Internal, e.to_string())))?;
+        let mut request = self.http.request(method, self.endpoint(path)?).header(
+            REQUEST_HEADER,
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json),
+        );
+        // A long transfer is bounded by its progress, not by the client's usual minute.
+        request = request.timeout(Duration::from_secs(24 * 60 * 60));
+        Ok(request)
+    }
+
+    /// Sends `request` and reads its JSON answer.
+    pub async fn json<T: DeserializeOwned>(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        self.send(request).await
+    }
+
+    /// Sends `request` and hands back the answer to stream, once its status says it succeeded.
+    pub async fn streamed(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status();
+        let bytes = response.bytes().await.map_err(|e| self.unreachable(&e))?;
+        Err(self.refusal(status, &bytes))
+    }
+
+    fn unreachable(&self, e: &reqwest::Error) -> ClientError {
+        ClientError::RelayUnreachable {
+            url: self.base.to_string(),
+            reason: without_url(e),
+        }
+    }
+
     async fn send<T: DeserializeOwned>(
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let unreachable = |e: reqwest::Error| ClientError::RelayUnreachable {
-            url: self.base.to_string(),
-            reason: without_url(&e),
-        };
+        let unreachable = |e: reqwest::Error| self.unreachable(&e);
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unreachable)?;
@@ -75,20 +120,24 @@ impl Relay {
                 ))
             });
         }
-        let error = serde_json::from_slice::<UiError>(&bytes).unwrap_or_else(|_| {
+        Err(self.refusal(status, &bytes))
+    }
+
+    fn refusal(&self, status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
+        let error = serde_json::from_slice::<UiError>(bytes).unwrap_or_else(|_| {
             UiError::new(
                 ErrorCode::RelayError,
                 format!(
                     "the relay at {} answered {status}: {}",
                     self.base,
-                    String::from_utf8_lossy(&bytes)
+                    String::from_utf8_lossy(bytes)
                         .chars()
                         .take(200)
                         .collect::<String>()
                 ),
             )
         });
-        Err(ClientError::Relay(error))
+        ClientError::Relay(error)
     }
 }
 

@@ -378,6 +378,7 @@ fn submission_cases() {
         participant_registry: Address([11; 20]),
         patient_registry: Address([12; 20]),
         record_registry: Address([15; 20]),
+        relay: Address([16; 20]),
     };
     let hers = application.policy_hash;
     let cases = [

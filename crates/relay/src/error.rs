@@ -55,6 +55,12 @@ impl RelayError {
     }
 }
 
+impl From<UiError> for RelayError {
+    fn from(error: UiError) -> Self {
+        Self::refused(error.code, error.message)
+    }
+}
+
 impl RelayError {
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
@@ -66,10 +72,21 @@ impl RelayError {
             Self::HashMismatch(_) => (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch),
             Self::Refused { code, .. } => {
                 let status = match code {
-                    ErrorCode::UnknownCitizen | ErrorCode::UnknownRecord => StatusCode::NOT_FOUND,
-                    ErrorCode::AlreadyRegistered | ErrorCode::PolicyMismatch => {
-                        StatusCode::CONFLICT
-                    }
+                    ErrorCode::UnknownCitizen
+                    | ErrorCode::UnknownRecord
+                    | ErrorCode::RecordNotFound => StatusCode::NOT_FOUND,
+                    ErrorCode::AlreadyRegistered
+                    | ErrorCode::PolicyMismatch
+                    | ErrorCode::RecordExists
+                    | ErrorCode::Replayed => StatusCode::CONFLICT,
+                    ErrorCode::ContentMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+                    ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+                    ErrorCode::NotAReader
+                    | ErrorCode::ConsentExpired
+                    | ErrorCode::ConsentRevoked => StatusCode::FORBIDDEN,
+                    ErrorCode::WrongChain
+                    | ErrorCode::SignatureExpired
+                    | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
                     ErrorCode::PhotoRefused | ErrorCode::CardRefused => {
                         StatusCode::UNPROCESSABLE_ENTITY
                     }
@@ -104,17 +121,18 @@ impl RelayError {
                 (status, code)
             }
             Self::Storage(e) => match e {
-                StorageError::AlreadyExists => (StatusCode::CONFLICT, ErrorCode::InvalidInput),
+                StorageError::AlreadyExists => (StatusCode::CONFLICT, ErrorCode::RecordExists),
                 StorageError::HashMismatch { .. } => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::HashMismatch)
+                    (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::ContentMismatch)
                 }
                 StorageError::TooLarge { .. } => {
-                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::InvalidInput)
+                    (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::TooLarge)
                 }
-                StorageError::Interrupted(_) | StorageError::InvalidId => {
-                    (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+                StorageError::Interrupted(_) => {
+                    (StatusCode::BAD_REQUEST, ErrorCode::ContentMismatch)
                 }
-                StorageError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::InvalidInput),
+                StorageError::InvalidId => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+                StorageError::NotFound => (StatusCode::NOT_FOUND, ErrorCode::RecordNotFound),
                 StorageError::Unavailable(_) => (
                     StatusCode::SERVICE_UNAVAILABLE,
                     ErrorCode::StorageUnavailable,
@@ -163,26 +181,22 @@ mod tests {
     #[test]
     fn storage_failures_have_their_status_and_code() {
         let cases = [
-            (StorageError::AlreadyExists, 409, ErrorCode::InvalidInput),
+            (StorageError::AlreadyExists, 409, ErrorCode::RecordExists),
             (
                 StorageError::HashMismatch {
                     expected: Hash32([1; 32]),
                     actual: Hash32([2; 32]),
                 },
                 422,
-                ErrorCode::HashMismatch,
+                ErrorCode::ContentMismatch,
             ),
-            (
-                StorageError::TooLarge { cap: 10 },
-                413,
-                ErrorCode::InvalidInput,
-            ),
+            (StorageError::TooLarge { cap: 10 }, 413, ErrorCode::TooLarge),
             (
                 StorageError::Interrupted("reset".into()),
                 400,
-                ErrorCode::InvalidInput,
+                ErrorCode::ContentMismatch,
             ),
-            (StorageError::NotFound, 404, ErrorCode::InvalidInput),
+            (StorageError::NotFound, 404, ErrorCode::RecordNotFound),
             (StorageError::InvalidId, 400, ErrorCode::InvalidInput),
             (
                 StorageError::Unavailable("http://10.0.0.7:9000/bucket: connection refused".into()),

@@ -4,14 +4,17 @@
 //! checks them first (the relay's side of the paper's policy management unit), runs the paper's
 //! verification unit for registration (NID, face match, card, policy hashes, enrolment) and the
 //! login check, tells clients which network it works with, and serves the web UI. Handlers are
-//! thin over the functions in [`policy`], [`registration`] and [`login`]; [`app`] builds the
-//! router so tests drive it without a socket. [`storage`] keeps encrypted records.
+//! thin over the functions in [`policy`], [`registration`], [`login`], [`records`] and
+//! [`audit`]; [`app`] builds the router so tests drive it without a socket. [`storage`] keeps
+//! encrypted records.
 
+pub mod audit;
 pub mod db;
 mod error;
 pub mod login;
 pub mod outside;
 pub mod policy;
+pub mod records;
 pub mod registration;
 mod routes;
 pub mod storage;
@@ -64,6 +67,8 @@ pub struct RelayConfig {
     /// Where encrypted records are kept (by default files under the data directory).
     pub storage: storage::StorageConfig,
     pub storage_limits: storage::StorageLimits,
+    /// How often the relay anchors the Merkle root of its new read-log entries.
+    pub audit_interval: std::time::Duration,
 }
 
 /// The VU's secret salt for NID commitments: 32 random bytes, zeroized, never printed.
@@ -139,6 +144,8 @@ pub struct Relay {
     /// Face matches waiting or running: each holds two photos, so the queue is short and a full
     /// one refuses at once instead of piling up.
     face_queue: tokio::sync::Semaphore,
+    /// Held while the read log is being anchored: one run at a time.
+    audit_turn: tokio::sync::Mutex<()>,
 }
 
 /// Face matches that may wait for the model at once.
@@ -176,6 +183,7 @@ impl Relay {
             outside,
             face: Arc::new(Mutex::new(face)),
             face_queue: tokio::sync::Semaphore::new(FACE_QUEUE),
+            audit_turn: tokio::sync::Mutex::new(()),
         }))
     }
 
@@ -188,6 +196,7 @@ impl Relay {
             participant_registry: c.participant_registry,
             patient_registry: c.patient_registry,
             record_registry: c.record_registry,
+            relay: c.verifier_key.address(),
         }
     }
 
@@ -226,15 +235,22 @@ pub(crate) fn unix_now() -> u64 {
         .unwrap_or_default()
 }
 
-/// Serves the relay on `listener` until `shutdown` completes.
+/// Serves the relay on `listener` until `shutdown` completes, anchoring its read log at the
+/// configured interval meanwhile.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     relay: RelayState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(relay))
+    let anchoring = tokio::spawn(audit::anchor_every(
+        relay.clone(),
+        relay.config.audit_interval,
+    ));
+    let served = axum::serve(listener, app(relay))
         .with_graceful_shutdown(shutdown)
-        .await
+        .await;
+    anchoring.abort();
+    served
 }
 
 #[cfg(test)]

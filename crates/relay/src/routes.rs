@@ -1,14 +1,19 @@
 //! The relay's HTTP API: `/v1/...` JSON endpoints and the web UI at `/`.
 
-use crate::{RelayError, RelayState, login, policy, registration};
+use crate::{RelayError, RelayState, audit, login, policy, records, registration};
+use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
-    Address, LoginChallenge, LoginRequest, LoginSession, MAX_PHOTO_BYTES,
-    MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyPublication, PublishReceipt, PublishRequest,
-    RegisterRequest, RegistrationReceipt, RegistrationRecord, Verified, VerifyRequest,
+    Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest,
+    LoginChallenge, LoginRequest, LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES,
+    NetworkInfo, OwnAnchorRequest, PolicyPublication, PublishReceipt, PublishRequest,
+    RegisterRequest, RegistrationReceipt, RegistrationRecord, Relayed, StoredRecord, Verified,
+    VerifyRequest,
 };
 use serde_json::{Value, json};
 use tower_http::services::{ServeDir, ServeFile};
@@ -30,6 +35,24 @@ pub fn app(state: RelayState) -> Router {
         .route(
             "/registrations/verify",
             post(verify).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024)),
+        )
+        .route("/records", get(records_list))
+        .route("/records/anchors", post(records_anchor))
+        .route("/records/{id}", get(record_get))
+        .route("/records/{id}/header", get(record_header))
+        .route(
+            "/records/{id}/header",
+            axum::routing::put(record_header_replace).layer(DefaultBodyLimit::max(
+                crate::storage::StorageLimits::default().header as usize,
+            )),
+        )
+        .route("/consents", post(consent_grant))
+        .route("/consents/revocations", post(consent_revoke))
+        .route("/audit", get(audit_list))
+        // An upload streams into the record store, which enforces the size caps by kind.
+        .route(
+            "/records/{id}",
+            axum::routing::put(record_put).layer(DefaultBodyLimit::disable()),
         )
         .fallback(not_found);
     let api = Router::new().nest("/v1", v1);
@@ -107,4 +130,113 @@ async fn login(
 
 async fn not_found() -> RelayError {
     RelayError::NotFound
+}
+
+/// A header's value, as text.
+fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+fn signed(headers: &HeaderMap) -> Option<&str> {
+    header_text(headers, caretrail_types::REQUEST_HEADER)
+}
+
+fn record_id(path: &str) -> Result<caretrail_types::Hash32, RelayError> {
+    path.parse()
+        .map_err(|e| RelayError::BadRequest(format!("not a record id: {e}")))
+}
+
+async fn record_put(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<StoredRecord>, RelayError> {
+    records::put(
+        &state,
+        record_id(&id)?,
+        signed(&headers),
+        header_text(&headers, caretrail_types::KIND_HEADER),
+        body.into_data_stream(),
+    )
+    .await
+    .map(Json)
+}
+
+async fn record_get(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, RelayError> {
+    use futures_util::StreamExt as _;
+    let served = records::get(&state, record_id(&id)?, signed(&headers)).await?;
+    let length = served.header.len() as u64 + served.body.size;
+    let envelope = futures_util::stream::once(async move { Ok(served.header) }).chain(served.body);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
+            (header::CONTENT_LENGTH, length.to_string()),
+        ],
+        Body::from_stream(envelope),
+    )
+        .into_response())
+}
+
+async fn record_header(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, RelayError> {
+    let bytes = records::header(&state, record_id(&id)?, signed(&headers)).await?;
+    Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn record_header_replace(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<StoredRecord>, RelayError> {
+    records::replace_header(&state, record_id(&id)?, signed(&headers), body)
+        .await
+        .map(Json)
+}
+
+async fn records_list(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<StoredRecord>>, RelayError> {
+    records::list(&state, signed(&headers)).await.map(Json)
+}
+
+async fn records_anchor(
+    State(state): State<RelayState>,
+    body: Result<Json<OwnAnchorRequest>, JsonRejection>,
+) -> Result<Json<AnchoredRecord>, RelayError> {
+    let Json(request) = body.map_err(RelayError::from)?;
+    let (anchor, relayed) = records::anchor_own(&state, request).await?;
+    Ok(Json(AnchoredRecord { anchor, relayed }))
+}
+
+async fn consent_grant(
+    State(state): State<RelayState>,
+    body: Result<Json<ConsentGrantRequest>, JsonRejection>,
+) -> Result<Json<Relayed>, RelayError> {
+    let Json(request) = body.map_err(RelayError::from)?;
+    records::grant(&state, request).await.map(Json)
+}
+
+async fn consent_revoke(
+    State(state): State<RelayState>,
+    body: Result<Json<ConsentRevocationRequest>, JsonRejection>,
+) -> Result<Json<Relayed>, RelayError> {
+    let Json(request) = body.map_err(RelayError::from)?;
+    records::revoke(&state, request).await.map(Json)
+}
+
+async fn audit_list(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<Json<Vec<AuditedRead>>, RelayError> {
+    audit::list(&state, signed(&headers)).await.map(Json)
 }

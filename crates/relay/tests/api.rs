@@ -35,6 +35,7 @@ fn config() -> RelayConfig {
         ui_dir: None,
         storage: caretrail_relay::storage::StorageConfig::Memory,
         storage_limits: Default::default(),
+        audit_interval: std::time::Duration::from_secs(60),
     }
 }
 

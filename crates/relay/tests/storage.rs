@@ -3,14 +3,13 @@
 
 use bytes::Bytes;
 use caretrail_relay::storage::{
-    PART_SIZE, RecordKey, S3Secret, Storage, StorageConfig, StorageError, StorageLimits,
+    LocalS3 as S3Server, PART_SIZE, RecordKey, S3Secret, Storage, StorageConfig, StorageError,
+    StorageLimits,
 };
 use caretrail_types::Hash32;
 use futures_util::stream::{self, Stream, StreamExt as _};
 use sha2::{Digest as _, Sha256};
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 // ---- the tests, each run on both backends ----------------------------------------------------
@@ -366,11 +365,15 @@ async fn an_s3_endpoint_nobody_listens_on_is_unavailable() {
         .and_then(|l| l.local_addr())
         .expect("a free port")
         .port();
-    let storage = Storage::open(
-        &s3_config(&format!("http://127.0.0.1:{port}"), "records"),
-        StorageLimits::default(),
-    )
-    .expect("open");
+    let config = StorageConfig::S3 {
+        endpoint: Some(format!("http://127.0.0.1:{port}")),
+        bucket: "records".into(),
+        region: "us-east-1".into(),
+        access_key_id: Some("nobody".into()),
+        secret_access_key: Some(S3Secret::new("nothing".into())),
+        allow_http: true,
+    };
+    let storage = Storage::open(&config, StorageLimits::default()).expect("open");
     let body = Body::new(1, 10);
     match storage
         .put_body(&key(1), body.sha256(), 100, body.stream(10))
@@ -452,8 +455,6 @@ async fn read_body(storage: &Storage, key: &RecordKey) -> (u64, Hash32) {
 
 // ---- backends -------------------------------------------------------------------------------
 
-const ACCESS_KEY: &str = "caretrail-test";
-const SECRET_KEY: &str = "caretrail-test-secret";
 const BUCKET: &str = "records";
 
 struct Backend {
@@ -485,9 +486,9 @@ impl Backend {
     }
 
     fn s3() -> Self {
-        let server = S3Server::start();
-        let storage = Storage::open(&s3_config(&server.url(), BUCKET), StorageLimits::default())
-            .expect("open s3");
+        let server =
+            S3Server::start(BUCKET).expect("s3s-fs starts (./scripts/setup.sh installs it)");
+        let storage = Storage::open(&server.config(), StorageLimits::default()).expect("open s3");
         Self {
             storage,
             place: Place::S3(server),
@@ -505,11 +506,11 @@ impl Backend {
         match &self.place {
             Place::Local { root, .. } => assert_eq!(files(root), expected),
             Place::S3(server) => {
-                assert_eq!(files(&server.root.path().join(BUCKET)), expected);
+                assert_eq!(files(&server.root().join(BUCKET)), expected);
                 // Parts of unfinished uploads and the server's temporary files. A part request
                 // cancelled by an abort may still be winding down in the server: give it a moment.
                 let unfinished = || -> Vec<String> {
-                    files(server.root.path())
+                    files(server.root())
                         .into_iter()
                         .filter(|f| f.starts_with(".upload_id-") || f.starts_with(".tmp."))
                         .collect()
@@ -543,7 +544,7 @@ impl Backend {
                 std::fs::remove_file(&*root).expect("unblock");
                 std::fs::rename(root.with_extension("away"), &*root).expect("move back");
             }
-            Place::S3(server) => server.restart(),
+            Place::S3(server) => server.restart().expect("s3s-fs restarts"),
         }
     }
 }
@@ -567,103 +568,4 @@ fn files(dir: &Path) -> Vec<String> {
     }
     out.sort();
     out
-}
-
-fn s3_config(endpoint: &str, bucket: &str) -> StorageConfig {
-    StorageConfig::S3 {
-        endpoint: Some(endpoint.into()),
-        bucket: bucket.into(),
-        region: "us-east-1".into(),
-        access_key_id: Some(ACCESS_KEY.into()),
-        secret_access_key: Some(S3Secret::new(SECRET_KEY.into())),
-        allow_http: true,
-    }
-}
-
-/// An `s3s-fs` process serving a fresh directory on a loopback port, killed on drop.
-struct S3Server {
-    root: tempfile::TempDir,
-    port: u16,
-    child: Option<Child>,
-}
-
-/// Where `scripts/setup.sh` installs `s3s-fs` (`scripts/lib.sh` exports the path).
-fn s3s_fs() -> PathBuf {
-    let path = match std::env::var_os("CARETRAIL_S3S_FS") {
-        Some(path) => PathBuf::from(path),
-        None => PathBuf::from(std::env::var_os("HOME").expect("HOME")).join(".cargo/bin/s3s-fs"),
-    };
-    assert!(
-        path.is_file(),
-        "the S3 test server is missing: no s3s-fs at {} (CARETRAIL_S3S_FS). Run ./scripts/setup.sh, \
-         which installs it, and `source scripts/lib.sh`.",
-        path.display()
-    );
-    path
-}
-
-impl S3Server {
-    fn start() -> Self {
-        let root = tempfile::tempdir().expect("tempdir");
-        // A fresh bucket: s3s-fs keeps each bucket as a directory under its root.
-        std::fs::create_dir(root.path().join(BUCKET)).expect("bucket");
-        let mut server = Self {
-            root,
-            port: 0,
-            child: None,
-        };
-        server.restart();
-        server
-    }
-
-    fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    /// Starts the server on its port (any free one the first time), on the same directory.
-    fn restart(&mut self) {
-        let mut child = Command::new(s3s_fs())
-            .args(["--host", "127.0.0.1", "--port", &self.port.to_string()])
-            .args(["--access-key", ACCESS_KEY, "--secret-key", SECRET_KEY])
-            .arg(self.root.path())
-            .env("RUST_LOG", "s3s_fs=info")
-            .env("NO_COLOR", "1")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start s3s-fs");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tell, told) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            // Reads the address it listens on, then keeps draining its log.
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some((_, rest)) = line.split_once("server is running at http://") {
-                    let _ = tell.send(rest.trim().to_owned());
-                }
-            }
-        });
-        let address = told
-            .recv_timeout(Duration::from_secs(20))
-            .unwrap_or_else(|_| panic!("s3s-fs did not start on port {}", self.port));
-        self.port = address
-            .rsplit_once(':')
-            .and_then(|(_, port)| port.parse().ok())
-            .unwrap_or_else(|| panic!("s3s-fs said it listens on {address:?}"));
-        self.child = Some(child);
-    }
-
-    fn stop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        self.stop();
-    }
 }

@@ -32,10 +32,13 @@ pub use policy::{
     PublishReceipt, PublishRequest,
 };
 pub use record::{
-    AuditAnchor, AuditEntry, AuditedRead, ConsentEvent, ConsentScope, OwnAnchor, OwnAnchorRequest,
-    ReadGround, RecordAnchor, StoredRecord, VisitToken,
+    AnchoredRecord, AuditAnchor, AuditEntry, AuditedRead, ConsentEvent, ConsentGrant,
+    ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope, OwnAnchor,
+    OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, VisitToken,
 };
-pub use request::{RelayAction, RelayRequest, SignedRelayRequest};
+pub use request::{
+    DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
+};
 pub use time_text::format_unix_utc;
 pub use verification::{
     CapturedPhoto, Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation,

@@ -17,4 +17,7 @@ pub struct NetworkInfo {
     /// Where records are anchored and consents kept; the records API's requests are signed for
     /// it and this chain.
     pub record_registry: Address,
+    /// The relay's own account: it pays for what it relays and anchors its read log's roots, so
+    /// a patient checks her reads against roots this address anchored.
+    pub relay: Address,
 }

@@ -159,3 +159,60 @@ pub struct OwnAnchorRequest {
     pub anchor: OwnAnchor,
     pub signature: crate::Signature,
 }
+
+/// A grant the patient signs for anyone to relay (`grantAccessBySig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentGrant {
+    pub patient: Address,
+    pub grantee: Address,
+    pub scope: ConsentScope,
+    /// The record id or the kind.
+    pub target: Hash32,
+    /// Unix seconds; access holds before this time.
+    pub expires_at: u64,
+    /// The patient's next nonce in the registry.
+    pub nonce: u64,
+    /// Unix seconds; the registry refuses the signature from then on.
+    pub deadline: u64,
+}
+
+/// A revocation the patient signs for anyone to relay (`revokeAccessBySig`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRevocation {
+    pub patient: Address,
+    pub grantee: Address,
+    pub scope: ConsentScope,
+    pub target: Hash32,
+    /// The patient's next nonce in the registry.
+    pub nonce: u64,
+    /// Unix seconds; the registry refuses the signature from then on.
+    pub deadline: u64,
+}
+
+/// A signed grant, as the relay is sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentGrantRequest {
+    pub grant: ConsentGrant,
+    pub signature: crate::Signature,
+}
+
+/// A signed revocation, as the relay is sent it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsentRevocationRequest {
+    pub revocation: ConsentRevocation,
+    pub signature: crate::Signature,
+}
+
+/// What the relay answers for a transaction it sent for someone: which, and what it cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Relayed {
+    pub tx_id: crate::TxId,
+    pub gas_used: u64,
+}
+
+/// An anchor the relay sent for the patient, and the transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AnchoredRecord {
+    pub anchor: RecordAnchor,
+    pub relayed: Relayed,
+}

@@ -4,6 +4,14 @@
 use crate::{Address, Hash32, Signature};
 use serde::{Deserialize, Serialize};
 
+/// The HTTP header that carries a signed request (base64url, no padding, of its JSON).
+pub const REQUEST_HEADER: &str = "caretrail-request";
+/// The HTTP header that names an uploaded record's kind.
+pub const KIND_HEADER: &str = "caretrail-kind";
+/// The kind of a file the patient uploads herself (a PDF, an image): stored as it is, with the
+/// attachment size cap; FHIR resources are stored as JSON under their resource type.
+pub const DOCUMENT_KIND: &str = "Document";
+
 /// What a signed request asks the relay to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -46,11 +46,13 @@
 mod body;
 mod config;
 mod key;
+mod local_s3;
 mod publish;
 
 pub use body::{BodyStream, StoredBody};
 pub use config::{S3Secret, StorageConfig, StorageLimits};
 pub use key::RecordKey;
+pub use local_s3::{LocalS3, s3s_fs};
 
 use bytes::Bytes;
 use caretrail_types::Hash32;

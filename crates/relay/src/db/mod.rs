@@ -1,5 +1,9 @@
 //! The relay's database (SQLite through sqlx): evidence of policy mismatches, finished
-//! registrations, login challenges, failed logins and sessions. Migrations in `migrations/`.
+//! registrations, login challenges, failed logins and sessions; the records it holds, the nonces
+//! of signed requests and the read log (`records.rs`, `audit.rs`). Migrations in `migrations/`.
+
+mod audit;
+mod records;
 
 use caretrail_types::{Address, Hash32};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};

@@ -1,0 +1,717 @@
+//! The patient's records in the cloud, on her device: a file encrypted here (an envelope whose
+//! reader is her key) streams to the relay and is anchored on chain; her list joins the chain's
+//! anchors with what the relay holds; a record read back is checked against its anchor before it
+//! is decrypted here; she grants a reader (a new envelope header for that reader's key, and the
+//! consent on chain) and revokes; she checks the relay's log of reads of her records against the
+//! roots it anchored. The steps' decisions are `caretrail_protocol`'s; this is their IO.
+//!
+//! Large files never sit in memory: encryption and decryption stream through a temporary file
+//! beside the output, one chunk at a time, and uploads and downloads stream from and to it.
+
+use crate::{Client, ClientError};
+use caretrail_chain::{
+    anchors_of, audit_roots_of, consent_nonce, find_anchor, participant, rpc_url,
+    sign_consent_grant, sign_consent_revocation,
+};
+use caretrail_crypto::envelope::{self, Decryptor, Encryptor};
+use caretrail_crypto::record::{BodyHasher, kind_name, record_id, record_kind, sign_own_anchor};
+use caretrail_crypto::{PublicKey, SecretKey};
+use caretrail_protocol::audit::{Mark, mark};
+use caretrail_protocol::request::{self, Ask, Domain};
+use caretrail_types::{
+    Address, AnchoredRecord, AuditedRead, ConsentGrant, ConsentGrantRequest, ConsentRevocation,
+    ConsentRevocationRequest, ConsentScope, ErrorCode, Hash32, KIND_HEADER, NetworkInfo, OwnAnchor,
+    OwnAnchorRequest, ParticipantStatus, RecordAnchor, RelayAction, Relayed, StoredRecord, TxId,
+    UiError,
+};
+use futures_util::StreamExt as _;
+use rand_core::OsRng;
+use std::io::{Read as _, Seek as _, Write as _};
+use std::path::Path;
+use std::sync::Arc;
+
+/// How far a transfer got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transfer {
+    /// Encrypting on this device: plaintext bytes done of the whole.
+    Encrypting { done: u64, total: u64 },
+    /// Sending to the relay: envelope bytes sent of the whole.
+    Uploading { done: u64, total: u64 },
+    /// Receiving from the relay: envelope bytes received of the whole.
+    Downloading { done: u64, total: u64 },
+    /// Decrypting on this device.
+    Decrypting,
+    /// Asking the relay to anchor it on chain.
+    Anchoring,
+}
+
+/// Where progress goes (called from the transfer's tasks).
+pub type Progress = Arc<dyn Fn(Transfer) + Send + Sync>;
+
+/// A record in her list: what the chain anchored and what the relay holds, joined by id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    pub id: Hash32,
+    pub kind: String,
+    /// Who anchored it (the chain's word), when it is anchored.
+    pub anchor: Option<(RecordAnchor, TxId)>,
+    /// What the relay holds, when it holds it.
+    pub stored: Option<StoredRecord>,
+}
+
+/// A record read back and decrypted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Opened {
+    pub record: Hash32,
+    /// The chain's anchor of the body that was read: its author wrote it.
+    pub anchor: RecordAnchor,
+    pub anchored_in: TxId,
+    /// Plaintext bytes written.
+    pub size: u64,
+}
+
+/// What a grant covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Share {
+    /// One record.
+    Record(Hash32),
+    /// Every record of a kind (a FHIR resource type, or `Document`).
+    Kind(String),
+}
+
+/// A read of her records, with whether the chain confirms it was logged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckedRead {
+    pub read: AuditedRead,
+    pub mark: Mark,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
+    ClientError::Refused(UiError::new(code, message))
+}
+
+fn local(what: &str, e: impl std::fmt::Display) -> ClientError {
+    refused(ErrorCode::Internal, format!("{what}: {e}"))
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}
+
+/// How long a signature the relay sends on chain stays good.
+const CHAIN_SIGNATURE_SECS: u64 = 10 * 60;
+
+/// A writer that hashes what comes after the first `skip` bytes: the envelope's body.
+struct BodyHashing<W> {
+    inner: W,
+    skip: u64,
+    hasher: BodyHasher,
+}
+
+impl<W: std::io::Write> std::io::Write for BodyHashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        let written = &buf[..n];
+        let skipped = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n);
+        self.skip -= skipped as u64;
+        self.hasher.update(&written[skipped..]);
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Encrypts `input` for `readers` into a temporary file in `dir`: the envelope and its body hash.
+fn encrypt_to_temp(
+    input: &Path,
+    readers: &[PublicKey],
+    dir: &Path,
+    progress: &Progress,
+) -> Result<(tempfile::NamedTempFile, Hash32, u64), ClientError> {
+    let source = std::fs::File::open(input).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("{} cannot be read: {e}", input.display()),
+        )
+    })?;
+    let total = source.metadata().map(|m| m.len()).unwrap_or_default();
+    let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| local("a temporary file", e))?;
+    let header_len = 58 + 162 * readers.len() as u64;
+    let sink = BodyHashing {
+        inner: std::io::BufWriter::with_capacity(
+            256 * 1024,
+            temp.as_file()
+                .try_clone()
+                .map_err(|e| local("a temporary file", e))?,
+        ),
+        skip: header_len,
+        hasher: BodyHasher::new(),
+    };
+    let mut writer = Encryptor::with_recipients(&mut OsRng, readers)
+        .and_then(|e| e.wrap_output(sink))
+        .map_err(|e| local("encryption", e))?;
+    let mut reader = std::io::BufReader::with_capacity(256 * 1024, source);
+    let mut buffer = vec![0u8; envelope::CHUNK_SIZE];
+    let mut done = 0u64;
+    loop {
+        let n = reader.read(&mut buffer).map_err(|e| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("{} cannot be read: {e}", input.display()),
+            )
+        })?;
+        if n == 0 {
+            break;
+        }
+        writer
+            .write_all(&buffer[..n])
+            .map_err(|e| local("the temporary file", e))?;
+        done += n as u64;
+        progress(Transfer::Encrypting { done, total });
+    }
+    let mut sink = writer.finish().map_err(|e| local("encryption", e))?;
+    sink.flush().map_err(|e| local("the temporary file", e))?;
+    let size = temp
+        .as_file()
+        .metadata()
+        .map_err(|e| local("the temporary file", e))?
+        .len();
+    Ok((temp, sink.hasher.finish(), size))
+}
+
+impl Client {
+    fn domain(network: &NetworkInfo) -> Domain {
+        Domain {
+            chain_id: network.chain_id,
+            records: network.record_registry,
+        }
+    }
+
+    fn sign(
+        key: &SecretKey,
+        network: &NetworkInfo,
+        action: RelayAction,
+        patient: Address,
+        subject: Hash32,
+        content: Hash32,
+    ) -> caretrail_types::SignedRelayRequest {
+        request::sign(
+            key,
+            Self::domain(network),
+            Ask {
+                action,
+                patient,
+                subject,
+                content,
+            },
+            now(),
+            &mut OsRng,
+        )
+    }
+
+    /// Uploads `file` as her own record of `kind` (a FHIR resource type, or `Document` for a
+    /// PDF or an image): encrypted here to her key, streamed to the relay, then anchored on
+    /// chain through the relay (she signs, it pays). `scratch` holds the temporary envelope.
+    pub async fn put_record(
+        &self,
+        key: &SecretKey,
+        file: &Path,
+        kind: &str,
+        scratch: &Path,
+        progress: Progress,
+    ) -> Result<AnchoredRecord, ClientError> {
+        let kind_hash = record_kind(kind).ok_or_else(|| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("{kind:?} is not a record kind (e.g. Document, DiagnosticReport)"),
+            )
+        })?;
+        let network = self.network().await?;
+        let patient = key.address();
+        let (input, readers, dir, encrypting) = (
+            file.to_owned(),
+            vec![key.public_key()],
+            scratch.to_owned(),
+            progress.clone(),
+        );
+        std::fs::create_dir_all(&dir).map_err(|e| local("the scratch directory", e))?;
+        let (temp, body_hash, size) = tokio::task::spawn_blocking(move || {
+            encrypt_to_temp(&input, &readers, &dir, &encrypting)
+        })
+        .await
+        .map_err(|e| local("encryption", e))??;
+        let id = record_id(patient, kind_hash, body_hash);
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::RecordPut,
+            patient,
+            id,
+            body_hash,
+        );
+        let upload =
+            tokio::fs::File::from_std(temp.reopen().map_err(|e| local("the temporary file", e))?);
+        let mut sent = 0u64;
+        let uploading = progress.clone();
+        let body =
+            tokio_util::io::ReaderStream::with_capacity(upload, 256 * 1024).map(move |chunk| {
+                if let Ok(bytes) = &chunk {
+                    sent += bytes.len() as u64;
+                    uploading(Transfer::Uploading {
+                        done: sent,
+                        total: size,
+                    });
+                }
+                chunk
+            });
+        let request = self
+            .relay
+            .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
+            .header(KIND_HEADER, kind)
+            .header(reqwest::header::CONTENT_LENGTH, size)
+            .body(reqwest::Body::wrap_stream(body));
+        let _stored: StoredRecord = self.relay.json(request).await?;
+        drop(temp);
+        progress(Transfer::Anchoring);
+        let anchor = OwnAnchor {
+            patient,
+            kind: kind_hash,
+            ciphertext_hash: body_hash,
+            deadline: now() + CHAIN_SIGNATURE_SECS,
+        };
+        let signature = sign_own_anchor(key, network.chain_id, network.record_registry, &anchor);
+        self.relay
+            .post(
+                "v1/records/anchors",
+                &OwnAnchorRequest { anchor, signature },
+            )
+            .await
+    }
+
+    /// Her records: the chain's anchors of records of hers, joined with what the relay holds.
+    pub async fn list_records(&self, key: &SecretKey) -> Result<Vec<Listed>, ClientError> {
+        let network = self.network().await?;
+        let patient = key.address();
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::RecordList,
+            patient,
+            Hash32::ZERO,
+            Hash32::ZERO,
+        );
+        let stored: Vec<StoredRecord> = self
+            .relay
+            .json(
+                self.relay
+                    .signed(reqwest::Method::GET, "v1/records", &signed)?,
+            )
+            .await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let anchors = anchors_of(&rpc, network.record_registry, patient).await?;
+        let mut listed: Vec<Listed> = anchors
+            .into_iter()
+            .map(|(anchor, tx, _)| Listed {
+                id: anchor.record_id,
+                kind: kind_text(&anchor.kind),
+                stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
+                anchor: Some((anchor, tx)),
+            })
+            .collect();
+        for record in stored {
+            if !listed.iter().any(|l| l.id == record.id) {
+                listed.push(Listed {
+                    id: record.id,
+                    kind: kind_text(&record.kind),
+                    anchor: None,
+                    stored: Some(record),
+                });
+            }
+        }
+        Ok(listed)
+    }
+
+    /// Reads record `id` of `patient` with `key` (hers, or a grantee's), checks that its body is
+    /// the one anchored on chain (by `author`, when given), and decrypts it into `output`.
+    pub async fn get_record(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+        id: Hash32,
+        author: Option<Address>,
+        output: &Path,
+        progress: Progress,
+    ) -> Result<Opened, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let (anchor, anchored_in) = find_anchor(&rpc, network.record_registry, id)
+            .await?
+            .ok_or_else(|| {
+                refused(
+                    ErrorCode::UnknownRecord,
+                    format!("record {id} is not anchored on chain: it cannot be trusted yet"),
+                )
+            })?;
+        if let Some(author) = author
+            && anchor.author != author
+        {
+            return Err(refused(
+                ErrorCode::HashMismatch,
+                format!(
+                    "record {id} was anchored by {}, not by {author}: it is not trusted",
+                    anchor.author
+                ),
+            ));
+        }
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::RecordGet,
+            patient,
+            id,
+            Hash32::ZERO,
+        );
+        let response = self
+            .relay
+            .streamed(self.relay.signed(
+                reqwest::Method::GET,
+                &format!("v1/records/{id}"),
+                &signed,
+            )?)
+            .await?;
+        let total = response.content_length().unwrap_or_default();
+        let dir = output
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+            .to_owned();
+        let temp =
+            tempfile::NamedTempFile::new_in(&dir).map_err(|e| local("a temporary file", e))?;
+        let mut file = tokio::io::BufWriter::new(tokio::fs::File::from_std(
+            temp.reopen().map_err(|e| local("the temporary file", e))?,
+        ));
+        let mut stream = response.bytes_stream();
+        let mut done = 0u64;
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| ClientError::RelayUnreachable {
+                url: "the relay".into(),
+                reason: format!("the download stopped: {e}"),
+            })?;
+            tokio::io::AsyncWriteExt::write_all(&mut file, &chunk)
+                .await
+                .map_err(|e| local("the temporary file", e))?;
+            done += chunk.len() as u64;
+            progress(Transfer::Downloading { done, total });
+        }
+        tokio::io::AsyncWriteExt::flush(&mut file)
+            .await
+            .map_err(|e| local("the temporary file", e))?;
+        drop(file);
+        progress(Transfer::Decrypting);
+        let (key, output, expected) = (key.clone(), output.to_owned(), anchor.ciphertext_hash);
+        let size =
+            tokio::task::spawn_blocking(move || decrypt_checked(&temp, &key, expected, &output))
+                .await
+                .map_err(|e| local("decryption", e))??;
+        Ok(Opened {
+            record: id,
+            anchor,
+            anchored_in,
+            size,
+        })
+    }
+
+    /// Lets `reader` (an admitted participant) read a record, or every record of a kind, until
+    /// `expires_at`: each record's header gains the reader's key, then the consent goes on chain.
+    pub async fn grant_records(
+        &self,
+        key: &SecretKey,
+        reader: Address,
+        share: &Share,
+        expires_at: u64,
+    ) -> Result<Relayed, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let patient = key.address();
+        let found = participant(&rpc, network.participant_registry, reader).await?;
+        let reader_key = match found {
+            Some(p) if p.status == ParticipantStatus::Admitted => {
+                PublicKey::from_sec1_bytes(&p.admission.encryption_key).map_err(|e| {
+                    refused(
+                        ErrorCode::ChainError,
+                        format!("{reader}'s encryption key on chain is unusable: {e}"),
+                    )
+                })?
+            }
+            _ => {
+                return Err(refused(
+                    ErrorCode::NotAdmitted,
+                    format!(
+                        "{reader} is not an admitted participant: access goes to admitted ones only"
+                    ),
+                ));
+            }
+        };
+        let (scope, target, ids) = match share {
+            Share::Record(id) => (ConsentScope::Record, *id, vec![*id]),
+            Share::Kind(kind) => {
+                let hash = record_kind(kind).ok_or_else(|| {
+                    refused(
+                        ErrorCode::InvalidInput,
+                        format!("{kind:?} is not a record kind"),
+                    )
+                })?;
+                let ids = self
+                    .list_records(key)
+                    .await?
+                    .into_iter()
+                    .filter(|l| l.stored.as_ref().is_some_and(|s| s.kind == hash))
+                    .map(|l| l.id)
+                    .collect();
+                (ConsentScope::Kind, hash, ids)
+            }
+        };
+        if expires_at <= now() {
+            return Err(refused(
+                ErrorCode::InvalidInput,
+                "the access must end in the future",
+            ));
+        }
+        for id in ids {
+            self.add_reader(key, &network, id, &reader_key).await?;
+        }
+        let grant = ConsentGrant {
+            patient,
+            grantee: reader,
+            scope,
+            target,
+            expires_at,
+            nonce: consent_nonce(&rpc, network.record_registry, patient).await?,
+            deadline: now() + CHAIN_SIGNATURE_SECS,
+        };
+        let signature = sign_consent_grant(key, network.chain_id, network.record_registry, &grant);
+        self.relay
+            .post("v1/consents", &ConsentGrantRequest { grant, signature })
+            .await
+    }
+
+    /// Rewrites record `id`'s header with one more reader (the body is not touched).
+    async fn add_reader(
+        &self,
+        key: &SecretKey,
+        network: &NetworkInfo,
+        id: Hash32,
+        reader: &PublicKey,
+    ) -> Result<(), ClientError> {
+        let patient = key.address();
+        let signed = Self::sign(
+            key,
+            network,
+            RelayAction::RecordGet,
+            patient,
+            id,
+            Hash32::ZERO,
+        );
+        let header = self
+            .relay
+            .streamed(self.relay.signed(
+                reqwest::Method::GET,
+                &format!("v1/records/{id}/header"),
+                &signed,
+            )?)
+            .await?
+            .bytes()
+            .await
+            .map_err(|e| ClientError::RelayUnreachable {
+                url: "the relay".into(),
+                reason: e.to_string(),
+            })?;
+        let rewrapped = match envelope::add_recipient(&mut OsRng, key, &header[..], reader) {
+            Ok(rewrapped) => rewrapped,
+            Err(envelope::AddRecipientError::AlreadyARecipient(_)) => return Ok(()),
+            Err(e) => {
+                return Err(refused(
+                    ErrorCode::HashMismatch,
+                    format!("record {id}'s header cannot take a reader: {e}"),
+                ));
+            }
+        };
+        let content = caretrail_crypto::record::body_hash(&rewrapped.header);
+        let signed = Self::sign(
+            key,
+            network,
+            RelayAction::RecordHeader,
+            patient,
+            id,
+            content,
+        );
+        let request = self
+            .relay
+            .signed(
+                reqwest::Method::PUT,
+                &format!("v1/records/{id}/header"),
+                &signed,
+            )?
+            .body(rewrapped.header);
+        let _: StoredRecord = self.relay.json(request).await?;
+        Ok(())
+    }
+
+    /// Takes back `reader`'s access (on chain); what was read already cannot be taken back.
+    pub async fn revoke_records(
+        &self,
+        key: &SecretKey,
+        reader: Address,
+        share: &Share,
+    ) -> Result<Relayed, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let patient = key.address();
+        let (scope, target) = match share {
+            Share::Record(id) => (ConsentScope::Record, *id),
+            Share::Kind(kind) => (
+                ConsentScope::Kind,
+                record_kind(kind).ok_or_else(|| {
+                    refused(
+                        ErrorCode::InvalidInput,
+                        format!("{kind:?} is not a record kind"),
+                    )
+                })?,
+            ),
+        };
+        let revocation = ConsentRevocation {
+            patient,
+            grantee: reader,
+            scope,
+            target,
+            nonce: consent_nonce(&rpc, network.record_registry, patient).await?,
+            deadline: now() + CHAIN_SIGNATURE_SECS,
+        };
+        let signature =
+            sign_consent_revocation(key, network.chain_id, network.record_registry, &revocation);
+        self.relay
+            .post(
+                "v1/consents/revocations",
+                &ConsentRevocationRequest {
+                    revocation,
+                    signature,
+                },
+            )
+            .await
+    }
+
+    /// The reads the relay logged of `patient`'s records (all of them, for the patient; the
+    /// reads `key` made, for anyone else), each checked against the roots the relay anchored on
+    /// chain.
+    pub async fn audit(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+    ) -> Result<Vec<CheckedRead>, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::AuditList,
+            patient,
+            Hash32::ZERO,
+            Hash32::ZERO,
+        );
+        let reads: Vec<AuditedRead> = self
+            .relay
+            .json(
+                self.relay
+                    .signed(reqwest::Method::GET, "v1/audit", &signed)?,
+            )
+            .await?;
+        let roots: Vec<Hash32> = audit_roots_of(&rpc, network.record_registry, network.relay)
+            .await?
+            .into_iter()
+            .map(|(root, _)| root.root)
+            .collect();
+        Ok(reads
+            .into_iter()
+            .map(|read| {
+                let mark = mark(&read, |root| roots.contains(root));
+                CheckedRead { read, mark }
+            })
+            .collect())
+    }
+}
+
+/// The kind's name, or its hex when it is not one of ours.
+fn kind_text(kind: &Hash32) -> String {
+    kind_name(kind).map_or_else(|| kind.to_string(), str::to_owned)
+}
+
+/// Decrypts the envelope in `temp` into `output` (through a temporary file beside it, renamed at
+/// the end), after checking that its body hashes to the anchored `expected`.
+fn decrypt_checked(
+    temp: &tempfile::NamedTempFile,
+    key: &SecretKey,
+    expected: Hash32,
+    output: &Path,
+) -> Result<u64, ClientError> {
+    let mut file = temp.reopen().map_err(|e| local("the temporary file", e))?;
+    let header = envelope::Header::read(&mut std::io::BufReader::new(&mut file)).map_err(|e| {
+        refused(
+            ErrorCode::HashMismatch,
+            format!("the relay sent something that is not an envelope: {e}"),
+        )
+    })?;
+    file.seek(std::io::SeekFrom::Start(header.len() as u64))
+        .map_err(|e| local("the temporary file", e))?;
+    let mut hasher = BodyHasher::new();
+    let mut buffer = vec![0u8; 256 * 1024];
+    loop {
+        let n = file
+            .read(&mut buffer)
+            .map_err(|e| local("the temporary file", e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    let actual = hasher.finish();
+    if actual != expected {
+        return Err(refused(
+            ErrorCode::HashMismatch,
+            format!(
+                "the record's body hashes to {actual}, not the {expected} anchored on chain: it was altered"
+            ),
+        ));
+    }
+    file.seek(std::io::SeekFrom::Start(0))
+        .map_err(|e| local("the temporary file", e))?;
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let out = tempfile::NamedTempFile::new_in(dir).map_err(|e| local("the output file", e))?;
+    let mut writer = std::io::BufWriter::with_capacity(256 * 1024, out.as_file());
+    let size = Decryptor::new(std::io::BufReader::with_capacity(256 * 1024, file))
+        .map_err(|e| {
+            refused(
+                ErrorCode::HashMismatch,
+                format!("the envelope cannot be read: {e}"),
+            )
+        })?
+        .decrypt_to(key, &mut writer)
+        .map_err(|e| {
+            refused(
+                ErrorCode::NotAReader,
+                format!("this key cannot open the record: {e}"),
+            )
+        })?;
+    writer.flush().map_err(|e| local("the output file", e))?;
+    drop(writer);
+    out.persist(output)
+        .map_err(|e| local(&output.display().to_string(), e.error))?;
+    Ok(size)
+}
