@@ -3,6 +3,7 @@
 mod authority;
 mod patient;
 mod policy;
+mod records;
 mod services;
 mod shutdown;
 mod up;
@@ -30,6 +31,9 @@ enum Command {
     /// Patients: registration and login.
     #[command(subcommand)]
     Patient(patient::PatientCommand),
+    /// A patient's records: list, put, get, grant, revoke, and the access log.
+    #[command(subcommand)]
+    Records(records::RecordsCommand),
     /// The health authority: admission and blocking of health organizations.
     #[command(subcommand)]
     Authority(authority::AuthorityCommand),
@@ -62,6 +66,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Policy(command) => policy::run(command).await,
             Command::Patient(command) => patient::run(command).await,
+            Command::Records(command) => records::run(command).await,
             Command::Authority(command) => authority::run(command).await,
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,

@@ -20,20 +20,20 @@ pub enum PatientCommand {
 }
 
 #[derive(Debug, Args)]
-struct Common {
+pub(crate) struct Common {
     /// The relay.
     #[arg(
         long,
         env = "CARETRAIL_RELAY_URL",
         default_value = "http://127.0.0.1:7780"
     )]
-    relay: String,
+    pub(crate) relay: String,
     /// Where the patient's key and profile are kept.
     #[arg(long, env = "CARETRAIL_WALLET", default_value = ".caretrail/wallet")]
-    wallet: PathBuf,
+    pub(crate) wallet: PathBuf,
     /// Print the outcome as JSON.
     #[arg(long)]
-    json: bool,
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -77,7 +77,7 @@ fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-fn password() -> anyhow::Result<Password> {
+pub(crate) fn password() -> anyhow::Result<Password> {
     let text = match std::env::var("CARETRAIL_PASSWORD") {
         Ok(text) => text,
         Err(_) => rpassword::prompt_password("Password: ").context("cannot read the password")?,
@@ -85,7 +85,7 @@ fn password() -> anyhow::Result<Password> {
     Password::new(text).map_err(|e| coded(UiError::new(ErrorCode::InvalidInput, e.to_string())))
 }
 
-fn wallet(dir: &Path) -> Wallet<FileStore> {
+pub(crate) fn wallet(dir: &Path) -> Wallet<FileStore> {
     Wallet::new(FileStore::new(dir.join("keystore")), dir)
 }
 
