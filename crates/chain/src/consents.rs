@@ -2,18 +2,18 @@
 //! her and relayed, the access check the relay's storage gate asks, and her consent history.
 
 use alloy::primitives::U256;
-use caretrail_crypto::{SecretKey, sign};
+use caretrail_crypto::record::consent_scope_code as scope_code;
 use caretrail_types::{Address, ConsentEvent, ConsentScope, Hash32, Signature};
 
 use crate::bindings::RecordRegistry;
-use crate::convert::{
-    address, b256, domain, from_address, from_b256, in_chain_order, log_position,
-};
+use crate::convert::{address, b256, from_address, from_b256, in_chain_order, log_position};
 use crate::error::Registry;
-use crate::records::{DOMAIN, Written};
+use crate::records::Written;
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
 
+// The patient signs in `caretrail_crypto` (the web page signs in wasm, without this crate).
+pub use caretrail_crypto::record::{sign_consent_grant, sign_consent_revocation};
 pub use caretrail_types::{ConsentGrant, ConsentRevocation};
 
 impl From<&ConsentGrant> for RecordRegistry::ConsentGrant {
@@ -43,47 +43,12 @@ impl From<&ConsentRevocation> for RecordRegistry::ConsentRevocation {
     }
 }
 
-fn scope_code(scope: ConsentScope) -> u8 {
-    match scope {
-        ConsentScope::Record => 0,
-        ConsentScope::Kind => 1,
-    }
-}
-
 fn scope_of(code: u8) -> Result<ConsentScope, ChainError> {
     match code {
         0 => Ok(ConsentScope::Record),
         1 => Ok(ConsentScope::Kind),
         other => Err(ChainError::Rpc(format!("unknown consent scope {other}"))),
     }
-}
-
-/// The patient's EIP-712 signature over a grant, for the registry at `records`.
-pub fn sign_consent_grant(
-    patient: &SecretKey,
-    chain_id: u64,
-    records: Address,
-    grant: &ConsentGrant,
-) -> Signature {
-    sign::sign_typed(
-        patient,
-        &RecordRegistry::ConsentGrant::from(grant),
-        &domain(DOMAIN, chain_id, records),
-    )
-}
-
-/// The patient's EIP-712 signature over a revocation, for the registry at `records`.
-pub fn sign_consent_revocation(
-    patient: &SecretKey,
-    chain_id: u64,
-    records: Address,
-    revocation: &ConsentRevocation,
-) -> Signature {
-    sign::sign_typed(
-        patient,
-        &RecordRegistry::ConsentRevocation::from(revocation),
-        &domain(DOMAIN, chain_id, records),
-    )
 }
 
 /// Who signed a grant, as the registry will recover it (the relay asks before it pays).
@@ -93,12 +58,8 @@ pub fn consent_grant_signer(
     grant: &ConsentGrant,
     signature: &Signature,
 ) -> Result<Address, ChainError> {
-    sign::recover_typed(
-        &RecordRegistry::ConsentGrant::from(grant),
-        &domain(DOMAIN, chain_id, records),
-        signature,
-    )
-    .map_err(|e| ChainError::BadSignature(e.to_string()))
+    caretrail_crypto::record::consent_grant_signer(chain_id, records, grant, signature)
+        .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
 /// Who signed a revocation, as the registry will recover it.
@@ -108,12 +69,8 @@ pub fn consent_revocation_signer(
     revocation: &ConsentRevocation,
     signature: &Signature,
 ) -> Result<Address, ChainError> {
-    sign::recover_typed(
-        &RecordRegistry::ConsentRevocation::from(revocation),
-        &domain(DOMAIN, chain_id, records),
-        signature,
-    )
-    .map_err(|e| ChainError::BadSignature(e.to_string()))
+    caretrail_crypto::record::consent_revocation_signer(chain_id, records, revocation, signature)
+        .map_err(|e| ChainError::BadSignature(e.to_string()))
 }
 
 /// The nonce the patient's next signed grant or revocation must carry.

@@ -1,13 +1,16 @@
 //! A record's names as the record registry derives them, so the app, the web page and the relay
-//! agree with the contract without asking it: the kind, the id and the batch leaf; and the
-//! ciphertext hash that is anchored, the SHA-256 of the envelope's body (never its header, which
-//! changes when a reader is added).
+//! agree with the contract without asking it: the kind, the id and the batch leaf; the ciphertext
+//! hash that is anchored, the SHA-256 of the envelope's body (never its header, which changes
+//! when a reader is added); and the patient's EIP-712 signatures the registry accepts from a
+//! relayer (her own anchor, a consent grant, a revocation), which the web page makes in wasm.
 
 use crate::SecretKey;
 use crate::sign::{SignatureError, recover_typed, sign_typed};
 use alloy_primitives::{Address as SolAddress, B256, keccak256};
 use alloy_sol_types::Eip712Domain;
-use caretrail_types::{Address, Hash32, OwnAnchor, Signature};
+use caretrail_types::{
+    Address, ConsentGrant, ConsentRevocation, ConsentScope, Hash32, OwnAnchor, Signature,
+};
 use sha2::{Digest, Sha256};
 
 mod typed {
@@ -16,6 +19,25 @@ mod typed {
             address patient;
             bytes32 kind;
             bytes32 ciphertextHash;
+            uint64 deadline;
+        }
+
+        struct ConsentGrant {
+            address patient;
+            address grantee;
+            uint8 scope;
+            bytes32 target;
+            uint64 expiresAt;
+            uint256 nonce;
+            uint64 deadline;
+        }
+
+        struct ConsentRevocation {
+            address patient;
+            address grantee;
+            uint8 scope;
+            bytes32 target;
+            uint256 nonce;
             uint64 deadline;
         }
     }
@@ -65,6 +87,93 @@ pub fn own_anchor_signer(
 ) -> Result<Address, SignatureError> {
     recover_typed(
         &typed_anchor(anchor),
+        &record_registry_domain(chain_id, records),
+        signature,
+    )
+}
+
+/// A consent's scope as the registry codes it (`0` one record, `1` a kind).
+pub fn consent_scope_code(scope: ConsentScope) -> u8 {
+    match scope {
+        ConsentScope::Record => 0,
+        ConsentScope::Kind => 1,
+    }
+}
+
+fn typed_grant(grant: &ConsentGrant) -> typed::ConsentGrant {
+    typed::ConsentGrant {
+        patient: SolAddress::from(grant.patient.0),
+        grantee: SolAddress::from(grant.grantee.0),
+        scope: consent_scope_code(grant.scope),
+        target: B256::from(grant.target.0),
+        expiresAt: grant.expires_at,
+        nonce: alloy_primitives::U256::from(grant.nonce),
+        deadline: grant.deadline,
+    }
+}
+
+fn typed_revocation(revocation: &ConsentRevocation) -> typed::ConsentRevocation {
+    typed::ConsentRevocation {
+        patient: SolAddress::from(revocation.patient.0),
+        grantee: SolAddress::from(revocation.grantee.0),
+        scope: consent_scope_code(revocation.scope),
+        target: B256::from(revocation.target.0),
+        nonce: alloy_primitives::U256::from(revocation.nonce),
+        deadline: revocation.deadline,
+    }
+}
+
+/// The patient's signature over a consent grant, for anyone to relay (`grantAccessBySig`).
+pub fn sign_consent_grant(
+    patient: &SecretKey,
+    chain_id: u64,
+    records: Address,
+    grant: &ConsentGrant,
+) -> Signature {
+    sign_typed(
+        patient,
+        &typed_grant(grant),
+        &record_registry_domain(chain_id, records),
+    )
+}
+
+/// The patient's signature over a revocation, for anyone to relay (`revokeAccessBySig`).
+pub fn sign_consent_revocation(
+    patient: &SecretKey,
+    chain_id: u64,
+    records: Address,
+    revocation: &ConsentRevocation,
+) -> Signature {
+    sign_typed(
+        patient,
+        &typed_revocation(revocation),
+        &record_registry_domain(chain_id, records),
+    )
+}
+
+/// Who signed a grant, by the registry's rules (the relay asks before it pays).
+pub fn consent_grant_signer(
+    chain_id: u64,
+    records: Address,
+    grant: &ConsentGrant,
+    signature: &Signature,
+) -> Result<Address, SignatureError> {
+    recover_typed(
+        &typed_grant(grant),
+        &record_registry_domain(chain_id, records),
+        signature,
+    )
+}
+
+/// Who signed a revocation, by the registry's rules.
+pub fn consent_revocation_signer(
+    chain_id: u64,
+    records: Address,
+    revocation: &ConsentRevocation,
+    signature: &Signature,
+) -> Result<Address, SignatureError> {
+    recover_typed(
+        &typed_revocation(revocation),
         &record_registry_domain(chain_id, records),
         signature,
     )
@@ -140,6 +249,52 @@ mod tests {
         let mut gap = kind;
         gap.0[31] = b'x';
         assert_eq!(kind_name(&gap), None, "a byte after the name's end");
+    }
+
+    #[test]
+    fn a_consent_is_signed_for_one_registry_and_its_fields() {
+        use rand_core::OsRng;
+        let key = SecretKey::generate(&mut OsRng);
+        let records = Address([5; 20]);
+        let grant = ConsentGrant {
+            patient: key.address(),
+            grantee: Address([6; 20]),
+            scope: ConsentScope::Kind,
+            target: record_kind("Document").expect("kind"),
+            expires_at: 2_000_000_000,
+            nonce: 3,
+            deadline: 1_900_000_000,
+        };
+        let signature = sign_consent_grant(&key, 31337, records, &grant);
+        assert_eq!(
+            consent_grant_signer(31337, records, &grant, &signature),
+            Ok(key.address())
+        );
+        assert_ne!(
+            consent_grant_signer(1, records, &grant, &signature),
+            Ok(key.address())
+        );
+        let wider = ConsentGrant {
+            scope: ConsentScope::Record,
+            ..grant
+        };
+        assert_ne!(
+            consent_grant_signer(31337, records, &wider, &signature),
+            Ok(key.address())
+        );
+        let revocation = ConsentRevocation {
+            patient: key.address(),
+            grantee: grant.grantee,
+            scope: grant.scope,
+            target: grant.target,
+            nonce: 4,
+            deadline: grant.deadline,
+        };
+        let signature = sign_consent_revocation(&key, 31337, records, &revocation);
+        assert_eq!(
+            consent_revocation_signer(31337, records, &revocation, &signature),
+            Ok(key.address())
+        );
     }
 
     #[test]
