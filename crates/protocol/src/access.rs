@@ -55,3 +55,36 @@ pub fn why_not(
         ),
     }
 }
+
+/// The readers a new record of `kind` must be encrypted for besides the patient, at `now`: every
+/// grantee whose latest word for that kind (from the consent events, oldest first) is a grant
+/// that has not expired. A kind consent covers records written after it, too.
+pub fn kind_readers(events: &[ConsentEvent], kind: Hash32, now: u64) -> Vec<Address> {
+    let mut readers: Vec<(Address, bool)> = Vec::new();
+    for event in events {
+        let (grantee, live) = match event {
+            ConsentEvent::Granted {
+                grantee,
+                scope: ConsentScope::Kind,
+                target,
+                expires_at,
+                ..
+            } if *target == kind => (*grantee, *expires_at > now),
+            ConsentEvent::Revoked {
+                grantee,
+                scope: ConsentScope::Kind,
+                target,
+                ..
+            } if *target == kind => (*grantee, false),
+            _ => continue,
+        };
+        match readers.iter_mut().find(|(g, _)| *g == grantee) {
+            Some(entry) => entry.1 = live,
+            None => readers.push((grantee, live)),
+        }
+    }
+    readers
+        .into_iter()
+        .filter_map(|(grantee, live)| live.then_some(grantee))
+        .collect()
+}

@@ -631,6 +631,58 @@ fn access_cases() {
             "{name}"
         );
     }
+
+    // Who a new record of a kind is encrypted for, besides her.
+    use caretrail_protocol::access::kind_readers;
+    let other = Address([34; 20]);
+    let to = |grantee, expires_at| ConsentEvent::Granted {
+        patient: Address([32; 20]),
+        grantee,
+        scope: ConsentScope::Kind,
+        target: kind,
+        expires_at,
+        block: 1,
+    };
+    let off = |grantee| ConsentEvent::Revoked {
+        patient: Address([32; 20]),
+        grantee,
+        scope: ConsentScope::Kind,
+        target: kind,
+        block: 2,
+    };
+    let readers: Vec<(&str, Vec<ConsentEvent>, Vec<Address>)> = vec![
+        ("nobody", vec![], vec![]),
+        (
+            "a live kind grant",
+            vec![to(reader, now + 60)],
+            vec![reader],
+        ),
+        ("an expired one", vec![to(reader, now)], vec![]),
+        ("revoked", vec![to(reader, now + 60), off(reader)], vec![]),
+        (
+            "revoked then granted again",
+            vec![to(reader, now + 60), off(reader), to(reader, now + 90)],
+            vec![reader],
+        ),
+        (
+            "another kind",
+            vec![granted(ConsentScope::Kind, other_kind, now + 60)],
+            vec![],
+        ),
+        (
+            "one record only",
+            vec![granted(ConsentScope::Record, record, now + 60)],
+            vec![],
+        ),
+        (
+            "two readers, one revoked",
+            vec![to(reader, now + 60), to(other, now + 60), off(reader)],
+            vec![other],
+        ),
+    ];
+    for (name, events, expected) in readers {
+        assert_eq!(kind_readers(&events, kind, now), expected, "{name}");
+    }
 }
 
 fn audit_cases() {
