@@ -5,6 +5,7 @@
 //! relayer (her own anchor, a consent grant, a revocation), which the web page makes in wasm.
 
 use crate::SecretKey;
+use crate::envelope::{Header, HeaderError};
 use crate::sign::{SignatureError, recover_typed, sign_typed};
 use alloy_primitives::{Address as SolAddress, B256, keccak256};
 use alloy_sol_types::Eip712Domain;
@@ -228,6 +229,56 @@ impl BodyHasher {
     }
 }
 
+/// [`BodyHasher`] fed a whole envelope as it streams, header first: it finds where the header
+/// ends (however many readers it has) and hashes only what follows, the body.
+#[derive(Debug, Clone)]
+pub struct EnvelopeBodyHasher {
+    /// The header's bytes so far, until it parses whole.
+    header: Option<Vec<u8>>,
+    body: BodyHasher,
+}
+
+impl Default for EnvelopeBodyHasher {
+    fn default() -> Self {
+        Self {
+            header: Some(Vec::new()),
+            body: BodyHasher::new(),
+        }
+    }
+}
+
+impl EnvelopeBodyHasher {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Feeds the envelope's next bytes; refuses a malformed header.
+    pub fn update(&mut self, bytes: &[u8]) -> Result<(), HeaderError> {
+        let Some(pending) = &mut self.header else {
+            self.body.update(bytes);
+            return Ok(());
+        };
+        pending.extend_from_slice(bytes);
+        match Header::parse(pending) {
+            Ok(header) => {
+                self.body.update(&pending[header.len()..]);
+                self.header = None;
+                Ok(())
+            }
+            Err(HeaderError::Truncated) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The body's hash; an envelope that ended inside its header is `Truncated`.
+    pub fn finish(self) -> Result<Hash32, HeaderError> {
+        match self.header {
+            Some(_) => Err(HeaderError::Truncated),
+            None => Ok(self.body.finish()),
+        }
+    }
+}
+
 /// [`BodyHasher`] over bytes in memory.
 pub fn body_hash(body: &[u8]) -> Hash32 {
     let mut hasher = BodyHasher::new();
@@ -295,6 +346,31 @@ mod tests {
             consent_revocation_signer(31337, records, &revocation, &signature),
             Ok(key.address())
         );
+    }
+
+    #[test]
+    fn an_envelopes_body_is_hashed_without_its_header_however_it_is_cut() {
+        use rand_core::OsRng;
+        let readers = [
+            SecretKey::generate(&mut OsRng).public_key(),
+            SecretKey::generate(&mut OsRng).public_key(),
+        ];
+        let envelope =
+            crate::envelope::encrypt(&mut OsRng, &readers, &[7u8; 200_000]).expect("encrypt");
+        let header = Header::parse(&envelope).expect("header").len();
+        let expected = body_hash(&envelope[header..]);
+        for piece in [1, 57, 1000, 65_536, envelope.len()] {
+            let mut hasher = EnvelopeBodyHasher::new();
+            for bytes in envelope.chunks(piece) {
+                hasher.update(bytes).expect("a well-formed header");
+            }
+            assert_eq!(hasher.finish().ok(), Some(expected), "pieces of {piece}");
+        }
+        let mut cut = EnvelopeBodyHasher::new();
+        cut.update(&envelope[..header - 1]).expect("so far so good");
+        assert!(matches!(cut.finish(), Err(HeaderError::Truncated)));
+        let mut garbage = EnvelopeBodyHasher::new();
+        assert!(garbage.update(b"not an envelope at all").is_err());
     }
 
     #[test]

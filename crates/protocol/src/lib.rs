@@ -11,6 +11,7 @@ pub mod access;
 pub mod audit;
 pub mod login;
 pub mod password;
+pub mod records;
 pub mod registration;
 pub mod request;
 

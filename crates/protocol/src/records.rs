@@ -1,0 +1,283 @@
+//! Her records on her device (issue step 7's screens, and the CLI): how a kind is named, her list
+//! (the chain's anchors joined with what the relay holds), which records a grant covers, the
+//! consent and anchor she signs and their deadlines, whether a record read back may be trusted,
+//! and the marks of her access log. The desktop client (`crates/client`) and the web page both
+//! decide these here; each only carries out the IO around them.
+
+use crate::audit::{Mark, mark};
+use caretrail_crypto::PublicKey;
+use caretrail_crypto::record::{kind_name, record_kind};
+use caretrail_types::{
+    Address, AuditedRead, ConsentGrant, ConsentRevocation, ConsentScope, ErrorCode, Hash32,
+    OwnAnchor, Participant, ParticipantStatus, RecordAnchor, StoredRecord, TxId, UiError,
+};
+use serde::{Deserialize, Serialize};
+
+/// How long a signature the relay sends on chain for her (an anchor, a consent) stays good.
+pub const CHAIN_SIGNATURE_SECS: u64 = 10 * 60;
+
+/// How far a transfer got, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Transfer {
+    /// Encrypting on this device: plaintext bytes done of the whole.
+    Encrypting { done: u64, total: u64 },
+    /// Sending to the relay: envelope bytes sent of the whole.
+    Uploading { done: u64, total: u64 },
+    /// Receiving from the relay: envelope bytes received of the whole.
+    Downloading { done: u64, total: u64 },
+    /// Decrypting on this device.
+    Decrypting,
+    /// Asking the relay to anchor it on chain.
+    Anchoring,
+}
+
+/// A record in her list: what the chain anchored and what the relay holds, joined by id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Listed {
+    pub id: Hash32,
+    /// The kind's name ([`kind_text`]).
+    pub kind: String,
+    /// Who anchored it (the chain's word) and in which transaction, when it is anchored.
+    pub anchor: Option<(RecordAnchor, TxId)>,
+    /// What the relay holds, when it holds it.
+    pub stored: Option<StoredRecord>,
+}
+
+/// A record read back, checked against its anchor, and decrypted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Opened {
+    pub record: Hash32,
+    /// The chain's anchor of the body that was read: its author wrote it.
+    pub anchor: RecordAnchor,
+    pub anchored_in: TxId,
+    /// Plaintext bytes written.
+    pub size: u64,
+}
+
+/// A record opened and kept: where its plaintext went (a file on the desktop, a download link in
+/// the web page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Saved {
+    pub opened: Opened,
+    pub location: String,
+}
+
+/// What a grant (or its revocation) covers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "scope", content = "target", rename_all = "snake_case")]
+pub enum Share {
+    /// One record.
+    Record(Hash32),
+    /// Every record of a kind (a FHIR resource type, or `Document`).
+    Kind(String),
+}
+
+/// A read of her records, with whether the chain confirms it was logged.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CheckedRead {
+    pub read: AuditedRead,
+    pub mark: Mark,
+}
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
+    UiError::new(code, message)
+}
+
+/// A kind's name, or its hex when it is not one [`record_kind`] makes.
+pub fn kind_text(kind: &Hash32) -> String {
+    kind_name(kind).map_or_else(|| kind.to_string(), str::to_owned)
+}
+
+/// The kind named `name` (a FHIR resource type, or `Document` for a PDF or an image).
+pub fn kind(name: &str) -> Result<Hash32, UiError> {
+    record_kind(name).ok_or_else(|| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("{name:?} is not a record kind (e.g. Document, DiagnosticReport)"),
+        )
+    })
+}
+
+/// Her list: each id the chain anchored (earliest anchor first, as `anchors` come), with the
+/// relay's row when it holds one; then what the relay holds that is not anchored yet.
+pub fn join(anchors: Vec<(RecordAnchor, TxId)>, stored: Vec<StoredRecord>) -> Vec<Listed> {
+    let mut listed: Vec<Listed> = anchors
+        .into_iter()
+        .map(|(anchor, tx)| Listed {
+            id: anchor.record_id,
+            kind: kind_text(&anchor.kind),
+            stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
+            anchor: Some((anchor, tx)),
+        })
+        .collect();
+    for record in stored {
+        if !listed.iter().any(|l| l.id == record.id) {
+            listed.push(Listed {
+                id: record.id,
+                kind: kind_text(&record.kind),
+                anchor: None,
+                stored: Some(record),
+            });
+        }
+    }
+    listed
+}
+
+impl Share {
+    /// The consent's scope and target as the registry keeps them.
+    pub fn target(&self) -> Result<(ConsentScope, Hash32), UiError> {
+        match self {
+            Share::Record(id) => Ok((ConsentScope::Record, *id)),
+            Share::Kind(name) => Ok((ConsentScope::Kind, kind(name)?)),
+        }
+    }
+
+    /// The records whose envelope header must gain the reader: the one record, or every record
+    /// of the kind that the relay holds (a header exists only there).
+    pub fn covered(&self, listed: &[Listed]) -> Result<Vec<Hash32>, UiError> {
+        match self {
+            Share::Record(id) => Ok(vec![*id]),
+            Share::Kind(name) => {
+                let kind = kind(name)?;
+                Ok(listed
+                    .iter()
+                    .filter(|l| l.stored.as_ref().is_some_and(|s| s.kind == kind))
+                    .map(|l| l.id)
+                    .collect())
+            }
+        }
+    }
+}
+
+/// The reader's encryption key, from what the participant registry holds for `reader`: only an
+/// admitted participant is granted access.
+pub fn reader_key(reader: Address, found: Option<&Participant>) -> Result<PublicKey, UiError> {
+    match found {
+        Some(p) if p.status == ParticipantStatus::Admitted => {
+            PublicKey::from_sec1_bytes(&p.admission.encryption_key).map_err(|e| {
+                refused(
+                    ErrorCode::ChainError,
+                    format!("{reader}'s encryption key on chain is unusable: {e}"),
+                )
+            })
+        }
+        _ => Err(refused(
+            ErrorCode::NotAdmitted,
+            format!("{reader} is not an admitted participant: access goes to admitted ones only"),
+        )),
+    }
+}
+
+/// The grant she signs at `now`: `reader` may read what `share` covers until `expires_at`
+/// (which must lie ahead); `nonce` is her next one in the registry.
+pub fn grant(
+    patient: Address,
+    reader: Address,
+    share: &Share,
+    expires_at: u64,
+    nonce: u64,
+    now: u64,
+) -> Result<ConsentGrant, UiError> {
+    let (scope, target) = share.target()?;
+    check_expiry(expires_at, now)?;
+    Ok(ConsentGrant {
+        patient,
+        grantee: reader,
+        scope,
+        target,
+        expires_at,
+        nonce,
+        deadline: now + CHAIN_SIGNATURE_SECS,
+    })
+}
+
+/// Refuses an access that would end at or before `now`.
+pub fn check_expiry(expires_at: u64, now: u64) -> Result<(), UiError> {
+    if expires_at <= now {
+        return Err(refused(
+            ErrorCode::InvalidInput,
+            "the access must end in the future",
+        ));
+    }
+    Ok(())
+}
+
+/// The revocation she signs at `now`.
+pub fn revocation(
+    patient: Address,
+    reader: Address,
+    share: &Share,
+    nonce: u64,
+    now: u64,
+) -> Result<ConsentRevocation, UiError> {
+    let (scope, target) = share.target()?;
+    Ok(ConsentRevocation {
+        patient,
+        grantee: reader,
+        scope,
+        target,
+        nonce,
+        deadline: now + CHAIN_SIGNATURE_SECS,
+    })
+}
+
+/// The anchor of her own record she signs at `now`, once the relay holds its body.
+pub fn own_anchor(patient: Address, kind: Hash32, body_hash: Hash32, now: u64) -> OwnAnchor {
+    OwnAnchor {
+        patient,
+        kind,
+        ciphertext_hash: body_hash,
+        deadline: now + CHAIN_SIGNATURE_SECS,
+    }
+}
+
+/// The chain's anchor of record `id` (`found`), when it may be trusted: it exists, and when an
+/// `author` is expected, that author wrote it.
+pub fn trusted_anchor(
+    id: Hash32,
+    found: Option<(RecordAnchor, TxId)>,
+    author: Option<Address>,
+) -> Result<(RecordAnchor, TxId), UiError> {
+    let (anchor, tx) = found.ok_or_else(|| {
+        refused(
+            ErrorCode::UnknownRecord,
+            format!("record {id} is not anchored on chain: it cannot be trusted yet"),
+        )
+    })?;
+    match author {
+        Some(author) if anchor.author != author => Err(refused(
+            ErrorCode::HashMismatch,
+            format!(
+                "record {id} was anchored by {}, not by {author}: it is not trusted",
+                anchor.author
+            ),
+        )),
+        _ => Ok((anchor, tx)),
+    }
+}
+
+/// The body read back must be the one anchored (`expected`); anything else was altered.
+pub fn check_body(actual: Hash32, expected: Hash32) -> Result<(), UiError> {
+    if actual != expected {
+        return Err(refused(
+            ErrorCode::HashMismatch,
+            format!(
+                "the record's body hashes to {actual}, not the {expected} anchored on chain: it \
+                 was altered"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Her access log: each read marked against the roots her relay anchored on chain.
+pub fn check_reads(reads: Vec<AuditedRead>, roots: &[Hash32]) -> Vec<CheckedRead> {
+    reads
+        .into_iter()
+        .map(|read| {
+            let mark = mark(&read, |root| roots.contains(root));
+            CheckedRead { read, mark }
+        })
+        .collect()
+}
