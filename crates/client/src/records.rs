@@ -10,19 +10,22 @@
 
 use crate::{Client, ClientError};
 use caretrail_chain::{
-    anchors_of, audit_roots_of, consent_nonce, find_anchor, participant, rpc_url,
-    sign_consent_grant, sign_consent_revocation,
+    anchors_of, audit_roots_of, consent_nonce, consents_of, find_anchor, participant, rpc_url,
 };
 use caretrail_crypto::envelope::{self, Decryptor, Encryptor};
-use caretrail_crypto::record::{BodyHasher, kind_name, record_id, record_kind, sign_own_anchor};
+use caretrail_crypto::record::{
+    BodyHasher, EnvelopeBodyHasher, record_id, sign_consent_grant, sign_consent_revocation,
+    sign_own_anchor,
+};
 use caretrail_crypto::{PublicKey, SecretKey};
-use caretrail_protocol::audit::{Mark, mark};
+use caretrail_protocol::access::kind_readers;
+use caretrail_protocol::records;
+pub use caretrail_protocol::records::{CheckedRead, Listed, Opened, Share, Transfer};
 use caretrail_protocol::request::{self, Ask, Domain};
 use caretrail_types::{
-    Address, AnchoredRecord, AuditedRead, ConsentGrant, ConsentGrantRequest, ConsentRevocation,
-    ConsentRevocationRequest, ConsentScope, ErrorCode, Hash32, KIND_HEADER, NetworkInfo, OwnAnchor,
-    OwnAnchorRequest, ParticipantStatus, RecordAnchor, RelayAction, Relayed, StoredRecord, TxId,
-    UiError,
+    Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest,
+    ErrorCode, Hash32, KIND_HEADER, NetworkInfo, OwnAnchorRequest, RelayAction, Relayed,
+    StoredRecord, UiError,
 };
 use futures_util::StreamExt as _;
 use rand_core::OsRng;
@@ -30,61 +33,8 @@ use std::io::{Read as _, Seek as _, Write as _};
 use std::path::Path;
 use std::sync::Arc;
 
-/// How far a transfer got, for a progress bar.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transfer {
-    /// Encrypting on this device: plaintext bytes done of the whole.
-    Encrypting { done: u64, total: u64 },
-    /// Sending to the relay: envelope bytes sent of the whole.
-    Uploading { done: u64, total: u64 },
-    /// Receiving from the relay: envelope bytes received of the whole.
-    Downloading { done: u64, total: u64 },
-    /// Decrypting on this device.
-    Decrypting,
-    /// Asking the relay to anchor it on chain.
-    Anchoring,
-}
-
 /// Where progress goes (called from the transfer's tasks).
 pub type Progress = Arc<dyn Fn(Transfer) + Send + Sync>;
-
-/// A record in her list: what the chain anchored and what the relay holds, joined by id.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Listed {
-    pub id: Hash32,
-    pub kind: String,
-    /// Who anchored it (the chain's word), when it is anchored.
-    pub anchor: Option<(RecordAnchor, TxId)>,
-    /// What the relay holds, when it holds it.
-    pub stored: Option<StoredRecord>,
-}
-
-/// A record read back and decrypted.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Opened {
-    pub record: Hash32,
-    /// The chain's anchor of the body that was read: its author wrote it.
-    pub anchor: RecordAnchor,
-    pub anchored_in: TxId,
-    /// Plaintext bytes written.
-    pub size: u64,
-}
-
-/// What a grant covers.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Share {
-    /// One record.
-    Record(Hash32),
-    /// Every record of a kind (a FHIR resource type, or `Document`).
-    Kind(String),
-}
-
-/// A read of her records, with whether the chain confirms it was logged.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckedRead {
-    pub read: AuditedRead,
-    pub mark: Mark,
-}
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
     ClientError::Refused(UiError::new(code, message))
@@ -101,23 +51,18 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
-/// How long a signature the relay sends on chain stays good.
-const CHAIN_SIGNATURE_SECS: u64 = 10 * 60;
-
-/// A writer that hashes what comes after the first `skip` bytes: the envelope's body.
+/// A writer that hashes the envelope written through it: its body, once past the header.
 struct BodyHashing<W> {
     inner: W,
-    skip: u64,
-    hasher: BodyHasher,
+    hasher: EnvelopeBodyHasher,
 }
 
 impl<W: std::io::Write> std::io::Write for BodyHashing<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
-        let written = &buf[..n];
-        let skipped = usize::try_from(self.skip).unwrap_or(usize::MAX).min(n);
-        self.skip -= skipped as u64;
-        self.hasher.update(&written[skipped..]);
+        self.hasher
+            .update(&buf[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
         Ok(n)
     }
 
@@ -141,7 +86,6 @@ fn encrypt_to_temp(
     })?;
     let total = source.metadata().map(|m| m.len()).unwrap_or_default();
     let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| local("a temporary file", e))?;
-    let header_len = 58 + 162 * readers.len() as u64;
     let sink = BodyHashing {
         inner: std::io::BufWriter::with_capacity(
             256 * 1024,
@@ -149,8 +93,7 @@ fn encrypt_to_temp(
                 .try_clone()
                 .map_err(|e| local("a temporary file", e))?,
         ),
-        skip: header_len,
-        hasher: BodyHasher::new(),
+        hasher: EnvelopeBodyHasher::new(),
     };
     let mut writer = Encryptor::with_recipients(&mut OsRng, readers)
         .and_then(|e| e.wrap_output(sink))
@@ -181,7 +124,8 @@ fn encrypt_to_temp(
         .metadata()
         .map_err(|e| local("the temporary file", e))?
         .len();
-    Ok((temp, sink.hasher.finish(), size))
+    let body_hash = sink.hasher.finish().map_err(|e| local("encryption", e))?;
+    Ok((temp, body_hash, size))
 }
 
 impl Client {
@@ -215,8 +159,9 @@ impl Client {
     }
 
     /// Uploads `file` as her own record of `kind` (a FHIR resource type, or `Document` for a
-    /// PDF or an image): encrypted here to her key, streamed to the relay, then anchored on
-    /// chain through the relay (she signs, it pays). `scratch` holds the temporary envelope.
+    /// PDF or an image): encrypted here to her key (and to the keys of those she granted that
+    /// kind), streamed to the relay, then anchored on chain through the relay (she signs, it
+    /// pays). `scratch` holds the temporary envelope.
     pub async fn put_record(
         &self,
         key: &SecretKey,
@@ -225,20 +170,21 @@ impl Client {
         scratch: &Path,
         progress: Progress,
     ) -> Result<AnchoredRecord, ClientError> {
-        let kind_hash = record_kind(kind).ok_or_else(|| {
-            refused(
-                ErrorCode::InvalidInput,
-                format!("{kind:?} is not a record kind (e.g. Document, DiagnosticReport)"),
-            )
-        })?;
+        let kind_hash = records::kind(kind).map_err(ClientError::Refused)?;
         let network = self.network().await?;
         let patient = key.address();
-        let (input, readers, dir, encrypting) = (
-            file.to_owned(),
-            vec![key.public_key()],
-            scratch.to_owned(),
-            progress.clone(),
-        );
+        // Her, and whoever holds a live consent for this kind: a kind consent covers records
+        // written after it too, so their keys go in the envelope now.
+        let rpc = rpc_url(&network.rpc_url)?;
+        let events = consents_of(&rpc, network.record_registry, patient).await?;
+        let mut readers = vec![key.public_key()];
+        for grantee in kind_readers(&events, kind_hash, now()) {
+            let found = participant(&rpc, network.participant_registry, grantee).await?;
+            if let Ok(reader) = records::reader_key(grantee, found.as_ref()) {
+                readers.push(reader);
+            }
+        }
+        let (input, dir, encrypting) = (file.to_owned(), scratch.to_owned(), progress.clone());
         std::fs::create_dir_all(&dir).map_err(|e| local("the scratch directory", e))?;
         let (temp, body_hash, size) = tokio::task::spawn_blocking(move || {
             encrypt_to_temp(&input, &readers, &dir, &encrypting)
@@ -278,12 +224,7 @@ impl Client {
         let _stored: StoredRecord = self.relay.json(request).await?;
         drop(temp);
         progress(Transfer::Anchoring);
-        let anchor = OwnAnchor {
-            patient,
-            kind: kind_hash,
-            ciphertext_hash: body_hash,
-            deadline: now() + CHAIN_SIGNATURE_SECS,
-        };
+        let anchor = records::own_anchor(patient, kind_hash, body_hash, now());
         let signature = sign_own_anchor(key, network.chain_id, network.record_registry, &anchor);
         self.relay
             .post(
@@ -314,26 +255,13 @@ impl Client {
             .await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let anchors = anchors_of(&rpc, network.record_registry, patient).await?;
-        let mut listed: Vec<Listed> = anchors
-            .into_iter()
-            .map(|(anchor, tx, _)| Listed {
-                id: anchor.record_id,
-                kind: kind_text(&anchor.kind),
-                stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
-                anchor: Some((anchor, tx)),
-            })
-            .collect();
-        for record in stored {
-            if !listed.iter().any(|l| l.id == record.id) {
-                listed.push(Listed {
-                    id: record.id,
-                    kind: kind_text(&record.kind),
-                    anchor: None,
-                    stored: Some(record),
-                });
-            }
-        }
-        Ok(listed)
+        Ok(records::join(
+            anchors
+                .into_iter()
+                .map(|(anchor, tx, _)| (anchor, tx))
+                .collect(),
+            stored,
+        ))
     }
 
     /// Reads record `id` of `patient` with `key` (hers, or a grantee's), checks that its body is
@@ -349,25 +277,9 @@ impl Client {
     ) -> Result<Opened, ClientError> {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        let (anchor, anchored_in) = find_anchor(&rpc, network.record_registry, id)
-            .await?
-            .ok_or_else(|| {
-                refused(
-                    ErrorCode::UnknownRecord,
-                    format!("record {id} is not anchored on chain: it cannot be trusted yet"),
-                )
-            })?;
-        if let Some(author) = author
-            && anchor.author != author
-        {
-            return Err(refused(
-                ErrorCode::HashMismatch,
-                format!(
-                    "record {id} was anchored by {}, not by {author}: it is not trusted",
-                    anchor.author
-                ),
-            ));
-        }
+        let found = find_anchor(&rpc, network.record_registry, id).await?;
+        let (anchor, anchored_in) =
+            records::trusted_anchor(id, found, author).map_err(ClientError::Refused)?;
         let signed = Self::sign(
             key,
             &network,
@@ -439,61 +351,20 @@ impl Client {
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
         let found = participant(&rpc, network.participant_registry, reader).await?;
-        let reader_key = match found {
-            Some(p) if p.status == ParticipantStatus::Admitted => {
-                PublicKey::from_sec1_bytes(&p.admission.encryption_key).map_err(|e| {
-                    refused(
-                        ErrorCode::ChainError,
-                        format!("{reader}'s encryption key on chain is unusable: {e}"),
-                    )
-                })?
-            }
-            _ => {
-                return Err(refused(
-                    ErrorCode::NotAdmitted,
-                    format!(
-                        "{reader} is not an admitted participant: access goes to admitted ones only"
-                    ),
-                ));
-            }
+        let reader_key =
+            records::reader_key(reader, found.as_ref()).map_err(ClientError::Refused)?;
+        records::check_expiry(expires_at, now()).map_err(ClientError::Refused)?;
+        let listed = match share {
+            Share::Kind(_) => self.list_records(key).await?,
+            Share::Record(_) => Vec::new(),
         };
-        let (scope, target, ids) = match share {
-            Share::Record(id) => (ConsentScope::Record, *id, vec![*id]),
-            Share::Kind(kind) => {
-                let hash = record_kind(kind).ok_or_else(|| {
-                    refused(
-                        ErrorCode::InvalidInput,
-                        format!("{kind:?} is not a record kind"),
-                    )
-                })?;
-                let ids = self
-                    .list_records(key)
-                    .await?
-                    .into_iter()
-                    .filter(|l| l.stored.as_ref().is_some_and(|s| s.kind == hash))
-                    .map(|l| l.id)
-                    .collect();
-                (ConsentScope::Kind, hash, ids)
-            }
-        };
-        if expires_at <= now() {
-            return Err(refused(
-                ErrorCode::InvalidInput,
-                "the access must end in the future",
-            ));
-        }
+        let ids = share.covered(&listed).map_err(ClientError::Refused)?;
         for id in ids {
             self.add_reader(key, &network, id, &reader_key).await?;
         }
-        let grant = ConsentGrant {
-            patient,
-            grantee: reader,
-            scope,
-            target,
-            expires_at,
-            nonce: consent_nonce(&rpc, network.record_registry, patient).await?,
-            deadline: now() + CHAIN_SIGNATURE_SECS,
-        };
+        let nonce = consent_nonce(&rpc, network.record_registry, patient).await?;
+        let grant = records::grant(patient, reader, share, expires_at, nonce, now())
+            .map_err(ClientError::Refused)?;
         let signature = sign_consent_grant(key, network.chain_id, network.record_registry, &grant);
         self.relay
             .post("v1/consents", &ConsentGrantRequest { grant, signature })
@@ -572,26 +443,9 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
-        let (scope, target) = match share {
-            Share::Record(id) => (ConsentScope::Record, *id),
-            Share::Kind(kind) => (
-                ConsentScope::Kind,
-                record_kind(kind).ok_or_else(|| {
-                    refused(
-                        ErrorCode::InvalidInput,
-                        format!("{kind:?} is not a record kind"),
-                    )
-                })?,
-            ),
-        };
-        let revocation = ConsentRevocation {
-            patient,
-            grantee: reader,
-            scope,
-            target,
-            nonce: consent_nonce(&rpc, network.record_registry, patient).await?,
-            deadline: now() + CHAIN_SIGNATURE_SECS,
-        };
+        let nonce = consent_nonce(&rpc, network.record_registry, patient).await?;
+        let revocation =
+            records::revocation(patient, reader, share, nonce, now()).map_err(ClientError::Refused)?;
         let signature =
             sign_consent_revocation(key, network.chain_id, network.record_registry, &revocation);
         self.relay
@@ -635,19 +489,8 @@ impl Client {
             .into_iter()
             .map(|(root, _)| root.root)
             .collect();
-        Ok(reads
-            .into_iter()
-            .map(|read| {
-                let mark = mark(&read, |root| roots.contains(root));
-                CheckedRead { read, mark }
-            })
-            .collect())
+        Ok(records::check_reads(reads, &roots))
     }
-}
-
-/// The kind's name, or its hex when it is not one of ours.
-fn kind_text(kind: &Hash32) -> String {
-    kind_name(kind).map_or_else(|| kind.to_string(), str::to_owned)
 }
 
 /// Decrypts the envelope in `temp` into `output` (through a temporary file beside it, renamed at
@@ -678,15 +521,7 @@ fn decrypt_checked(
         }
         hasher.update(&buffer[..n]);
     }
-    let actual = hasher.finish();
-    if actual != expected {
-        return Err(refused(
-            ErrorCode::HashMismatch,
-            format!(
-                "the record's body hashes to {actual}, not the {expected} anchored on chain: it was altered"
-            ),
-        ));
-    }
+    records::check_body(hasher.finish(), expected).map_err(ClientError::Refused)?;
     file.seek(std::io::SeekFrom::Start(0))
         .map_err(|e| local("the temporary file", e))?;
     let dir = output

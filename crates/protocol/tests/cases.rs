@@ -756,3 +756,233 @@ fn readers_and_reads_are_judged_alike() {
     access_cases();
     audit_cases();
 }
+
+/// Her records: kinds, her list, what a grant covers, the consents she signs, what she trusts.
+fn records_cases() {
+    use caretrail_crypto::record::{consent_grant_signer, record_kind, sign_consent_grant};
+    use caretrail_protocol::records::{
+        self, CHAIN_SIGNATURE_SECS, Listed, Share, check_body, check_expiry, join, kind_text,
+        own_anchor, reader_key, trusted_anchor,
+    };
+    use caretrail_types::{
+        Admission, ConsentScope, Participant, ParticipantKind, ParticipantStatus, RecordAnchor,
+        StoredRecord,
+    };
+    let now = 1_800_000_000;
+    let patient = SecretKey::from_bytes(&[3; 32]).expect("key");
+    let her = patient.address();
+    let document = record_kind("Document").expect("kind");
+    let report = record_kind("DiagnosticReport").expect("kind");
+
+    // Kinds: a name the registry keeps, shown back by name (or as hex when it is no name).
+    for (name, expect) in [
+        ("Document", Accepted),
+        ("DiagnosticReport", Accepted),
+        ("", Refused(ErrorCode::InvalidInput)),
+        ("two words", Refused(ErrorCode::InvalidInput)),
+        ("Ä", Refused(ErrorCode::InvalidInput)),
+    ] {
+        assert_eq!(outcome(&records::kind(name)), expect, "kind {name:?}");
+    }
+    assert_eq!(kind_text(&document), "Document");
+    assert_eq!(kind_text(&Hash32([0xff; 32])), Hash32([0xff; 32]).to_string());
+
+    // Her list: anchored ones in the chain's order with the relay's row; stored-only ones after.
+    let anchor = |n: u8, kind: Hash32| RecordAnchor {
+        record_id: Hash32([n; 32]),
+        patient: her,
+        author: her,
+        kind,
+        ciphertext_hash: Hash32([n + 100; 32]),
+    };
+    let stored = |n: u8, kind: Hash32| StoredRecord {
+        id: Hash32([n; 32]),
+        patient: her,
+        kind,
+        author: her,
+        body_hash: Hash32([n + 100; 32]),
+        size: 10,
+        stored_at: now,
+    };
+    let listed = join(
+        vec![
+            (anchor(1, document), TxId([1; 32])),
+            (anchor(2, report), TxId([2; 32])),
+        ],
+        vec![stored(3, document), stored(1, document)],
+    );
+    let ids: Vec<Hash32> = listed.iter().map(|l| l.id).collect();
+    assert_eq!(ids, [Hash32([1; 32]), Hash32([2; 32]), Hash32([3; 32])]);
+    assert_eq!(listed[0].stored, Some(stored(1, document)), "joined by id");
+    assert_eq!(listed[1].stored, None, "anchored, not held");
+    assert_eq!(listed[1].kind, "DiagnosticReport");
+    assert_eq!(listed[2].anchor, None, "held, not anchored yet");
+
+    // What a grant covers: one record, or every held record of the kind (a header exists only
+    // where the relay holds the record).
+    let covered = |share: Share, listed: &[Listed]| share.covered(listed);
+    assert_eq!(
+        covered(Share::Record(Hash32([9; 32])), &listed),
+        Ok(vec![Hash32([9; 32])])
+    );
+    assert_eq!(
+        covered(Share::Kind("Document".into()), &listed),
+        Ok(vec![Hash32([1; 32]), Hash32([3; 32])])
+    );
+    assert_eq!(
+        covered(Share::Kind("DiagnosticReport".into()), &listed),
+        Ok(vec![])
+    );
+    assert_eq!(
+        outcome(&covered(Share::Kind("not a kind".into()), &listed)),
+        Refused(ErrorCode::InvalidInput)
+    );
+
+    // The reader: an admitted participant with a usable key, and no one else.
+    let hospital = SecretKey::from_bytes(&[4; 32]).expect("key");
+    let participant = |status, key: Vec<u8>| Participant {
+        admission: Admission {
+            signer: hospital.address(),
+            kind: ParticipantKind::HealthOrganization,
+            licence_id: "HO-LIC-1001".into(),
+            name: "Sankt Göran".into(),
+            encryption_key: key,
+        },
+        status,
+        admitted_at: now,
+    };
+    let good_key = hospital.public_key().to_compressed().to_vec();
+    let reader = hospital.address();
+    for (name, found, expect) in [
+        (
+            "admitted",
+            Some(participant(ParticipantStatus::Admitted, good_key.clone())),
+            Accepted,
+        ),
+        ("unknown", None, Refused(ErrorCode::NotAdmitted)),
+        (
+            "suspended",
+            Some(participant(ParticipantStatus::Suspended, good_key.clone())),
+            Refused(ErrorCode::NotAdmitted),
+        ),
+        (
+            "blocked",
+            Some(participant(ParticipantStatus::Blocked, good_key.clone())),
+            Refused(ErrorCode::NotAdmitted),
+        ),
+        (
+            "a key that is no key",
+            Some(participant(ParticipantStatus::Admitted, vec![2; 5])),
+            Refused(ErrorCode::ChainError),
+        ),
+    ] {
+        assert_eq!(
+            outcome(&reader_key(reader, found.as_ref())),
+            expect,
+            "{name}"
+        );
+    }
+    assert_eq!(
+        reader_key(
+            reader,
+            Some(&participant(ParticipantStatus::Admitted, good_key))
+        )
+        .map(|k| k.address()),
+        Ok(reader)
+    );
+
+    // The consent she signs: its fields, its deadline, an expiry that lies ahead.
+    let share = Share::Kind("Document".into());
+    let grant = records::grant(her, reader, &share, now + 3600, 7, now).expect("a grant");
+    assert_eq!(
+        (grant.scope, grant.target, grant.nonce, grant.deadline),
+        (ConsentScope::Kind, document, 7, now + CHAIN_SIGNATURE_SECS)
+    );
+    let signature = sign_consent_grant(&patient, 31337, Address([9; 20]), &grant);
+    assert_eq!(
+        consent_grant_signer(31337, Address([9; 20]), &grant, &signature),
+        Ok(her),
+        "signed here, recovered as the registry does"
+    );
+    for (name, expires_at, expect) in [
+        ("ahead", now + 1, Accepted),
+        ("now", now, Refused(ErrorCode::InvalidInput)),
+        ("past", now - 1, Refused(ErrorCode::InvalidInput)),
+    ] {
+        assert_eq!(outcome(&check_expiry(expires_at, now)), expect, "{name}");
+        assert_eq!(
+            outcome(&records::grant(her, reader, &share, expires_at, 0, now)),
+            expect,
+            "grant {name}"
+        );
+    }
+    let one = Share::Record(Hash32([1; 32]));
+    let revocation = records::revocation(her, reader, &one, 8, now).expect("a revocation");
+    assert_eq!(
+        (revocation.scope, revocation.target, revocation.deadline),
+        (ConsentScope::Record, Hash32([1; 32]), now + CHAIN_SIGNATURE_SECS)
+    );
+    assert_eq!(
+        outcome(&records::revocation(
+            her,
+            reader,
+            &Share::Kind(String::new()),
+            8,
+            now
+        )),
+        Refused(ErrorCode::InvalidInput)
+    );
+    assert_eq!(
+        own_anchor(her, document, Hash32([5; 32]), now).deadline,
+        now + CHAIN_SIGNATURE_SECS
+    );
+
+    // A record read back is trusted only when anchored, by the author expected, with that body.
+    let id = Hash32([1; 32]);
+    let found = Some((anchor(1, document), TxId([1; 32])));
+    for (name, found, author, expect) in [
+        ("anchored, any author", found.clone(), None, Accepted),
+        ("anchored by her", found.clone(), Some(her), Accepted),
+        (
+            "anchored by someone else",
+            found.clone(),
+            Some(reader),
+            Refused(ErrorCode::HashMismatch),
+        ),
+        ("not anchored", None, None, Refused(ErrorCode::UnknownRecord)),
+    ] {
+        assert_eq!(
+            outcome(&trusted_anchor(id, found, author)),
+            expect,
+            "{name}"
+        );
+    }
+    let pending = caretrail_types::AuditedRead {
+        entry: caretrail_types::AuditEntry {
+            seq: 0,
+            reader: her,
+            patient: her,
+            record: id,
+            ground: caretrail_types::ReadGround::Patient,
+            at: now,
+        },
+        anchor: None,
+    };
+    let checked = records::check_reads(vec![pending], &[]);
+    assert_eq!(
+        checked[0].mark,
+        caretrail_protocol::audit::Mark::Pending,
+        "logged after the last anchor"
+    );
+    assert_eq!(outcome(&check_body(Hash32([7; 32]), Hash32([7; 32]))), Accepted);
+    assert_eq!(
+        outcome(&check_body(Hash32([7; 32]), Hash32([8; 32]))),
+        Refused(ErrorCode::HashMismatch)
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn records_are_decided_alike() {
+    records_cases();
+}
