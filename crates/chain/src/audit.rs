@@ -14,19 +14,7 @@ use crate::error::Registry;
 use crate::records::Written;
 use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
 
-/// A run of a relay's read-log entries under one anchored Merkle root.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AuditRoot {
-    /// The account that anchored it; roots are kept per relay.
-    pub relay: Address,
-    pub root: Hash32,
-    /// The number of the run's first entry in the relay's log.
-    pub first_entry: u64,
-    /// How many entries are under the root (never zero).
-    pub count: u32,
-    /// Unix seconds of the block that anchored it.
-    pub anchored_at: u64,
-}
+pub use caretrail_types::AuditRoot;
 
 /// `relay` anchors the Merkle root of `count` entries of its read log from `first_entry` on.
 pub async fn anchor_audit_root(

@@ -252,16 +252,29 @@ impl Client {
         password: &Password,
         record: &str,
     ) -> Result<LoginSession, ClientError> {
+        Ok(self.log_in(wallet, id, password, record).await?.0)
+    }
+
+    /// [`Client::login`], keeping her opened key for what she does while logged in.
+    async fn log_in<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        id: &str,
+        password: &Password,
+        record: &str,
+    ) -> Result<(LoginSession, caretrail_crypto::SecretKey), ClientError> {
         let attempt =
             login::attempt(id, record, wallet.profile()?.as_ref()).map_err(ClientError::Refused)?;
         let key = wallet.unlock(password)?;
         let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
-        self.relay
+        let session = self
+            .relay
             .post(
                 "v1/login",
                 &login::request(&key, &attempt, &challenge.challenge),
             )
-            .await
+            .await?;
+        Ok((session, key))
     }
 }
 
@@ -308,11 +321,21 @@ impl Client {
         wallet: &Wallet<S>,
         input: LoginInput,
     ) -> Result<LoginSession, UiError> {
+        Ok(self.login_keeping_key(wallet, input).await?.0)
+    }
+
+    /// [`Client::login_input`], with her opened key for the session: the desktop app keeps it in
+    /// memory (never across its IPC) for the records she opens while logged in.
+    pub async fn login_keeping_key<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        input: LoginInput,
+    ) -> Result<(LoginSession, caretrail_crypto::SecretKey), UiError> {
         caretrail_protocol::password::check(&input.password)?;
         let password = Password::new(input.password)
             .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
         Ok(self
-            .login(wallet, &input.id, &password, &input.record)
+            .log_in(wallet, &input.id, &password, &input.record)
             .await?)
     }
 }

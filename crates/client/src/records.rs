@@ -23,9 +23,9 @@ use caretrail_protocol::records;
 pub use caretrail_protocol::records::{CheckedRead, Listed, Opened, Share, Transfer};
 use caretrail_protocol::request::{self, Ask, Domain};
 use caretrail_types::{
-    Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest,
-    ErrorCode, Hash32, KIND_HEADER, NetworkInfo, OwnAnchorRequest, RelayAction, Relayed,
-    StoredRecord, UiError,
+    Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest, ErrorCode,
+    Hash32, KIND_HEADER, NetworkInfo, OwnAnchorRequest, RelayAction, Relayed, StoredRecord,
+    UiError,
 };
 use futures_util::StreamExt as _;
 use rand_core::OsRng;
@@ -444,8 +444,8 @@ impl Client {
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
         let nonce = consent_nonce(&rpc, network.record_registry, patient).await?;
-        let revocation =
-            records::revocation(patient, reader, share, nonce, now()).map_err(ClientError::Refused)?;
+        let revocation = records::revocation(patient, reader, share, nonce, now())
+            .map_err(ClientError::Refused)?;
         let signature =
             sign_consent_revocation(key, network.chain_id, network.record_registry, &revocation);
         self.relay

@@ -785,7 +785,10 @@ fn records_cases() {
         assert_eq!(outcome(&records::kind(name)), expect, "kind {name:?}");
     }
     assert_eq!(kind_text(&document), "Document");
-    assert_eq!(kind_text(&Hash32([0xff; 32])), Hash32([0xff; 32]).to_string());
+    assert_eq!(
+        kind_text(&Hash32([0xff; 32])),
+        Hash32([0xff; 32]).to_string()
+    );
 
     // Her list: anchored ones in the chain's order with the relay's row; stored-only ones after.
     let anchor = |n: u8, kind: Hash32| RecordAnchor {
@@ -920,7 +923,11 @@ fn records_cases() {
     let revocation = records::revocation(her, reader, &one, 8, now).expect("a revocation");
     assert_eq!(
         (revocation.scope, revocation.target, revocation.deadline),
-        (ConsentScope::Record, Hash32([1; 32]), now + CHAIN_SIGNATURE_SECS)
+        (
+            ConsentScope::Record,
+            Hash32([1; 32]),
+            now + CHAIN_SIGNATURE_SECS
+        )
     );
     assert_eq!(
         outcome(&records::revocation(
@@ -949,7 +956,12 @@ fn records_cases() {
             Some(reader),
             Refused(ErrorCode::HashMismatch),
         ),
-        ("not anchored", None, None, Refused(ErrorCode::UnknownRecord)),
+        (
+            "not anchored",
+            None,
+            None,
+            Refused(ErrorCode::UnknownRecord),
+        ),
     ] {
         assert_eq!(
             outcome(&trusted_anchor(id, found, author)),
@@ -974,7 +986,10 @@ fn records_cases() {
         caretrail_protocol::audit::Mark::Pending,
         "logged after the last anchor"
     );
-    assert_eq!(outcome(&check_body(Hash32([7; 32]), Hash32([7; 32]))), Accepted);
+    assert_eq!(
+        outcome(&check_body(Hash32([7; 32]), Hash32([7; 32]))),
+        Accepted
+    );
     assert_eq!(
         outcome(&check_body(Hash32([7; 32]), Hash32([8; 32]))),
         Refused(ErrorCode::HashMismatch)

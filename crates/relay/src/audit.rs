@@ -5,9 +5,10 @@
 //! about her records, anyone else only the reads they made.
 
 use crate::{Relay, RelayError, RelayState, unix_now};
+use caretrail_chain::audit_roots_of;
 use caretrail_crypto::audit::audit_leaf;
 use caretrail_crypto::merkle;
-use caretrail_types::{AuditAnchor, AuditedRead, Hash32, RelayAction, TxId};
+use caretrail_types::{AuditAnchor, AuditRoot, AuditedRead, Hash32, RelayAction, TxId};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -73,6 +74,16 @@ pub async fn anchor_every(relay: RelayState, every: Duration) {
             }
         }
     }
+}
+
+/// The roots this relay anchored (under the address `/v1/network` names), oldest first: the ones
+/// a patient's page checks her reads against (it cannot read the chain itself; the desktop
+/// client reads the same log).
+pub async fn roots(relay: &Relay) -> Result<Vec<AuditRoot>, RelayError> {
+    let config = &relay.config;
+    let this_relay = relay.network().relay;
+    let roots = audit_roots_of(&config.rpc_url, config.record_registry, this_relay).await?;
+    Ok(roots.into_iter().map(|(root, _)| root).collect())
 }
 
 /// The reads the signer may see, each with its proof once anchored: all reads of her records for

@@ -13,16 +13,18 @@ use crate::storage::{RecordKey, StorageError};
 use crate::{Relay, RelayError, unix_now};
 use bytes::Bytes;
 use caretrail_chain::{
-    consent_grant_signer, consent_revocation_signer, consents_of, has_access, participant,
+    consent_grant_signer, consent_nonce, consent_revocation_signer, consents_of, find_anchor,
+    has_access, participant,
 };
 use caretrail_crypto::envelope::Header;
 use caretrail_crypto::record::{body_hash, kind_name, own_anchor_signer, record_id, record_kind};
 use caretrail_protocol::access::why_not;
 use caretrail_protocol::request::{self, Domain, Fresh};
 use caretrail_types::{
-    ConsentGrantRequest, ConsentRevocationRequest, DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER,
-    OwnAnchorRequest, ParticipantStatus, REQUEST_HEADER, ReadGround, RecordAnchor, RelayAction,
-    RelayRequest, Relayed, SignedRelayRequest, StoredRecord,
+    Address, ChainAnchor, ConsentEvent, ConsentGrantRequest, ConsentRevocationRequest,
+    DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, OwnAnchorRequest, Participant,
+    ParticipantStatus, REQUEST_HEADER, ReadGround, RecordAnchor, RelayAction, RelayRequest,
+    Relayed, SignedRelayRequest, StoredRecord,
 };
 use futures_util::stream::{Stream, StreamExt as _};
 
@@ -492,6 +494,51 @@ pub async fn revoke(
         tx_id: written.tx_id,
         gas_used: written.gas_used,
     })
+}
+
+// What the web page asks the relay because it cannot read the chain itself (the desktop client
+// reads the same things from the chain): plain reads, public on chain, so they are not signed.
+
+/// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
+pub async fn anchor_of(relay: &Relay, id: Hash32) -> Result<Option<ChainAnchor>, RelayError> {
+    let config = &relay.config;
+    let found = find_anchor(&config.rpc_url, config.record_registry, id).await?;
+    Ok(found.map(|(anchor, tx_id)| ChainAnchor { anchor, tx_id }))
+}
+
+/// Every anchor of `patient`'s records, the earliest of each id, oldest first.
+pub async fn anchors_of(relay: &Relay, patient: Address) -> Result<Vec<ChainAnchor>, RelayError> {
+    let config = &relay.config;
+    let anchors =
+        caretrail_chain::anchors_of(&config.rpc_url, config.record_registry, patient).await?;
+    Ok(anchors
+        .into_iter()
+        .map(|(anchor, tx_id, _)| ChainAnchor { anchor, tx_id })
+        .collect())
+}
+
+/// The participant registered under `signer` (its status and encryption key), if any.
+pub async fn participant_of(
+    relay: &Relay,
+    signer: Address,
+) -> Result<Option<Participant>, RelayError> {
+    let config = &relay.config;
+    Ok(participant(&config.rpc_url, config.participant_registry, signer).await?)
+}
+
+/// The nonce `patient`'s next signed grant or revocation must carry.
+pub async fn consent_nonce_of(relay: &Relay, patient: Address) -> Result<u64, RelayError> {
+    let config = &relay.config;
+    Ok(consent_nonce(&config.rpc_url, config.record_registry, patient).await?)
+}
+
+/// The consents `patient` granted and revoked, oldest first.
+pub async fn consents_of_patient(
+    relay: &Relay,
+    patient: Address,
+) -> Result<Vec<ConsentEvent>, RelayError> {
+    let config = &relay.config;
+    Ok(consents_of(&config.rpc_url, config.record_registry, patient).await?)
 }
 
 /// A kind's name for messages.

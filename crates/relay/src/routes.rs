@@ -9,11 +9,11 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
-    Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest,
-    LoginChallenge, LoginRequest, LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES,
-    NetworkInfo, OwnAnchorRequest, PolicyPublication, PublishReceipt, PublishRequest,
-    RegisterRequest, RegistrationReceipt, RegistrationRecord, Relayed, StoredRecord, Verified,
-    VerifyRequest,
+    Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
+    ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge, LoginRequest, LoginSession,
+    MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest, Participant,
+    PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest, RegistrationReceipt,
+    RegistrationRecord, Relayed, StoredRecord, Verified, VerifyRequest,
 };
 use serde_json::{Value, json};
 use tower_http::services::{ServeDir, ServeFile};
@@ -49,6 +49,16 @@ pub fn app(state: RelayState) -> Router {
         .route("/consents", post(consent_grant))
         .route("/consents/revocations", post(consent_revoke))
         .route("/audit", get(audit_list))
+        // What the web page reads of the chain through the relay.
+        .route("/records/{id}/anchor", get(record_anchor))
+        .route("/patients/{patient}/anchors", get(patient_anchors))
+        .route("/patients/{patient}/consents", get(patient_consents))
+        .route(
+            "/patients/{patient}/consent-nonce",
+            get(patient_consent_nonce),
+        )
+        .route("/participants/{signer}", get(participant))
+        .route("/audit/roots", get(audit_roots))
         // An upload streams into the record store, which enforces the size caps by kind.
         .route(
             "/records/{id}",
@@ -108,10 +118,7 @@ async fn registration_of(
     State(state): State<RelayState>,
     Path(patient): Path<String>,
 ) -> Result<Json<Option<RegistrationRecord>>, RelayError> {
-    let patient: Address = patient
-        .parse()
-        .map_err(|e| RelayError::BadRequest(format!("not an address: {e}")))?;
-    registration::registration_of(&state, patient)
+    registration::registration_of(&state, address(&patient)?)
         .await
         .map(Json)
 }
@@ -139,6 +146,11 @@ fn header_text<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 fn signed(headers: &HeaderMap) -> Option<&str> {
     header_text(headers, caretrail_types::REQUEST_HEADER)
+}
+
+fn address(path: &str) -> Result<Address, RelayError> {
+    path.parse()
+        .map_err(|e| RelayError::BadRequest(format!("not an address: {e}")))
 }
 
 fn record_id(path: &str) -> Result<caretrail_types::Hash32, RelayError> {
@@ -239,4 +251,51 @@ async fn audit_list(
     headers: HeaderMap,
 ) -> Result<Json<Vec<AuditedRead>>, RelayError> {
     audit::list(&state, signed(&headers)).await.map(Json)
+}
+
+async fn record_anchor(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+) -> Result<Json<Option<ChainAnchor>>, RelayError> {
+    records::anchor_of(&state, record_id(&id)?).await.map(Json)
+}
+
+async fn patient_anchors(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<Vec<ChainAnchor>>, RelayError> {
+    records::anchors_of(&state, address(&patient)?)
+        .await
+        .map(Json)
+}
+
+async fn patient_consents(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<Vec<ConsentEvent>>, RelayError> {
+    records::consents_of_patient(&state, address(&patient)?)
+        .await
+        .map(Json)
+}
+
+async fn patient_consent_nonce(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<u64>, RelayError> {
+    records::consent_nonce_of(&state, address(&patient)?)
+        .await
+        .map(Json)
+}
+
+async fn participant(
+    State(state): State<RelayState>,
+    Path(signer): Path<String>,
+) -> Result<Json<Option<Participant>>, RelayError> {
+    records::participant_of(&state, address(&signer)?)
+        .await
+        .map(Json)
+}
+
+async fn audit_roots(State(state): State<RelayState>) -> Result<Json<Vec<AuditRoot>>, RelayError> {
+    audit::roots(&state).await.map(Json)
 }

@@ -32,9 +32,9 @@ pub use policy::{
     PublishReceipt, PublishRequest,
 };
 pub use record::{
-    AnchoredRecord, AuditAnchor, AuditEntry, AuditedRead, ConsentEvent, ConsentGrant,
-    ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope, OwnAnchor,
-    OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, VisitToken,
+    AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
+    ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope,
+    OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, VisitToken,
 };
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,

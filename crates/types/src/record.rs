@@ -28,6 +28,28 @@ pub struct RecordAnchor {
     pub ciphertext_hash: Hash32,
 }
 
+/// A record's anchor with the transaction that wrote it: what the relay tells the web page,
+/// which cannot read the chain itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainAnchor {
+    pub anchor: RecordAnchor,
+    pub tx_id: crate::TxId,
+}
+
+/// A run of a relay's read-log entries under one anchored Merkle root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditRoot {
+    /// The account that anchored it; roots are kept per relay.
+    pub relay: Address,
+    pub root: Hash32,
+    /// The number of the run's first entry in the relay's log.
+    pub first_entry: u64,
+    /// How many entries are under the root (never zero).
+    pub count: u32,
+    /// Unix seconds of the block that anchored it.
+    pub anchored_at: u64,
+}
+
 /// A consent as the record registry's events tell it, oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
