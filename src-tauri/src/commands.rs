@@ -34,7 +34,18 @@ pub async fn patient_login(
     state: State<'_, AppState>,
     input: LoginInput,
 ) -> Result<LoginSession, UiError> {
-    state.client()?.login_input(state.wallet(), input).await
+    let (session, key) = state
+        .client()?
+        .login_keeping_key(state.wallet(), input)
+        .await?;
+    state.keep_key(key);
+    Ok(session)
+}
+
+#[tauri::command]
+pub async fn patient_logout(state: State<'_, AppState>) -> Result<(), UiError> {
+    state.forget_key();
+    Ok(())
 }
 
 #[tauri::command]

@@ -1,36 +1,94 @@
 //! Caretrail's desktop shell: wires the client and the patient's wallet into Tauri's state and
-//! exposes one-line commands.
+//! exposes one-line commands (`commands.rs`; her records' in `records.rs`).
 
 mod camera;
 mod commands;
+mod records;
+mod staging;
 
-use caretrail_client::{Client, Wallet};
+use caretrail_client::{Client, SecretKey, Wallet};
 use caretrail_keystore::PlatformStore;
-use caretrail_types::{ErrorCode, UiError};
-use std::path::PathBuf;
-use std::sync::OnceLock;
+use caretrail_types::{ErrorCode, Hash32, UiError};
+use staging::Staging;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 use tauri::Manager as _;
 
 /// The relay the app talks to when `CARETRAIL_RELAY_URL` is not set.
 const DEFAULT_RELAY_URL: &str = "http://127.0.0.1:7780";
 
 /// The app's state: the client, or why it could not be made (shown on first use, never a crash);
-/// and the patient's wallet, opened on first use (opening the OS keyring may wait on D-Bus).
+/// the patient's wallet, opened on first use (opening the OS keyring may wait on D-Bus); her key
+/// while she is logged in (in memory only: the records commands use it, the IPC never sees it);
+/// and the files her records pass through, under the app's data directory.
 #[derive(Debug)]
 pub struct AppState {
     client: Result<Client, UiError>,
     wallet_dir: PathBuf,
     wallet: OnceLock<Wallet<PlatformStore>>,
+    key: Mutex<Option<SecretKey>>,
+    data_dir: PathBuf,
+    staging: Staging,
 }
 
 impl AppState {
-    pub fn new(wallet_dir: PathBuf) -> Self {
+    /// The app's state, with her wallet in `wallet_dir` and record files under `data_dir`.
+    pub fn new(wallet_dir: PathBuf, data_dir: PathBuf) -> Self {
         let url = std::env::var("CARETRAIL_RELAY_URL").unwrap_or_else(|_| DEFAULT_RELAY_URL.into());
         Self {
             client: Client::new(&url).map_err(UiError::from),
             wallet_dir,
             wallet: OnceLock::new(),
+            key: Mutex::new(None),
+            staging: Staging::new(&data_dir.join("staging")),
+            data_dir,
         }
+    }
+
+    fn key_slot(&self) -> std::sync::MutexGuard<'_, Option<SecretKey>> {
+        self.key.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps her opened key for the session (set by the login command).
+    pub fn keep_key(&self, key: SecretKey) {
+        *self.key_slot() = Some(key);
+    }
+
+    /// Forgets her key (logout); it is zeroized as it drops.
+    pub fn forget_key(&self) {
+        self.key_slot().take();
+    }
+
+    /// Her key, while she is logged in.
+    pub fn key(&self) -> Result<SecretKey, UiError> {
+        self.key_slot().clone().ok_or_else(|| {
+            UiError::new(
+                ErrorCode::NoKey,
+                "log in first: your records open with your key, which only logging in unlocks",
+            )
+        })
+    }
+
+    /// Files she is sending, slice by slice.
+    pub fn staging(&self) -> &Staging {
+        &self.staging
+    }
+
+    /// Where a record is encrypted before it is sent.
+    pub fn scratch_dir(&self) -> PathBuf {
+        self.data_dir.join("scratch")
+    }
+
+    /// Where her record `id` is saved when she opens it.
+    pub fn opened_path(&self, id: &Hash32) -> Result<PathBuf, UiError> {
+        let dir = self.data_dir.join("opened");
+        std::fs::create_dir_all(&dir).map_err(|e| {
+            UiError::new(
+                ErrorCode::Internal,
+                format!("{} cannot be made: {e}", dir.display()),
+            )
+        })?;
+        Ok(dir.join(opened_name(id)))
     }
 
     pub fn client(&self) -> Result<&Client, UiError> {
@@ -50,15 +108,31 @@ impl AppState {
     }
 }
 
+/// The file name of an opened record: its id, shortened.
+fn opened_name(id: &Hash32) -> String {
+    let hex = id.to_string();
+    format!("record-{}", &hex[2..18])
+}
+
+/// Where the app keeps its files: `CARETRAIL_WALLET` when set (a throwaway wallet keeps
+/// everything together), else the app's data directory.
+fn data_dir_of(wallet_override: Option<&Path>, app_data: PathBuf) -> PathBuf {
+    wallet_override.map_or(app_data, Path::to_path_buf)
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run() {
     let outcome = tauri::Builder::default()
         .setup(|app| {
-            let wallet_dir = match std::env::var_os("CARETRAIL_WALLET") {
-                Some(dir) if !dir.is_empty() => PathBuf::from(dir),
-                _ => app.path().app_data_dir()?.join("wallet"),
-            };
-            app.manage(AppState::new(wallet_dir));
+            let wallet_override = std::env::var_os("CARETRAIL_WALLET")
+                .filter(|dir| !dir.is_empty())
+                .map(PathBuf::from);
+            let app_data = app.path().app_data_dir()?;
+            let wallet_dir = wallet_override
+                .clone()
+                .unwrap_or_else(|| app_data.join("wallet"));
+            let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
+            app.manage(AppState::new(wallet_dir, data_dir));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -66,11 +140,50 @@ pub fn run() {
             commands::patient_register,
             commands::patient_login,
             commands::patient_profile,
+            commands::patient_logout,
             commands::camera_capture,
+            records::records_list,
+            records::records_upload_begin,
+            records::records_upload_slice,
+            records::records_put,
+            records::records_open,
+            records::records_grant,
+            records::records_revoke,
+            records::records_audit,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = outcome {
         eprintln!("error: the Caretrail app could not start: {e}");
         std::process::exit(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_need_her_key_which_only_a_session_holds() {
+        let dir = std::env::temp_dir().join(format!("caretrail-app-{}", std::process::id()));
+        let state = AppState::new(dir.join("wallet"), dir.clone());
+        assert_eq!(
+            state.key().map(|_| ()).map_err(|e| e.code),
+            Err(ErrorCode::NoKey)
+        );
+        let key = SecretKey::from_bytes(&[7; 32]).expect("key");
+        let address = key.address();
+        state.keep_key(key);
+        assert_eq!(state.key().map(|k| k.address()), Ok(address));
+        state.forget_key();
+        assert_eq!(
+            state.key().map(|_| ()).map_err(|e| e.code),
+            Err(ErrorCode::NoKey)
+        );
+        let id = Hash32([0xab; 32]);
+        assert_eq!(
+            state.opened_path(&id).expect("path"),
+            dir.join("opened").join("record-abababababababab")
+        );
+        let _ = std::fs::remove_dir_all(dir);
     }
 }
