@@ -113,7 +113,7 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, ClientError>) -> UiError {
 /// A PDF-looking file of `len` bytes, different for each `seed`.
 fn write_document(path: &Path, len: usize, seed: u8) -> Vec<u8> {
     let mut bytes = b"%PDF-1.7\n".to_vec();
-    let mut x = u32::from(seed) * 2_654_435_761 + 1;
+    let mut x = u32::from(seed).wrapping_mul(2_654_435_761) | 1;
     while bytes.len() < len {
         x ^= x << 13;
         x ^= x >> 17;
@@ -286,6 +286,37 @@ async fn a_record_is_stored_read_shared_revoked_and_every_read_is_verified() {
             .expect("anchor")
             .is_none()
     );
+
+    // A kind consent covers records written after it: her next document is readable at once.
+    w.client
+        .grant_records(
+            &w.patient,
+            hospital,
+            &Share::Kind("Document".into()),
+            now() + 3600,
+        )
+        .await
+        .expect("granted the kind");
+    let later = w.dir.path().join("discharge-letter.pdf");
+    let letter = write_document(&later, 200_000, 2);
+    let stored = w
+        .client
+        .put_record(&w.patient, &later, "Document", w.dir.path(), quiet())
+        .await
+        .expect("stored");
+    let out = w.dir.path().join("letter-at-hospital.pdf");
+    w.client
+        .get_record(
+            &w.hospital,
+            patient,
+            stored.anchor.record_id,
+            Some(patient),
+            &out,
+            quiet(),
+        )
+        .await
+        .expect("the hospital reads the new document");
+    assert_eq!(std::fs::read(&out).expect("read"), letter);
     w.stack.stop().await;
 }
 
