@@ -14,7 +14,7 @@ use caretrail_chain::{
 };
 use caretrail_crypto::envelope::{self, Decryptor, Encryptor};
 use caretrail_crypto::record::{
-    BodyHasher, EnvelopeBodyHasher, record_id, sign_consent_grant, sign_consent_revocation,
+    BodyHasher, BodyHashingWriter, record_id, sign_consent_grant, sign_consent_revocation,
     sign_own_anchor,
 };
 use caretrail_crypto::{PublicKey, SecretKey};
@@ -51,26 +51,6 @@ fn now() -> u64 {
         .unwrap_or_default()
 }
 
-/// A writer that hashes the envelope written through it: its body, once past the header.
-struct BodyHashing<W> {
-    inner: W,
-    hasher: EnvelopeBodyHasher,
-}
-
-impl<W: std::io::Write> std::io::Write for BodyHashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher
-            .update(&buf[..n])
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Encrypts `input` for `readers` into a temporary file in `dir`: the envelope and its body hash.
 fn encrypt_to_temp(
     input: &Path,
@@ -86,15 +66,12 @@ fn encrypt_to_temp(
     })?;
     let total = source.metadata().map(|m| m.len()).unwrap_or_default();
     let temp = tempfile::NamedTempFile::new_in(dir).map_err(|e| local("a temporary file", e))?;
-    let sink = BodyHashing {
-        inner: std::io::BufWriter::with_capacity(
-            256 * 1024,
-            temp.as_file()
-                .try_clone()
-                .map_err(|e| local("a temporary file", e))?,
-        ),
-        hasher: EnvelopeBodyHasher::new(),
-    };
+    let sink = BodyHashingWriter::new(std::io::BufWriter::with_capacity(
+        256 * 1024,
+        temp.as_file()
+            .try_clone()
+            .map_err(|e| local("a temporary file", e))?,
+    ));
     let mut writer = Encryptor::with_recipients(&mut OsRng, readers)
         .and_then(|e| e.wrap_output(sink))
         .map_err(|e| local("encryption", e))?;
@@ -117,14 +94,13 @@ fn encrypt_to_temp(
         done += n as u64;
         progress(Transfer::Encrypting { done, total });
     }
-    let mut sink = writer.finish().map_err(|e| local("encryption", e))?;
-    sink.flush().map_err(|e| local("the temporary file", e))?;
+    let sink = writer.finish().map_err(|e| local("encryption", e))?;
+    let (_, body_hash) = sink.finish().map_err(|e| local("the temporary file", e))?;
     let size = temp
         .as_file()
         .metadata()
         .map_err(|e| local("the temporary file", e))?
         .len();
-    let body_hash = sink.hasher.finish().map_err(|e| local("encryption", e))?;
     Ok((temp, body_hash, size))
 }
 
@@ -402,17 +378,11 @@ impl Client {
                 url: "the relay".into(),
                 reason: e.to_string(),
             })?;
-        let rewrapped = match envelope::add_recipient(&mut OsRng, key, &header[..], reader) {
-            Ok(rewrapped) => rewrapped,
-            Err(envelope::AddRecipientError::AlreadyARecipient(_)) => return Ok(()),
-            Err(e) => {
-                return Err(refused(
-                    ErrorCode::HashMismatch,
-                    format!("record {id}'s header cannot take a reader: {e}"),
-                ));
-            }
+        let Some((rewrapped, content)) = records::with_reader(id, key, &header, reader, &mut OsRng)
+            .map_err(ClientError::Refused)?
+        else {
+            return Ok(());
         };
-        let content = caretrail_crypto::record::body_hash(&rewrapped.header);
         let signed = Self::sign(
             key,
             network,
@@ -428,7 +398,7 @@ impl Client {
                 &format!("v1/records/{id}/header"),
                 &signed,
             )?
-            .body(rewrapped.header);
+            .body(rewrapped);
         let _: StoredRecord = self.relay.json(request).await?;
         Ok(())
     }

@@ -63,13 +63,10 @@ impl Relay {
         path: &str,
         signed: &SignedRelayRequest,
     ) -> Result<reqwest::RequestBuilder, ClientError> {
-        use base64::Engine as _;
-        let json = serde_json::to_vec(signed)
-            .map_err(|e| ClientError::Refused(UiError::new(ErrorCode::Internal, e.to_string())))?;
-        let mut request = self.http.request(method, self.endpoint(path)?).header(
-            REQUEST_HEADER,
-            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json),
-        );
+        let mut request = self
+            .http
+            .request(method, self.endpoint(path)?)
+            .header(REQUEST_HEADER, signed.to_header());
         // A long transfer is bounded by its progress, not by the client's usual minute.
         request = request.timeout(Duration::from_secs(24 * 60 * 60));
         Ok(request)

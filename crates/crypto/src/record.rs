@@ -279,6 +279,47 @@ impl EnvelopeBodyHasher {
     }
 }
 
+/// A writer that passes an envelope through to `inner` as it is written, hashing its body on the
+/// way (for the id and the anchor, without reading the envelope again).
+#[derive(Debug)]
+pub struct BodyHashingWriter<W> {
+    inner: W,
+    hasher: EnvelopeBodyHasher,
+}
+
+impl<W: std::io::Write> BodyHashingWriter<W> {
+    pub fn new(inner: W) -> Self {
+        Self {
+            inner,
+            hasher: EnvelopeBodyHasher::new(),
+        }
+    }
+
+    /// The inner writer, flushed, and the body's hash.
+    pub fn finish(mut self) -> std::io::Result<(W, Hash32)> {
+        self.inner.flush()?;
+        let hash = self
+            .hasher
+            .finish()
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok((self.inner, hash))
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for BodyHashingWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher
+            .update(&buf[..n])
+            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
 /// [`BodyHasher`] over bytes in memory.
 pub fn body_hash(body: &[u8]) -> Hash32 {
     let mut hasher = BodyHasher::new();

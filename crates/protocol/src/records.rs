@@ -5,12 +5,14 @@
 //! decide these here; each only carries out the IO around them.
 
 use crate::audit::{Mark, mark};
-use caretrail_crypto::PublicKey;
-use caretrail_crypto::record::{kind_name, record_kind};
+use caretrail_crypto::envelope::{self, AddRecipientError};
+use caretrail_crypto::record::{body_hash, kind_name, record_kind};
+use caretrail_crypto::{PublicKey, SecretKey};
 use caretrail_types::{
     Address, AuditedRead, ConsentGrant, ConsentRevocation, ConsentScope, ErrorCode, Hash32,
     OwnAnchor, Participant, ParticipantStatus, RecordAnchor, StoredRecord, TxId, UiError,
 };
+use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
 
 /// How long a signature the relay sends on chain for her (an anchor, a consent) stays good.
@@ -165,6 +167,29 @@ pub fn reader_key(reader: Address, found: Option<&Participant>) -> Result<Public
         _ => Err(refused(
             ErrorCode::NotAdmitted,
             format!("{reader} is not an admitted participant: access goes to admitted ones only"),
+        )),
+    }
+}
+
+/// Her record `id`'s envelope header (as the relay holds it) with one more reader, and the new
+/// header's SHA-256 that she signs to replace it; `None` when the reader already is one. Only the
+/// header changes: the body, and so the anchored hash, stay as they are.
+pub fn with_reader(
+    id: Hash32,
+    key: &SecretKey,
+    header: &[u8],
+    reader: &PublicKey,
+    rng: &mut impl CryptoRngCore,
+) -> Result<Option<(Vec<u8>, Hash32)>, UiError> {
+    match envelope::add_recipient(rng, key, header, reader) {
+        Ok(rewrapped) => {
+            let hash = body_hash(&rewrapped.header);
+            Ok(Some((rewrapped.header, hash)))
+        }
+        Err(AddRecipientError::AlreadyARecipient(_)) => Ok(None),
+        Err(e) => Err(refused(
+            ErrorCode::HashMismatch,
+            format!("record {id}'s header cannot take a reader: {e}"),
         )),
     }
 }

@@ -757,6 +757,10 @@ fn readers_and_reads_are_judged_alike() {
     audit_cases();
 }
 
+fn id_of_one() -> Hash32 {
+    Hash32([1; 32])
+}
+
 /// Her records: kinds, her list, what a grant covers, the consents she signs, what she trusts.
 fn records_cases() {
     use caretrail_crypto::record::{consent_grant_signer, record_kind, sign_consent_grant};
@@ -892,6 +896,50 @@ fn records_cases() {
         )
         .map(|k| k.address()),
         Ok(reader)
+    );
+
+    // A header gains the reader once; only a reader of it can add one.
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let sealed =
+        envelope::encrypt(&mut rng, &[patient.public_key()], b"a lab report").expect("env");
+    let header_len = envelope::Header::parse(&sealed).expect("header").len();
+    let (header, hash) = records::with_reader(
+        id_of_one(),
+        &patient,
+        &sealed[..header_len],
+        &hospital.public_key(),
+        &mut rng,
+    )
+    .expect("rewrapped")
+    .expect("a new reader");
+    assert_eq!(hash, caretrail_crypto::record::body_hash(&header));
+    let mut envelope_after = header.clone();
+    envelope_after.extend_from_slice(&sealed[header_len..]);
+    assert_eq!(
+        envelope::decrypt(&hospital, &envelope_after).expect("the hospital reads it"),
+        b"a lab report"
+    );
+    assert_eq!(
+        records::with_reader(
+            id_of_one(),
+            &patient,
+            &header,
+            &hospital.public_key(),
+            &mut rng
+        ),
+        Ok(None),
+        "already a reader"
+    );
+    assert_eq!(
+        outcome(&records::with_reader(
+            id_of_one(),
+            &hospital,
+            &sealed[..header_len],
+            &patient.public_key(),
+            &mut rng
+        )),
+        Refused(ErrorCode::HashMismatch),
+        "not a reader of it"
     );
 
     // The consent she signs: its fields, its deadline, an expiry that lies ahead.

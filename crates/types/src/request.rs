@@ -68,3 +68,13 @@ pub struct SignedRelayRequest {
     pub request: RelayRequest,
     pub signature: Signature,
 }
+
+impl SignedRelayRequest {
+    /// The value of the [`REQUEST_HEADER`] it travels in: base64url, no padding, of its JSON.
+    pub fn to_header(&self) -> String {
+        use base64::Engine as _;
+        // Serializing plain fields and hex strings cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+}
