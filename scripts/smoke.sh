@@ -25,13 +25,39 @@ wait_for() { # wait_for FILE PATTERN SECONDS
   cat "$1" >&2; die "timed out waiting for '$2' in $1"
 }
 
+# The relay anchors its read log every 3 s, so a read shows "verified" within the test.
 "$CLI" up --data-dir "$WORK/data" --relay 127.0.0.1:0 --sandbox 127.0.0.1:0 \
-  --ui-dir "$ROOT/ui/dist" --no-app >"$WORK/up.log" 2>&1 &
+  --ui-dir "$ROOT/ui/dist" --no-app --audit-interval 3 >"$WORK/up.log" 2>&1 &
 PIDS+=($!)
 wait_for "$WORK/up.log" "press Ctrl-C" 60
 RELAY=$(awk '$1 == "relay" {print $2}' "$WORK/up.log")
 TX=$(awk '$1 == "demo" && $2 == "policy" && $3 == "tx" {print $4}' "$WORK/up.log")
 [ -n "$RELAY" ] && [ -n "$TX" ] || { cat "$WORK/up.log" >&2; die "the stack did not report its relay and demo policy"; }
+
+# A hospital the patients can share with: anvil's account 3 (a well-known development key),
+# admitted by the health authority (account 0) after the sandbox's government registry checks
+# its licence.
+GOV=$(awk '$1 == "gov." {print $3}' "$WORK/up.log" | sed 's#/v1/licences/.*##')
+AUTHORITY_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
+HOSPITAL_KEY=0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6
+HOSPITAL=$(cast wallet address --private-key "$HOSPITAL_KEY")
+HOSPITAL_PUBLIC=04$(cast wallet public-key --private-key "$HOSPITAL_KEY" | sed 's/^0x//')
+"$CLI" authority admit HO-LIC-1001 --public-key "$HOSPITAL_PUBLIC" --registry "$GOV" \
+  --relay "$RELAY" --authority-key "$AUTHORITY_KEY" >"$WORK/admit.log" 2>&1 \
+  || { cat "$WORK/admit.log" >&2; die "the hospital was not admitted"; }
+
+# The files the patients store: a small document each (the app's spans two of the slices it is
+# handed in), and 200 MiB for the web page, whose progress bar must move.
+python3 - "$WORK" <<'PY'
+import os, sys
+work = sys.argv[1]
+for name, size in [("lab-report.pdf", 300_000), ("discharge-letter.pdf", 6 << 20)]:
+    with open(os.path.join(work, name), "wb") as f:
+        f.write(b"%PDF-1.7\n" + os.urandom(size))
+with open(os.path.join(work, "scan-archive.bin"), "wb") as f:
+    for _ in range(200):
+        f.write(os.urandom(1 << 20))
+PY
 
 passed=0
 failed=0
@@ -65,7 +91,8 @@ convert "$PHOTOS/bar55_2.jpg" -crop 173x173+238+120 +repage -quality 92 "$WORK/h
 run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
   --expect-shell web --screenshot "$WORK/web.png" \
-  --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg"
+  --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
+  --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 
 # The desktop app under Xvfb, through tauri-driver.
@@ -82,7 +109,8 @@ PIDS+=($!)
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
-  --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg"
+  --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
+  --records "$HOSPITAL" "$WORK/discharge-letter.pdf"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
 
 if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then

@@ -26,6 +26,9 @@ use tokio::task::JoinHandle;
 const DEPLOYER: usize = 0;
 const RELAYER: usize = 1;
 
+/// How often the relay anchors its read log unless told otherwise.
+pub const DEFAULT_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// How to start the stack.
 #[derive(Debug, Clone)]
 pub struct StackOptions {
@@ -90,6 +93,15 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(options: StackOptions) -> anyhow::Result<Self> {
+        Self::start_anchoring_every(options, DEFAULT_AUDIT_INTERVAL).await
+    }
+
+    /// [`Stack::start`], with the relay anchoring its read log every `audit_interval` (a short
+    /// one lets a smoke test see reads verified within seconds).
+    pub async fn start_anchoring_every(
+        options: StackOptions,
+        audit_interval: std::time::Duration,
+    ) -> anyhow::Result<Self> {
         let state_file = match &options.data_dir {
             Some(dir) => {
                 std::fs::create_dir_all(dir.join("chain"))
@@ -171,7 +183,7 @@ impl Stack {
             database,
             storage,
             storage_limits: Default::default(),
-            audit_interval: std::time::Duration::from_secs(60),
+            audit_interval,
             ui_dir: options.ui_dir.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;

@@ -42,6 +42,11 @@ pub struct UpArgs {
     /// documents, so registration must stop with a policy mismatch.
     #[arg(long)]
     fraudulent_insurer: bool,
+    /// How often the relay anchors the Merkle root of its new read-log entries on chain, in
+    /// seconds (a patient's reads show "verified" after the next anchor).
+    #[arg(long, default_value_t = caretrail::stack::DEFAULT_AUDIT_INTERVAL.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    audit_interval: u64,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
@@ -61,17 +66,21 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         );
     }
     eprintln!("starting the chain, the relay and the sandbox ...");
-    let stack = Stack::start(StackOptions {
-        data_dir: Some(args.data_dir.clone()),
-        anvil,
-        relay_addr: args.relay,
-        sandbox_addr: args.sandbox,
-        ui_dir: ui_dir.clone(),
-        assets: args.assets.clone().unwrap_or_else(default_assets_dir),
-        fraudulent_insurer: args.fraudulent_insurer,
-        publish_plans: true,
-        storage: None,
-    })
+    let every = std::time::Duration::from_secs(args.audit_interval);
+    let stack = Stack::start_anchoring_every(
+        StackOptions {
+            data_dir: Some(args.data_dir.clone()),
+            anvil,
+            relay_addr: args.relay,
+            sandbox_addr: args.sandbox,
+            ui_dir: ui_dir.clone(),
+            assets: args.assets.clone().unwrap_or_else(default_assets_dir),
+            fraudulent_insurer: args.fraudulent_insurer,
+            publish_plans: true,
+            storage: None,
+        },
+        every,
+    )
     .await?;
 
     let demo_tx = demo_policy_tx(&stack, &args.data_dir);

@@ -3,8 +3,8 @@
 use crate::AppState;
 use caretrail_client::{Profile, Progress};
 use caretrail_types::{
-    CapturedPhoto, ErrorCode, LoginInput, LoginSession, PolicyView, RegistrationError,
-    RegistrationInput, RegistrationOutcome, UiError,
+    CapturedPhoto, ErrorCode, LoginInput, PolicyView, RegistrationError, RegistrationInput,
+    RegistrationOutcome, SignedIn, UiError,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -33,13 +33,13 @@ pub async fn patient_register(
 pub async fn patient_login(
     state: State<'_, AppState>,
     input: LoginInput,
-) -> Result<LoginSession, UiError> {
+) -> Result<SignedIn, UiError> {
     let (session, key) = state
         .client()?
         .login_keeping_key(state.wallet(), input)
         .await?;
     state.keep_key(key);
-    Ok(session)
+    Ok(SignedIn::from(&session))
 }
 
 #[tauri::command]

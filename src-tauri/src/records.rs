@@ -7,6 +7,7 @@ use crate::AppState;
 use crate::staging::UPLOAD_HEADER;
 use caretrail_client::{CheckedRead, Listed, Saved, Share, Transfer, TransferProgress};
 use caretrail_types::{Address, AnchoredRecord, ErrorCode, Hash32, Relayed, UiError};
+use std::borrow::Cow;
 use std::sync::{Arc, Mutex};
 use tauri::State;
 use tauri::ipc::{Channel, InvokeBody, Request};
@@ -29,7 +30,7 @@ pub async fn records_upload_slice(
     request: Request<'_>,
 ) -> Result<u64, UiError> {
     let (upload, bytes) = raw_slice(&request)?;
-    state.staging().append(upload, bytes)
+    state.staging().append(upload, &bytes)
 }
 
 #[tauri::command]
@@ -111,12 +112,26 @@ pub async fn records_audit(state: State<'_, AppState>) -> Result<Vec<CheckedRead
 }
 
 /// The upload a raw slice belongs to, and its bytes.
-fn raw_slice<'a>(request: &'a Request<'_>) -> Result<(u64, &'a [u8]), UiError> {
-    let InvokeBody::Raw(bytes) = request.body() else {
-        return Err(UiError::new(
+fn raw_slice<'a>(request: &'a Request<'_>) -> Result<(u64, Cow<'a, [u8]>), UiError> {
+    let not_bytes = || {
+        UiError::new(
             ErrorCode::InvalidInput,
-            "a slice of a file travels as raw bytes, not JSON",
-        ));
+            "a slice of a file travels as bytes",
+        )
+    };
+    let bytes = match request.body() {
+        InvokeBody::Raw(bytes) => Cow::Borrowed(bytes.as_slice()),
+        // Where the webview cannot use Tauri's custom-protocol IPC, its postMessage fallback
+        // sends the bytes as a JSON array of numbers.
+        InvokeBody::Json(value) => Cow::Owned(
+            value
+                .as_array()
+                .ok_or_else(not_bytes)?
+                .iter()
+                .map(|n| n.as_u64().and_then(|n| u8::try_from(n).ok()))
+                .collect::<Option<Vec<u8>>>()
+                .ok_or_else(not_bytes)?,
+        ),
     };
     let upload = request
         .headers()

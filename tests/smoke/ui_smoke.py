@@ -2,12 +2,17 @@
 """Drives the Caretrail UI through WebDriver, as a user would: the desktop app through
 tauri-driver, or the web page through chromedriver. It checks that the UI rendered, that a
 malformed transaction id gets a clear error (and the input is kept), and that a published policy
-shows with its "verified" mark. Standard library only."""
+shows with its "verified" mark; then, when asked, that a citizen registers and logs in, stores
+files as her records (a progress bar that moves on a large one), sees them listed as written by
+her and anchored, opens one and gets the same bytes back, lets an admitted hospital read it and
+revokes, and sees her reads verified in the access log. Standard library only."""
 
 import argparse
 import base64
+import hashlib
 import http.client
 import json
+import os
 import sys
 import time
 import urllib.error
@@ -69,6 +74,11 @@ class Driver:
             time.sleep(0.25)
         raise RuntimeError(f"none of {selectors} appeared within {timeout}s")
 
+    def wait_gone(self, selector, timeout=10):
+        deadline = time.time() + timeout
+        while self.find(selector) and time.time() < deadline:
+            time.sleep(0.1)
+
     def text(self, element):
         return self.s(f"/element/{element}/text")
 
@@ -78,6 +88,13 @@ class Driver:
 
     def click(self, element):
         self.s(f"/element/{element}/click", "POST", {})
+
+    def value(self, element):
+        return self.s(f"/element/{element}/property/value")
+
+    def run_async(self, script):
+        """Runs `script` in the page; it calls `done(result)`, passed as its last argument."""
+        return self.s("/execute/async", "POST", {"script": script, "args": []})
 
     def screenshot(self, path):
         with open(path, "wb") as f:
@@ -143,6 +160,141 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot):
     driver.click(driver.find("#login-submit"))
     found, element = driver.wait_for("#login-done", timeout=30)
     check("Logged in" in driver.text(element), "she logs in")
+    return driver.text(driver.wait_for("#me")[1])
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def store(driver, path, timeout, sample):
+    """Stores the file at `path` through "My records"; returns its record id and the progress
+    bar's values seen while it ran."""
+    field = driver.wait_for("#record-file")[1]
+    driver.s(f"/element/{field}/value", "POST", {"text": path})
+    _, name = driver.wait_for("#record-file-name")
+    check(os.path.basename(path) in driver.text(name), f"{os.path.basename(path)} is chosen")
+    driver.click(driver.find("#record-upload"))
+    seen = []
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        done = driver.find("#record-uploaded")
+        if done:
+            return driver.s(f"/element/{done}/attribute/data-id"), seen
+        error = driver.find("#records-store .error")
+        if error:
+            raise AssertionError("the record was refused: " + driver.text(error))
+        bar = driver.find("#record-progress") if sample else None
+        if bar:
+            seen.append(float(driver.value(bar)))
+        time.sleep(0.2)
+    raise AssertionError(f"the record was not stored within {timeout}s (bar: {seen})")
+
+
+def row_of(driver, record):
+    return driver.wait_for(f'tr.record[data-id="{record}"]', timeout=30)[1]
+
+
+def cell(driver, record, name):
+    return driver.text(driver.find(f'tr.record[data-id="{record}"] .{name}'))
+
+
+def my_records(driver, me, small, big, desktop):
+    """Stores files, sees them listed, opens one; returns the small one's record id."""
+    driver.click(driver.wait_for("#tab-records")[1])
+    driver.wait_for("#records-none", "#records", timeout=60)
+    record, _ = store(driver, small, timeout=120, sample=False)
+    check(record.startswith("0x") and len(record) == 66, f"the file is stored as record {record[:12]}…")
+    if big:
+        size = os.path.getsize(big) >> 20
+        started = time.time()
+        _, seen = store(driver, big, timeout=900, sample=True)
+        rising = [b for a, b in zip(seen, seen[1:]) if b > a]
+        print(f"  ({size} MiB stored in {time.time() - started:.0f}s; the bar read {seen})")
+        check(len(seen) >= 2 and rising, f"the progress bar moves on a {size} MiB file")
+    row_of(driver, record)
+    author = cell(driver, record, "author")
+    check(author.lower() == me.lower(), f"it is listed as written by her ({author})")
+    anchor = cell(driver, record, "anchor")
+    check(anchor.startswith("0x") and len(anchor) == 66, "and anchored, with its transaction")
+    check(cell(driver, record, "kind") == "Document", "as a Document")
+    driver.click(driver.find(f'tr.record[data-id="{record}"] button.record-open'))
+    found, element = driver.wait_for("#record-opened", "#records-mine .error", timeout=120)
+    if found != "#record-opened":
+        raise AssertionError("the record did not open: " + driver.text(element))
+    if desktop:
+        saved = driver.text(driver.find("#record-saved"))
+        back = sha256_of(saved)
+    else:
+        back = driver.run_async(
+            "const done = arguments[arguments.length - 1];"
+            "fetch(document.querySelector('#record-download').href)"
+            ".then(r => r.arrayBuffer()).then(b => crypto.subtle.digest('SHA-256', b))"
+            ".then(h => done(Array.from(new Uint8Array(h))"
+            ".map(x => x.toString(16).padStart(2, '0')).join('')))"
+            ".catch(e => done('failed: ' + e));")
+    check(back == sha256_of(small), "opened on her device, it has the same bytes (SHA-256)")
+    return record
+
+
+def who_can_read(driver, record, hospital):
+    driver.click(driver.wait_for("#tab-readers")[1])
+    _, warning = driver.wait_for("#revoke-warning")
+    check("cannot take back what was already read" in driver.text(warning),
+          "the screen says revoking cannot take back what was read")
+    reader = driver.find("#share-reader")
+    driver.type_into(reader, "0x1234")
+    driver.click(driver.find("#share-grant"))
+    _, error = driver.wait_for("#who-can-read .error")
+    check("address" in driver.text(error), "a malformed reader gets a clear error")
+    check(driver.value(reader) == "0x1234", "and what she typed stays")
+    driver.type_into(reader, hospital)
+    driver.click(driver.wait_for(f'#share-target option[value="{record}"]')[1])
+    driver.click(driver.find("#share-grant"))
+    driver.wait_gone("#who-can-read .error")
+    found, element = driver.wait_for("#share-done", "#who-can-read .error", timeout=90)
+    if found != "#share-done":
+        raise AssertionError("the grant was refused: " + driver.text(element))
+    check("granted" in driver.text(element), "she lets the admitted hospital read the record")
+    driver.click(driver.find("#share-revoke"))
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        done = driver.find("#share-done")
+        if done and "revoked" in driver.text(done):
+            break
+        error = driver.find("#who-can-read .error")
+        if error:
+            raise AssertionError("the revocation was refused: " + driver.text(error))
+        time.sleep(0.5)
+    else:
+        raise AssertionError("the revocation did not finish")
+    check(True, "and revokes it")
+
+
+def access_log(driver, record):
+    driver.click(driver.wait_for("#tab-log")[1])
+    seen = set()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        rows = driver.s("/elements", "POST", {"using": CSS, "value":
+                                              f'tr.read[data-record="{record}"]'})
+        marks = {driver.s(f"/element/{r[next(iter(r))]}/attribute/data-mark") for r in rows}
+        seen |= marks
+        if "verified" in marks:
+            break
+        if "not_verified" in marks:
+            raise AssertionError("a read of hers shows as not verified")
+        time.sleep(2)
+        driver.click(driver.find("#log-refresh"))
+    else:
+        raise AssertionError(f"her read was not verified within 120s (marks seen: {seen})")
+    who = driver.text(driver.find(f'tr.read[data-record="{record}"] .who'))
+    check(who == "you", "the access log lists her read of the record")
+    check(True, f"marked verified against the relay's root on chain (seen: {sorted(seen)})")
 
 
 def main():
@@ -156,6 +308,11 @@ def main():
     parser.add_argument("--screenshot", required=True)
     parser.add_argument("--register", nargs=4, metavar=("NID", "CARD", "POLICY", "PHOTO"),
                         help="also register this citizen and log in as her")
+    parser.add_argument("--records", nargs=2, metavar=("HOSPITAL", "FILE"),
+                        help="then store FILE as her record and share it with HOSPITAL (an "
+                             "admitted participant's address)")
+    parser.add_argument("--big", metavar="FILE",
+                        help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
 
     if args.app:
@@ -199,9 +356,18 @@ def main():
         check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
         if args.register:
-            register_and_log_in(driver, *args.register,
-                                screenshot=args.screenshot.replace(".png", "-registration.png"))
+            me = register_and_log_in(
+                driver, *args.register,
+                screenshot=args.screenshot.replace(".png", "-registration.png"))
             driver.screenshot(args.screenshot.replace(".png", "-login.png"))
+            if args.records:
+                hospital, small = args.records
+                record = my_records(driver, me, small, args.big, args.expect_shell == "desktop")
+                driver.screenshot(args.screenshot.replace(".png", "-records.png"))
+                who_can_read(driver, record, hospital)
+                driver.screenshot(args.screenshot.replace(".png", "-readers.png"))
+                access_log(driver, record)
+                driver.screenshot(args.screenshot.replace(".png", "-log.png"))
     finally:
         driver.quit()
     print("ui smoke: passed")

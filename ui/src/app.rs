@@ -1,7 +1,11 @@
-//! The app's frame: header, the screens' tabs, and the screens.
+//! The app's frame: header, the screens' tabs, and the screens. Her records' screens appear
+//! once she is logged in (her key is open in the app, or in this page's memory).
 
+use crate::ipc;
 use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
+use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
+use caretrail_types::SignedIn;
 use yew::prelude::*;
 
 #[derive(Clone, Copy, PartialEq)]
@@ -9,16 +13,20 @@ enum Screen {
     Policy,
     Register,
     Login,
+    Records,
+    Readers,
+    Log,
 }
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let shell = if crate::ipc::in_desktop_app() {
+    let shell = if ipc::in_desktop_app() {
         "desktop"
     } else {
         "web"
     };
     let screen = use_state(|| Screen::Policy);
+    let session = use_state(|| None::<SignedIn>);
     let tab = |which: Screen, id: &'static str, label: &'static str| {
         let screen = screen.clone();
         let class = if *screen == which {
@@ -30,24 +38,54 @@ pub fn app() -> Html {
             <button {id} type="button" {class} onclick={Callback::from(move |_| screen.set(which))}>{ label }</button>
         }
     };
+    let on_login = {
+        let session = session.clone();
+        Callback::from(move |signed_in: SignedIn| session.set(Some(signed_in)))
+    };
+    let logout = {
+        let (session, screen) = (session.clone(), screen.clone());
+        Callback::from(move |_| {
+            let (session, screen) = (session.clone(), screen.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                // Forgetting a key in memory cannot fail in a way she could act on.
+                let _ = ipc::logout().await;
+                session.set(None);
+                screen.set(Screen::Login);
+            });
+        })
+    };
+    let me = session.as_ref().map(|s| s.patient);
+    let logged_in = session.is_some();
     html! {
         <>
             <header class="bar">
                 <h1>{ "Caretrail" }</h1>
                 <span class="tag">{ "your health and insurance wallet" }</span>
                 <span class="tag" id="shell">{ shell }</span>
+                if let Some(signed_in) = &*session {
+                    <span class="tag mono" id="me">{ signed_in.patient.to_string() }</span>
+                    <button type="button" id="logout" class="quiet" onclick={logout}>{ "Log out" }</button>
+                }
             </header>
             <nav class="tabs">
                 { tab(Screen::Policy, "tab-policy", "Check a policy") }
                 { tab(Screen::Register, "tab-register", "Register") }
                 { tab(Screen::Login, "tab-login", "Log in") }
+                if logged_in {
+                    { tab(Screen::Records, "tab-records", "My records") }
+                    { tab(Screen::Readers, "tab-readers", "Who can read") }
+                    { tab(Screen::Log, "tab-log", "Access log") }
+                }
             </nav>
             <main>
                 {
-                    match *screen {
-                        Screen::Policy => html! { <PolicyLookup /> },
-                        Screen::Register => html! { <Register /> },
-                        Screen::Login => html! { <LoginForm /> },
+                    match (*screen, logged_in) {
+                        (Screen::Policy, _) => html! { <PolicyLookup /> },
+                        (Screen::Register, _) => html! { <Register /> },
+                        (Screen::Records, true) => html! { <MyRecordsScreen /> },
+                        (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
+                        (Screen::Log, true) => html! { <AccessLogScreen {me} /> },
+                        _ => html! { <LoginForm {on_login} /> },
                     }
                 }
             </main>

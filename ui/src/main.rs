@@ -5,7 +5,9 @@ mod ipc;
 mod patient;
 mod patient_state;
 mod policy;
+mod records;
 mod state;
+mod web_records;
 mod web_wallet;
 
 fn main() {

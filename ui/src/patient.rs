@@ -5,12 +5,12 @@ use crate::ipc;
 use crate::patient_state::{
     Chosen, Login, LoginAction, LoginStatus, RegisterAction, RegisterStatus, Registration,
 };
-use caretrail_types::{LoginInput, Progress, RegistrationInput, UiError};
+use caretrail_types::{LoginInput, Progress, RegistrationInput, SignedIn, UiError};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-fn error_box(error: &UiError) -> Html {
+pub(crate) fn error_box(error: &UiError) -> Html {
     html! {
         <div class="error" id="error" role="alert">
             <div>{ &error.message }</div>
@@ -19,7 +19,7 @@ fn error_box(error: &UiError) -> Html {
     }
 }
 
-fn text_input(
+pub(crate) fn text_input(
     id: &'static str,
     label: &'static str,
     kind: &'static str,
@@ -260,8 +260,14 @@ fn progress_list(state: &Registration) -> Html {
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct LoginProps {
+    /// Told who logged in, when she does.
+    pub on_login: Callback<SignedIn>,
+}
+
 #[function_component(LoginForm)]
-pub fn login_form() -> Html {
+pub fn login_form(props: &LoginProps) -> Html {
     let state = use_reducer(Login::default);
     {
         // Her ID and H from this device's profile, when it holds one.
@@ -281,6 +287,7 @@ pub fn login_form() -> Html {
     };
     let submit = {
         let state = state.clone();
+        let on_login = props.on_login.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let input = LoginInput {
@@ -289,10 +296,13 @@ pub fn login_form() -> Html {
                 record: state.record.clone(),
             };
             state.dispatch(LoginAction::Started);
-            let state = state.clone();
+            let (state, on_login) = (state.clone(), on_login.clone());
             wasm_bindgen_futures::spawn_local(async move {
                 match ipc::login(input).await {
-                    Ok(session) => state.dispatch(LoginAction::Done(session)),
+                    Ok(session) => {
+                        on_login.emit(session.clone());
+                        state.dispatch(LoginAction::Done(session));
+                    }
                     Err(e) => state.dispatch(LoginAction::Failed(e)),
                 }
             });

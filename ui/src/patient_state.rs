@@ -2,7 +2,7 @@
 //! lost, through progress, errors and retries.
 
 use caretrail_types::{
-    Check, CheckResult, LoginSession, Progress, RegistrationError, RegistrationOutcome, UiError,
+    Check, CheckResult, Progress, RegistrationError, RegistrationOutcome, SignedIn, UiError,
 };
 use std::rc::Rc;
 use yew::Reducible;
@@ -123,7 +123,7 @@ pub enum LoginStatus {
     #[default]
     Idle,
     Running,
-    Done(LoginSession),
+    Done(SignedIn),
     Failed(UiError),
 }
 
@@ -140,7 +140,7 @@ pub enum LoginAction {
     Password(String),
     Record(String),
     Started,
-    Done(LoginSession),
+    Done(SignedIn),
     Failed(UiError),
 }
 

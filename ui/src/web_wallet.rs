@@ -1,8 +1,11 @@
 //! The web page's wallet: registration and login run here, in the patient's browser, as the app
 //! runs them on the desktop. Her key is made here and kept in the browser's storage, sealed under
 //! her password (`caretrail_crypto::sealed_key`); the relay sees her address, never her key.
+//! Once she logs in, the opened key stays in this page's memory (never in storage unsealed) for
+//! her records, until she logs out or the page goes.
 
-use crate::ipc::{internal, relay_get, relay_post};
+use crate::ipc::internal;
+use crate::ipc::web::{relay_get, relay_post};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::sealed_key::{self, OpenError, SealedKey};
 use caretrail_protocol::password::{self, WrongPasswords};
@@ -13,10 +16,33 @@ use caretrail_types::{
     RegistrationRecord, UiError, Verified,
 };
 use rand_core::OsRng;
+use std::cell::RefCell;
 
 const KEY_ITEM: &str = "caretrail.wallet.key";
 const PROFILE_ITEM: &str = "caretrail.wallet.profile";
 const WRONG_PASSWORDS_ITEM: &str = "caretrail.wallet.wrong-passwords";
+
+thread_local! {
+    /// Her opened key while she is logged in.
+    static SESSION_KEY: RefCell<Option<SecretKey>> = const { RefCell::new(None) };
+}
+
+/// Her opened key, while she is logged in.
+pub fn session_key() -> Result<SecretKey, UiError> {
+    SESSION_KEY
+        .with(|slot| slot.borrow().clone())
+        .ok_or_else(|| {
+            refused(
+                ErrorCode::NoKey,
+                "log in first: your records open with your key, which only logging in unlocks",
+            )
+        })
+}
+
+/// Forgets her opened key (it is zeroized as it drops).
+pub fn logout() {
+    SESSION_KEY.with(|slot| slot.borrow_mut().take());
+}
 
 fn storage() -> Result<web_sys::Storage, UiError> {
     web_sys::window()
@@ -161,9 +187,11 @@ pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
     let key = open_key(&input.password)?
         .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;
     let challenge: LoginChallenge = relay_post("/v1/login/challenges", &()).await?;
-    relay_post(
+    let session = relay_post(
         "/v1/login",
         &login::request(&key, &attempt, &challenge.challenge),
     )
-    .await
+    .await?;
+    SESSION_KEY.with(|slot| *slot.borrow_mut() = Some(key));
+    Ok(session)
 }

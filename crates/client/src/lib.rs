@@ -8,13 +8,13 @@ mod policy;
 mod records;
 mod relay;
 
+pub use caretrail_crypto::SecretKey;
+pub use caretrail_protocol::records::Saved;
 pub use error::ClientError;
 pub use patient::{
     MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm,
     WRONG_PASSWORD_PAUSE_SECS, Wallet,
 };
-pub use caretrail_crypto::SecretKey;
-pub use caretrail_protocol::records::Saved;
 pub use records::{CheckedRead, Listed, Opened, Progress as TransferProgress, Share, Transfer};
 pub use relay::Relay;
 

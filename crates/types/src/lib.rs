@@ -44,6 +44,6 @@ pub use verification::{
     CapturedPhoto, Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation,
     LoginChallenge, LoginInput, LoginRequest, LoginSession, MAX_PHOTO_BYTES, Profile, Progress,
     RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
-    RegistrationReceipt, TicketBody, VerificationTicket, Verified, VerifyRequest, check_photo,
-    check_policy_document, login_message,
+    RegistrationReceipt, SignedIn, TicketBody, VerificationTicket, Verified, VerifyRequest,
+    check_photo, check_policy_document, login_message,
 };

@@ -179,6 +179,25 @@ pub struct LoginSession {
     pub expires_at: u64,
 }
 
+/// What the screens are told of a login: who, and until when. The bearer token stays with the
+/// client that asked for it (in the desktop app it never crosses the IPC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub patient: Address,
+    pub record: Hash32,
+    pub expires_at: u64,
+}
+
+impl From<&LoginSession> for SignedIn {
+    fn from(session: &LoginSession) -> Self {
+        Self {
+            patient: session.patient,
+            record: session.record,
+            expires_at: session.expires_at,
+        }
+    }
+}
+
 /// The VU asks the insurer to sign an enrolment of the card's holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EnrolmentRequest {

@@ -1,0 +1,186 @@
+//! The only place the UI talks to the outside. In the desktop app, Tauri commands
+//! ([`tauri`](self::tauri)); when the same UI is served as a web page, the relay's HTTP API
+//! ([`web`]), with the steps the app runs natively run here in wasm (`web_wallet.rs`,
+//! `web_records.rs`). Both export the same functions with the same types and errors; each call
+//! below picks the one for where the UI runs.
+
+mod tauri;
+pub(crate) mod web;
+
+use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
+use caretrail_types::{
+    Address, AnchoredRecord, CapturedPhoto, ErrorCode, Hash32, LoginInput, PolicyView, Profile,
+    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn,
+    UiError,
+};
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+
+pub(crate) fn internal(what: impl std::fmt::Display) -> UiError {
+    UiError::new(ErrorCode::Internal, format!("the app failed: {what}"))
+}
+
+/// True inside the desktop app, where Tauri's global API is present.
+pub fn in_desktop_app() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__TAURI__")).ok())
+        .is_some_and(|v| !v.is_undefined())
+}
+
+/// Values cross the boundary as JSON text, so both sides use the same serde shapes.
+fn from_js<T: DeserializeOwned>(value: &JsValue) -> Result<T, UiError> {
+    let text: String = js_sys::JSON::stringify(value)
+        .map_err(|_| internal("a value from the app cannot be read"))?
+        .into();
+    serde_json::from_str(&text).map_err(internal)
+}
+
+/// How a record's transfer is going.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordProgress {
+    /// The chosen file going into the desktop app, slice by slice.
+    IntoApp { done: u64, total: u64 },
+    /// Encrypting, sending, receiving, decrypting, anchoring.
+    Transfer(Transfer),
+}
+
+/// The policy published by `tx_id`, checked against the hash the insurer signed. In the web page
+/// the relay only fetches the chain's record; the check runs here, in the patient's browser.
+pub async fn policy_show(tx_id: &str) -> Result<PolicyView, UiError> {
+    if in_desktop_app() {
+        tauri::policy_show(tx_id).await
+    } else {
+        web::policy_show(tx_id).await
+    }
+}
+
+/// Registers the patient: in the app through its command (progress over a Tauri channel); in
+/// the web page right here, with the key kept in this browser.
+pub async fn register(
+    input: RegistrationInput,
+    on_progress: impl Fn(Progress) + 'static,
+) -> Result<RegistrationOutcome, RegistrationError> {
+    if in_desktop_app() {
+        tauri::register(input, on_progress).await
+    } else {
+        web::register(input, on_progress).await
+    }
+}
+
+/// Logs her in; her opened key stays with the app (or in this page's memory) until logout.
+pub async fn login(input: LoginInput) -> Result<SignedIn, UiError> {
+    if in_desktop_app() {
+        tauri::login(input).await
+    } else {
+        web::login(input).await
+    }
+}
+
+/// Forgets her opened key.
+pub async fn logout() -> Result<(), UiError> {
+    if in_desktop_app() {
+        tauri::logout().await
+    } else {
+        web::logout().await
+    }
+}
+
+/// Her registration on this device (the app's wallet, or this browser's).
+pub async fn profile() -> Result<Option<Profile>, UiError> {
+    if in_desktop_app() {
+        tauri::profile().await
+    } else {
+        web::profile().await
+    }
+}
+
+/// A photo from the device's camera (the desktop app only; the web page takes a file).
+pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
+    if in_desktop_app() {
+        tauri::camera_capture().await
+    } else {
+        web::camera_capture().await
+    }
+}
+
+/// Her records: the chain's anchors joined with what the relay holds.
+pub async fn records_list() -> Result<Vec<Listed>, UiError> {
+    if in_desktop_app() {
+        tauri::records_list().await
+    } else {
+        web::records_list().await
+    }
+}
+
+/// Stores `file` as her `Document`: encrypted on this device, sent, anchored.
+pub async fn records_put(
+    file: &web_sys::File,
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<AnchoredRecord, UiError> {
+    if in_desktop_app() {
+        tauri::records_put(file, on_progress).await
+    } else {
+        web::records_put(file, on_progress).await
+    }
+}
+
+/// Opens her record `id`, checked against its anchor (by `author`, when given) and decrypted on
+/// this device: saved to a file in the app, offered as a download in the web page.
+pub async fn records_open(
+    id: Hash32,
+    author: Option<Address>,
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<Saved, UiError> {
+    if in_desktop_app() {
+        tauri::records_open(id, author, on_progress).await
+    } else {
+        web::records_open(id, author, on_progress).await
+    }
+}
+
+/// Lets `reader` read what `share` covers until `expires_at`.
+pub async fn records_grant(
+    reader: Address,
+    share: Share,
+    expires_at: u64,
+) -> Result<Relayed, UiError> {
+    if in_desktop_app() {
+        tauri::records_grant(reader, share, expires_at).await
+    } else {
+        web::records_grant(reader, share, expires_at).await
+    }
+}
+
+/// Takes `reader`'s access back (what was read already stays read).
+pub async fn records_revoke(reader: Address, share: Share) -> Result<Relayed, UiError> {
+    if in_desktop_app() {
+        tauri::records_revoke(reader, share).await
+    } else {
+        web::records_revoke(reader, share).await
+    }
+}
+
+/// The reads of her records, each marked against the roots her relay anchored on chain.
+pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
+    if in_desktop_app() {
+        tauri::records_audit().await
+    } else {
+        web::records_audit().await
+    }
+}
+
+/// The bytes of the first file chosen in a file input.
+pub async fn read_file(
+    input: &web_sys::HtmlInputElement,
+) -> Result<Option<(String, Vec<u8>)>, UiError> {
+    let Some(file) = input.files().and_then(|files| files.get(0)) else {
+        return Ok(None);
+    };
+    let buffer = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| internal("the file cannot be read"))?;
+    Ok(Some((
+        file.name(),
+        js_sys::Uint8Array::new(&buffer).to_vec(),
+    )))
+}

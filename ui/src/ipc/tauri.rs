@@ -1,0 +1,249 @@
+//! The desktop app's side of [`crate::ipc`]: Tauri commands (`window.__TAURI__.core.invoke`),
+//! progress over Tauri channels, and a chosen file sent to the app in raw slices (a webview gives
+//! no path of a chosen file; a slice goes as a `Uint8Array`, never through wasm memory or JSON).
+
+use super::{RecordProgress, from_js, internal};
+use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
+use caretrail_types::{
+    Address, AnchoredRecord, CapturedPhoto, DOCUMENT_KIND, Hash32, LoginInput, PolicyView, Profile,
+    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn,
+    UiError,
+};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// How much of a chosen file goes to the app per IPC call.
+const SLICE_BYTES: f64 = 4.0 * 1024.0 * 1024.0;
+
+/// The header that names the upload a slice belongs to (the app's `staging::UPLOAD_HEADER`).
+const UPLOAD_HEADER: &str = "caretrail-upload";
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
+    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+
+    /// `invoke` with options (headers), for raw bodies.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
+    async fn invoke_with(cmd: &str, args: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+
+    /// Tauri's channel: the app streams a command's progress through it.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
+    type TauriChannel;
+    #[wasm_bindgen(constructor, js_namespace = ["window", "__TAURI__", "core"], js_class = "Channel")]
+    fn new() -> TauriChannel;
+    #[wasm_bindgen(method, setter, js_class = "Channel")]
+    fn set_onmessage(this: &TauriChannel, f: &js_sys::Function);
+}
+
+/// A command's refusal, in the shape it was sent.
+fn refusal<E: DeserializeOwned>(error: &JsValue, plain: impl Fn(UiError) -> E) -> E {
+    from_js::<E>(error).unwrap_or_else(|_| {
+        plain(internal(
+            error.as_string().unwrap_or_else(|| "unknown error".into()),
+        ))
+    })
+}
+
+fn args_of<A: Serialize>(args: &A) -> Result<JsValue, UiError> {
+    let text = serde_json::to_string(args).map_err(internal)?;
+    js_sys::JSON::parse(&text).map_err(|_| internal("arguments"))
+}
+
+async fn command<A: Serialize, T: DeserializeOwned>(name: &str, args: &A) -> Result<T, UiError> {
+    match invoke(name, args_of(args)?).await {
+        Ok(value) => from_js(&value),
+        Err(error) => Err(refusal(&error, |e| e)),
+    }
+}
+
+/// A command that reports progress on a channel passed as its `onProgress` argument.
+async fn command_with_progress<A, P, T, E>(
+    name: &str,
+    args: &A,
+    on_progress: impl Fn(P) + 'static,
+    plain: impl Fn(UiError) -> E,
+) -> Result<T, E>
+where
+    A: Serialize,
+    P: DeserializeOwned + 'static,
+    T: DeserializeOwned,
+    E: DeserializeOwned,
+{
+    let channel = TauriChannel::new();
+    let listener = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
+        if let Ok(step) = from_js::<P>(&message) {
+            on_progress(step);
+        }
+    });
+    channel.set_onmessage(listener.as_ref().unchecked_ref());
+    let args = args_of(args).map_err(&plain)?;
+    js_sys::Reflect::set(&args, &JsValue::from_str("onProgress"), &channel)
+        .map_err(|_| plain(internal("arguments")))?;
+    let outcome = invoke(name, args).await;
+    drop(listener);
+    match outcome {
+        Ok(value) => from_js(&value).map_err(plain),
+        Err(error) => Err(refusal(&error, plain)),
+    }
+}
+
+pub async fn policy_show(tx_id: &str) -> Result<PolicyView, UiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args<'a> {
+        tx_id: &'a str,
+    }
+    command("policy_show", &Args { tx_id }).await
+}
+
+pub async fn register(
+    input: RegistrationInput,
+    on_progress: impl Fn(Progress) + 'static,
+) -> Result<RegistrationOutcome, RegistrationError> {
+    #[derive(Serialize)]
+    struct Args {
+        input: RegistrationInput,
+    }
+    let plain = |error: UiError| RegistrationError {
+        error,
+        phrase: None,
+    };
+    command_with_progress("patient_register", &Args { input }, on_progress, plain).await
+}
+
+pub async fn login(input: LoginInput) -> Result<SignedIn, UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        input: LoginInput,
+    }
+    command("patient_login", &Args { input }).await
+}
+
+pub async fn logout() -> Result<(), UiError> {
+    command("patient_logout", &()).await
+}
+
+pub async fn profile() -> Result<Option<Profile>, UiError> {
+    command("patient_profile", &()).await
+}
+
+pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
+    command("camera_capture", &()).await
+}
+
+pub async fn records_list() -> Result<Vec<Listed>, UiError> {
+    command("records_list", &()).await
+}
+
+/// Sends `file` to the app in slices, then has it stored as her `Document`.
+pub async fn records_put(
+    file: &web_sys::File,
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<AnchoredRecord, UiError> {
+    let upload: u64 = command("records_upload_begin", &()).await?;
+    let headers = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &headers,
+        &JsValue::from_str(UPLOAD_HEADER),
+        &JsValue::from_str(&upload.to_string()),
+    )
+    .map_err(|_| internal("headers"))?;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &JsValue::from_str("headers"), &headers)
+        .map_err(|_| internal("headers"))?;
+    let total = file.size();
+    let mut start = 0.0;
+    while start < total {
+        let end = (start + SLICE_BYTES).min(total);
+        let slice = file
+            .slice_with_f64_and_f64(start, end)
+            .map_err(|_| internal("the file cannot be sliced"))?;
+        let buffer = JsFuture::from(slice.array_buffer())
+            .await
+            .map_err(|_| internal("the file cannot be read"))?;
+        let bytes = js_sys::Uint8Array::new(&buffer);
+        if let Err(error) =
+            invoke_with("records_upload_slice", bytes.into(), options.clone().into()).await
+        {
+            return Err(refusal(&error, |e| e));
+        }
+        start = end;
+        on_progress(RecordProgress::IntoApp {
+            done: end as u64,
+            total: total as u64,
+        });
+    }
+    #[derive(Serialize)]
+    struct Args<'a> {
+        upload: u64,
+        kind: &'a str,
+    }
+    command_with_progress(
+        "records_put",
+        &Args {
+            upload,
+            kind: DOCUMENT_KIND,
+        },
+        move |step: Transfer| on_progress(RecordProgress::Transfer(step)),
+        |e| e,
+    )
+    .await
+}
+
+pub async fn records_open(
+    id: Hash32,
+    author: Option<Address>,
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<Saved, UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        id: Hash32,
+        author: Option<Address>,
+    }
+    command_with_progress(
+        "records_open",
+        &Args { id, author },
+        move |step: Transfer| on_progress(RecordProgress::Transfer(step)),
+        |e| e,
+    )
+    .await
+}
+
+pub async fn records_grant(
+    reader: Address,
+    share: Share,
+    expires_at: u64,
+) -> Result<Relayed, UiError> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Args {
+        reader: Address,
+        share: Share,
+        expires_at: u64,
+    }
+    command(
+        "records_grant",
+        &Args {
+            reader,
+            share,
+            expires_at,
+        },
+    )
+    .await
+}
+
+pub async fn records_revoke(reader: Address, share: Share) -> Result<Relayed, UiError> {
+    #[derive(Serialize)]
+    struct Args {
+        reader: Address,
+        share: Share,
+    }
+    command("records_revoke", &Args { reader, share }).await
+}
+
+pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
+    command("records_audit", &()).await
+}
