@@ -47,7 +47,7 @@ HOSPITAL_PUBLIC=04$(cast wallet public-key --private-key "$HOSPITAL_KEY" | sed '
   || { cat "$WORK/admit.log" >&2; die "the hospital was not admitted"; }
 
 # The files the patients store: a small document each (the app's spans two of the slices it is
-# handed in), and 200 MiB for the web page, whose progress bar must move.
+# handed in), and 200 MiB, on which each shell's progress bar must move.
 python3 - "$WORK" <<'PY'
 import os, sys
 work = sys.argv[1]
@@ -110,7 +110,7 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
-  --records "$HOSPITAL" "$WORK/discharge-letter.pdf"
+  --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
 
 if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then
