@@ -40,7 +40,8 @@ pub async fn records_put(
     kind: String,
     on_progress: Channel<Transfer>,
 ) -> Result<AnchoredRecord, UiError> {
-    let (key, staged) = (state.key()?, state.staging().finish(upload)?);
+    // The staged file goes (when `staged` drops) whatever happens next.
+    let (staged, key) = (state.staging().finish(upload)?, state.key()?);
     Ok(state
         .client()?
         .put_record(

@@ -43,8 +43,10 @@ fn unknown(id: u64) -> UiError {
 }
 
 impl Staging {
-    /// Uploads staged under `dir` (made when the first one begins).
+    /// Uploads staged under `dir` (made when the first one begins). What an earlier run left
+    /// there (an upload it never finished) is removed.
     pub fn new(dir: &Path) -> Self {
+        let _ = std::fs::remove_dir_all(dir);
         Self {
             dir: dir.to_owned(),
             next: AtomicU64::new(1),

@@ -138,6 +138,14 @@ pub async fn records_open(
     }
 }
 
+/// Lets go of an opened record's plaintext that the screen no longer offers (the web page's
+/// download link holds it in memory; the app's saved file stays where it was saved).
+pub fn records_forget(saved: &Saved) {
+    if !in_desktop_app() {
+        web::records_forget(saved);
+    }
+}
+
 /// Lets `reader` read what `share` covers until `expires_at`.
 pub async fn records_grant(
     reader: Address,

@@ -228,6 +228,11 @@ pub async fn records_open(
     web_records::open(&web_wallet::session_key()?, id, author, on_progress).await
 }
 
+pub fn records_forget(saved: &Saved) {
+    // A link that is already gone needs no revoking.
+    let _ = web_sys::Url::revoke_object_url(&saved.location);
+}
+
 pub async fn records_grant(
     reader: Address,
     share: Share,

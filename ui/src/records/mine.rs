@@ -77,6 +77,9 @@ pub fn my_records() -> Html {
     let open = {
         let state = state.clone();
         Callback::from(move |listed: Listed| {
+            if let Status::Done(previous) = &state.opened {
+                ipc::records_forget(previous);
+            }
             state.dispatch(A::Opening(listed.id));
             let author = listed.anchor.as_ref().map(|(a, _)| a.author);
             let state = state.clone();
