@@ -38,6 +38,10 @@ pub struct RelayArgs {
     /// The RecordRegistry contract's address (records, consents, the relay's audit roots).
     #[arg(long, env = "CARETRAIL_RECORD_REGISTRY")]
     records: Address,
+    /// How often (seconds) the relay anchors the Merkle root of its new read-log entries.
+    #[arg(long, default_value_t = caretrail::stack::DEFAULT_AUDIT_INTERVAL.as_secs(),
+          value_parser = clap::value_parser!(u64).range(1..))]
+    audit_interval: u64,
     /// The EC registry's base URL (citizens by national ID, with photos).
     #[arg(
         long,
@@ -134,7 +138,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         database: Some(args.data_dir.join("relay.db")),
         storage,
         storage_limits: Default::default(),
-        audit_interval: std::time::Duration::from_secs(60),
+        audit_interval: std::time::Duration::from_secs(args.audit_interval),
         ui_dir: args.ui_dir,
     };
     let relay = caretrail_relay::Relay::open(config).await?;
