@@ -9,6 +9,7 @@
 //! encrypted records.
 
 pub mod audit;
+pub mod chain_view;
 pub mod db;
 mod error;
 pub mod login;
@@ -16,6 +17,7 @@ pub mod outside;
 pub mod policy;
 pub mod records;
 pub mod registration;
+pub mod relayed;
 mod routes;
 pub mod storage;
 

@@ -12,19 +12,14 @@
 use crate::storage::{RecordKey, StorageError};
 use crate::{Relay, RelayError, unix_now};
 use bytes::Bytes;
-use caretrail_chain::{
-    consent_grant_signer, consent_nonce, consent_revocation_signer, consents_of, find_anchor,
-    has_access, participant,
-};
+use caretrail_chain::{consents_of, has_access};
 use caretrail_crypto::envelope::Header;
-use caretrail_crypto::record::{body_hash, kind_name, own_anchor_signer, record_id, record_kind};
+use caretrail_crypto::record::{body_hash, record_id, record_kind};
 use caretrail_protocol::access::why_not;
 use caretrail_protocol::request::{self, Domain, Fresh};
 use caretrail_types::{
-    Address, ChainAnchor, ConsentEvent, ConsentGrantRequest, ConsentRevocationRequest,
-    DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, OwnAnchorRequest, Participant,
-    ParticipantStatus, REQUEST_HEADER, ReadGround, RecordAnchor, RelayAction, RelayRequest,
-    Relayed, SignedRelayRequest, StoredRecord,
+    DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
+    RelayRequest, SignedRelayRequest, StoredRecord,
 };
 use futures_util::stream::{Stream, StreamExt as _};
 
@@ -241,7 +236,7 @@ fn record_exists() -> RelayError {
     )
 }
 
-async fn held(relay: &Relay, id: Hash32) -> Result<StoredRecord, RelayError> {
+pub(crate) async fn held(relay: &Relay, id: Hash32) -> Result<StoredRecord, RelayError> {
     relay.db.record(id).await?.ok_or_else(|| {
         refused(
             ErrorCode::RecordNotFound,
@@ -378,170 +373,4 @@ pub async fn list(relay: &Relay, signed: Option<&str>) -> Result<Vec<StoredRecor
         ));
     }
     Ok(relay.db.records_of(request.patient).await?)
-}
-
-/// Sends the patient's signed anchor of a record the relay holds (the relay pays).
-pub async fn anchor_own(
-    relay: &Relay,
-    request: OwnAnchorRequest,
-) -> Result<(RecordAnchor, Relayed), RelayError> {
-    let config = &relay.config;
-    let anchor = &request.anchor;
-    match own_anchor_signer(
-        config.chain_id,
-        config.record_registry,
-        anchor,
-        &request.signature,
-    ) {
-        Ok(signer) if signer == anchor.patient => {}
-        _ => {
-            return Err(refused(
-                ErrorCode::BadSignature,
-                format!("the anchor is not signed by its patient {}", anchor.patient),
-            ));
-        }
-    }
-    if anchor.deadline <= unix_now() {
-        return Err(refused(
-            ErrorCode::SignatureExpired,
-            "the anchor's signature has expired; sign it again",
-        ));
-    }
-    let id = record_id(anchor.patient, anchor.kind, anchor.ciphertext_hash);
-    held(relay, id).await?;
-    let (anchored, written) = config
-        .relayer
-        .anchor_own_record_by_sig(config.record_registry, anchor, &request.signature)
-        .await?;
-    Ok((
-        anchored,
-        Relayed {
-            tx_id: written.tx_id,
-            gas_used: written.gas_used,
-        },
-    ))
-}
-
-/// Sends the patient's signed grant, once the grantee is an admitted participant.
-pub async fn grant(relay: &Relay, request: ConsentGrantRequest) -> Result<Relayed, RelayError> {
-    let config = &relay.config;
-    let grant = &request.grant;
-    match consent_grant_signer(
-        config.chain_id,
-        config.record_registry,
-        grant,
-        &request.signature,
-    ) {
-        Ok(signer) if signer == grant.patient => {}
-        _ => {
-            return Err(refused(
-                ErrorCode::BadSignature,
-                format!("the grant is not signed by its patient {}", grant.patient),
-            ));
-        }
-    }
-    let admitted = participant(&config.rpc_url, config.participant_registry, grant.grantee)
-        .await?
-        .is_some_and(|p| p.status == ParticipantStatus::Admitted);
-    if !admitted {
-        return Err(refused(
-            ErrorCode::NotAdmitted,
-            format!(
-                "{} is not an admitted participant: access is granted to admitted ones only",
-                grant.grantee
-            ),
-        ));
-    }
-    let written = config
-        .relayer
-        .grant_access_by_sig(config.record_registry, grant, &request.signature)
-        .await?;
-    Ok(Relayed {
-        tx_id: written.tx_id,
-        gas_used: written.gas_used,
-    })
-}
-
-/// Sends the patient's signed revocation.
-pub async fn revoke(
-    relay: &Relay,
-    request: ConsentRevocationRequest,
-) -> Result<Relayed, RelayError> {
-    let config = &relay.config;
-    let revocation = &request.revocation;
-    match consent_revocation_signer(
-        config.chain_id,
-        config.record_registry,
-        revocation,
-        &request.signature,
-    ) {
-        Ok(signer) if signer == revocation.patient => {}
-        _ => {
-            return Err(refused(
-                ErrorCode::BadSignature,
-                format!(
-                    "the revocation is not signed by its patient {}",
-                    revocation.patient
-                ),
-            ));
-        }
-    }
-    let written = config
-        .relayer
-        .revoke_access_by_sig(config.record_registry, revocation, &request.signature)
-        .await?;
-    Ok(Relayed {
-        tx_id: written.tx_id,
-        gas_used: written.gas_used,
-    })
-}
-
-// What the web page asks the relay because it cannot read the chain itself (the desktop client
-// reads the same things from the chain): plain reads, public on chain, so they are not signed.
-
-/// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
-pub async fn anchor_of(relay: &Relay, id: Hash32) -> Result<Option<ChainAnchor>, RelayError> {
-    let config = &relay.config;
-    let found = find_anchor(&config.rpc_url, config.record_registry, id).await?;
-    Ok(found.map(|(anchor, tx_id)| ChainAnchor { anchor, tx_id }))
-}
-
-/// Every anchor of `patient`'s records, the earliest of each id, oldest first.
-pub async fn anchors_of(relay: &Relay, patient: Address) -> Result<Vec<ChainAnchor>, RelayError> {
-    let config = &relay.config;
-    let anchors =
-        caretrail_chain::anchors_of(&config.rpc_url, config.record_registry, patient).await?;
-    Ok(anchors
-        .into_iter()
-        .map(|(anchor, tx_id, _)| ChainAnchor { anchor, tx_id })
-        .collect())
-}
-
-/// The participant registered under `signer` (its status and encryption key), if any.
-pub async fn participant_of(
-    relay: &Relay,
-    signer: Address,
-) -> Result<Option<Participant>, RelayError> {
-    let config = &relay.config;
-    Ok(participant(&config.rpc_url, config.participant_registry, signer).await?)
-}
-
-/// The nonce `patient`'s next signed grant or revocation must carry.
-pub async fn consent_nonce_of(relay: &Relay, patient: Address) -> Result<u64, RelayError> {
-    let config = &relay.config;
-    Ok(consent_nonce(&config.rpc_url, config.record_registry, patient).await?)
-}
-
-/// The consents `patient` granted and revoked, oldest first.
-pub async fn consents_of_patient(
-    relay: &Relay,
-    patient: Address,
-) -> Result<Vec<ConsentEvent>, RelayError> {
-    let config = &relay.config;
-    Ok(consents_of(&config.rpc_url, config.record_registry, patient).await?)
-}
-
-/// A kind's name for messages.
-pub fn kind_text(kind: &caretrail_types::Hash32) -> String {
-    kind_name(kind).map_or_else(|| kind.to_string(), str::to_owned)
 }

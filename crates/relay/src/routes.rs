@@ -1,6 +1,8 @@
 //! The relay's HTTP API: `/v1/...` JSON endpoints and the web UI at `/`.
 
-use crate::{RelayError, RelayState, audit, login, policy, records, registration};
+use crate::{
+    RelayError, RelayState, audit, chain_view, login, policy, records, registration, relayed,
+};
 use axum::body::Body;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -226,7 +228,7 @@ async fn records_anchor(
     body: Result<Json<OwnAnchorRequest>, JsonRejection>,
 ) -> Result<Json<AnchoredRecord>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
-    let (anchor, relayed) = records::anchor_own(&state, request).await?;
+    let (anchor, relayed) = relayed::anchor_own(&state, request).await?;
     Ok(Json(AnchoredRecord { anchor, relayed }))
 }
 
@@ -235,7 +237,7 @@ async fn consent_grant(
     body: Result<Json<ConsentGrantRequest>, JsonRejection>,
 ) -> Result<Json<Relayed>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
-    records::grant(&state, request).await.map(Json)
+    relayed::grant(&state, request).await.map(Json)
 }
 
 async fn consent_revoke(
@@ -243,7 +245,7 @@ async fn consent_revoke(
     body: Result<Json<ConsentRevocationRequest>, JsonRejection>,
 ) -> Result<Json<Relayed>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
-    records::revoke(&state, request).await.map(Json)
+    relayed::revoke(&state, request).await.map(Json)
 }
 
 async fn audit_list(
@@ -257,14 +259,16 @@ async fn record_anchor(
     State(state): State<RelayState>,
     Path(id): Path<String>,
 ) -> Result<Json<Option<ChainAnchor>>, RelayError> {
-    records::anchor_of(&state, record_id(&id)?).await.map(Json)
+    chain_view::anchor_of(&state, record_id(&id)?)
+        .await
+        .map(Json)
 }
 
 async fn patient_anchors(
     State(state): State<RelayState>,
     Path(patient): Path<String>,
 ) -> Result<Json<Vec<ChainAnchor>>, RelayError> {
-    records::anchors_of(&state, address(&patient)?)
+    chain_view::anchors_of(&state, address(&patient)?)
         .await
         .map(Json)
 }
@@ -273,7 +277,7 @@ async fn patient_consents(
     State(state): State<RelayState>,
     Path(patient): Path<String>,
 ) -> Result<Json<Vec<ConsentEvent>>, RelayError> {
-    records::consents_of_patient(&state, address(&patient)?)
+    chain_view::consents_of_patient(&state, address(&patient)?)
         .await
         .map(Json)
 }
@@ -282,7 +286,7 @@ async fn patient_consent_nonce(
     State(state): State<RelayState>,
     Path(patient): Path<String>,
 ) -> Result<Json<u64>, RelayError> {
-    records::consent_nonce_of(&state, address(&patient)?)
+    chain_view::consent_nonce_of(&state, address(&patient)?)
         .await
         .map(Json)
 }
@@ -291,7 +295,7 @@ async fn participant(
     State(state): State<RelayState>,
     Path(signer): Path<String>,
 ) -> Result<Json<Option<Participant>>, RelayError> {
-    records::participant_of(&state, address(&signer)?)
+    chain_view::participant_of(&state, address(&signer)?)
         .await
         .map(Json)
 }

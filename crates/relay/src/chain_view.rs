@@ -1,0 +1,49 @@
+//! What the web page asks the relay because it cannot read the chain itself (the desktop client
+//! and the CLI read the same things from the chain): plain reads of what is public on chain, so
+//! they are not signed.
+
+use crate::{Relay, RelayError};
+use caretrail_chain::{consent_nonce, consents_of, find_anchor, participant};
+use caretrail_types::{Address, ChainAnchor, ConsentEvent, Hash32, Participant};
+
+/// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
+pub async fn anchor_of(relay: &Relay, id: Hash32) -> Result<Option<ChainAnchor>, RelayError> {
+    let config = &relay.config;
+    let found = find_anchor(&config.rpc_url, config.record_registry, id).await?;
+    Ok(found.map(|(anchor, tx_id)| ChainAnchor { anchor, tx_id }))
+}
+
+/// Every anchor of `patient`'s records, the earliest of each id, oldest first.
+pub async fn anchors_of(relay: &Relay, patient: Address) -> Result<Vec<ChainAnchor>, RelayError> {
+    let config = &relay.config;
+    let anchors =
+        caretrail_chain::anchors_of(&config.rpc_url, config.record_registry, patient).await?;
+    Ok(anchors
+        .into_iter()
+        .map(|(anchor, tx_id, _)| ChainAnchor { anchor, tx_id })
+        .collect())
+}
+
+/// The participant registered under `signer` (its status and encryption key), if any.
+pub async fn participant_of(
+    relay: &Relay,
+    signer: Address,
+) -> Result<Option<Participant>, RelayError> {
+    let config = &relay.config;
+    Ok(participant(&config.rpc_url, config.participant_registry, signer).await?)
+}
+
+/// The nonce `patient`'s next signed grant or revocation must carry.
+pub async fn consent_nonce_of(relay: &Relay, patient: Address) -> Result<u64, RelayError> {
+    let config = &relay.config;
+    Ok(consent_nonce(&config.rpc_url, config.record_registry, patient).await?)
+}
+
+/// The consents `patient` granted and revoked, oldest first.
+pub async fn consents_of_patient(
+    relay: &Relay,
+    patient: Address,
+) -> Result<Vec<ConsentEvent>, RelayError> {
+    let config = &relay.config;
+    Ok(consents_of(&config.rpc_url, config.record_registry, patient).await?)
+}
