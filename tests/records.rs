@@ -574,6 +574,36 @@ async fn every_bad_request_is_refused_with_its_code_and_nothing_is_half_written(
         response.json::<UiError>().await.expect("json").code,
         ErrorCode::TooLarge
     );
+    // The cap is what she stores: a FHIR record of exactly 64 KiB goes in (its envelope body is
+    // 16 bytes longer).
+    let exact = vec![b' '; 64 * 1024];
+    let exact_envelope =
+        envelope::encrypt(&mut rand_core::OsRng, &[w.patient.public_key()], &exact)
+            .expect("envelope");
+    let exact_hash = body_hash(&exact_envelope[header_len..]);
+    let exact_id = record_id(patient, fhir, exact_hash);
+    let signed = sign(
+        &w.patient,
+        domain,
+        RelayAction::RecordPut,
+        exact_id,
+        exact_hash,
+        now(),
+    );
+    let response = http
+        .put(url(&format!("records/{exact_id}")))
+        .header(REQUEST_HEADER, encode(&signed))
+        .header(KIND_HEADER, "DiagnosticReport")
+        .body(exact_envelope)
+        .send()
+        .await
+        .expect("relay");
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "{}",
+        response.text().await.expect("text")
+    );
 
     // A grant to a participant who is not admitted.
     let nobody = Address([0x55; 20]);

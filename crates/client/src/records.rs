@@ -280,9 +280,12 @@ impl Client {
             .to_owned();
         let temp =
             tempfile::NamedTempFile::new_in(&dir).map_err(|e| local("a temporary file", e))?;
-        let mut file = tokio::io::BufWriter::new(tokio::fs::File::from_std(
-            temp.reopen().map_err(|e| local("the temporary file", e))?,
-        ));
+        // A large buffer: each write to a tokio file is a trip to a blocking thread, and the
+        // relay's chunks can be as small as 8 KiB.
+        let mut file = tokio::io::BufWriter::with_capacity(
+            1024 * 1024,
+            tokio::fs::File::from_std(temp.reopen().map_err(|e| local("the temporary file", e))?),
+        );
         let mut stream = response.bytes_stream();
         let mut done = 0u64;
         while let Some(chunk) = stream.next().await {

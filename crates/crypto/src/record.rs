@@ -320,6 +320,14 @@ impl<W: std::io::Write> std::io::Write for BodyHashingWriter<W> {
     }
 }
 
+/// The length of an envelope's body for a plaintext of `plaintext_len` bytes: the plaintext and
+/// a 16-byte tag per 64 KiB chunk (one chunk for an empty record). Size caps are stated for what
+/// the patient stores and applied to what the relay receives through this.
+pub fn envelope_body_len(plaintext_len: u64) -> u64 {
+    let chunk = crate::envelope::CHUNK_SIZE as u64;
+    plaintext_len + 16 * plaintext_len.div_ceil(chunk).max(1)
+}
+
 /// [`BodyHasher`] over bytes in memory.
 pub fn body_hash(body: &[u8]) -> Hash32 {
     let mut hasher = BodyHasher::new();
@@ -412,6 +420,26 @@ mod tests {
         assert!(matches!(cut.finish(), Err(HeaderError::Truncated)));
         let mut garbage = EnvelopeBodyHasher::new();
         assert!(garbage.update(b"not an envelope at all").is_err());
+    }
+
+    #[test]
+    fn the_body_length_is_the_envelopes() {
+        use rand_core::SeedableRng as _;
+        let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+        let key = crate::SecretKey::generate(&mut rng);
+        let chunk = crate::envelope::CHUNK_SIZE;
+        for len in [0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk, 3 * chunk + 5] {
+            let sealed = crate::envelope::encrypt(&mut rng, &[key.public_key()], &vec![7u8; len])
+                .expect("sealed");
+            let header = crate::envelope::Header::parse(&sealed)
+                .expect("header")
+                .len();
+            assert_eq!(
+                envelope_body_len(len as u64),
+                (sealed.len() - header) as u64,
+                "{len}"
+            );
+        }
     }
 
     #[test]

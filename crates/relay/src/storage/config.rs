@@ -1,5 +1,6 @@
 //! Where the relay keeps record objects, and how large they may be.
 
+use caretrail_crypto::record::envelope_body_len;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
@@ -55,12 +56,14 @@ impl fmt::Debug for S3Secret {
     }
 }
 
-/// How large each object may be, in bytes. Callers pick the body cap by what they store.
+/// How large each object may be, in bytes. Callers pick the body cap by what they store. The
+/// caps are stated for what the patient stores (a 64 KiB FHIR record, a 1 GiB file) and apply to
+/// its envelope body, 16 bytes longer per 64 KiB chunk.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StorageLimits {
-    /// A FHIR JSON record's body.
+    /// A FHIR JSON record's envelope body.
     pub record_body: u64,
-    /// An attachment's body (a PDF, an image).
+    /// An attachment's envelope body (a PDF, an image, an imaging study).
     pub attachment_body: u64,
     /// An envelope header: 58 + 162 bytes per reader, 1,024 readers at most (166 KB).
     pub header: u64,
@@ -69,8 +72,8 @@ pub struct StorageLimits {
 impl Default for StorageLimits {
     fn default() -> Self {
         Self {
-            record_body: 64 * 1024,
-            attachment_body: 1024 * 1024 * 1024,
+            record_body: envelope_body_len(64 * 1024),
+            attachment_body: envelope_body_len(1024 * 1024 * 1024),
             header: 256 * 1024,
         }
     }
