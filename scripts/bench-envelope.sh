@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Streamed envelope encryption against raw AES-256-GCM, `openssl speed` and rage: MB/s and peak
-# memory of each, on one file (256 MiB unless --size-mib says otherwise). Prints a table.
+# Envelope encryption and decryption against raw AES-256-GCM from the same backend, rage and
+# `openssl speed`: MB/s and peak memory of each, file to file (one 256 MiB file unless --size-mib
+# says otherwise) and in memory (records of --record-mib), the median of --rounds runs. Prints a
+# table and the ratios.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
@@ -12,5 +14,5 @@ fi
 command -v openssl >/dev/null || die "openssl is missing (apt-get install openssl)"
 
 step "building the bench in release"
-cargo build --release --locked -p caretrail-bench
+cargo build --release --locked -p caretrail-bench --bin envelope-bench
 "$TARGET_DIR/release/envelope-bench" --rage "$HOME/.cargo/bin/rage" "$@"

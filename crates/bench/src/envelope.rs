@@ -1,6 +1,7 @@
-//! `envelope-bench`: streamed envelope encryption and decryption of one large file, against raw
-//! AES-256-GCM from the same backend, `openssl speed` and the `rage` CLI, with the peak memory
-//! of each. Every contender runs as its own child process so that its peak RSS is its own.
+//! `envelope-bench`: envelope encryption and decryption of one large file and of records held
+//! in memory, against raw AES-256-GCM from the same backend, `openssl speed` and the `rage` CLI,
+//! with the peak memory of each. Every contender runs as its own child process so that its peak
+//! RSS is its own; each is run `--rounds` times and its median reported.
 
 use std::fs::File;
 use std::io::{self, BufReader, BufWriter, Read, Write};
@@ -10,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use caretrail_crypto::SecretKey;
-use caretrail_crypto::envelope::{CHUNK_SIZE, Decryptor, Encryptor};
+use caretrail_crypto::envelope::{self, CHUNK_SIZE, Decryptor, Encryptor};
 use clap::{Parser, Subcommand};
 use nix::sys::resource::{UsageWho, getrusage};
 use rand_chacha::ChaCha20Rng;
@@ -31,9 +32,15 @@ struct Cli {
     /// the crypto's and not the disk's.
     #[arg(long)]
     dir: Option<PathBuf>,
-    /// Runs per contender; the best is reported.
-    #[arg(long, default_value_t = 3)]
+    /// Runs per contender; the median is reported (and the highest peak RSS).
+    #[arg(long, default_value_t = 5)]
     rounds: u32,
+    /// Size in MiB of one record encrypted and decrypted in memory, repeated to make up
+    /// `--size-mib`; each is a whole envelope, header included. 16 MiB amortizes the header's
+    /// elliptic-curve work and stays under glibc's largest mmap threshold (32 MiB), so that the
+    /// output buffers are reused rather than faulted in afresh for every record.
+    #[arg(long, default_value_t = 16)]
+    record_mib: u64,
     /// The rage binary (`cargo install rage --locked`).
     #[arg(long, default_value = "rage")]
     rage: PathBuf,
@@ -42,16 +49,42 @@ struct Cli {
     io: Vec<PathBuf>,
 }
 
-/// One contender's work, run in a child process.
+/// One contender's work, run in a child process. The file steps are timed from outside, like
+/// rage; the memory steps time only their work and print it (nanoseconds) for `measure`.
 #[derive(Subcommand, Clone, Copy, Debug)]
 #[command(hide = true)]
 enum Step {
+    /// File to file through `EnvelopeWriter::copy_from`.
     EnvelopeEncrypt,
+    /// File to file through `Decryptor::decrypt_to`.
     EnvelopeDecrypt,
+    /// File to file, the same chunks with ring and nothing else.
     GcmEncrypt,
     GcmDecrypt,
+    /// File to file, no cipher: 64 KiB reads and writes, the ceiling of the file rows.
+    Copy,
+    /// Records of `--record-mib` written in 1 MiB blocks through `EnvelopeWriter` (`Write`) to a
+    /// sink.
+    EnvelopeEncryptStream,
+    /// Such records read from memory through `Decryptor::decrypt_to` to a sink.
+    EnvelopeDecryptStream,
+    /// `envelope::encrypt` of records of `--record-mib`.
     EnvelopeEncryptMemory,
+    /// `envelope::decrypt` of such records.
+    EnvelopeDecryptMemory,
+    /// ring sealing one 64 KiB buffer in place over and over: the cipher alone, no copy at all.
+    GcmSealInPlace,
+    /// ring over records of `--record-mib` into a new buffer, as `envelope::encrypt` does
+    /// without its header: each chunk copied to the output, sealed there, its tag appended.
     GcmEncryptMemory,
+    /// The same for opening: each sealed chunk copied to the output and opened there.
+    GcmDecryptMemory,
+    /// ring doing `EnvelopeWriter`'s job without the envelope: 1 MiB blocks copied 64 KiB at a
+    /// time into one buffer, sealed there and written to a sink with their tags.
+    GcmEncryptStream,
+    /// ring doing `Decryptor::decrypt_to`'s job from memory: each sealed chunk copied into one
+    /// buffer, opened there and written to a sink.
+    GcmDecryptStream,
 }
 
 fn identity() -> SecretKey {
@@ -70,48 +103,192 @@ fn main() -> anyhow::Result<()> {
             let [input, output] = &cli.io[..] else {
                 bail!("a step needs --io IN OUT");
             };
-            run_step(step, input, output, cli.size_mib << 20)
+            run_step(
+                step,
+                input,
+                output,
+                cli.size_mib << 20,
+                cli.record_mib << 20,
+            )
         }
         None => compare(&cli),
     }
 }
 
-fn run_step(step: Step, input: &Path, output: &Path, size: u64) -> anyhow::Result<()> {
+fn run_step(step: Step, input: &Path, output: &Path, size: u64, record: u64) -> anyhow::Result<()> {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let reader = identity();
+    let recipients = [reader.public_key()];
     match step {
         Step::EnvelopeEncrypt => {
             // The envelope writes whole sealed chunks and reads straight into its chunk
             // buffer, so neither side needs a BufReader/BufWriter (each would add a copy).
-            let mut writer = Encryptor::with_recipients(&mut rng, &[identity().public_key()])?
+            let mut writer = Encryptor::with_recipients(&mut rng, &recipients)?
                 .wrap_output(File::create(output)?)?;
             writer.copy_from(File::open(input)?)?;
             writer.finish()?;
         }
         Step::EnvelopeDecrypt => {
-            Decryptor::new(File::open(input)?)?.decrypt_to(&identity(), File::create(output)?)?;
+            Decryptor::new(File::open(input)?)?.decrypt_to(&reader, File::create(output)?)?;
         }
         Step::GcmEncrypt | Step::GcmDecrypt => raw_gcm(step, input, output)?,
-        Step::EnvelopeEncryptMemory => {
-            let block = vec![0x5a; 1 << 20];
-            let mut writer = Encryptor::with_recipients(&mut rng, &[identity().public_key()])?
-                .wrap_output(io::sink())?;
-            for _ in 0..size >> 20 {
-                writer.write_all(&block)?;
+        Step::Copy => {
+            let (mut reader, mut writer) = (File::open(input)?, File::create(output)?);
+            let mut buffer = vec![0u8; CHUNK_SIZE];
+            loop {
+                let n = read_full(&mut reader, &mut buffer)?;
+                if n == 0 {
+                    break;
+                }
+                writer.write_all(&buffer[..n])?;
             }
-            writer.finish()?;
         }
-        Step::GcmEncryptMemory => {
+        Step::EnvelopeEncryptStream => {
+            let block = vec![0x5a; 1 << 20];
+            let start = Instant::now();
+            for _ in 0..size / record {
+                let mut writer =
+                    Encryptor::with_recipients(&mut rng, &recipients)?.wrap_output(io::sink())?;
+                for _ in 0..record >> 20 {
+                    writer.write_all(&block)?;
+                }
+                writer.finish()?;
+            }
+            report(start);
+        }
+        Step::EnvelopeDecryptStream => {
+            let sealed = envelope::encrypt(&mut rng, &recipients, &vec![0x5a; record as usize])?;
+            let start = Instant::now();
+            for _ in 0..size / record {
+                Decryptor::new(&sealed[..])?.decrypt_to(&reader, io::sink())?;
+            }
+            report(start);
+        }
+        Step::EnvelopeEncryptMemory => {
+            let plaintext = vec![0x5a; record as usize];
+            let start = Instant::now();
+            for _ in 0..size / record {
+                std::hint::black_box(envelope::encrypt(&mut rng, &recipients, &plaintext)?);
+            }
+            report(start);
+        }
+        Step::EnvelopeDecryptMemory => {
+            let sealed = envelope::encrypt(&mut rng, &recipients, &vec![0x5a; record as usize])?;
+            let start = Instant::now();
+            for _ in 0..size / record {
+                std::hint::black_box(envelope::decrypt(&reader, &sealed)?);
+            }
+            report(start);
+        }
+        Step::GcmSealInPlace => {
             let key = gcm_key();
             let mut chunk = vec![0x5a; CHUNK_SIZE];
+            let start = Instant::now();
             for i in 0..size / CHUNK_SIZE as u64 {
                 let tag = key
                     .seal_in_place_separate_tag(nonce(i), Aad::empty(), &mut chunk)
                     .map_err(|_| anyhow::anyhow!("seal"))?;
                 let _ = std::hint::black_box(tag);
             }
+            report(start);
+        }
+        Step::GcmEncryptMemory => {
+            let key = gcm_key();
+            let plaintext = vec![0x5a; record as usize];
+            let start = Instant::now();
+            for _ in 0..size / record {
+                std::hint::black_box(gcm_seal_record(&key, &plaintext)?);
+            }
+            report(start);
+        }
+        Step::GcmEncryptStream => {
+            let key = gcm_key();
+            let block = vec![0x5a; 1 << 20];
+            let mut buffer = vec![0u8; CHUNK_SIZE + 16];
+            let mut sink = io::sink();
+            let start = Instant::now();
+            for i in 0..size >> 20 {
+                for (j, piece) in (0..).zip(block.chunks(CHUNK_SIZE)) {
+                    buffer[..CHUNK_SIZE].copy_from_slice(piece);
+                    let tag = key
+                        .seal_in_place_separate_tag(
+                            nonce(i << 4 | j),
+                            Aad::empty(),
+                            &mut buffer[..CHUNK_SIZE],
+                        )
+                        .map_err(|_| anyhow::anyhow!("seal"))?;
+                    buffer[CHUNK_SIZE..].copy_from_slice(tag.as_ref());
+                    sink.write_all(&buffer)?;
+                }
+            }
+            report(start);
+        }
+        Step::GcmDecryptStream => {
+            let key = gcm_key();
+            let sealed = gcm_seal_record(&key, &vec![0x5a; record as usize])?;
+            let mut buffer = vec![0u8; CHUNK_SIZE + 16];
+            let mut sink = io::sink();
+            let start = Instant::now();
+            for _ in 0..size / record {
+                for (i, piece) in (0..).zip(sealed.chunks(CHUNK_SIZE + 16)) {
+                    let buffer = &mut buffer[..piece.len()];
+                    buffer.copy_from_slice(piece);
+                    let plain = key
+                        .open_in_place(nonce(i), Aad::empty(), buffer)
+                        .map_err(|_| anyhow::anyhow!("chunk {i} does not open"))?;
+                    sink.write_all(plain)?;
+                }
+            }
+            report(start);
+        }
+        Step::GcmDecryptMemory => {
+            let key = gcm_key();
+            let sealed = gcm_seal_record(&key, &vec![0x5a; record as usize])?;
+            let start = Instant::now();
+            for _ in 0..size / record {
+                std::hint::black_box(gcm_open_record(&key, &sealed)?);
+            }
+            report(start);
         }
     }
     Ok(())
+}
+
+/// Tells `measure` how long the step's own work took.
+fn report(start: Instant) {
+    println!("{}", start.elapsed().as_nanos());
+}
+
+/// Raw AES-256-GCM of a record into a new buffer, 64 KiB chunks with their tags: ring seals
+/// only in place, so this copy of the plaintext is the least any caller whose input stays
+/// intact can do.
+fn gcm_seal_record(key: &LessSafeKey, plaintext: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let chunks = plaintext.len().div_ceil(CHUNK_SIZE);
+    let mut out = Vec::with_capacity(plaintext.len() + chunks * 16);
+    for (i, piece) in (0..).zip(plaintext.chunks(CHUNK_SIZE)) {
+        let start = out.len();
+        out.extend_from_slice(piece);
+        let tag = key
+            .seal_in_place_separate_tag(nonce(i), Aad::empty(), &mut out[start..])
+            .map_err(|_| anyhow::anyhow!("seal"))?;
+        out.extend_from_slice(tag.as_ref());
+    }
+    Ok(out)
+}
+
+/// The inverse of [`gcm_seal_record`], into a new buffer.
+fn gcm_open_record(key: &LessSafeKey, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(sealed.len());
+    for (i, piece) in (0..).zip(sealed.chunks(CHUNK_SIZE + 16)) {
+        let start = out.len();
+        out.extend_from_slice(piece);
+        let len = key
+            .open_in_place(nonce(i), Aad::empty(), &mut out[start..])
+            .map_err(|_| anyhow::anyhow!("chunk {i} does not open"))?
+            .len();
+        out.truncate(start + len);
+    }
+    Ok(out)
 }
 
 fn gcm_key() -> LessSafeKey {
@@ -165,7 +342,8 @@ fn read_full(reader: &mut impl Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(got)
 }
 
-/// Wall time and peak resident memory of one child process.
+/// Wall time (or the step's own timing of its work) and peak resident memory of one child
+/// process.
 #[derive(Clone, Copy)]
 struct Run {
     wall: Duration,
@@ -192,42 +370,39 @@ fn measure(command: &Command) -> anyhow::Result<Run> {
     })
 }
 
-/// The `measure` step: run the command, print `wall_ns peak_kib`.
+/// The `measure` step: run the command, print `wall_ns peak_kib`. A command that prints a
+/// single number (a memory step's timing of its own work) has that taken for its time.
 fn measure_child(program: &str, args: &[String]) -> anyhow::Result<()> {
     let start = Instant::now();
-    let status = Command::new(program)
+    let output = Command::new(program)
         .args(args)
-        .stdout(std::process::Stdio::null())
+        .stdin(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
-        .status()
+        .output()
         .with_context(|| format!("cannot start {program}"))?;
     let wall = start.elapsed();
-    ensure!(status.success(), "{program} {args:?} failed: {status}");
+    ensure!(
+        output.status.success(),
+        "{program} {args:?} failed: {}",
+        output.status
+    );
+    let own: Option<u128> = String::from_utf8_lossy(&output.stdout).trim().parse().ok();
     let usage = getrusage(UsageWho::RUSAGE_CHILDREN)?;
-    println!("{} {}", wall.as_nanos(), usage.max_rss());
+    println!("{} {}", own.unwrap_or(wall.as_nanos()), usage.max_rss());
     Ok(())
 }
 
-fn best_of(rounds: u32, mut make: impl FnMut() -> Command) -> anyhow::Result<Run> {
-    let mut best: Option<Run> = None;
-    for _ in 0..rounds {
-        let run = measure(&make())?;
-        best = Some(match best {
-            Some(b) if b.wall <= run.wall => Run {
-                peak_kib: b.peak_kib.max(run.peak_kib),
-                ..b
-            },
-            Some(b) => Run {
-                peak_kib: b.peak_kib.max(run.peak_kib),
-                ..run
-            },
-            None => run,
-        });
-    }
-    best.context("no rounds")
+/// One row of the table: what it measures and how to run it once.
+struct Contender<'a> {
+    label: &'static str,
+    run: Box<dyn Fn() -> Command + 'a>,
 }
 
 fn compare(cli: &Cli) -> anyhow::Result<()> {
+    ensure!(
+        cli.record_mib >= 1 && cli.size_mib.is_multiple_of(cli.record_mib),
+        "--size-mib must be a multiple of --record-mib"
+    );
     let size = cli.size_mib << 20;
     let dir = cli.dir.clone().unwrap_or_else(|| {
         let shm = Path::new("/dev/shm");
@@ -239,9 +414,8 @@ fn compare(cli: &Cli) -> anyhow::Result<()> {
         base.join("caretrail-envelope-bench")
     });
     std::fs::create_dir_all(&dir)?;
-    let plain = dir.join("plain.bin");
-    let sealed = dir.join("sealed.ctenv");
-    let opened = dir.join("opened.bin");
+    let file = |name: &str| dir.join(name);
+    let plain = file("plain.bin");
     eprintln!(
         "writing a {} MiB test file in {}",
         cli.size_mib,
@@ -249,106 +423,248 @@ fn compare(cli: &Cli) -> anyhow::Result<()> {
     );
     write_random(&plain, size)?;
     let me = std::env::current_exe()?;
-    let step = |step: &str, input: &Path, output: &Path| {
-        let mut c = Command::new(&me);
-        c.args(["--size-mib", &cli.size_mib.to_string(), "--io"])
-            .arg(input)
-            .arg(output)
-            .arg(step);
-        c
+    let step = |step: &'static str, input: PathBuf, output: PathBuf| -> Box<dyn Fn() -> Command> {
+        let me = me.clone();
+        let (size, record) = (cli.size_mib.to_string(), cli.record_mib.to_string());
+        Box::new(move || {
+            // Every contender writes a new file, as rage (which refuses to overwrite) does:
+            // truncating the last round's output would otherwise be timed too.
+            let _ = std::fs::remove_file(&output);
+            let mut c = Command::new(&me);
+            c.args(["--size-mib", &size, "--record-mib", &record, "--io"])
+                .arg(&input)
+                .arg(&output)
+                .arg(step);
+            c
+        })
     };
-
-    let mut rows: Vec<(String, Run)> = Vec::new();
-    let mut row = |name: &str, run: Run| {
-        eprintln!("  {name}: done");
-        rows.push((name.to_owned(), run));
+    let contender = |label, run| Contender { label, run };
+    let (age_key, recipient) = rage_key(cli, &dir)?;
+    let rage = |args: Vec<String>, output: PathBuf, input: PathBuf| -> Box<dyn Fn() -> Command> {
+        let rage = cli.rage.clone();
+        Box::new(move || {
+            // rage refuses to overwrite its output.
+            let _ = std::fs::remove_file(&output);
+            let mut c = Command::new(&rage);
+            c.args(&args).arg("-o").arg(&output).arg(&input);
+            c
+        })
     };
-    let r = cli.rounds;
-    row(
-        "envelope encrypt, file to file",
-        best_of(r, || step("envelope-encrypt", &plain, &sealed))?,
-    );
-    row(
-        "envelope decrypt, file to file",
-        best_of(r, || step("envelope-decrypt", &sealed, &opened))?,
-    );
-    ensure!(
-        same_file(&plain, &opened)?,
-        "the envelope did not round-trip"
-    );
-    row(
-        "raw AES-256-GCM encrypt, file to file",
-        best_of(r, || step("gcm-encrypt", &plain, &sealed))?,
-    );
-    row(
-        "raw AES-256-GCM decrypt, file to file",
-        best_of(r, || step("gcm-decrypt", &sealed, &opened))?,
-    );
-    ensure!(
-        same_file(&plain, &opened)?,
-        "raw AES-GCM did not round-trip"
-    );
-    row(
-        "envelope encrypt, memory to sink",
-        best_of(r, || step("envelope-encrypt-memory", &plain, &sealed))?,
-    );
-    row(
-        "raw AES-256-GCM encrypt, memory",
-        best_of(r, || step("gcm-encrypt-memory", &plain, &sealed))?,
-    );
+    let key_path = age_key.display().to_string();
 
-    let rage = rage_rows(cli, &dir, &plain, &sealed, &opened)?;
-    let openssl = openssl_speed()?;
+    // Encryptions first: each writes the file its decryption reads.
+    let file_rows = [
+        contender(
+            "plain copy, no cipher (the ceiling)",
+            step("copy", plain.clone(), file("copied.bin")),
+        ),
+        contender(
+            "envelope encrypt",
+            step("envelope-encrypt", plain.clone(), file("sealed.ctenv")),
+        ),
+        contender(
+            "raw AES-256-GCM encrypt",
+            step("gcm-encrypt", plain.clone(), file("sealed.gcm")),
+        ),
+        contender(
+            "rage encrypt",
+            rage(
+                vec!["-e".into(), "-r".into(), recipient],
+                file("sealed.age"),
+                plain.clone(),
+            ),
+        ),
+        contender(
+            "envelope decrypt",
+            step(
+                "envelope-decrypt",
+                file("sealed.ctenv"),
+                file("opened.ctenv"),
+            ),
+        ),
+        contender(
+            "raw AES-256-GCM decrypt",
+            step("gcm-decrypt", file("sealed.gcm"), file("opened.gcm")),
+        ),
+        contender(
+            "rage decrypt",
+            rage(
+                vec!["-d".into(), "-i".into(), key_path],
+                file("opened.age"),
+                file("sealed.age"),
+            ),
+        ),
+    ];
+    let none = || (plain.clone(), file("unused"));
+    let memory = |label, name| {
+        let (i, o) = none();
+        contender(label, step(name, i, o))
+    };
+    let memory_rows = [
+        memory(
+            "raw AES-256-GCM seal in place, no copy",
+            "gcm-seal-in-place",
+        ),
+        memory(
+            "raw AES-256-GCM encrypt, record to new Vec",
+            "gcm-encrypt-memory",
+        ),
+        memory(
+            "envelope::encrypt, record to new Vec",
+            "envelope-encrypt-memory",
+        ),
+        memory(
+            "raw AES-256-GCM, 1 MiB writes via 64 KiB",
+            "gcm-encrypt-stream",
+        ),
+        memory(
+            "EnvelopeWriter, 1 MiB writes to a sink",
+            "envelope-encrypt-stream",
+        ),
+        memory(
+            "raw AES-256-GCM decrypt, record to new Vec",
+            "gcm-decrypt-memory",
+        ),
+        memory(
+            "envelope::decrypt, record to new Vec",
+            "envelope-decrypt-memory",
+        ),
+        memory(
+            "raw AES-256-GCM, record via 64 KiB to sink",
+            "gcm-decrypt-stream",
+        ),
+        memory(
+            "Decryptor::decrypt_to, memory to a sink",
+            "envelope-decrypt-stream",
+        ),
+    ];
 
-    println!();
-    println!(
-        "{} MiB file, best of {} runs; MB/s = 10^6 bytes per second of plaintext.",
-        cli.size_mib, r
-    );
-    println!("{:<42} {:>10} {:>14}", "contender", "MB/s", "peak RSS MiB");
-    let mb_s = |run: &Run| size as f64 / run.wall.as_secs_f64() / 1e6;
-    for (name, run) in rows.iter().chain(rage.iter()) {
-        println!(
-            "{:<42} {:>10.0} {:>14.1}",
-            name,
-            mb_s(run),
-            run.peak_kib as f64 / 1024.0
+    // Round after round of every contender in turn, so that a noisy spell on this machine
+    // slows all of them rather than one.
+    let rounds = |contenders: &[Contender]| -> anyhow::Result<Vec<Run>> {
+        let mut runs: Vec<Vec<Run>> = vec![Vec::new(); contenders.len()];
+        for round in 1..=cli.rounds {
+            eprintln!("  round {round} of {}", cli.rounds);
+            for (c, runs) in contenders.iter().zip(&mut runs) {
+                runs.push(measure(&(c.run)())?);
+            }
+        }
+        runs.into_iter().map(median).collect()
+    };
+    eprintln!("file to file");
+    let files = rounds(&file_rows)?;
+    for opened in ["copied.bin", "opened.ctenv", "opened.gcm", "opened.age"] {
+        ensure!(
+            same_file(&plain, &file(opened))?,
+            "{opened} is not the plaintext"
         );
     }
+    eprintln!("in memory");
+    let memory = rounds(&memory_rows)?;
+    let openssl = openssl_speed()?;
+
+    let mb_s = |run: &Run| size as f64 / run.wall.as_secs_f64() / 1e6;
+    println!();
     println!(
-        "{:<42} {:>10.0} {:>14.1}",
+        "{} MiB, median of {} runs (contenders taken in turn each round); in memory, records of \
+         {} MiB; MB/s = 10^6 bytes of plaintext per second.",
+        cli.size_mib, cli.rounds, cli.record_mib
+    );
+    println!("{:<46} {:>8} {:>14}", "", "MB/s", "peak RSS MiB");
+    for (title, rows, runs) in [
+        (
+            format!("file to file, in {}", dir.display()),
+            &file_rows[..],
+            &files,
+        ),
+        (
+            "in memory (only the work is timed)".to_owned(),
+            &memory_rows[..],
+            &memory,
+        ),
+    ] {
+        println!("{title}");
+        for (c, run) in rows.iter().zip(runs) {
+            println!(
+                "  {:<44} {:>8.0} {:>14.1}",
+                c.label,
+                mb_s(run),
+                run.peak_kib as f64 / 1024.0
+            );
+        }
+    }
+    println!(
+        "  {:<44} {:>8.0} {:>14.1}",
         "openssl speed -evp aes-256-gcm (64 KiB)",
         openssl.0,
         openssl.1 as f64 / 1024.0
     );
-    let envelope_enc = mb_s(&rows[0].1);
-    let envelope_dec = mb_s(&rows[1].1);
-    let envelope_mem = mb_s(&rows[4].1);
+    let ratio = |a: &Run, b: &Run| mb_s(a) / mb_s(b);
+    let [copy, enc, raw_enc, rage_enc, dec, raw_dec, rage_dec] = &files[..] else {
+        bail!("seven file rows");
+    };
+    let [
+        in_place,
+        raw_mem_enc,
+        mem_enc,
+        raw_writer,
+        writer,
+        raw_mem_dec,
+        mem_dec,
+        raw_reader,
+        reader,
+    ] = &memory[..]
+    else {
+        bail!("nine memory rows");
+    };
     println!();
     println!(
-        "envelope / openssl: encrypt {:.2} (file), {:.2} (memory); decrypt {:.2} (file)",
-        envelope_enc / openssl.0,
-        envelope_mem / openssl.0,
-        envelope_dec / openssl.0
+        "envelope / rage, file to file:        encrypt {:.2}x, decrypt {:.2}x",
+        ratio(enc, rage_enc),
+        ratio(dec, rage_dec)
     );
-    if rage.len() == 2 {
-        println!(
-            "envelope / rage: encrypt {:.2}x, decrypt {:.2}x",
-            envelope_enc / mb_s(&rage[0].1),
-            envelope_dec / mb_s(&rage[1].1)
-        );
-    }
+    println!(
+        "envelope / raw AES-GCM, file to file: encrypt {:.2}x, decrypt {:.2}x",
+        ratio(enc, raw_enc),
+        ratio(dec, raw_dec)
+    );
+    println!(
+        "envelope / plain copy, file to file:  encrypt {:.2}x, decrypt {:.2}x",
+        ratio(enc, copy),
+        ratio(dec, copy)
+    );
+    println!(
+        "envelope / raw AES-GCM doing the same job in memory: envelope::encrypt {:.2}x, \
+         EnvelopeWriter {:.2}x, envelope::decrypt {:.2}x, Decryptor {:.2}x",
+        ratio(mem_enc, raw_mem_enc),
+        ratio(writer, raw_writer),
+        ratio(mem_dec, raw_mem_dec),
+        ratio(reader, raw_reader)
+    );
+    println!(
+        "envelope / raw AES-GCM seal in place (no copy): envelope::encrypt {:.2}x, \
+         EnvelopeWriter {:.2}x, envelope::decrypt {:.2}x, Decryptor {:.2}x",
+        ratio(mem_enc, in_place),
+        ratio(writer, in_place),
+        ratio(mem_dec, in_place),
+        ratio(reader, in_place)
+    );
     std::fs::remove_dir_all(&dir)?;
     Ok(())
 }
 
-fn rage_rows(
-    cli: &Cli,
-    dir: &Path,
-    plain: &Path,
-    sealed: &Path,
-    opened: &Path,
-) -> anyhow::Result<Vec<(String, Run)>> {
+/// The median time of `runs`, with the highest peak memory of any.
+fn median(mut runs: Vec<Run>) -> anyhow::Result<Run> {
+    ensure!(!runs.is_empty(), "no rounds");
+    runs.sort_by_key(|r| r.wall);
+    Ok(Run {
+        wall: runs[runs.len() / 2].wall,
+        peak_kib: runs.iter().map(|r| r.peak_kib).max().unwrap_or(0),
+    })
+}
+
+/// A new age identity for rage in `dir`: its file and its public key.
+fn rage_key(cli: &Cli, dir: &Path) -> anyhow::Result<(PathBuf, String)> {
     let keygen = cli.rage.with_file_name("rage-keygen");
     let key_file = dir.join("age.key");
     let _ = std::fs::remove_file(&key_file);
@@ -358,7 +674,8 @@ fn rage_rows(
         .status()
         .with_context(|| {
             format!(
-                "cannot run {} (install it with `cargo install rage --locked`)",
+                "cannot run {} (scripts/bench-envelope.sh installs it: cargo install rage \
+                 --version 0.12.1 --locked)",
                 keygen.display()
             )
         })?;
@@ -367,29 +684,7 @@ fn rage_rows(
         .lines()
         .find_map(|l| l.strip_prefix("# public key: ").map(str::to_owned))
         .context("rage-keygen wrote no public key")?;
-    let encrypt = best_of(cli.rounds, || {
-        let mut c = Command::new(&cli.rage);
-        let _ = std::fs::remove_file(sealed);
-        c.args(["-e", "-r", &recipient, "-o"])
-            .arg(sealed)
-            .arg(plain);
-        c
-    })?;
-    let decrypt = best_of(cli.rounds, || {
-        let mut c = Command::new(&cli.rage);
-        let _ = std::fs::remove_file(opened);
-        c.args(["-d", "-i"])
-            .arg(&key_file)
-            .arg("-o")
-            .arg(opened)
-            .arg(sealed);
-        c
-    })?;
-    ensure!(same_file(plain, opened)?, "rage did not round-trip");
-    Ok(vec![
-        ("rage encrypt, file to file".to_owned(), encrypt),
-        ("rage decrypt, file to file".to_owned(), decrypt),
-    ])
+    Ok((key_file, recipient))
 }
 
 /// `openssl speed` over 64 KiB blocks (the envelope's chunk): MB/s and its peak RSS.

@@ -68,6 +68,7 @@ fn round_trips_at_chunk_boundaries() {
             plaintext,
             "{len}"
         );
+        assert_eq!(decrypt_streamed(&bob, &sealed).unwrap(), plaintext, "{len}");
     }
 }
 
@@ -261,10 +262,26 @@ fn the_header_names_its_recipients() {
     assert_eq!(header.to_bytes(), sealed[..header_len(2)]);
 }
 
+/// Decrypts through the streaming reader, fed in small reads (`envelope::decrypt` has its own
+/// path for bytes in memory).
+fn decrypt_streamed(identity: &SecretKey, bytes: &[u8]) -> Result<Vec<u8>, DecryptError> {
+    let mut out = Vec::new();
+    Decryptor::new(Trickle(bytes))?.decrypt_to(identity, &mut out)?;
+    Ok(out)
+}
+
+/// Why `envelope::decrypt` refuses `bytes`, after checking that the streaming reader refuses
+/// them for the same reason.
 fn decrypt_err(identity: &SecretKey, bytes: &[u8]) -> DecryptError {
-    match envelope::decrypt(identity, bytes) {
-        Ok(_) => panic!("decrypted an envelope that should be refused"),
-        Err(e) => e,
+    match (
+        envelope::decrypt(identity, bytes),
+        decrypt_streamed(identity, bytes),
+    ) {
+        (Err(in_memory), Err(streamed)) => {
+            assert_eq!(format!("{in_memory:?}"), format!("{streamed:?}"));
+            in_memory
+        }
+        _ => panic!("decrypted an envelope that should be refused"),
     }
 }
 
@@ -622,6 +639,12 @@ proptest! {
             writer.write_all(part).unwrap();
         }
         let sealed = writer.finish().unwrap();
+        // The same RNG draws give the same envelope through `encrypt`.
+        let mut again = ChaCha20Rng::seed_from_u64(seed);
+        SecretKey::generate(&mut again);
+        let simple = envelope::encrypt(&mut again, &[alice.public_key()], &plaintext).unwrap();
+        prop_assert!(simple == sealed);
+        prop_assert!(decrypt_streamed(&alice, &sealed).unwrap() == plaintext);
         prop_assert_eq!(envelope::decrypt(&alice, &sealed).unwrap(), plaintext);
     }
 
@@ -637,6 +660,8 @@ proptest! {
         let mut sealed = envelope::encrypt(&mut rng, &[alice.public_key()], &record(len)).unwrap();
         let at = position.index(sealed.len());
         sealed[at] ^= flip;
-        prop_assert!(envelope::decrypt(&alice, &sealed).is_err(), "byte {} of {}", at, sealed.len());
+        let len = sealed.len();
+        prop_assert!(envelope::decrypt(&alice, &sealed).is_err(), "byte {} of {}", at, len);
+        prop_assert!(decrypt_streamed(&alice, &sealed).is_err(), "byte {} of {}", at, len);
     }
 }

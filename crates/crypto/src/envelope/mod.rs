@@ -73,18 +73,12 @@ pub fn encrypt(
     recipients: &[PublicKey],
     plaintext: &[u8],
 ) -> Result<Vec<u8>, EncryptError> {
-    let sealed_len = plaintext.len() + (plaintext.len() / CHUNK_SIZE + 1) * 16;
-    let out = Vec::with_capacity(sealed_len + 64 + recipients.len() * 200);
-    let mut writer = Encryptor::with_recipients(rng, recipients)?.wrap_output(out)?;
-    writer.write_all(plaintext).map_err(EncryptError::Io)?;
-    writer.finish()
+    Ok(Encryptor::with_recipients(rng, recipients)?.encrypt_in_memory(plaintext))
 }
 
 /// Decrypts a record held in memory. Nothing is returned unless the whole record checks.
 pub fn decrypt(identity: &SecretKey, envelope: &[u8]) -> Result<Vec<u8>, DecryptError> {
-    let mut out = Vec::with_capacity(envelope.len());
-    Decryptor::new(envelope)?.decrypt_to(identity, &mut out)?;
-    Ok(out)
+    Decryptor::new(envelope)?.decrypt_in_memory(identity)
 }
 
 /// A new header that lets one more reader open the envelope, from a recipient's key.

@@ -85,6 +85,29 @@ impl Encryptor {
     }
 }
 
+impl Encryptor {
+    /// Encrypts a record held in memory straight into the returned envelope: each chunk of
+    /// plaintext is copied once, to where its ciphertext belongs, and sealed there.
+    pub(super) fn encrypt_in_memory(self, plaintext: &[u8]) -> Vec<u8> {
+        // An empty record is one empty last chunk.
+        let chunks = plaintext.len().div_ceil(CHUNK_SIZE).max(1);
+        let mut out = Vec::with_capacity(self.header.len() + plaintext.len() + chunks * TAG_LEN);
+        out.extend_from_slice(&self.header.to_bytes());
+        for (counter, index) in (0u64..).zip(0..chunks) {
+            let piece =
+                &plaintext[index * CHUNK_SIZE..plaintext.len().min((index + 1) * CHUNK_SIZE)];
+            let start = out.len();
+            out.extend_from_slice(piece);
+            let last = index + 1 == chunks;
+            let tag = self
+                .cipher
+                .seal_in_place(&nonce(counter, last), &[], &mut out[start..]);
+            out.extend_from_slice(&tag);
+        }
+        out
+    }
+}
+
 impl std::fmt::Debug for Encryptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Encryptor")
@@ -126,23 +149,22 @@ impl<W: Write> EnvelopeWriter<W> {
     pub fn copy_from<R: Read>(&mut self, mut input: R) -> io::Result<u64> {
         let mut total = 0u64;
         loop {
-            if self.filled == CHUNK_SIZE {
-                // Full: it is sealed as a middle chunk only if at least one more byte comes.
-                let mut next = [0u8; 1];
-                if read_some(&mut input, &mut next)? == 0 {
-                    return Ok(total);
-                }
-                self.seal_buffer(false)?;
-                self.buffer[0] = next[0];
-                self.filled = 1;
-                total += 1;
-            }
-            let n = read_some(&mut input, &mut self.buffer[self.filled..CHUNK_SIZE])?;
+            // Up to one byte past a full chunk, into the room kept for its tag: a full chunk is
+            // sealed as a middle chunk only once a byte after it has come, and reading that byte
+            // with the chunk keeps it at one `read` per chunk.
+            let n = read_some(&mut input, &mut self.buffer[self.filled..=CHUNK_SIZE])?;
             if n == 0 {
                 return Ok(total);
             }
             self.filled += n;
             total += n as u64;
+            if self.filled > CHUNK_SIZE {
+                let next = self.buffer[CHUNK_SIZE];
+                self.filled = CHUNK_SIZE;
+                self.seal_buffer(false)?;
+                self.buffer[0] = next;
+                self.filled = 1;
+            }
         }
     }
 
@@ -214,13 +236,9 @@ impl<R: Read> Decryptor<R> {
     /// `io::Error` carrying a [`DecryptError`] on a tampered or truncated body; the bytes it gave
     /// before an error must be discarded. [`Decryptor::decrypt_to`] does that bookkeeping.
     pub fn decrypt(self, identity: &SecretKey) -> Result<EnvelopeReader<R>, DecryptError> {
-        let key = self.header.open(identity).map_err(|e| match e {
-            OpenError::NotARecipient => DecryptError::NotARecipient,
-            OpenError::Tampered => DecryptError::HeaderTampered,
-        })?;
         Ok(EnvelopeReader {
+            cipher: self.body_cipher(identity)?,
             input: self.input,
-            cipher: ChunkCipher::new(&key.payload_key(&self.header.salt)),
             buffer: vec![0; SEALED_CHUNK + 1],
             filled: 0,
             carry: None,
@@ -228,6 +246,15 @@ impl<R: Read> Decryptor<R> {
             counter: 0,
             done: false,
         })
+    }
+
+    /// The body's cipher, once `identity` has opened the header.
+    fn body_cipher(&self, identity: &SecretKey) -> Result<ChunkCipher, DecryptError> {
+        let key = self.header.open(identity).map_err(|e| match e {
+            OpenError::NotARecipient => DecryptError::NotARecipient,
+            OpenError::Tampered => DecryptError::HeaderTampered,
+        })?;
+        Ok(ChunkCipher::new(&key.payload_key(&self.header.salt)))
     }
 
     /// Decrypts the whole body into `output`; returns the plaintext length.
@@ -251,6 +278,32 @@ impl<R: Read> Decryptor<R> {
         }
         output.flush().map_err(DecryptError::Io)?;
         Ok(copied)
+    }
+}
+
+impl Decryptor<&[u8]> {
+    /// Decrypts a body held in memory straight into the returned plaintext: each sealed chunk is
+    /// copied once, to where its plaintext belongs, and opened there (the streaming reader would
+    /// copy it into its chunk buffer and out again).
+    pub(super) fn decrypt_in_memory(self, identity: &SecretKey) -> Result<Vec<u8>, DecryptError> {
+        let cipher = self.body_cipher(identity)?;
+        let mut body = self.input;
+        // The plaintext is shorter than the body, and each chunk's tag is dropped before the
+        // next chunk comes: this never reallocates.
+        let mut out = Vec::with_capacity(body.len());
+        let mut counter = 0u64;
+        loop {
+            let (sealed, last) = chunk_extent(body.len())?;
+            let start = out.len();
+            out.extend_from_slice(&body[..sealed]);
+            let len = open_chunk(&cipher, counter, &mut out[start..], last)?;
+            out.truncate(start + len);
+            if last {
+                return Ok(out);
+            }
+            body = &body[sealed..];
+            counter += 1;
+        }
     }
 }
 
@@ -305,50 +358,61 @@ impl<R: Read> EnvelopeReader<R> {
     /// Authenticates and decrypts the next chunk into `plain`.
     fn next_chunk(&mut self) -> Result<(), DecryptError> {
         self.fill().map_err(DecryptError::Io)?;
-        if self.filled < TAG_LEN {
-            // Nothing (or less than a tag) where a chunk must be: the last chunk is missing.
-            return Err(DecryptError::Truncated);
-        }
-        let last = self.filled <= SEALED_CHUNK;
-        let sealed = self.filled.min(SEALED_CHUNK);
-        let chunk = self.counter;
-        // A full chunk right before the end is either the real last chunk or a middle chunk
-        // whose successors were cut off. The backend may overwrite a chunk it fails to open, so
-        // keep a copy to tell the two apart; this happens once per record.
-        let boundary = (sealed == SEALED_CHUNK && last).then(|| self.buffer[..sealed].to_vec());
-        let opened =
-            self.cipher
-                .open_in_place(&nonce(chunk, last), &[], &mut self.buffer[..sealed]);
-        let len = match (opened, boundary) {
-            (Ok(len), _) => len,
-            (Err(_), Some(mut copy)) => {
-                let cut_short = self
-                    .cipher
-                    .open_in_place(&nonce(chunk, false), &[], &mut copy)
-                    .is_ok();
-                return Err(if cut_short {
-                    DecryptError::Truncated
-                } else {
-                    DecryptError::BodyTampered { chunk }
-                });
-            }
-            (Err(_), None) => return Err(DecryptError::BodyTampered { chunk }),
-        };
-        if last && len == 0 && chunk > 0 {
-            // An empty last chunk is written only for an empty record.
-            return Err(DecryptError::BodyTampered { chunk });
-        }
+        let (sealed, last) = chunk_extent(self.filled)?;
+        let len = open_chunk(&self.cipher, self.counter, &mut self.buffer[..sealed], last)?;
         self.plain = 0..len;
         self.counter += 1;
-        if last {
-            self.done = true;
-            self.filled = 0;
-        } else {
+        self.done = last;
+        if !last {
             // Keep the look-ahead byte for the next chunk; the plaintext is still in the buffer.
             self.carry = Some(self.buffer[SEALED_CHUNK]);
-            self.filled = 0;
         }
+        self.filled = 0;
         Ok(())
+    }
+}
+
+/// How long the next sealed chunk is and whether it is the last, from how many body bytes are
+/// left (counting at most one past a full chunk): every chunk but the last is full, so only a
+/// byte after a full chunk says that more chunks follow.
+fn chunk_extent(remaining: usize) -> Result<(usize, bool), DecryptError> {
+    if remaining < TAG_LEN {
+        // Nothing (or less than a tag) where a chunk must be: the last chunk is missing.
+        return Err(DecryptError::Truncated);
+    }
+    Ok((remaining.min(SEALED_CHUNK), remaining <= SEALED_CHUNK))
+}
+
+/// Authenticates and decrypts chunk `counter` (`ciphertext ‖ tag`) in place; returns the length
+/// of its plaintext, which starts where the ciphertext did.
+fn open_chunk(
+    cipher: &ChunkCipher,
+    counter: u64,
+    sealed: &mut [u8],
+    last: bool,
+) -> Result<usize, DecryptError> {
+    // A full chunk right before the end is either the real last chunk or a middle chunk whose
+    // successors were cut off. The backend may overwrite a chunk it fails to open, so keep a copy
+    // to tell the two apart; this happens at most once per record.
+    let boundary = (sealed.len() == SEALED_CHUNK && last).then(|| sealed.to_vec());
+    match (
+        cipher.open_in_place(&nonce(counter, last), &[], sealed),
+        boundary,
+    ) {
+        // An empty last chunk is written only for an empty record.
+        (Ok(0), _) if last && counter > 0 => Err(DecryptError::BodyTampered { chunk: counter }),
+        (Ok(len), _) => Ok(len),
+        (Err(_), Some(mut copy)) => {
+            let cut_short = cipher
+                .open_in_place(&nonce(counter, false), &[], &mut copy)
+                .is_ok();
+            Err(if cut_short {
+                DecryptError::Truncated
+            } else {
+                DecryptError::BodyTampered { chunk: counter }
+            })
+        }
+        (Err(_), None) => Err(DecryptError::BodyTampered { chunk: counter }),
     }
 }
 
