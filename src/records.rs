@@ -5,7 +5,7 @@
 
 use crate::patient::{Common, password, wallet};
 use crate::policy::coded;
-use caretrail_client::{Client, Share, Transfer, TransferProgress};
+use caretrail_client::{Client, Share, Transfer, TransferProgress, unix_now as now};
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::audit::Mark;
 use caretrail_types::{Address, ErrorCode, Hash32, UiError, format_unix_utc};
@@ -161,13 +161,6 @@ fn open(common: &Common) -> anyhow::Result<(Client, SecretKey)> {
         .map_err(UiError::from)
         .map_err(coded)?;
     Ok((client, key))
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// Progress on stderr: a line per whole percent of a transfer (none with `--json`).

@@ -7,24 +7,21 @@
 mod common;
 
 use caretrail::stack::{Stack, StackOptions};
-use caretrail_chain::{admission_of, admit, record_of};
-use caretrail_client::{Client, ClientError, Share, Transfer, Wallet};
+use caretrail_chain::record_of;
+use caretrail_client::{Client, ClientError, Share, Transfer};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::envelope;
 use caretrail_crypto::record::{body_hash, record_id, record_kind};
-use caretrail_keystore::{FileStore, Password};
 use caretrail_protocol::audit::Mark;
 use caretrail_protocol::request::{self, Ask, Domain};
 use caretrail_relay::storage::LocalS3;
 use caretrail_types::{
-    Address, ErrorCode, Hash32, KIND_HEADER, ParticipantKind, REQUEST_HEADER, ReadGround,
-    RelayAction, SignedRelayRequest, UiError,
+    Address, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
+    SignedRelayRequest, UiError,
 };
-use common::{options, photo, policy_document};
+use common::options;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-
-const PASSWORD: &str = "correct horse battery staple";
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -52,38 +49,11 @@ async fn world(s3: &LocalS3) -> World {
     .await
     .expect("the stack starts");
     let dir = tempfile::tempdir().expect("tempdir");
-    let wallet = Wallet::new(FileStore::new(dir.path().join("keystore")), dir.path());
-    let client = Client::new(&stack.relay_url).expect("client");
-    let password = Password::new(PASSWORD).expect("password");
-    client
-        .register(
-            &wallet,
-            &caretrail_client::RegistrationForm {
-                nid: "19710302-4411".into(),
-                card_number: "MMH-1001-0001".into(),
-                policy_document: policy_document("meridian-gold.json"),
-                photo: photo("jesper_2.jpg"),
-            },
-            &password,
-            |_| {},
-        )
-        .await
-        .expect("registered");
-    let patient = wallet.unlock(&password).expect("her key");
-    let hospital = caretrail_chain::secret_key(&stack.node().dev_signer(3));
-    admit(
-        &stack.rpc_url(),
-        stack.node().dev_signer(0),
-        stack.relay.config.participant_registry,
-        &admission_of(
-            &hospital,
-            ParticipantKind::HealthOrganization,
-            "HO-LIC-1001",
-            "Sankt Göran Hospital",
-        ),
-    )
-    .await
-    .expect("admitted");
+    let common::Parties {
+        client,
+        patient,
+        hospital,
+    } = common::register_and_admit(&stack, dir.path()).await;
     World {
         stack,
         client,

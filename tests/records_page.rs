@@ -7,19 +7,14 @@ mod common;
 
 use caretrail::stack::{Stack, StackOptions};
 use caretrail_chain::{
-    admission_of, admit, anchors_of, audit_roots_of, consent_nonce, consents_of, find_anchor,
-    participant,
+    anchors_of, audit_roots_of, consent_nonce, consents_of, find_anchor, participant,
 };
-use caretrail_client::{Client, Share, Wallet};
-use caretrail_keystore::{FileStore, Password};
+use caretrail_client::Share;
 use caretrail_types::{
-    Address, AuditRoot, ChainAnchor, ConsentEvent, ErrorCode, Hash32, Participant, ParticipantKind,
-    UiError,
+    Address, AuditRoot, ChainAnchor, ConsentEvent, ErrorCode, Hash32, Participant, UiError,
 };
-use common::{options, photo, policy_document};
+use common::options;
 use std::sync::Arc;
-
-const PASSWORD: &str = "correct horse battery staple";
 
 fn now() -> u64 {
     std::time::SystemTime::now()
@@ -59,39 +54,12 @@ async fn the_page_reads_of_the_chain_what_the_chain_says() {
     let rpc = stack.rpc_url();
     let registries = stack.deployment.registries;
     let dir = tempfile::tempdir().expect("tempdir");
-    let wallet = Wallet::new(FileStore::new(dir.path().join("keystore")), dir.path());
-    let client = Client::new(&stack.relay_url).expect("client");
-    let password = Password::new(PASSWORD).expect("password");
-    client
-        .register(
-            &wallet,
-            &caretrail_client::RegistrationForm {
-                nid: "19710302-4411".into(),
-                card_number: "MMH-1001-0001".into(),
-                policy_document: policy_document("meridian-gold.json"),
-                photo: photo("jesper_2.jpg"),
-            },
-            &password,
-            |_| {},
-        )
-        .await
-        .expect("registered");
-    let key = wallet.unlock(&password).expect("her key");
+    let common::Parties {
+        client,
+        patient: key,
+        hospital,
+    } = common::register_and_admit(&stack, dir.path()).await;
     let patient = key.address();
-    let hospital = caretrail_chain::secret_key(&stack.node().dev_signer(3));
-    admit(
-        &rpc,
-        stack.node().dev_signer(0),
-        registries.participants,
-        &admission_of(
-            &hospital,
-            ParticipantKind::HealthOrganization,
-            "HO-LIC-1001",
-            "Sankt Göran Hospital",
-        ),
-    )
-    .await
-    .expect("admitted");
 
     // Before anything: no anchors, no consents, nonce 0, no roots, an unknown record.
     let none: Vec<ChainAnchor> = get(&stack, &format!("patients/{patient}/anchors")).await;

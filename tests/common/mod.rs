@@ -75,3 +75,53 @@ pub async fn publish_demo(stack: &Stack) -> TxId {
         other => panic!("expected a new publication, got {other:?}"),
     }
 }
+
+/// Erik, registered through the client with his wallet in `dir`, and anvil's account 3 admitted
+/// as a hospital: where the records tests start.
+pub struct Parties {
+    pub client: caretrail_client::Client,
+    pub patient: caretrail_crypto::SecretKey,
+    pub hospital: caretrail_crypto::SecretKey,
+}
+
+pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> Parties {
+    use caretrail_client::{Client, RegistrationForm, Wallet};
+    use caretrail_keystore::{FileStore, Password};
+    let wallet = Wallet::new(FileStore::new(dir.join("keystore")), dir);
+    let client = Client::new(&stack.relay_url).expect("client");
+    let password = Password::new("correct horse battery staple").expect("password");
+    client
+        .register(
+            &wallet,
+            &RegistrationForm {
+                nid: "19710302-4411".into(),
+                card_number: "MMH-1001-0001".into(),
+                policy_document: policy_document("meridian-gold.json"),
+                photo: photo("jesper_2.jpg"),
+            },
+            &password,
+            |_| {},
+        )
+        .await
+        .expect("registered");
+    let patient = wallet.unlock(&password).expect("her key");
+    let hospital = caretrail_chain::secret_key(&stack.node().dev_signer(3));
+    caretrail_chain::admit(
+        &stack.rpc_url(),
+        stack.node().dev_signer(0),
+        stack.relay.config.participant_registry,
+        &caretrail_chain::admission_of(
+            &hospital,
+            caretrail_types::ParticipantKind::HealthOrganization,
+            "HO-LIC-1001",
+            "Sankt Göran Hospital",
+        ),
+    )
+    .await
+    .expect("admitted");
+    Parties {
+        client,
+        patient,
+        hospital,
+    }
+}

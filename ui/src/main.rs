@@ -1,6 +1,7 @@
 //! Caretrail's front end: Yew components over a pure state reducer; all IO goes through [`ipc`].
 
 mod app;
+mod clock;
 mod ipc;
 mod patient;
 mod patient_state;

@@ -10,6 +10,7 @@
 //! read back arrives as a `Blob`; its body is hashed and checked against the anchor, then it is
 //! decrypted slice by slice into another `Blob`, offered as a download link.
 
+use crate::clock::now;
 use crate::ipc::RecordProgress;
 use crate::ipc::internal;
 use crate::ipc::web::{
@@ -49,11 +50,6 @@ const OCTETS: &str = "application/octet-stream";
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)
-}
-
-/// Unix seconds, from the browser's clock.
-fn now() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
 }
 
 async fn network() -> Result<NetworkInfo, UiError> {

@@ -4,6 +4,7 @@
 //! Once she logs in, the opened key stays in this page's memory (never in storage unsealed) for
 //! her records, until she logs out or the page goes.
 
+use crate::clock::now;
 use crate::ipc::internal;
 use crate::ipc::web::{relay_get, relay_post};
 use caretrail_crypto::SecretKey;
@@ -76,11 +77,6 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
 /// Her registration in this browser, if any.
 pub fn profile() -> Result<Option<Profile>, UiError> {
     read(PROFILE_ITEM)
-}
-
-/// Unix seconds, from the browser's clock.
-fn now() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
 }
 
 /// Opens the kept key with her password, counting wrong ones as the desktop wallet does.

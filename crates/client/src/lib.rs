@@ -39,3 +39,12 @@ impl Client {
         self.relay.get("v1/network").await
     }
 }
+
+/// Now, in unix seconds, from this device's clock: the one clock the use cases pass to the
+/// protocol's steps.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default()
+}

@@ -10,7 +10,7 @@
 //! Login: ID (her NID) and PW_D open her key on this device; H is checked against the chain
 //! through the relay with a fresh challenge her key signs.
 
-use crate::{Client, ClientError};
+use crate::{Client, ClientError, unix_now as now};
 use caretrail_chain::registration_of;
 use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
 use caretrail_protocol::password::WrongPasswords;
@@ -64,13 +64,6 @@ pub struct Wallet<S> {
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
     ClientError::Refused(UiError::new(code, message))
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 impl<S: Store> Wallet<S> {

@@ -8,7 +8,7 @@
 //! Large files never sit in memory: encryption and decryption stream through a temporary file
 //! beside the output, one chunk at a time, and uploads and downloads stream from and to it.
 
-use crate::{Client, ClientError};
+use crate::{Client, ClientError, unix_now as now};
 use caretrail_chain::{
     anchors_of, audit_roots_of, consent_nonce, consents_of, find_anchor, participant, rpc_url,
 };
@@ -42,13 +42,6 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
 
 fn local(what: &str, e: impl std::fmt::Display) -> ClientError {
     refused(ErrorCode::Internal, format!("{what}: {e}"))
-}
-
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or_default()
 }
 
 /// Encrypts `input` for `readers` into a temporary file in `dir`: the envelope and its body hash.

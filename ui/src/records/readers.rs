@@ -3,16 +3,12 @@
 
 use super::short;
 use super::state::{Act, Sharing, SharingAction as A, Status, kind_target};
+use crate::clock::now;
 use crate::ipc;
 use crate::patient::{error_box, text_input};
 use caretrail_types::{DOCUMENT_KIND, format_unix_utc};
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
-
-/// Unix seconds, from the device's clock.
-fn now() -> u64 {
-    (js_sys::Date::now() / 1000.0) as u64
-}
 
 #[function_component(WhoCanReadScreen)]
 pub fn who_can_read() -> Html {
