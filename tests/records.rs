@@ -1,7 +1,8 @@
 //! Records end to end (real anvil, relay and a real S3-compatible server, `s3s-fs`): a patient
 //! uploads a file as her record and reads it back; she grants an admitted hospital, which reads
 //! it; she revokes, and the hospital is refused; the relay anchors its read log, and the patient
-//! verifies both reads against the root on chain. Then every bad input, each with its code and
+//! verifies both reads against the root on chain. At a visit she opens to the hospital, it reads
+//! her records again until the visit is closed. Then every bad input, each with its code and
 //! nothing half-written, and the record store going down and coming back.
 
 mod common;
@@ -255,6 +256,130 @@ async fn a_record_is_stored_read_shared_revoked_and_every_read_is_verified() {
             .await
             .expect("anchor")
             .is_none()
+    );
+
+    // Her consent is gone, but at her next visit the hospital reads her records while the visit
+    // is open: she signs a visit token, the hospital opens the visit on chain.
+    let config = &w.stack.relay.config;
+    let token = caretrail_types::VisitToken {
+        patient,
+        organization: hospital,
+        visit_id: Hash32([0x71; 32]),
+        expires_at: now() + 3600,
+    };
+    let signature = caretrail_chain::sign_visit_token(
+        &w.patient,
+        config.chain_id,
+        config.record_registry,
+        &token,
+    );
+    caretrail_chain::open_visit(
+        &w.stack.rpc_url(),
+        w.stack.node().dev_signer(3),
+        config.record_registry,
+        &token,
+        &signature,
+    )
+    .await
+    .expect("the visit opens");
+    let at_visit = w.dir.path().join("at-visit.pdf");
+    w.client
+        .get_record(&w.hospital, patient, id, Some(patient), &at_visit, quiet())
+        .await
+        .expect("the hospital reads it during the visit");
+    assert_eq!(std::fs::read(&at_visit).expect("read"), original);
+    // The relay serves the visit's HO, but her envelope still decides what it can open: a record
+    // not encrypted to it is served and stays sealed, and nothing is written.
+    let private = w.dir.path().join("private-note.pdf");
+    write_document(&private, 10_000, 3);
+    let sealed = w
+        .client
+        .put_record(&w.patient, &private, "Document", w.dir.path(), quiet())
+        .await
+        .expect("stored")
+        .anchor
+        .record_id;
+    let sealed_out = w.dir.path().join("sealed.pdf");
+    let unopened = w
+        .client
+        .get_record(
+            &w.hospital,
+            patient,
+            sealed,
+            Some(patient),
+            &sealed_out,
+            quiet(),
+        )
+        .await;
+    assert!(unopened.is_err(), "not a recipient: {unopened:?}");
+    assert!(
+        !sealed_out.exists(),
+        "nothing written when it cannot be opened"
+    );
+    // The hospital ends the visit: from then on it is refused again, and told the visit ended.
+    caretrail_chain::close_visit(
+        &w.stack.rpc_url(),
+        w.stack.node().dev_signer(3),
+        config.record_registry,
+        hospital,
+        token.visit_id,
+    )
+    .await
+    .expect("the visit closes");
+    let after = refusal(
+        w.client
+            .get_record(
+                &w.hospital,
+                patient,
+                sealed,
+                None,
+                &w.dir.path().join("y.pdf"),
+                quiet(),
+            )
+            .await,
+    );
+    assert_eq!(after.code, ErrorCode::NotAReader, "{after}");
+    assert!(
+        after.message.contains("visit with the patient ended"),
+        "{after}"
+    );
+    let revoked_still = refusal(
+        w.client
+            .get_record(
+                &w.hospital,
+                patient,
+                id,
+                None,
+                &w.dir.path().join("z.pdf"),
+                quiet(),
+            )
+            .await,
+    );
+    assert_eq!(
+        revoked_still.code,
+        ErrorCode::ConsentRevoked,
+        "{revoked_still}"
+    );
+    // Both reads during the visit are logged under it, and verified once anchored.
+    caretrail_relay::audit::anchor_pending(&w.stack.relay)
+        .await
+        .expect("anchored")
+        .expect("a run");
+    let at_visit_reads: Vec<(Hash32, ReadGround, Mark)> = w
+        .client
+        .audit(&w.patient, patient)
+        .await
+        .expect("audit")
+        .iter()
+        .skip(2)
+        .map(|r| (r.read.entry.record, r.read.entry.ground, r.mark))
+        .collect();
+    assert_eq!(
+        at_visit_reads,
+        vec![
+            (id, ReadGround::Visit, Mark::Verified),
+            (sealed, ReadGround::Visit, Mark::Verified),
+        ]
     );
 
     // A kind consent covers records written after it: her next document is readable at once.

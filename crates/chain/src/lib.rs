@@ -38,8 +38,8 @@ pub use policy::{
 };
 pub use records::{
     Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,
-    anchors_of, batch_of, find_anchor, open_visit, record_id_of, record_kind, record_leaf,
-    sign_visit_token, verify_record_in_batch,
+    anchors_of, batch_of, close_visit, find_anchor, open_visit, record_id_of, record_kind,
+    record_leaf, sign_visit_token, verify_record_in_batch, visits_of,
 };
 
 use alloy::providers::Provider;

@@ -7,7 +7,9 @@ use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
 use alloy::rpc::types::TransactionReceipt;
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{Address, Hash32, OwnAnchor, RecordAnchor, Signature, TxId, VisitToken};
+use caretrail_types::{
+    Address, Hash32, OwnAnchor, RecordAnchor, Signature, TxId, Visit, VisitToken,
+};
 
 use crate::bindings::RecordRegistry;
 use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
@@ -70,6 +72,66 @@ pub async fn open_visit(
     let c = RecordRegistry::new(address(records), &provider);
     let call = c.openVisit(token.into(), patient_signature.0.to_vec().into());
     Ok((&mined(rpc, Registry::Records, call).await?).into())
+}
+
+/// Ends an open visit now, sent by its patient or its organization.
+pub async fn close_visit(
+    rpc: &RpcUrl,
+    party: PrivateKeySigner,
+    records: Address,
+    organization: Address,
+    visit_id: Hash32,
+) -> Result<Written, ChainError> {
+    let provider = signing(rpc, party);
+    let c = RecordRegistry::new(address(records), &provider);
+    let call = c.closeVisit(address(organization), b256(visit_id));
+    Ok((&mined(rpc, Registry::Records, call).await?).into())
+}
+
+/// Every visit `patient` opened to `organization`, oldest first, each as the registry holds it
+/// now (a visit closed early carries its closing time as expiry). Found from the `VisitOpened`
+/// events, then read from `visitOf`, so a closure is never missed.
+pub async fn visits_of(
+    rpc: &RpcUrl,
+    records: Address,
+    patient: Address,
+    organization: Address,
+) -> Result<Vec<Visit>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let contract = RecordRegistry::new(address(records), &provider);
+    let fail = |e| ChainError::from_contract(rpc, Registry::Records, e);
+    let mut logs = contract
+        .VisitOpened_filter()
+        .topic1(address(patient).into_word())
+        .topic2(address(organization).into_word())
+        .from_block(0)
+        .query()
+        .await
+        .map_err(fail)?;
+    logs.sort_by_key(|(_, log)| (log.block_number, log.log_index));
+    let mut visits = Vec::with_capacity(logs.len());
+    for (event, _) in logs {
+        let held = contract
+            .visitOf(event.organization, event.visitId)
+            .call()
+            .await
+            .map_err(fail)?;
+        // A visit is opened once per id, so the registry's entry is the logged one's.
+        if from_address(held.patient) != patient || from_address(event.organization) != organization
+        {
+            return Err(ChainError::Rpc(format!(
+                "visit {} is not the one its event logged",
+                from_b256(event.visitId)
+            )));
+        }
+        visits.push(Visit {
+            patient,
+            organization,
+            visit_id: from_b256(event.visitId),
+            expires_at: held.expiresAt,
+        });
+    }
+    Ok(visits)
 }
 
 pub use caretrail_crypto::record::{record_id as record_id_of, record_kind};

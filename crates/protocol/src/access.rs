@@ -1,16 +1,31 @@
 //! Who may read a patient's record, and why a refused reader was refused. The chain's
-//! `hasAccess` is the answer; when it says no, [`why_not`] tells the reader which of the
-//! patient's consents stood in the way, from the registry's consent events.
+//! `hasAccess` answers for consents; a health organization also reads while a visit the patient
+//! opened to it is open ([`open_visit`]). When both say no, [`why_not`] tells the reader which of
+//! the patient's consents, or which ended visit, stood in the way.
 
 use caretrail_types::{
-    Address, ConsentEvent, ConsentScope, ErrorCode, Hash32, UiError, format_unix_utc,
+    Address, ConsentEvent, ConsentScope, ErrorCode, Hash32, UiError, Visit, format_unix_utc,
 };
 
+/// A visit of `reader`'s with `patient` that is open at `now`, if any, from the visits the
+/// registry holds (as they stand now: an early close has moved the expiry back). The
+/// latest-expiring one, so a read is logged under the visit that lasts.
+pub fn open_visit(visits: &[Visit], patient: Address, reader: Address, now: u64) -> Option<&Visit> {
+    visits
+        .iter()
+        .filter(|visit| {
+            visit.patient == patient && visit.organization == reader && now < visit.expires_at
+        })
+        .max_by_key(|visit| visit.expires_at)
+}
+
 /// Why `reader` may not read the record `record_id` of `kind`, at `now`, from the patient's
-/// consent events (oldest first): the latest event about a consent that would cover the record
-/// decides between revoked and expired; with none, the reader is simply not one.
+/// consent events (oldest first) and the reader's visits with her: the latest event about a
+/// consent that would cover the record decides between revoked and expired; with none, the
+/// reader is not one, and the message says when its last visit with her ended, if it had one.
 pub fn why_not(
     events: &[ConsentEvent],
+    visits: &[Visit],
     reader: Address,
     record_id: Hash32,
     kind: Hash32,
@@ -49,10 +64,28 @@ pub fn why_not(
                 format_unix_utc(*expires_at)
             ),
         ),
-        _ => UiError::new(
-            ErrorCode::NotAReader,
-            format!("{reader} is not a reader of this record: not the patient, and no consent"),
-        ),
+        _ => match visits
+            .iter()
+            .filter(|visit| visit.organization == reader)
+            .map(|visit| visit.expires_at)
+            .max()
+        {
+            Some(ended) => UiError::new(
+                ErrorCode::NotAReader,
+                format!(
+                    "{reader} is not a reader of this record: no consent, and its visit with the \
+                     patient ended at {}",
+                    format_unix_utc(ended.min(now))
+                ),
+            ),
+            None => UiError::new(
+                ErrorCode::NotAReader,
+                format!(
+                    "{reader} is not a reader of this record: not the patient, no consent, and \
+                     no open visit"
+                ),
+            ),
+        },
     }
 }
 

@@ -626,11 +626,95 @@ fn access_cases() {
     ];
     for (name, events, code) in cases {
         assert_eq!(
-            why_not(&events, reader, record, kind, now).code,
+            why_not(&events, &[], reader, record, kind, now).code,
             code,
             "{name}"
         );
     }
+
+    // A health organization reads while a visit she opened to it is open.
+    use caretrail_protocol::access::open_visit;
+    use caretrail_types::Visit;
+    let patient = Address([32; 20]);
+    let visit = |organization, id: u8, expires_at| Visit {
+        patient,
+        organization,
+        visit_id: Hash32([id; 32]),
+        expires_at,
+    };
+    let visit_cases: Vec<(&str, Vec<Visit>, Option<u8>)> = vec![
+        ("no visit", vec![], None),
+        ("an open visit", vec![visit(reader, 1, now + 60)], Some(1)),
+        (
+            "a visit that expires now",
+            vec![visit(reader, 1, now)],
+            None,
+        ),
+        (
+            "a visit closed early (its expiry moved back)",
+            vec![visit(reader, 1, now - 30)],
+            None,
+        ),
+        (
+            "another organization's open visit",
+            vec![visit(Address([35; 20]), 1, now + 60)],
+            None,
+        ),
+        (
+            "another patient's open visit",
+            vec![Visit {
+                patient: Address([36; 20]),
+                ..visit(reader, 1, now + 60)
+            }],
+            None,
+        ),
+        (
+            "an ended visit and an open one: the open one",
+            vec![visit(reader, 1, now - 30), visit(reader, 2, now + 60)],
+            Some(2),
+        ),
+        (
+            "two open visits: the one that lasts longer",
+            vec![visit(reader, 1, now + 600), visit(reader, 2, now + 60)],
+            Some(1),
+        ),
+    ];
+    for (name, visits, open) in visit_cases {
+        assert_eq!(
+            open_visit(&visits, patient, reader, now).map(|v| v.visit_id),
+            open.map(|id| Hash32([id; 32])),
+            "{name}"
+        );
+    }
+    // Refused after its visit ended, the reader is told when; with no visit, that it has none.
+    let ended = why_not(
+        &[],
+        &[visit(reader, 1, now - 30)],
+        reader,
+        record,
+        kind,
+        now,
+    );
+    assert_eq!(ended.code, ErrorCode::NotAReader);
+    assert!(
+        ended.message.contains("visit with the patient ended at"),
+        "{ended}"
+    );
+    let never = why_not(&[], &[], reader, record, kind, now);
+    assert!(never.message.contains("no open visit"), "{never}");
+    // A revoked consent is still the reason, visit or not.
+    let revoked_too = why_not(
+        &[
+            granted(ConsentScope::Record, record, now + 60),
+            revoked(ConsentScope::Record, record),
+        ],
+        &[visit(reader, 1, now - 30)],
+        reader,
+        record,
+        kind,
+        now,
+    );
+    assert_eq!(revoked_too.code, ErrorCode::ConsentRevoked);
 
     // Who a new record of a kind is encrypted for, besides her.
     use caretrail_protocol::access::kind_readers;

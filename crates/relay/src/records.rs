@@ -1,8 +1,9 @@
 //! The records API: a patient's encrypted records stored, read, shared and anchored through the
 //! relay. Every request is signed (EIP-712 over this relay's chain and record registry, a short
 //! deadline and a nonce used once: `caretrail_protocol::request`). The relay serves a record only
-//! to a reader the chain allows at that moment and logs every read (`crate::audit`); it never
-//! sees a key or a plaintext.
+//! to a reader the chain allows at that moment (the patient, a grantee with live consent, the
+//! health organization of a visit she opened that is still open) and logs every read, with that
+//! ground (`crate::audit`); it never sees a key or a plaintext.
 //!
 //! An upload is the whole envelope in one streamed body, header first: the header is parsed and
 //! kept as its own object (rewritten when a reader is added), the body streams into the store and
@@ -12,10 +13,10 @@
 use crate::storage::{RecordKey, StorageError};
 use crate::{Relay, RelayError, unix_now};
 use bytes::Bytes;
-use caretrail_chain::{consents_of, has_access};
+use caretrail_chain::{consents_of, has_access, visits_of};
 use caretrail_crypto::envelope::Header;
 use caretrail_crypto::record::{body_hash, record_id, record_kind};
-use caretrail_protocol::access::why_not;
+use caretrail_protocol::access::{open_visit, why_not};
 use caretrail_protocol::request::{self, Domain, Fresh};
 use caretrail_types::{
     DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
@@ -274,7 +275,9 @@ pub async fn get(relay: &Relay, id: Hash32, signed: Option<&str>) -> Result<Serv
     })
 }
 
-/// On what ground `reader` may read `record` now, or why not.
+/// On what ground `reader` may read `record` now, or why not: the patient; a grantee the chain's
+/// `hasAccess` allows; the health organization of an open visit with her. The record's envelope
+/// still decides what a reader can decrypt.
 async fn reader_ground(
     relay: &Relay,
     record: &StoredRecord,
@@ -296,8 +299,19 @@ async fn reader_ground(
     {
         return Ok(ReadGround::Consent);
     }
+    let visits = visits_of(
+        &config.rpc_url,
+        config.record_registry,
+        record.patient,
+        reader,
+    )
+    .await?;
+    let now = unix_now();
+    if open_visit(&visits, record.patient, reader, now).is_some() {
+        return Ok(ReadGround::Visit);
+    }
     let events = consents_of(&config.rpc_url, config.record_registry, record.patient).await?;
-    Err(why_not(&events, reader, record.id, record.kind, unix_now()).into())
+    Err(why_not(&events, &visits, reader, record.id, record.kind, now).into())
 }
 
 /// A record's current header, for its patient (who adds a reader to it).

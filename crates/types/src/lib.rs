@@ -34,7 +34,8 @@ pub use policy::{
 pub use record::{
     AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
     ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope,
-    OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, VisitToken,
+    OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, Visit,
+    VisitToken,
 };
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,

@@ -14,6 +14,17 @@ pub struct VisitToken {
     pub expires_at: u64,
 }
 
+/// A visit as the record registry holds it now: opened by the patient's token, open while
+/// `now < expires_at`. Closing it early moves `expires_at` back to the closing time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Visit {
+    pub patient: Address,
+    pub organization: Address,
+    pub visit_id: Hash32,
+    /// Unix seconds.
+    pub expires_at: u64,
+}
+
 /// A record's anchor: the ciphertext's hash under its id, by its author, for its patient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordAnchor {
