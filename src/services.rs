@@ -139,6 +139,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         storage,
         storage_limits: Default::default(),
         audit_interval: std::time::Duration::from_secs(args.audit_interval),
+        verify_limits: Default::default(),
         ui_dir: args.ui_dir,
     };
     let relay = caretrail_relay::Relay::open(config).await?;

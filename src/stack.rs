@@ -184,6 +184,7 @@ impl Stack {
             storage,
             storage_limits: Default::default(),
             audit_interval,
+            verify_limits: Default::default(),
             ui_dir: options.ui_dir.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;

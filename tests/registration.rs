@@ -769,3 +769,73 @@ async fn a_registration_whose_answer_was_lost_is_restored_from_the_chain() {
         .expect("she logs in with the restored profile");
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn one_nid_is_looked_up_only_a_few_times_an_hour() {
+    let stack = registration_stack().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let config = caretrail_relay::RelayConfig {
+        verify_limits: caretrail_relay::VerifyLimits {
+            nid_lookups_per_hour: std::num::NonZeroU32::new(2).expect("2"),
+            ..Default::default()
+        },
+        database: None,
+        ..stack.relay.config.clone()
+    };
+    let relay = caretrail_relay::Relay::open(config).await.expect("relay");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(caretrail_relay::serve(listener, relay, async {
+        let _ = stopped.await;
+    }));
+    // Someone tries Erik's NID with faces that are not his: twice the registry is asked...
+    let stranger = RegistrationForm {
+        photo: photo("anne_helene.jpg"),
+        ..erik()
+    };
+    for _ in 0..2 {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let refused = refusal(
+            Client::new(&url)
+                .expect("client")
+                .register(&wallet(&dir), &stranger, &password(), |_| {})
+                .await,
+        );
+        assert_eq!(refused.code, ErrorCode::FaceMismatch, "{refused}");
+    }
+    // ...then the NID's quota is spent, whoever asks, and nothing about it is told.
+    for form in [stranger, erik()] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let refused = refusal(
+            Client::new(&url)
+                .expect("client")
+                .register(&wallet(&dir), &form, &password(), |_| {})
+                .await,
+        );
+        assert_eq!(refused.code, ErrorCode::RateLimited, "{refused}");
+        assert!(refused.message.contains("try again later"), "{refused}");
+    }
+    // Another NID is not held up.
+    let dir = tempfile::tempdir().expect("tempdir");
+    let other = refusal(
+        Client::new(&url)
+            .expect("client")
+            .register(
+                &wallet(&dir),
+                &RegistrationForm {
+                    nid: "19000101-0000".into(),
+                    ..erik()
+                },
+                &password(),
+                |_| {},
+            )
+            .await,
+    );
+    assert_eq!(other.code, ErrorCode::UnknownCitizen, "{other}");
+    let _ = stop.send(());
+    server.await.expect("join").expect("serve");
+    nothing_written(&stack, ERIK).await;
+    stack.stop().await;
+}

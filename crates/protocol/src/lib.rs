@@ -14,5 +14,6 @@ pub mod password;
 pub mod records;
 pub mod registration;
 pub mod request;
+pub mod verification;
 
 pub use caretrail_types::UiError;

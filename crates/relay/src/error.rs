@@ -96,7 +96,7 @@ impl RelayError {
                     ErrorCode::ChallengeRefused | ErrorCode::TicketRefused => {
                         StatusCode::UNAUTHORIZED
                     }
-                    ErrorCode::LockedOut => StatusCode::TOO_MANY_REQUESTS,
+                    ErrorCode::LockedOut | ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
                     ErrorCode::ServiceUnavailable => StatusCode::BAD_GATEWAY,
                     _ => StatusCode::BAD_REQUEST,
                 };

@@ -12,7 +12,9 @@ pub mod audit;
 pub mod chain_view;
 pub mod db;
 mod error;
+pub mod face_queue;
 pub mod login;
+pub mod lookups;
 pub mod outside;
 pub mod policy;
 pub mod records;
@@ -27,7 +29,7 @@ pub use routes::app;
 
 use caretrail_chain::{Relayer, RpcUrl};
 use caretrail_crypto::SecretKey;
-use caretrail_face::{FaceMatch, FaceModel};
+use caretrail_face::FaceModel;
 use caretrail_types::{Address, NetworkInfo};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -71,6 +73,26 @@ pub struct RelayConfig {
     pub storage_limits: storage::StorageLimits,
     /// How often the relay anchors the Merkle root of its new read-log entries.
     pub audit_interval: std::time::Duration,
+    /// The verification unit's limits: its face queue, and NID look-ups.
+    pub verify_limits: VerifyLimits,
+}
+
+/// How much of the verification unit one client or one identity may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifyLimits {
+    pub face: face_queue::FaceLimits,
+    /// Look-ups of one NID at the EC registry an hour, whoever asks.
+    pub nid_lookups_per_hour: std::num::NonZeroU32,
+}
+
+impl Default for VerifyLimits {
+    fn default() -> Self {
+        Self {
+            face: face_queue::FaceLimits::default(),
+            nid_lookups_per_hour: std::num::NonZeroU32::new(10)
+                .unwrap_or(std::num::NonZeroU32::MIN),
+        }
+    }
 }
 
 /// The VU's secret salt for NID commitments: 32 random bytes, zeroized, never printed.
@@ -143,15 +165,14 @@ pub struct Relay {
     pub storage: storage::Storage,
     outside: outside::Outside,
     face: Arc<Mutex<FaceModel>>,
-    /// Face matches waiting or running: each holds two photos, so the queue is short and a full
-    /// one refuses at once instead of piling up.
-    face_queue: tokio::sync::Semaphore,
+    /// Photo checks and face matches waiting or running: each holds photos, so the queue is short,
+    /// a full one refuses at once instead of piling up, and a place lasts as long as its work.
+    face_queue: face_queue::FaceQueue,
+    /// NID look-ups at the EC registry, limited per NID.
+    nid_lookups: lookups::NidLookups,
     /// Held while the read log is being anchored: one run at a time.
     audit_turn: tokio::sync::Mutex<()>,
 }
-
-/// Face matches that may wait for the model at once.
-const FACE_QUEUE: usize = 8;
 
 /// Shared state of the handlers.
 pub type RelayState = Arc<Relay>;
@@ -178,13 +199,15 @@ impl Relay {
         let storage = storage::Storage::open(&config.storage, config.storage_limits)?;
         let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
             .map_err(StartError::Config)?;
+        let limits = config.verify_limits;
         Ok(Arc::new(Self {
             config,
             db,
             storage,
             outside,
             face: Arc::new(Mutex::new(face)),
-            face_queue: tokio::sync::Semaphore::new(FACE_QUEUE),
+            face_queue: face_queue::FaceQueue::new(limits.face),
+            nid_lookups: lookups::NidLookups::new(limits.nid_lookups_per_hour),
             audit_turn: tokio::sync::Mutex::new(()),
         }))
     }
@@ -202,30 +225,38 @@ impl Relay {
         }
     }
 
-    /// Runs the face match on a blocking thread (about half a second of CPU); the photos are
-    /// dropped when it returns.
-    async fn match_faces(
+    /// Runs `job` with the face model on a blocking thread (a match is about half a second of
+    /// CPU), in a place of the face queue taken for `client` and `nid`. The place goes into the
+    /// job: if the client hangs up, the place stays taken until the model is done.
+    pub async fn with_face_model<T: Send + 'static>(
         &self,
-        probe: Vec<u8>,
-        reference: Vec<u8>,
-    ) -> Result<FaceMatch, RelayError> {
-        let _place = self.face_queue.try_acquire().map_err(|_| {
-            RelayError::refused(
-                caretrail_types::ErrorCode::ServiceUnavailable,
-                "the face match is busy; try again in a minute",
-            )
+        client: std::net::IpAddr,
+        nid: &caretrail_types::Nid,
+        job: impl FnOnce(&FaceModel) -> T + Send + 'static,
+    ) -> Result<T, RelayError> {
+        let place = self.face_queue.take(client, nid).map_err(|busy| {
+            let code = match busy {
+                face_queue::Busy::Full => caretrail_types::ErrorCode::ServiceUnavailable,
+                _ => caretrail_types::ErrorCode::RateLimited,
+            };
+            RelayError::refused(code, busy.to_string())
         })?;
         let face = self.face.clone();
         tokio::task::spawn_blocking(move || {
+            let _place = place;
             // A panic in an earlier match leaves the models as they were: go on with them.
             let model = face
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            model.compare(&probe, &reference)
+            job(&model)
         })
         .await
-        .map_err(|e| RelayError::Internal(e.to_string()))?
-        .map_err(registration::photo_refusal)
+        .map_err(|e| RelayError::Internal(e.to_string()))
+    }
+
+    /// Places of the face queue taken now (waiting or running).
+    pub fn face_work_in_flight(&self) -> usize {
+        self.face_queue.in_use()
     }
 }
 
@@ -248,9 +279,12 @@ pub async fn serve(
         relay.clone(),
         relay.config.audit_interval,
     ));
-    let served = axum::serve(listener, app(relay))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let served = axum::serve(
+        listener,
+        app(relay).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
     anchoring.abort();
     served
 }

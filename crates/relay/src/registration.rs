@@ -1,40 +1,52 @@
 //! Registration through the verification unit (the paper's VU and the relay's side of PU),
 //! steps 3–4 of Fig. 2, in two requests:
 //!
-//! 1. [`verify`]: the national ID at the EC registry, her instant photo against the registry's
-//!    photo, the NID not registered yet (told only after the face matched), her card at the insurer, her policy document's hash against
-//!    the insurer's copy and the chain's version, and the insurer's signature on her enrolment.
-//!    The answer is a ticket the VU signs. Nothing is sent to the chain; the only thing stored is
-//!    the evidence when the insurer's copy of a policy differs from what it published.
+//! 1. [`verify`]: her instant photo's cheap checks (one face), the national ID at the EC
+//!    registry, her photo against the registry's photo, the NID not registered yet (told only
+//!    after the face matched), her card at the insurer, her policy document's hash against the
+//!    insurer's copy and the chain's version, and the insurer's signature on her enrolment. The
+//!    decisions are `caretrail_protocol::verification::decide`, a pure function; this module
+//!    only asks. The answer is a ticket the VU signs. Nothing is sent to the chain; the only
+//!    thing stored is the evidence when the insurer's copy of a policy differs from what it
+//!    published.
 //! 2. [`register`]: with the ticket, Enc(U_D) (encrypted to her key on her device) and her own
 //!    enrolment signature, the VU registers her on chain; the contract derives H.
 //!
 //! No photo and no face template outlives the request: the match gives only a distance, which
-//! goes into the signed ticket (the face attestation).
+//! goes into the signed ticket (the face attestation) and nowhere else, never into a refusal.
 
 use crate::db::PolicyMismatch;
 use crate::{Relay, RelayError, unix_now};
 use caretrail_chain::{enrolment_signer, is_admitted, is_nid_registered, policy_head, record_of};
 use caretrail_crypto::envelope::Header;
-use caretrail_crypto::identity::{card_hash, check_ticket, nid_commitment, sign_ticket};
-use caretrail_crypto::policy::content_hash;
+use caretrail_crypto::identity::{check_ticket, nid_commitment, sign_ticket};
 use caretrail_face::{CompareError, PhotoError};
-use caretrail_types::{
-    Address, Check, CheckResult, CoverageStatus, EnrolmentRequest, ErrorCode, FaceAttestation,
-    Hash32, MAX_PHOTO_BYTES, ParticipantKind, RegisterRequest, Registration, RegistrationReceipt,
-    RegistrationRecord, TicketBody, TxId, VerificationTicket, Verified, VerifyRequest,
+use caretrail_protocol::verification::{
+    Card, Enrolment, FaceScore, Facts, Fraud, Need, Policy, Registered, Step, decide,
 };
+use caretrail_types::{
+    Address, EnrolmentRequest, ErrorCode, Hash32, MAX_PHOTO_BYTES, ParticipantKind,
+    RegisterRequest, Registration, RegistrationReceipt, RegistrationRecord, TxId,
+    VerificationTicket, Verified, VerifyRequest,
+};
+use std::net::IpAddr;
+use std::sync::Arc;
 
-/// How long a ticket (and the enrolment the insurer signed for it) stays valid.
-pub const TICKET_TTL_SECS: u64 = 15 * 60;
+pub use caretrail_protocol::verification::TICKET_TTL_SECS;
 /// The most bytes Enc(U_D) may have (the patient registry's limit).
 pub const MAX_ENCRYPTED_DATA: usize = 16 * 1024;
 
-/// Step 1: every check, in order; the first that fails stops the rest.
-pub async fn verify(relay: &Relay, request: VerifyRequest) -> Result<Verified, RelayError> {
+/// Step 1: every check, in the order `caretrail_protocol::verification::decide` asks for them;
+/// the first that fails stops the rest. This is only the asking: the face model (in the face
+/// queue, under `client`'s quota), the EC registry (under the NID's look-up quota), the chain and
+/// the insurer. The clock is read once.
+pub async fn verify(
+    relay: &Relay,
+    mut request: VerifyRequest,
+    client: IpAddr,
+) -> Result<Verified, RelayError> {
     let config = &relay.config;
-    let rpc = &config.rpc_url;
-    let mut checks = Vec::new();
+    let now = unix_now();
     if request.photo.len() > MAX_PHOTO_BYTES {
         return Err(RelayError::refused(
             ErrorCode::PhotoRefused,
@@ -44,236 +56,182 @@ pub async fn verify(relay: &Relay, request: VerifyRequest) -> Result<Verified, R
             ),
         ));
     }
-
-    let citizen = relay.outside.citizen(&request.nid).await?;
-    checks.push(CheckResult {
-        check: Check::Citizen,
-        detail: format!(
-            "{} {}, born {}",
-            citizen.given_name, citizen.family_name, citizen.birth_date
-        ),
-    });
-
-    let reference = relay.outside.citizen_photo(&request.nid).await?;
-    let face = relay.match_faces(request.photo, reference).await?;
-    let attestation = FaceAttestation {
-        distance_millionths: millionths(face.distance),
-        threshold_millionths: millionths(face.threshold),
-        model: caretrail_face::MODEL_ID.into(),
-        at: unix_now(),
-    };
-    if !face.is_match() {
-        return Err(RelayError::refused(
-            ErrorCode::FaceMismatch,
-            format!(
-                "the face in the photo does not match the national ID photo (distance {:.3}; \
-                 the same person is below {:.2})",
-                face.distance, face.threshold
-            ),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::Face,
-        detail: format!(
-            "distance {:.3} (match below {:.2})",
-            face.distance, face.threshold
-        ),
-    });
-
-    // Whether this NID is registered is told only to the person whose face matched it.
-    let commitment = nid_commitment(config.nid_salt.bytes(), &request.nid);
-    if is_nid_registered(rpc, config.patient_registry, commitment).await? {
-        return Err(RelayError::refused(
-            ErrorCode::AlreadyRegistered,
-            format!(
-                "a patient is already registered with the national ID {}",
-                request.nid
-            ),
-        ));
-    }
-    if record_of(rpc, config.patient_registry, request.patient)
-        .await?
-        .is_some()
-    {
-        return Err(RelayError::refused(
-            ErrorCode::AlreadyRegistered,
-            format!(
-                "the key {} is already registered; use a new key",
-                request.patient
-            ),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::NotRegistered,
-        detail: "no registration with this national ID".into(),
-    });
-
-    let coverage = relay.outside.coverage(&request.card_number).await?;
-    match coverage.status {
-        CoverageStatus::Active => {}
-        status => {
-            return Err(RelayError::refused(
-                ErrorCode::CardRefused,
-                format!(
-                    "the insurance card {} is {} (valid until {})",
-                    coverage.card_number,
-                    match status {
-                        CoverageStatus::Expired => "expired",
-                        _ => "cancelled",
-                    },
-                    coverage.valid_until
-                ),
-            ));
+    let photo = Arc::new(std::mem::take(&mut request.photo));
+    let mut facts = Facts::default();
+    // One question per step, each answered once: the loop ends within as many turns.
+    for _ in 0..=7 {
+        match decide(&request, &facts, config.verifier_key.address(), now) {
+            Step::Ask(need) => ask(relay, &request, &photo, client, need, &mut facts).await?,
+            Step::Refuse { error, fraud } => {
+                if let Some(fraud) = fraud {
+                    keep_evidence(relay, &request, &facts, fraud, now).await?;
+                }
+                return Err(error.into());
+            }
+            Step::Issue { body, checks } => {
+                let (Some(citizen), Some(card)) = (facts.citizen, facts.card) else {
+                    return Err(RelayError::Internal(
+                        "a ticket without the citizen or the card".into(),
+                    ));
+                };
+                return Ok(Verified {
+                    citizen,
+                    coverage: card.coverage,
+                    checks,
+                    ticket: sign_ticket(&config.verifier_key, *body),
+                });
+            }
         }
     }
-    if !is_admitted(
-        rpc,
-        config.participant_registry,
-        coverage.insurer,
-        ParticipantKind::Insurer,
-    )
-    .await?
-    {
-        return Err(RelayError::refused(
-            ErrorCode::NotAdmitted,
-            format!(
-                "the card's insurer {} ({}) is not an admitted insurer",
-                coverage.insurer_name, coverage.insurer
-            ),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::Card,
-        detail: format!(
-            "{}, plan {}, valid until {}",
-            coverage.insurer_name, coverage.plan, coverage.valid_until
-        ),
-    });
+    Err(RelayError::Internal(
+        "the verification asked more questions than it has".into(),
+    ))
+}
 
-    let document = relay.outside.policy(&request.card_number).await?;
-    let insurer_hash = content_hash(&coverage.media_type, &document).map_err(|e| {
-        RelayError::refused(
-            ErrorCode::ServiceUnavailable,
-            format!(
-                "the insurer's policy document cannot be hashed as {}: {e}",
-                coverage.media_type
-            ),
-        )
-    })?;
-    let (version, chain_hash) = policy_head(
-        rpc,
-        config.policy_registry,
-        coverage.insurer,
-        coverage.policy_id,
-    )
-    .await?;
-    if version == 0 {
-        return Err(RelayError::refused(
-            ErrorCode::PolicyMismatch,
-            format!(
-                "{} has not published the policy of plan {} on chain",
-                coverage.insurer_name, coverage.plan
-            ),
-        ));
-    }
-    if insurer_hash != chain_hash {
-        // The insurer serves something other than what it published: the paper's fraudulent
-        // insurer. Stop, and keep the evidence.
-        relay
-            .db
-            .record_mismatch(&PolicyMismatch {
-                at: unix_now(),
-                insurer: coverage.insurer,
-                insurer_name: coverage.insurer_name.clone(),
-                policy_id: coverage.policy_id,
-                chain_version: version,
-                patient_hash: request.policy_hash,
-                insurer_hash,
-                chain_hash,
-                insurer_document: document,
-                media_type: coverage.media_type.clone(),
-            })
+/// Asks what `need` names and writes the answer into `facts`.
+async fn ask(
+    relay: &Relay,
+    request: &VerifyRequest,
+    photo: &Arc<Vec<u8>>,
+    client: IpAddr,
+    need: Need,
+    facts: &mut Facts,
+) -> Result<(), RelayError> {
+    let config = &relay.config;
+    let rpc = &config.rpc_url;
+    match need {
+        Need::Photo => {
+            let probe = photo.clone();
+            let faces = relay
+                .with_face_model(client, &request.nid, move |model| model.count_faces(&probe))
+                .await?
+                .map_err(|e| photo_refusal(CompareError::Probe(e)))?;
+            if faces != 1 {
+                let e = if faces == 0 {
+                    PhotoError::NoFace
+                } else {
+                    PhotoError::SeveralFaces(faces)
+                };
+                return Err(photo_refusal(CompareError::Probe(e)));
+            }
+            facts.photo_checked = true;
+        }
+        Need::Citizen => {
+            relay.nid_lookups.check(&request.nid)?;
+            facts.citizen = Some(relay.outside.citizen(&request.nid).await?);
+        }
+        Need::Face => {
+            let reference = relay.outside.citizen_photo(&request.nid).await?;
+            let probe = photo.clone();
+            let face = relay
+                .with_face_model(client, &request.nid, move |model| {
+                    model.compare(&probe, &reference)
+                })
+                .await?
+                .map_err(photo_refusal)?;
+            facts.face = Some(FaceScore {
+                distance: face.distance,
+                threshold: face.threshold,
+                model: caretrail_face::MODEL_ID,
+            });
+        }
+        Need::Registered => {
+            let nid_commitment = nid_commitment(config.nid_salt.bytes(), &request.nid);
+            facts.registered = Some(Registered {
+                nid_commitment,
+                nid: is_nid_registered(rpc, config.patient_registry, nid_commitment).await?,
+                key: record_of(rpc, config.patient_registry, request.patient)
+                    .await?
+                    .is_some(),
+            });
+        }
+        Need::Card => {
+            let coverage = relay.outside.coverage(&request.card_number).await?;
+            let insurer_admitted = is_admitted(
+                rpc,
+                config.participant_registry,
+                coverage.insurer,
+                ParticipantKind::Insurer,
+            )
             .await?;
-        return Err(RelayError::refused(
-            ErrorCode::PolicyMismatch,
-            format!(
-                "{} ({}) holds a policy that is not the one it published: its copy hashes to \
-                 {insurer_hash}, version {version} on chain to {chain_hash} (yours: {}). \
-                 Registration stopped; the evidence is kept.",
-                coverage.insurer_name, coverage.insurer, request.policy_hash
-            ),
-        ));
+            facts.card = Some(Card {
+                coverage,
+                insurer_admitted,
+            });
+        }
+        Need::Policy => {
+            let Some(card) = &facts.card else {
+                return Err(RelayError::Internal(
+                    "the policy asked before the card".into(),
+                ));
+            };
+            let document = relay.outside.policy(&request.card_number).await?;
+            let (version, chain_hash) = policy_head(
+                rpc,
+                config.policy_registry,
+                card.coverage.insurer,
+                card.coverage.policy_id,
+            )
+            .await?;
+            facts.policy = Some(Policy {
+                document,
+                version,
+                chain_hash,
+            });
+        }
+        Need::Enrolment { deadline } => {
+            let offer = relay
+                .outside
+                .enrol(
+                    &request.card_number,
+                    &EnrolmentRequest {
+                        patient: request.patient,
+                        nid: request.nid.clone(),
+                        deadline,
+                    },
+                )
+                .await?;
+            let signer = enrolment_signer(
+                config.chain_id,
+                config.policy_registry,
+                &offer.enrolment,
+                &offer.insurer_signature,
+            )
+            .ok();
+            facts.enrolment = Some(Enrolment { offer, signer });
+        }
     }
-    if request.policy_hash != chain_hash {
-        return Err(RelayError::refused(
-            ErrorCode::PolicyMismatch,
-            format!(
-                "your policy document (hash {}) is not the policy of plan {} that {} holds and \
-                 published as version {version} (hash {chain_hash}); attach that document",
-                request.policy_hash, coverage.plan, coverage.insurer_name
-            ),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::Policy,
-        detail: format!("hash {chain_hash}, version {version} on chain"),
-    });
+    Ok(())
+}
 
-    let expires_at = unix_now() + TICKET_TTL_SECS;
-    let offer = relay
-        .outside
-        .enrol(
-            &request.card_number,
-            &EnrolmentRequest {
-                patient: request.patient,
-                nid: request.nid.clone(),
-                deadline: expires_at,
-            },
-        )
+/// Keeps the evidence of an insurer whose copy of a policy is not what it published.
+async fn keep_evidence(
+    relay: &Relay,
+    request: &VerifyRequest,
+    facts: &Facts,
+    fraud: Fraud,
+    now: u64,
+) -> Result<(), RelayError> {
+    let (Some(card), Some(policy)) = (&facts.card, &facts.policy) else {
+        return Err(RelayError::Internal("fraud without its evidence".into()));
+    };
+    let coverage = &card.coverage;
+    relay
+        .db
+        .record_mismatch(&PolicyMismatch {
+            at: now,
+            insurer: coverage.insurer,
+            insurer_name: coverage.insurer_name.clone(),
+            policy_id: coverage.policy_id,
+            chain_version: fraud.version,
+            patient_hash: request.policy_hash,
+            insurer_hash: fraud.insurer_hash,
+            chain_hash: fraud.chain_hash,
+            insurer_document: policy.document.clone(),
+            media_type: coverage.media_type.clone(),
+        })
         .await?;
-    let e = &offer.enrolment;
-    let as_asked = e.patient == request.patient
-        && e.insurer == coverage.insurer
-        && e.policy_id == coverage.policy_id
-        && e.version == version
-        && e.card_hash == card_hash(&request.card_number)
-        && e.deadline == expires_at;
-    let signer = enrolment_signer(
-        config.chain_id,
-        config.policy_registry,
-        e,
-        &offer.insurer_signature,
-    );
-    if !as_asked || signer.ok() != Some(coverage.insurer) {
-        return Err(RelayError::refused(
-            ErrorCode::ServiceUnavailable,
-            "the insurer's signed enrolment is not the one asked for, or not signed by the insurer"
-                .to_owned(),
-        ));
-    }
-    checks.push(CheckResult {
-        check: Check::Enrolment,
-        detail: format!("version {version} of plan {}", coverage.plan),
-    });
-
-    let ticket = sign_ticket(
-        &config.verifier_key,
-        TicketBody {
-            nid_commitment: commitment,
-            enrolment: offer.enrolment,
-            insurer_signature: offer.insurer_signature,
-            face: attestation,
-            policy_hash: chain_hash,
-            expires_at,
-            verifier: config.verifier_key.address(),
-        },
-    );
-    Ok(Verified {
-        citizen,
-        coverage,
-        checks,
-        ticket,
-    })
+    Ok(())
 }
 
 /// Step 2: the ticket, her data encrypted to her key, her signature; then the chain.
@@ -379,11 +337,6 @@ pub async fn registration_of(
         }
     }
     Ok(caretrail_chain::registration_of(rpc, relay.config.patient_registry, patient).await?)
-}
-
-fn millionths(x: f64) -> u32 {
-    // Distances are in [0, 2]; the cast saturates anyway.
-    (x * 1e6).round() as u32
 }
 
 /// The refusal for a photo the face match cannot use.

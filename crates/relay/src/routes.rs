@@ -102,10 +102,33 @@ async fn publication(
 
 async fn verify(
     State(state): State<RelayState>,
+    ClientAddr(client): ClientAddr,
     body: Result<Json<VerifyRequest>, JsonRejection>,
 ) -> Result<Json<Verified>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
-    registration::verify(&state, request).await.map(Json)
+    registration::verify(&state, request, client)
+        .await
+        .map(Json)
+}
+
+/// The client's address as the socket saw it (`serve` records it). A router driven without a
+/// socket, as in tests, has one client: the loopback.
+pub(crate) struct ClientAddr(pub std::net::IpAddr);
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |info| info.0.ip()),
+        ))
+    }
 }
 
 async fn register(

@@ -36,6 +36,7 @@ fn config() -> RelayConfig {
         storage: caretrail_relay::storage::StorageConfig::Memory,
         storage_limits: Default::default(),
         audit_interval: std::time::Duration::from_secs(60),
+        verify_limits: Default::default(),
     }
 }
 
@@ -263,4 +264,87 @@ async fn a_document_swapped_after_signing_is_refused() {
     let (status, error) = post(&swapped).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{error}");
     assert!(error.message.contains("not the one signed"), "{error}");
+}
+
+fn photo(name: &str) -> Vec<u8> {
+    std::fs::read(assets().join("photos").join(name)).expect("photo (run ./scripts/setup.sh)")
+}
+
+#[tokio::test]
+async fn the_photo_is_checked_before_anything_is_asked_about_the_nid() {
+    use base64::Engine as _;
+    // The EC registry is down here: a NID look-up would answer service_unavailable. A photo with
+    // no face is refused first, so nothing about the NID is asked, let alone told.
+    for (name, says) in [("skagen.jpg", "no face"), ("bar55_2.jpg", "2 faces")] {
+        let body = serde_json::json!({
+            "nid": "19000101-0000",
+            "card_number": "MMH-1001-0001",
+            "patient": Address([1; 20]),
+            "policy_hash": Hash32([2; 32]),
+            "photo": base64::engine::general_purpose::STANDARD.encode(photo(name)),
+        });
+        let (status, bytes) = call(
+            Request::post("/v1/registrations/verify")
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        )
+        .await;
+        let error: UiError = serde_json::from_slice(&bytes).expect("an error");
+        assert_eq!(error.code, ErrorCode::PhotoRefused, "{name}: {error}");
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(error.message.contains(says), "{name}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_face_queue_place_outlives_a_client_that_hung_up() {
+    use std::time::Duration;
+    let relay = Relay::open(config()).await.expect("the relay opens");
+    let nid = caretrail_types::Nid::parse("19710302-4411").expect("nid");
+    let client: std::net::IpAddr = "192.0.2.7".parse().expect("ip");
+    let (finish, finished) = std::sync::mpsc::channel::<()>();
+    let working = relay.clone();
+    let work_nid = nid.clone();
+    let request = tokio::spawn(async move {
+        working
+            .with_face_model(client, &work_nid, move |_model| finished.recv().ok())
+            .await
+    });
+    let wait_for = |n: usize| {
+        let relay = relay.clone();
+        async move {
+            for _ in 0..500 {
+                if relay.face_work_in_flight() == n {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            panic!("never {n} in flight: {}", relay.face_work_in_flight());
+        }
+    };
+    wait_for(1).await;
+    // The client hangs up: its request is dropped, but the model still works on its photo.
+    request.abort();
+    assert!(request.await.expect_err("aborted").is_cancelled());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        relay.face_work_in_flight(),
+        1,
+        "the place lasts as long as the work"
+    );
+    let refused = relay
+        .with_face_model(client, &nid, |_| ())
+        .await
+        .expect_err("its NID's place is still taken");
+    assert!(
+        refused.to_string().contains("already under way"),
+        "{refused}"
+    );
+    finish.send(()).expect("the work is still there to finish");
+    wait_for(0).await;
+    relay
+        .with_face_model(client, &nid, |_| ())
+        .await
+        .expect("free again");
 }

@@ -57,6 +57,8 @@ pub enum ErrorCode {
     ChallengeRefused,
     /// Too many failed attempts: try again later.
     LockedOut,
+    /// Too many requests from this address, or about this identity, for now: try again later.
+    RateLimited,
     /// No camera can be used on this device: choose an image file instead.
     NoCamera,
     /// The government registry does not list the licence as active.
