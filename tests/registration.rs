@@ -621,12 +621,30 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
             .contains("already used"),
         "{body}"
     );
+    // Whoever saw that login sends it again and again: each is refused, none counts against
+    // her key, and she still logs in.
+    for replay in 1..=6 {
+        let (status, body) = login(good).await;
+        assert_eq!(
+            (status, code(&body)),
+            (401, ErrorCode::ChallengeRefused),
+            "replay {replay}: {body}"
+        );
+    }
+    let c = challenge().await;
+    let (status, body) = login(LoginRequest {
+        record: h,
+        challenge: c.challenge,
+        signature: sign_login(&key, &h, &c.challenge),
+    })
+    .await;
+    assert_eq!(status, 200, "replays locked her out: {body}");
 
     let stale = Hash32([7; 32]);
     stack
         .relay
         .db
-        .issue_challenge(stale, now() - 10, now() - 130)
+        .issue_challenge(stale, now() - 10, now() - 130, 10)
         .await
         .expect("db");
     let (status, body) = login(LoginRequest {
@@ -665,9 +683,10 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     );
     assert_eq!(unknown_h.code, ErrorCode::UnknownRecord, "{unknown_h}");
 
-    // Since her last good login her key failed three times (the replay, the expired challenge,
-    // the unknown H); two more lock it out, even with the right H.
-    for _ in 0..2 {
+    // Since her last good login her key failed once under a fresh challenge (the unknown H; the
+    // replays and the expired challenge do not count); four more lock it out, even with the
+    // right H.
+    for _ in 0..4 {
         let again = refusal(
             client
                 .login(&wallet, ERIK, &password(), &unknown.to_string())

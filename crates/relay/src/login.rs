@@ -1,6 +1,7 @@
 //! Login (the paper's step 5): H checked against the chain, with a fresh challenge signed by
-//! the device key. A challenge is used once and expires; repeated failures lock out the key that
-//! failed.
+//! the device key. A challenge is used once and expires; repeated failures under fresh challenges
+//! lock out the key that failed. The tables stay bounded: waiting challenges are capped, expired
+//! ones and sessions pruned, and a patient keeps a few live sessions at most.
 
 use crate::db::ChallengeUse;
 use crate::{Relay, RelayError, unix_now};
@@ -17,6 +18,10 @@ pub const MAX_FAILURES: usize = 5;
 pub const LOCKOUT_WINDOW_SECS: u64 = 15 * 60;
 /// How long a session lasts.
 pub const SESSION_TTL_SECS: u64 = 8 * 3600;
+/// Challenges that may wait for their signature at once; beyond, new ones are refused.
+pub const MAX_OPEN_CHALLENGES: u64 = 10_000;
+/// Live sessions kept per patient; a new login ends her oldest beyond.
+pub const SESSIONS_PER_PATIENT: u32 = 8;
 
 fn random32() -> [u8; 32] {
     let mut bytes = [0u8; 32];
@@ -30,10 +35,21 @@ pub async fn challenge(relay: &Relay) -> Result<LoginChallenge, RelayError> {
         challenge: Hash32(random32()),
         expires_at: now + CHALLENGE_TTL_SECS,
     };
-    relay
+    let kept = relay
         .db
-        .issue_challenge(challenge.challenge, challenge.expires_at, now)
+        .issue_challenge(
+            challenge.challenge,
+            challenge.expires_at,
+            now,
+            MAX_OPEN_CHALLENGES,
+        )
         .await?;
+    if !kept {
+        return Err(RelayError::refused(
+            ErrorCode::RateLimited,
+            "too many login challenges are waiting for an answer; try again in a few minutes",
+        ));
+    }
     Ok(challenge)
 }
 
@@ -65,34 +81,34 @@ pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession,
             ),
         )),
     };
-    let refusal = match refusal {
-        Some(refusal) => Some(refusal),
-        None => {
-            let config = &relay.config;
-            if is_registered(
-                &config.rpc_url,
-                config.patient_registry,
-                signer,
-                request.record,
-            )
-            .await?
-            {
-                None
-            } else {
-                match patient_of(&config.rpc_url, config.patient_registry, request.record).await? {
-                    None => Some(RelayError::refused(
-                        ErrorCode::UnknownRecord,
-                        format!("no patient is registered with H {}", request.record),
-                    )),
-                    Some(_) => Some(RelayError::refused(
-                        ErrorCode::ForeignKey,
-                        format!(
-                            "H {} is registered to another key, not to this device's key {signer}",
-                            request.record
-                        ),
-                    )),
-                }
-            }
+    // A stale, replayed or foreign challenge proves nothing about who sent the body (anyone who
+    // saw one login can send it again), so it never counts against the key.
+    if let Some(refusal) = refusal {
+        return Err(refusal);
+    }
+    let config = &relay.config;
+    let refusal = if is_registered(
+        &config.rpc_url,
+        config.patient_registry,
+        signer,
+        request.record,
+    )
+    .await?
+    {
+        None
+    } else {
+        match patient_of(&config.rpc_url, config.patient_registry, request.record).await? {
+            None => Some(RelayError::refused(
+                ErrorCode::UnknownRecord,
+                format!("no patient is registered with H {}", request.record),
+            )),
+            Some(_) => Some(RelayError::refused(
+                ErrorCode::ForeignKey,
+                format!(
+                    "H {} is registered to another key, not to this device's key {signer}",
+                    request.record
+                ),
+            )),
         }
     };
     if let Some(refusal) = refusal {
@@ -112,6 +128,8 @@ pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession,
             signer,
             request.record,
             expires_at,
+            now,
+            SESSIONS_PER_PATIENT,
         )
         .await?;
     Ok(LoginSession {

@@ -348,3 +348,65 @@ async fn a_face_queue_place_outlives_a_client_that_hung_up() {
         .await
         .expect("free again");
 }
+
+#[tokio::test]
+async fn waiting_challenges_are_capped_and_sessions_pruned_and_bounded_per_patient() {
+    let relay = Relay::open(config()).await.expect("the relay opens");
+    let db = &relay.db;
+    let now = 1_800_000_000;
+    for i in 0..3u8 {
+        assert!(
+            db.issue_challenge(Hash32([i; 32]), now + 120, now, 3)
+                .await
+                .expect("db")
+        );
+    }
+    assert!(
+        !db.issue_challenge(Hash32([9; 32]), now + 120, now, 3)
+            .await
+            .expect("db"),
+        "a fourth waiting challenge is refused"
+    );
+    // One answered: room for one more.
+    db.use_challenge(Hash32([0; 32]), now).await.expect("db");
+    assert!(
+        db.issue_challenge(Hash32([9; 32]), now + 120, now, 3)
+            .await
+            .expect("db")
+    );
+    // Once they expire, new ones are kept again.
+    assert!(
+        db.issue_challenge(Hash32([10; 32]), now + 300, now + 200, 3)
+            .await
+            .expect("db")
+    );
+
+    let (her, him) = (Address([1; 20]), Address([2; 20]));
+    for i in 0..5u64 {
+        db.open_session(
+            &format!("her-{i}"),
+            her,
+            Hash32([1; 32]),
+            now + 100 + i,
+            now,
+            3,
+        )
+        .await
+        .expect("db");
+    }
+    db.open_session("his", him, Hash32([2; 32]), now + 10, now, 3)
+        .await
+        .expect("db");
+    assert_eq!(
+        db.sessions_of(her, now).await.expect("db"),
+        ["her-2", "her-3", "her-4"],
+        "her newest three"
+    );
+    assert_eq!(db.session_count().await.expect("db"), 4);
+    // His expires; the next login anywhere forgets it.
+    db.open_session("her-5", her, Hash32([1; 32]), now + 200, now + 50, 3)
+        .await
+        .expect("db");
+    assert!(db.sessions_of(him, now + 50).await.expect("db").is_empty());
+    assert_eq!(db.session_count().await.expect("db"), 3);
+}

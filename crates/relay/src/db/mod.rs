@@ -179,24 +179,33 @@ impl Database {
         Ok(n.try_into().unwrap_or_default())
     }
 
+    /// Keeps a new challenge unless `max_open` unused, unexpired ones are waiting already: then
+    /// it answers `false` and keeps nothing.
     pub async fn issue_challenge(
         &self,
         challenge: Hash32,
         expires_at: u64,
         now: u64,
-    ) -> Result<(), sqlx::Error> {
+        max_open: u64,
+    ) -> Result<bool, sqlx::Error> {
         // Challenges an hour past their expiry are of no further use (until then, a late one is
         // told it expired rather than that it is unknown); keep the table small.
         sqlx::query("DELETE FROM login_challenges WHERE expires_at < ?")
             .bind(i64_of(now.saturating_sub(3600)))
             .execute(&self.pool)
             .await?;
-        sqlx::query("INSERT INTO login_challenges (challenge, expires_at) VALUES (?, ?)")
-            .bind(challenge.to_string())
-            .bind(i64_of(expires_at))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
+        let kept = sqlx::query(
+            "INSERT INTO login_challenges (challenge, expires_at) SELECT ?, ? \
+             WHERE (SELECT COUNT(*) FROM login_challenges \
+                    WHERE used_at IS NULL AND expires_at >= ?) < ?",
+        )
+        .bind(challenge.to_string())
+        .bind(i64_of(expires_at))
+        .bind(i64_of(now))
+        .bind(i64_of(max_open))
+        .execute(&self.pool)
+        .await?;
+        Ok(kept.rows_affected() == 1)
     }
 
     /// Uses a challenge once: atomically marks it used if it is known, unused and unexpired.
@@ -275,13 +284,22 @@ impl Database {
         Ok(())
     }
 
+    /// Opens a session, forgets expired ones, and keeps at most `keep` live sessions per
+    /// patient (her oldest end first).
     pub async fn open_session(
         &self,
         token_hash: &str,
         patient: Address,
         record: Hash32,
         expires_at: u64,
+        now: u64,
+        keep: u32,
     ) -> Result<(), sqlx::Error> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at < ?")
+            .bind(i64_of(now))
+            .execute(&mut *tx)
+            .await?;
         sqlx::query(
             "INSERT INTO sessions (token_hash, patient, record, expires_at) VALUES (?, ?, ?, ?)",
         )
@@ -289,8 +307,42 @@ impl Database {
         .bind(patient.to_string())
         .bind(record.to_string())
         .bind(i64_of(expires_at))
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        sqlx::query(
+            "DELETE FROM sessions WHERE patient = ?1 AND token_hash NOT IN \
+             (SELECT token_hash FROM sessions WHERE patient = ?1 \
+              ORDER BY expires_at DESC, rowid DESC LIMIT ?2)",
+        )
+        .bind(patient.to_string())
+        .bind(i64::from(keep))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await
+    }
+
+    /// The live sessions of `patient` at `now` (their token hashes).
+    pub async fn sessions_of(
+        &self,
+        patient: Address,
+        now: u64,
+    ) -> Result<Vec<String>, sqlx::Error> {
+        let rows: Vec<(String,)> = sqlx::query_as(
+            "SELECT token_hash FROM sessions WHERE patient = ? AND expires_at >= ? \
+             ORDER BY expires_at, rowid",
+        )
+        .bind(patient.to_string())
+        .bind(i64_of(now))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(|(t,)| t).collect())
+    }
+
+    /// How many sessions are kept (live or not yet pruned).
+    pub async fn session_count(&self) -> Result<u64, sqlx::Error> {
+        let (n,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM sessions")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n.try_into().unwrap_or_default())
     }
 }
