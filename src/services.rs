@@ -38,6 +38,9 @@ pub struct RelayArgs {
     /// The RecordRegistry contract's address (records, consents, the relay's audit roots).
     #[arg(long, env = "CARETRAIL_RECORD_REGISTRY")]
     records: Address,
+    /// The block the PatientRegistry was deployed in: the relay follows its log from there.
+    #[arg(long, env = "CARETRAIL_FROM_BLOCK", default_value_t = 0)]
+    from_block: u64,
     /// How often (seconds) the relay anchors the Merkle root of its new read-log entries.
     #[arg(long, default_value_t = caretrail::stack::DEFAULT_AUDIT_INTERVAL.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
@@ -140,6 +143,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         storage_limits: Default::default(),
         audit_interval: std::time::Duration::from_secs(args.audit_interval),
         verify_limits: Default::default(),
+        patients_from_block: args.from_block,
         ui_dir: args.ui_dir,
     };
     let relay = caretrail_relay::Relay::open(config).await?;

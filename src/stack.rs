@@ -69,6 +69,10 @@ pub const SANDBOX_CARD_PREFIX: &str = "MMH";
 pub struct Deployment {
     pub chain_id: u64,
     pub registries: Registries,
+    /// The chain's latest block just before the registries were deployed: logs are read from
+    /// here. (A record written before this field existed reads as 0, the start of the chain.)
+    #[serde(default)]
+    pub from_block: u64,
 }
 
 /// A running stack. Call [`Stack::stop`] to end it cleanly (the chain saves its state).
@@ -185,6 +189,7 @@ impl Stack {
             storage_limits: Default::default(),
             audit_interval,
             verify_limits: Default::default(),
+            patients_from_block: deployment.from_block,
             ui_dir: options.ui_dir.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;
@@ -290,9 +295,11 @@ async fn ensure_deployed(
             ),
         }
     }
+    let from_block = caretrail_chain::latest_block(rpc).await?;
     let deployment = Deployment {
         chain_id: chain,
         registries: deploy_registries(rpc, node.dev_signer(DEPLOYER)).await?,
+        from_block,
     };
     if let Some(path) = &record {
         std::fs::write(path, serde_json::to_string_pretty(&deployment)?)

@@ -858,3 +858,64 @@ async fn one_nid_is_looked_up_only_a_few_times_an_hour() {
     nothing_written(&stack, ERIK).await;
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn login_finds_h_in_the_relays_index_of_the_log_not_by_scanning_the_chain() {
+    let stack = registration_stack().await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let done = client(&stack)
+        .register(&wallet(&dir), &erik(), &password(), |_| {})
+        .await
+        .expect("registered");
+    let h = done.receipt.record;
+    let stranger = &SecretKey::generate(&mut rand_core::OsRng);
+    let try_login = |relay: std::sync::Arc<caretrail_relay::Relay>| async move {
+        let challenge = caretrail_relay::login::challenge(&relay)
+            .await
+            .expect("challenge")
+            .challenge;
+        caretrail_relay::login::login(
+            &relay,
+            LoginRequest {
+                record: h,
+                challenge,
+                signature: sign_login(stranger, &h, &challenge),
+            },
+        )
+        .await
+        .expect_err("a stranger's key")
+        .to_string()
+    };
+    // The stack's relay follows the log from the deployment block: H is someone else's key.
+    let said = try_login(stack.relay.clone()).await;
+    assert!(said.contains("registered to another key"), "{said}");
+    let indexed = stack
+        .relay
+        .db
+        .indexed_patient(h)
+        .await
+        .expect("db")
+        .expect("indexed");
+    assert_eq!(indexed.holder, done.receipt.patient);
+    assert_eq!(indexed.registered_tx, done.receipt.tx_id);
+    let latest = caretrail_chain::latest_block(&stack.rpc_url())
+        .await
+        .expect("block");
+    assert_eq!(
+        stack.relay.db.patient_log_cursor().await.expect("db"),
+        Some(latest + 1),
+        "read up to the latest block, and no further"
+    );
+    // A relay told the registry was deployed after her registration never reads that far back,
+    // so it does not know H: the look-up is the index, not a scan of the chain from block 0.
+    let late = caretrail_relay::Relay::open(caretrail_relay::RelayConfig {
+        patients_from_block: latest + 1,
+        database: None,
+        ..stack.relay.config.clone()
+    })
+    .await
+    .expect("relay");
+    let said = try_login(late).await;
+    assert!(said.contains("no patient is registered with H"), "{said}");
+    stack.stop().await;
+}

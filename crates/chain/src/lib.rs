@@ -9,6 +9,7 @@ mod convert;
 mod error;
 pub mod local;
 mod participants;
+mod patient_log;
 mod patients;
 mod policy;
 mod records;
@@ -27,6 +28,7 @@ pub use participants::{
     admission_of, admit, deploy_registries, grant_verifier, is_admitted, licence_holder,
     participant, participant_events, set_status,
 };
+pub use patient_log::{PatientEvent, latest_block, patient_events};
 pub use patients::{
     RegistrationRecord, enrolment_signer, is_nid_registered, is_registered, key_rotation,
     patient_of, record_of, register_patient, registration_of, rotate_key, sign_enrolment,

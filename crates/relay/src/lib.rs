@@ -16,6 +16,7 @@ pub mod face_queue;
 pub mod login;
 pub mod lookups;
 pub mod outside;
+pub mod patient_index;
 pub mod policy;
 pub mod records;
 pub mod registration;
@@ -75,6 +76,8 @@ pub struct RelayConfig {
     pub audit_interval: std::time::Duration,
     /// The verification unit's limits: its face queue, and NID look-ups.
     pub verify_limits: VerifyLimits,
+    /// The block the patient registry was deployed in: where its log is followed from.
+    pub patients_from_block: u64,
 }
 
 /// How much of the verification unit one client or one identity may use.
@@ -172,6 +175,8 @@ pub struct Relay {
     nid_lookups: lookups::NidLookups,
     /// Held while the read log is being anchored: one run at a time.
     audit_turn: tokio::sync::Mutex<()>,
+    /// Held while the patient registry's log is being followed: one reader at a time.
+    patient_index_turn: tokio::sync::Mutex<()>,
 }
 
 /// Shared state of the handlers.
@@ -209,6 +214,7 @@ impl Relay {
             face_queue: face_queue::FaceQueue::new(limits.face),
             nid_lookups: lookups::NidLookups::new(limits.nid_lookups_per_hour),
             audit_turn: tokio::sync::Mutex::new(()),
+            patient_index_turn: tokio::sync::Mutex::new(()),
         }))
     }
 

@@ -5,7 +5,7 @@
 
 use crate::db::ChallengeUse;
 use crate::{Relay, RelayError, unix_now};
-use caretrail_chain::{is_registered, patient_of};
+use caretrail_chain::is_registered;
 use caretrail_crypto::identity::login_signer;
 use caretrail_types::{ErrorCode, Hash32, LoginChallenge, LoginRequest, LoginSession};
 use rand_core::{OsRng, RngCore as _};
@@ -97,7 +97,7 @@ pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession,
     {
         None
     } else {
-        match patient_of(&config.rpc_url, config.patient_registry, request.record).await? {
+        match crate::patient_index::holder_of(relay, request.record).await? {
             None => Some(RelayError::refused(
                 ErrorCode::UnknownRecord,
                 format!("no patient is registered with H {}", request.record),

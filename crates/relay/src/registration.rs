@@ -311,7 +311,7 @@ pub async fn register(
 
 /// The registration `patient`'s key holds, for a client whose registration answer was lost (the
 /// web page, which cannot read the chain itself): the relay's own row when the chain still says
-/// the same H, else the chain's record (a log look-up narrowed to her address and H).
+/// the same H, else the relay's index of the registry's log.
 pub async fn registration_of(
     relay: &Relay,
     patient: Address,
@@ -336,7 +336,13 @@ pub async fn registration_of(
             }));
         }
     }
-    Ok(caretrail_chain::registration_of(rpc, relay.config.patient_registry, patient).await?)
+    Ok(crate::patient_index::holder_of(relay, record)
+        .await?
+        .map(|indexed| RegistrationRecord {
+            record,
+            tx_id: indexed.registered_tx,
+            card_hash: indexed.card_hash,
+        }))
 }
 
 /// The refusal for a photo the face match cannot use.

@@ -37,6 +37,7 @@ fn config() -> RelayConfig {
         storage_limits: Default::default(),
         audit_interval: std::time::Duration::from_secs(60),
         verify_limits: Default::default(),
+        patients_from_block: 0,
     }
 }
 
@@ -409,4 +410,67 @@ async fn waiting_challenges_are_capped_and_sessions_pruned_and_bounded_per_patie
         .expect("db");
     assert!(db.sessions_of(him, now + 50).await.expect("db").is_empty());
     assert_eq!(db.session_count().await.expect("db"), 3);
+}
+
+#[tokio::test]
+async fn the_patient_index_follows_registrations_and_key_rotations() {
+    use caretrail_chain::PatientEvent;
+    use caretrail_types::TxId;
+    let relay = Relay::open(config()).await.expect("the relay opens");
+    let db = &relay.db;
+    let (h, other_h) = (Hash32([1; 32]), Hash32([2; 32]));
+    let (first, second, stranger) = (Address([1; 20]), Address([2; 20]), Address([3; 20]));
+    assert_eq!(db.patient_log_cursor().await.expect("db"), None);
+    db.index_patient_events(
+        &[
+            PatientEvent::Registered {
+                patient: first,
+                record: h,
+                card_hash: Hash32([5; 32]),
+                tx_id: TxId([6; 32]),
+            },
+            PatientEvent::Rotated {
+                from: first,
+                to: second,
+                record: h,
+            },
+            // A rotation that does not start from the holder changes nothing.
+            PatientEvent::Rotated {
+                from: stranger,
+                to: stranger,
+                record: h,
+            },
+        ],
+        11,
+    )
+    .await
+    .expect("indexed");
+    let held = db.indexed_patient(h).await.expect("db").expect("known");
+    assert_eq!(held.holder, second);
+    assert_eq!(
+        (held.registered_tx, held.card_hash),
+        (TxId([6; 32]), Hash32([5; 32]))
+    );
+    assert_eq!(db.indexed_patient(other_h).await.expect("db"), None);
+    assert_eq!(db.patient_log_cursor().await.expect("db"), Some(11));
+    // A second registration of one H (which the contract cannot emit) does not take it over.
+    db.index_patient_events(
+        &[PatientEvent::Registered {
+            patient: stranger,
+            record: h,
+            card_hash: Hash32([7; 32]),
+            tx_id: TxId([8; 32]),
+        }],
+        12,
+    )
+    .await
+    .expect("indexed");
+    assert_eq!(
+        db.indexed_patient(h)
+            .await
+            .expect("db")
+            .expect("known")
+            .holder,
+        second
+    );
 }

@@ -3,7 +3,10 @@
 //! of signed requests and the read log (`records.rs`, `audit.rs`). Migrations in `migrations/`.
 
 mod audit;
+mod patients;
 mod records;
+
+pub use patients::IndexedPatient;
 
 use caretrail_types::{Address, Hash32};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
