@@ -13,8 +13,8 @@ use caretrail_chain::{
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    ErrorCode, Hash32, ParticipantKind, PolicyVersion, PublishRequest, Signature, UiError,
-    VisitToken,
+    ErrorCode, Hash32, POLICY_EFFECTIVE_SKEW_SECS, ParticipantKind, PolicyVersion, PublishRequest,
+    Signature, UiError, VisitToken,
 };
 use common::{dead_url, stack};
 use std::process::Output;
@@ -197,8 +197,9 @@ async fn the_authority_admits_only_active_hospital_licences_and_blocking_stops_e
             content_hash: content_hash("application/fhir+json", &document).expect("hash"),
             document_hash: document_hash(&document),
             previous_hash: Hash32::ZERO,
-            effective_at: 1_800_000_000,
+            effective_at: caretrail_client::unix_now(),
             media_type: "application/fhir+json".into(),
+            deadline: caretrail_client::unix_now() + POLICY_EFFECTIVE_SKEW_SECS,
         },
         document,
         signature: Signature([0; 65]),

@@ -32,15 +32,19 @@ async fn policy_show_prints_the_policy_and_checks_copies() {
     assert!(out.contains("Meridian Gold Care 2026"), "{out}");
     assert!(out.contains("VERIFIED"), "{out}");
     assert!(out.contains(&stack.insurer.address().to_string()), "{out}");
-    assert!(
-        out.contains("2027-01-15 08:00:00 UTC"),
-        "effective date: {out}"
-    );
 
     let json = caretrail(&["policy", "show", &tx, "--relay", &relay, "--json"]).await;
     let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
     assert_eq!(value["policy"]["check"]["verified"], true);
     assert_eq!(value["policy"]["publication"]["version"], 1);
+    // The insurer published it effective from the moment it signed.
+    let effective = value["policy"]["publication"]["effective_at"]
+        .as_u64()
+        .expect("an effective date");
+    assert!(
+        out.contains(&caretrail_types::format_unix_utc(effective)),
+        "effective date: {out}"
+    );
 
     let dir = tempfile::tempdir().expect("tempdir");
     let tampered = dir.path().join("policy.json");

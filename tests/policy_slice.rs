@@ -11,8 +11,11 @@ use caretrail_client::{Client, Relay};
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_relay::RelayConfig;
 use caretrail_sandbox::Publication;
-use caretrail_types::{ErrorCode, Hash32, PolicyVersion, PublishRequest, Signature, TxId, UiError};
-use common::{DEMO_PLAN, NOW, dead_url, publish_demo, stack};
+use caretrail_types::{
+    ErrorCode, Hash32, POLICY_EFFECTIVE_SKEW_SECS, PolicyVersion, PublishRequest, Signature, TxId,
+    UiError,
+};
+use common::{DEMO_PLAN, dead_url, publish_demo, stack};
 
 fn code<T: std::fmt::Debug>(result: Result<T, caretrail_client::ClientError>) -> UiError {
     UiError::from(result.expect_err("an error"))
@@ -66,11 +69,7 @@ async fn a_published_policy_reads_back_verified_and_a_tampered_copy_does_not_mat
     );
 
     // Publishing the same document again changes nothing on chain.
-    let again = stack
-        .insurer
-        .publish(DEMO_PLAN, NOW)
-        .await
-        .expect("publish");
+    let again = stack.insurer.publish_now(DEMO_PLAN).await.expect("publish");
     assert!(
         matches!(again, Publication::Unchanged { version: 1, .. }),
         "{again:?}"
@@ -101,14 +100,16 @@ async fn admit_insurer(stack: &caretrail::stack::Stack, index: usize, licence: &
 async fn the_relay_pays_only_for_insurers_the_participant_registry_admits() {
     let stack = stack().await;
     let doc = br#"{"resourceType":"InsurancePlan","name":"Bronze"}"#;
+    let now = caretrail_client::unix_now();
     let signed = PolicyVersion {
         policy_id: Hash32([6; 32]),
         version: 1,
         content_hash: content_hash("application/fhir+json", doc).expect("json"),
         document_hash: document_hash(doc),
         previous_hash: Hash32::ZERO,
-        effective_at: NOW,
+        effective_at: now,
         media_type: "application/fhir+json".into(),
+        deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
     };
     let stranger = stack.node().dev_signer(4);
     let request = PublishRequest {
@@ -151,6 +152,7 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
     let signed_doc = br#"{"resourceType":"InsurancePlan","name":"Silver","copay":10}"#;
     let sent_doc = br#"{"resourceType":"InsurancePlan","name":"Silver","copay":90}"#;
     let node = stack.node();
+    let now = caretrail_client::unix_now();
     let mut request = PublishRequest {
         signed: PolicyVersion {
             policy_id: Hash32([5; 32]),
@@ -158,8 +160,9 @@ async fn a_document_on_chain_that_is_not_what_the_insurer_signed_is_not_verified
             content_hash: content_hash("application/fhir+json", signed_doc).expect("json"),
             document_hash: document_hash(sent_doc),
             previous_hash: Hash32::ZERO,
-            effective_at: NOW,
+            effective_at: now,
             media_type: "application/fhir+json".into(),
+            deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
         },
         document: sent_doc.to_vec(),
         signature: Signature([0; 65]),

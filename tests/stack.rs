@@ -5,7 +5,7 @@ mod common;
 use caretrail::stack::Stack;
 use caretrail_client::Client;
 use caretrail_sandbox::Publication;
-use common::{DEMO_PLAN, NOW, options, publish_demo};
+use common::{DEMO_PLAN, options, publish_demo};
 
 #[tokio::test]
 async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
@@ -39,7 +39,7 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
     assert!(view.check.verified);
     let again = second
         .insurer
-        .publish(DEMO_PLAN, NOW)
+        .publish_now(DEMO_PLAN)
         .await
         .expect("publish");
     assert!(matches!(again, Publication::Unchanged { .. }), "{again:?}");

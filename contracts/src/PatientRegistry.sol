@@ -59,6 +59,8 @@ contract PatientRegistry is EIP712 {
     error NotRegistered(address patient);
     error RotationExpired(uint64 deadline);
     error NotSignedByTheOldKey(address expected, address recovered);
+    /// @notice The new key did not sign the rotation: nobody has shown that the patient holds it.
+    error NotSignedByTheNewKey(address expected, address recovered);
 
     constructor(IParticipantRegistry participants_, PolicyRegistry policies_) EIP712("Caretrail PatientRegistry", "1") {
         participants = participants_;
@@ -105,22 +107,30 @@ contract PatientRegistry is EIP712 {
         );
     }
 
-    /// @notice Moves a registration to a new key, with a signature from the old one. Anyone may
-    /// relay it. The signature names the record and its rotation count, so it cannot move another
+    /// @notice Moves a registration to a new key. Both keys sign the same `KeyRotation`: the old
+    /// key gives the record away, and the new key shows that the patient holds it, so no record
+    /// is moved onto an address nobody controls or onto someone else's. Anyone may relay it. The
+    /// signatures name the record and its rotation count, so they cannot move another
     /// registration or be replayed after the record has moved again.
-    function rotateKey(address from, address to, uint64 deadline, bytes calldata oldKeySignature) external {
+    function rotateKey(
+        address from,
+        address to,
+        uint64 deadline,
+        bytes calldata oldKeySignature,
+        bytes calldata newKeySignature
+    ) external {
         if (to == address(0)) revert ZeroAddress();
         if (block.timestamp > deadline) revert RotationExpired(deadline);
         bytes32 record = _recordOf[from];
         if (record == bytes32(0)) revert NotRegistered(from);
         if (_recordOf[to] != bytes32(0)) revert AlreadyRegistered(to);
-        address signer = ECDSA.recover(
-            _hashTypedDataV4(
-                keccak256(abi.encode(KEY_ROTATION_TYPEHASH, from, to, record, _rotations[record], deadline))
-            ),
-            oldKeySignature
+        bytes32 signed = _hashTypedDataV4(
+            keccak256(abi.encode(KEY_ROTATION_TYPEHASH, from, to, record, _rotations[record], deadline))
         );
-        if (signer != from) revert NotSignedByTheOldKey(from, signer);
+        address byOldKey = ECDSA.recover(signed, oldKeySignature);
+        if (byOldKey != from) revert NotSignedByTheOldKey(from, byOldKey);
+        address byNewKey = ECDSA.recover(signed, newKeySignature);
+        if (byNewKey != to) revert NotSignedByTheNewKey(to, byNewKey);
         _rotations[record] += 1;
         delete _recordOf[from];
         _recordOf[to] = record;
@@ -152,8 +162,8 @@ contract PatientRegistry is EIP712 {
         return _rotations[record];
     }
 
-    /// @notice The digest the old key signs to move its registration to `to` (the record and the
-    /// rotation count are the current ones).
+    /// @notice The digest the old key and the new key both sign to move the registration of
+    /// `from` to `to` (the record and the rotation count are the current ones).
     function rotationDigest(address from, address to, uint64 deadline) external view returns (bytes32) {
         bytes32 record = _recordOf[from];
         return

@@ -16,6 +16,9 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// (`documentHash`, checked here) so a relayer cannot swap the document. The contract cannot
 /// canonicalise JSON, so readers recompute the canonical hash (crates/crypto) and compare it with
 /// the signed `contentHash`.
+/// Time: a version takes effect no earlier than its publication, give or take `EFFECTIVE_SKEW`,
+/// and no earlier than the version before it; and it carries a `deadline` after which nobody can
+/// submit it, so a signed version that was never sent cannot surface later.
 contract PolicyRegistry is EIP712 {
     struct PolicyVersion {
         bytes32 policyId;
@@ -26,10 +29,13 @@ contract PolicyRegistry is EIP712 {
         bytes32 documentHash;
         /// contentHash of the previous version; zero for version 1.
         bytes32 previousHash;
-        /// Unix seconds from which this version applies.
+        /// Unix seconds from which this version applies: no earlier than its publication (less
+        /// `EFFECTIVE_SKEW`) and than the previous version's.
         uint64 effectiveAt;
         /// Media type of the document, e.g. "application/fhir+json" or "application/pdf".
         string mediaType;
+        /// Unix seconds after which nobody can submit this version, relayed or by the insurer.
+        uint64 deadline;
     }
 
     /// @notice A patient's enrolment in one version of an insurer's policy, with the hash of her
@@ -46,26 +52,36 @@ contract PolicyRegistry is EIP712 {
     }
 
     bytes32 public constant POLICY_VERSION_TYPEHASH = keccak256(
-        "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 documentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType)"
+        "PolicyVersion(bytes32 policyId,uint64 version,bytes32 contentHash,bytes32 documentHash,bytes32 previousHash,uint64 effectiveAt,string mediaType,uint64 deadline)"
     );
 
     bytes32 public constant ENROLMENT_TYPEHASH = keccak256(
         "Enrolment(address patient,address insurer,bytes32 policyId,uint64 version,bytes32 cardHash,uint64 deadline)"
     );
 
+    /// @notice How long before its publication a version may say it takes effect: five minutes.
+    /// An insurer signs a version "effective now", and the transaction is mined seconds or
+    /// minutes later, in a block whose time its producer chose within a few seconds. More than
+    /// this would let a version rewrite what a policy said in the past.
+    uint256 public constant EFFECTIVE_SKEW = 5 minutes;
+
     /// @notice Where admission is decided.
     IParticipantRegistry public immutable participants;
 
-    /// @notice The latest version of a policy, in one storage slot: its number and a digest of
-    /// its content hash (the first 28 bytes of `keccak256(abi.encode(contentHash))`).
+    /// @notice The latest version of a policy, in one storage slot: its number, when it takes
+    /// effect, and a digest of its content hash (the first 20 bytes of
+    /// `keccak256(abi.encode(contentHash))`).
     /// @dev One slot per policy, rewritten by each version, is what keeps publishing at one
     /// storage write. The full content hash of every version is in its `PolicyPublished` event
     /// and its calldata; the digest lets this contract check that a new version names the real
-    /// previous one (changing it unnoticed would take a 112-bit collision search) and lets a
-    /// reader confirm the event it found.
+    /// previous one (for the insurer to change it unnoticed would take an 80-bit collision search,
+    /// and every reader who compares the events would still see it) and lets a reader confirm the
+    /// event it found. The effective date is kept so that the next version cannot take effect
+    /// before it.
     struct Head {
         uint32 version;
-        bytes28 digest;
+        uint64 effectiveAt;
+        bytes20 digest;
     }
 
     mapping(address insurer => mapping(bytes32 policyId => Head)) private _heads;
@@ -85,6 +101,12 @@ contract PolicyRegistry is EIP712 {
     /// for a first version).
     error PreviousHashMismatch(uint64 version, bytes32 given);
     error NotAnAdmittedInsurer(address insurer);
+    /// @notice The signed version's `deadline` has passed: nobody can submit it any more.
+    error PublicationExpired(uint64 deadline);
+    /// @notice The version would take effect more than `EFFECTIVE_SKEW` before this block.
+    error EffectiveBeforePublication(uint64 effectiveAt, uint256 publishedAt);
+    /// @notice The version would take effect before the version it follows.
+    error EffectiveBeforePreviousVersion(uint64 effectiveAt, uint64 previousEffectiveAt);
     error EnrolmentExpired(uint64 deadline);
     error NoSuchPolicyVersion(address insurer, bytes32 policyId, uint64 version);
     error NotSignedBy(address expected, address recovered);
@@ -114,6 +136,10 @@ contract PolicyRegistry is EIP712 {
     }
 
     function _publish(address insurer, PolicyVersion calldata v, bytes calldata document) private {
+        if (block.timestamp > v.deadline) revert PublicationExpired(v.deadline);
+        if (uint256(v.effectiveAt) + EFFECTIVE_SKEW < block.timestamp) {
+            revert EffectiveBeforePublication(v.effectiveAt, block.timestamp);
+        }
         if (document.length == 0) revert EmptyDocument();
         if (v.contentHash == bytes32(0)) revert EmptyContentHash();
         bytes32 sent = keccak256(document);
@@ -128,8 +154,9 @@ contract PolicyRegistry is EIP712 {
         }
         bool linked = head.version == 0 ? v.previousHash == bytes32(0) : digestOf(v.previousHash) == head.digest;
         if (!linked) revert PreviousHashMismatch(head.version, v.previousHash);
+        if (v.effectiveAt < head.effectiveAt) revert EffectiveBeforePreviousVersion(v.effectiveAt, head.effectiveAt);
 
-        _heads[insurer][v.policyId] = Head(uint32(v.version), digestOf(v.contentHash));
+        _heads[insurer][v.policyId] = Head(uint32(v.version), v.effectiveAt, digestOf(v.contentHash));
         emit PolicyPublished(insurer, v.policyId, v.version, v.contentHash);
     }
 
@@ -168,15 +195,20 @@ contract PolicyRegistry is EIP712 {
         );
     }
 
-    /// @notice The latest version of a policy (0 if none) and the digest of its content hash.
-    function headOf(address insurer, bytes32 policyId) external view returns (uint64 version, bytes28 digest) {
+    /// @notice The latest version of a policy (0 if none), when it takes effect, and the digest of
+    /// its content hash.
+    function headOf(address insurer, bytes32 policyId)
+        external
+        view
+        returns (uint64 version, uint64 effectiveAt, bytes20 digest)
+    {
         Head memory head = _heads[insurer][policyId];
-        return (head.version, head.digest);
+        return (head.version, head.effectiveAt, head.digest);
     }
 
-    /// @notice The digest kept of a content hash: the first 28 bytes of `keccak256(abi.encode(contentHash))`.
-    function digestOf(bytes32 contentHash) public pure returns (bytes28) {
-        return bytes28(keccak256(abi.encode(contentHash)));
+    /// @notice The digest kept of a content hash: the first 20 bytes of `keccak256(abi.encode(contentHash))`.
+    function digestOf(bytes32 contentHash) public pure returns (bytes20) {
+        return bytes20(keccak256(abi.encode(contentHash)));
     }
 
     /// @notice The EIP-712 digest an insurer signs for `v`.
@@ -194,7 +226,8 @@ contract PolicyRegistry is EIP712 {
                 v.documentHash,
                 v.previousHash,
                 v.effectiveAt,
-                keccak256(bytes(v.mediaType))
+                keccak256(bytes(v.mediaType)),
+                v.deadline
             )
         );
     }

@@ -33,7 +33,7 @@ contract PatientRegistryTest is CheatCodes {
 
     function _publish(uint64 n, bytes32 contentHash, bytes32 previous) internal {
         PolicyRegistry.PolicyVersion memory v = PolicyRegistry.PolicyVersion(
-            POLICY, n, contentHash, keccak256(DOC), previous, 1_800_000_000, "application/fhir+json"
+            POLICY, n, contentHash, keccak256(DOC), previous, 1_800_000_000, "application/fhir+json", 1_800_003_600
         );
         vm.prank(vm.addr(INSURER_KEY));
         policies.publishOwn(v, DOC);
@@ -246,25 +246,39 @@ contract PatientRegistryTest is CheatCodes {
         );
     }
 
+    uint256 internal constant NEW_KEY = 0xE11E;
+
+    /// Both keys' signatures over the rotation of `fromKey`'s registration to `toKey`.
+    function _rotationSignatures(uint256 fromKey, uint256 toKey, uint64 deadline)
+        internal
+        view
+        returns (bytes memory byOldKey, bytes memory byNewKey)
+    {
+        bytes32 digest = patients.rotationDigest(vm.addr(fromKey), vm.addr(toKey), deadline);
+        return (_sign(fromKey, digest), _sign(toKey, digest));
+    }
+
     function test_thePatientMovesHerRegistrationToANewKey() public {
         bytes32 h = _register(PATIENT_KEY, NID);
         address from = vm.addr(PATIENT_KEY);
-        address to = vm.addr(0xE11E);
+        address to = vm.addr(NEW_KEY);
         uint64 deadline = uint64(block.timestamp + 1 hours);
-        bytes memory sig = _sign(PATIENT_KEY, patients.rotationDigest(from, to, deadline));
+        (bytes memory byOldKey, bytes memory byNewKey) = _rotationSignatures(PATIENT_KEY, NEW_KEY, deadline);
 
-        bytes memory byNewKey = _sign(0xE11E, patients.rotationDigest(from, to, deadline));
-        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheOldKey.selector, from, vm.addr(0xE11E)));
-        patients.rotateKey(from, to, deadline, byNewKey);
+        // The new key's signature in the old key's place moves nothing.
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheOldKey.selector, from, to));
+        patients.rotateKey(from, to, deadline, byNewKey, byNewKey);
 
-        patients.rotateKey(from, to, deadline, sig);
+        patients.rotateKey(from, to, deadline, byOldKey, byNewKey);
         require(patients.isRegistered(to, h) && patients.recordOf(to) == h, "H moved to the new key");
         require(!patients.isRegistered(from, h), "H is no longer the old key's");
         require(patients.recordOf(from) == bytes32(0), "the old key holds nothing");
+        require(patients.rotationsOf(h) == 1, "the record moved once");
 
-        // Moved back by the new key, the old signature cannot move it again.
-        patients.rotateKey(to, from, deadline, _sign(0xE11E, patients.rotationDigest(to, from, deadline)));
-        try patients.rotateKey(from, to, deadline, sig) {
+        // Moved back, the first signatures cannot move it again.
+        (bytes memory backByOld, bytes memory backByNew) = _rotationSignatures(NEW_KEY, PATIENT_KEY, deadline);
+        patients.rotateKey(to, from, deadline, backByOld, backByNew);
+        try patients.rotateKey(from, to, deadline, byOldKey, byNewKey) {
             revert("a rotation signature was replayed");
         } catch (bytes memory reason) {
             require(bytes4(reason) == PatientRegistry.NotSignedByTheOldKey.selector, "refused as not signed");
@@ -272,7 +286,41 @@ contract PatientRegistryTest is CheatCodes {
 
         vm.warp(deadline + 1);
         vm.expectRevert(abi.encodeWithSelector(PatientRegistry.RotationExpired.selector, deadline));
-        patients.rotateKey(from, to, deadline, sig);
+        patients.rotateKey(from, to, deadline, byOldKey, byNewKey);
+    }
+
+    function test_rotationNeedsTheNewKeysSignature() public {
+        bytes32 h = _register(PATIENT_KEY, NID);
+        address from = vm.addr(PATIENT_KEY);
+        address to = vm.addr(NEW_KEY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes32 digest = patients.rotationDigest(from, to, deadline);
+        bytes memory byOldKey = _sign(PATIENT_KEY, digest);
+
+        // The old key alone, twice over: nobody showed that the patient holds the new key.
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheNewKey.selector, to, from));
+        patients.rotateKey(from, to, deadline, byOldKey, byOldKey);
+        // Someone else's key in the new key's place.
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheNewKey.selector, to, vm.addr(0xD0D)));
+        patients.rotateKey(from, to, deadline, byOldKey, _sign(0xD0D, digest));
+        // The new key's signature over another rotation (to another address, or another deadline).
+        bytes memory elsewhere = _sign(NEW_KEY, patients.rotationDigest(from, vm.addr(0xD0D), deadline));
+        try patients.rotateKey(from, to, deadline, byOldKey, elsewhere) {
+            revert("moved with the new key's signature over another rotation");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PatientRegistry.NotSignedByTheNewKey.selector, "refused as not signed");
+        }
+        bytes memory later = _sign(NEW_KEY, patients.rotationDigest(from, to, deadline + 1));
+        try patients.rotateKey(from, to, deadline, byOldKey, later) {
+            revert("moved with the new key's signature over another deadline");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PatientRegistry.NotSignedByTheNewKey.selector, "refused as not signed");
+        }
+        require(patients.recordOf(from) == h && patients.recordOf(to) == bytes32(0), "nothing moved");
+        require(patients.rotationsOf(h) == 0, "the nonce is unused");
+
+        patients.rotateKey(from, to, deadline, byOldKey, _sign(NEW_KEY, digest));
+        require(patients.recordOf(to) == h, "both keys signed: H moved");
     }
 
     function test_rotationRefusesUnknownAndTakenKeys() public {
@@ -281,11 +329,43 @@ contract PatientRegistryTest is CheatCodes {
         uint64 deadline = uint64(block.timestamp + 1 hours);
         address from = vm.addr(PATIENT_KEY);
         vm.expectRevert(abi.encodeWithSelector(PatientRegistry.AlreadyRegistered.selector, vm.addr(0xD0D)));
-        patients.rotateKey(from, vm.addr(0xD0D), deadline, "");
+        patients.rotateKey(from, vm.addr(0xD0D), deadline, "", "");
         vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotRegistered.selector, vm.addr(0xF00)));
-        patients.rotateKey(vm.addr(0xF00), vm.addr(0xF01), deadline, "");
+        patients.rotateKey(vm.addr(0xF00), vm.addr(0xF01), deadline, "", "");
         vm.expectRevert(abi.encodeWithSelector(PatientRegistry.ZeroAddress.selector));
-        patients.rotateKey(from, address(0), deadline, "");
+        patients.rotateKey(from, address(0), deadline, "", "");
+    }
+
+    /// Whatever key signs in the new key's place, only the new key's own signature moves the record.
+    function testFuzz_onlyTheNewKeyAcceptsTheRecord(uint256 otherKey) public {
+        // A valid secp256k1 key other than the new one.
+        otherKey = bound(otherKey, 1, SECP256K1_ORDER - 1);
+        vm.assume(otherKey != NEW_KEY);
+        bytes32 h = _register(PATIENT_KEY, NID);
+        address from = vm.addr(PATIENT_KEY);
+        address to = vm.addr(NEW_KEY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes32 digest = patients.rotationDigest(from, to, deadline);
+        bytes memory byOldKey = _sign(PATIENT_KEY, digest);
+        vm.expectRevert(
+            abi.encodeWithSelector(PatientRegistry.NotSignedByTheNewKey.selector, to, vm.addr(otherKey))
+        );
+        patients.rotateKey(from, to, deadline, byOldKey, _sign(otherKey, digest));
+        require(patients.recordOf(from) == h, "nothing moved");
+    }
+
+    /// A record cannot be moved onto any address without that address's own signature, whoever
+    /// else signs.
+    function testFuzz_noRecordMovesOntoAnAddressThatDidNotSign(address to) public {
+        vm.assume(to != address(0) && to != vm.addr(PATIENT_KEY));
+        bytes32 h = _register(PATIENT_KEY, NID);
+        address from = vm.addr(PATIENT_KEY);
+        uint64 deadline = uint64(block.timestamp + 1 hours);
+        bytes32 digest = patients.rotationDigest(from, to, deadline);
+        bytes memory byOldKey = _sign(PATIENT_KEY, digest);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotSignedByTheNewKey.selector, to, from));
+        patients.rotateKey(from, to, deadline, byOldKey, byOldKey);
+        require(patients.recordOf(from) == h && patients.recordOf(to) == bytes32(0), "nothing moved");
     }
 
     function testFuzz_nobodyButTheVerifierRegisters(address caller) public {
@@ -395,7 +475,9 @@ contract PatientRegistryInvariants is CheatCodes {
         bytes memory doc = bytes("{}");
         vm.prank(vm.addr(INSURER_KEY));
         policies.publishOwn(
-            PolicyRegistry.PolicyVersion(POLICY, 1, keccak256("v1"), keccak256(doc), bytes32(0), 0, "application/json"),
+            PolicyRegistry.PolicyVersion(
+                POLICY, 1, keccak256("v1"), keccak256(doc), bytes32(0), 0, "application/json", uint64(block.timestamp)
+            ),
             doc
         );
         handler = new PatientRegistryHandler(policies, patients, VERIFIER, INSURER_KEY, POLICY);

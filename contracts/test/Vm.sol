@@ -24,4 +24,14 @@ interface Vm {
 
 abstract contract CheatCodes {
     Vm internal constant vm = Vm(address(uint160(uint256(keccak256("hevm cheat code")))));
+
+    /// The order of secp256k1: private keys are 1 to this, exclusive.
+    uint256 internal constant SECP256K1_ORDER = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141;
+
+    /// `x` brought into [min, max], as fuzz inputs are (forge-std's `bound`, without its logs).
+    function bound(uint256 x, uint256 min, uint256 max) internal pure returns (uint256) {
+        require(min <= max, "bound: min > max");
+        if (min == 0 && max == type(uint256).max) return x;
+        return min + x % (max - min + 1);
+    }
 }

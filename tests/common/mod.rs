@@ -9,7 +9,6 @@ use caretrail_types::TxId;
 use std::path::{Path, PathBuf};
 
 pub const DEMO_PLAN: &str = "meridian-gold";
-pub const NOW: u64 = 1_800_000_000;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -65,12 +64,7 @@ pub fn dead_url() -> String {
 
 /// Publishes the sandbox insurer's demo plan, which must be new on this chain.
 pub async fn publish_demo(stack: &Stack) -> TxId {
-    match stack
-        .insurer
-        .publish(DEMO_PLAN, NOW)
-        .await
-        .expect("publish")
-    {
+    match stack.insurer.publish_now(DEMO_PLAN).await.expect("publish") {
         Publication::Published(receipt) => receipt.tx_id,
         other => panic!("expected a new publication, got {other:?}"),
     }

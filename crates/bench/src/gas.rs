@@ -16,8 +16,8 @@ use caretrail_chain::{
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_crypto::{SecretKey, envelope};
 use caretrail_types::{
-    Address, ConsentScope, Enrolment, Hash32, ParticipantKind, PolicyVersion, PublishRequest,
-    Registration, VisitToken,
+    Address, ConsentScope, Enrolment, Hash32, POLICY_EFFECTIVE_SKEW_SECS, ParticipantKind,
+    PolicyVersion, PublishRequest, Registration, VisitToken,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
@@ -109,15 +109,19 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
 
     let mut rows = Vec::new();
 
-    // A policy version, relayed with the insurer's signature.
+    // A policy version, relayed with the insurer's signature, effective from now.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_secs();
     let signed = PolicyVersion {
         policy_id: Hash32([7; 32]),
         version: 1,
         content_hash: content_hash(MEDIA, DOCUMENT)?,
         document_hash: document_hash(DOCUMENT),
         previous_hash: Hash32::ZERO,
-        effective_at: 1_800_000_000,
+        effective_at: now,
         media_type: MEDIA.into(),
+        deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
     };
     let request = PublishRequest {
         signature: sign_policy_version(&node.dev_signer(2), chain, registries.policies, &signed)?,
@@ -135,8 +139,9 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
         content_hash: content_hash(MEDIA, &revised)?,
         document_hash: document_hash(&revised),
         previous_hash: request.signed.content_hash,
-        effective_at: 1_800_000_000,
+        effective_at: now,
         media_type: MEDIA.into(),
+        deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
     };
     let second = PublishRequest {
         signature: sign_policy_version(&node.dev_signer(2), chain, registries.policies, &second)?,

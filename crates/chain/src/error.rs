@@ -200,6 +200,20 @@ fn policy(e: &PolicyRegistryErrors) -> String {
             v.given, v.version
         ),
         E::NotAnAdmittedInsurer(v) => format!("{} is not an admitted insurer", v.insurer),
+        E::PublicationExpired(v) => format!(
+            "the signed version could be submitted until {}, and that has passed",
+            v.deadline
+        ),
+        E::EffectiveBeforePublication(v) => format!(
+            "the version takes effect at {}, more than {} seconds before its publication at {}",
+            v.effectiveAt,
+            caretrail_types::POLICY_EFFECTIVE_SKEW_SECS,
+            v.publishedAt
+        ),
+        E::EffectiveBeforePreviousVersion(v) => format!(
+            "the version takes effect at {}, before the version it follows ({})",
+            v.effectiveAt, v.previousEffectiveAt
+        ),
         E::EnrolmentExpired(v) => format!("the enrolment expired at {}", v.deadline),
         E::NoSuchPolicyVersion(v) => format!(
             "insurer {} has no version {} of policy {}",
@@ -221,6 +235,10 @@ fn patient(e: &PatientRegistryErrors) -> String {
         E::RotationExpired(v) => format!("the key rotation expired at {}", v.deadline),
         E::NotSignedByTheOldKey(v) => format!(
             "the rotation is signed by {}, not by the old key {}",
+            v.recovered, v.expected
+        ),
+        E::NotSignedByTheNewKey(v) => format!(
+            "the rotation is signed by {}, not by the new key {}: nobody showed that the patient holds it",
             v.recovered, v.expected
         ),
         other => format!("{other:?}"),

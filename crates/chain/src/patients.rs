@@ -242,10 +242,11 @@ pub async fn key_rotation(
     })
 }
 
-/// The old key's EIP-712 signature over `rotation`, computed here (the type is fixed in this
-/// crate, so a lying node cannot make the key sign something else).
+/// One key's EIP-712 signature over `rotation`, computed here (the type is fixed in this crate, so
+/// a lying node cannot make the key sign something else). The registry wants it from both keys:
+/// the old one gives the record away, the new one shows that the patient holds it.
 pub fn sign_key_rotation(
-    old_key: &SecretKey,
+    key: &SecretKey,
     chain_id: u64,
     patients: Address,
     rotation: &KeyRotation,
@@ -257,16 +258,18 @@ pub fn sign_key_rotation(
         nonce: rotation.nonce,
         deadline: rotation.deadline,
     };
-    sign::sign_typed(old_key, &typed, &domain(DOMAIN, chain_id, patients))
+    sign::sign_typed(key, &typed, &domain(DOMAIN, chain_id, patients))
 }
 
-/// Moves a registration to the new key with the old key's signature; anyone may send it.
+/// Moves a registration to the new key with both keys' signatures over `rotation` (see
+/// [`sign_key_rotation`]); anyone may send it.
 pub async fn rotate_key(
     rpc: &RpcUrl,
     sender: PrivateKeySigner,
     patients: Address,
     rotation: &KeyRotation,
-    signature: &Signature,
+    by_old_key: &Signature,
+    by_new_key: &Signature,
 ) -> Result<TxId, ChainError> {
     let provider = signing(rpc, sender);
     let contract = PatientRegistry::new(address(patients), &provider);
@@ -274,7 +277,8 @@ pub async fn rotate_key(
         address(rotation.from),
         address(rotation.to),
         rotation.deadline,
-        signature.0.to_vec().into(),
+        by_old_key.0.to_vec().into(),
+        by_new_key.0.to_vec().into(),
     );
     let receipt = mined(rpc, Registry::Patients, call).await?;
     Ok(from_tx(receipt.transaction_hash()))

@@ -33,6 +33,7 @@ impl From<&PolicyVersion> for PolicyRegistry::PolicyVersion {
             previousHash: b256(r.previous_hash),
             effectiveAt: r.effective_at,
             mediaType: r.media_type.clone(),
+            deadline: r.deadline,
         }
     }
 }
@@ -159,8 +160,9 @@ fn published(receipt: &TransactionReceipt) -> Result<PublishReceipt, ChainError>
 /// The latest published version of `policy_id` by `insurer`, and its content hash
 /// (`(0, ZERO)` when none is published).
 ///
-/// The registry keeps the head's number and a digest of its content hash in one slot; the full
-/// hash comes from that version's `PolicyPublished` event, which must match the digest.
+/// The registry keeps the head's number, its effective date and a digest of its content hash in
+/// one slot; the full hash comes from that version's `PolicyPublished` event, which must match
+/// the digest.
 pub async fn policy_head(
     rpc: &RpcUrl,
     registry: Address,
@@ -199,9 +201,9 @@ pub async fn policy_head(
         })
 }
 
-/// The registry's digest of a content hash: the first 28 bytes of `keccak256(abi.encode(hash))`.
-fn digest_of(content_hash: alloy::primitives::B256) -> alloy::primitives::FixedBytes<28> {
-    alloy::primitives::FixedBytes::from_slice(&alloy::primitives::keccak256(content_hash)[..28])
+/// The registry's digest of a content hash: the first 20 bytes of `keccak256(abi.encode(hash))`.
+fn digest_of(content_hash: alloy::primitives::B256) -> alloy::primitives::FixedBytes<20> {
+    alloy::primitives::FixedBytes::from_slice(&alloy::primitives::keccak256(content_hash)[..20])
 }
 
 /// Reads the policy publication made by transaction `tx_id` from the chain: the document from
@@ -280,6 +282,7 @@ pub async fn read_policy_publication(
             previous_hash: from_b256(signed.previousHash),
             effective_at: signed.effectiveAt,
             media_type: signed.mediaType,
+            deadline: signed.deadline,
         },
         document: document.to_vec(),
     })

@@ -12,8 +12,8 @@ use caretrail_chain::{
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    Admission, ErrorCode, Hash32, ParticipantEvent, ParticipantKind, ParticipantStatus,
-    PolicyVersion, PublishRequest, TxId,
+    Admission, ErrorCode, Hash32, POLICY_EFFECTIVE_SKEW_SECS, ParticipantEvent, ParticipantKind,
+    ParticipantStatus, PolicyVersion, PublishRequest, TxId,
 };
 use std::path::Path;
 
@@ -24,6 +24,16 @@ fn node() -> LocalNode {
     LocalNode::start(&anvil_path(&root), None).expect("anvil starts")
 }
 
+/// Now, in unix seconds: anvil's blocks follow the clock.
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
+/// Version `version` of policy 7, signed by anvil's account 2 effective from now, to be sent
+/// within the registry's skew.
 fn request(
     node: &LocalNode,
     chain: u64,
@@ -32,18 +42,30 @@ fn request(
     previous: Hash32,
     doc: &[u8],
 ) -> PublishRequest {
-    let insurer = node.dev_signer(2);
+    let now = unix_now();
     let signed = PolicyVersion {
         policy_id: Hash32([7; 32]),
         version,
         content_hash: content_hash(FHIR, doc).expect("json"),
         document_hash: document_hash(doc),
         previous_hash: previous,
-        effective_at: 1_800_000_000,
+        effective_at: now,
         media_type: FHIR.into(),
+        deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
     };
+    signed_by_insurer(node, chain, registry, signed, doc)
+}
+
+fn signed_by_insurer(
+    node: &LocalNode,
+    chain: u64,
+    registry: caretrail_types::Address,
+    signed: PolicyVersion,
+    doc: &[u8],
+) -> PublishRequest {
     PublishRequest {
-        signature: sign_policy_version(&insurer, chain, registry, &signed).expect("sign"),
+        signature: sign_policy_version(&node.dev_signer(2), chain, registry, &signed)
+            .expect("sign"),
         signed,
         document: doc.to_vec(),
     }
@@ -269,12 +291,19 @@ async fn one_relayer_sends_concurrent_publications_without_nonce_clashes() {
     }
 }
 
-#[tokio::test]
-async fn the_verifier_registers_a_patient_and_h_names_her() {
-    use caretrail_chain::{
-        grant_verifier, is_registered, key_rotation, patient_of, register_patient, rotate_key,
-        sign_enrolment, sign_key_rotation,
-    };
+/// A node with the registries, policy 7 published, account 5 the verifier, and the patient with
+/// key 0x42.. registered under it: the node, its URL, the chain id, the registries, the
+/// verifier, the patient's key and her H.
+async fn registered() -> (
+    LocalNode,
+    caretrail_chain::RpcUrl,
+    u64,
+    caretrail_types::Registries,
+    caretrail_chain::PrivateKeySigner,
+    SecretKey,
+    Hash32,
+) {
+    use caretrail_chain::{grant_verifier, register_patient, sign_enrolment};
     use caretrail_types::{Enrolment, Registration};
     let (node, rpc, chain, registries) = deployed().await;
     let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
@@ -318,8 +347,30 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
     let registered = register_patient(&rpc, verifier.clone(), registries.patients, &registration)
         .await
         .expect("register");
+    // The same NID twice is refused.
+    match register_patient(&rpc, verifier.clone(), registries.patients, &registration).await {
+        Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::AlreadyRegistered(
+            _,
+        )))) => {}
+        other => panic!("registered twice: {other:?}"),
+    }
+    (
+        node,
+        rpc,
+        chain,
+        registries,
+        verifier,
+        patient,
+        registered.record,
+    )
+}
+
+#[tokio::test]
+async fn the_verifier_registers_a_patient_and_h_names_her() {
+    use caretrail_chain::{is_registered, key_rotation, patient_of, rotate_key, sign_key_rotation};
+    let (node, rpc, chain, registries, verifier, patient, record) = registered().await;
     assert_eq!(
-        patient_of(&rpc, registries.patients, registered.record)
+        patient_of(&rpc, registries.patients, record)
             .await
             .expect("look up"),
         Some(patient.address())
@@ -330,25 +381,13 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
             .expect("look up"),
         None
     );
-    // The same NID twice is refused.
-    match register_patient(&rpc, verifier.clone(), registries.patients, &registration).await {
-        Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::AlreadyRegistered(
-            _,
-        )))) => {}
-        other => panic!("registered twice: {other:?}"),
-    }
     assert!(
-        is_registered(
-            &rpc,
-            registries.patients,
-            patient.address(),
-            registered.record
-        )
-        .await
-        .expect("asks")
+        is_registered(&rpc, registries.patients, patient.address(), record)
+            .await
+            .expect("asks")
     );
 
-    // She moves to a new key with the old key's signature, relayed by anyone.
+    // She moves to a new key with both keys' signatures, relayed by anyone.
     let new_key = SecretKey::from_bytes(&[0x43; 32]).expect("key");
     let rotation = key_rotation(
         &rpc,
@@ -359,14 +398,16 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
     )
     .await
     .expect("rotation");
-    assert_eq!((rotation.record, rotation.nonce), (registered.record, 0));
-    // Signed by the new key instead of the old: refused.
+    assert_eq!((rotation.record, rotation.nonce), (record, 0));
+    let by_old = sign_key_rotation(&patient, chain, registries.patients, &rotation);
     let by_new = sign_key_rotation(&new_key, chain, registries.patients, &rotation);
+    // The new key's signature in the old key's place: refused.
     match rotate_key(
         &rpc,
         verifier.clone(),
         registries.patients,
         &rotation,
+        &by_new,
         &by_new,
     )
     .await
@@ -376,34 +417,38 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
         ))) => {}
         other => panic!("moved without the old key: {other:?}"),
     }
-    let signature = sign_key_rotation(&patient, chain, registries.patients, &rotation);
     rotate_key(
         &rpc,
         node.dev_signer(6),
         registries.patients,
         &rotation,
-        &signature,
+        &by_old,
+        &by_new,
     )
     .await
     .expect("rotate");
     assert_eq!(
-        patient_of(&rpc, registries.patients, registered.record)
+        patient_of(&rpc, registries.patients, record)
             .await
             .expect("look up"),
         Some(new_key.address())
     );
     assert!(
-        !is_registered(
-            &rpc,
-            registries.patients,
-            patient.address(),
-            registered.record
-        )
-        .await
-        .expect("asks")
+        !is_registered(&rpc, registries.patients, patient.address(), record)
+            .await
+            .expect("asks")
     );
-    // The same signature cannot move it again.
-    match rotate_key(&rpc, verifier, registries.patients, &rotation, &signature).await {
+    // The same signatures cannot move it again.
+    match rotate_key(
+        &rpc,
+        verifier,
+        registries.patients,
+        &rotation,
+        &by_old,
+        &by_new,
+    )
+    .await
+    {
         Err(ChainError::Refused(Refusal::Patients(PatientRegistryErrors::NotRegistered(_)))) => {}
         other => panic!("a rotation was replayed: {other:?}"),
     }
@@ -417,6 +462,60 @@ async fn the_verifier_registers_a_patient_and_h_names_her() {
     .await
     .expect("rotation");
     assert_eq!(back.nonce, 1, "the record moved once");
+}
+
+#[tokio::test]
+async fn a_key_rotation_without_the_new_keys_signature_is_refused() {
+    use caretrail_chain::{key_rotation, patient_of, rotate_key, sign_key_rotation};
+    let (_node, rpc, chain, registries, verifier, patient, record) = registered().await;
+    // An address she does not hold: only her old key signs.
+    let new_key = SecretKey::from_bytes(&[0x44; 32]).expect("key");
+    let rotation = key_rotation(
+        &rpc,
+        registries.patients,
+        patient.address(),
+        new_key.address(),
+        4_000_000_000,
+    )
+    .await
+    .expect("rotation");
+    let by_old = sign_key_rotation(&patient, chain, registries.patients, &rotation);
+    let stranger = SecretKey::from_bytes(&[0x45; 32]).expect("key");
+    for (who, by_new) in [
+        ("the old key", by_old),
+        (
+            "a stranger",
+            sign_key_rotation(&stranger, chain, registries.patients, &rotation),
+        ),
+    ] {
+        match rotate_key(
+            &rpc,
+            verifier.clone(),
+            registries.patients,
+            &rotation,
+            &by_old,
+            &by_new,
+        )
+        .await
+        {
+            Err(
+                e @ ChainError::Refused(Refusal::Patients(
+                    PatientRegistryErrors::NotSignedByTheNewKey(_),
+                )),
+            ) => {
+                assert_eq!(e.code(), ErrorCode::ChainRefused);
+                assert!(e.to_string().contains("not by the new key"), "{e}");
+            }
+            other => panic!("moved with {who} in the new key's place: {other:?}"),
+        }
+    }
+    assert_eq!(
+        patient_of(&rpc, registries.patients, record)
+            .await
+            .expect("look up"),
+        Some(patient.address()),
+        "the record stayed with her"
+    );
 }
 
 #[tokio::test]
@@ -620,4 +719,119 @@ async fn the_authority_suspends_reinstates_and_blocks_and_the_events_say_so() {
             .len()
             >= 4
     );
+}
+
+#[tokio::test]
+async fn the_registrys_skew_is_the_one_the_types_state() {
+    let (_node, rpc, _chain, registries) = deployed().await;
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(rpc);
+    let skew = caretrail_chain::PolicyRegistry::new(
+        alloy::primitives::Address::from(registries.policies.0),
+        &provider,
+    )
+    .EFFECTIVE_SKEW()
+    .call()
+    .await
+    .expect("asks");
+    assert_eq!(
+        skew,
+        alloy::primitives::U256::from(POLICY_EFFECTIVE_SKEW_SECS)
+    );
+}
+
+#[tokio::test]
+async fn a_version_effective_before_its_publication_is_refused() {
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
+    let mut signed = request(&node, chain, registry, 1, Hash32::ZERO, doc).signed;
+    // Backdated by an hour: it would change what the policy said before.
+    signed.effective_at = unix_now() - 3600;
+    let backdated = signed_by_insurer(&node, chain, registry, signed.clone(), doc);
+    match Relayer::new(&rpc, node.dev_signer(1))
+        .publish_policy(registry, &backdated)
+        .await
+    {
+        Err(
+            e @ ChainError::Refused(Refusal::Policies(
+                PolicyRegistryErrors::EffectiveBeforePublication(_),
+            )),
+        ) => {
+            assert_eq!(e.code(), ErrorCode::ChainRefused);
+            assert!(e.to_string().contains("before its publication"), "{e}");
+        }
+        other => panic!("a backdated version was published: {other:?}"),
+    }
+    // Nor by the insurer's own transaction.
+    match publish_own_policy(&rpc, node.dev_signer(2), registry, &signed, doc).await {
+        Err(ChainError::Refused(Refusal::Policies(
+            PolicyRegistryErrors::EffectiveBeforePublication(refused),
+        ))) => assert_eq!(refused.effectiveAt, signed.effective_at),
+        other => panic!("a backdated version was published: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_version_effective_before_the_previous_one_is_refused() {
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
+    let relayer = Relayer::new(&rpc, node.dev_signer(1));
+    let next_month = unix_now() + 30 * 86_400;
+    let mut first = request(&node, chain, registry, 1, Hash32::ZERO, b"{\"v\":1}").signed;
+    first.effective_at = next_month;
+    let first = signed_by_insurer(&node, chain, registry, first, b"{\"v\":1}");
+    relayer
+        .publish_policy(registry, &first)
+        .await
+        .expect("version 1, effective next month");
+    let mut second = request(
+        &node,
+        chain,
+        registry,
+        2,
+        first.signed.content_hash,
+        b"{\"v\":2}",
+    )
+    .signed;
+    second.effective_at = next_month - 1;
+    let second = signed_by_insurer(&node, chain, registry, second, b"{\"v\":2}");
+    match relayer.publish_policy(registry, &second).await {
+        Err(ChainError::Refused(Refusal::Policies(
+            PolicyRegistryErrors::EffectiveBeforePreviousVersion(refused),
+        ))) => assert_eq!(
+            (refused.effectiveAt, refused.previousEffectiveAt),
+            (next_month - 1, next_month)
+        ),
+        other => panic!("version 2 took effect before version 1: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_expired_signed_version_is_refused() {
+    let (node, rpc, chain, registries) = deployed().await;
+    let registry = registries.policies;
+    let doc = br#"{"resourceType":"InsurancePlan","name":"Gold"}"#;
+    let mut signed = request(&node, chain, registry, 1, Hash32::ZERO, doc).signed;
+    // Effective tomorrow, but its deadline has passed.
+    signed.effective_at = unix_now() + 86_400;
+    signed.deadline = unix_now() - 1;
+    let expired = signed_by_insurer(&node, chain, registry, signed.clone(), doc);
+    match Relayer::new(&rpc, node.dev_signer(1))
+        .publish_policy(registry, &expired)
+        .await
+    {
+        Err(
+            e @ ChainError::Refused(Refusal::Policies(PolicyRegistryErrors::PublicationExpired(_))),
+        ) => {
+            assert_eq!(e.code(), ErrorCode::ChainRefused);
+            assert!(e.to_string().contains("has passed"), "{e}");
+        }
+        other => panic!("an expired version was published: {other:?}"),
+    }
+    match publish_own_policy(&rpc, node.dev_signer(2), registry, &signed, doc).await {
+        Err(ChainError::Refused(Refusal::Policies(PolicyRegistryErrors::PublicationExpired(
+            refused,
+        )))) => assert_eq!(refused.deadline, signed.deadline),
+        other => panic!("an expired version was published: {other:?}"),
+    }
 }

@@ -146,6 +146,7 @@ mod tests {
                 previous_hash: Hash32::ZERO,
                 effective_at: 1_800_000_000,
                 media_type: media_type.to_owned(),
+                deadline: 1_800_000_300,
             },
             document: document.to_vec(),
         }

@@ -7,8 +7,8 @@ use caretrail_chain::{PrivateKeySigner, Relayer, rpc_url, sign_policy_version};
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_relay::{NidSalt, Relay, RelayConfig, app};
 use caretrail_types::{
-    Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, PolicyVersion,
-    PublishRequest, Signature, UiError,
+    Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, POLICY_EFFECTIVE_SKEW_SECS,
+    PolicyVersion, PublishRequest, Signature, UiError,
 };
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
@@ -88,13 +88,20 @@ fn signed(document: &[u8], media_type: &str, content_hash: Hash32) -> PublishReq
     signed_by(&insurer(), document, media_type, content_hash)
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs()
+}
+
 fn signed_by(
     signer: &PrivateKeySigner,
     document: &[u8],
     media_type: &str,
     content_hash: Hash32,
 ) -> PublishRequest {
-    let config = config();
+    let now = unix_now();
     let mut request = PublishRequest {
         signed: PolicyVersion {
             policy_id: Hash32([1; 32]),
@@ -102,12 +109,19 @@ fn signed_by(
             content_hash,
             document_hash: document_hash(document),
             previous_hash: Hash32::ZERO,
-            effective_at: 1_800_000_000,
+            effective_at: now,
             media_type: media_type.into(),
+            deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
         },
         document: document.to_vec(),
         signature: Signature([0; 65]),
     };
+    resign(signer, &mut request);
+    request
+}
+
+fn resign(signer: &PrivateKeySigner, request: &mut PublishRequest) {
+    let config = config();
     request.signature = sign_policy_version(
         signer,
         config.chain_id,
@@ -115,7 +129,6 @@ fn signed_by(
         &request.signed,
     )
     .expect("sign");
-    request
 }
 
 async fn post(request: &PublishRequest) -> (StatusCode, UiError) {
@@ -256,6 +269,35 @@ async fn signatures_the_contract_would_refuse_are_refused_first() {
         (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
     );
     assert!(error.message.contains("low-s"), "{error}");
+}
+
+#[tokio::test]
+async fn versions_the_contract_would_refuse_for_their_dates_are_refused_first() {
+    // Signed yesterday with a deadline of yesterday: nobody may send it now.
+    let mut expired = valid_fhir();
+    expired.signed.effective_at = unix_now() + 86_400;
+    expired.signed.deadline = unix_now() - 86_400;
+    resign(&insurer(), &mut expired);
+    let (status, error) = post(&expired).await;
+    assert_eq!(
+        (status, error.code),
+        (StatusCode::UNAUTHORIZED, ErrorCode::SignatureExpired),
+        "{error}"
+    );
+    // Taking effect an hour ago: it would change what the policy said before.
+    let backdated = {
+        let mut request = valid_fhir();
+        request.signed.effective_at = unix_now() - 3600;
+        resign(&insurer(), &mut request);
+        request
+    };
+    let (status, error) = post(&backdated).await;
+    assert_eq!(
+        (status, error.code),
+        (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+        "{error}"
+    );
+    assert!(error.message.contains("before its publication"), "{error}");
 }
 
 #[tokio::test]

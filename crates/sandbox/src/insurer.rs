@@ -18,7 +18,8 @@ use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
     Address, CardNumber, Coverage, CoverageStatus, Enrolment, EnrolmentOffer, EnrolmentRequest,
-    ErrorCode, Hash32, NetworkInfo, Nid, PolicyVersion, PublishReceipt, PublishRequest, Signature,
+    ErrorCode, Hash32, NetworkInfo, Nid, POLICY_EFFECTIVE_SKEW_SECS, PolicyVersion, PublishReceipt,
+    PublishRequest, Signature,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -339,8 +340,10 @@ impl Insurer {
         self.publish(slug, now).await
     }
 
-    /// Publishes the plan's current document as its next version, effective at `now` (unix
-    /// seconds), unless the chain already holds it as the latest version.
+    /// Publishes the plan's current document as its next version, signed at `now` (unix seconds)
+    /// and effective from then, unless the chain already holds it as the latest version. The
+    /// signed version can be submitted for as long as the registry would take its effective date
+    /// ([`POLICY_EFFECTIVE_SKEW_SECS`]).
     pub async fn publish(&self, slug: &str, now: u64) -> Result<Publication, InsurerError> {
         let plan = self.plan(slug)?;
         let network: NetworkInfo = self.relay.get("v1/network").await?;
@@ -365,6 +368,7 @@ impl Insurer {
                 previous_hash: head,
                 effective_at: now,
                 media_type: plan.media_type.to_owned(),
+                deadline: now + POLICY_EFFECTIVE_SKEW_SECS,
             },
             document: plan.document.clone(),
             signature: Signature([0; 65]),

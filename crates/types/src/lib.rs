@@ -28,8 +28,8 @@ pub use participant::{
 };
 pub use patient::{Enrolment, KeyRotation, Registered, Registration, RegistrationRecord};
 pub use policy::{
-    MAX_POLICY_DOCUMENT_BYTES, PolicyCheck, PolicyPublication, PolicyVersion, PolicyView,
-    PublishReceipt, PublishRequest,
+    MAX_POLICY_DOCUMENT_BYTES, POLICY_EFFECTIVE_SKEW_SECS, PolicyCheck, PolicyPublication,
+    PolicyVersion, PolicyView, PublishReceipt, PublishRequest,
 };
 pub use record::{
     AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,

@@ -39,7 +39,8 @@ pub struct Registered {
     pub gas_used: u64,
 }
 
-/// What the patient's old key signs (EIP-712) to move her registration to a new key.
+/// What the patient's old key and new key both sign (EIP-712) to move her registration to the
+/// new key: the old one gives it away, the new one shows that she holds it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRotation {
     pub from: Address,

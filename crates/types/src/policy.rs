@@ -7,6 +7,10 @@ use serde::{Deserialize, Serialize};
 /// calldata, and public nodes refuse transactions over 128 KiB.
 pub const MAX_POLICY_DOCUMENT_BYTES: usize = 96 * 1024;
 
+/// How long before its publication a policy version may say it takes effect (the policy
+/// registry's `EFFECTIVE_SKEW`): a version signed "effective now" is mined a little later.
+pub const POLICY_EFFECTIVE_SKEW_SECS: u64 = 5 * 60;
+
 /// The fields of one policy version that the insurer signs (EIP-712) and the registry records.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PolicyVersion {
@@ -19,9 +23,13 @@ pub struct PolicyVersion {
     pub document_hash: Hash32,
     /// The content hash of the previous version; zero for version 1.
     pub previous_hash: Hash32,
-    /// Unix seconds from which this version applies.
+    /// Unix seconds from which this version applies: the registry refuses a version that takes
+    /// effect more than [`POLICY_EFFECTIVE_SKEW_SECS`] before its publication, or before the
+    /// previous version.
     pub effective_at: u64,
     pub media_type: String,
+    /// Unix seconds after which nobody can submit this version (signed with it).
+    pub deadline: u64,
 }
 
 /// One policy version as published on chain: the event's fields, the calldata's document and the
