@@ -7,7 +7,7 @@ mod common;
 use caretrail::stack::Stack;
 use caretrail_chain::{is_nid_registered, is_registered, record_of};
 use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
-use caretrail_crypto::identity::{card_hash, nid_commitment, sign_login};
+use caretrail_crypto::identity::{LoginDomain, card_hash, nid_commitment, sign_login};
 use caretrail_crypto::{SecretKey, envelope};
 use caretrail_keystore::{FileStore, Password};
 use caretrail_types::{
@@ -583,17 +583,19 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     };
     let key = wallet.unlock(&password()).expect("unlock");
     let stranger = SecretKey::generate(&mut rand_core::OsRng);
+    let domain = LoginDomain {
+        chain_id: stack.relay.config.chain_id,
+        patients: stack.relay.config.patient_registry,
+    };
+    let signed = |key: &SecretKey, h: Hash32, challenge: Hash32| {
+        sign_login(key, domain, &relay, &h, &challenge)
+    };
 
     // A stranger's key signing for her H is refused, and after five tries that key is locked
     // out; she is not: H is public, so failures count against the key that signed.
     for attempt in 1..=6 {
         let c = challenge().await;
-        let (status, body) = login(LoginRequest {
-            record: h,
-            challenge: c.challenge,
-            signature: sign_login(&stranger, &h, &c.challenge),
-        })
-        .await;
+        let (status, body) = login(signed(&stranger, h, c.challenge)).await;
         let expected = if attempt <= 5 {
             (403, ErrorCode::ForeignKey)
         } else {
@@ -601,14 +603,36 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
         };
         assert_eq!((status, code(&body)), expected, "attempt {attempt}: {body}");
     }
+    // Her signature is bound to this relay, this chain and this registry: passed on by another
+    // relay, or made for another chain, it logs nobody in (and counts against nothing of hers).
     let c = challenge().await;
-    let good = LoginRequest {
-        record: h,
-        challenge: c.challenge,
-        signature: sign_login(&key, &h, &c.challenge),
+    let (status, body) = login(sign_login(
+        &key,
+        domain,
+        "http://evil.example",
+        &h,
+        &c.challenge,
+    ))
+    .await;
+    assert_eq!(
+        (status, code(&body)),
+        (401, ErrorCode::WrongRelay),
+        "{body}"
+    );
+    let other_chain = LoginDomain {
+        chain_id: domain.chain_id + 1,
+        ..domain
     };
-    assert_eq!(login(good).await.0, 200);
-    let (status, body) = login(good).await;
+    let (status, body) = login(sign_login(&key, other_chain, &relay, &h, &c.challenge)).await;
+    assert_eq!(
+        (status, code(&body)),
+        (403, ErrorCode::ForeignKey),
+        "{body}"
+    );
+    let c = challenge().await;
+    let good = signed(&key, h, c.challenge);
+    assert_eq!(login(good.clone()).await.0, 200);
+    let (status, body) = login(good.clone()).await;
     assert_eq!(
         (status, code(&body)),
         (401, ErrorCode::ChallengeRefused),
@@ -624,7 +648,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     // Whoever saw that login sends it again and again: each is refused, none counts against
     // her key, and she still logs in.
     for replay in 1..=6 {
-        let (status, body) = login(good).await;
+        let (status, body) = login(good.clone()).await;
         assert_eq!(
             (status, code(&body)),
             (401, ErrorCode::ChallengeRefused),
@@ -632,12 +656,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
         );
     }
     let c = challenge().await;
-    let (status, body) = login(LoginRequest {
-        record: h,
-        challenge: c.challenge,
-        signature: sign_login(&key, &h, &c.challenge),
-    })
-    .await;
+    let (status, body) = login(signed(&key, h, c.challenge)).await;
     assert_eq!(status, 200, "replays locked her out: {body}");
 
     let stale = Hash32([7; 32]);
@@ -647,12 +666,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
         .issue_challenge(stale, now() - 10, now() - 130, 10)
         .await
         .expect("db");
-    let (status, body) = login(LoginRequest {
-        record: h,
-        challenge: stale,
-        signature: sign_login(&key, &h, &stale),
-    })
-    .await;
+    let (status, body) = login(signed(&key, h, stale)).await;
     assert_eq!(
         (status, code(&body)),
         (401, ErrorCode::ChallengeRefused),
@@ -665,9 +679,8 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
 
     let unknown = Hash32([9; 32]);
     let (status, body) = login(LoginRequest {
-        record: unknown,
         challenge: challenge().await.challenge,
-        signature: sign_login(&key, &unknown, &Hash32([0; 32])),
+        ..signed(&key, unknown, Hash32([0; 32]))
     })
     .await;
     // Signed over another challenge: the signer is some other key; H is unknown either way.
@@ -876,11 +889,17 @@ async fn login_finds_h_in_the_relays_index_of_the_log_not_by_scanning_the_chain(
             .challenge;
         caretrail_relay::login::login(
             &relay,
-            LoginRequest {
-                record: h,
-                challenge,
-                signature: sign_login(stranger, &h, &challenge),
-            },
+            sign_login(
+                stranger,
+                LoginDomain {
+                    chain_id: relay.config.chain_id,
+                    patients: relay.config.patient_registry,
+                },
+                "http://127.0.0.1:7780",
+                &h,
+                &challenge,
+            ),
+            Some("127.0.0.1:7780"),
         )
         .await
         .expect_err("a stranger's key")

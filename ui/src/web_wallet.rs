@@ -182,10 +182,14 @@ pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
     let attempt = login::attempt(&input.id, &input.record, profile()?.as_ref())?;
     let key = open_key(&input.password)?
         .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;
+    let network: NetworkInfo = relay_get("/v1/network").await?;
+    let origin = web_sys::window()
+        .and_then(|window| window.location().origin().ok())
+        .ok_or_else(|| refused(ErrorCode::Internal, "this page has no origin to log in at"))?;
     let challenge: LoginChallenge = relay_post("/v1/login/challenges", &()).await?;
     let session = relay_post(
         "/v1/login",
-        &login::request(&key, &attempt, &challenge.challenge),
+        &login::request(&key, &attempt, &challenge.challenge, &origin, &network),
     )
     .await?;
     SESSION_KEY.with(|slot| *slot.borrow_mut() = Some(key));

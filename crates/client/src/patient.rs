@@ -259,12 +259,19 @@ impl Client {
         let attempt =
             login::attempt(id, record, wallet.profile()?.as_ref()).map_err(ClientError::Refused)?;
         let key = wallet.unlock(password)?;
+        let network = self.network().await?;
         let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
         let session = self
             .relay
             .post(
                 "v1/login",
-                &login::request(&key, &attempt, &challenge.challenge),
+                &login::request(
+                    &key,
+                    &attempt,
+                    &challenge.challenge,
+                    &self.relay.origin(),
+                    &network,
+                ),
             )
             .await?;
         Ok((session, key))

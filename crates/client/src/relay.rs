@@ -36,6 +36,11 @@ impl Relay {
         Ok(Self { base, http })
     }
 
+    /// The relay's origin (`scheme://host[:port]`), as a login is signed for it.
+    pub fn origin(&self) -> String {
+        self.base.origin().ascii_serialization()
+    }
+
     fn endpoint(&self, path: &str) -> Result<Url, ClientError> {
         self.base
             .join(path)

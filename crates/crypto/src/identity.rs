@@ -3,11 +3,12 @@
 //! insurer sign, her data as a FHIR `Patient` for Enc(U_D), and the login signature.
 
 use crate::SecretKey;
-use crate::sign::{SignatureError, recover_message, sign_message};
+use crate::sign::{SignatureError, recover_message, recover_typed, sign_message, sign_typed};
 use alloy_primitives::{Address as SolAddress, B256};
 use alloy_sol_types::Eip712Domain;
 use caretrail_types::{
-    Address, CardNumber, Citizen, Enrolment, Hash32, Nid, Signature, TicketBody, VerificationTicket,
+    Address, CardNumber, Citizen, Enrolment, Hash32, LoginRequest, Nid, Signature, TicketBody,
+    VerificationTicket,
 };
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
@@ -158,24 +159,77 @@ pub fn check_ticket(
     Ok(())
 }
 
-/// A login signature's signer.
+mod login_typed {
+    alloy_sol_types::sol! {
+        /// What her key signs to log in: the relay she logs in at (its origin), H, and the
+        /// relay's challenge; the domain names the chain and the patient registry.
+        struct Login {
+            string relay;
+            bytes32 record;
+            bytes32 challenge;
+        }
+    }
+}
+
+/// The chain and the patient registry a login is for: its EIP-712 domain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoginDomain {
+    pub chain_id: u64,
+    pub patients: Address,
+}
+
+impl LoginDomain {
+    fn eip712(self) -> Eip712Domain {
+        Eip712Domain::new(
+            Some("Caretrail Login".into()),
+            Some("1".into()),
+            Some(alloy_primitives::U256::from(self.chain_id)),
+            Some(SolAddress::from(self.patients.0)),
+            None,
+        )
+    }
+}
+
+fn typed_login(relay: &str, record: &Hash32, challenge: &Hash32) -> login_typed::Login {
+    login_typed::Login {
+        relay: relay.into(),
+        record: B256::from(record.0),
+        challenge: B256::from(challenge.0),
+    }
+}
+
+/// A login signature's signer, in `domain` (the relay checks it is its own chain and registry,
+/// and that `request.relay` is its own origin).
 pub fn login_signer(
-    record: &Hash32,
-    challenge: &Hash32,
-    signature: &Signature,
+    domain: LoginDomain,
+    request: &LoginRequest,
 ) -> Result<Address, SignatureError> {
-    recover_message(
-        caretrail_types::login_message(record, challenge).as_bytes(),
-        signature,
+    recover_typed(
+        &typed_login(&request.relay, &request.record, &request.challenge),
+        &domain.eip712(),
+        &request.signature,
     )
 }
 
-/// The device key signs a login challenge.
-pub fn sign_login(key: &SecretKey, record: &Hash32, challenge: &Hash32) -> Signature {
-    sign_message(
-        key,
-        caretrail_types::login_message(record, challenge).as_bytes(),
-    )
+/// The device key signs a login challenge for H at the relay whose origin is `relay` (e.g.
+/// `https://relay.example`), on the chain and patient registry of `domain` (EIP-712).
+pub fn sign_login(
+    key: &SecretKey,
+    domain: LoginDomain,
+    relay: &str,
+    record: &Hash32,
+    challenge: &Hash32,
+) -> LoginRequest {
+    LoginRequest {
+        record: *record,
+        challenge: *challenge,
+        relay: relay.to_owned(),
+        signature: sign_typed(
+            key,
+            &typed_login(relay, record, challenge),
+            &domain.eip712(),
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -246,17 +300,49 @@ mod tests {
     }
 
     #[test]
-    fn a_login_signature_names_its_key() {
+    fn a_login_signature_is_bound_to_its_relay_chain_registry_h_and_challenge() {
         let mut rng = ChaCha20Rng::seed_from_u64(8);
         let key = SecretKey::generate(&mut rng);
-        let signature = sign_login(&key, &Hash32([1; 32]), &Hash32([2; 32]));
-        assert_eq!(
-            login_signer(&Hash32([1; 32]), &Hash32([2; 32]), &signature),
-            Ok(key.address())
+        let domain = LoginDomain {
+            chain_id: 31337,
+            patients: Address([9; 20]),
+        };
+        let signed = sign_login(
+            &key,
+            domain,
+            "http://127.0.0.1:7780",
+            &Hash32([1; 32]),
+            &Hash32([2; 32]),
         );
-        assert_ne!(
-            login_signer(&Hash32([1; 32]), &Hash32([3; 32]), &signature),
-            Ok(key.address())
-        );
+        assert_eq!(login_signer(domain, &signed), Ok(key.address()));
+        let elsewhere = [
+            LoginRequest {
+                relay: "http://evil.example".into(),
+                ..signed.clone()
+            },
+            LoginRequest {
+                record: Hash32([3; 32]),
+                ..signed.clone()
+            },
+            LoginRequest {
+                challenge: Hash32([3; 32]),
+                ..signed.clone()
+            },
+        ];
+        for moved in &elsewhere {
+            assert_ne!(login_signer(domain, moved), Ok(key.address()), "{moved:?}");
+        }
+        for other in [
+            LoginDomain {
+                chain_id: 1,
+                ..domain
+            },
+            LoginDomain {
+                patients: Address([8; 20]),
+                ..domain
+            },
+        ] {
+            assert_ne!(login_signer(other, &signed), Ok(key.address()), "{other:?}");
+        }
     }
 }

@@ -3,8 +3,8 @@
 //! fresh challenge from the relay for H, which the relay checks against the chain.
 
 use caretrail_crypto::SecretKey;
-use caretrail_crypto::identity::sign_login;
-use caretrail_types::{ErrorCode, Hash32, LoginRequest, Nid, Profile, UiError};
+use caretrail_crypto::identity::{LoginDomain, sign_login};
+use caretrail_types::{ErrorCode, Hash32, LoginRequest, NetworkInfo, Nid, Profile, UiError};
 
 /// What login needs from what she typed: her ID, parsed, and H.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +32,24 @@ pub fn attempt(id: &str, record: &str, held: Option<&Profile>) -> Result<Attempt
     }
 }
 
-/// Her answer to the relay's challenge.
-pub fn request(key: &SecretKey, attempt: &Attempt, challenge: &Hash32) -> LoginRequest {
-    LoginRequest {
-        record: attempt.record,
-        challenge: *challenge,
-        signature: sign_login(key, &attempt.record, challenge),
-    }
+/// Her answer to the relay's challenge, bound to the relay she reached (`relay`, its origin) and
+/// to the chain and patient registry of `network`: a signature one relay saw is worth nothing at
+/// another, or on another chain.
+pub fn request(
+    key: &SecretKey,
+    attempt: &Attempt,
+    challenge: &Hash32,
+    relay: &str,
+    network: &NetworkInfo,
+) -> LoginRequest {
+    sign_login(
+        key,
+        LoginDomain {
+            chain_id: network.chain_id,
+            patients: network.patient_registry,
+        },
+        relay,
+        &attempt.record,
+        challenge,
+    )
 }

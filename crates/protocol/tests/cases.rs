@@ -5,7 +5,9 @@
 
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::envelope;
-use caretrail_crypto::identity::{card_hash, enrolment_signer, login_signer, sign_ticket};
+use caretrail_crypto::identity::{
+    LoginDomain, card_hash, enrolment_signer, login_signer, sign_ticket,
+};
 use caretrail_crypto::policy::content_hash;
 use caretrail_protocol::login;
 use caretrail_protocol::password::{
@@ -271,11 +273,42 @@ fn login_cases() {
     let key = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(1));
     let attempt = login::attempt(NID, &h, Some(&mine)).expect("attempt");
     let challenge = Hash32([9; 32]);
-    let request = login::request(&key, &attempt, &challenge);
+    let network = NetworkInfo {
+        chain_id: 31337,
+        rpc_url: "http://127.0.0.1:8545".into(),
+        policy_registry: Address([10; 20]),
+        participant_registry: Address([11; 20]),
+        patient_registry: Address([12; 20]),
+        record_registry: Address([15; 20]),
+        relay: Address([16; 20]),
+    };
+    let request = login::request(
+        &key,
+        &attempt,
+        &challenge,
+        "http://127.0.0.1:7780",
+        &network,
+    );
     assert_eq!(request.record, Hash32([1; 32]));
+    assert_eq!(request.relay, "http://127.0.0.1:7780");
+    let domain = LoginDomain {
+        chain_id: 31337,
+        patients: Address([12; 20]),
+    };
     assert_eq!(
-        login_signer(&request.record, &challenge, &request.signature).expect("signer"),
+        login_signer(domain, &request).expect("signer"),
         key.address()
+    );
+    // Signed for this relay, this chain and this registry only.
+    assert_ne!(
+        login_signer(
+            LoginDomain {
+                chain_id: 1,
+                ..domain
+            },
+            &request
+        ),
+        Ok(key.address())
     );
 }
 

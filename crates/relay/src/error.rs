@@ -85,6 +85,7 @@ impl RelayError {
                     | ErrorCode::ConsentExpired
                     | ErrorCode::ConsentRevoked => StatusCode::FORBIDDEN,
                     ErrorCode::WrongChain
+                    | ErrorCode::WrongRelay
                     | ErrorCode::SignatureExpired
                     | ErrorCode::BadSignature => StatusCode::UNAUTHORIZED,
                     ErrorCode::PhotoRefused | ErrorCode::CardRefused => {

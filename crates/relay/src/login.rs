@@ -6,7 +6,7 @@
 use crate::db::ChallengeUse;
 use crate::{Relay, RelayError, unix_now};
 use caretrail_chain::is_registered;
-use caretrail_crypto::identity::login_signer;
+use caretrail_crypto::identity::{LoginDomain, login_signer};
 use caretrail_types::{ErrorCode, Hash32, LoginChallenge, LoginRequest, LoginSession};
 use rand_core::{OsRng, RngCore as _};
 use sha2::{Digest as _, Sha256};
@@ -53,12 +53,23 @@ pub async fn challenge(relay: &Relay) -> Result<LoginChallenge, RelayError> {
     Ok(challenge)
 }
 
-pub async fn login(relay: &Relay, request: LoginRequest) -> Result<LoginSession, RelayError> {
+/// Logs her in. `host` is the `Host` the request came with: the login must be signed for this
+/// relay's origin as she reached it, so a page or relay in between cannot pass her signature on.
+pub async fn login(
+    relay: &Relay,
+    request: LoginRequest,
+    host: Option<&str>,
+) -> Result<LoginSession, RelayError> {
     let now = unix_now();
+    signed_for_this_relay(&request.relay, host)?;
     // Failures count against the key that signed, never against H: H is public (an indexed
     // topic on chain), so counting them against H would let anyone lock her out. A signature
     // that names no key counts against nothing.
-    let signer = login_signer(&request.record, &request.challenge, &request.signature)
+    let domain = LoginDomain {
+        chain_id: relay.config.chain_id,
+        patients: relay.config.patient_registry,
+    };
+    let signer = login_signer(domain, &request)
         .map_err(|e| RelayError::BadRequest(format!("the login signature is not valid: {e}")))?;
     let key_subject = format!("key:{signer}");
     locked_out(relay, &key_subject, now).await?;
@@ -159,4 +170,61 @@ async fn locked_out(relay: &Relay, subject: &str, now: u64) -> Result<(), RelayE
         ));
     }
     Ok(())
+}
+
+/// Refuses a login signed for another relay than the one the request reached: the host and port
+/// of the signed origin must be the request's `Host`.
+fn signed_for_this_relay(signed: &str, host: Option<&str>) -> Result<(), RelayError> {
+    let wrong = |why: String| RelayError::refused(ErrorCode::WrongRelay, why);
+    let url = reqwest::Url::parse(signed)
+        .map_err(|e| wrong(format!("the login names no relay origin ({signed:?}: {e})")))?;
+    let authority = match (url.host_str(), url.port()) {
+        (Some(name), Some(port)) => format!("{name}:{port}"),
+        (Some(name), None) => name.to_owned(),
+        (None, _) => return Err(wrong(format!("the login's relay {signed:?} names no host"))),
+    };
+    match host {
+        Some(host) if host.eq_ignore_ascii_case(&authority) => Ok(()),
+        Some(host) => Err(wrong(format!(
+            "the login was signed for the relay at {signed}, not this one ({host}); log in \
+             at the relay you trust"
+        ))),
+        None => Err(wrong(
+            "the request names no host to check the login's relay against".to_owned(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_login_is_for_the_relay_whose_host_it_names() {
+        let ok = [
+            ("http://127.0.0.1:7780", "127.0.0.1:7780"),
+            ("https://Relay.Example", "relay.example"),
+            ("https://relay.example/", "relay.example"),
+            ("http://[::1]:7780", "[::1]:7780"),
+        ];
+        for (signed, host) in ok {
+            assert!(
+                signed_for_this_relay(signed, Some(host)).is_ok(),
+                "{signed} {host}"
+            );
+        }
+        let refused = [
+            ("http://127.0.0.1:7780", Some("127.0.0.1:7781")),
+            ("http://evil.example", Some("relay.example")),
+            ("https://relay.example", Some("relay.example:8443")),
+            ("not a url", Some("relay.example")),
+            ("http://127.0.0.1:7780", None),
+        ];
+        for (signed, host) in refused {
+            let Err(RelayError::Refused { code, .. }) = signed_for_this_relay(signed, host) else {
+                panic!("{signed} at {host:?} accepted");
+            };
+            assert_eq!(code, ErrorCode::WrongRelay);
+        }
+    }
 }

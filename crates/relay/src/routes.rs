@@ -154,10 +154,14 @@ async fn challenge(State(state): State<RelayState>) -> Result<Json<LoginChalleng
 
 async fn login(
     State(state): State<RelayState>,
+    headers: HeaderMap,
     body: Result<Json<LoginRequest>, JsonRejection>,
 ) -> Result<Json<LoginSession>, RelayError> {
     let Json(request) = body.map_err(RelayError::from)?;
-    login::login(&state, request).await.map(Json)
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok());
+    login::login(&state, request, host).await.map(Json)
 }
 
 async fn not_found() -> RelayError {

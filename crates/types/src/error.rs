@@ -68,6 +68,8 @@ pub enum ErrorCode {
     StorageUnavailable,
     /// A signed request names another chain or record registry than this relay's.
     WrongChain,
+    /// A login was signed for another relay than the one it reached.
+    WrongRelay,
     /// A signed request's deadline has passed (or lies too far ahead): sign it again.
     SignatureExpired,
     /// A signed request was already used once.

@@ -46,5 +46,5 @@ pub use verification::{
     LoginChallenge, LoginInput, LoginRequest, LoginSession, MAX_PHOTO_BYTES, Profile, Progress,
     RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
     RegistrationReceipt, SignedIn, TicketBody, VerificationTicket, Verified, VerifyRequest,
-    check_photo, check_policy_document, login_message,
+    check_photo, check_policy_document,
 };

@@ -155,17 +155,15 @@ pub struct LoginChallenge {
     pub expires_at: u64,
 }
 
-/// The text the device key signs (EIP-191) to log in with H.
-pub fn login_message(record: &Hash32, challenge: &Hash32) -> String {
-    format!("Caretrail login\nH: {record}\nchallenge: {challenge}")
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LoginRequest {
     /// H.
     pub record: Hash32,
     pub challenge: Hash32,
-    /// Her device key's EIP-191 signature over [`login_message`].
+    /// The origin of the relay she logs in at, as her device reached it (`scheme://host[:port]`).
+    pub relay: String,
+    /// Her device key's EIP-712 `Login` signature over the three, in the domain of the chain and
+    /// the patient registry (`caretrail_crypto::identity::sign_login`).
     pub signature: Signature,
 }
 
