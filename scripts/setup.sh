@@ -72,6 +72,14 @@ if ! installed tauri-driver "$TAURI_DRIVER_VERSION"; then
   cargo install tauri-driver --version "$TAURI_DRIVER_VERSION" --locked
 fi
 
+# cargo-deny, pinned: the test command checks the dependency tree's licenses and bans against
+# deny.toml with it (built from source; it needs only the C compiler from build-essential).
+CARGO_DENY_VERSION=0.20.2
+if ! installed cargo-deny "$CARGO_DENY_VERSION"; then
+  step "cargo: installing cargo-deny $CARGO_DENY_VERSION (about 7 minutes on 2 cores, once)"
+  cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
+fi
+
 # npm packages at the versions in the lock files: the Tauri CLI at the top, the official FHIR R4
 # examples in crates/fhir (test data, not committed), and the chain
 # toolchain (anvil, forge, cast, solc-js, OpenZeppelin) in contracts/.

@@ -15,6 +15,12 @@ step "UI build (trunk; the app embeds ui/dist)"
 step "clippy, warnings denied"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "dependency licenses and bans (cargo-deny, deny.toml)"
+# cargo-deny reads the crates of every platform; fetch them (from crates.io) first, then check
+# offline: the advisory database cannot be fetched here, so only licenses and bans are checked.
+cargo fetch --locked
+cargo deny --offline --locked --workspace check licenses bans
+
 step "wasm32 check of the UI and the shared crates"
 cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-protocol -p caretrail-fhir
 

@@ -516,3 +516,148 @@ async fn the_patient_index_follows_registrations_and_key_rotations() {
         second
     );
 }
+
+/// `value`'s JSON with `"extra": true` added to the object at `pointer` ("" for the top).
+fn with_extra(value: &impl serde::Serialize, pointer: &str) -> serde_json::Value {
+    let mut json = serde_json::to_value(value).expect("json");
+    json.pointer_mut(pointer)
+        .and_then(serde_json::Value::as_object_mut)
+        .expect("an object")
+        .insert("extra".into(), true.into());
+    json
+}
+
+/// A field the relay does not know, in a body or in the signed request's header, is refused
+/// before anything else: `invalid_input` naming the field, where the same request without it
+/// goes further (to the absent chain or EC registry, or the signature or deadline checks).
+#[tokio::test]
+async fn unknown_fields_are_refused_as_invalid_input() {
+    use base64::Engine as _;
+    use caretrail_types::{
+        CardNumber, ConsentGrant, ConsentGrantRequest, ConsentScope, Enrolment, FaceAttestation,
+        LoginRequest, Nid, OwnAnchor, OwnAnchorRequest, RegisterRequest, RelayAction, RelayRequest,
+        SignedRelayRequest, TicketBody, VerificationTicket, VerifyRequest,
+    };
+    let mut signature = Signature([3; 65]);
+    signature.0[64] = 27;
+    let login = LoginRequest {
+        record: Hash32([1; 32]),
+        challenge: Hash32([2; 32]),
+        relay: "http://127.0.0.1:7780".into(),
+        signature,
+    };
+    let verify = VerifyRequest {
+        nid: Nid::parse("19710302-4411").expect("nid"),
+        card_number: CardNumber::parse("MMH-1001-0001").expect("card"),
+        patient: Address([1; 20]),
+        policy_hash: Hash32([2; 32]),
+        photo: b"\x89PNG\r\n\x1a\n".to_vec(),
+    };
+    let register = RegisterRequest {
+        ticket: VerificationTicket {
+            body: TicketBody {
+                nid_commitment: Hash32([1; 32]),
+                enrolment: Enrolment {
+                    patient: Address([1; 20]),
+                    insurer: Address([2; 20]),
+                    policy_id: Hash32([3; 32]),
+                    version: 1,
+                    card_hash: Hash32([4; 32]),
+                    deadline: 4_000_000_000,
+                },
+                insurer_signature: signature,
+                face: FaceAttestation {
+                    distance_millionths: 300_000,
+                    threshold_millionths: 600_000,
+                    model: "dlib".into(),
+                    at: 1_700_000_000,
+                },
+                policy_hash: Hash32([5; 32]),
+                expires_at: 4_000_000_000,
+                verifier: Address([6; 20]),
+            },
+            signature,
+        },
+        encrypted_data: vec![1, 2, 3],
+        patient_signature: signature,
+    };
+    let grant = ConsentGrantRequest {
+        grant: ConsentGrant {
+            patient: Address([1; 20]),
+            grantee: Address([2; 20]),
+            scope: ConsentScope::Record,
+            target: Hash32([3; 32]),
+            expires_at: 4_000_000_000,
+            nonce: 0,
+            deadline: 4_000_000_000,
+        },
+        signature,
+    };
+    let anchor = OwnAnchorRequest {
+        anchor: OwnAnchor {
+            patient: Address([1; 20]),
+            kind: Hash32([2; 32]),
+            ciphertext_hash: Hash32([3; 32]),
+            deadline: 4_000_000_000,
+        },
+        signature,
+    };
+    let bodies = [
+        ("/v1/policies", with_extra(&valid_fhir(), "")),
+        ("/v1/login", with_extra(&login, "")),
+        ("/v1/registrations/verify", with_extra(&verify, "")),
+        ("/v1/registrations", with_extra(&register, "")),
+        ("/v1/registrations", with_extra(&register, "/ticket/face")),
+        ("/v1/consents", with_extra(&grant, "")),
+        ("/v1/consents", with_extra(&grant, "/grant")),
+        ("/v1/records/anchors", with_extra(&anchor, "/anchor")),
+    ];
+    let signed = SignedRelayRequest {
+        chain_id: 31337,
+        records: Address([0x44; 20]),
+        request: RelayRequest {
+            signer: Address([1; 20]),
+            action: RelayAction::RecordList,
+            patient: Address([1; 20]),
+            subject: Hash32::ZERO,
+            content: Hash32::ZERO,
+            deadline: 4_000_000_000,
+            nonce: Hash32([5; 32]),
+        },
+        signature,
+    };
+    let headers = [with_extra(&signed, ""), with_extra(&signed, "/request")];
+
+    let mut requests = Vec::new();
+    for (path, body) in bodies {
+        requests.push(
+            Request::post(path)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string()))
+                .expect("request"),
+        );
+    }
+    for header in headers {
+        let header = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(header.to_string());
+        requests.push(
+            Request::get("/v1/records")
+                .header(caretrail_types::REQUEST_HEADER, header)
+                .body(Body::empty())
+                .expect("request"),
+        );
+    }
+    for request in requests {
+        let path = request.uri().to_string();
+        let (status, bytes) = call(request).await;
+        let error: UiError = serde_json::from_slice(&bytes).expect("an error body");
+        assert_eq!(
+            (status, error.code),
+            (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
+            "{path}: {error}"
+        );
+        assert!(
+            error.message.contains("unknown field `extra`"),
+            "{path}: {error}"
+        );
+    }
+}

@@ -77,3 +77,20 @@ async fn photo(
     let photo = registry.find(&nid)?.1.clone();
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], photo))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every national ID in `citizens.json` passes the parser people's input goes through.
+    #[test]
+    fn the_citizens_file_parses() {
+        let entries: Vec<Entry> =
+            serde_json::from_str(include_str!("../data/citizens.json")).expect("citizens.json");
+        assert!(!entries.is_empty());
+        for entry in entries {
+            let nid = entry.citizen.nid;
+            assert_eq!(Nid::parse(nid.as_str()), Ok(nid.clone()), "{nid}");
+        }
+    }
+}

@@ -43,3 +43,22 @@ async fn licence(
 ) -> Result<Json<Licence>, SandboxError> {
     Ok(Json(registry.find(&licence)?.clone()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every licence number in `licences.json` passes the parser people's input goes through.
+    #[test]
+    fn the_licences_file_parses() {
+        let registry = GovernmentRegistry::load().expect("licences.json");
+        assert!(!registry.licences.is_empty());
+        for licence in &registry.licences {
+            assert!(
+                registry.find(licence.licence.as_str()).is_ok(),
+                "{}",
+                licence.licence
+            );
+        }
+    }
+}

@@ -439,6 +439,7 @@ async fn bill(
 }
 
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 struct FraudSwitch {
     /// Whether the insurer serves altered policy documents.
     alter_policies: bool,
@@ -516,6 +517,18 @@ mod tests {
             let original = content_hash(plan.media_type, &plan.document).unwrap();
             assert_ne!(content_hash(plan.media_type, &altered).unwrap(), original);
         }
+    }
+
+    #[test]
+    fn the_fraud_switch_refuses_unknown_fields() {
+        let on: FraudSwitch = serde_json::from_str(r#"{"alter_policies": true}"#).expect("reads");
+        assert!(on.alter_policies);
+        let error = serde_json::from_str::<FraudSwitch>(r#"{"alter_policies": true, "extra": 1}"#)
+            .expect_err("an unknown field");
+        assert!(
+            error.to_string().contains("unknown field `extra`"),
+            "{error}"
+        );
     }
 
     #[test]

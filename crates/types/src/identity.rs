@@ -20,10 +20,19 @@ pub enum IdentifierError {
     },
     #[error("the {what} may hold only letters A–Z, digits and hyphens; {found:?} is not allowed")]
     Character { what: &'static str, found: char },
+    #[error("the {0} must hold at least one letter or digit")]
+    NoLetterOrDigit(&'static str),
+    #[error("the {0} may not start with a hyphen")]
+    LeadingHyphen(&'static str),
+    #[error("the {0} may not end with a hyphen")]
+    TrailingHyphen(&'static str),
+    #[error("the {0} may not hold two hyphens in a row")]
+    DoubledHyphen(&'static str),
 }
 
-/// Letters, digits and inner hyphens, upper-cased, spaces around it removed: the one parser of the
-/// identifiers a person types (national ID, insurance card, licence numbers).
+/// Letters, digits and single inner hyphens, upper-cased, spaces around it removed: the one parser
+/// of the identifiers a person types (national ID, insurance card, licence numbers). At least one
+/// letter or digit; no hyphen first, last, or next to another.
 fn identifier(
     text: &str,
     what: &'static str,
@@ -39,6 +48,18 @@ fn identifier(
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
     {
         return Err(IdentifierError::Character { what, found });
+    }
+    if !trimmed.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err(IdentifierError::NoLetterOrDigit(what));
+    }
+    if trimmed.starts_with('-') {
+        return Err(IdentifierError::LeadingHyphen(what));
+    }
+    if trimmed.ends_with('-') {
+        return Err(IdentifierError::TrailingHyphen(what));
+    }
+    if trimmed.contains("--") {
+        return Err(IdentifierError::DoubledHyphen(what));
     }
     let count = trimmed.chars().count();
     if !(min..=max).contains(&count) {
@@ -219,5 +240,165 @@ mod tests {
         // Deserializing goes through the same parser.
         assert!(serde_json::from_str::<Nid>("\"12 34\"").is_err());
         assert!(serde_json::from_str::<Nid>("\"123456\"").is_ok());
+    }
+
+    /// Each case: what was typed, and what the parser makes of it (the identifier as stored, or
+    /// the refusal), the same whether typed or read from JSON.
+    fn check_table<T: serde::de::DeserializeOwned + fmt::Display>(
+        parse: fn(&str) -> Result<T, IdentifierError>,
+        cases: &[(&str, Result<&str, IdentifierError>)],
+    ) {
+        for (input, expected) in cases {
+            let parsed = parse(input).map(|id| id.to_string());
+            assert_eq!(
+                parsed.as_deref(),
+                expected.as_ref().map(|s| *s),
+                "{input:?}"
+            );
+            let json = serde_json::to_string(input).expect("a string");
+            let read = serde_json::from_str::<T>(&json).map(|id| id.to_string());
+            match expected {
+                Ok(stored) => assert_eq!(read.expect("reads"), *stored, "{input:?}"),
+                Err(refusal) => {
+                    let message = read.expect_err("refused").to_string();
+                    assert!(
+                        message.starts_with(&refusal.to_string()),
+                        "{input:?}: {message}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn national_ids_accepted_and_refused() {
+        use IdentifierError::*;
+        let what = "national ID number";
+        check_table(
+            Nid::parse,
+            &[
+                ("19710302-4411", Ok("19710302-4411")),
+                (" 19680915-2284\t", Ok("19680915-2284")),
+                ("ab12cd", Ok("AB12CD")),
+                ("1-2-3-4", Ok("1-2-3-4")),
+                ("123456789012345678901234", Ok("123456789012345678901234")),
+                ("", Err(Empty(what))),
+                ("------", Err(NoLetterOrDigit(what))),
+                ("-19710302", Err(LeadingHyphen(what))),
+                ("19710302-", Err(TrailingHyphen(what))),
+                ("19710302--4411", Err(DoubledHyphen(what))),
+                ("1971_0302", Err(Character { what, found: '_' })),
+                (
+                    "19710302-441\u{0661}",
+                    Err(Character {
+                        what,
+                        found: '\u{0661}',
+                    }),
+                ),
+                (
+                    "12345",
+                    Err(Length {
+                        what,
+                        min: 6,
+                        max: 24,
+                        found: 5,
+                    }),
+                ),
+                (
+                    &"1".repeat(25),
+                    Err(Length {
+                        what,
+                        min: 6,
+                        max: 24,
+                        found: 25,
+                    }),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn card_numbers_accepted_and_refused() {
+        use IdentifierError::*;
+        let what = "insurance card number";
+        check_table(
+            CardNumber::parse,
+            &[
+                ("MMH-1001-0001", Ok("MMH-1001-0001")),
+                ("mmh-1001-0002", Ok("MMH-1001-0002")),
+                ("MMH10010003", Ok("MMH10010003")),
+                ("  ", Err(Empty(what))),
+                ("-------", Err(NoLetterOrDigit(what))),
+                ("-MMH-1001", Err(LeadingHyphen(what))),
+                ("MMH-1001-", Err(TrailingHyphen(what))),
+                ("MMH--1001", Err(DoubledHyphen(what))),
+                ("MMH-1001---0001", Err(DoubledHyphen(what))),
+                ("MMH.1001", Err(Character { what, found: '.' })),
+                (
+                    "MMH-1",
+                    Err(Length {
+                        what,
+                        min: 6,
+                        max: 32,
+                        found: 5,
+                    }),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn licence_numbers_accepted_and_refused() {
+        use IdentifierError::*;
+        let what = "licence number";
+        check_table(
+            LicenceNumber::parse,
+            &[
+                ("HO-LIC-1001", Ok("HO-LIC-1001")),
+                ("ins-sandbox-0001", Ok("INS-SANDBOX-0001")),
+                ("A1B2", Ok("A1B2")),
+                ("", Err(Empty(what))),
+                ("----", Err(NoLetterOrDigit(what))),
+                ("-", Err(NoLetterOrDigit(what))),
+                ("-HO-LIC", Err(LeadingHyphen(what))),
+                ("HO-LIC-", Err(TrailingHyphen(what))),
+                ("HO--LIC", Err(DoubledHyphen(what))),
+                ("HO LIC", Err(Character { what, found: ' ' })),
+                (
+                    "HO1",
+                    Err(Length {
+                        what,
+                        min: 4,
+                        max: 32,
+                        found: 3,
+                    }),
+                ),
+            ],
+        );
+    }
+
+    #[test]
+    fn refusals_say_what_is_wrong() {
+        let cases = [
+            (
+                Nid::parse("------").map(drop),
+                "the national ID number must hold at least one letter or digit",
+            ),
+            (
+                CardNumber::parse("-MMH-1001").map(drop),
+                "the insurance card number may not start with a hyphen",
+            ),
+            (
+                CardNumber::parse("MMH-1001-").map(drop),
+                "the insurance card number may not end with a hyphen",
+            ),
+            (
+                LicenceNumber::parse("HO--LIC").map(drop),
+                "the licence number may not hold two hyphens in a row",
+            ),
+        ];
+        for (result, message) in cases {
+            assert_eq!(result.expect_err(message).to_string(), message);
+        }
     }
 }

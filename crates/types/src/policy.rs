@@ -73,8 +73,11 @@ pub struct PolicyView {
     pub check: PolicyCheck,
 }
 
-/// An insurer's signed policy version, as it asks the relay to publish it.
+/// An insurer's signed policy version, as it asks the relay to publish it. Read through
+/// [`PublishRequestFields`], which refuses unknown fields (`deny_unknown_fields` cannot see through
+/// `flatten`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "PublishRequestFields")]
 pub struct PublishRequest {
     #[serde(flatten)]
     pub signed: PolicyVersion,
@@ -82,6 +85,42 @@ pub struct PublishRequest {
     pub document: Vec<u8>,
     /// The insurer's EIP-712 signature over the version fields.
     pub signature: Signature,
+}
+
+/// [`PublishRequest`] as it travels: the version's fields beside the document and signature.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PublishRequestFields {
+    policy_id: Hash32,
+    version: u64,
+    content_hash: Hash32,
+    document_hash: Hash32,
+    previous_hash: Hash32,
+    effective_at: u64,
+    media_type: String,
+    deadline: u64,
+    #[serde(with = "crate::base64_bytes")]
+    document: Vec<u8>,
+    signature: Signature,
+}
+
+impl From<PublishRequestFields> for PublishRequest {
+    fn from(f: PublishRequestFields) -> Self {
+        Self {
+            signed: PolicyVersion {
+                policy_id: f.policy_id,
+                version: f.version,
+                content_hash: f.content_hash,
+                document_hash: f.document_hash,
+                previous_hash: f.previous_hash,
+                effective_at: f.effective_at,
+                media_type: f.media_type,
+                deadline: f.deadline,
+            },
+            document: f.document,
+            signature: f.signature,
+        }
+    }
 }
 
 /// What the relay answers once a publication is mined.

@@ -177,6 +177,7 @@ pub struct StoredRecord {
 /// An anchor of her own record that the patient signs and the relay sends
 /// (`anchorOwnRecordBySig`): she needs no ether.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OwnAnchor {
     pub patient: Address,
     pub kind: Hash32,
@@ -188,6 +189,7 @@ pub struct OwnAnchor {
 
 /// What the relay is sent to anchor her record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct OwnAnchorRequest {
     pub anchor: OwnAnchor,
     pub signature: crate::Signature,
@@ -195,6 +197,7 @@ pub struct OwnAnchorRequest {
 
 /// A grant the patient signs for anyone to relay (`grantAccessBySig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentGrant {
     pub patient: Address,
     pub grantee: Address,
@@ -211,6 +214,7 @@ pub struct ConsentGrant {
 
 /// A revocation the patient signs for anyone to relay (`revokeAccessBySig`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentRevocation {
     pub patient: Address,
     pub grantee: Address,
@@ -224,6 +228,7 @@ pub struct ConsentRevocation {
 
 /// A signed grant, as the relay is sent it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentGrantRequest {
     pub grant: ConsentGrant,
     pub signature: crate::Signature,
@@ -231,6 +236,7 @@ pub struct ConsentGrantRequest {
 
 /// A signed revocation, as the relay is sent it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ConsentRevocationRequest {
     pub revocation: ConsentRevocation,
     pub signature: crate::Signature,

@@ -43,6 +43,7 @@ impl RelayAction {
 
 /// A request to the relay, as its signer signs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RelayRequest {
     pub signer: Address,
     pub action: RelayAction,
@@ -60,6 +61,7 @@ pub struct RelayRequest {
 
 /// A [`RelayRequest`] with the domain it was signed for and its signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct SignedRelayRequest {
     /// The chain the signer meant (part of the EIP-712 domain).
     pub chain_id: u64,

@@ -9,6 +9,7 @@ pub const MAX_PHOTO_BYTES: usize = 8 * 1024 * 1024;
 
 /// Registration, first step: the patient asks the VU to check who she is and what she holds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     pub nid: Nid,
     pub card_number: CardNumber,
@@ -66,6 +67,68 @@ pub struct VerificationTicket {
     #[serde(flatten)]
     pub body: TicketBody,
     pub signature: Signature,
+}
+
+/// The ticket as a request carries it back ([`RegisterRequest`]): every field known, at every
+/// level. Read in the VU's answer ([`Verified`]), the same ticket is lenient, as any answer is.
+mod strict {
+    use super::{Enrolment, FaceAttestation, TicketBody, VerificationTicket};
+    use crate::{Address, Hash32, Signature};
+    use serde::{Deserialize, Deserializer};
+
+    #[derive(Deserialize)]
+    #[serde(remote = "Enrolment", deny_unknown_fields)]
+    struct StrictEnrolment {
+        patient: Address,
+        insurer: Address,
+        policy_id: Hash32,
+        version: u64,
+        card_hash: Hash32,
+        deadline: u64,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(remote = "FaceAttestation", deny_unknown_fields)]
+    struct StrictFace {
+        distance_millionths: u32,
+        threshold_millionths: u32,
+        model: String,
+        at: u64,
+    }
+
+    /// [`VerificationTicket`]'s fields, its body's flattened beside its signature.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct StrictTicket {
+        nid_commitment: Hash32,
+        #[serde(deserialize_with = "StrictEnrolment::deserialize")]
+        enrolment: Enrolment,
+        insurer_signature: Signature,
+        #[serde(deserialize_with = "StrictFace::deserialize")]
+        face: FaceAttestation,
+        policy_hash: Hash32,
+        expires_at: u64,
+        verifier: Address,
+        signature: Signature,
+    }
+
+    pub(super) fn ticket<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<VerificationTicket, D::Error> {
+        let t = StrictTicket::deserialize(deserializer)?;
+        Ok(VerificationTicket {
+            body: TicketBody {
+                nid_commitment: t.nid_commitment,
+                enrolment: t.enrolment,
+                insurer_signature: t.insurer_signature,
+                face: t.face,
+                policy_hash: t.policy_hash,
+                expires_at: t.expires_at,
+                verifier: t.verifier,
+            },
+            signature: t.signature,
+        })
+    }
 }
 
 /// The VU's answer when every check passed.
@@ -129,7 +192,10 @@ pub struct CheckResult {
 
 /// Registration, second step: her data encrypted to her own key, and her enrolment signature.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    /// The ticket exactly as the VU issued it: read strictly here, unlike in [`Verified`].
+    #[serde(deserialize_with = "strict::ticket")]
     pub ticket: VerificationTicket,
     /// Enc(U_D): a caretrail envelope whose only reader is her key.
     #[serde(with = "crate::base64_bytes")]
@@ -156,6 +222,7 @@ pub struct LoginChallenge {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct LoginRequest {
     /// H.
     pub record: Hash32,
@@ -198,6 +265,7 @@ impl From<&LoginSession> for SignedIn {
 
 /// The VU asks the insurer to sign an enrolment of the card's holder.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct EnrolmentRequest {
     /// Her device key's address.
     pub patient: Address,
