@@ -47,6 +47,8 @@ pub struct UpArgs {
     #[arg(long, default_value_t = caretrail::stack::DEFAULT_AUDIT_INTERVAL.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     audit_interval: u64,
+    #[command(flatten)]
+    edge: crate::services::EdgeArgs,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
@@ -78,6 +80,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             fraudulent_insurer: args.fraudulent_insurer,
             publish_plans: true,
             storage: None,
+            edge: args.edge.config(),
         },
         every,
     )

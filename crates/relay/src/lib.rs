@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod chain_view;
 pub mod db;
+pub mod edge;
 mod error;
 pub mod login;
 pub mod outside;
@@ -71,6 +72,8 @@ pub struct RelayConfig {
     pub storage_limits: storage::StorageLimits,
     /// How often the relay anchors the Merkle root of its new read-log entries.
     pub audit_interval: std::time::Duration,
+    /// Who may reach the relay over HTTP, and how much: hosts, proxies, rate and time limits.
+    pub edge: edge::EdgeConfig,
 }
 
 /// The VU's secret salt for NID commitments: 32 random bytes, zeroized, never printed.
@@ -148,6 +151,8 @@ pub struct Relay {
     face_queue: tokio::sync::Semaphore,
     /// Held while the read log is being anchored: one run at a time.
     audit_turn: tokio::sync::Mutex<()>,
+    /// The Content-Security-Policy on every answer, naming the web page's inline loader script.
+    page_policy: axum::http::HeaderValue,
 }
 
 /// Face matches that may wait for the model at once.
@@ -178,7 +183,9 @@ impl Relay {
         let storage = storage::Storage::open(&config.storage, config.storage_limits)?;
         let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
             .map_err(StartError::Config)?;
+        let page_policy = edge::headers::policy_for(config.ui_dir.as_deref());
         Ok(Arc::new(Self {
+            page_policy,
             config,
             db,
             storage,
@@ -238,7 +245,8 @@ pub(crate) fn unix_now() -> u64 {
 }
 
 /// Serves the relay on `listener` until `shutdown` completes, anchoring its read log at the
-/// configured interval meanwhile.
+/// configured interval meanwhile. The relay answers for the listen address and the loopback's
+/// names, and for the configured hosts; its edge ([`edge`]) limits each client address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     relay: RelayState,
@@ -248,10 +256,23 @@ pub async fn serve(
         relay.clone(),
         relay.config.audit_interval,
     ));
-    let served = axum::serve(listener, app(relay))
-        .with_graceful_shutdown(shutdown)
-        .await;
+    let edge = &relay.config.edge;
+    let guarded = edge::guarded(routes::routes(relay.clone()), edge, listener.local_addr()?);
+    let pruning = guarded.prune.map(|prune| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                prune();
+            }
+        })
+    });
+    let router = edge::headers::secured(guarded.router, relay.page_policy.clone());
+    let served = edge::serve(listener, router, edge.limits.header_read_timeout, shutdown).await;
     anchoring.abort();
+    if let Some(pruning) = pruning {
+        pruning.abort();
+    }
     served
 }
 

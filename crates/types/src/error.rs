@@ -86,6 +86,15 @@ pub enum ErrorCode {
     ContentMismatch,
     /// The record is larger than the relay accepts for its kind.
     TooLarge,
+    /// Too many requests from this client address: wait as long as `Retry-After` says.
+    RateLimited,
+    /// The relay is handling as many requests as it may at once: try again shortly.
+    Overloaded,
+    /// The relay gave up on the request after its time limit.
+    TimedOut,
+    /// The request names a host this relay does not answer for (a page on another site reaching
+    /// it through DNS rebinding, or a wrong address).
+    WrongHost,
     /// Something unexpected inside the app.
     Internal,
 }
