@@ -174,8 +174,9 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
     };
     let relay = caretrail_relay::Relay::open(config).await?;
     let listener = listen(args.listen, "relay").await?;
+    let stop = crate::shutdown::requested();
     eprintln!("relay listening on http://{}", listener.local_addr()?);
-    caretrail_relay::serve(listener, relay, crate::shutdown::requested()).await?;
+    caretrail_relay::serve(listener, relay, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -230,7 +231,8 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         government: Arc::new(GovernmentRegistry::load()?),
     };
     let listener = listen(args.listen, "sandbox").await?;
+    let stop = crate::shutdown::requested();
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
-    caretrail_sandbox::serve(listener, sandbox, crate::shutdown::requested()).await?;
+    caretrail_sandbox::serve(listener, sandbox, stop).await?;
     Ok(ExitCode::SUCCESS)
 }

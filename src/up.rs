@@ -104,15 +104,17 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         }
         (_, true, true) => None,
     };
+    // Caught from here on: a signal right after the line below stops everything cleanly.
+    let stop = crate::shutdown::requested();
     eprintln!("press Ctrl-C to stop everything");
     match app {
         Some(mut child) => {
             tokio::select! {
-                _ = crate::shutdown::requested() => { let _ = child.kill().await; }
+                _ = stop => { let _ = child.kill().await; }
                 status = child.wait() => eprintln!("the app closed ({})", status.map(|s| s.to_string()).unwrap_or_default()),
             }
         }
-        None => crate::shutdown::requested().await,
+        None => stop.await,
     }
     eprintln!(
         "stopping; the chain state is kept in {}",
