@@ -30,8 +30,10 @@ pub fn content_security_policy<'a>(inline_scripts: impl IntoIterator<Item = &'a 
         format!("script-src 'self' 'wasm-unsafe-eval'{hashes}"),
         "style-src 'self'".into(),
         "img-src 'self'".into(),
-        // The API and the wasm file (fetched for instantiateStreaming).
-        "connect-src 'self'".into(),
+        // The API and the wasm file (fetched for instantiateStreaming); and the page's own
+        // `blob:` URLs (a decrypted record offered as a download), which only this origin can
+        // make: the smoke test reads one back with fetch to compare its bytes.
+        "connect-src 'self' blob:".into(),
         "base-uri 'none'".into(),
         "form-action 'none'".into(),
         "frame-ancestors 'none'".into(),
@@ -141,7 +143,7 @@ mod tests {
         );
         assert!(policy.starts_with("default-src 'none'; "), "{policy}");
         assert!(policy.contains("frame-ancestors 'none'"), "{policy}");
-        assert!(policy.contains("connect-src 'self'"), "{policy}");
+        assert!(policy.contains("connect-src 'self' blob:;"), "{policy}");
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert_eq!(content_security_policy([]).matches("'sha256-").count(), 0);
     }
