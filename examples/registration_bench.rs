@@ -64,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
             fraudulent_insurer: false,
             publish_plans: true,
             storage: None,
+            edge: Default::default(),
         })
         .await?;
         let dir = tempfile::tempdir()?;

@@ -4,6 +4,8 @@
 use caretrail::stack::{default_assets_dir, listen};
 use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url, secret_key};
 use caretrail_client::Relay;
+use caretrail_relay::edge::EdgeConfig;
+use caretrail_relay::edge::host::AllowedHost;
 use caretrail_relay::storage::{S3Secret, StorageConfig};
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig};
 use caretrail_sandbox::insurer::default_plans;
@@ -69,6 +71,34 @@ pub struct RelayArgs {
     /// Where encrypted records are kept.
     #[command(flatten)]
     storage: Box<StorageArgs>,
+    #[command(flatten)]
+    edge: EdgeArgs,
+}
+
+/// Who may reach the relay: the names it answers for, and the proxies it believes.
+#[derive(Debug, Args)]
+pub struct EdgeArgs {
+    /// A host name the relay also answers for, as clients write it in the URL (HOST or
+    /// HOST:PORT; without a port, any port). The listen address and localhost, 127.0.0.1 and
+    /// [::1] with its port are always allowed; a request naming any other host is refused, so
+    /// that a page on another site cannot reach the relay by DNS rebinding. Repeat for more.
+    #[arg(long = "allowed-host", value_name = "HOST[:PORT]")]
+    allowed_hosts: Vec<AllowedHost>,
+    /// A reverse proxy in front of the relay (its IP address): for requests from it, the
+    /// client's address for the rate limits is read from X-Forwarded-For. Without this flag no
+    /// forwarding header is believed. Repeat for more.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+impl EdgeArgs {
+    pub fn config(&self) -> EdgeConfig {
+        EdgeConfig {
+            allowed_hosts: self.allowed_hosts.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            limits: Default::default(),
+        }
+    }
 }
 
 /// The relay's record store: files under the data directory, or an S3 bucket.
@@ -145,11 +175,13 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         verify_limits: Default::default(),
         patients_from_block: args.from_block,
         ui_dir: args.ui_dir,
+        edge: args.edge.config(),
     };
     let relay = caretrail_relay::Relay::open(config).await?;
     let listener = listen(args.listen, "relay").await?;
+    let stop = crate::shutdown::requested();
     eprintln!("relay listening on http://{}", listener.local_addr()?);
-    caretrail_relay::serve(listener, relay, crate::shutdown::requested()).await?;
+    caretrail_relay::serve(listener, relay, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -204,7 +236,8 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         government: Arc::new(GovernmentRegistry::load()?),
     };
     let listener = listen(args.listen, "sandbox").await?;
+    let stop = crate::shutdown::requested();
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
-    caretrail_sandbox::serve(listener, sandbox, crate::shutdown::requested()).await?;
+    caretrail_sandbox::serve(listener, sandbox, stop).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -48,6 +48,8 @@ pub struct StackOptions {
     /// Where the relay keeps records, when not the default (files under the data directory, or
     /// memory for a throwaway stack): e.g. an S3-compatible bucket.
     pub storage: Option<StorageConfig>,
+    /// The relay's edge: the hosts it answers for, trusted proxies, rate and time limits.
+    pub edge: caretrail_relay::edge::EdgeConfig,
 }
 
 /// Where `scripts/assets.sh` installs the assets unless `CARETRAIL_ASSETS` says otherwise.
@@ -191,6 +193,7 @@ impl Stack {
             verify_limits: Default::default(),
             patients_from_block: deployment.from_block,
             ui_dir: options.ui_dir.clone(),
+            edge: options.edge.clone(),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;
         let relay_task = tokio::spawn(caretrail_relay::serve(

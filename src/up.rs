@@ -47,6 +47,8 @@ pub struct UpArgs {
     #[arg(long, default_value_t = caretrail::stack::DEFAULT_AUDIT_INTERVAL.as_secs(),
           value_parser = clap::value_parser!(u64).range(1..))]
     audit_interval: u64,
+    #[command(flatten)]
+    edge: crate::services::EdgeArgs,
 }
 
 pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
@@ -78,6 +80,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
             fraudulent_insurer: args.fraudulent_insurer,
             publish_plans: true,
             storage: None,
+            edge: args.edge.config(),
         },
         every,
     )
@@ -101,15 +104,17 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
         }
         (_, true, true) => None,
     };
+    // Caught from here on: a signal right after the line below stops everything cleanly.
+    let stop = crate::shutdown::requested();
     eprintln!("press Ctrl-C to stop everything");
     match app {
         Some(mut child) => {
             tokio::select! {
-                _ = crate::shutdown::requested() => { let _ = child.kill().await; }
+                _ = stop => { let _ = child.kill().await; }
                 status = child.wait() => eprintln!("the app closed ({})", status.map(|s| s.to_string()).unwrap_or_default()),
             }
         }
-        None => crate::shutdown::requested().await,
+        None => stop.await,
     }
     eprintln!(
         "stopping; the chain state is kept in {}",

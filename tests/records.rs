@@ -45,6 +45,7 @@ async fn world(s3: &LocalS3) -> World {
     let stack = Stack::start(StackOptions {
         publish_plans: true,
         storage: Some(s3.config()),
+        edge: Default::default(),
         ..options(None)
     })
     .await

@@ -25,6 +25,7 @@ pub fn options(data_dir: Option<&Path>) -> StackOptions {
         fraudulent_insurer: false,
         publish_plans: false,
         storage: None,
+        edge: Default::default(),
     }
 }
 

@@ -263,6 +263,7 @@ async fn run_backend(
         fraudulent_insurer: false,
         publish_plans: true,
         storage: s3.as_ref().map(LocalS3::config),
+        edge: Default::default(),
     })
     .await
     .context("start the stack")?;

@@ -3,7 +3,7 @@
 use crate::storage::StorageError;
 use axum::Json;
 use axum::extract::rejection::JsonRejection;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use caretrail_chain::ChainError;
 use caretrail_types::{ErrorCode, UiError};
@@ -29,6 +29,18 @@ pub enum RelayError {
     Database(#[from] sqlx::Error),
     #[error("the relay failed: {0}")]
     Internal(String),
+    /// The edge's refusals: before any handler ran, or instead of one that ran too long.
+    #[error("too many requests from your address; try again in {wait_secs} s")]
+    RateLimited { wait_secs: u64 },
+    #[error("the relay is answering as many requests as it may at once; try again in a moment")]
+    Overloaded,
+    #[error(
+        "the relay gave up on this request after {} s; anything it had already sent to the chain \
+         may still land, so look before you try again", .0.as_secs_f32()
+    )]
+    TimedOut(std::time::Duration),
+    #[error("this relay does not answer for the host {0:?}; use the relay's own address")]
+    WrongHost(String),
     #[error(transparent)]
     Chain(#[from] ChainError),
     /// The record store's refusal or failure; a backend that is down is told without its
@@ -103,6 +115,10 @@ impl RelayError {
                 };
                 (status, *code)
             }
+            Self::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            Self::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Overloaded),
+            Self::TimedOut(_) => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::TimedOut),
+            Self::WrongHost(_) => (StatusCode::MISDIRECTED_REQUEST, ErrorCode::WrongHost),
             Self::Database(_) | Self::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -170,7 +186,13 @@ impl IntoResponse for RelayError {
             }
             _ => {}
         }
-        (status, Json(UiError::new(code, self.to_string()))).into_response()
+        // A refusal is about this one request: no cache keeps it.
+        (
+            status,
+            [(header::CACHE_CONTROL, "no-store")],
+            Json(UiError::new(code, self.to_string())),
+        )
+            .into_response()
     }
 }
 

@@ -11,6 +11,7 @@
 pub mod audit;
 pub mod chain_view;
 pub mod db;
+pub mod edge;
 mod error;
 pub mod face_queue;
 pub mod login;
@@ -78,6 +79,8 @@ pub struct RelayConfig {
     pub verify_limits: VerifyLimits,
     /// The block the patient registry was deployed in: where its log is followed from.
     pub patients_from_block: u64,
+    /// Who may reach the relay over HTTP, and how much: hosts, proxies, rate and time limits.
+    pub edge: edge::EdgeConfig,
 }
 
 /// How much of the verification unit one client or one identity may use.
@@ -177,6 +180,8 @@ pub struct Relay {
     audit_turn: tokio::sync::Mutex<()>,
     /// Held while the patient registry's log is being followed: one reader at a time.
     patient_index_turn: tokio::sync::Mutex<()>,
+    /// The Content-Security-Policy on every answer, naming the web page's inline loader script.
+    page_policy: axum::http::HeaderValue,
 }
 
 /// Shared state of the handlers.
@@ -205,7 +210,9 @@ impl Relay {
         let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
             .map_err(StartError::Config)?;
         let limits = config.verify_limits;
+        let page_policy = edge::headers::policy_for(config.ui_dir.as_deref());
         Ok(Arc::new(Self {
+            page_policy,
             config,
             db,
             storage,
@@ -275,7 +282,8 @@ pub(crate) fn unix_now() -> u64 {
 }
 
 /// Serves the relay on `listener` until `shutdown` completes, anchoring its read log at the
-/// configured interval meanwhile.
+/// configured interval meanwhile. The relay answers for the listen address and the loopback's
+/// names, and for the configured hosts; its edge ([`edge`]) limits each client address.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     relay: RelayState,
@@ -285,13 +293,23 @@ pub async fn serve(
         relay.clone(),
         relay.config.audit_interval,
     ));
-    let served = axum::serve(
-        listener,
-        app(relay).into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await;
+    let edge = &relay.config.edge;
+    let guarded = edge::guarded(routes::routes(relay.clone()), edge, listener.local_addr()?);
+    let pruning = guarded.prune.map(|prune| {
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                prune();
+            }
+        })
+    });
+    let router = edge::headers::secured(guarded.router, relay.page_policy.clone());
+    let served = edge::serve(listener, router, edge.limits.header_read_timeout, shutdown).await;
     anchoring.abort();
+    if let Some(pruning) = pruning {
+        pruning.abort();
+    }
     served
 }
 

@@ -1,10 +1,10 @@
 //! The relay's HTTP API: `/v1/...` JSON endpoints and the web UI at `/`.
 
+use crate::edge::json::JsonBody;
 use crate::{
-    RelayError, RelayState, audit, chain_view, login, policy, records, registration, relayed,
+    RelayError, RelayState, audit, chain_view, edge, login, policy, records, registration, relayed,
 };
 use axum::body::Body;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse as _, Response};
@@ -20,8 +20,16 @@ use caretrail_types::{
 use serde_json::{Value, json};
 use tower_http::services::{ServeDir, ServeFile};
 
-/// The relay's router over `state`.
+/// The relay's router over `state`, with the security headers on every answer, as tests drive
+/// it without a socket; [`crate::serve`] puts the edge's guards around the same routes.
 pub fn app(state: RelayState) -> Router {
+    let policy = state.page_policy.clone();
+    edge::headers::secured(routes(state), policy)
+}
+
+/// The routes: `/v1` (never cached, each route under its time limit) and the web UI.
+pub(crate) fn routes(state: RelayState) -> Router {
+    let limits = state.config.edge.limits;
     let v1 = Router::new()
         .route("/health", get(health))
         .route("/network", get(network))
@@ -40,6 +48,7 @@ pub fn app(state: RelayState) -> Router {
         )
         .route("/records", get(records_list))
         .route("/records/anchors", post(records_anchor))
+        // A download's answer starts within the time limit; its body streams on after it.
         .route("/records/{id}", get(record_get))
         .route("/records/{id}/header", get(record_header))
         .route(
@@ -60,14 +69,21 @@ pub fn app(state: RelayState) -> Router {
             get(patient_consent_nonce),
         )
         .route("/participants/{signer}", get(participant))
-        .route("/audit/roots", get(audit_roots))
-        // An upload streams into the record store, which enforces the size caps by kind.
+        .route("/audit/roots", get(audit_roots));
+    let v1 = edge::timed(v1, limits.request_timeout)
+        // An upload streams into the record store, which enforces the size caps by kind. Up to a
+        // gibibyte may take minutes: no overall time limit, but a body that stalls is cut off.
         .route(
             "/records/{id}",
-            axum::routing::put(record_put).layer(DefaultBodyLimit::disable()),
+            axum::routing::put(record_put).layer(
+                tower::ServiceBuilder::new()
+                    .layer(DefaultBodyLimit::disable())
+                    .layer(edge::body_idle_timeout(limits.body_idle_timeout))
+                    .map_request(|request: axum::http::Request<_>| request.map(Body::new)),
+            ),
         )
         .fallback(not_found);
-    let api = Router::new().nest("/v1", v1);
+    let api = Router::new().nest("/v1", edge::headers::not_stored(v1));
     let router = match &state.config.ui_dir {
         Some(dir) => api.fallback_service(
             ServeDir::new(dir).not_found_service(ServeFile::new(dir.join("index.html"))),
@@ -87,9 +103,8 @@ async fn network(State(state): State<RelayState>) -> Json<NetworkInfo> {
 
 async fn publish(
     State(state): State<RelayState>,
-    body: Result<Json<PublishRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<PublishRequest>,
 ) -> Result<Json<PublishReceipt>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     policy::publish(&state.config, &request).await.map(Json)
 }
 
@@ -103,39 +118,41 @@ async fn publication(
 async fn verify(
     State(state): State<RelayState>,
     ClientAddr(client): ClientAddr,
-    body: Result<Json<VerifyRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<VerifyRequest>,
 ) -> Result<Json<Verified>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     registration::verify(&state, request, client)
         .await
         .map(Json)
 }
 
-/// The client's address as the socket saw it (`serve` records it). A router driven without a
-/// socket, as in tests, has one client: the loopback.
+/// The client's address as the rate limits count it (`edge::client::client_key`: the peer, or
+/// the forwarded client behind a trusted proxy). A router driven without a socket, as in tests,
+/// has one client: the loopback.
 pub(crate) struct ClientAddr(pub std::net::IpAddr);
 
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddr {
+impl axum::extract::FromRequestParts<RelayState> for ClientAddr {
     type Rejection = std::convert::Infallible;
 
     async fn from_request_parts(
         parts: &mut axum::http::request::Parts,
-        _: &S,
+        state: &RelayState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .extensions
-                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-                .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |info| info.0.ip()),
-        ))
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map_or(std::net::Ipv4Addr::LOCALHOST.into(), |info| info.0.ip());
+        Ok(Self(crate::edge::client::client_key(
+            peer,
+            &parts.headers,
+            &state.config.edge.trusted_proxies,
+        )))
     }
 }
 
 async fn register(
     State(state): State<RelayState>,
-    body: Result<Json<RegisterRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<RegisterRequest>,
 ) -> Result<Json<RegistrationReceipt>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     registration::register(&state, request).await.map(Json)
 }
 
@@ -155,9 +172,8 @@ async fn challenge(State(state): State<RelayState>) -> Result<Json<LoginChalleng
 async fn login(
     State(state): State<RelayState>,
     headers: HeaderMap,
-    body: Result<Json<LoginRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<LoginRequest>,
 ) -> Result<Json<LoginSession>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     let host = headers
         .get(header::HOST)
         .and_then(|value| value.to_str().ok());
@@ -252,26 +268,23 @@ async fn records_list(
 
 async fn records_anchor(
     State(state): State<RelayState>,
-    body: Result<Json<OwnAnchorRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<OwnAnchorRequest>,
 ) -> Result<Json<AnchoredRecord>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     let (anchor, relayed) = relayed::anchor_own(&state, request).await?;
     Ok(Json(AnchoredRecord { anchor, relayed }))
 }
 
 async fn consent_grant(
     State(state): State<RelayState>,
-    body: Result<Json<ConsentGrantRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<ConsentGrantRequest>,
 ) -> Result<Json<Relayed>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     relayed::grant(&state, request).await.map(Json)
 }
 
 async fn consent_revoke(
     State(state): State<RelayState>,
-    body: Result<Json<ConsentRevocationRequest>, JsonRejection>,
+    JsonBody(request): JsonBody<ConsentRevocationRequest>,
 ) -> Result<Json<Relayed>, RelayError> {
-    let Json(request) = body.map_err(RelayError::from)?;
     relayed::revoke(&state, request).await.map(Json)
 }
 

@@ -1,53 +1,20 @@
 //! The relay's HTTP API driven without a socket: every refusal is `{code, message}` JSON with the
 //! right status, and nothing reaches the chain unless the request passes its checks.
 
+mod common;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use caretrail_chain::{PrivateKeySigner, Relayer, rpc_url, sign_policy_version};
+use caretrail_chain::{PrivateKeySigner, sign_policy_version};
 use caretrail_crypto::policy::{content_hash, document_hash};
-use caretrail_relay::{NidSalt, Relay, RelayConfig, app};
+use caretrail_relay::{Relay, app};
 use caretrail_types::{
     Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, POLICY_EFFECTIVE_SKEW_SECS,
     PolicyVersion, PublishRequest, Signature, UiError,
 };
+use common::{assets, config};
 use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
-
-/// A relay whose chain is not running: any request that got as far as the chain would fail with
-/// `chain_unreachable`, so a different code proves the relay refused it first.
-fn config() -> RelayConfig {
-    let relayer = PrivateKeySigner::random();
-    RelayConfig {
-        rpc_url: rpc_url("http://127.0.0.1:9").expect("url"),
-        public_rpc_url: "http://127.0.0.1:9".into(),
-        chain_id: 31337,
-        policy_registry: Address([0x11; 20]),
-        verifier_key: caretrail_chain::secret_key(&relayer),
-        relayer: Relayer::new(&rpc_url("http://127.0.0.1:9").expect("url"), relayer),
-        participant_registry: Address([0x22; 20]),
-        patient_registry: Address([0x33; 20]),
-        record_registry: Address([0x44; 20]),
-        ec_registry: "http://127.0.0.1:9/ec".into(),
-        insurers: Vec::new(),
-        nid_salt: NidSalt::random(),
-        face_models: assets().join("face-models"),
-        database: None,
-        ui_dir: None,
-        storage: caretrail_relay::storage::StorageConfig::Memory,
-        storage_limits: Default::default(),
-        audit_interval: std::time::Duration::from_secs(60),
-        verify_limits: Default::default(),
-        patients_from_block: 0,
-    }
-}
-
-fn assets() -> std::path::PathBuf {
-    match std::env::var_os("CARETRAIL_ASSETS") {
-        Some(dir) => dir.into(),
-        None => std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"))
-            .join(".cache/caretrail/assets"),
-    }
-}
 
 /// The one insurer the test relay publishes for.
 fn insurer() -> PrivateKeySigner {

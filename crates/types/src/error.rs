@@ -57,8 +57,6 @@ pub enum ErrorCode {
     ChallengeRefused,
     /// Too many failed attempts: try again later.
     LockedOut,
-    /// Too many requests from this address, or about this identity, for now: try again later.
-    RateLimited,
     /// No camera can be used on this device: choose an image file instead.
     NoCamera,
     /// The government registry does not list the licence as active.
@@ -90,6 +88,16 @@ pub enum ErrorCode {
     ContentMismatch,
     /// The record is larger than the relay accepts for its kind.
     TooLarge,
+    /// Too many requests from this client address (wait as long as `Retry-After` says), or
+    /// about this identity (a NID looked up too often, face matches under way): try again later.
+    RateLimited,
+    /// The relay is handling as many requests as it may at once: try again shortly.
+    Overloaded,
+    /// The relay gave up on the request after its time limit.
+    TimedOut,
+    /// The request names a host this relay does not answer for (a page on another site reaching
+    /// it through DNS rebinding, or a wrong address).
+    WrongHost,
     /// Something unexpected inside the app.
     Internal,
 }
