@@ -176,6 +176,8 @@ pub struct Relay {
     face_queue: face_queue::FaceQueue,
     /// NID look-ups at the EC registry, limited per NID.
     nid_lookups: lookups::NidLookups,
+    /// Verify requests being read or worked on (as many as the face queue has places).
+    verify_rooms: Arc<tokio::sync::Semaphore>,
     /// Held while the read log is being anchored: one run at a time.
     audit_turn: tokio::sync::Mutex<()>,
     /// Held while the patient registry's log is being followed: one reader at a time.
@@ -220,6 +222,7 @@ impl Relay {
             face: Arc::new(Mutex::new(face)),
             face_queue: face_queue::FaceQueue::new(limits.face),
             nid_lookups: lookups::NidLookups::new(limits.nid_lookups_per_hour),
+            verify_rooms: Arc::new(tokio::sync::Semaphore::new(limits.face.places)),
             audit_turn: tokio::sync::Mutex::new(()),
             patient_index_turn: tokio::sync::Mutex::new(()),
         }))
@@ -265,6 +268,11 @@ impl Relay {
         })
         .await
         .map_err(|e| RelayError::Internal(e.to_string()))
+    }
+
+    /// Room for one more verify request, if there is any (held until dropped).
+    pub fn verify_room(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        self.verify_rooms.clone().try_acquire_owned().ok()
     }
 
     /// Places of the face queue taken now (waiting or running).

@@ -44,7 +44,13 @@ pub(crate) fn routes(state: RelayState) -> Router {
         // The photo travels base64-encoded (4/3 of its size) with a few identifiers.
         .route(
             "/registrations/verify",
-            post(verify).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024)),
+            post(verify)
+                .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024))
+                // Outermost: a request that finds no room is refused before its photo is read.
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    verify_room,
+                )),
         )
         .route("/records", get(records_list))
         .route("/records/anchors", post(records_anchor))
@@ -123,6 +129,21 @@ async fn verify(
     registration::verify(&state, request, client)
         .await
         .map(Json)
+}
+
+/// Lets a verify request in only while fewer than the face queue's places are being read or
+/// worked on: each holds a photo of up to 8 MiB (and its base64 while it is parsed), so the
+/// photos in memory are bounded by the configuration, whatever the clients do. A request that
+/// finds no room is refused at once (`overloaded`), before its body is read.
+async fn verify_room(
+    State(state): State<RelayState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match state.verify_room() {
+        Some(_room) => next.run(request).await,
+        None => RelayError::Overloaded.into_response(),
+    }
 }
 
 /// The client's address as the rate limits count it (`edge::client::client_key`: the peer, or

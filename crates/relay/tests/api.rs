@@ -628,3 +628,44 @@ async fn unknown_fields_are_refused_as_invalid_input() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_verify_request_that_finds_no_room_is_refused_before_its_photo_is_read() {
+    use base64::Engine as _;
+    let relay = Relay::open(config()).await.expect("the relay opens");
+    let places = relay.config.verify_limits.face.places;
+    let taken: Vec<_> = (0..places)
+        .map(|_| relay.verify_room().expect("room"))
+        .collect();
+    assert!(relay.verify_room().is_none(), "as many rooms as places");
+    let request = || {
+        let body = serde_json::json!({
+            "nid": "19000101-0000",
+            "card_number": "MMH-1001-0001",
+            "patient": Address([1; 20]),
+            "policy_hash": Hash32([2; 32]),
+            "photo": base64::engine::general_purpose::STANDARD.encode(photo("skagen.jpg")),
+        });
+        Request::post("/v1/registrations/verify")
+            .header("content-type", "application/json")
+            .body(Body::from(body.to_string()))
+            .expect("request")
+    };
+    let response = app(relay.clone())
+        .oneshot(request())
+        .await
+        .expect("infallible");
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    let error: UiError = serde_json::from_slice(&bytes).expect("an error");
+    assert_eq!(error.code, ErrorCode::Overloaded, "{error}");
+    // One room given back: the next request is read and judged (its photo shows no face).
+    drop(taken);
+    let response = app(relay).oneshot(request()).await.expect("infallible");
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
