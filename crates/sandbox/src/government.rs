@@ -56,7 +56,8 @@ mod tests {
         assert!(!registry.licences.is_empty());
         for licence in &registry.licences {
             assert!(
-                registry.find(licence.licence.as_str()).is_ok(),
+                LicenceNumber::parse(licence.licence.as_str())
+                    .is_ok_and(|parsed| registry.find(&parsed).is_ok()),
                 "{}",
                 licence.licence
             );
