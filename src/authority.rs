@@ -7,8 +7,8 @@ use caretrail_chain::{PrivateKeySigner, admit, licence_holder, participant, rpc_
 use caretrail_client::Client;
 use caretrail_crypto::PublicKey;
 use caretrail_types::{
-    Admission, ErrorCode, Licence, LicenceKind, LicenceNumber, LicenceStatus, NetworkInfo,
-    ParticipantKind, ParticipantStatus, UiError,
+    Admission, ErrorCode, Licence, LicenceKind, LicenceLookup, LicenceNumber, LicenceStatus,
+    NetworkInfo, ParticipantKind, ParticipantStatus, UiError,
 };
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -95,9 +95,12 @@ async fn chain_of(relay: &str) -> anyhow::Result<(caretrail_chain::RpcUrl, Netwo
 
 /// The licence as the government registry lists it.
 pub async fn look_up_licence(registry: &str, licence: &LicenceNumber) -> anyhow::Result<Licence> {
-    let url = format!("{}/v1/licences/{licence}", registry.trim_end_matches('/'));
+    let url = format!("{}/v1/licences/lookup", registry.trim_end_matches('/'));
     let response = reqwest::Client::new()
-        .get(&url)
+        .post(&url)
+        .json(&LicenceLookup {
+            licence: licence.clone(),
+        })
         .timeout(std::time::Duration::from_secs(20))
         .send()
         .await

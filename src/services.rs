@@ -1,7 +1,10 @@
 //! `caretrail relay` and `caretrail sandbox`: each service alone, for operators and for pointing
 //! a real endpoint at the other.
 
-use caretrail::stack::{default_assets_dir, listen};
+use caretrail::stack::{
+    SANDBOX_ADMIN_TOKEN_ENV, default_assets_dir, listen, sandbox_admin_token,
+    sandbox_admin_token_file,
+};
 use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url, secret_key};
 use caretrail_client::Relay;
 use caretrail_relay::edge::EdgeConfig;
@@ -9,7 +12,7 @@ use caretrail_relay::edge::host::AllowedHost;
 use caretrail_relay::storage::{S3Secret, StorageConfig};
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig};
 use caretrail_sandbox::insurer::default_plans;
-use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Sandbox};
+use caretrail_sandbox::{Access, EcRegistry, GovernmentRegistry, Insurer, Sandbox};
 use caretrail_types::Address;
 use clap::Args;
 use std::net::SocketAddr;
@@ -151,6 +154,7 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
         .trim()
         .parse()
         .map_err(|_| anyhow::anyhow!("--relayer-key is not a secp256k1 private key in hex"))?;
+    let verifier = secret_key(&relayer).address();
     let config = RelayConfig {
         public_rpc_url: args.public_rpc_url.unwrap_or_else(|| rpc.to_string()),
         verifier_key: secret_key(&relayer),
@@ -181,6 +185,10 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let listener = listen(args.listen, "relay").await?;
     let stop = crate::shutdown::requested();
     eprintln!("relay listening on http://{}", listener.local_addr()?);
+    eprintln!(
+        "its verification unit signs its requests to the EC registry and the insurers as \
+         {verifier} (give it to them: caretrail sandbox --verifier {verifier})"
+    );
     caretrail_relay::serve(listener, relay, stop).await?;
     Ok(ExitCode::SUCCESS)
 }
@@ -196,7 +204,12 @@ pub struct SandboxArgs {
     relay: String,
     #[arg(long, default_value = "127.0.0.1:7781")]
     listen: SocketAddr,
-    /// Where the sandbox insurer keeps its key.
+    /// The verification unit's signing address (the relay prints it when it starts): the one
+    /// caller served citizens, photos and cards.
+    #[arg(long, env = "CARETRAIL_VERIFIER")]
+    verifier: Address,
+    /// Where the sandbox insurer keeps its key, and the sandbox its admin token (unless
+    /// CARETRAIL_SANDBOX_ADMIN_TOKEN gives it): `sandbox/` under it.
     #[arg(long, default_value = ".caretrail")]
     data_dir: PathBuf,
     /// Face models and citizen photos (installed by ./scripts/setup.sh).
@@ -234,10 +247,23 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
         )?),
         insurer,
         government: Arc::new(GovernmentRegistry::load()?),
+        access: Arc::new(Access {
+            verification_unit: args.verifier,
+            admin_token: sandbox_admin_token(Some(&args.data_dir))?,
+        }),
     };
     let listener = listen(args.listen, "sandbox").await?;
     let stop = crate::shutdown::requested();
     eprintln!("sandbox listening on http://{}", listener.local_addr()?);
+    eprintln!(
+        "it answers citizens, photos and cards to {} alone; its admin token (fraud switch, \
+         publication) is {}",
+        args.verifier,
+        match std::env::var_os(SANDBOX_ADMIN_TOKEN_ENV) {
+            Some(_) => format!("{SANDBOX_ADMIN_TOKEN_ENV}'s"),
+            None => format!("in {}", sandbox_admin_token_file(&args.data_dir).display()),
+        }
+    );
     caretrail_sandbox::serve(listener, sandbox, stop).await?;
     Ok(ExitCode::SUCCESS)
 }

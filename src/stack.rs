@@ -13,7 +13,9 @@ use caretrail_client::Relay;
 use caretrail_relay::storage::StorageConfig;
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig, RelayState};
 use caretrail_sandbox::insurer::default_plans;
-use caretrail_sandbox::{EcRegistry, GovernmentRegistry, Insurer, Publication, Sandbox};
+use caretrail_sandbox::{
+    Access, AdminToken, EcRegistry, GovernmentRegistry, Insurer, Publication, Sandbox,
+};
 use caretrail_types::{ParticipantKind, Registries};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
@@ -61,6 +63,31 @@ pub fn default_assets_dir() -> PathBuf {
             .unwrap_or_default()
             .join(".cache/caretrail/assets"),
     }
+}
+
+/// The environment variable that gives the sandbox's admin token (it turns the insurer's fraud
+/// switch and triggers its publications); without it, the token is kept in
+/// [`sandbox_admin_token_file`], created there on first use.
+pub const SANDBOX_ADMIN_TOKEN_ENV: &str = "CARETRAIL_SANDBOX_ADMIN_TOKEN";
+
+/// Where the sandbox keeps its admin token under a data directory (readable by its owner alone).
+pub fn sandbox_admin_token_file(data_dir: &Path) -> PathBuf {
+    data_dir.join("sandbox/admin-token")
+}
+
+/// The sandbox's admin token: from [`SANDBOX_ADMIN_TOKEN_ENV`] when set, else kept under the data
+/// directory, else (a throwaway stack) a random one.
+pub fn sandbox_admin_token(data_dir: Option<&Path>) -> anyhow::Result<AdminToken> {
+    if let Some(text) = std::env::var(SANDBOX_ADMIN_TOKEN_ENV)
+        .ok()
+        .filter(|t| !t.is_empty())
+    {
+        return AdminToken::new(&text).context(SANDBOX_ADMIN_TOKEN_ENV);
+    }
+    Ok(match data_dir {
+        Some(dir) => AdminToken::load_or_create(&sandbox_admin_token_file(dir))?,
+        None => AdminToken::random(),
+    })
 }
 
 /// The card prefix of the sandbox insurer's cards.
@@ -153,11 +180,6 @@ impl Stack {
             Relay::new(&relay_url)?,
         ));
         insurer.set_fraud(options.fraudulent_insurer);
-        let sandbox = Sandbox {
-            ec: Arc::new(EcRegistry::load(&options.assets.join("photos"))?),
-            insurer: insurer.clone(),
-            government: Arc::new(GovernmentRegistry::load()?),
-        };
 
         let (nid_salt, database, storage) = match &options.data_dir {
             Some(dir) => (
@@ -194,6 +216,16 @@ impl Stack {
             patients_from_block: deployment.from_block,
             ui_dir: options.ui_dir.clone(),
             edge: options.edge.clone(),
+        };
+        // The sandbox answers the relay's verification unit: the key it signs its requests with.
+        let sandbox = Sandbox {
+            ec: Arc::new(EcRegistry::load(&options.assets.join("photos"))?),
+            insurer: insurer.clone(),
+            government: Arc::new(GovernmentRegistry::load()?),
+            access: Arc::new(Access {
+                verification_unit: relay_config.verifier_key.address(),
+                admin_token: sandbox_admin_token(options.data_dir.as_deref())?,
+            }),
         };
         let relay = caretrail_relay::Relay::open(relay_config).await?;
         let relay_task = tokio::spawn(caretrail_relay::serve(

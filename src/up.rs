@@ -1,7 +1,9 @@
 //! `caretrail up`: the run command's stack, with the demo policy published and the app opened.
 
 use anyhow::Context as _;
-use caretrail::stack::{Stack, StackOptions, default_assets_dir};
+use caretrail::stack::{
+    SANDBOX_ADMIN_TOKEN_ENV, Stack, StackOptions, default_assets_dir, sandbox_admin_token_file,
+};
 use caretrail_chain::local::anvil_path;
 use caretrail_sandbox::Publication;
 use caretrail_types::TxId;
@@ -87,7 +89,7 @@ pub async fn run(args: UpArgs) -> anyhow::Result<ExitCode> {
     .await?;
 
     let demo_tx = demo_policy_tx(&stack, &args.data_dir);
-    print_summary(&stack, ui_dir.is_some(), demo_tx.as_ref());
+    print_summary(&stack, &args.data_dir, ui_dir.is_some(), demo_tx.as_ref());
 
     let app = match (&args.app, args.no_app, has_display()) {
         (Some(app), false, true) => Some(open_app(app, &stack.relay_url)?),
@@ -160,7 +162,7 @@ fn demo_policy_tx(stack: &Stack, data_dir: &Path) -> Option<TxId> {
     }
 }
 
-fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
+fn print_summary(stack: &Stack, data_dir: &Path, has_ui: bool, demo_tx: Option<&TxId>) {
     println!();
     println!("Caretrail is running");
     println!(
@@ -191,12 +193,19 @@ fn print_summary(stack: &Stack, has_ui: bool, demo_tx: Option<&TxId>) {
         }
     );
     println!(
-        "  EC registry       {}/ec/v1/citizens/{{nid}}",
+        "  EC registry       {}/ec/v1/citizens/lookup  (the relay's signed requests only)",
         stack.sandbox_url
     );
     println!(
-        "  gov. registry     {}/gov/v1/licences/{{licence}}",
+        "  gov. registry     {}/gov/v1/licences/lookup",
         stack.sandbox_url
+    );
+    println!(
+        "  sandbox admin     {}  (Bearer token: fraud switch, publish)",
+        match std::env::var_os(SANDBOX_ADMIN_TOKEN_ENV) {
+            Some(_) => SANDBOX_ADMIN_TOKEN_ENV.to_owned(),
+            None => sandbox_admin_token_file(data_dir).display().to_string(),
+        }
     );
     if let Some(tx) = demo_tx {
         println!("  demo policy tx    {tx}");

@@ -209,8 +209,12 @@ impl Relay {
         let face = FaceModel::load(&config.face_models)?;
         let db = db::Database::open(config.database.as_deref()).await?;
         let storage = storage::Storage::open(&config.storage, config.storage_limits)?;
-        let outside = outside::Outside::new(&config.ec_registry, &config.insurers)
-            .map_err(StartError::Config)?;
+        let outside = outside::Outside::new(
+            &config.ec_registry,
+            &config.insurers,
+            config.verifier_key.clone(),
+        )
+        .map_err(StartError::Config)?;
         let limits = config.verify_limits;
         let page_policy = edge::headers::policy_for(config.ui_dir.as_deref());
         Ok(Arc::new(Self {

@@ -1,16 +1,24 @@
 //! The outside services the verification unit asks: the EC registry and the insurers. Every
-//! answer is outside input: sizes are capped while reading, JSON is parsed into typed records
+//! request is a `POST` whose JSON body carries the identifier (never the URL path, which access
+//! logs keep), signed with the VU's key (`caretrail_crypto::service`) with a deadline
+//! [`SERVICE_REQUEST_TTL_SECS`] ahead, so the services serve the VU and no one else. Every answer
+//! is outside input: sizes are capped while reading, JSON is parsed into typed records
 //! (identifiers through their parsers), and a service that is down or answers nonsense gives a
 //! refusal that names it.
 
 use crate::RelayError;
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::service::{ServiceRequest, sign_service_request};
 use caretrail_types::{
-    CardNumber, Citizen, Coverage, EnrolmentOffer, EnrolmentRequest, ErrorCode, MAX_PHOTO_BYTES,
-    MAX_POLICY_DOCUMENT_BYTES, Nid, UiError,
+    CardEnrolment, CardLookup, CardNumber, Citizen, CitizenLookup, Coverage, EnrolmentOffer,
+    EnrolmentRequest, ErrorCode, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, Nid,
+    SERVICE_DEADLINE_HEADER, SERVICE_REQUEST_TTL_SECS, SERVICE_SIGNATURE_HEADER, UiError,
 };
+use reqwest::header::CONTENT_TYPE;
 use reqwest::{StatusCode, Url};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Which insurer answers for a card: cards whose number starts with `card_prefix` and a hyphen.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +35,8 @@ pub struct Outside {
     http: reqwest::Client,
     ec: Url,
     insurers: Vec<(String, Url)>,
+    /// The VU's key: it signs every request, and the services know its address.
+    verifier: SecretKey,
 }
 
 fn base(url: &str, what: &str) -> Result<Url, String> {
@@ -39,7 +49,11 @@ fn base(url: &str, what: &str) -> Result<Url, String> {
 }
 
 impl Outside {
-    pub fn new(ec_registry: &str, insurers: &[InsurerRoute]) -> Result<Self, String> {
+    pub fn new(
+        ec_registry: &str,
+        insurers: &[InsurerRoute],
+        verifier: SecretKey,
+    ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
@@ -52,6 +66,7 @@ impl Outside {
                 .iter()
                 .map(|r| Ok((r.card_prefix.to_ascii_uppercase(), base(&r.url, "insurer")?)))
                 .collect::<Result<_, String>>()?,
+            verifier,
         })
     }
 
@@ -70,16 +85,23 @@ impl Outside {
     }
 
     pub async fn citizen(&self, nid: &Nid) -> Result<Citizen, RelayError> {
-        let url = join(&self.ec, &format!("v1/citizens/{nid}"))?;
+        let url = join(&self.ec, "v1/citizens/lookup")?;
+        let lookup = CitizenLookup { nid: nid.clone() };
         let citizen: Citizen = json(
-            self.fetch("the EC registry", url, MAX_JSON_BYTES, |status, _| {
-                (status == StatusCode::NOT_FOUND).then(|| {
-                    RelayError::refused(
-                        ErrorCode::UnknownCitizen,
-                        format!("the EC registry knows no citizen with the national ID {nid}"),
-                    )
-                })
-            })
+            self.post(
+                "the EC registry",
+                url,
+                &lookup,
+                MAX_JSON_BYTES,
+                |status, _| {
+                    (status == StatusCode::NOT_FOUND).then(|| {
+                        RelayError::refused(
+                            ErrorCode::UnknownCitizen,
+                            format!("the EC registry knows no citizen with the national ID {nid}"),
+                        )
+                    })
+                },
+            )
             .await?,
             "the EC registry",
         )?;
@@ -93,22 +115,32 @@ impl Outside {
     }
 
     pub async fn citizen_photo(&self, nid: &Nid) -> Result<Vec<u8>, RelayError> {
-        let url = join(&self.ec, &format!("v1/citizens/{nid}/photo"))?;
-        self.fetch("the EC registry", url, MAX_PHOTO_BYTES, |status, _| {
-            (status == StatusCode::NOT_FOUND).then(|| {
-                RelayError::refused(
-                    ErrorCode::UnknownCitizen,
-                    format!("the EC registry holds no photo for the national ID {nid}"),
-                )
-            })
-        })
+        let url = join(&self.ec, "v1/citizens/photo")?;
+        let lookup = CitizenLookup { nid: nid.clone() };
+        self.post(
+            "the EC registry",
+            url,
+            &lookup,
+            MAX_PHOTO_BYTES,
+            |status, _| {
+                (status == StatusCode::NOT_FOUND).then(|| {
+                    RelayError::refused(
+                        ErrorCode::UnknownCitizen,
+                        format!("the EC registry holds no photo for the national ID {nid}"),
+                    )
+                })
+            },
+        )
         .await
     }
 
     pub async fn coverage(&self, card: &CardNumber) -> Result<Coverage, RelayError> {
-        let url = join(self.insurer_of(card)?, &format!("v1/cards/{card}"))?;
+        let url = join(self.insurer_of(card)?, "v1/cards/lookup")?;
+        let lookup = CardLookup {
+            card_number: card.clone(),
+        };
         let coverage: Coverage = json(
-            self.fetch("the insurer", url, MAX_JSON_BYTES, card_refusal)
+            self.post("the insurer", url, &lookup, MAX_JSON_BYTES, card_refusal)
                 .await?,
             "the insurer",
         )?;
@@ -123,9 +155,18 @@ impl Outside {
 
     /// The policy document the insurer holds for the card's plan.
     pub async fn policy(&self, card: &CardNumber) -> Result<Vec<u8>, RelayError> {
-        let url = join(self.insurer_of(card)?, &format!("v1/cards/{card}/policy"))?;
-        self.fetch("the insurer", url, MAX_POLICY_DOCUMENT_BYTES, card_refusal)
-            .await
+        let url = join(self.insurer_of(card)?, "v1/cards/policy")?;
+        let lookup = CardLookup {
+            card_number: card.clone(),
+        };
+        self.post(
+            "the insurer",
+            url,
+            &lookup,
+            MAX_POLICY_DOCUMENT_BYTES,
+            card_refusal,
+        )
+        .await
     }
 
     pub async fn enrol(
@@ -133,25 +174,63 @@ impl Outside {
         card: &CardNumber,
         request: &EnrolmentRequest,
     ) -> Result<EnrolmentOffer, RelayError> {
-        let url = join(
-            self.insurer_of(card)?,
-            &format!("v1/cards/{card}/enrolments"),
-        )?;
-        let sent = self.http.post(url.clone()).json(request).send();
-        let body = read("the insurer", &url, sent, MAX_JSON_BYTES, card_refusal).await?;
+        let url = join(self.insurer_of(card)?, "v1/cards/enrolments")?;
+        let enrolment = CardEnrolment {
+            card_number: card.clone(),
+            patient: request.patient,
+            nid: request.nid.clone(),
+            deadline: request.deadline,
+        };
+        let body = self
+            .post("the insurer", url, &enrolment, MAX_JSON_BYTES, card_refusal)
+            .await?;
         json(body, "the insurer")
     }
 
-    async fn fetch(
+    /// Posts `body` as JSON to `url`, signed by the VU until [`SERVICE_REQUEST_TTL_SECS`] from
+    /// now, and reads the answer (at most `max` bytes).
+    async fn post(
         &self,
         who: &str,
         url: Url,
+        body: &impl Serialize,
         max: usize,
         refusal: impl Fn(StatusCode, Option<UiError>) -> Option<RelayError>,
     ) -> Result<Vec<u8>, RelayError> {
-        let sent = self.http.get(url.clone()).send();
+        let body = serde_json::to_vec(body)
+            .map_err(|e| RelayError::BadRequest(format!("cannot write the request: {e}")))?;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or_default();
+        let (deadline, signature) = signed(&self.verifier, url.path(), &body, now);
+        let sent = self
+            .http
+            .post(url.clone())
+            .header(CONTENT_TYPE, "application/json")
+            .header(SERVICE_DEADLINE_HEADER, deadline.to_string())
+            .header(SERVICE_SIGNATURE_HEADER, signature.to_string())
+            .body(body)
+            .send();
         read(who, &url, sent, max, refusal).await
     }
+}
+
+/// The deadline and the VU's signature of a `POST` of `body` to `path`, signed at `now`.
+fn signed(
+    verifier: &SecretKey,
+    path: &str,
+    body: &[u8],
+    now: u64,
+) -> (u64, caretrail_types::Signature) {
+    let deadline = now + SERVICE_REQUEST_TTL_SECS;
+    let request = ServiceRequest {
+        method: "POST",
+        path,
+        body,
+        deadline,
+    };
+    (deadline, sign_service_request(verifier, &request))
 }
 
 /// The insurer's refusals about a card: an unknown card, or one it will not enrol (expired,

@@ -1,16 +1,19 @@
 //! The sandbox EC registry: synthetic citizens with real face photographs.
 //!
-//! `GET /v1/citizens/{nid}` answers a [`Citizen`]; `GET /v1/citizens/{nid}/photo` her photo
-//! (JPEG). The names and numbers are invented; the photos are Debian kphotoalbum's demo photos
+//! `POST /v1/citizens/lookup {nid}` answers a [`Citizen`]; `POST /v1/citizens/photo {nid}` her
+//! photo (JPEG). Both answer the verification unit alone ([`crate::access`]). The names and numbers are invented; the photos are Debian kphotoalbum's demo photos
 //! (CC BY-SA 4.0, © 2003-2007 Jesper K. Pedersen), installed by `scripts/assets.sh`.
 
+use crate::access::{Access, require_vu};
 use crate::{SandboxError, not_found};
-use axum::extract::{Path, State};
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
 use axum::http::header;
+use axum::middleware::from_fn_with_state;
 use axum::response::IntoResponse;
-use axum::routing::get;
+use axum::routing::post;
 use axum::{Json, Router};
-use caretrail_types::{Citizen, Nid};
+use caretrail_types::{Citizen, CitizenLookup, Nid};
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::path::Path as FsPath;
@@ -48,33 +51,38 @@ impl EcRegistry {
         Ok(Self { citizens })
     }
 
-    fn find(&self, nid: &str) -> Result<&(Citizen, Vec<u8>), SandboxError> {
-        let nid = Nid::parse(nid).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+    fn find(&self, nid: &Nid) -> Result<&(Citizen, Vec<u8>), SandboxError> {
         self.citizens
-            .get(&nid)
+            .get(nid)
             .ok_or_else(|| not_found(format!("no citizen has the national ID {nid}")))
     }
 }
 
-pub(crate) fn routes(registry: Arc<EcRegistry>) -> Router {
+pub(crate) fn routes(registry: Arc<EcRegistry>, access: Arc<Access>) -> Router {
     Router::new()
-        .route("/v1/citizens/{nid}", get(citizen))
-        .route("/v1/citizens/{nid}/photo", get(photo))
+        .route("/v1/citizens/lookup", post(citizen))
+        .route("/v1/citizens/photo", post(photo))
+        .route_layer(from_fn_with_state(access, require_vu))
         .with_state(registry)
+}
+
+fn lookup(body: Result<Json<CitizenLookup>, JsonRejection>) -> Result<Nid, SandboxError> {
+    let Json(lookup) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
+    Ok(lookup.nid)
 }
 
 async fn citizen(
     State(registry): State<Arc<EcRegistry>>,
-    Path(nid): Path<String>,
+    body: Result<Json<CitizenLookup>, JsonRejection>,
 ) -> Result<Json<Citizen>, SandboxError> {
-    Ok(Json(registry.find(&nid)?.0.clone()))
+    Ok(Json(registry.find(&lookup(body)?)?.0.clone()))
 }
 
 async fn photo(
     State(registry): State<Arc<EcRegistry>>,
-    Path(nid): Path<String>,
+    body: Result<Json<CitizenLookup>, JsonRejection>,
 ) -> Result<impl IntoResponse, SandboxError> {
-    let photo = registry.find(&nid)?.1.clone();
+    let photo = registry.find(&lookup(body)?)?.1.clone();
     Ok(([(header::CONTENT_TYPE, "image/jpeg")], photo))
 }
 

@@ -1,11 +1,13 @@
 //! The sandbox government health-service registry: licensed health organizations and insurers,
-//! some suspended or revoked. `GET /v1/licences/{licence}` answers a [`Licence`].
+//! some suspended or revoked. `POST /v1/licences/lookup {licence}` answers a [`Licence`]. The
+//! register is public: anyone may look a licence up.
 
 use crate::{SandboxError, not_found};
-use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::extract::State;
+use axum::extract::rejection::JsonRejection;
+use axum::routing::post;
 use axum::{Json, Router};
-use caretrail_types::{Licence, LicenceNumber};
+use caretrail_types::{Licence, LicenceLookup, LicenceNumber};
 use std::sync::Arc;
 
 /// The registry's licences.
@@ -21,27 +23,26 @@ impl GovernmentRegistry {
         Ok(Self { licences })
     }
 
-    fn find(&self, licence: &str) -> Result<&Licence, SandboxError> {
-        let licence =
-            LicenceNumber::parse(licence).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+    fn find(&self, licence: &LicenceNumber) -> Result<&Licence, SandboxError> {
         self.licences
             .iter()
-            .find(|l| l.licence == licence)
+            .find(|l| &l.licence == licence)
             .ok_or_else(|| not_found(format!("the registry lists no licence {licence}")))
     }
 }
 
 pub(crate) fn routes(registry: Arc<GovernmentRegistry>) -> Router {
     Router::new()
-        .route("/v1/licences/{licence}", get(licence))
+        .route("/v1/licences/lookup", post(licence))
         .with_state(registry)
 }
 
 async fn licence(
     State(registry): State<Arc<GovernmentRegistry>>,
-    Path(licence): Path<String>,
+    body: Result<Json<LicenceLookup>, JsonRejection>,
 ) -> Result<Json<Licence>, SandboxError> {
-    Ok(Json(registry.find(&licence)?.clone()))
+    let Json(lookup) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
+    Ok(Json(registry.find(&lookup.licence)?.clone()))
 }
 
 #[cfg(test)]
@@ -55,7 +56,8 @@ mod tests {
         assert!(!registry.licences.is_empty());
         for licence in &registry.licences {
             assert!(
-                registry.find(licence.licence.as_str()).is_ok(),
+                LicenceNumber::parse(licence.licence.as_str())
+                    .is_ok_and(|parsed| registry.find(&parsed).is_ok()),
                 "{}",
                 licence.licence
             );

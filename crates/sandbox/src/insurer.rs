@@ -1,11 +1,17 @@
 //! The sandbox insurer: its plans and their policy documents (FHIR `InsurancePlan` JSON, or PDF),
 //! the insurance cards it issued, its signing key, publication through the relay, enrolments,
 //! bills intake, and a fraud switch that makes it serve altered policy documents.
+//!
+//! Cards (coverage, policy document, enrolment) are looked up by a card number in the `POST`
+//! body and answered to the verification unit alone; the fraud switch and the publication
+//! trigger need the admin token ([`crate::access`]); plans and bills are open.
 
 use crate::SandboxError;
+use crate::access::{Access, require_admin, require_vu};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::header;
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -17,9 +23,9 @@ use caretrail_crypto::envelope::Header;
 use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_types::{
-    Address, CardNumber, Coverage, CoverageStatus, Enrolment, EnrolmentOffer, EnrolmentRequest,
-    ErrorCode, Hash32, NetworkInfo, Nid, POLICY_EFFECTIVE_SKEW_SECS, PolicyVersion, PublishReceipt,
-    PublishRequest, Signature,
+    Address, CardEnrolment, CardLookup, CardNumber, Coverage, CoverageStatus, Enrolment,
+    EnrolmentOffer, ErrorCode, Hash32, NetworkInfo, Nid, POLICY_EFFECTIVE_SKEW_SECS, PolicyVersion,
+    PublishReceipt, PublishRequest, Signature,
 };
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -82,6 +88,36 @@ pub enum InsurerError {
     Document(String),
     #[error("the plan {0} has no version on chain yet; publish it first")]
     NotPublished(String),
+    #[error(transparent)]
+    Deadline(#[from] EnrolmentDeadlineError),
+}
+
+/// The furthest ahead an enrolment's deadline may lie: minutes, so that a signed enrolment
+/// cannot be kept and used long after the verification that asked for it (the VU asks for its
+/// ticket's 15 minutes).
+pub const MAX_ENROLMENT_AHEAD_SECS: u64 = 20 * 60;
+
+/// Why the insurer will not sign an enrolment with that deadline.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnrolmentDeadlineError {
+    #[error("the enrolment's deadline ({deadline}) has passed (now {now})")]
+    Past { deadline: u64, now: u64 },
+    #[error(
+        "the enrolment's deadline ({deadline}) lies more than {MAX_ENROLMENT_AHEAD_SECS} seconds \
+         ahead (now {now})"
+    )]
+    TooFarAhead { deadline: u64, now: u64 },
+}
+
+/// Whether the insurer signs an enrolment whose deadline is `deadline`, at `now`.
+pub fn check_enrolment_deadline(deadline: u64, now: u64) -> Result<(), EnrolmentDeadlineError> {
+    if deadline <= now {
+        return Err(EnrolmentDeadlineError::Past { deadline, now });
+    }
+    if deadline > now.saturating_add(MAX_ENROLMENT_AHEAD_SECS) {
+        return Err(EnrolmentDeadlineError::TooFarAhead { deadline, now });
+    }
+    Ok(())
 }
 
 /// What publishing a plan did.
@@ -157,13 +193,11 @@ impl Insurer {
         self.fraud.load(Ordering::SeqCst)
     }
 
-    fn card(&self, number: &str) -> Result<(&Card, &Plan), SandboxError> {
-        let number =
-            CardNumber::parse(number).map_err(|e| SandboxError::BadRequest(e.to_string()))?;
+    fn card(&self, number: &CardNumber) -> Result<(&Card, &Plan), SandboxError> {
         let card = self
             .cards
             .iter()
-            .find(|c| c.card_number == number)
+            .find(|c| &c.card_number == number)
             .ok_or_else(|| SandboxError::NotFound {
                 code: ErrorCode::CardRefused,
                 message: format!("{} issued no insurance card {number}", self.name),
@@ -172,7 +206,7 @@ impl Insurer {
     }
 
     /// The coverage of a card, whatever its status.
-    pub fn coverage(&self, number: &str) -> Result<Coverage, SandboxError> {
+    pub fn coverage(&self, number: &CardNumber) -> Result<Coverage, SandboxError> {
         let (card, plan) = self.card(number)?;
         Ok(Coverage {
             card_number: card.card_number.clone(),
@@ -188,7 +222,10 @@ impl Insurer {
 
     /// The policy document of a card's plan, as the insurer serves it (altered when the fraud
     /// switch is on).
-    pub fn policy_document(&self, number: &str) -> Result<(&'static str, Vec<u8>), SandboxError> {
+    pub fn policy_document(
+        &self,
+        number: &CardNumber,
+    ) -> Result<(&'static str, Vec<u8>), SandboxError> {
         let (_, plan) = self.card(number)?;
         if !self.is_fraudulent() {
             return Ok((plan.media_type, plan.document.clone()));
@@ -201,13 +238,15 @@ impl Insurer {
         Ok((plan.media_type, altered))
     }
 
-    /// Signs the enrolment of the card's holder into the plan's latest version on chain.
+    /// Signs the enrolment of the card's holder into the plan's latest version on chain, when
+    /// its deadline lies minutes ahead of `now` (unix seconds), no more.
     pub async fn enrol(
         &self,
-        number: &str,
-        request: &EnrolmentRequest,
+        request: &CardEnrolment,
+        now: u64,
     ) -> Result<EnrolmentOffer, SandboxError> {
-        let (card, plan) = self.card(number)?;
+        check_enrolment_deadline(request.deadline, now).map_err(InsurerError::from)?;
+        let (card, plan) = self.card(&request.card_number)?;
         if card.status != CoverageStatus::Active {
             return Err(SandboxError::Refused {
                 code: ErrorCode::CardRefused,
@@ -391,44 +430,58 @@ struct PlanSummary {
     media_type: &'static str,
 }
 
-pub(crate) fn routes(insurer: Arc<Insurer>) -> Router {
-    Router::new()
+pub(crate) fn routes(insurer: Arc<Insurer>, access: Arc<Access>) -> Router {
+    let open = Router::new()
         .route("/v1/plans", get(list))
         .route("/v1/plans/{slug}", get(document))
-        .route("/v1/plans/{slug}/publish", post(publish))
-        .route("/v1/cards/{card}", get(coverage))
-        .route("/v1/cards/{card}/policy", get(card_policy))
-        .route("/v1/cards/{card}/enrolments", post(enrol))
         .route(
             "/v1/bills",
             post(bill).layer(DefaultBodyLimit::max(MAX_BILL_BYTES)),
-        )
+        );
+    let verification_unit = Router::new()
+        .route("/v1/cards/lookup", post(coverage))
+        .route("/v1/cards/policy", post(card_policy))
+        .route("/v1/cards/enrolments", post(enrol))
+        .route_layer(from_fn_with_state(access.clone(), require_vu));
+    let admin = Router::new()
+        .route("/v1/plans/{slug}/publish", post(publish))
         .route("/v1/fraud", get(fraud).put(set_fraud))
+        .route_layer(from_fn_with_state(access, require_admin));
+    open.merge(verification_unit)
+        .merge(admin)
         .with_state(insurer)
+}
+
+fn card_number(body: Result<Json<CardLookup>, JsonRejection>) -> Result<CardNumber, SandboxError> {
+    let Json(lookup) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
+    Ok(lookup.card_number)
 }
 
 async fn coverage(
     State(insurer): State<Arc<Insurer>>,
-    Path(card): Path<String>,
+    body: Result<Json<CardLookup>, JsonRejection>,
 ) -> Result<Json<Coverage>, SandboxError> {
-    insurer.coverage(&card).map(Json)
+    insurer.coverage(&card_number(body)?).map(Json)
 }
 
 async fn card_policy(
     State(insurer): State<Arc<Insurer>>,
-    Path(card): Path<String>,
+    body: Result<Json<CardLookup>, JsonRejection>,
 ) -> Result<Response, SandboxError> {
-    let (media_type, document) = insurer.policy_document(&card)?;
+    let (media_type, document) = insurer.policy_document(&card_number(body)?)?;
     Ok(([(header::CONTENT_TYPE, media_type)], document).into_response())
 }
 
 async fn enrol(
     State(insurer): State<Arc<Insurer>>,
-    Path(card): Path<String>,
-    body: Result<Json<EnrolmentRequest>, JsonRejection>,
+    body: Result<Json<CardEnrolment>, JsonRejection>,
 ) -> Result<Json<EnrolmentOffer>, SandboxError> {
     let Json(request) = body.map_err(|e| SandboxError::BadRequest(e.body_text()))?;
-    insurer.enrol(&card, &request).await.map(Json)
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    insurer.enrol(&request, now).await.map(Json)
 }
 
 async fn bill(
@@ -529,6 +582,40 @@ mod tests {
             error.to_string().contains("unknown field `extra`"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn an_enrolment_deadline_lies_minutes_ahead_no_more() {
+        const NOW: u64 = 1_800_000_000;
+        // The VU asks for its ticket's 15 minutes.
+        assert_eq!(check_enrolment_deadline(NOW + 15 * 60, NOW), Ok(()));
+        assert_eq!(
+            check_enrolment_deadline(NOW + MAX_ENROLMENT_AHEAD_SECS, NOW),
+            Ok(())
+        );
+        assert_eq!(
+            check_enrolment_deadline(NOW + MAX_ENROLMENT_AHEAD_SECS + 1, NOW),
+            Err(EnrolmentDeadlineError::TooFarAhead {
+                deadline: NOW + MAX_ENROLMENT_AHEAD_SECS + 1,
+                now: NOW
+            })
+        );
+        assert_eq!(
+            check_enrolment_deadline(u64::MAX, NOW),
+            Err(EnrolmentDeadlineError::TooFarAhead {
+                deadline: u64::MAX,
+                now: NOW
+            })
+        );
+        for past in [NOW, NOW - 1, 0] {
+            assert_eq!(
+                check_enrolment_deadline(past, NOW),
+                Err(EnrolmentDeadlineError::Past {
+                    deadline: past,
+                    now: NOW
+                })
+            );
+        }
     }
 
     #[test]

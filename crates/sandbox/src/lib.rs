@@ -5,11 +5,18 @@
 //! - `/insurer`: the insurer (coverage and policy documents by insurance card, enrolments, bills,
 //!   publication of its plans through the relay, and a fraud switch), [`insurer`];
 //! - `/gov`: the government health-service registry (licences), [`government`].
+//!
+//! Identifiers (national IDs, card numbers, licences) travel in `POST` bodies, never in URL
+//! paths, so they stay out of access logs. Citizens, photos and cards are served to the
+//! verification unit alone, and the insurer's fraud switch and publication trigger need the
+//! admin token: [`access`].
 
+pub mod access;
 pub mod ec;
 pub mod government;
 pub mod insurer;
 
+pub use access::{Access, AccessError, AdminToken, AdminTokenError};
 pub use ec::EcRegistry;
 pub use government::GovernmentRegistry;
 pub use insurer::{Insurer, InsurerError, Publication};
@@ -27,13 +34,15 @@ pub struct Sandbox {
     pub ec: Arc<EcRegistry>,
     pub insurer: Arc<Insurer>,
     pub government: Arc<GovernmentRegistry>,
+    /// Whom the services answer: the verification unit, and the admin.
+    pub access: Arc<Access>,
 }
 
 /// The sandbox services' router: each service under its own prefix.
 pub fn app(sandbox: Sandbox) -> Router {
     Router::new()
-        .nest("/ec", ec::routes(sandbox.ec))
-        .nest("/insurer", insurer::routes(sandbox.insurer))
+        .nest("/ec", ec::routes(sandbox.ec, sandbox.access.clone()))
+        .nest("/insurer", insurer::routes(sandbox.insurer, sandbox.access))
         .nest("/gov", government::routes(sandbox.government))
 }
 
@@ -61,6 +70,8 @@ pub enum SandboxError {
     Data(String),
     #[error(transparent)]
     Insurer(#[from] InsurerError),
+    #[error(transparent)]
+    Access(#[from] AccessError),
 }
 
 pub(crate) fn not_found(message: String) -> SandboxError {
@@ -80,10 +91,39 @@ impl IntoResponse for SandboxError {
             Self::Insurer(InsurerError::UnknownPlan(_)) => {
                 (StatusCode::NOT_FOUND, ErrorCode::InvalidInput)
             }
+            Self::Insurer(InsurerError::Deadline(_)) => {
+                (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput)
+            }
+            Self::Access(e) => (
+                StatusCode::UNAUTHORIZED,
+                match e {
+                    AccessError::Expired { .. } | AccessError::TooFarAhead { .. } => {
+                        ErrorCode::SignatureExpired
+                    }
+                    AccessError::Malformed { .. } | AccessError::BadSignature => {
+                        ErrorCode::BadSignature
+                    }
+                    AccessError::Unsigned
+                    | AccessError::NotTheVerificationUnit { .. }
+                    | AccessError::NoAdminToken
+                    | AccessError::WrongAdminToken => ErrorCode::Unauthorized,
+                },
+            ),
             Self::Insurer(InsurerError::Relay(e)) => (StatusCode::BAD_GATEWAY, e.code()),
             Self::Insurer(InsurerError::Chain(e)) => (StatusCode::BAD_GATEWAY, e.code()),
             Self::Insurer(_) => (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal),
         };
-        (status, Json(UiError::new(code, self.to_string()))).into_response()
+        let admin = matches!(
+            self,
+            Self::Access(AccessError::NoAdminToken | AccessError::WrongAdminToken)
+        );
+        let mut response = (status, Json(UiError::new(code, self.to_string()))).into_response();
+        if admin {
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                axum::http::HeaderValue::from_static("Bearer"),
+            );
+        }
+        response
     }
 }

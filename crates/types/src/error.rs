@@ -74,6 +74,8 @@ pub enum ErrorCode {
     Replayed,
     /// A signed request's signature is not its signer's.
     BadSignature,
+    /// The caller is not one this service serves: no credentials, or not the ones it accepts.
+    Unauthorized,
     /// The signer may not read this record: not the patient, no consent, no open visit.
     NotAReader,
     /// The patient's consent for this reader has expired.

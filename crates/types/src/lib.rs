@@ -8,6 +8,7 @@ mod bytes;
 mod error;
 mod identity;
 mod network;
+mod outside;
 mod participant;
 mod patient;
 mod policy;
@@ -23,6 +24,10 @@ pub use identity::{
     LicenceNumber, LicenceStatus, Nid, PostalAddress,
 };
 pub use network::NetworkInfo;
+pub use outside::{
+    CardEnrolment, CardLookup, CitizenLookup, LicenceLookup, SERVICE_DEADLINE_HEADER,
+    SERVICE_REQUEST_MAX_AHEAD_SECS, SERVICE_REQUEST_TTL_SECS, SERVICE_SIGNATURE_HEADER,
+};
 pub use participant::{
     Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
 };
