@@ -1,6 +1,7 @@
 //! `caretrail relay` and `caretrail sandbox`: each service alone, for operators and for pointing
 //! a real endpoint at the other.
 
+use anyhow::Context as _;
 use caretrail::stack::{
     SANDBOX_ADMIN_TOKEN_ENV, default_assets_dir, listen, sandbox_admin_token,
     sandbox_admin_token_file,
@@ -31,9 +32,16 @@ pub struct RelayArgs {
     /// The PolicyRegistry contract's address.
     #[arg(long, env = "CARETRAIL_POLICY_REGISTRY")]
     registry: Address,
-    /// The private key (hex) of the account that pays for relayed transactions.
-    #[arg(long, env = "CARETRAIL_RELAYER_KEY", hide_env_values = true)]
-    relayer_key: String,
+    /// A file holding the private key (hex) of the account that pays for relayed transactions
+    /// (readable by its owner alone); else the key itself in CARETRAIL_RELAYER_KEY. Never on the
+    /// command line, where `ps` shows it.
+    #[arg(long, env = "CARETRAIL_RELAYER_KEY_FILE")]
+    relayer_key_file: Option<PathBuf>,
+    /// A file holding the verification unit's private key (hex): it signs tickets and its
+    /// requests to the outside services, and its account holds the patient registry's verifier
+    /// role; else the key itself in CARETRAIL_VERIFIER_KEY. It must not be the relayer's.
+    #[arg(long, env = "CARETRAIL_VERIFIER_KEY_FILE")]
+    verifier_key_file: Option<PathBuf>,
     /// The ParticipantRegistry contract's address: the relay pays only for the insurers it admits.
     #[arg(long, env = "CARETRAIL_PARTICIPANT_REGISTRY")]
     participants: Address,
@@ -149,15 +157,27 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
     let storage = args.storage.config(&args.data_dir);
     let rpc = rpc_url(&args.rpc_url)?;
     let chain = chain_id(&rpc).await?;
-    let relayer: PrivateKeySigner = args
-        .relayer_key
-        .trim()
-        .parse()
-        .map_err(|_| anyhow::anyhow!("--relayer-key is not a secp256k1 private key in hex"))?;
-    let verifier = secret_key(&relayer).address();
+    let relayer = secret_from(
+        args.relayer_key_file.as_deref(),
+        "CARETRAIL_RELAYER_KEY",
+        "the relayer's key",
+    )?;
+    let verifier_signer = secret_from(
+        args.verifier_key_file.as_deref(),
+        "CARETRAIL_VERIFIER_KEY",
+        "the verification unit's key",
+    )?;
+    anyhow::ensure!(
+        relayer.address() != verifier_signer.address(),
+        "the verification unit's key is the relayer's: give each its own key"
+    );
+    caretrail_fs::create_dir(&args.data_dir)
+        .with_context(|| format!("cannot make {}", args.data_dir.display()))?;
+    let verifier = secret_key(&verifier_signer).address();
     let config = RelayConfig {
         public_rpc_url: args.public_rpc_url.unwrap_or_else(|| rpc.to_string()),
-        verifier_key: secret_key(&relayer),
+        verifier_key: secret_key(&verifier_signer),
+        verifier: Relayer::new(&rpc, verifier_signer),
         relayer: Relayer::new(&rpc, relayer),
         rpc_url: rpc,
         chain_id: chain,
@@ -266,4 +286,92 @@ pub async fn sandbox(args: SandboxArgs) -> anyhow::Result<ExitCode> {
     );
     caretrail_sandbox::serve(listener, sandbox, stop).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// A private key (hex) from the file `file` names, else from the environment variable `var`;
+/// never from the command line, where `ps` shows it. A file others may read is refused.
+fn secret_from(file: Option<&Path>, var: &str, what: &str) -> anyhow::Result<PrivateKeySigner> {
+    let text = match file {
+        Some(path) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt as _;
+                let mode = std::fs::metadata(path)
+                    .with_context(|| format!("cannot read {what} from {}", path.display()))?
+                    .permissions()
+                    .mode();
+                anyhow::ensure!(
+                    mode & 0o077 == 0,
+                    "{} holds {what} but others may read it (mode {:o}): chmod 600 it",
+                    path.display(),
+                    mode & 0o777
+                );
+            }
+            zeroize::Zeroizing::new(
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read {what} from {}", path.display()))?,
+            )
+        }
+        None => zeroize::Zeroizing::new(std::env::var(var).map_err(|_| {
+            anyhow::anyhow!("{what} is missing: give its file (see --help) or set {var}")
+        })?),
+    };
+    text.trim()
+        .parse()
+        .map_err(|_| anyhow::anyhow!("{what} is not a secp256k1 private key in hex"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_come_from_private_files_or_the_environment_never_the_command_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let key = "ab".repeat(32);
+        let private = dir.path().join("relayer.key");
+        caretrail_fs::create_new(&private, key.as_bytes()).expect("written");
+        let from_file = secret_from(Some(&private), "CARETRAIL_TEST_UNSET_KEY", "a key")
+            .expect("read from its file");
+        assert_eq!(hex::encode(from_file.to_bytes()), key);
+
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let open = dir.path().join("open.key");
+            std::fs::write(&open, key.as_bytes()).expect("written");
+            std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+            let refused = secret_from(Some(&open), "CARETRAIL_TEST_UNSET_KEY", "a key")
+                .expect_err("others may read it");
+            assert!(refused.to_string().contains("chmod 600"), "{refused}");
+        }
+        let missing = secret_from(None, "CARETRAIL_TEST_UNSET_KEY", "the relayer's key")
+            .expect_err("no file, no variable");
+        assert!(
+            missing.to_string().contains("CARETRAIL_TEST_UNSET_KEY"),
+            "{missing}"
+        );
+        let garbled = dir.path().join("garbled.key");
+        caretrail_fs::create_new(&garbled, b"not a key").expect("written");
+        assert!(secret_from(Some(&garbled), "CARETRAIL_TEST_UNSET_KEY", "a key").is_err());
+    }
+
+    #[test]
+    fn the_relay_takes_no_key_on_its_command_line() {
+        use clap::CommandFactory as _;
+        let help = crate::Cli::command().render_long_help().to_string();
+        assert!(!help.contains("--relayer-key "), "{help}");
+        let mut cli = crate::Cli::command();
+        let relay = cli.find_subcommand_mut("relay").expect("the relay command");
+        let names: Vec<String> = relay
+            .get_arguments()
+            .filter_map(|a| a.get_long().map(str::to_owned))
+            .collect();
+        assert!(
+            names.iter().all(|n| !n.ends_with("-key")),
+            "a key on the command line: {names:?}"
+        );
+        assert!(names.contains(&"relayer-key-file".to_owned()), "{names:?}");
+        assert!(names.contains(&"verifier-key-file".to_owned()), "{names:?}");
+    }
 }

@@ -27,6 +27,8 @@ use tokio::task::JoinHandle;
 /// Index of anvil's development accounts used for each job.
 const DEPLOYER: usize = 0;
 const RELAYER: usize = 1;
+/// The verification unit's account: it holds the patient registry's verifier role.
+const VERIFIER: usize = 2;
 
 /// How often the relay anchors its read log unless told otherwise.
 pub const DEFAULT_AUDIT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
@@ -137,7 +139,9 @@ impl Stack {
     ) -> anyhow::Result<Self> {
         let state_file = match &options.data_dir {
             Some(dir) => {
-                std::fs::create_dir_all(dir.join("chain"))
+                // Keys, the salt and the database live here: its owner's alone.
+                caretrail_fs::create_dir(&dir.join("chain"))
+                    .and_then(|()| caretrail_fs::create_dir(dir))
                     .with_context(|| format!("cannot create {}", dir.display()))?;
                 Some(dir.join("chain/anvil-state.json"))
             }
@@ -159,12 +163,13 @@ impl Stack {
         };
         admit_sandbox_insurer(&node, &rpc, &deployment, &insurer_key).await?;
         let relayer = node.dev_signer(RELAYER);
-        // The relay's account is the verification unit: it registers patients.
+        // The verification unit has its own account, apart from the one that pays for relaying.
+        let verifier = node.dev_signer(VERIFIER);
         grant_verifier(
             &rpc,
             node.dev_signer(DEPLOYER),
             deployment.registries.participants,
-            caretrail_types::Address(relayer.address().into_array()),
+            caretrail_types::Address(verifier.address().into_array()),
         )
         .await?;
 
@@ -196,7 +201,8 @@ impl Stack {
             public_rpc_url: rpc.to_string(),
             chain_id: deployment.chain_id,
             policy_registry: deployment.registries.policies,
-            verifier_key: secret_key(&relayer),
+            verifier_key: secret_key(&verifier),
+            verifier: caretrail_chain::Relayer::new(&rpc, verifier),
             relayer: caretrail_chain::Relayer::new(&rpc, relayer),
             participant_registry: deployment.registries.participants,
             patient_registry: deployment.registries.patients,

@@ -109,6 +109,15 @@ async fn a_citizen_registers_with_her_photo_and_logs_in() {
         .register(&wallet, &erik(), &password(), |p| steps.push(p))
         .await
         .expect("registered");
+    // Her NID and card are in the wallet's profile: readable by her account alone.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode = |path: &std::path::Path| {
+            std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+        };
+        assert_eq!(mode(&dir.path().join("profile.json")), 0o600);
+    }
     println!(
         "registration: {:?} wall time, gas {}, face distance {:.3}",
         started.elapsed(),

@@ -14,6 +14,22 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
         .await
         .expect("first run");
     assert!(first.deployed_now);
+    // The relay's keys are apart: the relayer pays and anchors, the verification unit signs
+    // tickets and registers; clients check audit roots against the relayer's account.
+    let config = &first.relay.config;
+    assert_ne!(config.verifier_key.address(), config.relayer.account());
+    assert_eq!(config.verifier.account(), config.verifier_key.address());
+    assert_eq!(first.relay.network().relay, config.relayer.account());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(dir.path()), 0o700, "the data directory");
+        for file in ["relay/relay.db", "relay/nid-salt", "sandbox/insurer.key"] {
+            assert_eq!(mode(&dir.path().join(file)), 0o600, "{file}");
+        }
+    }
     let tx_id = publish_demo(&first).await;
     let registry = first.deployment.registries.policies;
     let insurer = first.insurer.address();

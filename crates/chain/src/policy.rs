@@ -75,6 +75,7 @@ pub struct Relayer {
     rpc: RpcUrl,
     provider: DynProvider,
     turn: Arc<Mutex<()>>,
+    account: Address,
 }
 
 impl fmt::Debug for Relayer {
@@ -87,12 +88,19 @@ impl fmt::Debug for Relayer {
 
 impl Relayer {
     pub fn new(rpc: &RpcUrl, signer: PrivateKeySigner) -> Self {
+        let account = Address(signer.address().into_array());
         let provider = signing(rpc, signer);
         Self {
             rpc: rpc.clone(),
             provider,
             turn: Arc::new(Mutex::new(())),
+            account,
         }
+    }
+
+    /// The account that signs and pays for what this relayer sends.
+    pub fn account(&self) -> Address {
+        self.account
     }
 
     pub(crate) fn provider(&self) -> &DynProvider {

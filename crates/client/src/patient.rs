@@ -97,13 +97,11 @@ impl<S: Store> Wallet<S> {
     }
 
     fn keep_profile(&self, profile: &Profile) -> Result<(), ClientError> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| local_io(&self.dir, e))?;
+        // Her NID and card number are in it: readable by her account alone.
         let path = self.profile_path();
-        let temp = path.with_extension("json.tmp");
         let text = serde_json::to_vec_pretty(profile)
             .map_err(|e| refused(ErrorCode::Internal, e.to_string()))?;
-        std::fs::write(&temp, text).map_err(|e| local_io(&temp, e))?;
-        std::fs::rename(&temp, &path).map_err(|e| local_io(&path, e))
+        caretrail_fs::replace(&path, &text).map_err(|e| local_io(&path, e))
     }
 
     /// Opens the key with her password, counting wrong ones in this wallet's directory: after
@@ -122,9 +120,8 @@ impl<S: Store> Wallet<S> {
             }
             Err(UnlockError::WrongPassword) => {
                 let refusal = wrong.wrong(now);
-                std::fs::create_dir_all(&self.dir).map_err(|e| local_io(&self.dir, e))?;
                 if let Ok(text) = serde_json::to_vec(&wrong) {
-                    std::fs::write(self.failures_path(), text)
+                    caretrail_fs::replace(&self.failures_path(), &text)
                         .map_err(|e| local_io(&self.failures_path(), e))?;
                 }
                 Err(ClientError::Refused(refusal))

@@ -46,11 +46,13 @@ pub struct RelayConfig {
     pub public_rpc_url: String,
     pub chain_id: u64,
     pub policy_registry: Address,
-    /// The account that pays for relayed transactions; it also holds the verifier role, so it
-    /// registers patients.
+    /// The account that pays for relayed transactions and anchors the read log's roots.
     pub relayer: Relayer,
-    /// The relayer's key: the verification unit signs its tickets with it.
+    /// The verification unit's key, apart from the relayer's: it signs tickets and its requests to
+    /// the outside services, and its account holds the patient registry's verifier role.
     pub verifier_key: SecretKey,
+    /// The verification unit's account, which sends registrations (and pays for them).
+    pub verifier: Relayer,
     /// The participant registry: the relay pays only for insurers it has admitted, and asks it
     /// before any gas is spent.
     pub participant_registry: Address,
@@ -138,20 +140,10 @@ impl NidSalt {
                 Ok(Self(bytes))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                use std::io::Write as _;
                 let salt = Self::random();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir)?;
-                }
                 // Readable by the relay's user alone, and never replaced: with the salt, every
                 // NID commitment on chain could be tested against guessed national IDs.
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path)?;
-                file.write_all(hex::encode(salt.0.as_ref()).as_bytes())?;
-                file.sync_all()?;
+                caretrail_fs::create_new(path, hex::encode(salt.0.as_ref()).as_bytes())?;
                 Ok(salt)
             }
             Err(e) => Err(e),
@@ -241,7 +233,7 @@ impl Relay {
             participant_registry: c.participant_registry,
             patient_registry: c.patient_registry,
             record_registry: c.record_registry,
-            relay: c.verifier_key.address(),
+            relay: c.relayer.account(),
         }
     }
 

@@ -271,7 +271,7 @@ pub async fn register(
         )));
     }
     let registered = config
-        .relayer
+        .verifier
         .register_patient(
             config.patient_registry,
             &Registration {

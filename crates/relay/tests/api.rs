@@ -7,7 +7,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use caretrail_chain::{PrivateKeySigner, sign_policy_version};
 use caretrail_crypto::policy::{content_hash, document_hash};
-use caretrail_relay::{Relay, app};
+use caretrail_relay::{NidSalt, Relay, RelayConfig, app};
 use caretrail_types::{
     Address, ErrorCode, Hash32, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, POLICY_EFFECTIVE_SKEW_SECS,
     PolicyVersion, PublishRequest, Signature, UiError,
@@ -668,4 +668,34 @@ async fn a_verify_request_that_finds_no_room_is_refused_before_its_photo_is_read
     drop(taken);
     let response = app(relay).oneshot(request()).await.expect("infallible");
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_relays_database_and_data_are_its_owners_alone() {
+    use std::os::unix::fs::PermissionsExt as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("relay");
+    let relay = Relay::open(RelayConfig {
+        database: Some(data.join("relay.db")),
+        storage: caretrail_relay::storage::StorageConfig::local_under(&data),
+        ..config()
+    })
+    .await
+    .expect("the relay opens");
+    let salt = data.join("nid-salt");
+    NidSalt::load_or_create(&salt).expect("salt");
+    let mode = |path: &std::path::Path| {
+        std::fs::metadata(path).expect("meta").permissions().mode() & 0o777
+    };
+    assert_eq!(mode(&data), 0o700, "the data directory");
+    for file in ["relay.db", "nid-salt"] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    for journal in ["relay.db-wal", "relay.db-shm"] {
+        if data.join(journal).exists() {
+            assert_eq!(mode(&data.join(journal)), 0o600, "{journal}");
+        }
+    }
+    drop(relay);
 }

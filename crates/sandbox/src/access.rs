@@ -161,18 +161,8 @@ impl AdminToken {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::new(&Zeroizing::new(text)),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-                use std::io::Write as _;
                 let token = Self::random();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(fail)?;
-                }
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut file = options.open(path).map_err(fail)?;
-                file.write_all(token.0.as_bytes()).map_err(fail)?;
-                file.sync_all().map_err(fail)?;
+                caretrail_fs::create_new(path, token.0.as_bytes()).map_err(fail)?;
                 Ok(token)
             }
             Err(e) => Err(fail(e)),

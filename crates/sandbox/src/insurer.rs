@@ -348,10 +348,8 @@ impl Insurer {
             Ok(text) => text.trim().parse().map_err(|e| fail(format!("{e}"))),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 let signer = PrivateKeySigner::random();
-                if let Some(dir) = path.parent() {
-                    std::fs::create_dir_all(dir).map_err(|e| fail(e.to_string()))?;
-                }
-                std::fs::write(path, hex::encode(signer.to_bytes()))
+                // The insurer's signing key: readable by the sandbox's user alone.
+                caretrail_fs::create_new(path, hex::encode(signer.to_bytes()).as_bytes())
                     .map_err(|e| fail(e.to_string()))?;
                 Ok(signer)
             }
@@ -559,6 +557,20 @@ async fn publish(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn the_insurers_key_is_kept_for_its_owner_alone_and_read_back() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("sandbox/insurer.key");
+        let made = Insurer::load_or_create_key(&path).expect("made");
+        let mode = |p: &FsPath| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode(&path), 0o600);
+        assert_eq!(mode(&dir.path().join("sandbox")), 0o700);
+        let again = Insurer::load_or_create_key(&path).expect("read");
+        assert_eq!(again.address(), made.address());
+    }
 
     #[test]
     fn every_plan_can_be_altered_and_the_alteration_changes_its_hash() {

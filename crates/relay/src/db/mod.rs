@@ -89,6 +89,10 @@ fn i64_of(n: u64) -> i64 {
 impl Database {
     /// Opens (creating it if needed) the database at `path`, or a private in-memory one.
     pub async fn open(path: Option<&Path>) -> Result<Self, sqlx::Error> {
+        if let Some(path) = path {
+            // Readable by the relay's user alone; SQLite gives its journal files the same mode.
+            caretrail_fs::touch(path).map_err(sqlx::Error::Io)?;
+        }
         let (options, connections) = match path {
             Some(path) => (
                 SqliteConnectOptions::new()

@@ -133,7 +133,7 @@ impl Storage {
     pub fn open(config: &StorageConfig, limits: StorageLimits) -> Result<Self, StorageError> {
         let store: Arc<dyn ObjectStore> = match config {
             StorageConfig::Local { dir } => {
-                std::fs::create_dir_all(dir).map_err(|e| {
+                caretrail_fs::create_dir(dir).map_err(|e| {
                     StorageError::Unavailable(format!("cannot create {}: {e}", dir.display()))
                 })?;
                 // Records are medical data: a write that returned is on disk.

@@ -8,13 +8,14 @@ use caretrail_types::Address;
 
 /// The test relay's configuration.
 pub fn config() -> RelayConfig {
-    let relayer = PrivateKeySigner::random();
+    let (relayer, verifier) = (PrivateKeySigner::random(), PrivateKeySigner::random());
     RelayConfig {
         rpc_url: rpc_url("http://127.0.0.1:9").expect("url"),
         public_rpc_url: "http://127.0.0.1:9".into(),
         chain_id: 31337,
         policy_registry: Address([0x11; 20]),
-        verifier_key: caretrail_chain::secret_key(&relayer),
+        verifier_key: caretrail_chain::secret_key(&verifier),
+        verifier: Relayer::new(&rpc_url("http://127.0.0.1:9").expect("url"), verifier),
         relayer: Relayer::new(&rpc_url("http://127.0.0.1:9").expect("url"), relayer),
         participant_registry: Address([0x22; 20]),
         patient_registry: Address([0x33; 20]),
