@@ -117,7 +117,7 @@ pub async fn register(
         policy_document: &input.policy_document,
         photo: &input.photo,
     };
-    password::check(&input.password).map_err(plain)?;
+    password::check_new(&input.password).map_err(plain)?;
     let application =
         registration::apply(form, profile().map_err(plain)?.as_ref()).map_err(plain)?;
     progress(application.hashed());
@@ -163,11 +163,9 @@ pub async fn register(
                 "another tab kept a key in this browser meanwhile; reload and log in or register there",
             )));
         }
-        write(
-            KEY_ITEM,
-            &sealed_key::seal(&key, &input.password, sealed_key::ROUNDS, &mut OsRng),
-        )
-        .map_err(plain)?;
+        let sealed = sealed_key::seal(&key, &input.password, sealed_key::ROUNDS, &mut OsRng)
+            .map_err(|weak| plain(refused(ErrorCode::WeakPassword, weak.to_string())))?;
+        write(KEY_ITEM, &sealed).map_err(plain)?;
     }
     progress(Progress::Submitting);
     let receipt: RegistrationReceipt = relay_post("/v1/registrations", &request)
@@ -178,7 +176,7 @@ pub async fn register(
 }
 
 pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
-    password::check(&input.password)?;
+    password::check_entered(&input.password)?;
     let attempt = login::attempt(&input.id, &input.record, profile()?.as_ref())?;
     let key = open_key(&input.password)?
         .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;

@@ -7,18 +7,23 @@
 //! - [`request`]: the records API's EIP-712 requests (chain, registry, deadline, nonce).
 //! - [`policy`]: the canonical hash of a policy document, which the patient's side and the
 //!   relay's side both compute with [`policy::content_hash`].
+//! - [`password`]: the password policy of both wallets (length and a strength estimate).
+//! - [`v3`]: the Ethereum V3 keystore (scrypt, AES-128-CTR), written and read in memory.
+//! - [`sealed_key`]: the web page's key in the browser's storage.
 
 pub mod audit;
 pub mod envelope;
 pub mod identity;
 pub mod keys;
 pub mod merkle;
+pub mod password;
 pub mod policy;
 pub mod record;
 pub mod request;
 pub mod sealed_key;
 pub mod sign;
 mod strict_json;
+pub mod v3;
 #[cfg(test)]
 mod wycheproof;
 

@@ -179,11 +179,33 @@ fn apply_cases() {
 }
 
 fn password_cases() {
+    // To open a kept key: any non-empty password.
     assert_eq!(
-        outcome(&password::check("")),
+        outcome(&password::check_entered("")),
         Refused(ErrorCode::InvalidInput)
     );
-    assert_eq!(outcome(&password::check("correct horse")), Accepted);
+    assert_eq!(outcome(&password::check_entered("pw")), Accepted);
+    // To keep a new key: the password policy, with its reason.
+    for (new, expect, says) in [
+        ("", Refused(ErrorCode::WeakPassword), "too short"),
+        ("hunter2", Refused(ErrorCode::WeakPassword), "too short"),
+        (
+            "password123456",
+            Refused(ErrorCode::WeakPassword),
+            "too easy to guess",
+        ),
+        ("correct horse battery staple", Accepted, ""),
+    ] {
+        let checked = password::check_new(new);
+        assert_eq!(outcome(&checked), expect, "{new:?}");
+        if let Err(refusal) = checked {
+            assert!(
+                refusal.message.contains(says),
+                "{new:?}: {}",
+                refusal.message
+            );
+        }
+    }
 
     let start = 1_700_000_000;
     let mut wrong = WrongPasswords::default();
