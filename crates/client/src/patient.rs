@@ -159,8 +159,9 @@ impl Client {
         password: &Password,
         mut progress: impl FnMut(Progress),
     ) -> Result<Registration, ClientError> {
-        let application = registration::apply(form.as_protocol(), wallet.profile()?.as_ref())
-            .map_err(ClientError::Refused)?;
+        let held = wallet.profile()?.map(|profile| profile.record);
+        let application =
+            registration::apply(form.as_protocol(), held).map_err(ClientError::Refused)?;
         progress(application.hashed());
         let network = self.network().await?;
 

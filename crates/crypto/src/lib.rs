@@ -7,6 +7,7 @@
 //! - [`request`]: the records API's EIP-712 requests (chain, registry, deadline, nonce).
 //! - [`policy`]: the canonical hash of a policy document, which the patient's side and the
 //!   relay's side both compute with [`policy::content_hash`].
+//! - [`phrase`]: the 24-word BIP-39 recovery phrase and the key it derives.
 //! - [`password`]: the password policy of both wallets (length and a strength estimate).
 //! - [`v3`]: the Ethereum V3 keystore (scrypt, AES-128-CTR), written and read in memory.
 //! - [`sealed_key`]: the web page's key in the browser's storage.
@@ -17,6 +18,7 @@ pub mod identity;
 pub mod keys;
 pub mod merkle;
 pub mod password;
+pub mod phrase;
 pub mod policy;
 pub mod record;
 pub mod request;

@@ -13,8 +13,8 @@ use crate::error::{
     RestoreError, UnlockError,
 };
 use crate::password::{ExistingPassword, Password};
-use crate::phrase::RecoveryPhrase;
 use crate::store::{Store, StoreError};
+use caretrail_crypto::phrase::RecoveryPhrase;
 
 /// The patient's key, kept in `S` as a V3 keystore under her password. The key exists in memory
 /// only between [`Keystore::unlock`] and the drop of the [`SecretKey`] it returns.

@@ -17,7 +17,6 @@ mod encrypted_key;
 mod error;
 mod keystore;
 mod password;
-mod phrase;
 mod store;
 
 #[cfg(not(any(target_os = "android", target_os = "ios")))]
@@ -31,6 +30,7 @@ mod mobile;
 pub use mobile::PlatformStore;
 
 pub use caretrail_crypto::password::WeakPassword;
+pub use caretrail_crypto::phrase::{PhraseError, RecoveryPhrase};
 pub use caretrail_crypto::v3::{InvalidKeystore, MAX_KEYSTORE_BYTES};
 pub use encrypted_key::EncryptedKey;
 pub use error::{
@@ -39,7 +39,6 @@ pub use error::{
 };
 pub use keystore::{Keystore, NewKey};
 pub use password::{ExistingPassword, Password, PasswordError};
-pub use phrase::{PhraseError, RecoveryPhrase};
 pub use store::{
     ACCOUNT, Fallback, FileStore, KeyringStore, MemoryStore, SERVICE, Store, StoreError,
 };

@@ -11,7 +11,9 @@ pub mod access;
 pub mod audit;
 pub mod login;
 pub mod password;
+pub mod profile;
 pub mod records;
+pub mod recovery;
 pub mod registration;
 pub mod request;
 
