@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Brings up a throwaway stack and drives the UI through WebDriver as a user would, in the desktop
 # app (tauri-driver under Xvfb) and in the web page the relay serves (chromedriver, headless).
+# CARETRAIL_SMOKE_SHELLS=web (or desktop) runs one of the two; both by default.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 APP="$TARGET_DIR/release/caretrail-app"
 CLI="$TARGET_DIR/debug/caretrail"
-[ -x "$APP" ] || die "$APP is not built: run (cd src-tauri && tauri build --no-bundle)"
+SHELLS=${CARETRAIL_SMOKE_SHELLS:-web desktop}
+case " $SHELLS " in *" desktop "*)
+  [ -x "$APP" ] || die "$APP is not built: run (cd src-tauri && tauri build --no-bundle)" ;;
+esac
 cargo build --quiet -p caretrail
 [ -f ui/dist/index.html ] || die "ui/dist is not built: run (cd ui && trunk build --release)"
 
@@ -78,24 +82,28 @@ not_blank() { # the screenshot has the UI's colours, not one flat window
   [ "$colours" -ge 64 ]
 }
 
-# The web UI in headless Chromium.
-CHROMEDRIVER_PORT=$(free_port)
-chromedriver --port="$CHROMEDRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
-PIDS+=($!)
 # Each shell registers its own sandbox citizen (a national ID registers once).
 PHOTOS="$CARETRAIL_ASSETS/photos"
 POLICIES="$ROOT/crates/sandbox/data/policies"
 # Hanne's instant photo: her face cut from a photo with two people (kphotoalbum's bar55_2.jpg,
 # CC BY-SA 4.0, cropped here).
 convert "$PHOTOS/bar55_2.jpg" -crop 173x173+238+120 +repage -quality 92 "$WORK/hanne.jpg"
+
+# The web UI in headless Chromium.
+if [[ " $SHELLS " == *" web "* ]]; then
+CHROMEDRIVER_PORT=$(free_port)
+chromedriver --port="$CHROMEDRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
+PIDS+=($!)
 run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
   --expect-shell web --screenshot "$WORK/web.png" \
   --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
   --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
+fi
 
 # The desktop app under Xvfb, through tauri-driver.
+if [[ " $SHELLS " == *" desktop "* ]]; then
 # -displayfd: Xvfb picks a free display and writes its number once it accepts clients.
 Xvfb -displayfd 3 -screen 0 1280x900x24 -nolisten tcp 3>"$WORK/display" >"$WORK/xvfb.log" 2>&1 &
 PIDS+=($!)
@@ -112,6 +120,7 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
   --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
+fi
 
 if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then
   mkdir -p "$CARETRAIL_SMOKE_SHOTS" && cp "$WORK"/*.png "$CARETRAIL_SMOKE_SHOTS"/ 2>/dev/null || true

@@ -5,7 +5,7 @@
 use crate::policy::coded;
 use anyhow::Context as _;
 use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
-use caretrail_keystore::{FileStore, Password, RecoveryPhrase};
+use caretrail_keystore::{ExistingPassword, FileStore, Password, PasswordError, RecoveryPhrase};
 use caretrail_types::{ErrorCode, UiError};
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
@@ -77,12 +77,29 @@ fn read(path: &Path, what: &str) -> anyhow::Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("cannot read the {what} {}", path.display()))
 }
 
-pub(crate) fn password() -> anyhow::Result<Password> {
-    let text = match std::env::var("CARETRAIL_PASSWORD") {
-        Ok(text) => text,
-        Err(_) => rpassword::prompt_password("Password: ").context("cannot read the password")?,
+fn password_text() -> anyhow::Result<String> {
+    match std::env::var("CARETRAIL_PASSWORD") {
+        Ok(text) => Ok(text),
+        Err(_) => rpassword::prompt_password("Password: ").context("cannot read the password"),
+    }
+}
+
+fn password_refused(error: PasswordError) -> anyhow::Error {
+    let code = match error {
+        PasswordError::Empty => ErrorCode::InvalidInput,
+        PasswordError::Weak(_) => ErrorCode::WeakPassword,
     };
-    Password::new(text).map_err(|e| coded(UiError::new(ErrorCode::InvalidInput, e.to_string())))
+    coded(UiError::new(code, error.to_string()))
+}
+
+/// A password to keep a new key under: the password policy must accept it.
+pub(crate) fn new_password() -> anyhow::Result<Password> {
+    Password::new(password_text()?).map_err(password_refused)
+}
+
+/// The password of the key already kept.
+pub(crate) fn password() -> anyhow::Result<ExistingPassword> {
+    ExistingPassword::new(password_text()?).map_err(password_refused)
 }
 
 pub(crate) fn wallet(dir: &Path) -> Wallet<FileStore> {
@@ -96,7 +113,7 @@ async fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         policy_document: read(&args.policy, "policy document")?,
         photo: read(&args.photo, "photo")?,
     };
-    let password = password()?;
+    let password = new_password()?;
     let client = Client::new(&args.common.relay)
         .map_err(UiError::from)
         .map_err(coded)?;

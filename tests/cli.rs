@@ -150,6 +150,16 @@ async fn patient_register_and_login_from_the_command_line() {
         .to_vec()
     };
 
+    // A password the policy refuses: refused before anything is sent, with its reason.
+    let weak = run(register("jesper_2.jpg"), "password123456").await;
+    let err = text(&weak.stderr);
+    assert_eq!(weak.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("[weak_password]") && err.contains("too easy to guess"),
+        "{err}"
+    );
+    assert!(!wallet.join("keystore").exists(), "no key is kept");
+
     // A face that is not hers: refused, with the code and no distance (that would let her
     // walk a photo towards his face), exit status 1.
     let refused = run(register("anne_helene.jpg"), "correct horse battery staple").await;

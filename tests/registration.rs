@@ -9,7 +9,7 @@ use caretrail_chain::{is_nid_registered, is_registered, record_of};
 use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
 use caretrail_crypto::identity::{LoginDomain, card_hash, nid_commitment, sign_login};
 use caretrail_crypto::{SecretKey, envelope};
-use caretrail_keystore::{FileStore, Password};
+use caretrail_keystore::{ExistingPassword, FileStore, Password};
 use caretrail_types::{
     Address, CardNumber, Check, ErrorCode, Hash32, LoginChallenge, LoginRequest, Nid,
     RegistrationRecord, UiError,
@@ -35,6 +35,10 @@ fn now() -> u64 {
 
 fn password() -> Password {
     Password::new(PASSWORD).expect("password")
+}
+
+fn existing() -> ExistingPassword {
+    ExistingPassword::new(PASSWORD).expect("password")
 }
 
 fn wallet(dir: &TempDir) -> Wallet<FileStore> {
@@ -165,7 +169,7 @@ async fn a_citizen_registers_with_her_photo_and_logs_in() {
     assert_eq!(stack.relay.db.registration_count().await.expect("db"), 1);
 
     let session = client(&stack)
-        .login(&wallet, ERIK, &password(), &done.receipt.record.to_string())
+        .login(&wallet, ERIK, &existing(), &done.receipt.record.to_string())
         .await
         .expect("login");
     assert_eq!(session.patient, patient);
@@ -190,7 +194,7 @@ async fn a_pdf_policy_registers_too_and_enc_ud_opens_only_with_her_key() {
     assert!(done.receipt.face.distance() > 0.0 && done.receipt.face.distance() < 0.6);
 
     // Enc(U_D) from the registration's event decrypts with her key to her FHIR Patient.
-    let key: SecretKey = wallet.unlock(&password()).expect("unlock");
+    let key: SecretKey = wallet.unlock(&existing()).expect("unlock");
     let encrypted = encrypted_data_of(&stack, done.receipt.record).await;
     let plain = envelope::decrypt(&key, &encrypted).expect("her key opens Enc(U_D)");
     let patient: serde_json::Value = serde_json::from_slice(&plain).expect("json");
@@ -482,7 +486,7 @@ async fn the_fraudulent_insurer_stops_registration_and_the_evidence_is_kept() {
 
     // The refused attempt left no key behind; she registers once the insurer serves the
     // published policy again, with a new key whose phrase she sees.
-    let no_key = wallet(&dir).unlock(&password()).expect_err("no key kept");
+    let no_key = wallet(&dir).unlock(&existing()).expect_err("no key kept");
     assert_eq!(UiError::from(no_key).code, ErrorCode::NoKey);
     stack.insurer.set_fraud(false);
     let done = client(&stack)
@@ -546,7 +550,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
             .login(
                 &wallet,
                 ERIK,
-                &Password::new("not her password").expect("pw"),
+                &ExistingPassword::new("not her password").expect("pw"),
                 &h.to_string(),
             )
             .await,
@@ -554,7 +558,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     assert_eq!(wrong.code, ErrorCode::WrongPassword, "{wrong}");
     let no_key = refusal(
         client
-            .login(&wallet, HANNE, &password(), &h.to_string())
+            .login(&wallet, HANNE, &existing(), &h.to_string())
             .await,
     );
     assert_eq!(no_key.code, ErrorCode::NoKey, "{no_key}");
@@ -590,7 +594,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     let code = |body: &serde_json::Value| -> ErrorCode {
         serde_json::from_value(body["code"].clone()).expect("code")
     };
-    let key = wallet.unlock(&password()).expect("unlock");
+    let key = wallet.unlock(&existing()).expect("unlock");
     let stranger = SecretKey::generate(&mut rand_core::OsRng);
     let domain = LoginDomain {
         chain_id: stack.relay.config.chain_id,
@@ -700,7 +704,7 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     );
     let unknown_h = refusal(
         client
-            .login(&wallet, ERIK, &password(), &unknown.to_string())
+            .login(&wallet, ERIK, &existing(), &unknown.to_string())
             .await,
     );
     assert_eq!(unknown_h.code, ErrorCode::UnknownRecord, "{unknown_h}");
@@ -711,14 +715,14 @@ async fn login_refuses_each_failure_with_its_own_message_and_locks_out() {
     for _ in 0..4 {
         let again = refusal(
             client
-                .login(&wallet, ERIK, &password(), &unknown.to_string())
+                .login(&wallet, ERIK, &existing(), &unknown.to_string())
                 .await,
         );
         assert_eq!(again.code, ErrorCode::UnknownRecord, "{again}");
     }
     let locked = refusal(
         client
-            .login(&wallet, ERIK, &password(), &h.to_string())
+            .login(&wallet, ERIK, &existing(), &h.to_string())
             .await,
     );
     assert_eq!(locked.code, ErrorCode::LockedOut, "{locked}");
@@ -737,13 +741,13 @@ async fn five_wrong_passwords_make_the_wallet_wait() {
         .await
         .expect("registered");
     let h = done.receipt.record.to_string();
-    let wrong = Password::new("not her password").expect("pw");
+    let wrong = ExistingPassword::new("not her password").expect("pw");
     for _ in 0..caretrail_client::MAX_WRONG_PASSWORDS {
         let refused = refusal(client.login(&wallet, ERIK, &wrong, &h).await);
         assert_eq!(refused.code, ErrorCode::WrongPassword);
     }
     // Even the right password waits now.
-    let locked = refusal(client.login(&wallet, ERIK, &password(), &h).await);
+    let locked = refusal(client.login(&wallet, ERIK, &existing(), &h).await);
     assert_eq!(locked.code, ErrorCode::LockedOut, "{locked}");
     stack.stop().await;
 }
@@ -803,7 +807,7 @@ async fn a_registration_whose_answer_was_lost_is_restored_from_the_chain() {
         .login(
             &wallet(&dir),
             ERIK,
-            &password(),
+            &existing(),
             &done.receipt.record.to_string(),
         )
         .await

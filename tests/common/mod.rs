@@ -99,7 +99,7 @@ pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> 
         )
         .await
         .expect("registered");
-    let patient = wallet.unlock(&password).expect("her key");
+    let patient = wallet.unlock(password.as_existing()).expect("her key");
     let hospital = caretrail_chain::secret_key(&stack.node().dev_signer(3));
     caretrail_chain::admit(
         &stack.rpc_url(),

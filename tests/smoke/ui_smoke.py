@@ -117,8 +117,15 @@ def check(condition, message):
 PASSWORD = "correct horse battery staple"
 
 
-def register_and_log_in(driver, nid, card, policy, photo, screenshot):
-    """Registers a sandbox citizen through the registration screen, then logs in as her."""
+def local_storage(driver):
+    """The web page's local storage, item by item."""
+    return driver.s("/execute/sync", "POST", {
+        "script": "return Object.assign({}, window.localStorage);", "args": []})
+
+
+def register_and_log_in(driver, nid, card, policy, photo, screenshot, web):
+    """Registers a sandbox citizen through the registration screen, then logs in as her. Returns
+    her address and, in the web page, her recovery phrase and H."""
     driver.click(driver.wait_for("#tab-register")[1])
     _, nid_field = driver.wait_for("#reg-nid")
     driver.type_into(nid_field, nid)
@@ -142,6 +149,17 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot):
     check(len(passed) >= 6, f"each check is shown as passed ({len(passed)} lines)")
     check(driver.s(f"/element/{driver.find('#reg-nid')}/property/value") == nid,
           "the national ID stays in the form")
+    phrase = None
+    if web:
+        phrase = driver.text(driver.find("#reg-phrase p"))
+        check(len(phrase.split()) == 24, "the new key's 24-word recovery phrase is shown once")
+        kept = local_storage(driver)
+        check("caretrail.wallet.key" in kept and "caretrail.wallet.profile" in kept,
+              f"the browser keeps her sealed key and profile ({sorted(kept)})")
+        for secret in (nid, card, nid.replace("-", ""), card.replace("-", "")):
+            check(all(secret not in value for value in kept.values()),
+                  f"its local storage holds no {secret!r} in clear")
+        check(h in kept["caretrail.wallet.profile"], "H is kept readable for the login form")
     driver.screenshot(screenshot)
 
     driver.click(driver.find("#tab-login"))
@@ -150,8 +168,13 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot):
     while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
         time.sleep(0.25)
     check(driver.s(f"/element/{h_field}/property/value") == h, "the login form knows her H")
-    check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == nid,
-          "and her ID")
+    if web:
+        check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == "",
+              "the web page does not know her ID before her password opens it: she types it")
+        driver.type_into(driver.find("#login-id"), nid)
+    else:
+        check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == nid,
+              "and her ID")
     driver.type_into(driver.find("#login-password"), "not her password")
     driver.click(driver.find("#login-submit"))
     _, error = driver.wait_for("#error", timeout=30)
@@ -160,7 +183,60 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot):
     driver.click(driver.find("#login-submit"))
     found, element = driver.wait_for("#login-done", timeout=30)
     check("Logged in" in driver.text(element), "she logs in")
-    return driver.text(driver.wait_for("#me")[1])
+    return driver.text(driver.wait_for("#me")[1]), phrase, h
+
+
+def backup_and_restore(driver, me, phrase, h, nid, card):
+    """The web page's backup file, then her key restored from its phrase into an empty browser."""
+    driver.click(driver.wait_for("#tab-key")[1])
+    _, field = driver.wait_for("#backup-password")
+    driver.type_into(field, PASSWORD)
+    driver.click(driver.find("#backup-submit"))
+    found, element = driver.wait_for("#backup-download", "#error", timeout=60)
+    if found == "#error":
+        raise AssertionError("no backup file: " + driver.text(element))
+    name = driver.s(f"/element/{element}/attribute/download")
+    check(name.endswith(".json") and me.lower()[2:] in name.lower(),
+          f"a backup file is offered ({name})")
+    text = driver.run_async(
+        "const done = arguments[arguments.length - 1];"
+        "fetch(document.querySelector('#backup-download').href)"
+        ".then(r => r.text()).then(done, e => done('failed: ' + e));")
+    backup = json.loads(text)
+    params = backup["crypto"]["kdfparams"]
+    check(backup["version"] == 3 and backup["crypto"]["kdf"] == "scrypt" and params["n"] == 1 << 17,
+          "it is a V3 keystore at scrypt n = 2^17")
+    check(backup["address"] == me.lower()[2:], "of her address")
+
+    # A browser that keeps nothing: her phrase brings back her key and her registration.
+    driver.s("/execute/sync", "POST", {"script": "window.localStorage.clear();", "args": []})
+    driver.s("/refresh", "POST", {})
+    driver.click(driver.wait_for("#tab-key")[1])
+    _, area = driver.wait_for("#restore-phrase")
+    driver.type_into(area, phrase)
+    driver.type_into(driver.find("#restore-nid"), nid)
+    driver.type_into(driver.find("#restore-card"), card)
+    driver.type_into(driver.find("#restore-password"), "tidal orchard 47 lantern quill")
+    driver.type_into(driver.find("#restore-confirm"), "tidal orchard 47 lantern quill")
+    driver.click(driver.find("#restore-submit"))
+    found, element = driver.wait_for("#restore-done", "#error", timeout=60)
+    if found == "#error":
+        raise AssertionError("restore was refused: " + driver.text(element))
+    check(me.lower() in driver.text(element).lower(), "her phrase restores her key")
+    check(driver.text(driver.find("#restore-h")) == h, "and finds her registration's H")
+    kept = local_storage(driver)
+    check(all(nid not in value and card not in value for value in kept.values()),
+          "the restored profile holds no ID or card in clear either")
+    driver.click(driver.find("#tab-login"))
+    _, h_field = driver.wait_for("#login-h")
+    deadline = time.time() + 10
+    while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
+        time.sleep(0.25)
+    driver.type_into(driver.find("#login-id"), nid)
+    driver.type_into(driver.find("#login-password"), "tidal orchard 47 lantern quill")
+    driver.click(driver.find("#login-submit"))
+    found, element = driver.wait_for("#login-done", "#error", timeout=30)
+    check(found == "#login-done", "she logs in with the new password")
 
 
 def sha256_of(path):
@@ -356,9 +432,10 @@ def main():
         check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
         if args.register:
-            me = register_and_log_in(
+            web = args.expect_shell == "web"
+            me, phrase, h = register_and_log_in(
                 driver, *args.register,
-                screenshot=args.screenshot.replace(".png", "-registration.png"))
+                screenshot=args.screenshot.replace(".png", "-registration.png"), web=web)
             driver.screenshot(args.screenshot.replace(".png", "-login.png"))
             if args.records:
                 hospital, small = args.records
@@ -368,6 +445,10 @@ def main():
                 driver.screenshot(args.screenshot.replace(".png", "-readers.png"))
                 access_log(driver, record)
                 driver.screenshot(args.screenshot.replace(".png", "-log.png"))
+            if web:
+                nid, card = args.register[0], args.register[1]
+                backup_and_restore(driver, me, phrase, h, nid, card)
+                driver.screenshot(args.screenshot.replace(".png", "-key.png"))
     finally:
         driver.quit()
     print("ui smoke: passed")

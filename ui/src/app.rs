@@ -2,6 +2,7 @@
 //! once she is logged in (her key is open in the app, or in this page's memory).
 
 use crate::ipc;
+use crate::key::KeyScreen;
 use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
@@ -13,6 +14,7 @@ enum Screen {
     Policy,
     Register,
     Login,
+    Key,
     Records,
     Readers,
     Log,
@@ -71,6 +73,9 @@ pub fn app() -> Html {
                 { tab(Screen::Policy, "tab-policy", "Check a policy") }
                 { tab(Screen::Register, "tab-register", "Register") }
                 { tab(Screen::Login, "tab-login", "Log in") }
+                if shell == "web" {
+                    { tab(Screen::Key, "tab-key", "Your key") }
+                }
                 if logged_in {
                     { tab(Screen::Records, "tab-records", "My records") }
                     { tab(Screen::Readers, "tab-readers", "Who can read") }
@@ -82,6 +87,7 @@ pub fn app() -> Html {
                     match (*screen, logged_in) {
                         (Screen::Policy, _) => html! { <PolicyLookup /> },
                         (Screen::Register, _) => html! { <Register /> },
+                        (Screen::Key, _) => html! { <KeyScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },

@@ -39,7 +39,7 @@ pub(crate) fn text_input(
 }
 
 /// A file input that hands the chosen file's bytes to `on`.
-fn file_input(
+pub(crate) fn file_input(
     id: &'static str,
     accept: &'static str,
     on: Callback<Chosen>,
@@ -104,10 +104,7 @@ pub fn register() -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(missing) = state.missing() {
-                local_error.set(Some(UiError::new(
-                    caretrail_types::ErrorCode::InvalidInput,
-                    missing,
-                )));
+                local_error.set(Some(missing));
                 return;
             }
             local_error.set(None);
@@ -270,13 +267,16 @@ pub struct LoginProps {
 pub fn login_form(props: &LoginProps) -> Html {
     let state = use_reducer(Login::default);
     {
-        // Her ID and H from this device's profile, when it holds one.
+        // H from this device's registration, when it holds one, and her ID where it is kept
+        // readable (the web page keeps it sealed: she types it).
         let state = state.clone();
         use_effect_with((), move |_| {
             wasm_bindgen_futures::spawn_local(async move {
-                if let Ok(Some(profile)) = ipc::profile().await {
-                    state.dispatch(LoginAction::Id(profile.nid.to_string()));
-                    state.dispatch(LoginAction::Record(profile.record.to_string()));
+                if let Ok(Some(held)) = ipc::held_registration().await {
+                    if let Some(id) = held.id {
+                        state.dispatch(LoginAction::Id(id));
+                    }
+                    state.dispatch(LoginAction::Record(held.record.to_string()));
                 }
             });
         });

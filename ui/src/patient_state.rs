@@ -1,8 +1,10 @@
 //! The registration and login screens' state, as pure reducers: what the user entered is never
 //! lost, through progress, errors and retries.
 
+use caretrail_protocol::password;
 use caretrail_types::{
-    Check, CheckResult, Progress, RegistrationError, RegistrationOutcome, SignedIn, UiError,
+    Check, CheckResult, ErrorCode, Progress, RegistrationError, RegistrationOutcome, SignedIn,
+    UiError,
 };
 use std::rc::Rc;
 use yew::Reducible;
@@ -50,20 +52,22 @@ pub enum RegisterAction {
 }
 
 impl Registration {
-    /// Why the form cannot be sent yet, if it cannot.
-    pub fn missing(&self) -> Option<&'static str> {
+    /// Why the form cannot be sent yet, if it cannot: something missing, or a password the
+    /// password policy refuses (the wallet refuses it again where the key is sealed).
+    pub fn missing(&self) -> Option<UiError> {
+        let missing = |message: &str| Some(UiError::new(ErrorCode::InvalidInput, message));
         if self.nid.trim().is_empty() {
-            Some("Enter your national ID number.")
+            missing("Enter your national ID number.")
         } else if self.card_number.trim().is_empty() {
-            Some("Enter your insurance card number.")
+            missing("Enter your insurance card number.")
         } else if self.policy.is_none() {
-            Some("Attach the policy document your insurer gave you.")
+            missing("Attach the policy document your insurer gave you.")
         } else if self.photo.is_none() {
-            Some("Take a photo, or choose one.")
-        } else if self.password.chars().count() < 8 {
-            Some("Choose a password of at least 8 characters.")
+            missing("Take a photo, or choose one.")
+        } else if let Err(weak) = password::check_new(&self.password) {
+            Some(weak)
         } else if self.password != self.confirm {
-            Some("The two passwords differ.")
+            missing("The two passwords differ.")
         } else {
             None
         }
@@ -195,15 +199,22 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            form.missing(),
-            Some("Attach the policy document your insurer gave you.")
+            form.missing().map(|e| e.message),
+            Some("Attach the policy document your insurer gave you.".into())
         );
         form.policy = Some(Chosen::default());
         form.photo = Some(Chosen::default());
         form.password = "long enough".into();
-        form.confirm = "long enougH".into();
-        assert_eq!(form.missing(), Some("The two passwords differ."));
-        form.confirm = "long enough".into();
+        let weak = form.missing().expect("refused");
+        assert_eq!(weak.code, ErrorCode::WeakPassword, "{weak}");
+        assert!(weak.message.contains("too short"), "{weak}");
+        form.password = "long enough and unusual too".into();
+        form.confirm = "long enough and unusual toO".into();
+        assert_eq!(
+            form.missing().map(|e| e.message),
+            Some("The two passwords differ.".into())
+        );
+        form.confirm = "long enough and unusual too".into();
         assert_eq!(form.missing(), None);
     }
 

@@ -1,8 +1,12 @@
 //! The web page's wallet: registration and login run here, in the patient's browser, as the app
-//! runs them on the desktop. Her key is made here and kept in the browser's storage, sealed under
-//! her password (`caretrail_crypto::sealed_key`); the relay sees her address, never her key.
-//! Once she logs in, the opened key stays in this page's memory (never in storage unsealed) for
-//! her records, until she logs out or the page goes.
+//! runs them on the desktop. Her key is made here from a recovery phrase shown once, and kept in
+//! the browser's storage sealed under her password (`caretrail_crypto::sealed_key`); her
+//! registration (the profile) is kept with her ID and card number sealed to her key
+//! (`caretrail_protocol::profile`), so the storage holds neither in clear. The relay sees her
+//! address, never her key. She can download a backup file and restore from it or from her phrase
+//! (`caretrail_protocol::recovery`, the same crates as the desktop keystore). Once she logs in,
+//! the opened key stays in this page's memory (never in storage unsealed) for her records, until
+//! she logs out or the page goes.
 
 use crate::clock::now;
 use crate::ipc::internal;
@@ -10,10 +14,11 @@ use crate::ipc::web::{relay_get, relay_post};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::sealed_key::{self, OpenError, SealedKey};
 use caretrail_protocol::password::{self, WrongPasswords};
-use caretrail_protocol::{login, registration};
+use caretrail_protocol::profile::{self, SealedProfile};
+use caretrail_protocol::{login, recovery, registration};
 use caretrail_types::{
-    ErrorCode, LoginChallenge, LoginInput, LoginSession, NetworkInfo, Profile, Progress,
-    RegistrationError, RegistrationInput, RegistrationOutcome, RegistrationReceipt,
+    Address, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginSession, NetworkInfo, Profile,
+    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, RegistrationReceipt,
     RegistrationRecord, UiError, Verified,
 };
 use rand_core::OsRng;
@@ -22,6 +27,39 @@ use std::cell::RefCell;
 const KEY_ITEM: &str = "caretrail.wallet.key";
 const PROFILE_ITEM: &str = "caretrail.wallet.profile";
 const WRONG_PASSWORDS_ITEM: &str = "caretrail.wallet.wrong-passwords";
+
+/// The profile as kept: sealed, or in clear as earlier versions of this page kept it (sealed at
+/// her next login).
+#[derive(Debug)]
+enum KeptProfile {
+    Sealed(SealedProfile),
+    Clear(Profile),
+}
+
+impl KeptProfile {
+    fn record(&self) -> Hash32 {
+        match self {
+            KeptProfile::Sealed(sealed) => sealed.record,
+            KeptProfile::Clear(profile) => profile.record,
+        }
+    }
+}
+
+/// The kept profile, in whichever form it is kept.
+fn kept_profile() -> Result<Option<KeptProfile>, UiError> {
+    let Some(text) = storage()?
+        .get_item(PROFILE_ITEM)
+        .map_err(|_| internal("storage"))?
+    else {
+        return Ok(None);
+    };
+    if let Ok(sealed) = serde_json::from_str(&text) {
+        return Ok(Some(KeptProfile::Sealed(sealed)));
+    }
+    serde_json::from_str(&text)
+        .map(|clear| Some(KeptProfile::Clear(clear)))
+        .map_err(internal)
+}
 
 thread_local! {
     /// Her opened key while she is logged in.
@@ -74,9 +112,21 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)
 }
 
-/// Her registration in this browser, if any.
-pub fn profile() -> Result<Option<Profile>, UiError> {
-    read(PROFILE_ITEM)
+/// H of her registration in this browser, if any (her ID is sealed: she types it to log in).
+pub fn held_record() -> Result<Option<Hash32>, UiError> {
+    Ok(kept_profile()?.map(|kept| kept.record()))
+}
+
+/// Keeps her registration, its ID and card sealed to her key.
+fn keep_profile(profile: &Profile, key: &SecretKey) -> Result<(), UiError> {
+    write(PROFILE_ITEM, &profile::seal(profile, key, &mut OsRng)?)
+}
+
+/// Keeps `key` sealed under `password` (which the password policy must accept).
+fn keep_key(key: &SecretKey, password: &str) -> Result<(), UiError> {
+    let sealed = sealed_key::seal(key, password, sealed_key::ROUNDS, &mut OsRng)
+        .map_err(|weak| refused(ErrorCode::WeakPassword, weak.to_string()))?;
+    write(KEY_ITEM, &sealed)
 }
 
 /// Opens the kept key with her password, counting wrong ones as the desktop wallet does.
@@ -117,15 +167,15 @@ pub async fn register(
         policy_document: &input.policy_document,
         photo: &input.photo,
     };
-    password::check(&input.password).map_err(plain)?;
-    let application =
-        registration::apply(form, profile().map_err(plain)?.as_ref()).map_err(plain)?;
+    password::check_new(&input.password).map_err(plain)?;
+    let application = registration::apply(form, held_record().map_err(plain)?).map_err(plain)?;
     progress(application.hashed());
     let network: NetworkInfo = relay_get("/v1/network").await.map_err(plain)?;
 
-    // The key an earlier attempt kept, or a new one held in memory until the checks pass. A kept
-    // key may already be registered although the answer was lost: the relay says so.
-    let (key, created) = match open_key(&input.password).map_err(plain)? {
+    // The key an earlier attempt kept, or a new one from a fresh recovery phrase, held in memory
+    // until the checks pass. A kept key may already be registered although the answer was lost:
+    // the relay says so.
+    let (key, phrase) = match open_key(&input.password).map_err(plain)? {
         Some(key) => {
             let found: Option<RegistrationRecord> =
                 relay_get(&format!("/v1/registrations/{}", key.address()))
@@ -133,15 +183,18 @@ pub async fn register(
                     .map_err(plain)?;
             if let Err(known) = registration::recover(&application, key.address(), found) {
                 if let Some(profile) = &known.profile {
-                    write(PROFILE_ITEM, profile).map_err(plain)?;
+                    keep_profile(profile, &key).map_err(plain)?;
                 }
                 return Err(plain(known.error));
             }
-            (key, false)
+            (key, None)
         }
-        None => (SecretKey::generate(&mut OsRng), true),
+        None => {
+            let (key, phrase) = recovery::new_key(&mut OsRng);
+            (key, Some(phrase))
+        }
     };
-    progress(registration::key_ready(key.address(), created));
+    progress(registration::key_ready(key.address(), phrase.is_some()));
     progress(Progress::Verifying);
     let verified: Verified = relay_post(
         "/v1/registrations/verify",
@@ -154,34 +207,56 @@ pub async fn register(
     });
     let request = registration::submission(&application, &key, &network, &verified, &mut OsRng)
         .map_err(plain)?;
-    if created {
+    if phrase.is_some() {
         // Kept before anything is written on chain, so the registration never outlives its key;
-        // never over a key another tab kept meanwhile (the web page has no phrase to restore it).
+        // never over a key another tab kept meanwhile.
         if read::<SealedKey>(KEY_ITEM).map_err(plain)?.is_some() {
             return Err(plain(refused(
                 ErrorCode::AlreadyRegistered,
                 "another tab kept a key in this browser meanwhile; reload and log in or register there",
             )));
         }
-        write(
-            KEY_ITEM,
-            &sealed_key::seal(&key, &input.password, sealed_key::ROUNDS, &mut OsRng),
-        )
-        .map_err(plain)?;
+        keep_key(&key, &input.password).map_err(plain)?;
     }
+    // From here the new key is kept: its phrase is shown whatever happens next.
+    let shown = phrase.as_ref().map(|p| p.reveal().to_owned());
+    let kept = |error: UiError| RegistrationError {
+        error,
+        phrase: shown.clone(),
+    };
     progress(Progress::Submitting);
     let receipt: RegistrationReceipt = relay_post("/v1/registrations", &request)
         .await
-        .map_err(plain)?;
-    write(PROFILE_ITEM, &registration::profile(&application, &receipt)).map_err(plain)?;
-    Ok(registration::outcome(&verified.citizen, receipt, None))
+        .map_err(kept)?;
+    keep_profile(&registration::profile(&application, &receipt), &key).map_err(kept)?;
+    Ok(registration::outcome(
+        &verified.citizen,
+        receipt,
+        shown.clone(),
+    ))
 }
 
 pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
-    password::check(&input.password)?;
-    let attempt = login::attempt(&input.id, &input.record, profile()?.as_ref())?;
+    password::check_entered(&input.password)?;
+    // Her ID is checked against the kept registration once her key has opened it.
+    let attempt = login::parse(&input.id, &input.record)?;
+    let Some(kept) = kept_profile()? else {
+        attempt.held_by(None)?;
+        return Err(refused(
+            ErrorCode::NoKey,
+            "no registration is kept in this browser",
+        ));
+    };
     let key = open_key(&input.password)?
         .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;
+    let profile = match kept {
+        KeptProfile::Sealed(sealed) => profile::open(&sealed, &key)?,
+        KeptProfile::Clear(profile) => {
+            keep_profile(&profile, &key)?;
+            profile
+        }
+    };
+    attempt.held_by(Some(&profile))?;
     let network: NetworkInfo = relay_get("/v1/network").await?;
     let origin = web_sys::window()
         .and_then(|window| window.location().origin().ok())
@@ -194,4 +269,68 @@ pub async fn login(input: LoginInput) -> Result<LoginSession, UiError> {
     .await?;
     SESSION_KEY.with(|slot| *slot.borrow_mut() = Some(key));
     Ok(session)
+}
+
+/// A backup file of the key kept in this browser, under its password: the file's name and text.
+pub fn backup(password: &str) -> Result<(String, String), UiError> {
+    password::check_entered(password)?;
+    let key = open_key(password)?
+        .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;
+    let file = recovery::backup_file(&key, password, &mut OsRng)?;
+    Ok((recovery::backup_file_name(&key), file))
+}
+
+/// Where a restored key comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestoreFrom {
+    Phrase(String),
+    /// A backup file's text and the password it was written under.
+    Backup {
+        json: String,
+        password: String,
+    },
+}
+
+/// What the restore screen sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestoreInput {
+    pub from: RestoreFrom,
+    pub nid: String,
+    pub card_number: String,
+    /// The password to keep the key under in this browser.
+    pub password: String,
+}
+
+/// A key restored into this browser, and H of its registration when the chain holds one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    pub address: Address,
+    pub record: Option<Hash32>,
+}
+
+/// Keeps the key of her phrase or backup file in this browser, with her registration if the
+/// chain holds one for it. Never over a key already kept here.
+pub async fn restore(input: RestoreInput) -> Result<Restored, UiError> {
+    if read::<SealedKey>(KEY_ITEM)?.is_some() {
+        return Err(refused(
+            ErrorCode::AlreadyRegistered,
+            "a key is already kept in this browser; it is never replaced",
+        ));
+    }
+    password::check_new(&input.password)?;
+    let key = match &input.from {
+        RestoreFrom::Phrase(text) => recovery::key_from_phrase(text)?,
+        RestoreFrom::Backup { json, password } => recovery::key_from_backup(json, password)?,
+    };
+    let found: Option<RegistrationRecord> =
+        relay_get(&format!("/v1/registrations/{}", key.address())).await?;
+    let profile = registration::restored(&input.nid, &input.card_number, key.address(), found)?;
+    keep_key(&key, &input.password)?;
+    if let Some(profile) = &profile {
+        keep_profile(profile, &key)?;
+    }
+    Ok(Restored {
+        address: key.address(),
+        record: profile.map(|p| p.record),
+    })
 }

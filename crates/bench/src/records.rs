@@ -23,7 +23,7 @@ use anyhow::{Context as _, bail, ensure};
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
 use caretrail_chain::local::anvil_path;
 use caretrail_client::{Client, Wallet};
-use caretrail_keystore::{FileStore, Password};
+use caretrail_keystore::{ExistingPassword, FileStore};
 use caretrail_relay::storage::LocalS3;
 use caretrail_types::{DOCUMENT_KIND, Hash32};
 use clap::{Parser, ValueEnum};
@@ -368,7 +368,7 @@ async fn listing(
         FileStore::new(patient.wallet.join("keystore")),
         &patient.wallet,
     );
-    let key = wallet.unlock(&Password::new(PASSWORD)?)?;
+    let key = wallet.unlock(&ExistingPassword::new(PASSWORD)?)?;
     let client = Client::new(&stack.relay_url)?;
     let scratch = dir.join("scratch");
     let small = dir.join("note.txt");

@@ -12,7 +12,9 @@
 
 use crate::{Client, ClientError, unix_now as now};
 use caretrail_chain::registration_of;
-use caretrail_keystore::{Keystore, Password, RecoveryPhrase, Store, UnlockError};
+use caretrail_keystore::{
+    ExistingPassword, Keystore, Password, RecoveryPhrase, Store, UnlockError,
+};
 use caretrail_protocol::password::WrongPasswords;
 pub use caretrail_protocol::password::{MAX_WRONG_PASSWORDS, WRONG_PASSWORD_PAUSE_SECS};
 use caretrail_protocol::{login, registration};
@@ -106,7 +108,10 @@ impl<S: Store> Wallet<S> {
 
     /// Opens the key with her password, counting wrong ones in this wallet's directory: after
     /// [`MAX_WRONG_PASSWORDS`] in a row, the wallet refuses for [`WRONG_PASSWORD_PAUSE_SECS`].
-    pub fn unlock(&self, password: &Password) -> Result<caretrail_crypto::SecretKey, ClientError> {
+    pub fn unlock(
+        &self,
+        password: &ExistingPassword,
+    ) -> Result<caretrail_crypto::SecretKey, ClientError> {
         let mut wrong: WrongPasswords = std::fs::read(self.failures_path())
             .ok()
             .and_then(|b| serde_json::from_slice(&b).ok())
@@ -151,8 +156,9 @@ impl Client {
         password: &Password,
         mut progress: impl FnMut(Progress),
     ) -> Result<Registration, ClientError> {
-        let application = registration::apply(form.as_protocol(), wallet.profile()?.as_ref())
-            .map_err(ClientError::Refused)?;
+        let held = wallet.profile()?.map(|profile| profile.record);
+        let application =
+            registration::apply(form.as_protocol(), held).map_err(ClientError::Refused)?;
         progress(application.hashed());
         let network = self.network().await?;
 
@@ -160,7 +166,7 @@ impl Client {
         // one, held in memory until the checks pass: a refused registration leaves no key behind.
         let (key, phrase) = match wallet.keystore.address() {
             Ok(_) => {
-                let key = wallet.unlock(password)?;
+                let key = wallet.unlock(password.as_existing())?;
                 let rpc = caretrail_chain::rpc_url(&network.rpc_url)?;
                 let found = registration_of(&rpc, network.patient_registry, key.address()).await?;
                 if let Err(known) = registration::recover(&application, key.address(), found) {
@@ -239,7 +245,7 @@ impl Client {
         &self,
         wallet: &Wallet<S>,
         id: &str,
-        password: &Password,
+        password: &ExistingPassword,
         record: &str,
     ) -> Result<LoginSession, ClientError> {
         Ok(self.log_in(wallet, id, password, record).await?.0)
@@ -250,7 +256,7 @@ impl Client {
         &self,
         wallet: &Wallet<S>,
         id: &str,
-        password: &Password,
+        password: &ExistingPassword,
         record: &str,
     ) -> Result<(LoginSession, caretrail_crypto::SecretKey), ClientError> {
         let attempt =
@@ -294,10 +300,10 @@ impl Client {
                 phrase: None,
             },
         };
-        caretrail_protocol::password::check(&input.password)
+        caretrail_protocol::password::check_new(&input.password)
             .map_err(|e| failed(ClientError::Refused(e)))?;
         let password = Password::new(input.password)
-            .map_err(|e| failed(refused(ErrorCode::InvalidInput, e.to_string())))?;
+            .map_err(|e| failed(refused(ErrorCode::WeakPassword, e.to_string())))?;
         let form = RegistrationForm {
             nid: input.nid,
             card_number: input.card_number,
@@ -328,8 +334,8 @@ impl Client {
         wallet: &Wallet<S>,
         input: LoginInput,
     ) -> Result<(LoginSession, caretrail_crypto::SecretKey), UiError> {
-        caretrail_protocol::password::check(&input.password)?;
-        let password = Password::new(input.password)
+        caretrail_protocol::password::check_entered(&input.password)?;
+        let password = ExistingPassword::new(input.password)
             .map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
         Ok(self
             .log_in(wallet, &input.id, &password, &input.record)

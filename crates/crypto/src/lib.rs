@@ -9,12 +9,18 @@
 //!   body hash, deadline).
 //! - [`policy`]: the canonical hash of a policy document, which the patient's side and the
 //!   relay's side both compute with [`policy::content_hash`].
+//! - [`phrase`]: the 24-word BIP-39 recovery phrase and the key it derives.
+//! - [`password`]: the password policy of both wallets (length and a strength estimate).
+//! - [`v3`]: the Ethereum V3 keystore (scrypt, AES-128-CTR), written and read in memory.
+//! - [`sealed_key`]: the web page's key in the browser's storage.
 
 pub mod audit;
 pub mod envelope;
 pub mod identity;
 pub mod keys;
 pub mod merkle;
+pub mod password;
+pub mod phrase;
 pub mod policy;
 pub mod record;
 pub mod request;
@@ -22,6 +28,7 @@ pub mod sealed_key;
 pub mod service;
 pub mod sign;
 mod strict_json;
+pub mod v3;
 #[cfg(test)]
 mod wycheproof;
 

@@ -1,10 +1,11 @@
 //! The patient's key as the web page keeps it in the browser's storage: sealed under her password
 //! (PBKDF2-HMAC-SHA256, 600,000 rounds, then AES-256-GCM bound to her address). The desktop app
 //! keeps its key in the OS keyring as a V3 keystore (`caretrail-keystore`); this is the browser's
-//! counterpart, where neither the keyring nor eth-keystore's files exist.
+//! counterpart, where there is no keyring. Its backup file is that V3 keystore ([`crate::v3`]).
 
 use crate::SecretKey;
 use crate::envelope::chunk::{ChunkCipher, NONCE_LEN, TAG_LEN};
+use crate::password::{self, WeakPassword};
 use caretrail_types::Address;
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
@@ -51,13 +52,15 @@ fn aad(address: &Address) -> Vec<u8> {
     [AAD, &address.0[..]].concat()
 }
 
-/// Seals `key` under `password` with `rounds` PBKDF2 rounds (use [`ROUNDS`]).
+/// Seals `key` under `password` with `rounds` PBKDF2 rounds (use [`ROUNDS`]). The password must
+/// pass the [password policy](crate::password), as the desktop keystore's must.
 pub fn seal(
     key: &SecretKey,
     password: &str,
     rounds: u32,
     rng: &mut impl CryptoRngCore,
-) -> SealedKey {
+) -> Result<SealedKey, WeakPassword> {
+    password::check(password)?;
     let mut salt = [0u8; SALT_LEN];
     rng.fill_bytes(&mut salt);
     let mut nonce = [0u8; NONCE_LEN];
@@ -67,14 +70,14 @@ pub fn seal(
     let mut sealed = key.to_bytes().to_vec();
     let tag = cipher.seal_in_place(&nonce, &aad(&address), &mut sealed);
     sealed.extend_from_slice(&tag);
-    SealedKey {
+    Ok(SealedKey {
         version: 1,
         rounds,
         salt: salt.to_vec(),
         nonce: nonce.to_vec(),
         sealed,
         address,
-    }
+    })
 }
 
 /// Opens a sealed key with `password`; the key must be the one its address names.
@@ -130,11 +133,11 @@ mod tests {
     fn a_sealed_key_opens_only_with_its_password_and_unchanged() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let key = SecretKey::generate(&mut rng);
-        let sealed = seal(&key, "correct horse", 1_000, &mut rng);
+        let sealed = seal(&key, "correct horse battery", 1_000, &mut rng).unwrap();
         let json = serde_json::to_string(&sealed).unwrap();
         let back: SealedKey = serde_json::from_str(&json).unwrap();
         assert_eq!(
-            open(&back, "correct horse").unwrap().address(),
+            open(&back, "correct horse battery").unwrap().address(),
             key.address()
         );
         assert_eq!(
@@ -145,20 +148,34 @@ mod tests {
         let mut moved = back.clone();
         moved.address = Address([1; 20]);
         assert_eq!(
-            open(&moved, "correct horse").unwrap_err(),
+            open(&moved, "correct horse battery").unwrap_err(),
             OpenError::WrongPassword
         );
         let mut costly = back.clone();
         costly.rounds = MAX_ROUNDS + 1;
         assert!(matches!(
-            open(&costly, "correct horse"),
+            open(&costly, "correct horse battery"),
             Err(OpenError::Damaged(_))
         ));
         let mut short = back;
         short.sealed.pop();
         assert!(matches!(
-            open(&short, "correct horse"),
+            open(&short, "correct horse battery"),
             Err(OpenError::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn a_key_is_never_sealed_under_a_weak_password() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let key = SecretKey::generate(&mut rng);
+        assert!(matches!(
+            seal(&key, "short", 1_000, &mut rng),
+            Err(WeakPassword::TooShort { found: 5, .. })
+        ));
+        assert!(matches!(
+            seal(&key, "password123456", 1_000, &mut rng),
+            Err(WeakPassword::TooGuessable { .. })
         ));
     }
 }

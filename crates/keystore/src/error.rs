@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use crate::encrypted_key::OpenError;
 use crate::store::StoreError;
-use crate::v3::InvalidKeystore;
+use caretrail_crypto::v3::InvalidKeystore;
 
 /// Why [`crate::Keystore::create`] made no key.
 #[derive(Debug, thiserror::Error)]
@@ -137,7 +137,6 @@ macro_rules! from_load_and_open {
                 match error {
                     OpenError::WrongPassword => Self::WrongPassword,
                     OpenError::Invalid(invalid) => Self::Corrupt(invalid),
-                    OpenError::Scratch(io) => Self::Backend(StoreError::Scratch(io)),
                 }
             }
         }
@@ -154,7 +153,6 @@ impl From<OpenError> for RestoreBackupError {
         match error {
             OpenError::WrongPassword => Self::WrongPassword,
             OpenError::Invalid(invalid) => Self::Invalid(invalid),
-            OpenError::Scratch(io) => Self::Backend(StoreError::Scratch(io)),
         }
     }
 }

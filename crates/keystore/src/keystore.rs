@@ -12,9 +12,9 @@ use crate::error::{
     AddressError, ChangePasswordError, CreateError, ExportError, LoadError, RestoreBackupError,
     RestoreError, UnlockError,
 };
-use crate::password::Password;
-use crate::phrase::RecoveryPhrase;
+use crate::password::{ExistingPassword, Password};
 use crate::store::{Store, StoreError};
+use caretrail_crypto::phrase::RecoveryPhrase;
 
 /// The patient's key, kept in `S` as a V3 keystore under her password. The key exists in memory
 /// only between [`Keystore::unlock`] and the drop of the [`SecretKey`] it returns.
@@ -54,7 +54,7 @@ impl<S: Store> Keystore<S> {
         Ok(NewKey { phrase, address })
     }
 
-    pub fn unlock(&self, password: &Password) -> Result<SecretKey, UnlockError> {
+    pub fn unlock(&self, password: &ExistingPassword) -> Result<SecretKey, UnlockError> {
         Ok(self.load()?.open(password)?)
     }
 
@@ -66,7 +66,7 @@ impl<S: Store> Keystore<S> {
     /// Re-encrypts the key under `new` (fresh salt and IV); the old text is replaced in one step.
     pub fn change_password(
         &self,
-        current: &Password,
+        current: &ExistingPassword,
         new: &Password,
         rng: &mut impl CryptoRngCore,
     ) -> Result<(), ChangePasswordError> {
@@ -119,21 +119,21 @@ impl<S: Store> Keystore<S> {
     }
 
     /// Keeps the key of a backup (see [`EncryptedKey::read_backup`]), opened with `password`,
-    /// under `new_password` or else the same one. It is always sealed again: the kept copy gets a
-    /// fresh salt, this crate's scrypt cost and the `address` field, whatever wallet wrote the
-    /// backup.
+    /// under `new_password` (which may be the same text, if the policy accepts it). It is always
+    /// sealed again: the kept copy gets a fresh salt, this crate's scrypt cost and the `address`
+    /// field, whatever wallet wrote the backup.
     pub fn restore_from_backup(
         &self,
         backup: &EncryptedKey,
-        password: &Password,
-        new_password: Option<&Password>,
+        password: &ExistingPassword,
+        new_password: &Password,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Address, RestoreBackupError> {
         if self.store.load()?.is_some() {
             return Err(RestoreBackupError::KeyExists);
         }
         let key = backup.open(password)?;
-        Ok(self.keep(&key, new_password.unwrap_or(password), rng)?)
+        Ok(self.keep(&key, new_password, rng)?)
     }
 
     /// Forgets the key; whether there was one. Without a backup or the phrase it is gone.
@@ -156,7 +156,7 @@ impl<S: Store> Keystore<S> {
         password: &Password,
         rng: &mut impl CryptoRngCore,
     ) -> Result<Address, StoreError> {
-        let sealed = EncryptedKey::seal(key, password, rng).map_err(StoreError::Scratch)?;
+        let sealed = EncryptedKey::seal(key, password, rng);
         self.store.save(sealed.as_json())?;
         Ok(key.address())
     }

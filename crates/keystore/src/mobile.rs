@@ -2,9 +2,6 @@
 //!
 //! The OS keeps that directory private to the app. Android Keystore and the iOS keychain are not
 //! wired in yet.
-//!
-//! eth-keystore works through a scratch directory under `std::env::temp_dir()`; on Android the
-//! shell must point `TMPDIR` at the app's cache directory first.
 
 use std::path::Path;
 

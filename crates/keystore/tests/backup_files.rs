@@ -5,9 +5,10 @@
 
 use std::path::{Path, PathBuf};
 
+use caretrail_crypto::v3;
 use caretrail_keystore::{
-    AddressError, EncryptedKey, InvalidKeystore, Keystore, MAX_KEYSTORE_BYTES, MemoryStore,
-    Password, ReadBackupError, RestoreBackupError,
+    AddressError, EncryptedKey, ExistingPassword, InvalidKeystore, Keystore, MAX_KEYSTORE_BYTES,
+    MemoryStore, Password, ReadBackupError, RestoreBackupError,
 };
 use rand_core::OsRng;
 use serde_json::{Value, json};
@@ -18,8 +19,16 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
+/// The password a restored key is kept under: the backup's, made long and unusual enough for
+/// the password policy.
 fn password(text: &str) -> Password {
-    Password::new(text).expect("a test password is not empty")
+    Password::new(format!("{text} at the tide mill of Skagen"))
+        .expect("the policy accepts a test password")
+}
+
+/// A backup's password, as the file was written with it.
+fn existing(text: &str) -> ExistingPassword {
+    ExistingPassword::new(text).expect("a test password is not empty")
 }
 
 /// Imports `file` into a fresh store with `pw` and returns the address the store then shows.
@@ -27,12 +36,12 @@ fn import(file: &str, pw: &str) -> String {
     let backup = EncryptedKey::read_backup(&data(file)).expect("the test file reads");
     let keystore = Keystore::new(MemoryStore::new());
     let address = keystore
-        .restore_from_backup(&backup, &password(pw), None, &mut OsRng)
+        .restore_from_backup(&backup, &existing(pw), &password(pw), &mut OsRng)
         .expect("the backup restores");
     let kept = keystore.address().expect("the address is kept");
     assert_eq!(kept, address);
     let key = keystore
-        .unlock(&password(pw))
+        .unlock(password(pw).as_existing())
         .expect("the restored key unlocks");
     assert_eq!(key.address(), address);
     address.to_string()
@@ -61,7 +70,12 @@ fn a_wrong_backup_password_is_refused() {
     let backup = EncryptedKey::read_backup(&data("cast-anvil0.json")).unwrap();
     let keystore = Keystore::new(MemoryStore::new());
     assert!(matches!(
-        keystore.restore_from_backup(&backup, &password("cast passwort"), None, &mut OsRng),
+        keystore.restore_from_backup(
+            &backup,
+            &existing("cast passwort"),
+            &password("cast passwort"),
+            &mut OsRng
+        ),
         Err(RestoreBackupError::WrongPassword)
     ));
     assert!(matches!(keystore.address(), Err(AddressError::NoKey)));
@@ -76,7 +90,12 @@ fn a_backup_whose_address_field_lies_is_refused() {
     let backup = EncryptedKey::parse(&lying).unwrap();
     let keystore = Keystore::new(MemoryStore::new());
     assert!(matches!(
-        keystore.restore_from_backup(&backup, &password("cast password"), None, &mut OsRng),
+        keystore.restore_from_backup(
+            &backup,
+            &existing("cast password"),
+            &password("cast password"),
+            &mut OsRng
+        ),
         Err(RestoreBackupError::Invalid(
             InvalidKeystore::AddressMismatch { .. }
         ))
@@ -86,13 +105,18 @@ fn a_backup_whose_address_field_lies_is_refused() {
 
 #[test]
 fn a_backup_that_decrypts_to_no_secp256k1_key_is_refused() {
-    // eth-keystore encrypts any 32 bytes; zero is not a secp256k1 secret key.
-    let dir = tempfile::tempdir().unwrap();
-    eth_keystore::encrypt_key(dir.path(), &mut OsRng, [0u8; 32], "pw", Some("zero")).unwrap();
-    let backup = EncryptedKey::read_backup(&dir.path().join("zero")).unwrap();
+    // A keystore holds any 32 bytes; zero is not a secp256k1 secret key.
+    let text = v3::seal_with(
+        &[0u8; 32],
+        None,
+        b"pw",
+        v3::Kdf::Pbkdf2 { c: 1 },
+        &mut OsRng,
+    );
+    let backup = EncryptedKey::parse(&text).unwrap();
     let keystore = Keystore::new(MemoryStore::new());
     assert!(matches!(
-        keystore.restore_from_backup(&backup, &password("pw"), None, &mut OsRng),
+        keystore.restore_from_backup(&backup, &existing("pw"), &password("pw"), &mut OsRng),
         Err(RestoreBackupError::Invalid(InvalidKeystore::NotAKey))
     ));
 }
@@ -208,6 +232,15 @@ fn key_derivations_too_costly_or_invalid_for_scrypt_are_refused_unrun() {
     );
     check(
         &changed("/crypto/kdfparams/p", Some(json!(1000))),
+        &format!("{TOO_COSTLY} (scrypt n·r·p above geth's standard 2^18·8·1)"),
+    );
+    // A block size that would take 2^13·128·2^20 bytes (1 TiB) of memory.
+    check(
+        &changed("/crypto/kdfparams/r", Some(json!(1 << 20))),
+        &format!("{TOO_COSTLY} (scrypt n·r·p above geth's standard 2^18·8·1)"),
+    );
+    check(
+        &changed("/crypto/kdfparams/n", Some(json!(1u64 << 31))),
         &format!("{TOO_COSTLY} (scrypt n·r·p above geth's standard 2^18·8·1)"),
     );
     let mut r1 = changed("/crypto/kdfparams/r", Some(json!(1)));

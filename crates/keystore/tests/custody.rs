@@ -1,18 +1,25 @@
 //! The operations end to end on the memory and file stores: round trips, restores, refusals.
 
-use std::time::Instant;
-
 use caretrail_keystore::{
-    AddressError, ChangePasswordError, CreateError, EncryptedKey, ExportError, FileStore,
-    InvalidKeystore, Keystore, MemoryStore, Password, RecoveryPhrase, RestoreBackupError,
-    RestoreError, Store, StoreError, UnlockError,
+    AddressError, ChangePasswordError, CreateError, EncryptedKey, ExistingPassword, ExportError,
+    FileStore, InvalidKeystore, Keystore, MemoryStore, Password, RecoveryPhrase,
+    RestoreBackupError, RestoreError, Store, StoreError, UnlockError,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_core::{OsRng, SeedableRng};
 
+/// The tests' passwords: the short texts tell them apart, and the suffix makes each one long and
+/// unusual enough for the password policy.
 fn password(text: &str) -> Password {
-    Password::new(text).expect("a test password is not empty")
+    Password::new(format!("{text} {SUFFIX}")).expect("the policy accepts a test password")
 }
+
+/// A test password, to open a key (see [`password`]).
+fn existing(text: &str) -> ExistingPassword {
+    ExistingPassword::new(format!("{text} {SUFFIX}")).expect("a test password is not empty")
+}
+
+const SUFFIX: &str = "at the tide mill of Skagen";
 
 /// Runs `check` on a fresh memory store and a fresh file store.
 fn on_each_store(check: impl Fn(&dyn Fn() -> Keystore<Box<dyn Store>>)) {
@@ -34,7 +41,7 @@ fn create_then_unlock_gives_the_phrases_key() {
         let new = keystore.create(&pw, &mut OsRng).unwrap();
         assert_eq!(new.phrase.words().count(), 24);
         assert_eq!(keystore.address().unwrap(), new.address);
-        let key = keystore.unlock(&pw).unwrap();
+        let key = keystore.unlock(pw.as_existing()).unwrap();
         assert_eq!(key.address(), new.address);
         assert_eq!(key, new.phrase.derive_key());
     });
@@ -46,7 +53,7 @@ fn a_wrong_password_unlocks_nothing() {
         let keystore = fresh();
         keystore.create(&password("right"), &mut OsRng).unwrap();
         assert!(matches!(
-            keystore.unlock(&password("wrong")),
+            keystore.unlock(&existing("wrong")),
             Err(UnlockError::WrongPassword)
         ));
     });
@@ -62,7 +69,7 @@ fn create_refuses_to_replace_a_key() {
             Err(CreateError::KeyExists)
         ));
         assert_eq!(
-            keystore.unlock(&password("one")).unwrap().address(),
+            keystore.unlock(&existing("one")).unwrap().address(),
             first.address
         );
     });
@@ -74,18 +81,18 @@ fn change_password_replaces_the_old_one() {
         let keystore = fresh();
         let new = keystore.create(&password("old"), &mut OsRng).unwrap();
         assert!(matches!(
-            keystore.change_password(&password("not it"), &password("new"), &mut OsRng),
+            keystore.change_password(&existing("not it"), &password("new"), &mut OsRng),
             Err(ChangePasswordError::WrongPassword)
         ));
         keystore
-            .change_password(&password("old"), &password("new"), &mut OsRng)
+            .change_password(&existing("old"), &password("new"), &mut OsRng)
             .unwrap();
         assert!(matches!(
-            keystore.unlock(&password("old")),
+            keystore.unlock(&existing("old")),
             Err(UnlockError::WrongPassword)
         ));
         assert_eq!(
-            keystore.unlock(&password("new")).unwrap().address(),
+            keystore.unlock(&existing("new")).unwrap().address(),
             new.address
         );
         assert_eq!(keystore.address().unwrap(), new.address);
@@ -97,10 +104,13 @@ fn an_empty_store_refuses_each_operation_with_no_key() {
     on_each_store(|fresh| {
         let keystore = fresh();
         let pw = password("pw");
-        assert!(matches!(keystore.unlock(&pw), Err(UnlockError::NoKey)));
+        assert!(matches!(
+            keystore.unlock(pw.as_existing()),
+            Err(UnlockError::NoKey)
+        ));
         assert!(matches!(keystore.address(), Err(AddressError::NoKey)));
         assert!(matches!(
-            keystore.change_password(&pw, &pw, &mut OsRng),
+            keystore.change_password(pw.as_existing(), &pw, &mut OsRng),
             Err(ChangePasswordError::NoKey)
         ));
         let dir = tempfile::tempdir().unwrap();
@@ -119,7 +129,7 @@ fn delete_forgets_the_key() {
         keystore.create(&password("pw"), &mut OsRng).unwrap();
         assert!(keystore.delete().unwrap());
         assert!(matches!(
-            keystore.unlock(&password("pw")),
+            keystore.unlock(&existing("pw")),
             Err(UnlockError::NoKey)
         ));
         keystore.create(&password("pw"), &mut OsRng).unwrap();
@@ -132,7 +142,7 @@ fn a_damaged_keystore_is_corrupt_not_a_wrong_password() {
         let keystore = fresh();
         keystore.store().save("{\"version\":3").unwrap();
         assert!(matches!(
-            keystore.unlock(&password("pw")),
+            keystore.unlock(&existing("pw")),
             Err(UnlockError::Corrupt(InvalidKeystore::NotJson { .. }))
         ));
         assert!(matches!(keystore.address(), Err(AddressError::Corrupt(_))));
@@ -149,7 +159,7 @@ fn a_damaged_keystore_refuses_a_password_change_and_an_export() {
     let keystore = Keystore::new(MemoryStore::new());
     keystore.store().save("[]").unwrap();
     assert!(matches!(
-        keystore.change_password(&password("a"), &password("b"), &mut OsRng),
+        keystore.change_password(&existing("a"), &password("b"), &mut OsRng),
         Err(ChangePasswordError::Corrupt(InvalidKeystore::NotV3(_)))
     ));
     let dir = tempfile::tempdir().unwrap();
@@ -170,7 +180,9 @@ fn a_keystore_without_an_address_field_needs_unlocking_for_its_address() {
     let keystore = Keystore::new(MemoryStore::new());
     keystore.store().save(&cast_written).unwrap();
     assert!(matches!(keystore.address(), Err(AddressError::NotStated)));
-    let key = keystore.unlock(&password("cast password")).unwrap();
+    let key = keystore
+        .unlock(&ExistingPassword::new("cast password").unwrap())
+        .unwrap();
     assert_eq!(
         key.address().to_string(),
         "0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266"
@@ -222,10 +234,13 @@ fn a_failing_store_fails_each_operation_as_a_backend_error() {
         keystore.create(&pw, &mut OsRng),
         Err(CreateError::Backend(_))
     ));
-    assert!(matches!(keystore.unlock(&pw), Err(UnlockError::Backend(_))));
+    assert!(matches!(
+        keystore.unlock(pw.as_existing()),
+        Err(UnlockError::Backend(_))
+    ));
     assert!(matches!(keystore.address(), Err(AddressError::Backend(_))));
     assert!(matches!(
-        keystore.change_password(&pw, &pw, &mut OsRng),
+        keystore.change_password(pw.as_existing(), &pw, &mut OsRng),
         Err(ChangePasswordError::Backend(_))
     ));
     assert!(matches!(
@@ -237,7 +252,7 @@ fn a_failing_store_fails_each_operation_as_a_backend_error() {
         Err(RestoreError::Backend(_))
     ));
     assert!(matches!(
-        keystore.restore_from_backup(&backup, &pw, None, &mut OsRng),
+        keystore.restore_from_backup(&backup, pw.as_existing(), &pw, &mut OsRng),
         Err(RestoreBackupError::Backend(_))
     ));
     let error = keystore.delete().unwrap_err();
@@ -255,7 +270,7 @@ fn a_keystore_whose_address_field_lies_is_corrupt() {
     let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
     value["address"] = "f39fd6e51aad88f6f4ce6ab8827279cfffb92266".into();
     keystore.store().save(&value.to_string()).unwrap();
-    match keystore.unlock(&password("pw")) {
+    match keystore.unlock(&existing("pw")) {
         Err(UnlockError::Corrupt(InvalidKeystore::AddressMismatch { stated, actual })) => {
             assert_eq!(actual, new.address);
             assert_eq!(
@@ -291,7 +306,7 @@ fn restore_from_the_phrase_on_a_new_device_gives_the_same_address() {
         assert_eq!(new_device.address().unwrap(), new.address);
         assert_eq!(
             new_device
-                .unlock(&password("new device"))
+                .unlock(&existing("new device"))
                 .unwrap()
                 .address(),
             new.address
@@ -324,20 +339,30 @@ fn restore_from_a_backup_file_on_a_new_device_gives_the_same_address() {
         // Same password.
         let same = fresh();
         assert!(matches!(
-            same.restore_from_backup(&backup, &password("wrong"), None, &mut OsRng),
+            same.restore_from_backup(&backup, &existing("wrong"), &password("wrong"), &mut OsRng),
             Err(RestoreBackupError::WrongPassword)
         ));
         assert!(matches!(same.address(), Err(AddressError::NoKey)));
         let address = same
-            .restore_from_backup(&backup, &password("backup pw"), None, &mut OsRng)
+            .restore_from_backup(
+                &backup,
+                &existing("backup pw"),
+                &password("backup pw"),
+                &mut OsRng,
+            )
             .unwrap();
         assert_eq!(address, new.address);
         assert_eq!(
-            same.unlock(&password("backup pw")).unwrap().address(),
+            same.unlock(&existing("backup pw")).unwrap().address(),
             new.address
         );
         assert!(matches!(
-            same.restore_from_backup(&backup, &password("backup pw"), None, &mut OsRng),
+            same.restore_from_backup(
+                &backup,
+                &existing("backup pw"),
+                &password("backup pw"),
+                &mut OsRng
+            ),
             Err(RestoreBackupError::KeyExists)
         ));
 
@@ -346,18 +371,18 @@ fn restore_from_a_backup_file_on_a_new_device_gives_the_same_address() {
         moved
             .restore_from_backup(
                 &backup,
-                &password("backup pw"),
-                Some(&password("device pw")),
+                &existing("backup pw"),
+                &password("device pw"),
                 &mut OsRng,
             )
             .unwrap();
         assert_eq!(moved.address().unwrap(), new.address);
         assert!(matches!(
-            moved.unlock(&password("backup pw")),
+            moved.unlock(&existing("backup pw")),
             Err(UnlockError::WrongPassword)
         ));
         assert_eq!(
-            moved.unlock(&password("device pw")).unwrap().address(),
+            moved.unlock(&existing("device pw")).unwrap().address(),
             new.address
         );
     });
@@ -399,7 +424,7 @@ fn no_secret_type_prints_its_value() {
     let keystore = Keystore::new(MemoryStore::new());
     let pw = password("a password nobody may see");
     let new = keystore.create(&pw, &mut OsRng).unwrap();
-    let key = keystore.unlock(&pw).unwrap();
+    let key = keystore.unlock(pw.as_existing()).unwrap();
     let key_hex = hex::encode(key.to_bytes().as_slice());
     for text in [
         format!("{:?}", new.phrase),
@@ -426,24 +451,76 @@ fn no_secret_type_prints_its_value() {
     }
 }
 
-/// Not a timed assertion: prints what the scrypt cost means here, for the README.
+/// The kdfparams of the keystore `store` keeps.
+fn kept_kdf(store: &impl Store) -> serde_json::Value {
+    let kept: serde_json::Value = serde_json::from_str(
+        &store
+            .load()
+            .expect("the store answers")
+            .expect("a key is kept"),
+    )
+    .expect("the kept keystore is JSON");
+    assert_eq!(kept["crypto"]["kdf"], "scrypt");
+    kept["crypto"]["kdfparams"].clone()
+}
+
 #[test]
-fn print_the_cost_of_create_and_unlock() {
-    let dir = tempfile::tempdir().unwrap();
-    let keystore = Keystore::new(FileStore::new(dir.path()));
-    let pw = password("pw");
-    let started = Instant::now();
+fn a_key_rests_under_scrypt_n_2_17_r_8_p_1() {
+    let keystore = Keystore::new(MemoryStore::new());
+    let pw = password("cost");
     keystore.create(&pw, &mut OsRng).unwrap();
-    let create = started.elapsed();
-    let started = Instant::now();
-    keystore.unlock(&pw).unwrap();
-    let unlock = started.elapsed();
-    let profile = if cfg!(debug_assertions) {
-        "debug"
-    } else {
-        "release"
-    };
-    println!(
-        "scrypt n=8192 r=8 p=1 ({profile} build, file store): create {create:?}, unlock {unlock:?}"
+    let params = kept_kdf(keystore.store());
+    assert_eq!(
+        (&params["n"], &params["r"], &params["p"]),
+        (
+            &serde_json::json!(1 << 17),
+            &serde_json::json!(8),
+            &serde_json::json!(1)
+        )
+    );
+    // A new password is sealed at the same cost.
+    keystore
+        .change_password(pw.as_existing(), &password("cost again"), &mut OsRng)
+        .unwrap();
+    assert_eq!(kept_kdf(keystore.store())["n"], 1 << 17);
+}
+
+/// `tests/data/caretrail-n8192.json` is what this crate kept before n = 2^17 (eth-keystore's
+/// n = 2^13), for the password "caretrail 2013 keystore".
+#[test]
+fn a_key_kept_at_n_2_13_by_the_earlier_code_still_opens_and_moves_to_n_2_17() {
+    let earlier = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/caretrail-n8192.json"),
+    )
+    .unwrap();
+    let keystore = Keystore::new(MemoryStore::new());
+    keystore.store().save(&earlier).unwrap();
+    assert_eq!(kept_kdf(keystore.store())["n"], 8192);
+    let address = "0xdccf55090fc97bc28c01431e43fb3a5ae8759a2f";
+    assert_eq!(keystore.address().unwrap().to_string(), address);
+    let pw = Password::new("caretrail 2013 keystore").unwrap();
+    assert_eq!(
+        keystore
+            .unlock(pw.as_existing())
+            .unwrap()
+            .address()
+            .to_string(),
+        address
+    );
+    assert!(matches!(
+        keystore.unlock(&existing("not it")),
+        Err(UnlockError::WrongPassword)
+    ));
+    keystore
+        .change_password(pw.as_existing(), &pw, &mut OsRng)
+        .unwrap();
+    assert_eq!(kept_kdf(keystore.store())["n"], 1 << 17);
+    assert_eq!(
+        keystore
+            .unlock(pw.as_existing())
+            .unwrap()
+            .address()
+            .to_string(),
+        address
     );
 }

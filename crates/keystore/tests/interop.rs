@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use caretrail_keystore::{EncryptedKey, FileStore, Keystore, MemoryStore, Password};
+use caretrail_keystore::{
+    EncryptedKey, ExistingPassword, FileStore, Keystore, MemoryStore, Password,
+};
 use rand_core::OsRng;
 
 /// The pinned `cast`; a missing one fails the test rather than skipping it.
@@ -70,7 +72,10 @@ fn cast_reads_our_keystore_and_backup_to_our_address() {
 fn cast_derives_our_address_from_our_phrase() {
     let keystore = Keystore::new(MemoryStore::new());
     let new = keystore
-        .create(&Password::new("pw").unwrap(), &mut OsRng)
+        .create(
+            &Password::new("a phrase is shown once, then written down").unwrap(),
+            &mut OsRng,
+        )
         .unwrap();
     let printed = run_cast(&["wallet", "address", "--mnemonic", new.phrase.reveal()]);
     assert_eq!(address_in(&printed), new.address.to_string());
@@ -93,8 +98,8 @@ fn we_import_a_keystore_cast_writes_now() {
     let address = keystore
         .restore_from_backup(
             &backup,
-            &Password::new("cast pw").unwrap(),
-            None,
+            &ExistingPassword::new("cast pw").unwrap(),
+            &Password::new("kept under a new password at last").unwrap(),
             &mut OsRng,
         )
         .unwrap();

@@ -7,7 +7,8 @@
 use std::path::Path;
 
 use caretrail_keystore::{
-    Fallback, Keystore, Password, PlatformStore, RecoveryPhrase, Store, UnlockError,
+    ExistingPassword, Fallback, Keystore, Password, PlatformStore, RecoveryPhrase, Store,
+    UnlockError,
 };
 use rand_core::OsRng;
 
@@ -37,9 +38,18 @@ fn keyring_store(data_dir: &Path, test: &str) -> Option<PlatformStore> {
     }
 }
 
+/// The tests' passwords: the short texts tell them apart, and the suffix makes each one long and
+/// unusual enough for the password policy.
 fn password(text: &str) -> Password {
-    Password::new(text).expect("a test password is not empty")
+    Password::new(format!("{text} {SUFFIX}")).expect("the policy accepts a test password")
 }
+
+/// A test password, to open a key (see [`password`]).
+fn existing(text: &str) -> ExistingPassword {
+    ExistingPassword::new(format!("{text} {SUFFIX}")).expect("a test password is not empty")
+}
+
+const SUFFIX: &str = "at the tide mill of Skagen";
 
 #[test]
 fn the_key_round_trips_through_the_os_keyring() {
@@ -64,19 +74,19 @@ fn the_key_round_trips_through_the_os_keyring() {
     assert!(again.store().fallback().is_none());
     assert_eq!(again.address().unwrap(), new.address);
     assert!(matches!(
-        again.unlock(&password("wrong")),
+        again.unlock(&existing("wrong")),
         Err(UnlockError::WrongPassword)
     ));
     assert_eq!(
-        again.unlock(&password("pw")).unwrap().address(),
+        again.unlock(&existing("pw")).unwrap().address(),
         new.address
     );
 
     again
-        .change_password(&password("pw"), &password("new pw"), &mut OsRng)
+        .change_password(&existing("pw"), &password("new pw"), &mut OsRng)
         .unwrap();
     assert_eq!(
-        keystore.unlock(&password("new pw")).unwrap().address(),
+        keystore.unlock(&existing("new pw")).unwrap().address(),
         new.address
     );
 
@@ -84,7 +94,7 @@ fn the_key_round_trips_through_the_os_keyring() {
     keystore.export_backup(&backup).unwrap();
     assert!(keystore.delete().unwrap());
     assert!(matches!(
-        again.unlock(&password("new pw")),
+        again.unlock(&existing("new pw")),
         Err(UnlockError::NoKey)
     ));
     assert!(!keystore.delete().unwrap());
@@ -108,7 +118,7 @@ fn a_phrase_restores_into_the_os_keyring_with_the_same_address() {
         .unwrap();
     assert_eq!(address, new.address);
     assert_eq!(
-        new_device.unlock(&password("other pw")).unwrap().address(),
+        new_device.unlock(&existing("other pw")).unwrap().address(),
         new.address
     );
     old_device.delete().unwrap();

@@ -16,6 +16,14 @@ pub struct Attempt {
 /// Checks her ID and H, and that this device holds a key registered for that ID (`held`), before
 /// her password is tried.
 pub fn attempt(id: &str, record: &str, held: Option<&Profile>) -> Result<Attempt, UiError> {
+    let attempt = parse(id, record)?;
+    attempt.held_by(held)?;
+    Ok(attempt)
+}
+
+/// Her ID and H, parsed. [`attempt`] is this and [`Attempt::held_by`]; a shell that keeps her ID
+/// sealed under her key (the web page) checks it once her password opened the key.
+pub fn parse(id: &str, record: &str) -> Result<Attempt, UiError> {
     let nid = Nid::parse(id).map_err(|e| UiError::new(ErrorCode::InvalidInput, e.to_string()))?;
     let record: Hash32 = record.trim().parse().map_err(|e| {
         UiError::new(
@@ -23,12 +31,22 @@ pub fn attempt(id: &str, record: &str, held: Option<&Profile>) -> Result<Attempt
             format!("H is 32 bytes of hex: {e}"),
         )
     })?;
-    match held {
-        Some(profile) if profile.nid == nid => Ok(Attempt { nid, record }),
-        _ => Err(UiError::new(
-            ErrorCode::NoKey,
-            format!("this device holds no key registered for the ID {nid}"),
-        )),
+    Ok(Attempt { nid, record })
+}
+
+impl Attempt {
+    /// This device holds a key registered for her ID.
+    pub fn held_by(&self, held: Option<&Profile>) -> Result<(), UiError> {
+        match held {
+            Some(profile) if profile.nid == self.nid => Ok(()),
+            _ => Err(UiError::new(
+                ErrorCode::NoKey,
+                format!(
+                    "this device holds no key registered for the ID {}",
+                    self.nid
+                ),
+            )),
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The wallet's pause after wrong passwords: the same on every device, whatever keeps the count
-//! (a file beside the desktop wallet, the browser's storage for the web page).
+//! The wallet's password rules, the same on every device: a new password must pass the password
+//! policy ([`caretrail_crypto::password`]), and wrong passwords make the wallet pause, whatever
+//! keeps the count (a file beside the desktop wallet, the browser's storage for the web page).
 
 use caretrail_types::{ErrorCode, UiError};
 use serde::{Deserialize, Serialize};
@@ -52,8 +53,15 @@ impl WrongPasswords {
     }
 }
 
-/// A password she may keep a key under: not empty.
-pub fn check(password: &str) -> Result<(), UiError> {
+/// A password she may keep a new key under: the password policy's refusal as the screen shows it.
+pub fn check_new(password: &str) -> Result<(), UiError> {
+    caretrail_crypto::password::check(password)
+        .map_err(|weak| UiError::new(ErrorCode::WeakPassword, weak.to_string()))
+}
+
+/// A password typed to open a key already kept: not empty (keys kept before the policy, or by
+/// other wallets, must still open).
+pub fn check_entered(password: &str) -> Result<(), UiError> {
     if password.is_empty() {
         return Err(UiError::new(
             ErrorCode::InvalidInput,

@@ -49,19 +49,16 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
 }
 
 /// Step 1: checks what she entered, in one order everywhere, and hashes her policy document.
-/// `held` is the registration this device already holds, if any: a device holds one.
-pub fn apply(form: Form<'_>, held: Option<&Profile>) -> Result<Application, UiError> {
+/// `held` is H of the registration this device already holds, if any: a device holds one.
+pub fn apply(form: Form<'_>, held: Option<Hash32>) -> Result<Application, UiError> {
     let invalid =
         |e: caretrail_types::IdentifierError| refused(ErrorCode::InvalidInput, e.to_string());
     let nid = Nid::parse(form.nid).map_err(invalid)?;
     let card_number = CardNumber::parse(form.card_number).map_err(invalid)?;
-    if let Some(profile) = held {
+    if let Some(record) = held {
         return Err(refused(
             ErrorCode::AlreadyRegistered,
-            format!(
-                "this device already holds the registration of {} (H {}); log in instead",
-                profile.nid, profile.record
-            ),
+            format!("this device already holds a registration (H {record}); log in instead"),
         ));
     }
     check_photo(form.photo)?;
@@ -133,6 +130,37 @@ pub fn recover(
                 found.record, found.tx_id
             ),
         ),
+    }))
+}
+
+/// A key restored on this device (from her recovery phrase or a backup file), with the ID and
+/// card number she typed: `found` is the registration the chain holds for the key. It becomes
+/// this device's profile when the card is the one registered; with none found she registers with
+/// the restored key.
+pub fn restored(
+    nid: &str,
+    card_number: &str,
+    patient: Address,
+    found: Option<RegistrationRecord>,
+) -> Result<Option<Profile>, UiError> {
+    let invalid =
+        |e: caretrail_types::IdentifierError| refused(ErrorCode::InvalidInput, e.to_string());
+    let nid = Nid::parse(nid).map_err(invalid)?;
+    let card_number = CardNumber::parse(card_number).map_err(invalid)?;
+    let Some(found) = found else { return Ok(None) };
+    if found.card_hash != card_hash(&card_number) {
+        return Err(refused(
+            ErrorCode::CardRefused,
+            "this key is registered with another insurance card number; type the card you \
+             registered with",
+        ));
+    }
+    Ok(Some(Profile {
+        nid,
+        card_number,
+        patient,
+        record: found.record,
+        tx_id: found.tx_id,
     }))
 }
 

@@ -14,6 +14,7 @@ use caretrail_protocol::password::{
     self, MAX_WRONG_PASSWORDS, WRONG_PASSWORD_PAUSE_SECS, WrongPasswords,
 };
 use caretrail_protocol::registration::{self, Form};
+use caretrail_protocol::{profile, recovery};
 use caretrail_types::{
     Address, CardNumber, Citizen, Coverage, CoverageStatus, Enrolment, ErrorCode, FaceAttestation,
     Hash32, MAX_PHOTO_BYTES, NetworkInfo, Nid, PostalAddress, Profile, RegistrationRecord,
@@ -80,7 +81,7 @@ fn apply_cases() {
         photo
     };
     let profile = held(NID);
-    let cases: Vec<(&str, Form<'_>, Option<&Profile>, Expect)> = vec![
+    let cases: Vec<(&str, Form<'_>, Option<Hash32>, Expect)> = vec![
         (
             "FHIR policy, JPEG",
             form(NID, CARD, FHIR_POLICY, JPEG),
@@ -114,7 +115,7 @@ fn apply_cases() {
         (
             "device holds a registration",
             form(NID, CARD, FHIR_POLICY, JPEG),
-            Some(&profile),
+            Some(profile.record),
             Refused(ErrorCode::AlreadyRegistered),
         ),
         (
@@ -181,11 +182,33 @@ fn apply_cases() {
 }
 
 fn password_cases() {
+    // To open a kept key: any non-empty password.
     assert_eq!(
-        outcome(&password::check("")),
+        outcome(&password::check_entered("")),
         Refused(ErrorCode::InvalidInput)
     );
-    assert_eq!(outcome(&password::check("correct horse")), Accepted);
+    assert_eq!(outcome(&password::check_entered("pw")), Accepted);
+    // To keep a new key: the password policy, with its reason.
+    for (new, expect, says) in [
+        ("", Refused(ErrorCode::WeakPassword), "too short"),
+        ("hunter2", Refused(ErrorCode::WeakPassword), "too short"),
+        (
+            "password123456",
+            Refused(ErrorCode::WeakPassword),
+            "too easy to guess",
+        ),
+        ("correct horse battery staple", Accepted, ""),
+    ] {
+        let checked = password::check_new(new);
+        assert_eq!(outcome(&checked), expect, "{new:?}");
+        if let Err(refusal) = checked {
+            assert!(
+                refusal.message.contains(says),
+                "{new:?}: {}",
+                refusal.message
+            );
+        }
+    }
 
     let start = 1_700_000_000;
     let mut wrong = WrongPasswords::default();
@@ -269,6 +292,10 @@ fn login_cases() {
     for (name, id, record, held, expect) in cases {
         let got = login::attempt(id, record, held);
         assert_eq!(outcome(&got), expect, "{name}: {:?}", got.as_ref().err());
+        // The web page parses first and checks the held registration once her key opened it:
+        // the same decisions, in two steps.
+        let split = login::parse(id, record).and_then(|attempt| attempt.held_by(held));
+        assert_eq!(outcome(&split), expect, "{name}, in two steps");
     }
     let key = SecretKey::generate(&mut ChaCha20Rng::seed_from_u64(1));
     let attempt = login::attempt(NID, &h, Some(&mine)).expect("attempt");
@@ -474,6 +501,149 @@ fn registration_inputs_are_accepted_and_refused_alike() {
     apply_cases();
     recover_cases();
     submission_cases();
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_kept_profile_holds_no_id_or_card_in_clear() {
+    let mut rng = ChaCha20Rng::seed_from_u64(11);
+    let key = SecretKey::generate(&mut rng);
+    let mine = Profile {
+        patient: key.address(),
+        ..held(NID)
+    };
+    let sealed = profile::seal(&mine, &key, &mut rng).expect("sealed");
+    // What the web page writes to the browser's storage.
+    let stored = serde_json::to_string(&sealed).expect("json");
+    for secret in [NID, CARD, "19710302", "4411", "1001-0001"] {
+        assert!(!stored.contains(secret), "{secret} in clear: {stored}");
+    }
+    assert!(
+        stored.contains(&mine.record.to_string()),
+        "H stays readable"
+    );
+    let back: profile::SealedProfile = serde_json::from_str(&stored).expect("read back");
+    assert_eq!(profile::open(&back, &key), Ok(mine.clone()));
+    // Only her key opens it, and only her own registration is sealed.
+    let other = SecretKey::generate(&mut rng);
+    assert_eq!(
+        outcome(&profile::open(&back, &other)),
+        Refused(ErrorCode::NoKey)
+    );
+    assert_eq!(
+        outcome(&profile::seal(&held(NID), &key, &mut rng)),
+        Refused(ErrorCode::Internal)
+    );
+    let mut tampered = back;
+    tampered.identity.replace_range(..2, "00");
+    assert_eq!(
+        outcome(&profile::open(&tampered, &key)),
+        Refused(ErrorCode::Internal)
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_restored_key_finds_her_registration_alike() {
+    let patient = Address([3; 20]);
+    let found = |card: &str| RegistrationRecord {
+        record: Hash32([4; 32]),
+        tx_id: TxId([5; 32]),
+        card_hash: card_hash(&CardNumber::parse(card).expect("card")),
+    };
+    let profile = registration::restored(NID, CARD, patient, Some(found(CARD)))
+        .expect("hers")
+        .expect("registered");
+    assert_eq!(
+        (profile.nid.as_str(), profile.patient, profile.record),
+        (NID, patient, Hash32([4; 32]))
+    );
+    assert_eq!(registration::restored(NID, CARD, patient, None), Ok(None));
+    for (nid, card, found, expect) in [
+        ("123", CARD, None, Refused(ErrorCode::InvalidInput)),
+        (NID, "MMH", None, Refused(ErrorCode::InvalidInput)),
+        (
+            NID,
+            CARD,
+            Some(found("MMH-1001-0002")),
+            Refused(ErrorCode::CardRefused),
+        ),
+    ] {
+        let got = registration::restored(nid, card, patient, found);
+        assert_eq!(outcome(&got), expect, "{nid} {card}");
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_key_comes_back_from_its_phrase_or_backup_file_alike() {
+    use caretrail_crypto::v3;
+    let mut rng = ChaCha20Rng::seed_from_u64(12);
+    let (key, phrase) = recovery::new_key(&mut rng);
+    assert_eq!(phrase.words().count(), 24);
+    let typed = format!("  {}\n", phrase.reveal().to_uppercase());
+    assert_eq!(recovery::key_from_phrase(&typed), Ok(key.clone()));
+    // BIP-39's all-zero vector at m/44'/60'/0'/0/0, as MetaMask and `cast` derive it.
+    let zero = format!("{} art", ["abandon"; 23].join(" "));
+    assert_eq!(
+        recovery::key_from_phrase(&zero).map(|k| k.address().to_string()),
+        Ok("0xf278cf59f82edcf871d630f28ecc8056f25c1cdb".to_owned())
+    );
+    for (text, says) in [
+        ("abandon art", "24 words"),
+        (&zero.replace(" art", " able") as &str, "checksum"),
+        (&zero.replacen("abandon", "abandonn", 1), "word 1"),
+    ] {
+        let refused = recovery::key_from_phrase(text).expect_err("refused");
+        assert_eq!(refused.code, ErrorCode::InvalidInput, "{text}");
+        assert!(refused.message.contains(says), "{}", refused.message);
+        assert!(!refused.message.contains("abandonn"), "{}", refused.message);
+    }
+
+    // A backup file another wallet wrote (cheap PBKDF2 here), and the refusals.
+    let written = v3::seal_with(
+        &key.to_bytes(),
+        Some(key.address()),
+        b"backup password",
+        v3::Kdf::Pbkdf2 { c: 2 },
+        &mut rng,
+    );
+    assert_eq!(
+        recovery::key_from_backup(&written, "backup password"),
+        Ok(key.clone())
+    );
+    assert_eq!(
+        outcome(&recovery::key_from_backup(&written, "not it")),
+        Refused(ErrorCode::WrongPassword)
+    );
+    assert_eq!(
+        outcome(&recovery::key_from_backup("{}", "backup password")),
+        Refused(ErrorCode::InvalidInput)
+    );
+    let zero_key = v3::seal_with(&[0; 32], None, b"pw", v3::Kdf::Pbkdf2 { c: 2 }, &mut rng);
+    assert_eq!(
+        outcome(&recovery::key_from_backup(&zero_key, "pw")),
+        Refused(ErrorCode::InvalidInput)
+    );
+
+    // The backup file this page writes: scrypt n = 2^17, under a password the policy accepts.
+    let password = "correct horse battery staple";
+    let file = recovery::backup_file(&key, password, &mut rng).expect("written");
+    let parsed = v3::V3Keystore::parse(&file).expect("a V3 keystore");
+    assert_eq!(
+        parsed.kdf,
+        v3::Kdf::Scrypt {
+            log_n: 17,
+            r: 8,
+            p: 1
+        }
+    );
+    assert_eq!(recovery::key_from_backup(&file, password), Ok(key.clone()));
+    assert_eq!(
+        outcome(&recovery::backup_file(&key, "hunter2", &mut rng)),
+        Refused(ErrorCode::WeakPassword)
+    );
+    assert!(recovery::backup_file_name(&key).ends_with(".json"));
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

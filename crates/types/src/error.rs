@@ -47,6 +47,8 @@ pub enum ErrorCode {
     TicketRefused,
     /// The password does not open the key on this device.
     WrongPassword,
+    /// The password may not keep a key: too short, or too easy to guess.
+    WeakPassword,
     /// No key is kept on this device for that ID.
     NoKey,
     /// The chain knows no registration with that H.

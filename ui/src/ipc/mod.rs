@@ -9,9 +9,8 @@ pub(crate) mod web;
 
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
 use caretrail_types::{
-    Address, AnchoredRecord, CapturedPhoto, ErrorCode, Hash32, LoginInput, PolicyView, Profile,
-    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn,
-    UiError,
+    Address, AnchoredRecord, CapturedPhoto, ErrorCode, Hash32, LoginInput, PolicyView, Progress,
+    RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn, UiError,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::prelude::*;
@@ -85,12 +84,62 @@ pub async fn logout() -> Result<(), UiError> {
     }
 }
 
-/// Her registration on this device (the app's wallet, or this browser's).
-pub async fn profile() -> Result<Option<Profile>, UiError> {
+/// What the login form is filled in with: H of this device's registration, and her ID where it
+/// is kept readable (the desktop app; the web page keeps it sealed under her key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldRegistration {
+    pub id: Option<String>,
+    pub record: Hash32,
+}
+
+/// The registration this device holds (the app's wallet, or this browser's).
+pub async fn held_registration() -> Result<Option<HeldRegistration>, UiError> {
     if in_desktop_app() {
-        tauri::profile().await
+        tauri::held_registration().await
     } else {
-        web::profile().await
+        web::held_registration().await
+    }
+}
+
+/// A file offered for download: its name and a link to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Download {
+    pub name: String,
+    pub location: String,
+}
+
+fn web_page_only() -> UiError {
+    UiError::new(
+        ErrorCode::InvalidInput,
+        "the desktop app keeps its key in the OS keyring; this is the web page's",
+    )
+}
+
+/// A backup file of the key kept in this browser (the web page's), under its password.
+pub async fn key_backup(password: &str) -> Result<Download, UiError> {
+    if in_desktop_app() {
+        Err(web_page_only())
+    } else {
+        web::key_backup(password).await
+    }
+}
+
+/// Lets go of a download's link once another replaces it.
+pub fn forget_download(file: &Download) {
+    if !in_desktop_app() {
+        // A link that is already gone needs no revoking.
+        let _ = web_sys::Url::revoke_object_url(&file.location);
+    }
+}
+
+/// Restores her key into this browser (the web page's) from her phrase or a backup file.
+pub async fn key_restore(
+    input: crate::web_wallet::RestoreInput,
+) -> Result<crate::web_wallet::Restored, UiError> {
+    if in_desktop_app() {
+        Err(web_page_only())
+    } else {
+        web::key_restore(input).await
     }
 }
 

@@ -2,7 +2,7 @@
 //! progress over Tauri channels, and a chosen file sent to the app in raw slices (a webview gives
 //! no path of a chosen file; a slice goes as a `Uint8Array`, never through wasm memory or JSON).
 
-use super::{RecordProgress, from_js, internal};
+use super::{HeldRegistration, RecordProgress, from_js, internal};
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, DOCUMENT_KIND, Hash32, LoginInput, PolicyView, Profile,
@@ -126,8 +126,12 @@ pub async fn logout() -> Result<(), UiError> {
     command("patient_logout", &()).await
 }
 
-pub async fn profile() -> Result<Option<Profile>, UiError> {
-    command("patient_profile", &()).await
+pub async fn held_registration() -> Result<Option<HeldRegistration>, UiError> {
+    let profile: Option<Profile> = command("patient_profile", &()).await?;
+    Ok(profile.map(|profile| HeldRegistration {
+        id: Some(profile.nid.to_string()),
+        record: profile.record,
+    }))
 }
 
 pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {

@@ -4,13 +4,14 @@
 //! transfers, which go through `XMLHttpRequest` with a `Blob` as body or answer, so they move
 //! with progress events and never sit in wasm memory.
 
-use super::{RecordProgress, internal};
+use super::{Download, HeldRegistration, RecordProgress, internal};
+use crate::web_wallet::{RestoreInput, Restored};
 use crate::{web_records, web_wallet};
 use caretrail_crypto::policy::review;
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share};
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, ErrorCode, Hash32, LoginInput, PolicyPublication,
-    PolicyView, Profile, Progress, REQUEST_HEADER, RegistrationError, RegistrationInput,
+    PolicyView, Progress, REQUEST_HEADER, RegistrationError, RegistrationInput,
     RegistrationOutcome, Relayed, SignedIn, SignedRelayRequest, TxId, UiError,
 };
 use serde::Serialize;
@@ -198,8 +199,24 @@ pub async fn logout() -> Result<(), UiError> {
     Ok(())
 }
 
-pub async fn profile() -> Result<Option<Profile>, UiError> {
-    web_wallet::profile()
+pub async fn held_registration() -> Result<Option<HeldRegistration>, UiError> {
+    Ok(web_wallet::held_record()?.map(|record| HeldRegistration { id: None, record }))
+}
+
+pub async fn key_backup(password: &str) -> Result<Download, UiError> {
+    let (name, json) = web_wallet::backup(password)?;
+    let parts = js_sys::Array::of1(&JsValue::from_str(&json));
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type("application/json");
+    let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
+        .map_err(|_| internal("the browser cannot make a Blob"))?;
+    let location = web_sys::Url::create_object_url_with_blob(&blob)
+        .map_err(|_| internal("the browser cannot offer the file"))?;
+    Ok(Download { name, location })
+}
+
+pub async fn key_restore(input: RestoreInput) -> Result<Restored, UiError> {
+    web_wallet::restore(input).await
 }
 
 pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {

@@ -55,8 +55,6 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
-    #[error("the scratch directory for eth-keystore failed: {0}")]
-    Scratch(#[source] io::Error),
 }
 
 /// Why [`crate::PlatformStore`] keeps the key in a file rather than in the OS keyring.

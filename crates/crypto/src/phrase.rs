@@ -1,16 +1,17 @@
-//! The 24-word BIP-39 recovery phrase, and the Ethereum key it derives.
+//! The 24-word BIP-39 recovery phrase, and the Ethereum key it derives: the same for the desktop
+//! keystore and the web page, which both show it once when a key is made and restore from it.
 
 use std::fmt;
 
-use alloy_signer_local::MnemonicBuilder;
-use alloy_signer_local::coins_bip39::{English, Mnemonic, Wordlist};
-use caretrail_crypto::SecretKey;
+use coins_bip39::{English, Mnemonic, Wordlist};
 use rand_core::CryptoRngCore;
 use zeroize::Zeroizing;
 
+use crate::SecretKey;
+
 /// The derivation path of the first account of MetaMask, `cast wallet` and most Ethereum
 /// wallets; the same phrase gives the same address there.
-pub(crate) const ETHEREUM_PATH: &str = "m/44'/60'/0'/0/0";
+pub const ETHEREUM_PATH: &str = "m/44'/60'/0'/0/0";
 
 /// Why a text is not a recovery phrase. The messages name positions, never words: a wrong word is
 /// most likely a typo of a secret one.
@@ -83,12 +84,11 @@ impl RecoveryPhrase {
 
     /// The key at [`ETHEREUM_PATH`], with no BIP-39 passphrase (as MetaMask derives it).
     pub fn derive_key(&self) -> SecretKey {
-        let signer = MnemonicBuilder::<English>::default()
-            .phrase(self.0.as_str())
-            .derivation_path(ETHEREUM_PATH)
-            .and_then(|builder| builder.build())
+        let derived = Mnemonic::<English>::new_from_phrase(&self.0)
+            .and_then(|mnemonic| mnemonic.derive_key(ETHEREUM_PATH, None))
             .expect("a checked phrase derives at a fixed hardened path");
-        let bytes = Zeroizing::new(<[u8; 32]>::from(signer.to_field_bytes()));
+        let signing: &k256::ecdsa::SigningKey = derived.as_ref();
+        let bytes = Zeroizing::new(<[u8; 32]>::from(signing.to_bytes()));
         SecretKey::from_bytes(&bytes).expect("BIP-32 yields a valid secp256k1 scalar")
     }
 }
