@@ -1,6 +1,8 @@
 //! Caretrail's desktop shell: wires the client and the patient's wallet into Tauri's state and
 //! exposes one-line commands (`commands.rs`; her records' in `records.rs`).
 
+#[cfg(test)]
+mod boundary_tests;
 mod camera;
 mod commands;
 mod records;
@@ -120,38 +122,42 @@ fn data_dir_of(wallet_override: Option<&Path>, app_data: PathBuf) -> PathBuf {
     wallet_override.map_or(app_data, Path::to_path_buf)
 }
 
+/// The app's commands (each named in `acl_commands.rs`, which `build.rs` turns into the ACL
+/// manifest, and granted to the window that calls it by its capability).
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::policy_show,
+        commands::patient_register,
+        commands::patient_login,
+        commands::patient_profile,
+        commands::patient_logout,
+        commands::camera_capture,
+        records::records_list,
+        records::records_upload_begin,
+        records::records_upload_slice,
+        records::records_put,
+        records::records_open,
+        records::records_grant,
+        records::records_revoke,
+        records::records_audit,
+    ])
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run() {
-    let outcome = tauri::Builder::default()
-        .setup(|app| {
-            let wallet_override = std::env::var_os("CARETRAIL_WALLET")
-                .filter(|dir| !dir.is_empty())
-                .map(PathBuf::from);
-            let app_data = app.path().app_data_dir()?;
-            let wallet_dir = wallet_override
-                .clone()
-                .unwrap_or_else(|| app_data.join("wallet"));
-            let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
-            app.manage(AppState::new(wallet_dir, data_dir));
-            Ok(())
-        })
-        .invoke_handler(tauri::generate_handler![
-            commands::policy_show,
-            commands::patient_register,
-            commands::patient_login,
-            commands::patient_profile,
-            commands::patient_logout,
-            commands::camera_capture,
-            records::records_list,
-            records::records_upload_begin,
-            records::records_upload_slice,
-            records::records_put,
-            records::records_open,
-            records::records_grant,
-            records::records_revoke,
-            records::records_audit,
-        ])
-        .run(tauri::generate_context!());
+    let builder = tauri::Builder::default().setup(|app| {
+        let wallet_override = std::env::var_os("CARETRAIL_WALLET")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
+        let app_data = app.path().app_data_dir()?;
+        let wallet_dir = wallet_override
+            .clone()
+            .unwrap_or_else(|| app_data.join("wallet"));
+        let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
+        app.manage(AppState::new(wallet_dir, data_dir));
+        Ok(())
+    });
+    let outcome = with_commands(builder).run(tauri::generate_context!());
     if let Err(e) = outcome {
         eprintln!("error: the Caretrail app could not start: {e}");
         std::process::exit(1);

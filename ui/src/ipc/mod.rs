@@ -20,10 +20,11 @@ pub(crate) fn internal(what: impl std::fmt::Display) -> UiError {
     UiError::new(ErrorCode::Internal, format!("the app failed: {what}"))
 }
 
-/// True inside the desktop app, where Tauri's global API is present.
+/// True inside the desktop app, where Tauri injects its IPC (`__TAURI_INTERNALS__`; the global
+/// `__TAURI__` API is off).
 pub fn in_desktop_app() -> bool {
     web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__TAURI__")).ok())
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__TAURI_INTERNALS__")).ok())
         .is_some_and(|v| !v.is_undefined())
 }
 
