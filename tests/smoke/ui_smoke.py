@@ -399,6 +399,15 @@ def main():
         driver.screenshot(args.screenshot)
         if args.expect_shell == "desktop":
             app_boundary(driver)
+        else:
+            deadline = time.time() + 10
+            trusted = ""
+            while "chain " not in trusted and time.time() < deadline:
+                trusted = driver.text(driver.wait_for("#trusted-network")[1])
+                time.sleep(0.25)
+            check("trusts the relay it was served from" in trusted and "chain 31337" in trusted
+                  and "patient registry 0x" in trusted,
+                  f"the page shows the network it trusts ({trusted})")
         if args.register:
             me = register_and_log_in(
                 driver, *args.register,

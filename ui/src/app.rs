@@ -2,6 +2,7 @@
 //! once she is logged in (her key is open in the app, or in this page's memory).
 
 use crate::ipc;
+use crate::network::TrustedNetwork;
 use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
@@ -89,6 +90,9 @@ pub fn app() -> Html {
                     }
                 }
             </main>
+            if !ipc::in_desktop_app() {
+                <TrustedNetwork />
+            }
         </>
     }
 }

@@ -3,6 +3,7 @@
 mod app;
 mod clock;
 mod ipc;
+mod network;
 mod patient;
 mod patient_state;
 mod policy;

@@ -259,6 +259,8 @@ impl Client {
         let attempt =
             login::attempt(id, record, wallet.profile()?.as_ref()).map_err(ClientError::Refused)?;
         let key = wallet.unlock(password)?;
+        // A relay of another network is refused before it is asked for a challenge.
+        self.network().await?;
         let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
         let session = self
             .relay

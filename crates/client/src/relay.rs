@@ -36,6 +36,11 @@ impl Relay {
         Ok(Self { base, http })
     }
 
+    /// The relay's base URL.
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
     fn endpoint(&self, path: &str) -> Result<Url, ClientError> {
         self.base
             .join(path)

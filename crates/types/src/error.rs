@@ -68,6 +68,9 @@ pub enum ErrorCode {
     StorageUnavailable,
     /// A signed request names another chain or record registry than this relay's.
     WrongChain,
+    /// The relay announces another chain or other registries than the ones this device pinned:
+    /// nothing was sent to it.
+    WrongNetwork,
     /// A signed request's deadline has passed (or lies too far ahead): sign it again.
     SignatureExpired,
     /// A signed request was already used once.

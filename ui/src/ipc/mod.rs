@@ -178,6 +178,11 @@ pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     }
 }
 
+/// The network the web page's relay (its own origin) announces; the page trusts it, and shows it.
+pub async fn web_network() -> Result<caretrail_types::NetworkInfo, UiError> {
+    web::relay_get("/v1/network").await
+}
+
 /// The bytes of the first file chosen in a file input.
 pub async fn read_file(
     input: &web_sys::HtmlInputElement,
