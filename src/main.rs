@@ -6,6 +6,7 @@ mod policy;
 mod records;
 mod services;
 mod shutdown;
+mod trust;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -79,5 +80,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory as _;
+
+    /// Every subcommand's arguments are well formed (unique names among flattened groups).
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
     }
 }

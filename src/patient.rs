@@ -3,6 +3,7 @@
 //! app keeps it in the OS keyring); the password comes from `CARETRAIL_PASSWORD` or a prompt.
 
 use crate::policy::coded;
+use crate::trust::{self, NetworkArg};
 use anyhow::Context as _;
 use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
 use caretrail_keystore::{ExistingPassword, FileStore, Password, PasswordError, RecoveryPhrase};
@@ -31,9 +32,18 @@ pub(crate) struct Common {
     /// Where the patient's key and profile are kept.
     #[arg(long, env = "CARETRAIL_WALLET", default_value = ".caretrail/wallet")]
     pub(crate) wallet: PathBuf,
+    #[command(flatten)]
+    pub(crate) network: NetworkArg,
     /// Print the outcome as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+impl Common {
+    /// A client of her relay, on the network `--network` or her wallet pins.
+    pub(crate) async fn client(&self) -> anyhow::Result<Client> {
+        trust::client(&self.relay, self.network.trust(Some(&self.wallet))?).await
+    }
 }
 
 #[derive(Debug, Args)]
@@ -114,9 +124,7 @@ async fn register(args: RegisterArgs) -> anyhow::Result<ExitCode> {
         photo: read(&args.photo, "photo")?,
     };
     let password = new_password()?;
-    let client = Client::new(&args.common.relay)
-        .map_err(UiError::from)
-        .map_err(coded)?;
+    let client = args.common.client().await?;
     let json = args.common.json;
     let show = |step: Progress| {
         if json {
@@ -187,9 +195,7 @@ fn show_phrase(phrase: &RecoveryPhrase) {
 
 async fn login(args: LoginArgs) -> anyhow::Result<ExitCode> {
     let password = password()?;
-    let client = Client::new(&args.common.relay)
-        .map_err(UiError::from)
-        .map_err(coded)?;
+    let client = args.common.client().await?;
     let session = client
         .login(
             &wallet(&args.common.wallet),

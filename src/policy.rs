@@ -1,7 +1,7 @@
 //! `caretrail policy ...`: read a published policy by transaction id and check documents against it.
 
+use crate::trust::{self, NetworkArg};
 use anyhow::Context as _;
-use caretrail_client::Client;
 use caretrail_types::{PolicyCheck, PolicyView, UiError, format_unix_utc};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -27,6 +27,8 @@ pub struct ShowArgs {
         default_value = "http://127.0.0.1:7780"
     )]
     relay: String,
+    #[command(flatten)]
+    network: NetworkArg,
     /// Also check this file (the policy as you hold it) against the published version.
     #[arg(long, value_name = "FILE")]
     compare: Option<PathBuf>,
@@ -48,7 +50,8 @@ async fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let client = Client::new(&args.relay).map_err(UiError::from)?;
+    // No wallet here: the network in --network, or the relay's word.
+    let client = trust::client(&args.relay, args.network.trust(None)?).await?;
     let (view, comparison) = match &compared {
         Some(document) => {
             let (view, check) = client

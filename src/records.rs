@@ -151,16 +151,13 @@ pub async fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
 }
 
 /// The client and her key, unlocked with her password.
-fn open(common: &Common) -> anyhow::Result<(Client, SecretKey)> {
+async fn open(common: &Common) -> anyhow::Result<(Client, SecretKey)> {
     let password = password()?;
     let key = wallet(&common.wallet)
         .unlock(&password)
         .map_err(UiError::from)
         .map_err(coded)?;
-    let client = Client::new(&common.relay)
-        .map_err(UiError::from)
-        .map_err(coded)?;
-    Ok((client, key))
+    Ok((common.client().await?, key))
 }
 
 /// Progress on stderr: a line per whole percent of a transfer (none with `--json`).
@@ -196,7 +193,7 @@ fn failed(e: caretrail_client::ClientError) -> anyhow::Error {
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let listed = client.list_records(&key).await.map_err(failed)?;
     if args.common.json {
         let rows: Vec<_> = listed
@@ -237,7 +234,7 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn put(args: PutArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let scratch = args.common.wallet.join("scratch");
     let done = client
         .put_record(
@@ -264,7 +261,7 @@ async fn put(args: PutArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let patient = args.patient.unwrap_or_else(|| key.address());
     let opened = client
         .get_record(
@@ -299,7 +296,7 @@ async fn get(args: GetArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn grant(args: GrantArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let until = now() + args.duration;
     let relayed = client
         .grant_records(&key, args.reader, &args.what.share(), until)
@@ -320,7 +317,7 @@ async fn grant(args: GrantArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let relayed = client
         .revoke_records(&key, args.reader, &args.what.share())
         .await
@@ -337,7 +334,7 @@ async fn revoke(args: RevokeArgs) -> anyhow::Result<ExitCode> {
 }
 
 async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
-    let (client, key) = open(&args.common)?;
+    let (client, key) = open(&args.common).await?;
     let patient = args.patient.unwrap_or_else(|| key.address());
     let reads = client.audit(&key, patient).await.map_err(failed)?;
     if args.common.json {

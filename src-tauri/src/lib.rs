@@ -1,12 +1,14 @@
 //! Caretrail's desktop shell: wires the client and the patient's wallet into Tauri's state and
 //! exposes one-line commands (`commands.rs`; her records' in `records.rs`).
 
+#[cfg(test)]
+mod boundary_tests;
 mod camera;
 mod commands;
 mod records;
 mod staging;
 
-use caretrail_client::{Client, SecretKey, Wallet};
+use caretrail_client::{Client, PinnedNetwork, SecretKey, Trust, Wallet};
 use caretrail_keystore::PlatformStore;
 use caretrail_types::{ErrorCode, Hash32, UiError};
 use staging::Staging;
@@ -32,11 +34,23 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The app's state, with her wallet in `wallet_dir` and record files under `data_dir`.
+    /// The app's state, with her wallet in `wallet_dir` and record files under `data_dir`; the
+    /// network it trusts is pinned in `data_dir` (see [`trust_of`]).
     pub fn new(wallet_dir: PathBuf, data_dir: PathBuf) -> Self {
         let url = std::env::var("CARETRAIL_RELAY_URL").unwrap_or_else(|_| DEFAULT_RELAY_URL.into());
+        let pin_file = std::env::var_os("CARETRAIL_NETWORK")
+            .filter(|file| !file.is_empty())
+            .map(PathBuf::from);
+        let client = trust_of(pin_file.as_deref(), &data_dir).and_then(|trust| {
+            Client::trusting(&url, trust).map_err(|e| {
+                UiError::new(
+                    ErrorCode::InvalidInput,
+                    format!("CARETRAIL_RELAY_URL is not usable: {e}"),
+                )
+            })
+        });
         Self {
-            client: Client::new(&url).map_err(UiError::from),
+            client,
             wallet_dir,
             wallet: OnceLock::new(),
             key: Mutex::new(None),
@@ -92,12 +106,7 @@ impl AppState {
     }
 
     pub fn client(&self) -> Result<&Client, UiError> {
-        self.client.as_ref().map_err(|e| {
-            UiError::new(
-                ErrorCode::InvalidInput,
-                format!("CARETRAIL_RELAY_URL is not usable: {}", e.message),
-            )
-        })
+        self.client.as_ref().map_err(Clone::clone)
     }
 
     /// Her wallet: the key in the OS keyring (or the key file where there is none), her profile
@@ -105,6 +114,27 @@ impl AppState {
     pub fn wallet(&self) -> &Wallet<PlatformStore> {
         self.wallet
             .get_or_init(|| Wallet::new(PlatformStore::open(&self.wallet_dir), &self.wallet_dir))
+    }
+}
+
+/// The network the app trusts: the one in the file `CARETRAIL_NETWORK` names when set, else
+/// the one pinned in `network.json` in its data directory, which the first relay it uses writes
+/// (trust on first use). A relay announcing another chain or other registries is refused with
+/// `wrong_network` before it is sent anything else.
+fn trust_of(pin_file: Option<&Path>, data_dir: &Path) -> Result<Trust, UiError> {
+    let Some(file) = pin_file else {
+        return Ok(Trust::FirstUse(data_dir.join("network.json")));
+    };
+    let unusable = |why: String| {
+        UiError::new(
+            ErrorCode::InvalidInput,
+            format!("CARETRAIL_NETWORK is not usable: {why}"),
+        )
+    };
+    match PinnedNetwork::load(file) {
+        Ok(Some(pin)) => Ok(Trust::Pinned(pin)),
+        Ok(None) => Err(unusable(format!("{}: no such file", file.display()))),
+        Err(e) => Err(unusable(e.to_string())),
     }
 }
 
@@ -120,38 +150,42 @@ fn data_dir_of(wallet_override: Option<&Path>, app_data: PathBuf) -> PathBuf {
     wallet_override.map_or(app_data, Path::to_path_buf)
 }
 
+/// The app's commands (each named in `acl_commands.rs`, which `build.rs` turns into the ACL
+/// manifest, and granted to the window that calls it by its capability).
+fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        commands::policy_show,
+        commands::patient_register,
+        commands::patient_login,
+        commands::patient_profile,
+        commands::patient_logout,
+        commands::camera_capture,
+        records::records_list,
+        records::records_upload_begin,
+        records::records_upload_slice,
+        records::records_put,
+        records::records_open,
+        records::records_grant,
+        records::records_revoke,
+        records::records_audit,
+    ])
+}
+
 /// Runs the desktop app until its window closes.
 pub fn run() {
-    let outcome = tauri::Builder::default()
-        .setup(|app| {
-            let wallet_override = std::env::var_os("CARETRAIL_WALLET")
-                .filter(|dir| !dir.is_empty())
-                .map(PathBuf::from);
-            let app_data = app.path().app_data_dir()?;
-            let wallet_dir = wallet_override
-                .clone()
-                .unwrap_or_else(|| app_data.join("wallet"));
-            let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
-            app.manage(AppState::new(wallet_dir, data_dir));
-            Ok(())
-        })
-        .invoke_handler(tauri::generate_handler![
-            commands::policy_show,
-            commands::patient_register,
-            commands::patient_login,
-            commands::patient_profile,
-            commands::patient_logout,
-            commands::camera_capture,
-            records::records_list,
-            records::records_upload_begin,
-            records::records_upload_slice,
-            records::records_put,
-            records::records_open,
-            records::records_grant,
-            records::records_revoke,
-            records::records_audit,
-        ])
-        .run(tauri::generate_context!());
+    let builder = tauri::Builder::default().setup(|app| {
+        let wallet_override = std::env::var_os("CARETRAIL_WALLET")
+            .filter(|dir| !dir.is_empty())
+            .map(PathBuf::from);
+        let app_data = app.path().app_data_dir()?;
+        let wallet_dir = wallet_override
+            .clone()
+            .unwrap_or_else(|| app_data.join("wallet"));
+        let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
+        app.manage(AppState::new(wallet_dir, data_dir));
+        Ok(())
+    });
+    let outcome = with_commands(builder).run(tauri::generate_context!());
     if let Err(e) = outcome {
         eprintln!("error: the Caretrail app could not start: {e}");
         std::process::exit(1);
@@ -185,5 +219,37 @@ mod tests {
             dir.join("opened").join("record-abababababababab")
         );
         let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[test]
+    fn the_app_pins_its_network_in_its_data_dir_or_the_file_named() {
+        let dir = tempfile_dir("trust");
+        assert_eq!(
+            trust_of(None, &dir),
+            Ok(Trust::FirstUse(dir.join("network.json")))
+        );
+        let pin = PinnedNetwork {
+            chain_id: 31337,
+            policy_registry: caretrail_types::Address([1; 20]),
+            participant_registry: caretrail_types::Address([2; 20]),
+            patient_registry: caretrail_types::Address([3; 20]),
+            record_registry: caretrail_types::Address([4; 20]),
+            rpc_url: None,
+        };
+        let file = dir.join("pinned.json");
+        pin.save_new(&file).expect("pin");
+        assert_eq!(trust_of(Some(&file), &dir), Ok(Trust::Pinned(pin)));
+        let missing = trust_of(Some(&dir.join("nowhere.json")), &dir).map_err(|e| e.code);
+        assert_eq!(missing, Err(ErrorCode::InvalidInput));
+        std::fs::write(dir.join("damaged.json"), b"{}").expect("write");
+        let damaged = trust_of(Some(&dir.join("damaged.json")), &dir).map_err(|e| e.code);
+        assert_eq!(damaged, Err(ErrorCode::InvalidInput));
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    fn tempfile_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("caretrail-app-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("dir");
+        dir
     }
 }

@@ -123,6 +123,42 @@ def local_storage(driver):
         "script": "return Object.assign({}, window.localStorage);", "args": []})
 
 
+# Commands outside the main window's capability: Tauri's core plugins, which the UI never calls
+# (the path resolver would tell a script in the page where the user's home is).
+FORBIDDEN = [
+    ("plugin:path|resolve_directory", {"directory": 21}),
+    ("plugin:app|version", {}),
+    ("plugin:window|get_all_windows", {}),
+]
+
+
+def invoke(driver, command, args):
+    """Calls the app's IPC from a script in the webview, as an injected script would; returns
+    {"ok": answer} or {"refused": message}."""
+    return driver.run_async(
+        "const done = arguments[arguments.length - 1];"
+        "const ipc = window.__TAURI_INTERNALS__;"
+        "if (!ipc) { done({refused: 'no IPC in this page'}); return; }"
+        f"ipc.invoke({json.dumps(command)}, {json.dumps(args)})"
+        ".then(v => done({ok: v === undefined ? null : v}), e => done({refused: String(e)}));")
+
+
+def app_boundary(driver):
+    """The desktop app's IPC: no global Tauri API, a frozen prototype, and a window that may call
+    its own commands and nothing else."""
+    own = invoke(driver, "patient_profile", {})
+    check("ok" in own, f"the window may call its own commands (patient_profile: {own})")
+    for command, args in FORBIDDEN:
+        answer = invoke(driver, command, args)
+        check("not allowed" in answer.get("refused", ""),
+              f"{command}, outside the window's capability, is refused ({answer})")
+    flags = driver.run_async(
+        "const done = arguments[arguments.length - 1];"
+        "done({global: typeof window.__TAURI__, frozen: Object.isFrozen(Object.prototype)});")
+    check(flags["global"] == "undefined", "the page has no global Tauri API (withGlobalTauri off)")
+    check(flags["frozen"], "Object.prototype is frozen (freezePrototype on)")
+
+
 def register_and_log_in(driver, nid, card, policy, photo, screenshot, web):
     """Registers a sandbox citizen through the registration screen, then logs in as her. Returns
     her address and, in the web page, her recovery phrase and H."""
@@ -183,6 +219,12 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot, web):
     driver.click(driver.find("#login-submit"))
     found, element = driver.wait_for("#login-done", timeout=30)
     check("Logged in" in driver.text(element), "she logs in")
+    if not web:
+        answer = invoke(driver, "patient_login", {"input": {"id": nid, "password": PASSWORD,
+                                                            "record": h}})
+        check(sorted(answer.get("ok") or {}) == ["expires_at", "patient", "record"],
+              f"a login's answer over the IPC holds no session token ({answer})")
+        check(PASSWORD not in json.dumps(answer), "nor her password")
     return driver.text(driver.wait_for("#me")[1]), phrase, h
 
 
@@ -431,6 +473,17 @@ def main():
         check(driver.find("#verified") is not None, "the policy stays on screen")
         check(driver.s(f"/element/{field}/property/value") == args.tx, "the id stays in the field")
         driver.screenshot(args.screenshot)
+        if args.expect_shell == "desktop":
+            app_boundary(driver)
+        else:
+            deadline = time.time() + 10
+            trusted = ""
+            while "chain " not in trusted and time.time() < deadline:
+                trusted = driver.text(driver.wait_for("#trusted-network")[1])
+                time.sleep(0.25)
+            check("trusts the relay it was served from" in trusted and "chain 31337" in trusted
+                  and "patient registry 0x" in trusted,
+                  f"the page shows the network it trusts ({trusted})")
         if args.register:
             web = args.expect_shell == "web"
             me, phrase, h = register_and_log_in(

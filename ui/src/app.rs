@@ -3,6 +3,7 @@
 
 use crate::ipc;
 use crate::key::KeyScreen;
+use crate::network::TrustedNetwork;
 use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
@@ -95,6 +96,9 @@ pub fn app() -> Html {
                     }
                 }
             </main>
+            if !ipc::in_desktop_app() {
+                <TrustedNetwork />
+            }
         </>
     }
 }

@@ -4,6 +4,7 @@ mod app;
 mod clock;
 mod ipc;
 mod key;
+mod network;
 mod patient;
 mod patient_state;
 mod policy;

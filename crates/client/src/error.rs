@@ -1,5 +1,6 @@
 //! What can go wrong in a use case, and the code the UI sees for each.
 
+use crate::network::{NotAdmitted, PinFileError};
 use caretrail_chain::ChainError;
 use caretrail_types::{ErrorCode, InvalidTxId, UiError};
 
@@ -15,6 +16,21 @@ pub enum ClientError {
     Relay(UiError),
     #[error(transparent)]
     Chain(#[from] ChainError),
+    /// The relay announces another chain or other registries than this device pinned: nothing
+    /// but the question was sent to it.
+    #[error(
+        "the relay at {relay} works on another network than the one this device trusts ({mismatch}){}; nothing was sent to it. Use a relay of the pinned network, or, if the network really changed, pin the new one{}",
+        .pinned_in.as_ref().map(|f| format!(" (pinned in {})", f.display())).unwrap_or_default(),
+        .pinned_in.as_ref().map(|f| format!(" by removing {}", f.display())).unwrap_or_default()
+    )]
+    WrongNetwork {
+        relay: String,
+        mismatch: crate::network::NetworkMismatch,
+        pinned_in: Option<std::path::PathBuf>,
+    },
+    /// The file that pins the network cannot be read or written.
+    #[error(transparent)]
+    PinFile(#[from] PinFileError),
     /// Refused on this device (bad input, wrong password, no key...), with its code.
     #[error("{0}")]
     Refused(UiError),
@@ -32,10 +48,30 @@ impl ClientError {
         match self {
             Self::InvalidTxId(_) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
+            Self::WrongNetwork { .. } => ErrorCode::WrongNetwork,
+            Self::PinFile(PinFileError::Damaged { .. }) => ErrorCode::InvalidInput,
+            Self::PinFile(PinFileError::Io { .. }) => ErrorCode::Internal,
             Self::Relay(e) => e.code,
             Self::Chain(e) => e.code(),
             Self::Refused(e) => e.code,
             Self::KeyKept { error, .. } => error.code(),
+        }
+    }
+}
+
+impl ClientError {
+    /// The refusal of a relay at `relay` whose network `Trust::admit` did not admit.
+    pub(crate) fn not_admitted(relay: &str, why: NotAdmitted) -> Self {
+        match why {
+            NotAdmitted::Mismatch {
+                mismatch,
+                pinned_in,
+            } => Self::WrongNetwork {
+                relay: relay.to_owned(),
+                mismatch,
+                pinned_in,
+            },
+            NotAdmitted::PinFile(e) => Self::PinFile(e),
         }
     }
 }

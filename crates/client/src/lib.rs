@@ -3,6 +3,7 @@
 //! endpoint the relay names, recomputing every hash rather than taking the relay's word for it.
 
 mod error;
+mod network;
 mod patient;
 mod policy;
 mod records;
@@ -11,6 +12,9 @@ mod relay;
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
 pub use error::ClientError;
+pub use network::{
+    Admitted, Difference, NetworkMismatch, NotAdmitted, PinFileError, PinnedNetwork, Trust,
+};
 pub use patient::{
     MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm,
     WRONG_PASSWORD_PAUSE_SECS, Wallet,
@@ -20,23 +24,46 @@ pub use relay::Relay;
 
 use caretrail_types::NetworkInfo;
 
-/// The patient's side of Caretrail: where the relay is, and the calls made through it.
+/// The patient's side of Caretrail: where the relay is, which network she trusts, and the calls
+/// made through it.
 #[derive(Debug, Clone)]
 pub struct Client {
     relay: Relay,
+    trust: Trust,
 }
 
 impl Client {
-    /// A client of the relay at `relay_url` (e.g. `http://127.0.0.1:7780`).
+    /// A client of the relay at `relay_url` (e.g. `http://127.0.0.1:7780`) that takes the
+    /// relay's word for the network ([`Trust::Announced`]); the app and the command line use
+    /// [`Client::trusting`].
     pub fn new(relay_url: &str) -> Result<Self, ClientError> {
+        Self::trusting(relay_url, Trust::Announced)
+    }
+
+    /// A client of the relay at `relay_url` that refuses it, before sending it anything else,
+    /// unless it announces the network `trust` pins.
+    pub fn trusting(relay_url: &str, trust: Trust) -> Result<Self, ClientError> {
         Ok(Self {
             relay: Relay::new(relay_url)?,
+            trust,
         })
     }
 
-    /// Which chain and registry the relay works with.
+    /// Which chain and registries the relay works with, once they are the ones this client
+    /// trusts (every use case asks this first). On first use of a [`Trust::FirstUse`] file, the
+    /// relay's network is pinned there.
     pub async fn network(&self) -> Result<NetworkInfo, ClientError> {
-        self.relay.get("v1/network").await
+        Ok(match self.admit().await? {
+            Admitted::Trusted(network) | Admitted::PinnedNow(network) => network,
+        })
+    }
+
+    /// [`Client::network`], saying whether it was pinned just now.
+    pub async fn admit(&self) -> Result<Admitted, ClientError> {
+        let announced: NetworkInfo = self.relay.get("v1/network").await?;
+        self.trust
+            .admit(announced)
+            .map_err(|why| ClientError::not_admitted(self.relay.base(), why))
     }
 }
 

@@ -262,6 +262,7 @@ impl Client {
         let attempt =
             login::attempt(id, record, wallet.profile()?.as_ref()).map_err(ClientError::Refused)?;
         let key = wallet.unlock(password)?;
+        // A relay of another network is refused before it is asked for a challenge.
         let network = self.network().await?;
         let challenge: LoginChallenge = self.relay.post("v1/login/challenges", &()).await?;
         let session = self

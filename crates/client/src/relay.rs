@@ -41,6 +41,11 @@ impl Relay {
         self.base.origin().ascii_serialization()
     }
 
+    /// The relay's base URL.
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
     fn endpoint(&self, path: &str) -> Result<Url, ClientError> {
         self.base
             .join(path)

@@ -70,6 +70,9 @@ pub enum ErrorCode {
     WrongChain,
     /// A login was signed for another relay than the one it reached.
     WrongRelay,
+    /// The relay announces another chain or other registries than the ones this device pinned:
+    /// nothing was sent to it.
+    WrongNetwork,
     /// A signed request's deadline has passed (or lies too far ahead): sign it again.
     SignatureExpired,
     /// A signed request was already used once.

@@ -19,10 +19,11 @@ pub(crate) fn internal(what: impl std::fmt::Display) -> UiError {
     UiError::new(ErrorCode::Internal, format!("the app failed: {what}"))
 }
 
-/// True inside the desktop app, where Tauri's global API is present.
+/// True inside the desktop app, where Tauri injects its IPC (`__TAURI_INTERNALS__`; the global
+/// `__TAURI__` API is off).
 pub fn in_desktop_app() -> bool {
     web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__TAURI__")).ok())
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__TAURI_INTERNALS__")).ok())
         .is_some_and(|v| !v.is_undefined())
 }
 
@@ -224,6 +225,11 @@ pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     } else {
         web::records_audit().await
     }
+}
+
+/// The network the web page's relay (its own origin) announces; the page trusts it, and shows it.
+pub async fn web_network() -> Result<caretrail_types::NetworkInfo, UiError> {
+    web::relay_get("/v1/network").await
 }
 
 /// The bytes of the first file chosen in a file input.

@@ -1,6 +1,11 @@
-//! The desktop app's side of [`crate::ipc`]: Tauri commands (`window.__TAURI__.core.invoke`),
-//! progress over Tauri channels, and a chosen file sent to the app in raw slices (a webview gives
-//! no path of a chosen file; a slice goes as a `Uint8Array`, never through wasm memory or JSON).
+//! The desktop app's side of [`crate::ipc`]: Tauri commands, progress over Tauri channels, and a
+//! chosen file sent to the app in raw slices (a webview gives no path of a chosen file; a slice
+//! goes as a `Uint8Array`, never through wasm memory or JSON).
+//!
+//! The app runs with `withGlobalTauri` off: no `window.__TAURI__` API is injected, and the UI
+//! calls the IPC primitives Tauri always injects (`window.__TAURI_INTERNALS__`), the ones
+//! `@tauri-apps/api`'s `invoke` and `Channel` are written over: `invoke(cmd, args, options)`, and
+//! `transformCallback`, whose id names a channel (`__CHANNEL__:<id>`) in a command's arguments.
 
 use super::{HeldRegistration, RecordProgress, from_js, internal};
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
@@ -9,8 +14,9 @@ use caretrail_types::{
     Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn,
     UiError,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -22,20 +28,90 @@ const UPLOAD_HEADER: &str = "caretrail-upload";
 
 #[wasm_bindgen]
 extern "C" {
-    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], catch)]
-    async fn invoke(cmd: &str, args: JsValue) -> Result<JsValue, JsValue>;
+    /// A command: its arguments, and options (headers, for raw bodies) or `undefined`.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], catch)]
+    async fn invoke(cmd: &str, args: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
 
-    /// `invoke` with options (headers), for raw bodies.
-    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = invoke, catch)]
-    async fn invoke_with(cmd: &str, args: JsValue, options: JsValue) -> Result<JsValue, JsValue>;
+    /// Registers `callback` for the app to call; its id names it in the app's messages.
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = transformCallback)]
+    fn transform_callback(callback: &js_sys::Function, once: bool) -> f64;
 
-    /// Tauri's channel: the app streams a command's progress through it.
-    #[wasm_bindgen(js_namespace = ["window", "__TAURI__", "core"], js_name = Channel)]
-    type TauriChannel;
-    #[wasm_bindgen(constructor, js_namespace = ["window", "__TAURI__", "core"], js_class = "Channel")]
-    fn new() -> TauriChannel;
-    #[wasm_bindgen(method, setter, js_class = "Channel")]
-    fn set_onmessage(this: &TauriChannel, f: &js_sys::Function);
+    #[wasm_bindgen(js_namespace = ["window", "__TAURI_INTERNALS__"], js_name = unregisterCallback)]
+    fn unregister_callback(id: f64);
+}
+
+/// What a Tauri channel delivers: its messages, numbered (they may arrive out of order when a
+/// large one is fetched rather than evaluated), then an end mark.
+#[derive(Deserialize)]
+struct ChannelMessage {
+    index: u64,
+    #[serde(default)]
+    message: serde_json::Value,
+    #[serde(default)]
+    end: bool,
+}
+
+/// Messages put back in order: the ones ready to hand on, as each arrives.
+#[derive(Default)]
+struct InOrder {
+    next: u64,
+    waiting: BTreeMap<u64, serde_json::Value>,
+}
+
+impl InOrder {
+    fn arrived(&mut self, index: u64, message: serde_json::Value) -> Vec<serde_json::Value> {
+        if index < self.next {
+            return Vec::new();
+        }
+        self.waiting.insert(index, message);
+        let mut ready = Vec::new();
+        while let Some(message) = self.waiting.remove(&self.next) {
+            ready.push(message);
+            self.next += 1;
+        }
+        ready
+    }
+}
+
+/// A Tauri channel the app streams a command's progress through, open while it lives.
+struct Channel {
+    id: f64,
+    _listener: Closure<dyn FnMut(JsValue)>,
+}
+
+impl Channel {
+    fn new<P: DeserializeOwned + 'static>(on_message: impl Fn(P) + 'static) -> Self {
+        let mut order = InOrder::default();
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
+            let Ok(delivered) = from_js::<ChannelMessage>(&raw) else {
+                return;
+            };
+            if delivered.end {
+                return;
+            }
+            for message in order.arrived(delivered.index, delivered.message) {
+                if let Ok(step) = serde_json::from_value::<P>(message) {
+                    on_message(step);
+                }
+            }
+        });
+        let id = transform_callback(listener.as_ref().unchecked_ref(), false);
+        Self {
+            id,
+            _listener: listener,
+        }
+    }
+
+    /// How the channel is named in a command's arguments.
+    fn argument(&self) -> String {
+        format!("__CHANNEL__:{}", self.id as u64)
+    }
+}
+
+impl Drop for Channel {
+    fn drop(&mut self) {
+        unregister_callback(self.id);
+    }
 }
 
 /// A command's refusal, in the shape it was sent.
@@ -53,7 +129,7 @@ fn args_of<A: Serialize>(args: &A) -> Result<JsValue, UiError> {
 }
 
 async fn command<A: Serialize, T: DeserializeOwned>(name: &str, args: &A) -> Result<T, UiError> {
-    match invoke(name, args_of(args)?).await {
+    match invoke(name, args_of(args)?, JsValue::UNDEFINED).await {
         Ok(value) => from_js(&value),
         Err(error) => Err(refusal(&error, |e| e)),
     }
@@ -72,18 +148,16 @@ where
     T: DeserializeOwned,
     E: DeserializeOwned,
 {
-    let channel = TauriChannel::new();
-    let listener = Closure::<dyn Fn(JsValue)>::new(move |message: JsValue| {
-        if let Ok(step) = from_js::<P>(&message) {
-            on_progress(step);
-        }
-    });
-    channel.set_onmessage(listener.as_ref().unchecked_ref());
+    let channel = Channel::new(on_progress);
     let args = args_of(args).map_err(&plain)?;
-    js_sys::Reflect::set(&args, &JsValue::from_str("onProgress"), &channel)
-        .map_err(|_| plain(internal("arguments")))?;
-    let outcome = invoke(name, args).await;
-    drop(listener);
+    js_sys::Reflect::set(
+        &args,
+        &JsValue::from_str("onProgress"),
+        &JsValue::from_str(&channel.argument()),
+    )
+    .map_err(|_| plain(internal("arguments")))?;
+    let outcome = invoke(name, args, JsValue::UNDEFINED).await;
+    drop(channel);
     match outcome {
         Ok(value) => from_js(&value).map_err(plain),
         Err(error) => Err(refusal(&error, plain)),
@@ -170,7 +244,7 @@ pub async fn records_put(
             .map_err(|_| internal("the file cannot be read"))?;
         let bytes = js_sys::Uint8Array::new(&buffer);
         if let Err(error) =
-            invoke_with("records_upload_slice", bytes.into(), options.clone().into()).await
+            invoke("records_upload_slice", bytes.into(), options.clone().into()).await
         {
             return Err(refusal(&error, |e| e));
         }
@@ -250,4 +324,25 @@ pub async fn records_revoke(reader: Address, share: Share) -> Result<Relayed, Ui
 
 pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     command("records_audit", &()).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::InOrder;
+    use serde_json::json;
+
+    #[test]
+    fn channel_messages_are_handed_on_in_order() {
+        let mut order = InOrder::default();
+        assert_eq!(
+            order.arrived(1, json!("b")),
+            Vec::<serde_json::Value>::new()
+        );
+        assert_eq!(order.arrived(0, json!("a")), vec![json!("a"), json!("b")]);
+        assert_eq!(order.arrived(2, json!("c")), vec![json!("c")]);
+        assert_eq!(
+            order.arrived(1, json!("b again")),
+            Vec::<serde_json::Value>::new()
+        );
+    }
 }
