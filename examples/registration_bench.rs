@@ -5,7 +5,6 @@
 //! `cargo run --release --example registration_bench [-- RUNS]` (default 5 runs).
 
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_chain::local::anvil_path;
 use caretrail_client::{Client, RegistrationForm, Wallet};
 use caretrail_face::FaceModel;
 use caretrail_keystore::{FileStore, Password};
@@ -55,16 +54,9 @@ async fn main() -> anyhow::Result<()> {
     let mut gas = 0;
     for _ in 0..runs {
         let stack = Stack::start(StackOptions {
-            data_dir: None,
-            anvil: anvil_path(&root),
-            relay_addr: "127.0.0.1:0".parse()?,
-            sandbox_addr: "127.0.0.1:0".parse()?,
-            ui_dir: None,
             assets: assets.clone(),
-            fraudulent_insurer: false,
             publish_plans: true,
-            storage: None,
-            edge: Default::default(),
+            ..StackOptions::throwaway(&root)
         })
         .await?;
         let dir = tempfile::tempdir()?;

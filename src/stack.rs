@@ -56,6 +56,27 @@ pub struct StackOptions {
     pub edge: caretrail_relay::edge::EdgeConfig,
 }
 
+impl StackOptions {
+    /// A throwaway stack of the repository at `repo_root`: no data directory (nothing kept), free
+    /// loopback ports, its anvil, the assets where setup installs them, no UI, nothing published,
+    /// records in memory and the relay's default edge.
+    pub fn throwaway(repo_root: &Path) -> Self {
+        let any_port = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self {
+            data_dir: None,
+            anvil: caretrail_chain::local::anvil_path(repo_root),
+            relay_addr: any_port,
+            sandbox_addr: any_port,
+            ui_dir: None,
+            assets: default_assets_dir(),
+            fraudulent_insurer: false,
+            publish_plans: false,
+            storage: None,
+            edge: Default::default(),
+        }
+    }
+}
+
 /// Where `scripts/assets.sh` installs the assets unless `CARETRAIL_ASSETS` says otherwise.
 pub fn default_assets_dir() -> PathBuf {
     match std::env::var_os("CARETRAIL_ASSETS") {

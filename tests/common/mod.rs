@@ -3,7 +3,6 @@
 #![allow(dead_code)]
 
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_chain::local::anvil_path;
 use caretrail_sandbox::Publication;
 use caretrail_types::TxId;
 use std::path::{Path, PathBuf};
@@ -17,15 +16,7 @@ pub fn root() -> PathBuf {
 pub fn options(data_dir: Option<&Path>) -> StackOptions {
     StackOptions {
         data_dir: data_dir.map(Path::to_path_buf),
-        anvil: anvil_path(&root()),
-        relay_addr: "127.0.0.1:0".parse().expect("addr"),
-        sandbox_addr: "127.0.0.1:0".parse().expect("addr"),
-        ui_dir: None,
-        assets: default_assets_dir(),
-        fraudulent_insurer: false,
-        publish_plans: false,
-        storage: None,
-        edge: Default::default(),
+        ..StackOptions::throwaway(&root())
     }
 }
 

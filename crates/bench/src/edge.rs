@@ -7,8 +7,7 @@
 //! latency. Checks only that the second client was served throughout.
 
 use anyhow::{Context as _, ensure};
-use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_chain::local::anvil_path;
+use caretrail::stack::{Stack, StackOptions};
 use clap::Parser;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -197,20 +196,9 @@ async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     eprintln!("starting the stack (anvil, contracts, relay, sandbox)");
-    let stack = Stack::start(StackOptions {
-        data_dir: None,
-        anvil: anvil_path(&root),
-        relay_addr: "127.0.0.1:0".parse()?,
-        sandbox_addr: "127.0.0.1:0".parse()?,
-        ui_dir: None,
-        assets: default_assets_dir(),
-        fraudulent_insurer: false,
-        publish_plans: false,
-        storage: None,
-        edge: Default::default(),
-    })
-    .await
-    .context("start the stack")?;
+    let stack = Stack::start(StackOptions::throwaway(&root))
+        .await
+        .context("start the stack")?;
     let relay = stack.relay_url.clone();
     let limits = stack.relay.config.edge.limits;
     println!(

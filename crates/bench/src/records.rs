@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail, ensure};
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_chain::local::anvil_path;
+use caretrail_bench::{reset_peak, status_kib};
 use caretrail_client::{Client, Wallet};
 use caretrail_keystore::{ExistingPassword, FileStore};
 use caretrail_relay::storage::LocalS3;
@@ -255,15 +255,9 @@ async fn run_backend(
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let stack = Stack::start(StackOptions {
         data_dir: Some(dir.join("data")),
-        anvil: anvil_path(&root),
-        relay_addr: "127.0.0.1:0".parse()?,
-        sandbox_addr: "127.0.0.1:0".parse()?,
-        ui_dir: None,
-        assets: default_assets_dir(),
-        fraudulent_insurer: false,
         publish_plans: true,
         storage: s3.as_ref().map(LocalS3::config),
-        edge: Default::default(),
+        ..StackOptions::throwaway(&root)
     })
     .await
     .context("start the stack")?;
@@ -570,23 +564,6 @@ fn best_copy(file: &Path, to: &Path, fsync: bool) -> anyhow::Result<Duration> {
         std::fs::remove_file(to)?;
     }
     Ok(best)
-}
-
-/// Sets this process's peak RSS (`VmHWM`) back to its current RSS.
-fn reset_peak() -> anyhow::Result<()> {
-    std::fs::write("/proc/self/clear_refs", "5")?;
-    Ok(())
-}
-
-/// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`).
-fn status_kib(field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse().ok())
-        .with_context(|| format!("no {field} in /proc/self/status"))
 }
 
 /// The first three fields of `/proc/loadavg`.

@@ -10,7 +10,7 @@
 
 use anyhow::{Context as _, ensure};
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_chain::local::anvil_path;
+use caretrail_bench::{reset_peak, status_kib};
 use clap::Parser;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::Path;
@@ -31,17 +31,6 @@ struct Cli {
     /// How long to watch after the last request was written, in seconds.
     #[arg(long, default_value_t = 20)]
     watch_secs: u64,
-}
-
-/// A `kB` field of `/proc/self/status` (`VmRSS`, `VmHWM`), in KiB.
-fn status_kib(field: &str) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
-        .and_then(|v| v.trim().strip_suffix("kB"))
-        .and_then(|v| v.trim().parse().ok())
-        .with_context(|| format!("no {field} in /proc/self/status"))
 }
 
 /// The verify request's JSON for one abandoned client: a photo just under the relay's limit
@@ -86,20 +75,9 @@ async fn main() -> anyhow::Result<()> {
     );
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     eprintln!("starting the stack (anvil, contracts, relay, sandbox)");
-    let stack = Stack::start(StackOptions {
-        data_dir: None,
-        anvil: anvil_path(&root),
-        relay_addr: "127.0.0.1:0".parse()?,
-        sandbox_addr: "127.0.0.1:0".parse()?,
-        ui_dir: None,
-        assets: default_assets_dir(),
-        fraudulent_insurer: false,
-        publish_plans: false,
-        storage: None,
-        edge: Default::default(),
-    })
-    .await
-    .context("start the stack")?;
+    let stack = Stack::start(StackOptions::throwaway(&root))
+        .await
+        .context("start the stack")?;
     let relay_addr: SocketAddr = stack
         .relay_url
         .trim_start_matches("http://")
@@ -115,7 +93,7 @@ async fn main() -> anyhow::Result<()> {
     photo.resize(size.max(photo.len()), 0);
     let places = stack.relay.config.verify_limits.face.places;
 
-    std::fs::write("/proc/self/clear_refs", "5").context("reset the peak RSS")?;
+    reset_peak().context("reset the peak RSS")?;
     let before = status_kib("VmRSS")?;
     let most_in_use = Arc::new(AtomicUsize::new(0));
     let watching = Arc::new(AtomicBool::new(true));
