@@ -9,6 +9,8 @@ pub enum ClientError {
     InvalidTxId(#[from] InvalidTxId),
     #[error("not a usable relay URL: {0}")]
     BadRelayUrl(String),
+    #[error("not a usable CA certificate for the relay: {0}")]
+    BadCertificate(String),
     #[error("the relay at {url} cannot be reached ({reason}); is it running?")]
     RelayUnreachable { url: String, reason: String },
     #[error("the relay refused the request: {0}")]
@@ -30,7 +32,9 @@ pub enum ClientError {
 impl ClientError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidTxId(_) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
+            Self::InvalidTxId(_) | Self::BadRelayUrl(_) | Self::BadCertificate(_) => {
+                ErrorCode::InvalidInput
+            }
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
             Self::Relay(e) => e.code,
             Self::Chain(e) => e.code(),

@@ -34,6 +34,14 @@ impl Client {
         })
     }
 
+    /// A client of the relay at `relay_url` whose certificate may also chain to one of the
+    /// certificates in `ca_pem` (see [`Relay::trusting`]).
+    pub fn trusting(relay_url: &str, ca_pem: &[u8]) -> Result<Self, ClientError> {
+        Ok(Self {
+            relay: Relay::trusting(relay_url, ca_pem)?,
+        })
+    }
+
     /// Which chain and registry the relay works with.
     pub async fn network(&self) -> Result<NetworkInfo, ClientError> {
         self.relay.get("v1/network").await
