@@ -96,7 +96,12 @@ async fn chain_of(relay: &str) -> anyhow::Result<(caretrail_chain::RpcUrl, Netwo
 /// The licence as the government registry lists it.
 pub async fn look_up_licence(registry: &str, licence: &LicenceNumber) -> anyhow::Result<Licence> {
     let url = format!("{}/v1/licences/lookup", registry.trim_end_matches('/'));
-    let response = reqwest::Client::new()
+    // A registry that answers a redirect is failing: it is not followed.
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .build()
+        .map_err(|e| refused(ErrorCode::ServiceUnavailable, e.to_string()))?
         .post(&url)
         .json(&LicenceLookup {
             licence: licence.clone(),

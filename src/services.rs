@@ -10,6 +10,7 @@ use caretrail_chain::{PrivateKeySigner, Relayer, chain_id, rpc_url, secret_key};
 use caretrail_client::Relay;
 use caretrail_relay::edge::EdgeConfig;
 use caretrail_relay::edge::host::AllowedHost;
+use caretrail_relay::edge::tls::TlsFiles;
 use caretrail_relay::storage::{S3Secret, StorageConfig};
 use caretrail_relay::{InsurerRoute, NidSalt, RelayConfig};
 use caretrail_sandbox::insurer::default_plans;
@@ -100,6 +101,24 @@ pub struct EdgeArgs {
     /// forwarding header is believed. Repeat for more.
     #[arg(long = "trusted-proxy", value_name = "IP")]
     trusted_proxies: Vec<std::net::IpAddr>,
+    /// The relay's TLS certificate chain, in PEM (the certificate first): with --tls-key, the
+    /// relay serves HTTPS alone. Without them it serves plain HTTP, and refuses to listen
+    /// beyond the loopback.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CARETRAIL_TLS_CERT",
+        requires = "tls_key"
+    )]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert's certificate, in PEM.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CARETRAIL_TLS_KEY",
+        requires = "tls_cert"
+    )]
+    tls_key: Option<PathBuf>,
 }
 
 impl EdgeArgs {
@@ -108,6 +127,13 @@ impl EdgeArgs {
             allowed_hosts: self.allowed_hosts.clone(),
             trusted_proxies: self.trusted_proxies.clone(),
             limits: Default::default(),
+            tls: match (&self.tls_cert, &self.tls_key) {
+                (Some(cert), Some(key)) => Some(TlsFiles {
+                    cert: cert.clone(),
+                    key: key.clone(),
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -203,8 +229,13 @@ pub async fn relay(args: RelayArgs) -> anyhow::Result<ExitCode> {
     };
     let relay = caretrail_relay::Relay::open(config).await?;
     let listener = listen(args.listen, "relay").await?;
+    relay.may_listen_on(listener.local_addr()?)?;
     let stop = crate::shutdown::requested();
-    eprintln!("relay listening on http://{}", listener.local_addr()?);
+    eprintln!(
+        "relay listening on {}://{}",
+        relay.scheme(),
+        listener.local_addr()?
+    );
     eprintln!(
         "its verification unit signs its requests to the EC registry and the insurers as \
          {verifier} (give it to them: caretrail sandbox --verifier {verifier})"

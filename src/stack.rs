@@ -158,6 +158,13 @@ impl Stack {
         options: StackOptions,
         audit_interval: std::time::Duration,
     ) -> anyhow::Result<Self> {
+        // The relay's listener is checked before anything starts: plain HTTP stays on the
+        // loopback, and a certificate and key must load.
+        let relay_tls = options.edge.tls.as_ref();
+        caretrail_relay::edge::tls::may_listen(options.relay_addr, relay_tls.is_some())?;
+        if let Some(files) = relay_tls {
+            caretrail_relay::edge::tls::server_config(files)?;
+        }
         let state_file = match &options.data_dir {
             Some(dir) => {
                 // Keys, the salt and the database live here: its owner's alone.
@@ -195,15 +202,26 @@ impl Stack {
         .await?;
 
         let relay_listener = listen(options.relay_addr, "relay").await?;
-        let relay_url = format!("http://{}", relay_listener.local_addr()?);
+        let relay_scheme = if relay_tls.is_some() { "https" } else { "http" };
+        let relay_url = format!("{relay_scheme}://{}", relay_listener.local_addr()?);
         let sandbox_listener = listen(options.sandbox_addr, "sandbox").await?;
         let sandbox_url = format!("http://{}", sandbox_listener.local_addr()?);
 
+        // Over TLS, the sandbox insurer trusts the certificates its sibling relay presents (the
+        // relay's certificate file) besides the system's roots.
+        let insurer_relay = match relay_tls {
+            None => Relay::new(&relay_url)?,
+            Some(files) => Relay::trusting(
+                &relay_url,
+                &std::fs::read(&files.cert)
+                    .with_context(|| format!("cannot read {}", files.cert.display()))?,
+            )?,
+        };
         let insurer = Arc::new(Insurer::new(
             SANDBOX_INSURER_NAME,
             insurer_key,
             default_plans(),
-            Relay::new(&relay_url)?,
+            insurer_relay,
         ));
         insurer.set_fraud(options.fraudulent_insurer);
 

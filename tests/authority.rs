@@ -113,6 +113,15 @@ async fn the_authority_admits_only_active_hospital_licences_and_blocking_stops_e
         "{}",
         text(&out.stderr)
     );
+    // A registry that answers with a redirect (here to the real one) is failing: not followed.
+    let redirecting = common::redirecting_to(gov.clone()).await;
+    let out = admit("HO-LIC-1001", redirecting, public_key.clone()).await;
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("[service_unavailable]") && err.contains("307"),
+        "{err}"
+    );
     let out = admit("HO-LIC-1001", gov.clone(), "04deadbeef".into()).await;
     assert!(
         text(&out.stderr).contains("[invalid_input]"),

@@ -102,3 +102,77 @@ async fn up_stops_everything_on_a_signal_and_a_second_run_reuses_the_chain() {
     );
     assert_eq!(processes_mentioning(&needle), 0, "anvil was left running");
 }
+
+#[tokio::test]
+async fn up_refuses_plain_http_beyond_the_loopback_and_a_certificate_without_its_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    // Each run must end by itself: one that comes up instead is killed after a minute.
+    let run = |extra: &[&str]| {
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"))
+            .args(["up", "--sandbox", "127.0.0.1:0", "--no-app"])
+            .args(extra)
+            .arg("--data-dir")
+            .arg(&data)
+            .arg("--anvil")
+            .arg(caretrail_chain::local::anvil_path(&common::root()))
+            .env_remove("CARETRAIL_TLS_CERT")
+            .env_remove("CARETRAIL_TLS_KEY")
+            .env_remove("DISPLAY")
+            .env_remove("WAYLAND_DISPLAY")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("caretrail up runs");
+        async move {
+            let out = tokio::time::timeout(Duration::from_secs(60), child.wait_with_output())
+                .await
+                .expect("caretrail up came up instead of refusing")
+                .expect("its output");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stderr).into_owned(),
+            )
+        }
+    };
+
+    // Every interface without TLS: refused before anything starts.
+    let (code, err) = run(&["--relay", "0.0.0.0:0"]).await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("will not serve plain HTTP on 0.0.0.0:0") && err.contains("--tls-cert"),
+        "{err}"
+    );
+    assert!(!data.join("chain").exists(), "the chain was started");
+
+    // A certificate without its key, or a key without its certificate.
+    for (half, other) in [
+        (["--tls-cert", "relay.crt"], "--tls-key"),
+        (["--tls-key", "relay.key"], "--tls-cert"),
+    ] {
+        let (code, err) = run(&["--relay", "127.0.0.1:0", half[0], half[1]]).await;
+        assert_eq!(code, Some(2), "{err}");
+        assert!(err.contains(other), "{err}");
+    }
+
+    // A file that holds no certificate: refused, naming the file.
+    let cert = dir.path().join("relay.crt");
+    std::fs::write(&cert, "not a certificate").expect("write");
+    let cert = cert.to_string_lossy().into_owned();
+    let (code, err) = run(&[
+        "--relay",
+        "0.0.0.0:0",
+        "--tls-cert",
+        &cert,
+        "--tls-key",
+        &cert,
+    ])
+    .await;
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("holds no PEM certificate") && err.contains(&cert),
+        "{err}"
+    );
+    assert!(!data.join("chain").exists(), "the chain was started");
+}

@@ -111,3 +111,35 @@ pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> 
         hospital,
     }
 }
+
+/// A server on a free loopback port that answers every request with a redirect to the same path
+/// under `target` (a 307, which keeps a POST and its body). Returns its URL.
+pub async fn redirecting_to(target: String) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let target = target.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).await.unwrap_or(0) == 1
+                {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head);
+                let path = head.split(' ').nth(1).unwrap_or("/");
+                let answer = format!(
+                    "HTTP/1.1 307 Temporary Redirect\r\nlocation: {target}{path}\r\n\
+                     content-length: 0\r\nconnection: close\r\n\r\n"
+                );
+                let _ = stream.write_all(answer.as_bytes()).await;
+                let _ = stream.shutdown().await;
+            });
+        }
+    });
+    url
+}

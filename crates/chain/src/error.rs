@@ -160,7 +160,7 @@ impl ChainError {
         match e {
             RpcError::Transport(kind) => Self::Unreachable {
                 url: url.to_string(),
-                reason: kind.to_string(),
+                reason: with_causes(&kind),
             },
             other => Self::Rpc(other.to_string()),
         }
@@ -180,6 +180,21 @@ impl ChainError {
             other => Self::Rpc(other.to_string()),
         }
     }
+}
+
+/// `e`'s message followed by its causes' (an untrusted certificate, a refused connection), each
+/// once: reqwest's own message names only the request.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(inner) = cause {
+        let said = inner.to_string();
+        if !text.contains(&said) {
+            text = format!("{text}: {said}");
+        }
+        cause = inner.source();
+    }
+    text
 }
 
 fn policy(e: &PolicyRegistryErrors) -> String {

@@ -15,9 +15,28 @@ use crate::{ChainError, PrivateKeySigner, RpcUrl};
 /// How long a transaction may take to be mined before the sender gives up waiting.
 const RECEIPT_TIMEOUT: Duration = Duration::from_secs(120);
 
+/// How long one JSON-RPC call may take, and its connection.
+const RPC_TIMEOUT: Duration = Duration::from_secs(30);
+const RPC_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The HTTP client of every provider here: HTTPS through rustls and the system's roots, no
+/// redirect followed (an endpoint that answers one is failing, whatever it points to), and a
+/// time limit on each call.
+fn rpc_client() -> alloy::transports::http::reqwest::Client {
+    use alloy::transports::http::reqwest;
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(RPC_CONNECT_TIMEOUT)
+        .timeout(RPC_TIMEOUT)
+        .build()
+        // As `reqwest::Client::new()` (what alloy's `connect_http` uses): a fixed configuration
+        // fails to build only when no TLS backend can be set up at all.
+        .expect("the JSON-RPC client's fixed configuration builds")
+}
+
 /// A provider that only reads (calls, logs, receipts).
 pub(crate) fn reading(rpc: &RpcUrl) -> impl Provider + use<> {
-    ProviderBuilder::new().connect_http(rpc.clone())
+    ProviderBuilder::new().connect_reqwest(rpc_client(), rpc.clone())
 }
 
 /// A provider that signs as `signer`. It asks the node for the account's pending nonce at every
@@ -31,7 +50,7 @@ pub(crate) fn signing(rpc: &RpcUrl, signer: PrivateKeySigner) -> DynProvider {
         .with_simple_nonce_management()
         .fetch_chain_id()
         .wallet(signer)
-        .connect_http(rpc.clone())
+        .connect_reqwest(rpc_client(), rpc.clone())
         .erased()
 }
 

@@ -10,6 +10,8 @@ pub enum ClientError {
     InvalidTxId(#[from] InvalidTxId),
     #[error("not a usable relay URL: {0}")]
     BadRelayUrl(String),
+    #[error("not a usable CA certificate for the relay: {0}")]
+    BadCertificate(String),
     #[error("the relay at {url} cannot be reached ({reason}); is it running?")]
     RelayUnreachable { url: String, reason: String },
     #[error("the relay refused the request: {0}")]
@@ -46,7 +48,9 @@ pub enum ClientError {
 impl ClientError {
     pub fn code(&self) -> ErrorCode {
         match self {
-            Self::InvalidTxId(_) | Self::BadRelayUrl(_) => ErrorCode::InvalidInput,
+            Self::InvalidTxId(_) | Self::BadRelayUrl(_) | Self::BadCertificate(_) => {
+                ErrorCode::InvalidInput
+            }
             Self::RelayUnreachable { .. } => ErrorCode::RelayUnreachable,
             Self::WrongNetwork { .. } => ErrorCode::WrongNetwork,
             Self::PinFile(PinFileError::Damaged { .. }) => ErrorCode::InvalidInput,

@@ -49,6 +49,16 @@ impl Client {
         })
     }
 
+    /// A client of the relay at `relay_url` whose certificate may also chain to one of the
+    /// certificates in `ca_pem` (see [`Relay::trusting`]), taking the relay's word for the
+    /// network.
+    pub fn with_ca(relay_url: &str, ca_pem: &[u8]) -> Result<Self, ClientError> {
+        Ok(Self {
+            relay: Relay::trusting(relay_url, ca_pem)?,
+            trust: Trust::Announced,
+        })
+    }
+
     /// Which chain and registries the relay works with, once they are the ones this client
     /// trusts (every use case asks this first). On first use of a [`Trust::FirstUse`] file, the
     /// relay's network is pinned there.

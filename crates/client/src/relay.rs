@@ -15,7 +15,26 @@ pub struct Relay {
 }
 
 impl Relay {
+    /// The relay at `url`; over https, its certificate must chain to a root the system trusts.
     pub fn new(url: &str) -> Result<Self, ClientError> {
+        Self::with_roots(url, Vec::new())
+    }
+
+    /// The relay at `url`, whose certificate may also chain to one of the certificates in
+    /// `ca_pem` (PEM, e.g. a private CA's): the system's roots stay trusted, and the certificate
+    /// is checked as strictly (its name, its dates).
+    pub fn trusting(url: &str, ca_pem: &[u8]) -> Result<Self, ClientError> {
+        let roots = reqwest::Certificate::from_pem_bundle(ca_pem)
+            .map_err(|e| ClientError::BadCertificate(e.to_string()))?;
+        if roots.is_empty() {
+            return Err(ClientError::BadCertificate(
+                "no PEM certificate (-----BEGIN CERTIFICATE-----) in it".into(),
+            ));
+        }
+        Self::with_roots(url, roots)
+    }
+
+    fn with_roots(url: &str, roots: Vec<reqwest::Certificate>) -> Result<Self, ClientError> {
         let mut base: Url = url
             .trim()
             .parse()
@@ -28,7 +47,11 @@ impl Relay {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
+        // A relay that answers a redirect is failing: it is not followed (a signed request stays
+        // with the relay it was signed for).
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .tls_certs_merge(roots)
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(60))
             .build()

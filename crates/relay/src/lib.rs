@@ -176,6 +176,8 @@ pub struct Relay {
     patient_index_turn: tokio::sync::Mutex<()>,
     /// The Content-Security-Policy on every answer, naming the web page's inline loader script.
     page_policy: axum::http::HeaderValue,
+    /// The TLS side of the listener, from `edge.tls` (read when the relay opens).
+    tls: Option<Arc<rustls::ServerConfig>>,
 }
 
 /// Shared state of the handlers.
@@ -190,14 +192,22 @@ pub enum StartError {
     Database(#[from] sqlx::Error),
     #[error("the relay's record store cannot be opened: {0}")]
     Storage(#[from] storage::StorageError),
+    #[error(transparent)]
+    Tls(#[from] edge::tls::TlsError),
     #[error("{0}")]
     Config(String),
 }
 
 impl Relay {
-    /// Opens the database and the record store, loads the face models and checks the outside
-    /// services' URLs.
+    /// Opens the database and the record store, loads the face models and the TLS certificate,
+    /// and checks the outside services' URLs.
     pub async fn open(config: RelayConfig) -> Result<RelayState, StartError> {
+        let tls = config
+            .edge
+            .tls
+            .as_ref()
+            .map(edge::tls::server_config)
+            .transpose()?;
         let face = FaceModel::load(&config.face_models)?;
         let db = db::Database::open(config.database.as_deref()).await?;
         let storage = storage::Storage::open(&config.storage, config.storage_limits)?;
@@ -210,6 +220,7 @@ impl Relay {
         let limits = config.verify_limits;
         let page_policy = edge::headers::policy_for(config.ui_dir.as_deref());
         Ok(Arc::new(Self {
+            tls,
             page_policy,
             config,
             db,
@@ -222,6 +233,20 @@ impl Relay {
             audit_turn: tokio::sync::Mutex::new(()),
             patient_index_turn: tokio::sync::Mutex::new(()),
         }))
+    }
+
+    /// Whether the relay may listen at `addr`: with TLS anywhere, without it on the loopback
+    /// alone. [`serve`] asks first; a caller that spawns it can ask before, for a startup error.
+    pub fn may_listen_on(
+        &self,
+        addr: std::net::SocketAddr,
+    ) -> Result<(), edge::tls::PlainBeyondLoopback> {
+        edge::tls::may_listen(addr, self.tls.is_some())
+    }
+
+    /// `https` when the relay serves TLS, else `http`: how its URL starts.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls.is_some() { "https" } else { "http" }
     }
 
     pub fn network(&self) -> NetworkInfo {
@@ -287,12 +312,17 @@ pub(crate) fn unix_now() -> u64 {
 
 /// Serves the relay on `listener` until `shutdown` completes, anchoring its read log at the
 /// configured interval meanwhile. The relay answers for the listen address and the loopback's
-/// names, and for the configured hosts; its edge ([`edge`]) limits each client address.
+/// names, and for the configured hosts; its edge ([`edge`]) limits each client address. With a
+/// certificate it serves HTTPS alone; without one, it refuses (an `InvalidInput` error holding
+/// [`edge::tls::PlainBeyondLoopback`]) a listener beyond the loopback.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     relay: RelayState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    relay
+        .may_listen_on(listener.local_addr()?)
+        .map_err(|refused| std::io::Error::new(std::io::ErrorKind::InvalidInput, refused))?;
     let anchoring = tokio::spawn(audit::anchor_every(
         relay.clone(),
         relay.config.audit_interval,
@@ -309,7 +339,14 @@ pub async fn serve(
         })
     });
     let router = edge::headers::secured(guarded.router, relay.page_policy.clone());
-    let served = edge::serve(listener, router, edge.limits.header_read_timeout, shutdown).await;
+    let served = edge::serve(
+        listener,
+        router,
+        relay.tls.clone().map(tokio_rustls::TlsAcceptor::from),
+        edge.limits.header_read_timeout,
+        shutdown,
+    )
+    .await;
     anchoring.abort();
     if let Some(pruning) = pruning {
         pruning.abort();

@@ -4,7 +4,8 @@
 //! [`SERVICE_REQUEST_TTL_SECS`] ahead, so the services serve the VU and no one else. Every answer
 //! is outside input: sizes are capped while reading, JSON is parsed into typed records
 //! (identifiers through their parsers), and a service that is down or answers nonsense gives a
-//! refusal that names it.
+//! refusal that names it. Redirects are not followed (a service that answers one is failing, and
+//! the signed request stays with the service it was signed for), and every call has a time limit.
 
 use crate::RelayError;
 use caretrail_crypto::SecretKey;
@@ -55,6 +56,7 @@ impl Outside {
         verifier: SecretKey,
     ) -> Result<Self, String> {
         let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(Duration::from_secs(5))
             .timeout(Duration::from_secs(20))
             .build()

@@ -130,3 +130,52 @@ async fn the_verification_unit_is_answered_and_another_key_is_not() {
         assert!(message.contains("401"), "{message}");
     }
 }
+
+/// A service that answers every request with a redirect to `to` (the same path there).
+async fn redirecting_to(to: String) -> String {
+    use axum::http::{StatusCode, Uri, header};
+    let app = axum::Router::new().fallback(move |uri: Uri| {
+        let to = to.clone();
+        async move {
+            (
+                StatusCode::TEMPORARY_REDIRECT,
+                [(header::LOCATION, format!("{to}{uri}"))],
+            )
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a port");
+    let url = format!("http://{}", listener.local_addr().expect("an address"));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn a_redirect_from_an_outside_service_is_not_followed() {
+    // The redirect leads to the real services, which would answer the VU's signed request.
+    let services = sandbox().await;
+    let redirecting = redirecting_to(services.clone()).await;
+    let nid = Nid::parse("19710302-4411").expect("a NID");
+    let card = CardNumber::parse("MMH-1001-0001").expect("a card");
+    assert_eq!(
+        outside(&services, vu())
+            .citizen(&nid)
+            .await
+            .expect("the citizen")
+            .nid,
+        nid
+    );
+
+    let vu = outside(&redirecting, vu());
+    for (code, message) in [
+        refusal(vu.citizen(&nid).await),
+        refusal(vu.citizen_photo(&nid).await),
+        refusal(vu.coverage(&card).await),
+        refusal(vu.policy(&card).await),
+    ] {
+        assert_eq!(code, ErrorCode::ServiceUnavailable, "{message}");
+        assert!(message.contains("307"), "{message}");
+        assert!(message.contains(&redirecting), "{message}");
+    }
+}

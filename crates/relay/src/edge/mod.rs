@@ -1,8 +1,9 @@
 //! The relay's HTTP edge: what every request passes before a handler sees it, and the server
 //! loop that accepts connections.
 //!
-//! From the socket inwards: hyper cuts off a client that has not sent a whole request head
-//! within [`EdgeLimits::header_read_timeout`] (slowloris); then, on every answer, the security
+//! From the socket inwards: with a certificate ([`tls`]), the TLS handshake, cut off when it has
+//! not finished within [`EdgeLimits::header_read_timeout`]; hyper cuts off a client that has not
+//! sent a whole request head within the same time (slowloris); then, on every answer, the security
 //! headers ([`headers`]); the rate limit per client address ([`client`], tower_governor); the
 //! `Host` allowlist ([`host`]); the limit on requests in flight, beyond which the relay answers
 //! 503 at once instead of queueing; and inside the router, each route's time limit and the JSON
@@ -12,6 +13,7 @@ pub mod client;
 pub mod headers;
 pub mod host;
 pub mod json;
+pub mod tls;
 
 use crate::RelayError;
 use axum::Router;
@@ -38,6 +40,9 @@ pub struct EdgeConfig {
     /// any, the peer address is the client, whatever the headers say.
     pub trusted_proxies: Vec<IpAddr>,
     pub limits: EdgeLimits,
+    /// The relay's certificate and key (`--tls-cert`, `--tls-key`): it then serves HTTPS alone.
+    /// Without them it serves plain HTTP, and only on the loopback ([`tls::may_listen`]).
+    pub tls: Option<tls::TlsFiles>,
 }
 
 /// The edge's limits.
@@ -55,7 +60,7 @@ pub struct EdgeLimits {
     /// The longest an upload of a record may pause between two pieces of its body.
     pub body_idle_timeout: Duration,
     /// The longest a client may take to send a request's head (and an idle connection may wait
-    /// for its next request).
+    /// for its next request); with TLS, also the longest its handshake may take.
     pub header_read_timeout: Duration,
 }
 
@@ -193,11 +198,14 @@ pub fn body_idle_timeout(idle: Duration) -> tower_http::timeout::RequestBodyTime
     tower_http::timeout::RequestBodyTimeoutLayer::new(idle)
 }
 
-/// Serves `router` on `listener` over HTTP/1.1 until `shutdown` completes, then lets the
-/// requests in progress finish. Each request carries its peer's `ConnectInfo<SocketAddr>`.
+/// Serves `router` on `listener` over HTTP/1.1 (inside TLS when `tls` is given) until `shutdown`
+/// completes, then lets the requests in progress finish. Each request carries its peer's
+/// `ConnectInfo<SocketAddr>`. A TLS handshake that has not finished within `header_read_timeout`
+/// ends the connection.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     header_read_timeout: Duration,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -228,10 +236,37 @@ pub async fn serve(
                 request.extensions_mut().insert(ConnectInfo(peer));
                 router.clone().oneshot(request.map(Body::new))
             });
-        let connection = http.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
+        // Taken now, so that a shutdown during the handshake still waits for this connection.
+        let watcher = graceful.watcher();
+        let http = http.clone();
+        let tls = tls.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
+            let served = match tls {
+                None => {
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+                Some(tls) => {
+                    let stream = match tokio::time::timeout(header_read_timeout, tls.accept(stream))
+                        .await
+                    {
+                        Ok(Ok(stream)) => stream,
+                        Ok(Err(e)) => {
+                            tracing::debug!(%peer, "TLS handshake failed: {e}");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "no TLS handshake within {header_read_timeout:?}");
+                            return;
+                        }
+                    };
+                    watcher
+                        .watch(http.serve_connection(TokioIo::new(stream), service))
+                        .await
+                }
+            };
+            if let Err(e) = served {
                 tracing::debug!(%peer, "connection ended: {e}");
             }
         });
