@@ -11,7 +11,8 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// participant's signature, and `isVerifier` before they let the relay register a patient.
 /// @dev Roles (OpenZeppelin `AccessControl`): `DEFAULT_ADMIN_ROLE` grants and revokes roles and
 /// nothing else; `HEALTH_AUTHORITY_ROLE` admits, suspends, reinstates and blocks participants;
-/// `VERIFIER_ROLE` has no power here (PatientRegistry reads it through `isVerifier`).
+/// `VERIFIER_ROLE` has no power here (PatientRegistry reads it through `isVerifier`, and the health
+/// authority's role through `isHealthAuthority`, for recoveries).
 /// A participant moves Admitted ⇄ Suspended, and from either to Blocked, which is final: records
 /// are never deleted, so a blocked signer stays taken, and a licence, once admitted, stays bound
 /// to its signer for good. Licence ids are compared byte for byte: callers submit them in the
@@ -171,6 +172,11 @@ contract ParticipantRegistry is AccessControl, IParticipantRegistry {
     /// @inheritdoc IParticipantRegistry
     function isVerifier(address account) external view returns (bool) {
         return hasRole(VERIFIER_ROLE, account);
+    }
+
+    /// @inheritdoc IParticipantRegistry
+    function isHealthAuthority(address account) external view returns (bool) {
+        return hasRole(HEALTH_AUTHORITY_ROLE, account);
     }
 
     /// @notice ERC-165: true for `IParticipantRegistry`, `IAccessControl` and `IERC165`.

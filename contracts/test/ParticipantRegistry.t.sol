@@ -102,6 +102,17 @@ contract ParticipantRegistryTest is ParticipantFixture {
         require(!registry.isVerifier(VERIFIER), "revoked verifier");
     }
 
+    function test_isHealthAuthorityFollowsTheAuthorityRole() public {
+        require(registry.isHealthAuthority(AUTHORITY), "granted authority");
+        require(
+            !registry.isHealthAuthority(VERIFIER) && !registry.isHealthAuthority(ADMIN),
+            "others are not the authority"
+        );
+        vm.prank(ADMIN);
+        registry.revokeRole(HA_ROLE, AUTHORITY);
+        require(!registry.isHealthAuthority(AUTHORITY), "revoked authority");
+    }
+
     function test_theVerifierHasNoPowerHere() public {
         _admitHo();
         vm.startPrank(VERIFIER);

@@ -25,4 +25,8 @@ contract ParticipantRegistryMock is IParticipantRegistry {
     function isVerifier(address) external pure returns (bool) {
         return false;
     }
+
+    function isHealthAuthority(address) external pure returns (bool) {
+        return false;
+    }
 }

@@ -7,6 +7,7 @@ import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
 contract ParticipantsStub is IParticipantRegistry {
     mapping(address => Kind) public admitted;
     mapping(address => bool) public verifier;
+    mapping(address => bool) public authority;
 
     function setAdmitted(address signer, Kind kind) external {
         admitted[signer] = kind;
@@ -16,11 +17,19 @@ contract ParticipantsStub is IParticipantRegistry {
         verifier[account] = yes;
     }
 
+    function setHealthAuthority(address account, bool yes) external {
+        authority[account] = yes;
+    }
+
     function isAdmitted(address signer, Kind kind) external view returns (bool) {
         return kind != Kind.None && admitted[signer] == kind;
     }
 
     function isVerifier(address account) external view returns (bool) {
         return verifier[account];
+    }
+
+    function isHealthAuthority(address account) external view returns (bool) {
+        return authority[account];
     }
 }

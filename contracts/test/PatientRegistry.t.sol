@@ -7,13 +7,16 @@ import {IParticipantRegistry} from "../src/interfaces/IParticipantRegistry.sol";
 import {ParticipantsStub} from "./ParticipantsStub.sol";
 import {CheatCodes} from "./Vm.sol";
 
-contract PatientRegistryTest is CheatCodes {
+/// @dev The registries over a participants stub, policy 1 published, and the helpers that register
+/// and sign.
+abstract contract PatientFixture is CheatCodes {
     ParticipantsStub internal participants;
     PolicyRegistry internal policies;
     PatientRegistry internal patients;
 
     uint256 internal constant INSURER_KEY = 0xA11CE;
     uint256 internal constant PATIENT_KEY = 0xB0B;
+    uint256 internal constant NEW_KEY = 0xE11E;
     address internal constant VERIFIER = address(0x5E1F);
     bytes32 internal constant POLICY = keccak256("gold-plan");
     bytes32 internal constant CARD = keccak256("card 12345");
@@ -21,7 +24,7 @@ contract PatientRegistryTest is CheatCodes {
     bytes internal constant DOC = bytes('{"resourceType":"InsurancePlan"}');
     bytes internal constant ENC_UD = hex"04aabbccddeeff00112233445566778899";
 
-    function setUp() public {
+    function setUp() public virtual {
         vm.warp(1_800_000_000);
         participants = new ParticipantsStub();
         policies = new PolicyRegistry(participants);
@@ -70,6 +73,9 @@ contract PatientRegistryTest is CheatCodes {
         patients.register(e.patient, nid, data, e, patientSig, insurerSig);
     }
 
+}
+
+contract PatientRegistryTest is PatientFixture {
     function test_theVerifierRegistersAPatientAndHIsKnown() public {
         bytes32 h = _register(PATIENT_KEY, NID);
         bytes32 enrolmentHash = keccak256(
@@ -246,8 +252,6 @@ contract PatientRegistryTest is CheatCodes {
         );
     }
 
-    uint256 internal constant NEW_KEY = 0xE11E;
-
     /// Both keys' signatures over the rotation of `fromKey`'s registration to `toKey`.
     function _rotationSignatures(uint256 fromKey, uint256 toKey, uint64 deadline)
         internal
@@ -392,8 +396,9 @@ contract PatientRegistryTest is CheatCodes {
     }
 }
 
-/// @dev Drives the registry at random: the verifier registers and patients rotate keys, while
-/// strangers try to register.
+/// @dev Drives the registry at random: the verifier registers, the verifier and the authority
+/// propose recoveries, holders cancel them, time passes and anyone executes them, while strangers
+/// try to register.
 contract PatientRegistryHandler is CheatCodes {
     PolicyRegistry internal policies;
     PatientRegistry internal patients;
@@ -401,21 +406,34 @@ contract PatientRegistryHandler is CheatCodes {
     uint256 internal insurerKey;
     bytes32 internal policy;
 
+    address internal authority;
+
     address[] public registered;
+    bytes32[] public nids;
     uint256 public strangerSuccesses;
+    /// Recoveries executed before their timelock, or cancelled by the holder of an authority's.
+    uint256 public timelockBreaches;
+    uint256 public hijackerCancels;
+    uint256 public recovered;
 
     constructor(
         PolicyRegistry policies_,
         PatientRegistry patients_,
         address verifier_,
         uint256 insurerKey_,
-        bytes32 policy_
+        bytes32 policy_,
+        address authority_
     ) {
+        authority = authority_;
         policies = policies_;
         patients = patients_;
         verifier = verifier_;
         insurerKey = insurerKey_;
         policy = policy_;
+    }
+
+    function nidCount() external view returns (uint256) {
+        return nids.length;
     }
 
     function registeredCount() external view returns (uint256) {
@@ -441,8 +459,49 @@ contract PatientRegistryHandler is CheatCodes {
         uint256 key = uint256(patientSeed) + 1;
         (PolicyRegistry.Enrolment memory e, bytes memory ps, bytes memory is_) = _signed(key);
         vm.prank(verifier);
-        try patients.register(e.patient, keccak256(abi.encode(nidSeed)), hex"0401", e, ps, is_) {
+        bytes32 nid = _nid(nidSeed);
+        try patients.register(e.patient, nid, hex"0401", e, ps, is_) {
             registered.push(e.patient);
+            nids.push(nid);
+        } catch {}
+    }
+
+    /// One of 16 NID commitments, so that recoveries meet registrations.
+    function _nid(uint8 seed) internal pure returns (bytes32) {
+        return keccak256(abi.encode(seed % 16));
+    }
+
+    /// The verifier or the authority proposes a new key (seeded apart from registration keys).
+    function proposeRecovery(uint8 nidSeed, uint8 keySeed, bool byAuthority) external {
+        bytes32 nid = _nid(nidSeed);
+        uint256 key = uint256(keySeed % 16) + 1000;
+        uint64 deadline = uint64(block.timestamp + 1);
+        bytes32 digest = patients.recoveryDigest(nid, vm.addr(key), deadline);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        vm.prank(byAuthority ? authority : verifier);
+        try patients.proposeRecovery(nid, vm.addr(key), deadline, abi.encodePacked(r, s, v)) {} catch {}
+    }
+
+    /// The current key tries to cancel: it may only when the verifier proposed.
+    function holderCancels(uint8 nidSeed) external {
+        bytes32 nid = _nid(nidSeed);
+        PatientRegistry.PendingRecovery memory pending = patients.pendingRecovery(nid);
+        vm.prank(patients.holderOfNid(nid));
+        try patients.cancelRecovery(nid) {
+            if (pending.byAuthority) hijackerCancels += 1;
+        } catch {}
+    }
+
+    function passTime(uint32 secondsLater) external {
+        vm.warp(block.timestamp + secondsLater % 8 days);
+    }
+
+    function executeRecovery(uint8 nidSeed) external {
+        bytes32 nid = _nid(nidSeed);
+        PatientRegistry.PendingRecovery memory pending = patients.pendingRecovery(nid);
+        try patients.executeRecovery(nid) {
+            if (block.timestamp < pending.executableAt) timelockBreaches += 1;
+            recovered += 1;
         } catch {}
     }
 
@@ -464,6 +523,7 @@ contract PatientRegistryInvariants is CheatCodes {
     PatientRegistryHandler internal handler;
     uint256 internal constant INSURER_KEY = 0xA11CE;
     address internal constant VERIFIER = address(0x5E1F);
+    address internal constant AUTHORITY = address(0xA07);
     bytes32 internal constant POLICY = keccak256("gold-plan");
 
     function setUp() public {
@@ -480,7 +540,8 @@ contract PatientRegistryInvariants is CheatCodes {
             ),
             doc
         );
-        handler = new PatientRegistryHandler(policies, patients, VERIFIER, INSURER_KEY, POLICY);
+        handler = new PatientRegistryHandler(policies, patients, VERIFIER, INSURER_KEY, POLICY, AUTHORITY);
+        participants.setHealthAuthority(AUTHORITY, true);
     }
 
     function targetContracts() public view returns (address[] memory targets) {
@@ -492,11 +553,22 @@ contract PatientRegistryInvariants is CheatCodes {
         require(handler.strangerSuccesses() == 0, "a stranger registered a patient");
     }
 
+    /// Every registration, recovered or not, has one holder, found from its NID commitment and
+    /// from its H, who holds that H.
     function invariant_everyRegistrationIsFoundByItsH() public view {
-        for (uint256 i = 0; i < handler.registeredCount(); i++) {
-            address patient = handler.registered(i);
-            bytes32 h = patients.recordOf(patient);
-            require(h != bytes32(0) && patients.isRegistered(patient, h), "a registered patient has a known H");
+        for (uint256 i = 0; i < handler.nidCount(); i++) {
+            address holder = patients.holderOfNid(handler.nids(i));
+            bytes32 h = patients.recordOf(holder);
+            require(holder != address(0), "a registered NID has a holder");
+            require(h != bytes32(0) && patients.isRegistered(holder, h), "its holder has a known H");
+            require(patients.holderOf(h) == holder, "H names its holder");
         }
+    }
+
+    /// A recovery never ran before its timelock, and the current key never cancelled one the
+    /// authority proposed.
+    function invariant_recoveriesKeepTheirRules() public view {
+        require(handler.timelockBreaches() == 0, "a recovery ran before its timelock");
+        require(handler.hijackerCancels() == 0, "the holder cancelled the authority's recovery");
     }
 }

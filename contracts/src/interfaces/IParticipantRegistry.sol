@@ -4,7 +4,7 @@ pragma solidity 0.8.37;
 /// @title IParticipantRegistry
 /// @notice What the other registries ask of the participant registry: is this signing address an
 /// admitted health organization (HO) or insurer, and is this account the relay's verification
-/// unit. Implemented by `ParticipantRegistry`.
+/// unit or the health authority. Implemented by `ParticipantRegistry`.
 interface IParticipantRegistry {
     /// @notice What a participant is.
     enum Kind {
@@ -28,4 +28,8 @@ interface IParticipantRegistry {
     /// @notice Whether `account` holds the verification role (the relay's verification unit,
     /// which may register patients and nothing else).
     function isVerifier(address account) external view returns (bool);
+
+    /// @notice Whether `account` holds the health authority's role (which admits participants,
+    /// and may return a hijacked national ID to its owner in PatientRegistry).
+    function isHealthAuthority(address account) external view returns (bool);
 }

@@ -106,6 +106,7 @@ impl Refusal {
             self,
             Self::Policies(PolicyRegistryErrors::NotAnAdmittedInsurer(_))
                 | Self::Patients(PatientRegistryErrors::NotTheVerifier(_))
+                | Self::Patients(PatientRegistryErrors::NotTheVerifierOrTheAuthority(_))
                 | Self::Records(RecordRegistryErrors::NotAdmittedOrganization(_))
                 | Self::Participants(ParticipantRegistryErrors::AccessControlUnauthorizedAccount(
                     _
@@ -253,8 +254,37 @@ fn patient(e: &PatientRegistryErrors) -> String {
             v.recovered, v.expected
         ),
         E::NotSignedByTheNewKey(v) => format!(
-            "the rotation is signed by {}, not by the new key {}: nobody showed that the patient holds it",
+            "the move is signed by {}, not by the new key {}: nobody showed that the patient holds it \
+             (a recovery signature also proposes only once)",
             v.recovered, v.expected
+        ),
+        E::NotTheVerifierOrTheAuthority(v) => format!(
+            "{} is neither the verification unit nor the health authority: only they propose a recovery",
+            v.caller
+        ),
+        E::NidNotRegistered(_) => {
+            "nobody is registered under this national ID: there is nothing to recover".into()
+        }
+        E::RecoveryExpired(v) => format!(
+            "the new key's signature of the recovery could be used until {}, and that has passed",
+            v.deadline
+        ),
+        E::RecoveryAlreadyPending(v) => format!(
+            "a recovery of this national ID to {} is already pending (executable from {}): cancel or execute it first",
+            v.to, v.executableAt
+        ),
+        E::NoPendingRecovery(_) => "no recovery of this national ID is pending".into(),
+        E::RecoveryTimelocked(v) => format!(
+            "the recovery waits for its timelock: it can be executed from {}",
+            v.executableAt
+        ),
+        E::NotAllowedToCancel(v) if v.byAuthority => format!(
+            "{} may not cancel this recovery: the health authority proposed it, and only the authority cancels it",
+            v.caller
+        ),
+        E::NotAllowedToCancel(v) => format!(
+            "{} may not cancel this recovery: only the key that holds the registration, the verification unit or the health authority",
+            v.caller
         ),
         other => format!("{other:?}"),
     }

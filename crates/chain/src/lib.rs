@@ -13,6 +13,7 @@ mod patient_log;
 mod patients;
 mod policy;
 mod records;
+mod recovery;
 mod send;
 
 pub use alloy::signers::local::PrivateKeySigner;
@@ -42,6 +43,10 @@ pub use records::{
     Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,
     anchors_of, batch_of, close_visit, find_anchor, open_visit, record_id_of, record_kind,
     record_leaf, sign_visit_token, verify_record_in_batch, visits_of,
+};
+pub use recovery::{
+    cancel_recovery, execute_recovery, holder_of_nid, pending_recovery, propose_recovery, recovery,
+    sign_recovery,
 };
 
 use alloy::providers::Provider;

@@ -15,7 +15,7 @@ use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
 /// The contract's EIP-712 domain name (as in its constructor).
-const DOMAIN: &str = "Caretrail PatientRegistry";
+pub(crate) const DOMAIN: &str = "Caretrail PatientRegistry";
 
 impl From<&Enrolment> for SolEnrolment {
     fn from(e: &Enrolment) -> Self {
@@ -176,43 +176,20 @@ pub async fn is_registered(
         .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))
 }
 
-/// The patient H belongs to now, if any, from H alone. The registry does not store H → patient
-/// (a slot per patient saved); H is an indexed topic of `PatientRegistered` and `KeyRotated`, so
-/// the holders it ever had come from the logs, and the registry confirms which one holds it now.
+/// The patient H belongs to now, if any, from H alone: the registry keeps each H's holder
+/// (`holderOf`), current through rotations and recoveries, so this is one call and no log scan.
 pub async fn patient_of(
     rpc: &RpcUrl,
     patients: Address,
     record: Hash32,
 ) -> Result<Option<Address>, ChainError> {
     let provider = crate::send::reading(rpc);
-    let contract = PatientRegistry::new(address(patients), &provider);
-    let registered = contract
-        .PatientRegistered_filter()
-        .topic2(b256(record))
-        .from_block(0)
-        .query()
+    let holder = PatientRegistry::new(address(patients), &provider)
+        .holderOf(b256(record))
+        .call()
         .await
         .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
-    let rotated = contract
-        .KeyRotated_filter()
-        .topic3(b256(record))
-        .from_block(0)
-        .query()
-        .await
-        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
-    // Newest holder first: the last rotation's new key, then earlier ones, then the first key.
-    let holders = rotated
-        .iter()
-        .rev()
-        .map(|(event, _)| event.to)
-        .chain(registered.iter().map(|(event, _)| event.patient));
-    for holder in holders {
-        let holder = from_address(holder);
-        if is_registered(rpc, patients, holder, record).await? {
-            return Ok(Some(holder));
-        }
-    }
-    Ok(None)
+    Ok((!holder.is_zero()).then(|| from_address(holder)))
 }
 
 /// The rotation of `from`'s registration to `to` as the registry would check it now: her H and

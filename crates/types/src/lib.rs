@@ -31,7 +31,10 @@ pub use outside::{
 pub use participant::{
     Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
 };
-pub use patient::{Enrolment, KeyRotation, Registered, Registration, RegistrationRecord};
+pub use patient::{
+    Enrolment, KeyRotation, PendingRecovery, RECOVERY_TIMELOCK_SECS, Recovery, RecoveryProposal,
+    Registered, Registration, RegistrationRecord,
+};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, POLICY_EFFECTIVE_SKEW_SECS, PolicyCheck, PolicyPublication,
     PolicyVersion, PolicyView, PublishReceipt, PublishRequest,
