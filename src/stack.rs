@@ -125,6 +125,15 @@ pub struct Deployment {
     /// here. (A record written before this field existed reads as 0, the start of the chain.)
     #[serde(default)]
     pub from_block: u64,
+    /// Which contracts were deployed (`caretrail_chain::contracts_version`); a record of other
+    /// ones (or of none, written before this field) is deployed anew.
+    #[serde(default = "no_contracts")]
+    pub contracts: caretrail_types::Hash32,
+}
+
+/// What a deployment record written before versions were kept stands for: no known contracts.
+fn no_contracts() -> caretrail_types::Hash32 {
+    caretrail_types::Hash32::ZERO
 }
 
 /// A running stack. Call [`Stack::stop`] to end it cleanly (the chain saves its state).
@@ -356,6 +365,13 @@ async fn ensure_deployed(
         && let Ok(text) = std::fs::read_to_string(path)
     {
         match serde_json::from_str::<Deployment>(&text) {
+            Ok(known) if known.contracts != caretrail_chain::contracts_version() => {
+                tracing::warn!(
+                    "{} records a deployment of other contracts than this version's; deploying \
+                     anew (what the old contracts hold stays with them)",
+                    path.display()
+                )
+            }
             Ok(known)
                 if known.chain_id == chain
                     && has_code(rpc, known.registries.participants).await?
@@ -380,6 +396,7 @@ async fn ensure_deployed(
         chain_id: chain,
         registries: deploy_registries(rpc, node.dev_signer(DEPLOYER)).await?,
         from_block,
+        contracts: caretrail_chain::contracts_version(),
     };
     if let Some(path) = &record {
         std::fs::write(path, serde_json::to_string_pretty(&deployment)?)

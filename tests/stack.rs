@@ -60,4 +60,17 @@ async fn a_second_run_reuses_the_chain_state_and_the_deployment() {
         .expect("publish");
     assert!(matches!(again, Publication::Unchanged { .. }), "{again:?}");
     second.stop().await;
+
+    // A deployment recorded from other contracts (an older version's) is not reused.
+    let record = dir.path().join("deployment.json");
+    let mut kept: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&record).expect("record")).expect("json");
+    kept["contracts"] = serde_json::json!(caretrail_types::Hash32([9; 32]));
+    std::fs::write(&record, kept.to_string()).expect("write");
+    let third = Stack::start(options(Some(dir.path())))
+        .await
+        .expect("third run");
+    assert!(third.deployed_now, "other contracts are deployed anew");
+    assert_ne!(third.deployment.registries.policies, registry);
+    third.stop().await;
 }

@@ -48,3 +48,15 @@ pub use participants::ParticipantRegistry;
 pub use patients::PatientRegistry;
 pub use policy::PolicyRegistry;
 pub use records::RecordRegistry;
+
+/// What the bindings and a deployment are made from: the committed artifacts of the four
+/// registries, hashed. A deployment recorded with another version holds other contracts.
+pub fn contracts_version() -> caretrail_types::Hash32 {
+    let artifacts: [&[u8]; 4] = [
+        include_bytes!("../../../contracts/artifacts/PolicyRegistry.json"),
+        include_bytes!("../../../contracts/artifacts/ParticipantRegistry.json"),
+        include_bytes!("../../../contracts/artifacts/PatientRegistry.json"),
+        include_bytes!("../../../contracts/artifacts/RecordRegistry.json"),
+    ];
+    caretrail_types::Hash32(alloy::primitives::keccak256(artifacts.concat()).0)
+}

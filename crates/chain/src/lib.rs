@@ -18,7 +18,9 @@ mod send;
 
 pub use alloy::signers::local::PrivateKeySigner;
 pub use audit::{AuditRoot, anchor_audit_root, audit_root_of, audit_roots_of};
-pub use bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
+pub use bindings::{
+    ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry, contracts_version,
+};
 pub use consents::{
     ConsentGrant, ConsentRevocation, consent_grant_signer, consent_nonce,
     consent_revocation_signer, consents_of, grant_access, grant_access_by_sig, has_access,
