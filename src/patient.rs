@@ -42,7 +42,12 @@ pub(crate) struct Common {
 impl Common {
     /// A client of her relay, on the network `--network` or her wallet pins.
     pub(crate) async fn client(&self) -> anyhow::Result<Client> {
-        trust::client(&self.relay, self.network.trust(Some(&self.wallet))?).await
+        trust::client(
+            &self.relay,
+            self.network.trust(Some(&self.wallet))?,
+            self.network.ca_file.as_deref(),
+        )
+        .await
     }
 }
 

@@ -51,7 +51,12 @@ async fn show(args: ShowArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     // No wallet here: the network in --network, or the relay's word.
-    let client = trust::client(&args.relay, args.network.trust(None)?).await?;
+    let client = trust::client(
+        &args.relay,
+        args.network.trust(None)?,
+        args.network.ca_file.as_deref(),
+    )
+    .await?;
     let (view, comparison) = match &compared {
         Some(document) => {
             let (view, check) = client

@@ -25,6 +25,10 @@ pub(crate) struct NetworkArg {
         value_name = "FILE"
     )]
     pub(crate) pin_file: Option<PathBuf>,
+    /// A certificate authority (PEM) to trust for an https relay besides the system's roots,
+    /// e.g. the one that issued a private relay's certificate.
+    #[arg(long = "ca-file", env = "CARETRAIL_CA_FILE", value_name = "FILE")]
+    pub(crate) ca_file: Option<PathBuf>,
 }
 
 impl NetworkArg {
@@ -50,13 +54,22 @@ impl NetworkArg {
 }
 
 /// A client of `relay` whose network `trust` admits (asked once here, so that a first use says
-/// what it pinned).
-pub(crate) async fn client(relay: &str, trust: Trust) -> anyhow::Result<Client> {
+/// what it pinned), trusting the CA in `ca_file` too when there is one.
+pub(crate) async fn client(
+    relay: &str,
+    trust: Trust,
+    ca_file: Option<&Path>,
+) -> anyhow::Result<Client> {
     let pinned_in = match &trust {
         Trust::FirstUse(file) => Some(file.clone()),
         Trust::Announced | Trust::Pinned(_) => None,
     };
-    let client = Client::trusting(relay, trust)
+    let ca = ca_file
+        .map(caretrail_client::read_ca_file)
+        .transpose()
+        .map_err(UiError::from)
+        .map_err(coded)?;
+    let client = Client::trusting_with_ca(relay, trust, ca.as_deref())
         .map_err(UiError::from)
         .map_err(coded)?;
     let admitted = client.admit().await.map_err(UiError::from).map_err(coded)?;

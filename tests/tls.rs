@@ -113,6 +113,33 @@ async fn the_whole_login_runs_over_https_and_an_untrusted_relay_is_refused() {
     assert_eq!(session.record, done.receipt.record);
     assert_eq!(session.token.len(), 64);
 
+    // The command line reaches it only told to trust the CA (`--ca-file`): without, the
+    // certificate is refused; with, the relay answers (here: no such transaction).
+    let ca_file = dir.path().join("ca.pem");
+    std::fs::write(&ca_file, &certs.ca).expect("write");
+    let show = |ca: Option<&std::path::Path>| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"));
+        command.args(["policy", "show", "--relay", &stack.relay_url]);
+        if let Some(ca) = ca {
+            command.arg("--ca-file").arg(ca);
+        }
+        command.arg(format!("0x{}", "12".repeat(32)));
+        command
+            .env_remove("CARETRAIL_CA_FILE")
+            .env_remove("CARETRAIL_NETWORK");
+        async move {
+            let out = command.output().await.expect("caretrail runs");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        }
+    };
+    let untrusted = show(None).await;
+    assert!(
+        untrusted.contains("[relay_unreachable]") && untrusted.contains("certificate"),
+        "{untrusted}"
+    );
+    let trusted = show(Some(&ca_file)).await;
+    assert!(trusted.contains("[tx_not_found]"), "{trusted}");
+
     // The relay's port answers no plain HTTP.
     let plain = stack.relay_url.replacen("https://", "http://", 1);
     assert!(

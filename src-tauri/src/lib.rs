@@ -41,12 +41,20 @@ impl AppState {
         let pin_file = std::env::var_os("CARETRAIL_NETWORK")
             .filter(|file| !file.is_empty())
             .map(PathBuf::from);
-        let client = trust_of(pin_file.as_deref(), &data_dir).and_then(|trust| {
-            Client::trusting(&url, trust).map_err(|e| {
-                UiError::new(
-                    ErrorCode::InvalidInput,
-                    format!("CARETRAIL_RELAY_URL is not usable: {e}"),
-                )
+        // A private CA for an https relay, besides the system's roots.
+        let ca = std::env::var_os("CARETRAIL_CA_FILE")
+            .filter(|file| !file.is_empty())
+            .map(|file| caretrail_client::read_ca_file(std::path::Path::new(&file)))
+            .transpose()
+            .map_err(|e| UiError::new(ErrorCode::InvalidInput, format!("CARETRAIL_CA_FILE: {e}")));
+        let client = ca.and_then(|ca| {
+            trust_of(pin_file.as_deref(), &data_dir).and_then(|trust| {
+                Client::trusting_with_ca(&url, trust, ca.as_deref()).map_err(|e| {
+                    UiError::new(
+                        ErrorCode::InvalidInput,
+                        format!("CARETRAIL_RELAY_URL is not usable: {e}"),
+                    )
+                })
             })
         });
         Self {

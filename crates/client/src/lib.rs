@@ -43,8 +43,21 @@ impl Client {
     /// A client of the relay at `relay_url` that refuses it, before sending it anything else,
     /// unless it announces the network `trust` pins.
     pub fn trusting(relay_url: &str, trust: Trust) -> Result<Self, ClientError> {
+        Self::trusting_with_ca(relay_url, trust, None)
+    }
+
+    /// [`Client::trusting`], and an https relay's certificate may also chain to one in
+    /// `ca_pem` (e.g. a private CA's, from [`read_ca_file`]).
+    pub fn trusting_with_ca(
+        relay_url: &str,
+        trust: Trust,
+        ca_pem: Option<&[u8]>,
+    ) -> Result<Self, ClientError> {
         Ok(Self {
-            relay: Relay::new(relay_url)?,
+            relay: match ca_pem {
+                Some(pem) => Relay::trusting(relay_url, pem)?,
+                None => Relay::new(relay_url)?,
+            },
             trust,
         })
     }
@@ -53,10 +66,7 @@ impl Client {
     /// certificates in `ca_pem` (see [`Relay::trusting`]), taking the relay's word for the
     /// network.
     pub fn with_ca(relay_url: &str, ca_pem: &[u8]) -> Result<Self, ClientError> {
-        Ok(Self {
-            relay: Relay::trusting(relay_url, ca_pem)?,
-            trust: Trust::Announced,
-        })
+        Self::trusting_with_ca(relay_url, Trust::Announced, Some(ca_pem))
     }
 
     /// Which chain and registries the relay works with, once they are the ones this client
@@ -75,6 +85,13 @@ impl Client {
             .admit(announced)
             .map_err(|why| ClientError::not_admitted(self.relay.base(), why))
     }
+}
+
+/// The certificates of a CA file (PEM) to trust for an https relay besides the system's roots,
+/// as the command line's `--ca-file` and the app's `CARETRAIL_CA_FILE` name it.
+pub fn read_ca_file(path: &std::path::Path) -> Result<Vec<u8>, ClientError> {
+    std::fs::read(path)
+        .map_err(|e| ClientError::BadCertificate(format!("cannot read {}: {e}", path.display())))
 }
 
 /// Now, in unix seconds, from this device's clock: the one clock the use cases pass to the
