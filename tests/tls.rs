@@ -3,6 +3,8 @@
 //! trusts that CA registers and logs in, one that does not refuses the relay; and the stack
 //! refuses to serve plain HTTP beyond the loopback.
 
+#[path = "../crates/relay/tests/support/certificates.rs"]
+mod certificates;
 mod common;
 
 use caretrail::stack::{Stack, StackOptions};
@@ -21,30 +23,17 @@ struct Certificates {
 }
 
 fn certificates() -> Certificates {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().expect("a CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Caretrail test CA");
-    let ca = ca_params.self_signed(&ca_key).expect("the CA certificate");
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().expect("the relay's key");
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params")
-        .signed_by(&key, &issuer)
-        .expect("the relay's certificate");
+    let issued = certificates::issue();
     let dir = tempfile::tempdir().expect("tempdir");
     let files = TlsFiles {
         cert: dir.path().join("relay.crt"),
         key: dir.path().join("relay.key"),
     };
-    std::fs::write(&files.cert, format!("{}{}", cert.pem(), ca.pem())).expect("write");
-    std::fs::write(&files.key, key.serialize_pem()).expect("write");
+    std::fs::write(&files.cert, format!("{}{}", issued.cert_pem, issued.ca_pem)).expect("write");
+    std::fs::write(&files.key, &issued.key_pem).expect("write");
     Certificates {
         _dir: dir,
-        ca: ca.pem(),
+        ca: issued.ca_pem,
         files,
     }
 }

@@ -6,14 +6,13 @@
 
 use alloy::network::ReceiptResponse as _;
 use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{
-    Address, Hash32, PendingRecovery, Recovery, RecoveryProposal, Relayed, Signature,
-};
+use caretrail_types::{Address, Hash32, PendingRecovery, Recovery, RecoveryProposal, Signature};
 
 use crate::bindings::PatientRegistry;
 use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
 use crate::error::Registry;
 use crate::patients::DOMAIN;
+use crate::records::Written;
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
 
@@ -112,19 +111,11 @@ pub async fn cancel_recovery(
     sender: PrivateKeySigner,
     patients: Address,
     nid_commitment: Hash32,
-) -> Result<Relayed, ChainError> {
+) -> Result<Written, ChainError> {
     let provider = signing(rpc, sender);
     let contract = PatientRegistry::new(address(patients), &provider);
-    let receipt = mined(
-        rpc,
-        Registry::Patients,
-        contract.cancelRecovery(b256(nid_commitment)),
-    )
-    .await?;
-    Ok(Relayed {
-        tx_id: from_tx(receipt.transaction_hash()),
-        gas_used: receipt.gas_used(),
-    })
+    let call = contract.cancelRecovery(b256(nid_commitment));
+    Ok((&mined(rpc, Registry::Patients, call).await?).into())
 }
 
 /// Executes the pending recovery of `nid_commitment` once its timelock has passed; anyone may
@@ -134,19 +125,11 @@ pub async fn execute_recovery(
     sender: PrivateKeySigner,
     patients: Address,
     nid_commitment: Hash32,
-) -> Result<Relayed, ChainError> {
+) -> Result<Written, ChainError> {
     let provider = signing(rpc, sender);
     let contract = PatientRegistry::new(address(patients), &provider);
-    let receipt = mined(
-        rpc,
-        Registry::Patients,
-        contract.executeRecovery(b256(nid_commitment)),
-    )
-    .await?;
-    Ok(Relayed {
-        tx_id: from_tx(receipt.transaction_hash()),
-        gas_used: receipt.gas_used(),
-    })
+    let call = contract.executeRecovery(b256(nid_commitment));
+    Ok((&mined(rpc, Registry::Patients, call).await?).into())
 }
 
 /// The recovery of `nid_commitment` that waits for its timelock, if one does (one view call).

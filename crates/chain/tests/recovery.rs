@@ -130,7 +130,7 @@ impl World {
         .await
     }
 
-    async fn cancel(&self, sender: usize) -> Result<caretrail_types::Relayed, ChainError> {
+    async fn cancel(&self, sender: usize) -> Result<caretrail_chain::Written, ChainError> {
         cancel_recovery(
             &self.rpc,
             self.signer(sender),
@@ -140,7 +140,7 @@ impl World {
         .await
     }
 
-    async fn execute(&self, sender: usize) -> Result<caretrail_types::Relayed, ChainError> {
+    async fn execute(&self, sender: usize) -> Result<caretrail_chain::Written, ChainError> {
         execute_recovery(
             &self.rpc,
             self.signer(sender),

@@ -2,6 +2,8 @@
 //! any address; plain HTTP refused beyond the loopback; a handshake that never comes cut off; and
 //! files that cannot serve refused when the relay opens.
 
+#[path = "support/certificates.rs"]
+mod certificates;
 mod common;
 
 use caretrail_relay::edge::tls::{PlainBeyondLoopback, TlsError, TlsFiles};
@@ -20,31 +22,17 @@ struct Certificates {
 }
 
 fn certificates() -> Certificates {
-    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, Issuer, KeyPair};
-    let ca_key = KeyPair::generate().expect("a CA key");
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params
-        .distinguished_name
-        .push(DnType::CommonName, "Caretrail test CA");
-    let ca = ca_params.self_signed(&ca_key).expect("the CA certificate");
-    let issuer = Issuer::new(ca_params, ca_key);
-    let key = KeyPair::generate().expect("the relay's key");
-    let cert = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
-        .expect("params")
-        .signed_by(&key, &issuer)
-        .expect("the relay's certificate");
-
+    let issued = certificates::issue();
     let dir = tempfile::tempdir().expect("tempdir");
     let files = TlsFiles {
         cert: dir.path().join("relay.crt"),
         key: dir.path().join("relay.key"),
     };
-    std::fs::write(&files.cert, cert.pem()).expect("write");
-    std::fs::write(&files.key, key.serialize_pem()).expect("write");
+    std::fs::write(&files.cert, &issued.cert_pem).expect("write");
+    std::fs::write(&files.key, &issued.key_pem).expect("write");
     Certificates {
         dir,
-        ca: reqwest::Certificate::from_pem(ca.pem().as_bytes()).expect("the CA in PEM"),
+        ca: reqwest::Certificate::from_pem(issued.ca_pem.as_bytes()).expect("the CA in PEM"),
         files,
     }
 }
