@@ -42,6 +42,12 @@ contract PatientRegistry is EIP712 {
     bytes32 public constant RECOVERY_TYPEHASH =
         keccak256("Recovery(bytes32 nidCommitment,address to,uint64 nonce,uint64 deadline)");
 
+    /// @notice What the current key signs to cancel a pending recovery without holding ether
+    /// (`cancelRecoveryBySig`): `nonce` is the pending proposal's, so the signature cancels that
+    /// proposal and no later one.
+    bytes32 public constant RECOVERY_CANCELLATION_TYPEHASH =
+        keccak256("RecoveryCancellation(bytes32 nidCommitment,uint64 nonce,uint64 deadline)");
+
     /// @notice How long a proposed recovery waits before anyone may execute it: 7 days. Long
     /// enough that a patient who still holds her key sees the announcement (the relay and her app
     /// show it at her next sign-in, and weekly is a patient's slow rhythm, not a hospital's) and
@@ -152,6 +158,8 @@ contract PatientRegistry is EIP712 {
     /// @notice `caller` may not cancel this recovery: a stranger, or anyone but the health
     /// authority when the health authority proposed it.
     error NotAllowedToCancel(address caller, bool byAuthority);
+    /// @notice The current key's cancellation could be sent until `deadline`.
+    error CancellationExpired(uint64 deadline);
 
     constructor(IParticipantRegistry participants_, PolicyRegistry policies_) EIP712("Caretrail PatientRegistry", "1") {
         participants = participants_;
@@ -262,16 +270,33 @@ contract PatientRegistry is EIP712 {
     /// or the health authority. A recovery the health authority proposed: the health authority
     /// only, since the current key is then the hijacker's.
     function cancelRecovery(bytes32 nidCommitment) external {
+        _cancel(nidCommitment, msg.sender);
+    }
+
+    /// @notice The current key's cancellation of a recovery the verification unit proposed, sent
+    /// by anyone (the relay pays: a patient holds no ether). The key signs the EIP-712
+    /// `RecoveryCancellation` with the pending proposal's nonce and a deadline; a recovery the
+    /// health authority proposed is refused as `cancelRecovery` refuses it to the current key.
+    function cancelRecoveryBySig(bytes32 nidCommitment, uint64 deadline, bytes calldata signature) external {
+        if (block.timestamp > deadline) revert CancellationExpired(deadline);
+        if (_recoveries[nidCommitment].to == address(0)) revert NoPendingRecovery(nidCommitment);
+        // The pending proposal took the nonce before the current count.
+        uint64 nonce = _holdings[_recordOfNid[nidCommitment]].recoveries - 1;
+        address signer = ECDSA.recover(_cancellationDigest(nidCommitment, nonce, deadline), signature);
+        _cancel(nidCommitment, signer);
+    }
+
+    /// @dev Cancels the pending recovery of `nidCommitment` for `by`, if `by` may.
+    function _cancel(bytes32 nidCommitment, address by) private {
         Recovery memory pending = _recoveries[nidCommitment];
         if (pending.to == address(0)) revert NoPendingRecovery(nidCommitment);
         bytes32 record = _recordOfNid[nidCommitment];
         bool allowed = pending.byAuthority
-            ? participants.isHealthAuthority(msg.sender)
-            : msg.sender == _holdings[record].holder || participants.isVerifier(msg.sender)
-                || participants.isHealthAuthority(msg.sender);
-        if (!allowed) revert NotAllowedToCancel(msg.sender, pending.byAuthority);
+            ? participants.isHealthAuthority(by)
+            : by == _holdings[record].holder || participants.isVerifier(by) || participants.isHealthAuthority(by);
+        if (!allowed) revert NotAllowedToCancel(by, pending.byAuthority);
         delete _recoveries[nidCommitment];
-        emit RecoveryCancelled(nidCommitment, record, pending.to, msg.sender);
+        emit RecoveryCancelled(nidCommitment, record, pending.to, by);
     }
 
     /// @notice Executes the pending recovery of `nidCommitment` once its timelock has passed;
@@ -363,6 +388,17 @@ contract PatientRegistry is EIP712 {
         returns (bytes32)
     {
         return _hashTypedDataV4(keccak256(abi.encode(RECOVERY_TYPEHASH, nidCommitment, to, nonce, deadline)));
+    }
+
+    /// @notice The digest the current key signs to cancel the pending recovery of `nidCommitment`
+    /// (with that proposal's nonce).
+    function cancellationDigest(bytes32 nidCommitment, uint64 deadline) external view returns (bytes32) {
+        if (_recoveries[nidCommitment].to == address(0)) revert NoPendingRecovery(nidCommitment);
+        return _cancellationDigest(nidCommitment, _holdings[_recordOfNid[nidCommitment]].recoveries - 1, deadline);
+    }
+
+    function _cancellationDigest(bytes32 nidCommitment, uint64 nonce, uint64 deadline) private view returns (bytes32) {
+        return _hashTypedDataV4(keccak256(abi.encode(RECOVERY_CANCELLATION_TYPEHASH, nidCommitment, nonce, deadline)));
     }
 
     /// @notice The digest the old key and the new key both sign to move the registration of

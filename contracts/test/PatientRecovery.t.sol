@@ -184,6 +184,82 @@ contract PatientRecoveryTest is PatientFixture {
         }
     }
 
+    /// The current key's signed cancellation, sent by anyone (she holds no ether).
+    function _signCancellation(uint256 key, bytes32 nid, uint64 deadline) internal view returns (bytes memory) {
+        return _sign(key, patients.cancellationDigest(nid, deadline));
+    }
+
+    function test_theCurrentKeyCancelsByASignatureAnyoneSends() public {
+        bytes32 h = _register(PATIENT_KEY, NID);
+        address holder = vm.addr(PATIENT_KEY);
+        require(
+            patients.RECOVERY_CANCELLATION_TYPEHASH()
+                == keccak256("RecoveryCancellation(bytes32 nidCommitment,uint64 nonce,uint64 deadline)"),
+            "the cancellation's type"
+        );
+        _propose(VERIFIER, NID, RECOVERED_KEY);
+        uint64 deadline = _deadline();
+        bytes memory signature = _signCancellation(PATIENT_KEY, NID, deadline);
+        vm.expectEmit(true, true, true, true, address(patients));
+        emit PatientRegistry.RecoveryCancelled(NID, h, vm.addr(RECOVERED_KEY), holder);
+        vm.prank(STRANGER);
+        patients.cancelRecoveryBySig(NID, deadline, signature);
+        require(patients.pendingRecovery(NID).to == address(0), "nothing pending");
+
+        // Sent again, or against the next proposal, it cancels nothing: it named the first one.
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NoPendingRecovery.selector, NID));
+        patients.cancelRecoveryBySig(NID, deadline, signature);
+        _propose(VERIFIER, NID, RECOVERED_KEY);
+        try patients.cancelRecoveryBySig(NID, deadline, signature) {
+            revert("a cancellation cancelled a later proposal");
+        } catch (bytes memory reason) {
+            require(bytes4(reason) == PatientRegistry.NotAllowedToCancel.selector, "refused as not hers");
+        }
+        require(patients.pendingRecovery(NID).to == vm.addr(RECOVERED_KEY), "the second is pending");
+    }
+
+    function test_aSignedCancellationIsRefusedToStrangersAfterItsDeadlineAndAgainstTheAuthority() public {
+        _register(PATIENT_KEY, NID);
+        address holder = vm.addr(PATIENT_KEY);
+        _propose(VERIFIER, NID, RECOVERED_KEY);
+        uint64 deadline = _deadline();
+        // A stranger's signature, and the new key's.
+        uint256[2] memory others = [uint256(0xD0D), RECOVERED_KEY];
+        for (uint256 i = 0; i < others.length; i++) {
+            bytes memory byOther = _signCancellation(others[i], NID, deadline);
+            vm.expectRevert(
+                abi.encodeWithSelector(PatientRegistry.NotAllowedToCancel.selector, vm.addr(others[i]), false)
+            );
+            patients.cancelRecoveryBySig(NID, deadline, byOther);
+        }
+        // Her signature, past its deadline.
+        bytes memory late = _signCancellation(PATIENT_KEY, NID, deadline);
+        vm.warp(uint256(deadline) + 1);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.CancellationExpired.selector, deadline));
+        patients.cancelRecoveryBySig(NID, deadline, late);
+        // The health authority's proposal: her key (here the hijacker's) cannot cancel it.
+        vm.prank(AUTHORITY);
+        patients.cancelRecovery(NID);
+        _propose(AUTHORITY, NID, RECOVERED_KEY);
+        deadline = _deadline();
+        bytes memory byHolder = _signCancellation(PATIENT_KEY, NID, deadline);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotAllowedToCancel.selector, holder, true));
+        patients.cancelRecoveryBySig(NID, deadline, byHolder);
+        require(patients.pendingRecovery(NID).byAuthority, "still pending");
+    }
+
+    function testFuzz_onlyTheHoldersSignatureCancels(uint256 key) public {
+        key = bound(key, 1, SECP256K1_ORDER - 1);
+        _register(PATIENT_KEY, NID);
+        _propose(VERIFIER, NID, RECOVERED_KEY);
+        address signer = vm.addr(key);
+        vm.assume(signer != vm.addr(PATIENT_KEY) && signer != VERIFIER && signer != AUTHORITY);
+        uint64 deadline = _deadline();
+        bytes memory signature = _signCancellation(key, NID, deadline);
+        vm.expectRevert(abi.encodeWithSelector(PatientRegistry.NotAllowedToCancel.selector, signer, false));
+        patients.cancelRecoveryBySig(NID, deadline, signature);
+    }
+
     function test_theVerifierOrTheAuthorityWithdrawsAVerifiersProposal() public {
         _register(PATIENT_KEY, NID);
         _propose(VERIFIER, NID, RECOVERED_KEY);

@@ -47,8 +47,8 @@ pub use records::{
     record_leaf, sign_visit_token, verify_record_in_batch, visits_of,
 };
 pub use recovery::{
-    cancel_recovery, execute_recovery, holder_of_nid, pending_recovery, propose_recovery, recovery,
-    sign_recovery,
+    cancel_recovery, cancel_recovery_by_sig, cancellation, execute_recovery, holder_of_nid,
+    pending_recovery, pending_recovery_of_record, propose_recovery, recovery, sign_recovery,
 };
 
 use alloy::providers::Provider;

@@ -5,28 +5,18 @@
 //! authority cancels its own). The rules are the contract's; see `PatientRegistry.sol`.
 
 use alloy::network::ReceiptResponse as _;
-use caretrail_crypto::{SecretKey, sign};
-use caretrail_types::{Address, Hash32, PendingRecovery, Recovery, RecoveryProposal, Signature};
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::recovery::RegistryDomain;
+use caretrail_types::{
+    Address, Hash32, PendingRecovery, Recovery, RecoveryCancellation, RecoveryProposal, Signature,
+};
 
 use crate::bindings::PatientRegistry;
-use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
+use crate::convert::{address, b256, from_address, from_b256, from_tx};
 use crate::error::Registry;
-use crate::patients::DOMAIN;
 use crate::records::Written;
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, RpcUrl};
-
-/// The EIP-712 type the patient registry checks in `proposeRecovery` (the name is part of the hash).
-mod typed {
-    alloy::sol! {
-    struct Recovery {
-        bytes32 nidCommitment;
-        address to;
-        uint64 nonce;
-        uint64 deadline;
-    }
-    }
-}
 
 /// The recovery of the registration under `nid_commitment` to `to`, as the registry would check
 /// it now: the NID commitment's recovery nonce is read from the chain.
@@ -51,22 +41,20 @@ pub async fn recovery(
     })
 }
 
-/// The new key's EIP-712 signature over `recovery`, computed here (the type is fixed in this
-/// crate, so a lying node cannot make the key sign something else): it shows that the patient
-/// holds the key she is to be recovered to.
+/// The new key's EIP-712 signature over `recovery` (the type is `caretrail_crypto::recovery`'s,
+/// which the app and the web page sign too): it shows that the patient holds the key she is to be
+/// recovered to.
 pub fn sign_recovery(
     new_key: &SecretKey,
     chain_id: u64,
     patients: Address,
     recovery: &Recovery,
 ) -> Signature {
-    let typed = typed::Recovery {
-        nidCommitment: b256(recovery.nid_commitment),
-        to: address(recovery.to),
-        nonce: recovery.nonce,
-        deadline: recovery.deadline,
-    };
-    sign::sign_typed(new_key, &typed, &domain(DOMAIN, chain_id, patients))
+    caretrail_crypto::recovery::sign_recovery(
+        new_key,
+        RegistryDomain { chain_id, patients },
+        recovery,
+    )
 }
 
 /// The verification unit or the health authority (`proposer`, which holds the role) proposes
@@ -116,6 +104,76 @@ pub async fn cancel_recovery(
     let contract = PatientRegistry::new(address(patients), &provider);
     let call = contract.cancelRecovery(b256(nid_commitment));
     Ok((&mined(rpc, Registry::Patients, call).await?).into())
+}
+
+/// Sends the current key's signed cancellation of the pending recovery it names (`sender` pays;
+/// the contract checks that the signer holds the registration and that the verification unit
+/// proposed the recovery).
+pub async fn cancel_recovery_by_sig(
+    rpc: &RpcUrl,
+    sender: PrivateKeySigner,
+    patients: Address,
+    cancellation: &RecoveryCancellation,
+    signature: &Signature,
+) -> Result<Written, ChainError> {
+    let provider = signing(rpc, sender);
+    let contract = PatientRegistry::new(address(patients), &provider);
+    let call = contract.cancelRecoveryBySig(
+        b256(cancellation.nid_commitment),
+        cancellation.deadline,
+        signature.0.to_vec().into(),
+    );
+    Ok((&mined(rpc, Registry::Patients, call).await?).into())
+}
+
+/// The cancellation the current key signs for the recovery of `nid_commitment` pending now,
+/// valid until `deadline`; `None` when none is pending.
+pub async fn cancellation(
+    rpc: &RpcUrl,
+    patients: Address,
+    nid_commitment: Hash32,
+    deadline: u64,
+) -> Result<Option<RecoveryCancellation>, ChainError> {
+    if pending_recovery(rpc, patients, nid_commitment)
+        .await?
+        .is_none()
+    {
+        return Ok(None);
+    }
+    let provider = crate::send::reading(rpc);
+    let next = PatientRegistry::new(address(patients), &provider)
+        .recoveryNonceOf(b256(nid_commitment))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    Ok(Some(RecoveryCancellation {
+        nid_commitment,
+        // The pending proposal took the nonce before the current count.
+        nonce: next.saturating_sub(1),
+        deadline,
+    }))
+}
+
+/// The recovery of the registration H (`record`) pending now, if one is: the NID commitment
+/// comes from the last `RecoveryProposed` of H in the log (H is indexed), and the pending state
+/// from the registry.
+pub async fn pending_recovery_of_record(
+    rpc: &RpcUrl,
+    patients: Address,
+    record: Hash32,
+) -> Result<Option<PendingRecovery>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let logs = PatientRegistry::new(address(patients), &provider)
+        .RecoveryProposed_filter()
+        .topic2(b256(record))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    let Some((event, _)) = logs.last() else {
+        return Ok(None);
+    };
+    pending_recovery(rpc, patients, from_b256(event.nidCommitment)).await
 }
 
 /// Executes the pending recovery of `nid_commitment` once its timelock has passed; anyone may

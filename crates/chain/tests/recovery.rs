@@ -8,13 +8,14 @@ use caretrail_chain::PatientRegistry::PatientRegistryErrors;
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
     ChainError, PatientRegistry, PrivateKeySigner, Refusal, Relayer, RpcUrl, admission_of, admit,
-    cancel_recovery, chain_id, deploy_registries, execute_recovery, grant_verifier, holder_of_nid,
-    is_registered, key_rotation, patient_of, pending_recovery, propose_recovery, recovery,
-    register_patient, rotate_key, secret_key, sign_enrolment, sign_key_rotation,
-    sign_policy_version, sign_recovery,
+    cancel_recovery, cancel_recovery_by_sig, chain_id, deploy_registries, execute_recovery,
+    grant_verifier, holder_of_nid, is_registered, key_rotation, patient_of, pending_recovery,
+    pending_recovery_of_record, propose_recovery, recovery, register_patient, rotate_key,
+    secret_key, sign_enrolment, sign_key_rotation, sign_policy_version, sign_recovery,
 };
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::policy::{content_hash, document_hash};
+use caretrail_crypto::recovery::{RegistryDomain, sign_cancellation};
 use caretrail_types::{
     Address, Enrolment, ErrorCode, Hash32, POLICY_EFFECTIVE_SKEW_SECS, ParticipantKind,
     PolicyVersion, PublishRequest, RECOVERY_TIMELOCK_SECS, Recovery, Registration, Registries,
@@ -459,6 +460,78 @@ async fn the_current_key_cancels_the_verifiers_recovery() {
         "{e:?}"
     );
     assert!(error.to_string().contains("not by the new key"), "{error}");
+}
+
+#[tokio::test]
+async fn the_current_key_cancels_by_a_signature_anyone_sends_and_the_recovery_is_found_from_h() {
+    let w = world().await;
+    let patients = w.registries.patients;
+    assert_eq!(
+        pending_recovery_of_record(&w.rpc, patients, w.record)
+            .await
+            .expect("asks"),
+        None,
+        "nothing proposed yet"
+    );
+    w.propose(VERIFIER, NEW_KEY).await.expect("propose");
+    let pending = pending_recovery_of_record(&w.rpc, patients, w.record)
+        .await
+        .expect("asks")
+        .expect("found from H alone");
+    assert_eq!(
+        (pending.nid_commitment, pending.to),
+        (NID, w.address(NEW_KEY))
+    );
+
+    let cancellation = caretrail_chain::cancellation(&w.rpc, patients, NID, DEADLINE)
+        .await
+        .expect("asks")
+        .expect("one is pending");
+    let domain = RegistryDomain {
+        chain_id: w.chain,
+        patients,
+    };
+    // A stranger's signature is refused as the stranger's; hers cancels, sent by anyone.
+    let by_stranger = sign_cancellation(&w.key(STRANGER), domain, &cancellation);
+    let (e, _) = refusal(
+        cancel_recovery_by_sig(
+            &w.rpc,
+            w.signer(ANYONE),
+            patients,
+            &cancellation,
+            &by_stranger,
+        )
+        .await,
+        "a stranger's signature cancelled",
+    );
+    assert!(
+        matches!(e, PatientRegistryErrors::NotAllowedToCancel(ref n) if n.caller.0 == w.address(STRANGER).0),
+        "{e:?}"
+    );
+    let by_holder = sign_cancellation(&w.key(HOLDER), domain, &cancellation);
+    let sent = cancel_recovery_by_sig(
+        &w.rpc,
+        w.signer(ANYONE),
+        patients,
+        &cancellation,
+        &by_holder,
+    )
+    .await
+    .expect("cancelled");
+    eprintln!("gas: cancelRecoveryBySig {}", sent.gas_used);
+    assert_eq!(
+        pending_recovery_of_record(&w.rpc, patients, w.record)
+            .await
+            .expect("asks"),
+        None
+    );
+    assert_eq!(
+        caretrail_chain::cancellation(&w.rpc, patients, NID, DEADLINE)
+            .await
+            .expect("asks"),
+        None,
+        "nothing left to cancel"
+    );
 }
 
 #[tokio::test]

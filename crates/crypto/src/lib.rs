@@ -23,6 +23,7 @@ pub mod password;
 pub mod phrase;
 pub mod policy;
 pub mod record;
+pub mod recovery;
 pub mod request;
 pub mod sealed_key;
 pub mod service;

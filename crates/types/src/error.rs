@@ -32,6 +32,13 @@ pub enum ErrorCode {
     UnknownCitizen,
     /// A patient is already registered with that national ID (or that key).
     AlreadyRegistered,
+    /// Recovery: no patient is registered with that national ID; register instead.
+    NotRegistered,
+    /// Recovery: a recovery of that registration is already waiting for its timelock.
+    RecoveryPending,
+    /// Recovery: no recovery of that registration is pending (none was, or it was cancelled or
+    /// executed), or it waits for its timelock still.
+    NoRecoveryPending,
     /// The photo cannot be used: not an image, too large, no face, or more than one face.
     PhotoRefused,
     /// The face in the photo is not the face in the national ID photo.

@@ -13,6 +13,7 @@ mod participant;
 mod patient;
 mod policy;
 mod record;
+mod recovery;
 mod request;
 mod time_text;
 mod verification;
@@ -31,10 +32,7 @@ pub use outside::{
 pub use participant::{
     Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus, Registries,
 };
-pub use patient::{
-    Enrolment, KeyRotation, PendingRecovery, RECOVERY_TIMELOCK_SECS, Recovery, RecoveryProposal,
-    Registered, Registration, RegistrationRecord,
-};
+pub use patient::{Enrolment, KeyRotation, Registered, Registration, RegistrationRecord};
 pub use policy::{
     MAX_POLICY_DOCUMENT_BYTES, POLICY_EFFECTIVE_SKEW_SECS, PolicyCheck, PolicyPublication,
     PolicyVersion, PolicyView, PublishReceipt, PublishRequest,
@@ -44,6 +42,11 @@ pub use record::{
     ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope,
     OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, Visit,
     VisitToken,
+};
+pub use recovery::{
+    CancellationRequest, ExecutionRequest, PendingRecovery, RECOVERY_TIMELOCK_SECS, RecoverRequest,
+    Recovery, RecoveryCancellation, RecoveryProposal, RecoveryTicket, RecoveryTicketBody,
+    RecoveryVerified, SignedRecovery,
 };
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,

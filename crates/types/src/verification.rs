@@ -152,6 +152,9 @@ pub enum Check {
     Face,
     /// The NID is not registered yet (told only once the face matched).
     NotRegistered,
+    /// Recovery: a registration under the NID exists, held by another key (told only once the
+    /// face matched), and no recovery of it is pending.
+    Registration,
     /// The insurer answers for the card and it is valid.
     Card,
     /// Her policy document, the insurer's copy and the chain's version have one hash.
@@ -171,11 +174,20 @@ impl Check {
         Check::Enrolment,
     ];
 
+    /// The checks of a recovery, in the order the VU runs them.
+    pub const RECOVERY: [Check; 4] = [
+        Check::Citizen,
+        Check::Face,
+        Check::Registration,
+        Check::Card,
+    ];
+
     /// What the check does, for a progress list.
     pub fn label(self) -> &'static str {
         match self {
             Check::Citizen => "National ID found at the EC registry",
             Check::NotRegistered => "National ID not registered before",
+            Check::Registration => "A registration under the national ID, to recover",
             Check::Face => "Photo matches the national ID photo",
             Check::Card => "Insurance card valid at the insurer",
             Check::Policy => "Policy document matches the insurer's copy and the chain",
