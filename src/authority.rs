@@ -19,6 +19,10 @@ pub enum AuthorityCommand {
     Admit(AdmitArgs),
     /// Blocks a health organization for good (by licence): it can do nothing any more.
     Block(BlockArgs),
+    /// Proposes the recovery of a registration whose national ID someone else registered, from
+    /// the patient's signed recovery (`caretrail patient recover --for-authority FILE`): only
+    /// the health authority may cancel it, so the hijacker's key cannot.
+    Recover(RecoverArgs),
 }
 
 #[derive(Debug, Args)]
@@ -62,11 +66,81 @@ pub struct BlockArgs {
     common: Common,
 }
 
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The patient's signed recovery (JSON): the verification unit's ticket and her new key's
+    /// signature.
+    #[arg(value_name = "FILE")]
+    request: std::path::PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
 pub async fn run(command: AuthorityCommand) -> anyhow::Result<ExitCode> {
     match command {
         AuthorityCommand::Admit(args) => admit_organization(args).await,
         AuthorityCommand::Block(args) => block(args).await,
+        AuthorityCommand::Recover(args) => recover(args).await,
     }
+}
+
+/// Checks the signed recovery (a ticket from a verification unit of this network, unexpired, and
+/// her new key's signature) before any gas is spent, then proposes it as the health authority.
+async fn recover(args: RecoverArgs) -> anyhow::Result<ExitCode> {
+    use caretrail_crypto::recovery::{RegistryDomain, check_ticket, recovery_signer};
+    let text = std::fs::read(&args.request).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("cannot read {}: {e}", args.request.display()),
+        )
+    })?;
+    let signed: caretrail_types::SignedRecovery = serde_json::from_slice(&text).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("{} is not a signed recovery: {e}", args.request.display()),
+        )
+    })?;
+    let authority = authority(&args.common.authority_key)?;
+    let (rpc, network) = chain_of(&args.common.relay).await?;
+    let ticket = &signed.ticket;
+    let verifier = ticket.body.verifier;
+    let is_verifier =
+        caretrail_chain::is_verifier(&rpc, network.participant_registry, verifier).await?;
+    check_ticket(
+        ticket,
+        |signer| is_verifier && signer == verifier,
+        caretrail_client::unix_now(),
+    )
+    .map_err(|e| refused(ErrorCode::TicketRefused, e.to_string()))?;
+    let recovery = &ticket.body.recovery;
+    let domain = RegistryDomain {
+        chain_id: network.chain_id,
+        patients: network.patient_registry,
+    };
+    match recovery_signer(domain, recovery, &signed.new_key_signature) {
+        Ok(signer) if signer == recovery.to => {}
+        _ => {
+            return Err(refused(
+                ErrorCode::BadSignature,
+                format!("the recovery is not signed by its new key {}", recovery.to),
+            ));
+        }
+    }
+    let proposal = caretrail_chain::Relayer::new(&rpc, authority)
+        .propose_recovery(
+            network.patient_registry,
+            recovery,
+            &signed.new_key_signature,
+        )
+        .await
+        .map_err(|e| refused(e.code(), e.to_string()))?;
+    println!(
+        "proposed the recovery of {} from {} to {}",
+        proposal.pending.record, proposal.pending.from, proposal.pending.to
+    );
+    println!("executable from {}", proposal.pending.executable_at);
+    println!("tx id    {}", proposal.tx_id);
+    Ok(ExitCode::SUCCESS)
 }
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> anyhow::Error {

@@ -5,7 +5,9 @@
 use crate::policy::coded;
 use crate::trust::{self, NetworkArg};
 use anyhow::Context as _;
-use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
+use caretrail_client::{
+    Client, ClientError, Progress, RecoveryForm, RecoveryStatus, RegistrationForm, Wallet,
+};
 use caretrail_keystore::{ExistingPassword, FileStore, Password, PasswordError, RecoveryPhrase};
 use caretrail_types::{ErrorCode, UiError};
 use clap::{Args, Subcommand};
@@ -18,6 +20,45 @@ pub enum PatientCommand {
     Register(RegisterArgs),
     /// Logs in with the national ID, the password and H.
     Login(LoginArgs),
+    /// Recovers your registration to a new key on this device (a lost key, or a national ID
+    /// someone else registered): the verification unit re-verifies you (national ID, photo, card)
+    /// and proposes it; it waits out a 7-day timelock in which the key that holds it may cancel.
+    Recover(RecoverArgs),
+    /// Shows the recovery of this device's registration that is pending, if any; cancels it
+    /// (`--cancel`) or executes it once its timelock has passed (`--finish`).
+    Recovery(RecoveryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// National ID number (NID).
+    #[arg(long)]
+    nid: String,
+    /// Insurance card number (I_ID).
+    #[arg(long)]
+    card: String,
+    /// Your instant photo (JPEG or PNG).
+    #[arg(long, value_name = "FILE")]
+    photo: PathBuf,
+    /// Do not propose it through the relay: write the signed recovery to FILE for the health
+    /// authority (`caretrail authority recover FILE`), whose proposal the current key cannot
+    /// cancel.
+    #[arg(long, value_name = "FILE")]
+    for_authority: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct RecoveryArgs {
+    /// Cancel the pending recovery of the registration this device's key holds.
+    #[arg(long, conflicts_with = "finish")]
+    cancel: bool,
+    /// Execute the pending recovery to this device's key (after its timelock).
+    #[arg(long)]
+    finish: bool,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, Args)]
@@ -85,6 +126,8 @@ pub async fn run(command: PatientCommand) -> anyhow::Result<ExitCode> {
     match command {
         PatientCommand::Register(args) => register(args).await,
         PatientCommand::Login(args) => login(args).await,
+        PatientCommand::Recover(args) => recover(args).await,
+        PatientCommand::Recovery(args) => recovery(args).await,
     }
 }
 
@@ -218,6 +261,124 @@ async fn login(args: LoginArgs) -> anyhow::Result<ExitCode> {
         );
     } else {
         println!("logged in as {} (H {})", session.patient, session.record);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn recover(args: RecoverArgs) -> anyhow::Result<ExitCode> {
+    let form = RecoveryForm {
+        nid: args.nid,
+        card_number: args.card,
+        photo: read(&args.photo, "photo")?,
+    };
+    let password = new_password()?;
+    let client = args.common.client().await?;
+    let wallet = wallet(&args.common.wallet);
+    let failed = |e: ClientError| match e {
+        ClientError::KeyKept { phrase, error } => {
+            show_phrase(&phrase);
+            coded(UiError::from(ClientError::KeyKept { phrase, error }))
+        }
+        e => coded(UiError::from(e)),
+    };
+    if let Some(out) = &args.for_authority {
+        let signed = client
+            .sign_recovery(&wallet, &form, &password)
+            .await
+            .map_err(failed)?;
+        let text = serde_json::to_vec_pretty(&signed.signed)?;
+        caretrail_fs::replace(out, &text)
+            .with_context(|| format!("cannot write {}", out.display()))?;
+        println!(
+            "signed recovery of {} to {} written to {}: take it to the health authority",
+            signed.signed.ticket.body.record,
+            signed.signed.ticket.body.recovery.to,
+            out.display()
+        );
+        if let Some(phrase) = &signed.phrase {
+            show_phrase(phrase);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let done = client
+        .recover(&wallet, &form, &password)
+        .await
+        .map_err(failed)?;
+    let p = &done.proposal;
+    if args.common.json {
+        println!("{}", serde_json::to_string_pretty(p)?);
+    } else {
+        println!(
+            "re-verified {} {}",
+            done.citizen.given_name, done.citizen.family_name
+        );
+        println!("{}", caretrail_protocol::recovery::proposed(p));
+    }
+    if let Some(phrase) = &done.phrase {
+        show_phrase(phrase);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn recovery(args: RecoveryArgs) -> anyhow::Result<ExitCode> {
+    let client = args.common.client().await?;
+    let wallet = wallet(&args.common.wallet);
+    let fail = |e: ClientError| coded(UiError::from(e));
+    if args.cancel {
+        let password = password()?;
+        let sent = client
+            .cancel_recovery(&wallet, &password)
+            .await
+            .map_err(fail)?;
+        println!("cancelled; tx id {}", sent.tx_id);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.finish {
+        let sent = client.finish_recovery(&wallet).await.map_err(fail)?;
+        println!(
+            "recovered: this device's key holds the registration; tx id {}",
+            sent.tx_id
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let status = client.recovery_status(&wallet).await.map_err(fail)?;
+    if args.common.json {
+        let pending = status.as_ref().map(|(pending, _)| pending);
+        println!("{}", serde_json::to_string_pretty(&pending)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    match status {
+        None => println!("no recovery of this device's registration is pending"),
+        Some((
+            _,
+            RecoveryStatus::Incoming {
+                executable_at,
+                ready,
+            },
+        )) => println!(
+            "your registration is being recovered to this device's key: {}",
+            if ready {
+                "its timelock has passed; finish it with --finish".to_owned()
+            } else {
+                format!("it can be executed from unix time {executable_at}")
+            }
+        ),
+        Some((
+            _,
+            RecoveryStatus::Outgoing {
+                to,
+                executable_at,
+                may_cancel,
+            },
+        )) => println!(
+            "WARNING: a recovery moves your registration to the key {to} from unix time \
+             {executable_at}. {}",
+            if may_cancel {
+                "If you did not ask for it, cancel it now with --cancel."
+            } else {
+                "The health authority proposed it; only the health authority may cancel it."
+            }
+        ),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@
 //! registration (the profile) is kept with her ID and card number sealed to her key
 //! (`caretrail_protocol::profile`), so the storage holds neither in clear. The relay sees her
 //! address, never her key. She can download a backup file and restore from it or from her phrase
-//! (`caretrail_protocol::recovery`, the same crates as the desktop keystore). Once she logs in,
+//! (`caretrail_protocol::backup`, the same crates as the desktop keystore). Once she logs in,
 //! the opened key stays in this page's memory (never in storage unsealed) for her records, until
 //! she logs out or the page goes.
 
@@ -15,7 +15,7 @@ use caretrail_crypto::SecretKey;
 use caretrail_crypto::sealed_key::{self, OpenError, SealedKey};
 use caretrail_protocol::password::{self, WrongPasswords};
 use caretrail_protocol::profile::{self, SealedProfile};
-use caretrail_protocol::{login, recovery, registration};
+use caretrail_protocol::{backup, login, registration};
 use caretrail_types::{
     Address, ErrorCode, Hash32, LoginChallenge, LoginInput, LoginSession, NetworkInfo, Profile,
     Progress, RegistrationError, RegistrationInput, RegistrationOutcome, RegistrationReceipt,
@@ -190,7 +190,7 @@ pub async fn register(
             (key, None)
         }
         None => {
-            let (key, phrase) = recovery::new_key(&mut OsRng);
+            let (key, phrase) = backup::new_key(&mut OsRng);
             (key, Some(phrase))
         }
     };
@@ -276,8 +276,8 @@ pub fn backup(password: &str) -> Result<(String, String), UiError> {
     password::check_entered(password)?;
     let key = open_key(password)?
         .ok_or_else(|| refused(ErrorCode::NoKey, "no key is kept in this browser"))?;
-    let file = recovery::backup_file(&key, password, &mut OsRng)?;
-    Ok((recovery::backup_file_name(&key), file))
+    let file = backup::backup_file(&key, password, &mut OsRng)?;
+    Ok((backup::backup_file_name(&key), file))
 }
 
 /// Where a restored key comes from.
@@ -319,8 +319,8 @@ pub async fn restore(input: RestoreInput) -> Result<Restored, UiError> {
     }
     password::check_new(&input.password)?;
     let key = match &input.from {
-        RestoreFrom::Phrase(text) => recovery::key_from_phrase(text)?,
-        RestoreFrom::Backup { json, password } => recovery::key_from_backup(json, password)?,
+        RestoreFrom::Phrase(text) => backup::key_from_phrase(text)?,
+        RestoreFrom::Backup { json, password } => backup::key_from_backup(json, password)?,
     };
     let found: Option<RegistrationRecord> =
         relay_get(&format!("/v1/registrations/{}", key.address())).await?;

@@ -144,6 +144,20 @@ impl ChainError {
                 PatientRegistryErrors::AlreadyRegistered(_)
                 | PatientRegistryErrors::NidAlreadyRegistered(_),
             )) => ErrorCode::AlreadyRegistered,
+            Self::Refused(Refusal::Patients(PatientRegistryErrors::NidNotRegistered(_))) => {
+                ErrorCode::NotRegistered
+            }
+            Self::Refused(Refusal::Patients(PatientRegistryErrors::RecoveryAlreadyPending(_))) => {
+                ErrorCode::RecoveryPending
+            }
+            Self::Refused(Refusal::Patients(
+                PatientRegistryErrors::NoPendingRecovery(_)
+                | PatientRegistryErrors::RecoveryTimelocked(_),
+            )) => ErrorCode::NoRecoveryPending,
+            Self::Refused(Refusal::Patients(
+                PatientRegistryErrors::RecoveryExpired(_)
+                | PatientRegistryErrors::CancellationExpired(_),
+            )) => ErrorCode::SignatureExpired,
             Self::Refused(_) => ErrorCode::ChainRefused,
             Self::Rpc(_) => ErrorCode::ChainError,
         }
@@ -277,6 +291,10 @@ fn patient(e: &PatientRegistryErrors) -> String {
         E::RecoveryTimelocked(v) => format!(
             "the recovery waits for its timelock: it can be executed from {}",
             v.executableAt
+        ),
+        E::CancellationExpired(v) => format!(
+            "the cancellation could be sent until {}, and that has passed",
+            v.deadline
         ),
         E::NotAllowedToCancel(v) if v.byAuthority => format!(
             "{} may not cancel this recovery: the health authority proposed it, and only the authority cancels it",

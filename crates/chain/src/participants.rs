@@ -123,6 +123,20 @@ pub async fn grant_verifier(
     Ok(())
 }
 
+/// Whether `account` holds the verification unit's role (a recovery ticket's signer must).
+pub async fn is_verifier(
+    rpc: &RpcUrl,
+    registry: Address,
+    account: Address,
+) -> Result<bool, ChainError> {
+    let provider = crate::send::reading(rpc);
+    ParticipantRegistry::new(address(registry), &provider)
+        .isVerifier(address(account))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Participants, e))
+}
+
 /// Whether `signer` is an admitted participant of `kind` (not suspended, not blocked).
 pub async fn is_admitted(
     rpc: &RpcUrl,

@@ -16,7 +16,7 @@ use crate::convert::{address, b256, from_address, from_b256, from_tx};
 use crate::error::Registry;
 use crate::records::Written;
 use crate::send::{mined, signing};
-use crate::{ChainError, PrivateKeySigner, RpcUrl};
+use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
 
 /// The recovery of the registration under `nid_commitment` to `to`, as the registry would check
 /// it now: the NID commitment's recovery nonce is read from the chain.
@@ -66,30 +66,9 @@ pub async fn propose_recovery(
     recovery: &Recovery,
     by_new_key: &Signature,
 ) -> Result<RecoveryProposal, ChainError> {
-    let provider = signing(rpc, proposer);
-    let contract = PatientRegistry::new(address(patients), &provider);
-    let call = contract.proposeRecovery(
-        b256(recovery.nid_commitment),
-        address(recovery.to),
-        recovery.deadline,
-        by_new_key.0.to_vec().into(),
-    );
-    let receipt = mined(rpc, Registry::Patients, call).await?;
-    let event = receipt
-        .decoded_log::<PatientRegistry::RecoveryProposed>()
-        .ok_or_else(|| ChainError::Rpc("the proposal emitted no RecoveryProposed".into()))?;
-    Ok(RecoveryProposal {
-        pending: PendingRecovery {
-            nid_commitment: from_b256(event.nidCommitment),
-            record: from_b256(event.record),
-            from: from_address(event.from),
-            to: from_address(event.to),
-            executable_at: event.executableAt,
-            proposer_is_authority: event.byAuthority,
-        },
-        tx_id: from_tx(receipt.transaction_hash()),
-        gas_used: receipt.gas_used(),
-    })
+    Relayer::new(rpc, proposer)
+        .propose_recovery(patients, recovery, by_new_key)
+        .await
 }
 
 /// Cancels the pending recovery of `nid_commitment`: `sender` is the current key (a recovery the
@@ -106,9 +85,7 @@ pub async fn cancel_recovery(
     Ok((&mined(rpc, Registry::Patients, call).await?).into())
 }
 
-/// Sends the current key's signed cancellation of the pending recovery it names (`sender` pays;
-/// the contract checks that the signer holds the registration and that the verification unit
-/// proposed the recovery).
+/// Sends the current key's signed cancellation of the pending recovery it names (`sender` pays).
 pub async fn cancel_recovery_by_sig(
     rpc: &RpcUrl,
     sender: PrivateKeySigner,
@@ -116,14 +93,9 @@ pub async fn cancel_recovery_by_sig(
     cancellation: &RecoveryCancellation,
     signature: &Signature,
 ) -> Result<Written, ChainError> {
-    let provider = signing(rpc, sender);
-    let contract = PatientRegistry::new(address(patients), &provider);
-    let call = contract.cancelRecoveryBySig(
-        b256(cancellation.nid_commitment),
-        cancellation.deadline,
-        signature.0.to_vec().into(),
-    );
-    Ok((&mined(rpc, Registry::Patients, call).await?).into())
+    Relayer::new(rpc, sender)
+        .cancel_recovery_by_sig(patients, cancellation, signature)
+        .await
 }
 
 /// The cancellation the current key signs for the recovery of `nid_commitment` pending now,
@@ -184,10 +156,72 @@ pub async fn execute_recovery(
     patients: Address,
     nid_commitment: Hash32,
 ) -> Result<Written, ChainError> {
-    let provider = signing(rpc, sender);
-    let contract = PatientRegistry::new(address(patients), &provider);
-    let call = contract.executeRecovery(b256(nid_commitment));
-    Ok((&mined(rpc, Registry::Patients, call).await?).into())
+    Relayer::new(rpc, sender)
+        .execute_recovery(patients, nid_commitment)
+        .await
+}
+
+impl Relayer {
+    /// Proposes `recovery` with the new key's signature, as this relayer's account (the
+    /// verification unit or the health authority), taking its turn with its other sends.
+    pub async fn propose_recovery(
+        &self,
+        patients: Address,
+        recovery: &Recovery,
+        by_new_key: &Signature,
+    ) -> Result<RecoveryProposal, ChainError> {
+        let contract = PatientRegistry::new(address(patients), self.provider());
+        let call = contract.proposeRecovery(
+            b256(recovery.nid_commitment),
+            address(recovery.to),
+            recovery.deadline,
+            by_new_key.0.to_vec().into(),
+        );
+        let receipt = self.mined(Registry::Patients, call).await?;
+        let event = receipt
+            .decoded_log::<PatientRegistry::RecoveryProposed>()
+            .ok_or_else(|| ChainError::Rpc("the proposal emitted no RecoveryProposed".into()))?;
+        Ok(RecoveryProposal {
+            pending: PendingRecovery {
+                nid_commitment: from_b256(event.nidCommitment),
+                record: from_b256(event.record),
+                from: from_address(event.from),
+                to: from_address(event.to),
+                executable_at: event.executableAt,
+                proposer_is_authority: event.byAuthority,
+            },
+            tx_id: from_tx(receipt.transaction_hash()),
+            gas_used: receipt.gas_used(),
+        })
+    }
+
+    /// Sends the current key's signed cancellation (the contract checks that the signer holds
+    /// the registration and that the verification unit proposed the recovery).
+    pub async fn cancel_recovery_by_sig(
+        &self,
+        patients: Address,
+        cancellation: &RecoveryCancellation,
+        signature: &Signature,
+    ) -> Result<Written, ChainError> {
+        let contract = PatientRegistry::new(address(patients), self.provider());
+        let call = contract.cancelRecoveryBySig(
+            b256(cancellation.nid_commitment),
+            cancellation.deadline,
+            signature.0.to_vec().into(),
+        );
+        Ok((&self.mined(Registry::Patients, call).await?).into())
+    }
+
+    /// Executes the pending recovery of `nid_commitment` (refused before its timelock ends).
+    pub async fn execute_recovery(
+        &self,
+        patients: Address,
+        nid_commitment: Hash32,
+    ) -> Result<Written, ChainError> {
+        let contract = PatientRegistry::new(address(patients), self.provider());
+        let call = contract.executeRecovery(b256(nid_commitment));
+        Ok((&self.mined(Registry::Patients, call).await?).into())
+    }
 }
 
 /// The recovery of `nid_commitment` that waits for its timelock, if one does (one view call).

@@ -7,10 +7,12 @@ mod network;
 mod patient;
 mod policy;
 mod records;
+mod recovery;
 mod relay;
 
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
+pub use caretrail_protocol::recovery::Status as RecoveryStatus;
 pub use error::ClientError;
 pub use network::{
     Admitted, Difference, NetworkMismatch, NotAdmitted, PinFileError, PinnedNetwork, Trust,
@@ -20,6 +22,7 @@ pub use patient::{
     WRONG_PASSWORD_PAUSE_SECS, Wallet,
 };
 pub use records::{CheckedRead, Listed, Opened, Progress as TransferProgress, Share, Transfer};
+pub use recovery::{Proposed, RecoveryForm, SignedByNewKey};
 pub use relay::Relay;
 
 use caretrail_types::NetworkInfo;

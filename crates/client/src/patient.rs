@@ -60,7 +60,7 @@ pub struct Registration {
 /// The patient's wallet on this device: her key (in `S`) and her profile (in `dir`).
 #[derive(Debug)]
 pub struct Wallet<S> {
-    keystore: Keystore<S>,
+    pub(crate) keystore: Keystore<S>,
     dir: PathBuf,
 }
 
@@ -98,7 +98,7 @@ impl<S: Store> Wallet<S> {
         }
     }
 
-    fn keep_profile(&self, profile: &Profile) -> Result<(), ClientError> {
+    pub(crate) fn keep_profile(&self, profile: &Profile) -> Result<(), ClientError> {
         // Her NID and card number are in it: readable by her account alone.
         let path = self.profile_path();
         let text = serde_json::to_vec_pretty(profile)

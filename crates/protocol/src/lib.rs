@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod audit;
+pub mod backup;
 pub mod login;
 pub mod password;
 pub mod profile;

@@ -1,68 +1,192 @@
-//! Her way back to her key on another device or browser, the same in every shell: the 24-word
-//! recovery phrase shown once when her key was made ([`caretrail_crypto::phrase`]) and the backup
-//! file (an Ethereum V3 keystore, [`caretrail_crypto::v3`], which MetaMask, geth and `cast` also
-//! import). The desktop keystore (`caretrail-keystore`) runs the same two crates; these are the
-//! refusals as the screen shows them.
+//! Recovery of her registration to a new key, on the patient's device (the verification unit's
+//! side is `verification::recovery`; the rules on chain are `PatientRegistry.sol`'s). The shell
+//! runs, in order:
+//!
+//! 1. [`apply`]: what she entered is checked (NID, card, photo); nothing has been sent yet.
+//! 2. Her new key (a new one, with its phrase), and the request to the verification unit.
+//! 3. [`sign`]: the VU's ticket is checked against what she asked and her pinned network, and her
+//!    new key signs the recovery it names. The signed recovery goes to the relay (the VU proposes)
+//!    or, as a file, to the health authority.
+//! 4. [`profile`]: what her wallet keeps: her registration H, under her new key, pending.
+//!
+//! While a recovery of her registration is pending, [`status`] says what it means for the key
+//! this device holds, and [`cancellation`] is what her current key signs to say no.
 
 use caretrail_crypto::SecretKey;
-use caretrail_crypto::phrase::RecoveryPhrase;
-use caretrail_crypto::v3::{self, V3Keystore};
-use caretrail_types::{ErrorCode, UiError};
-use rand_core::CryptoRngCore;
+use caretrail_crypto::recovery::{RegistryDomain, sign_cancellation, sign_recovery};
+use caretrail_types::{
+    Address, CancellationRequest, CardNumber, ErrorCode, NetworkInfo, Nid, PendingRecovery,
+    Profile, RecoverRequest, RecoveryCancellation, RecoveryProposal, RecoveryVerified,
+    SignedRecovery, TxId, UiError, check_photo,
+};
 
-/// A new key and its phrase, to show once.
-pub fn new_key(rng: &mut impl CryptoRngCore) -> (SecretKey, RecoveryPhrase) {
-    let phrase = RecoveryPhrase::generate(rng);
-    (phrase.derive_key(), phrase)
+/// What she enters to recover her registration, as she entered it.
+#[derive(Debug, Clone, Copy)]
+pub struct Form<'a> {
+    pub nid: &'a str,
+    pub card_number: &'a str,
+    /// Her instant photo (JPEG or PNG).
+    pub photo: &'a [u8],
 }
 
-/// The key her recovery phrase derives (any spacing and letter case).
-pub fn key_from_phrase(text: &str) -> Result<SecretKey, UiError> {
-    let phrase = RecoveryPhrase::parse(text).map_err(|e| {
-        UiError::new(
-            ErrorCode::InvalidInput,
-            format!("not a recovery phrase: {e}"),
-        )
-    })?;
-    Ok(phrase.derive_key())
+/// Her request, checked.
+#[derive(Debug, Clone)]
+pub struct Application {
+    pub nid: Nid,
+    pub card_number: CardNumber,
+    photo: Vec<u8>,
 }
 
-/// The key a backup file holds, opened with the password it was written under.
-pub fn key_from_backup(json: &str, password: &str) -> Result<SecretKey, UiError> {
-    let backup = V3Keystore::parse(json).map_err(|e| {
-        UiError::new(
-            ErrorCode::InvalidInput,
-            format!("not a keystore backup file: {e}"),
-        )
-    })?;
-    backup.open(password.as_bytes()).map_err(|e| match e {
-        v3::OpenError::WrongPassword => UiError::new(
-            ErrorCode::WrongPassword,
-            "wrong password for this backup file",
-        ),
-        v3::OpenError::Invalid(e) => UiError::new(
-            ErrorCode::InvalidInput,
-            format!("the backup file is damaged: {e}"),
-        ),
+/// Step 1: checks what she entered, in the registration's order.
+pub fn apply(form: Form<'_>) -> Result<Application, UiError> {
+    let invalid =
+        |e: caretrail_types::IdentifierError| UiError::new(ErrorCode::InvalidInput, e.to_string());
+    let nid = Nid::parse(form.nid).map_err(invalid)?;
+    let card_number = CardNumber::parse(form.card_number).map_err(invalid)?;
+    check_photo(form.photo)?;
+    Ok(Application {
+        nid,
+        card_number,
+        photo: form.photo.to_vec(),
     })
 }
 
-/// Her key as a backup file under `password` (scrypt n = 2^17), which must pass the password
-/// policy.
-pub fn backup_file(
+/// Step 2: the request for the verification unit, for her new key.
+pub fn verify_request(application: &Application, new_key: Address) -> RecoverRequest {
+    RecoverRequest {
+        nid: application.nid.clone(),
+        card_number: application.card_number.clone(),
+        patient: new_key,
+        photo: application.photo.clone(),
+    }
+}
+
+fn domain(network: &NetworkInfo) -> RegistryDomain {
+    RegistryDomain {
+        chain_id: network.chain_id,
+        patients: network.patient_registry,
+    }
+}
+
+/// Step 3: her new key signs the recovery the VU's ticket names, once the ticket is shown to be
+/// for her key and unexpired at `now`. (The VU's own signature is checked by whoever proposes.)
+pub fn sign(
+    verified: &RecoveryVerified,
+    new_key: &SecretKey,
+    network: &NetworkInfo,
+    now: u64,
+) -> Result<SignedRecovery, UiError> {
+    let recovery = &verified.ticket.body.recovery;
+    if recovery.to != new_key.address() {
+        return Err(UiError::new(
+            ErrorCode::TicketRefused,
+            format!(
+                "the verification unit's ticket names the key {}, not this device's {}",
+                recovery.to,
+                new_key.address()
+            ),
+        ));
+    }
+    if now > recovery.deadline {
+        return Err(UiError::new(
+            ErrorCode::TicketRefused,
+            "the verification unit's ticket expired; verify again",
+        ));
+    }
+    Ok(SignedRecovery {
+        ticket: verified.ticket.clone(),
+        new_key_signature: sign_recovery(new_key, domain(network), recovery),
+    })
+}
+
+/// Step 4: what her wallet keeps: H under her new key, from the proposal's transaction.
+pub fn profile(nid: Nid, card_number: CardNumber, signed: &SignedRecovery, tx_id: TxId) -> Profile {
+    Profile {
+        nid,
+        card_number,
+        patient: signed.ticket.body.recovery.to,
+        record: signed.ticket.body.record,
+        tx_id,
+    }
+}
+
+/// What a pending recovery of a registration means for the key this device holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Her registration is to move to this device's key: from `executable_at` it may be
+    /// executed, and then she logs in with this key.
+    Incoming { executable_at: u64, ready: bool },
+    /// Her registration, held by this device's key, is to move to another key: if she did not
+    /// ask for it, she cancels it before `executable_at` (when `may_cancel`; a recovery the health
+    /// authority proposed only the authority cancels).
+    Outgoing {
+        to: Address,
+        executable_at: u64,
+        may_cancel: bool,
+    },
+}
+
+/// What `pending` means for `key` at `now`; `None` when it concerns neither side of it.
+pub fn status(pending: &PendingRecovery, key: Address, now: u64) -> Option<Status> {
+    if pending.to == key {
+        Some(Status::Incoming {
+            executable_at: pending.executable_at,
+            ready: pending.is_executable(now),
+        })
+    } else if pending.from == key {
+        Some(Status::Outgoing {
+            to: pending.to,
+            executable_at: pending.executable_at,
+            may_cancel: pending.holder_may_cancel(),
+        })
+    } else {
+        None
+    }
+}
+
+/// The current key's signature of `cancellation` (the chain's, for `pending`), once `pending` is
+/// shown to be hers to cancel.
+pub fn cancellation(
+    pending: &PendingRecovery,
+    cancellation: RecoveryCancellation,
     key: &SecretKey,
-    password: &str,
-    rng: &mut impl CryptoRngCore,
-) -> Result<String, UiError> {
-    v3::seal(key, password, rng).map_err(|weak| {
-        UiError::new(
-            ErrorCode::WeakPassword,
-            format!("a backup file needs a stronger password: {weak}"),
-        )
+    network: &NetworkInfo,
+) -> Result<CancellationRequest, UiError> {
+    if pending.from != key.address() {
+        return Err(UiError::new(
+            ErrorCode::ForeignKey,
+            format!(
+                "this recovery moves the registration held by {}, not by this device's key",
+                pending.from
+            ),
+        ));
+    }
+    if !pending.holder_may_cancel() {
+        return Err(UiError::new(
+            ErrorCode::NotAdmitted,
+            "the health authority proposed this recovery: only the health authority may cancel it",
+        ));
+    }
+    if cancellation.nid_commitment != pending.nid_commitment {
+        return Err(UiError::new(
+            ErrorCode::InvalidInput,
+            "the cancellation names another recovery than the pending one",
+        ));
+    }
+    Ok(CancellationRequest {
+        cancellation,
+        signature: sign_cancellation(key, domain(network), &cancellation),
     })
 }
 
-/// The name a backup file is offered under.
-pub fn backup_file_name(key: &SecretKey) -> String {
-    format!("caretrail-key-{}.json", key.address())
+/// The proposal as the screen tells it.
+pub fn proposed(proposal: &RecoveryProposal) -> String {
+    format!(
+        "recovery of registration {} to {} proposed in transaction {}; it can be executed from \
+         unix time {}, unless the key that holds it now cancels it",
+        proposal.pending.record,
+        proposal.pending.to,
+        proposal.tx_id,
+        proposal.pending.executable_at
+    )
 }

@@ -14,7 +14,7 @@ use caretrail_protocol::password::{
     self, MAX_WRONG_PASSWORDS, WRONG_PASSWORD_PAUSE_SECS, WrongPasswords,
 };
 use caretrail_protocol::registration::{self, Form};
-use caretrail_protocol::{profile, recovery};
+use caretrail_protocol::{backup, profile};
 use caretrail_types::{
     Address, CardNumber, Citizen, Coverage, CoverageStatus, Enrolment, ErrorCode, FaceAttestation,
     Hash32, MAX_PHOTO_BYTES, NetworkInfo, Nid, PostalAddress, Profile, RegistrationRecord,
@@ -579,14 +579,14 @@ fn a_restored_key_finds_her_registration_alike() {
 fn a_key_comes_back_from_its_phrase_or_backup_file_alike() {
     use caretrail_crypto::v3;
     let mut rng = ChaCha20Rng::seed_from_u64(12);
-    let (key, phrase) = recovery::new_key(&mut rng);
+    let (key, phrase) = backup::new_key(&mut rng);
     assert_eq!(phrase.words().count(), 24);
     let typed = format!("  {}\n", phrase.reveal().to_uppercase());
-    assert_eq!(recovery::key_from_phrase(&typed), Ok(key.clone()));
+    assert_eq!(backup::key_from_phrase(&typed), Ok(key.clone()));
     // BIP-39's all-zero vector at m/44'/60'/0'/0/0, as MetaMask and `cast` derive it.
     let zero = format!("{} art", ["abandon"; 23].join(" "));
     assert_eq!(
-        recovery::key_from_phrase(&zero).map(|k| k.address().to_string()),
+        backup::key_from_phrase(&zero).map(|k| k.address().to_string()),
         Ok("0xf278cf59f82edcf871d630f28ecc8056f25c1cdb".to_owned())
     );
     for (text, says) in [
@@ -594,7 +594,7 @@ fn a_key_comes_back_from_its_phrase_or_backup_file_alike() {
         (&zero.replace(" art", " able") as &str, "checksum"),
         (&zero.replacen("abandon", "abandonn", 1), "word 1"),
     ] {
-        let refused = recovery::key_from_phrase(text).expect_err("refused");
+        let refused = backup::key_from_phrase(text).expect_err("refused");
         assert_eq!(refused.code, ErrorCode::InvalidInput, "{text}");
         assert!(refused.message.contains(says), "{}", refused.message);
         assert!(!refused.message.contains("abandonn"), "{}", refused.message);
@@ -609,26 +609,26 @@ fn a_key_comes_back_from_its_phrase_or_backup_file_alike() {
         &mut rng,
     );
     assert_eq!(
-        recovery::key_from_backup(&written, "backup password"),
+        backup::key_from_backup(&written, "backup password"),
         Ok(key.clone())
     );
     assert_eq!(
-        outcome(&recovery::key_from_backup(&written, "not it")),
+        outcome(&backup::key_from_backup(&written, "not it")),
         Refused(ErrorCode::WrongPassword)
     );
     assert_eq!(
-        outcome(&recovery::key_from_backup("{}", "backup password")),
+        outcome(&backup::key_from_backup("{}", "backup password")),
         Refused(ErrorCode::InvalidInput)
     );
     let zero_key = v3::seal_with(&[0; 32], None, b"pw", v3::Kdf::Pbkdf2 { c: 2 }, &mut rng);
     assert_eq!(
-        outcome(&recovery::key_from_backup(&zero_key, "pw")),
+        outcome(&backup::key_from_backup(&zero_key, "pw")),
         Refused(ErrorCode::InvalidInput)
     );
 
     // The backup file this page writes: scrypt n = 2^17, under a password the policy accepts.
     let password = "correct horse battery staple";
-    let file = recovery::backup_file(&key, password, &mut rng).expect("written");
+    let file = backup::backup_file(&key, password, &mut rng).expect("written");
     let parsed = v3::V3Keystore::parse(&file).expect("a V3 keystore");
     assert_eq!(
         parsed.kdf,
@@ -638,12 +638,12 @@ fn a_key_comes_back_from_its_phrase_or_backup_file_alike() {
             p: 1
         }
     );
-    assert_eq!(recovery::key_from_backup(&file, password), Ok(key.clone()));
+    assert_eq!(backup::key_from_backup(&file, password), Ok(key.clone()));
     assert_eq!(
-        outcome(&recovery::backup_file(&key, "hunter2", &mut rng)),
+        outcome(&backup::backup_file(&key, "hunter2", &mut rng)),
         Refused(ErrorCode::WeakPassword)
     );
-    assert!(recovery::backup_file_name(&key).ends_with(".json"));
+    assert!(backup::backup_file_name(&key).ends_with(".json"));
 }
 
 #[cfg_attr(not(target_arch = "wasm32"), test)]

@@ -3,12 +3,14 @@
 
 use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::content_hash;
+use caretrail_protocol::verification::recovery::{self, Holding, Step as RecoveryStep};
 use caretrail_protocol::verification::{
     Card, Enrolment, FaceScore, Facts, Need, Policy, Registered, Step, TICKET_TTL_SECS, decide,
 };
 use caretrail_types::{
     Address, CardNumber, Check, Citizen, Coverage, CoverageStatus, Enrolment as Enrolled,
-    EnrolmentOffer, ErrorCode, Hash32, Nid, PostalAddress, Signature, VerifyRequest,
+    EnrolmentOffer, ErrorCode, Hash32, Nid, PendingRecovery, PostalAddress, RecoverRequest,
+    Recovery, Signature, VerifyRequest,
 };
 
 #[cfg(target_arch = "wasm32")]
@@ -94,6 +96,7 @@ fn facts() -> Facts {
             },
             signer: Some(INSURER),
         }),
+        holding: None,
     }
 }
 
@@ -319,5 +322,162 @@ fn a_failed_match_tells_no_distance_and_the_ticket_carries_it() {
             Check::Policy,
             Check::Enrolment
         ]
+    );
+}
+
+// The same unit re-verifying a patient for a new key.
+
+const HOLDER: Address = Address([5; 20]);
+const RECORD: Hash32 = Hash32([4; 32]);
+
+fn recover_request() -> RecoverRequest {
+    let r = request();
+    RecoverRequest {
+        nid: r.nid,
+        card_number: r.card_number,
+        patient: Address([2; 20]),
+        photo: Vec::new(),
+    }
+}
+
+/// Every fact of a recovery as an honest world gives it: her registration, held by her lost key.
+fn recovery_facts() -> Facts {
+    Facts {
+        registered: None,
+        policy: None,
+        enrolment: None,
+        holding: Some(Holding {
+            nid_commitment: Hash32([7; 32]),
+            registration: Some((RECORD, HOLDER)),
+            pending: None,
+            nonce: 3,
+            new_key_registered: false,
+        }),
+        ..facts()
+    }
+}
+
+fn holding(f: &mut Facts) -> &mut Holding {
+    f.holding.as_mut().expect("holding")
+}
+
+#[allow(clippy::type_complexity)]
+fn recovery_cases() -> Vec<(&'static str, Box<dyn Fn(&mut Facts)>, Expect)> {
+    let pending = PendingRecovery {
+        nid_commitment: Hash32([7; 32]),
+        record: RECORD,
+        from: HOLDER,
+        to: Address([6; 20]),
+        executable_at: NOW + 100,
+        proposer_is_authority: false,
+    };
+    vec![
+        (
+            "nothing known: the photo's cheap checks come first",
+            Box::new(|f| *f = Facts::default()),
+            Expect::Ask(Need::Photo),
+        ),
+        (
+            "the face not yet matched: nothing is asked about the registration",
+            Box::new(|f| {
+                f.face = None;
+                f.holding = None;
+            }),
+            Expect::Ask(Need::Face),
+        ),
+        (
+            "a failed match stops it before the registry is asked",
+            Box::new(|f| {
+                f.face.as_mut().expect("face").distance = 0.7;
+                f.holding = None;
+            }),
+            Expect::Refused(ErrorCode::FaceMismatch),
+        ),
+        (
+            "the face matched: then the registration",
+            Box::new(|f| f.holding = None),
+            Expect::Ask(Need::Holding),
+        ),
+        (
+            "nobody registered under the NID: nothing to recover",
+            Box::new(|f| holding(f).registration = None),
+            Expect::Refused(ErrorCode::NotRegistered),
+        ),
+        (
+            "the new key holds a registration",
+            Box::new(|f| holding(f).new_key_registered = true),
+            Expect::Refused(ErrorCode::AlreadyRegistered),
+        ),
+        (
+            "a recovery is pending already",
+            Box::new(move |f| holding(f).pending = Some(pending)),
+            Expect::Refused(ErrorCode::RecoveryPending),
+        ),
+        (
+            "the registration found: then the card",
+            Box::new(|f| f.card = None),
+            Expect::Ask(Need::Card),
+        ),
+        (
+            "an expired card",
+            Box::new(|f| {
+                f.card.as_mut().expect("card").coverage.status = CoverageStatus::Expired;
+            }),
+            Expect::Refused(ErrorCode::CardRefused),
+        ),
+        (
+            "an insurer that is not admitted",
+            Box::new(|f| f.card.as_mut().expect("card").insurer_admitted = false),
+            Expect::Refused(ErrorCode::NotAdmitted),
+        ),
+        ("every check passed", Box::new(|_| {}), Expect::Ticket),
+    ]
+}
+
+fn recovery_outcome(step: &RecoveryStep) -> Expect {
+    match step {
+        RecoveryStep::Ask(need) => Expect::Ask(*need),
+        RecoveryStep::Refuse(error) => Expect::Refused(error.code),
+        RecoveryStep::Issue { .. } => Expect::Ticket,
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn the_verification_units_recovery_decisions() {
+    for (name, change, expect) in recovery_cases() {
+        let mut facts = recovery_facts();
+        change(&mut facts);
+        let step = recovery::decide(&recover_request(), &facts, VERIFIER, NOW);
+        assert_eq!(recovery_outcome(&step), expect, "{name}: {step:?}");
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_recovery_ticket_names_the_new_key_the_registration_and_the_nonce() {
+    let RecoveryStep::Issue { body, checks } =
+        recovery::decide(&recover_request(), &recovery_facts(), VERIFIER, NOW)
+    else {
+        panic!("issued");
+    };
+    assert_eq!(
+        body.recovery,
+        Recovery {
+            nid_commitment: Hash32([7; 32]),
+            to: recover_request().patient,
+            nonce: 3,
+            deadline: NOW + TICKET_TTL_SECS,
+        }
+    );
+    assert_eq!((body.record, body.holder), (RECORD, HOLDER));
+    assert_eq!(
+        (body.face.distance_millionths, body.face.at),
+        (312_500, NOW)
+    );
+    assert_eq!(body.verifier, VERIFIER);
+    assert_eq!(
+        checks.iter().map(|c| c.check).collect::<Vec<_>>(),
+        Check::RECOVERY
     );
 }

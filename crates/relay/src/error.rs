@@ -86,8 +86,11 @@ impl RelayError {
                 let status = match code {
                     ErrorCode::UnknownCitizen
                     | ErrorCode::UnknownRecord
-                    | ErrorCode::RecordNotFound => StatusCode::NOT_FOUND,
+                    | ErrorCode::RecordNotFound
+                    | ErrorCode::NotRegistered
+                    | ErrorCode::NoRecoveryPending => StatusCode::NOT_FOUND,
                     ErrorCode::AlreadyRegistered
+                    | ErrorCode::RecoveryPending
                     | ErrorCode::PolicyMismatch
                     | ErrorCode::RecordExists
                     | ErrorCode::Replayed => StatusCode::CONFLICT,

@@ -20,6 +20,7 @@ pub mod outside;
 pub mod patient_index;
 pub mod policy;
 pub mod records;
+pub mod recovery;
 pub mod registration;
 pub mod relayed;
 mod routes;

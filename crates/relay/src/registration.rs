@@ -25,8 +25,8 @@ use caretrail_protocol::verification::{
     Card, Enrolment, FaceScore, Facts, Fraud, Need, Policy, Registered, Step, decide,
 };
 use caretrail_types::{
-    Address, EnrolmentRequest, ErrorCode, Hash32, MAX_PHOTO_BYTES, ParticipantKind,
-    RegisterRequest, Registration, RegistrationReceipt, RegistrationRecord, TxId,
+    Address, CardNumber, EnrolmentRequest, ErrorCode, Hash32, MAX_PHOTO_BYTES, Nid,
+    ParticipantKind, RegisterRequest, Registration, RegistrationReceipt, RegistrationRecord, TxId,
     VerificationTicket, Verified, VerifyRequest,
 };
 use std::net::IpAddr;
@@ -61,7 +61,10 @@ pub async fn verify(
     // One question per step, each answered once: the loop ends within as many turns.
     for _ in 0..=7 {
         match decide(&request, &facts, config.verifier_key.address(), now) {
-            Step::Ask(need) => ask(relay, &request, &photo, client, need, &mut facts).await?,
+            Step::Ask(need) => {
+                let subject = Subject::of(&request);
+                ask(relay, subject, &photo, client, need, &mut facts).await?
+            }
             Step::Refuse { error, fraud } => {
                 if let Some(fraud) = fraud {
                     keep_evidence(relay, &request, &facts, fraud, now).await?;
@@ -88,10 +91,28 @@ pub async fn verify(
     ))
 }
 
-/// Asks what `need` names and writes the answer into `facts`.
-async fn ask(
+/// Whom the verification unit asks about: her NID, her card and her (new) key.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Subject<'a> {
+    pub nid: &'a Nid,
+    pub card_number: &'a CardNumber,
+    pub patient: Address,
+}
+
+impl<'a> Subject<'a> {
+    fn of(request: &'a VerifyRequest) -> Self {
+        Self {
+            nid: &request.nid,
+            card_number: &request.card_number,
+            patient: request.patient,
+        }
+    }
+}
+
+/// Asks what `need` names and writes the answer into `facts`, for a registration or a recovery.
+pub(crate) async fn ask(
     relay: &Relay,
-    request: &VerifyRequest,
+    request: Subject<'_>,
     photo: &Arc<Vec<u8>>,
     client: IpAddr,
     need: Need,
@@ -103,7 +124,7 @@ async fn ask(
         Need::Photo => {
             let probe = photo.clone();
             let faces = relay
-                .with_face_model(client, &request.nid, move |model| model.count_faces(&probe))
+                .with_face_model(client, request.nid, move |model| model.count_faces(&probe))
                 .await?
                 .map_err(|e| photo_refusal(CompareError::Probe(e)))?;
             if faces != 1 {
@@ -117,14 +138,14 @@ async fn ask(
             facts.photo_checked = true;
         }
         Need::Citizen => {
-            relay.nid_lookups.check(&request.nid)?;
-            facts.citizen = Some(relay.outside.citizen(&request.nid).await?);
+            relay.nid_lookups.check(request.nid)?;
+            facts.citizen = Some(relay.outside.citizen(request.nid).await?);
         }
         Need::Face => {
-            let reference = relay.outside.citizen_photo(&request.nid).await?;
+            let reference = relay.outside.citizen_photo(request.nid).await?;
             let probe = photo.clone();
             let face = relay
-                .with_face_model(client, &request.nid, move |model| {
+                .with_face_model(client, request.nid, move |model| {
                     model.compare(&probe, &reference)
                 })
                 .await?
@@ -136,7 +157,7 @@ async fn ask(
             });
         }
         Need::Registered => {
-            let nid_commitment = nid_commitment(config.nid_salt.bytes(), &request.nid);
+            let nid_commitment = nid_commitment(config.nid_salt.bytes(), request.nid);
             facts.registered = Some(Registered {
                 nid_commitment,
                 nid: is_nid_registered(rpc, config.patient_registry, nid_commitment).await?,
@@ -146,7 +167,7 @@ async fn ask(
             });
         }
         Need::Card => {
-            let coverage = relay.outside.coverage(&request.card_number).await?;
+            let coverage = relay.outside.coverage(request.card_number).await?;
             let insurer_admitted = is_admitted(
                 rpc,
                 config.participant_registry,
@@ -165,7 +186,7 @@ async fn ask(
                     "the policy asked before the card".into(),
                 ));
             };
-            let document = relay.outside.policy(&request.card_number).await?;
+            let document = relay.outside.policy(request.card_number).await?;
             let (version, chain_hash) = policy_head(
                 rpc,
                 config.policy_registry,
@@ -183,7 +204,7 @@ async fn ask(
             let offer = relay
                 .outside
                 .enrol(
-                    &request.card_number,
+                    request.card_number,
                     &EnrolmentRequest {
                         patient: request.patient,
                         nid: request.nid.clone(),
@@ -199,6 +220,9 @@ async fn ask(
             )
             .ok();
             facts.enrolment = Some(Enrolment { offer, signer });
+        }
+        Need::Holding => {
+            facts.holding = Some(crate::recovery::holding(relay, request).await?);
         }
     }
     Ok(())

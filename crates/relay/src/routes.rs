@@ -2,7 +2,8 @@
 
 use crate::edge::json::JsonBody;
 use crate::{
-    RelayError, RelayState, audit, chain_view, edge, login, policy, records, registration, relayed,
+    RelayError, RelayState, audit, chain_view, edge, login, policy, records, recovery,
+    registration, relayed,
 };
 use axum::body::Body;
 use axum::extract::{DefaultBodyLimit, Path, State};
@@ -16,6 +17,10 @@ use caretrail_types::{
     MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest, Participant,
     PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest, RegistrationReceipt,
     RegistrationRecord, Relayed, StoredRecord, Verified, VerifyRequest,
+};
+use caretrail_types::{
+    CancellationRequest, ExecutionRequest, RecoverRequest, RecoveryProposal, RecoveryVerified,
+    SignedRecovery,
 };
 use serde_json::{Value, json};
 use tower_http::services::{ServeDir, ServeFile};
@@ -52,6 +57,18 @@ pub(crate) fn routes(state: RelayState) -> Router {
                     verify_room,
                 )),
         )
+        .route(
+            "/recoveries/verify",
+            post(recovery_verify)
+                .layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES / 3 * 4 + 64 * 1024))
+                .layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    verify_room,
+                )),
+        )
+        .route("/recoveries", post(recovery_propose))
+        .route("/recoveries/cancellations", post(recovery_cancel))
+        .route("/recoveries/executions", post(recovery_execute))
         .route("/records", get(records_list))
         .route("/records/anchors", post(records_anchor))
         // A download's answer starts within the time limit; its body streams on after it.
@@ -129,6 +146,35 @@ async fn verify(
     registration::verify(&state, request, client)
         .await
         .map(Json)
+}
+
+async fn recovery_verify(
+    State(state): State<RelayState>,
+    ClientAddr(client): ClientAddr,
+    JsonBody(request): JsonBody<RecoverRequest>,
+) -> Result<Json<RecoveryVerified>, RelayError> {
+    recovery::verify(&state, request, client).await.map(Json)
+}
+
+async fn recovery_propose(
+    State(state): State<RelayState>,
+    JsonBody(request): JsonBody<SignedRecovery>,
+) -> Result<Json<RecoveryProposal>, RelayError> {
+    recovery::propose(&state, request).await.map(Json)
+}
+
+async fn recovery_cancel(
+    State(state): State<RelayState>,
+    JsonBody(request): JsonBody<CancellationRequest>,
+) -> Result<Json<Relayed>, RelayError> {
+    recovery::cancel(&state, request).await.map(Json)
+}
+
+async fn recovery_execute(
+    State(state): State<RelayState>,
+    JsonBody(request): JsonBody<ExecutionRequest>,
+) -> Result<Json<Relayed>, RelayError> {
+    recovery::execute(&state, request).await.map(Json)
 }
 
 /// Lets a verify request in only while fewer than the face queue's places are being read or

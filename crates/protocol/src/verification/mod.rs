@@ -7,6 +7,11 @@
 //! passed its cheap checks (a JPEG or PNG showing exactly one face), and whether the NID is
 //! registered is told only to a face that matched it. A failed match says no more than that: the
 //! distance goes only into the signed attestation of a match.
+//!
+//! [`recovery`] is the same unit re-verifying a patient for a new key; it shares the first checks
+//! (photo, EC record, face) and the card's.
+
+pub mod recovery;
 
 use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::content_hash;
@@ -35,6 +40,9 @@ pub enum Need {
     Policy,
     /// The insurer's signed enrolment of her key, valid until `deadline`.
     Enrolment { deadline: u64 },
+    /// Recovery: the registration under the NID's commitment, its pending recovery and nonce,
+    /// and whether the new key holds a registration.
+    Holding,
 }
 
 /// A face match's outcome, from the model.
@@ -92,6 +100,8 @@ pub struct Facts {
     pub card: Option<Card>,
     pub policy: Option<Policy>,
     pub enrolment: Option<Enrolment>,
+    /// Recovery only.
+    pub holding: Option<recovery::Holding>,
 }
 
 /// The evidence of an insurer whose copy of a policy is not what it published (the paper's
@@ -131,15 +141,21 @@ fn millionths(x: f64) -> u32 {
     (x * 1e6).round() as u32
 }
 
-/// The next step of verifying `request` at `now` (the one clock reading of the whole
-/// verification) for the VU whose address is `verifier`, from what is known so far.
-pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u64) -> Step {
+/// What the shared checks conclude short of passing.
+enum Early {
+    Ask(Need),
+    Refuse(UiError),
+}
+
+/// The first checks of a registration and of a recovery, in order: the photo's cheap checks, the
+/// EC registry's record, and the face match. Nothing is asked about the NID before the photo
+/// passed, and a failed match tells no distance.
+fn identify(facts: &Facts, checks: &mut Vec<CheckResult>) -> Result<FaceScore, Early> {
     if !facts.photo_checked {
-        return Step::Ask(Need::Photo);
+        return Err(Early::Ask(Need::Photo));
     }
-    let mut checks = Vec::new();
     let Some(citizen) = &facts.citizen else {
-        return Step::Ask(Need::Citizen);
+        return Err(Early::Ask(Need::Citizen));
     };
     checks.push(CheckResult {
         check: Check::Citizen,
@@ -148,18 +164,17 @@ pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u6
             citizen.given_name, citizen.family_name, citizen.birth_date
         ),
     });
-
     let Some(face) = facts.face else {
-        return Step::Ask(Need::Face);
+        return Err(Early::Ask(Need::Face));
     };
     // Not a match (or not a number): no distance in the answer, so nobody can walk a photo
     // towards someone else's face.
     if face.distance.partial_cmp(&face.threshold) != Some(std::cmp::Ordering::Less) {
-        return refuse(
+        return Err(Early::Refuse(UiError::new(
             ErrorCode::FaceMismatch,
             "the face in the photo does not match the national ID photo; take a new photo \
              facing the camera, in good light",
-        );
+        )));
     }
     checks.push(CheckResult {
         check: Check::Face,
@@ -168,6 +183,69 @@ pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u6
             face.distance, face.threshold
         ),
     });
+    Ok(face)
+}
+
+/// The card's check: valid at the insurer, and the insurer admitted.
+fn check_card(card: &Card, checks: &mut Vec<CheckResult>) -> Result<(), UiError> {
+    let coverage = &card.coverage;
+    match coverage.status {
+        CoverageStatus::Active => {}
+        status => {
+            return Err(UiError::new(
+                ErrorCode::CardRefused,
+                format!(
+                    "the insurance card {} is {} (valid until {})",
+                    coverage.card_number,
+                    match status {
+                        CoverageStatus::Expired => "expired",
+                        _ => "cancelled",
+                    },
+                    coverage.valid_until
+                ),
+            ));
+        }
+    }
+    if !card.insurer_admitted {
+        return Err(UiError::new(
+            ErrorCode::NotAdmitted,
+            format!(
+                "the card's insurer {} ({}) is not an admitted insurer",
+                coverage.insurer_name, coverage.insurer
+            ),
+        ));
+    }
+    checks.push(CheckResult {
+        check: Check::Card,
+        detail: format!(
+            "{}, plan {}, valid until {}",
+            coverage.insurer_name, coverage.plan, coverage.valid_until
+        ),
+    });
+    Ok(())
+}
+
+impl FaceScore {
+    /// The signed record of a match at `now`: the only place the distance goes.
+    fn attestation(&self, now: u64) -> FaceAttestation {
+        FaceAttestation {
+            distance_millionths: millionths(self.distance),
+            threshold_millionths: millionths(self.threshold),
+            model: self.model.into(),
+            at: now,
+        }
+    }
+}
+
+/// The next step of verifying `request` at `now` (the one clock reading of the whole
+/// verification) for the VU whose address is `verifier`, from what is known so far.
+pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u64) -> Step {
+    let mut checks = Vec::new();
+    let face = match identify(facts, &mut checks) {
+        Ok(face) => face,
+        Err(Early::Ask(need)) => return Step::Ask(need),
+        Err(Early::Refuse(error)) => return Step::Refuse { error, fraud: None },
+    };
 
     let Some(registered) = facts.registered else {
         return Step::Ask(Need::Registered);
@@ -198,40 +276,10 @@ pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u6
     let Some(card) = &facts.card else {
         return Step::Ask(Need::Card);
     };
+    if let Err(error) = check_card(card, &mut checks) {
+        return Step::Refuse { error, fraud: None };
+    }
     let coverage = &card.coverage;
-    match coverage.status {
-        CoverageStatus::Active => {}
-        status => {
-            return refuse(
-                ErrorCode::CardRefused,
-                format!(
-                    "the insurance card {} is {} (valid until {})",
-                    coverage.card_number,
-                    match status {
-                        CoverageStatus::Expired => "expired",
-                        _ => "cancelled",
-                    },
-                    coverage.valid_until
-                ),
-            );
-        }
-    }
-    if !card.insurer_admitted {
-        return refuse(
-            ErrorCode::NotAdmitted,
-            format!(
-                "the card's insurer {} ({}) is not an admitted insurer",
-                coverage.insurer_name, coverage.insurer
-            ),
-        );
-    }
-    checks.push(CheckResult {
-        check: Check::Card,
-        detail: format!(
-            "{}, plan {}, valid until {}",
-            coverage.insurer_name, coverage.plan, coverage.valid_until
-        ),
-    });
 
     let Some(policy) = &facts.policy else {
         return Step::Ask(Need::Policy);
@@ -322,12 +370,7 @@ pub fn decide(request: &VerifyRequest, facts: &Facts, verifier: Address, now: u6
             nid_commitment: registered.nid_commitment,
             enrolment: enrolment.offer.enrolment.clone(),
             insurer_signature: enrolment.offer.insurer_signature,
-            face: FaceAttestation {
-                distance_millionths: millionths(face.distance),
-                threshold_millionths: millionths(face.threshold),
-                model: face.model.into(),
-                at: now,
-            },
+            face: face.attestation(now),
             policy_hash: chain_hash,
             expires_at,
             verifier,
