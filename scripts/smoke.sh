@@ -98,7 +98,8 @@ run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
   --expect-shell web --screenshot "$WORK/web.png" \
   --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
-  --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin"
+  --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin" \
+  --recovery "$CLI" "$RELAY"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 fi
 
@@ -118,7 +119,8 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
-  --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin"
+  --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin" \
+  --recovery "$CLI" "$RELAY"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
 fi
 

@@ -3,8 +3,8 @@
 use crate::AppState;
 use caretrail_client::{Profile, Progress};
 use caretrail_types::{
-    CapturedPhoto, ErrorCode, LoginInput, PolicyView, RegistrationError, RegistrationInput,
-    RegistrationOutcome, SignedIn, UiError,
+    CapturedPhoto, ErrorCode, LoginInput, PolicyView, RecoveryNotice, RegistrationError,
+    RegistrationInput, RegistrationOutcome, Relayed, SignedIn, UiError,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -58,4 +58,24 @@ pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
     tauri::async_runtime::spawn_blocking(crate::camera::capture)
         .await
         .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?
+}
+
+#[tauri::command]
+pub async fn patient_recovery_status(
+    state: State<'_, AppState>,
+) -> Result<Option<RecoveryNotice>, UiError> {
+    Ok(state.client()?.recovery_notice(state.wallet()).await?)
+}
+
+#[tauri::command]
+pub async fn patient_recovery_cancel(state: State<'_, AppState>) -> Result<Relayed, UiError> {
+    Ok(state
+        .client()?
+        .cancel_recovery_with_key(state.wallet(), &state.key()?)
+        .await?)
+}
+
+#[tauri::command]
+pub async fn patient_recovery_finish(state: State<'_, AppState>) -> Result<Relayed, UiError> {
+    Ok(state.client()?.finish_recovery(state.wallet()).await?)
 }

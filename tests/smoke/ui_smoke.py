@@ -13,7 +13,10 @@ import hashlib
 import http.client
 import json
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -159,6 +162,61 @@ def app_boundary(driver):
     check(flags["frozen"], "Object.prototype is frozen (freezePrototype on)")
 
 
+def log_in(driver, nid, h, web, wrong_first=False):
+    """Logs her in from the login screen (her ID typed in the web page, which keeps it sealed)."""
+    driver.click(driver.find("#tab-login"))
+    _, h_field = driver.wait_for("#login-h")
+    deadline = time.time() + 10
+    while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
+        time.sleep(0.25)
+    check(driver.s(f"/element/{h_field}/property/value") == h, "the login form knows her H")
+    if web:
+        if wrong_first:
+            check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == "",
+                  "the web page does not know her ID before her password opens it: she types it")
+        driver.type_into(driver.find("#login-id"), nid)
+    else:
+        check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == nid,
+              "and her ID")
+    if wrong_first:
+        driver.type_into(driver.find("#login-password"), "not her password")
+        driver.click(driver.find("#login-submit"))
+        _, error = driver.wait_for("#error", timeout=30)
+        check("wrong password" in driver.text(error), "a wrong password is refused plainly")
+    driver.type_into(driver.find("#login-password"), PASSWORD)
+    driver.click(driver.find("#login-submit"))
+    found, element = driver.wait_for("#login-done", timeout=30)
+    check("Logged in" in driver.text(element), "she logs in")
+
+
+def recovery_refused(driver, cli, relay, nid, card, photo, h, web):
+    """Someone re-verifies as her on another device (the command line, a second wallet) and the
+    verification unit proposes moving her registration to that key: the UI warns her, and her
+    key cancels it."""
+    wallet = tempfile.mkdtemp()
+    env = dict(os.environ, CARETRAIL_PASSWORD=PASSWORD, CARETRAIL_WALLET=wallet)
+    env.pop("CARETRAIL_RELAY_URL", None)
+    out = subprocess.run([cli, "patient", "recover", "--nid", nid, "--card", card, "--photo",
+                          photo, "--relay", relay], env=env, capture_output=True, text=True,
+                         timeout=180)
+    check(out.returncode == 0, f"a recovery of her registration is proposed ({out.stderr[-400:]})")
+    driver.click(driver.find("#logout"))
+    _, warning = driver.wait_for("#recovery-warning", timeout=30)
+    text = driver.text(warning)
+    check("moves your registration" in text and "log in" in text,
+          f"the UI warns her of the pending recovery ({text})")
+    log_in(driver, nid, h, web)
+    _, button = driver.wait_for("#recovery-cancel", timeout=30)
+    driver.click(button)
+    _, done = driver.wait_for("#recovery-done", "#error", timeout=60)
+    check("cancelled" in driver.text(done), f"her key cancels it ({driver.text(done)})")
+    out = subprocess.run([cli, "patient", "recovery", "--json", "--relay", relay], env=env,
+                         capture_output=True, text=True, timeout=60)
+    check(out.returncode == 0 and out.stdout.strip() == "null",
+          f"nothing is pending any more ({out.stdout.strip()}{out.stderr[-300:]})")
+    shutil.rmtree(wallet, ignore_errors=True)
+
+
 def register_and_log_in(driver, nid, card, policy, photo, screenshot, web):
     """Registers a sandbox citizen through the registration screen, then logs in as her. Returns
     her address and, in the web page, her recovery phrase and H."""
@@ -198,27 +256,7 @@ def register_and_log_in(driver, nid, card, policy, photo, screenshot, web):
         check(h in kept["caretrail.wallet.profile"], "H is kept readable for the login form")
     driver.screenshot(screenshot)
 
-    driver.click(driver.find("#tab-login"))
-    _, h_field = driver.wait_for("#login-h")
-    deadline = time.time() + 10
-    while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
-        time.sleep(0.25)
-    check(driver.s(f"/element/{h_field}/property/value") == h, "the login form knows her H")
-    if web:
-        check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == "",
-              "the web page does not know her ID before her password opens it: she types it")
-        driver.type_into(driver.find("#login-id"), nid)
-    else:
-        check(driver.s(f"/element/{driver.find('#login-id')}/property/value") == nid,
-              "and her ID")
-    driver.type_into(driver.find("#login-password"), "not her password")
-    driver.click(driver.find("#login-submit"))
-    _, error = driver.wait_for("#error", timeout=30)
-    check("wrong password" in driver.text(error), "a wrong password is refused plainly")
-    driver.type_into(driver.find("#login-password"), PASSWORD)
-    driver.click(driver.find("#login-submit"))
-    found, element = driver.wait_for("#login-done", timeout=30)
-    check("Logged in" in driver.text(element), "she logs in")
+    log_in(driver, nid, h, web, wrong_first=True)
     if not web:
         answer = invoke(driver, "patient_login", {"input": {"id": nid, "password": PASSWORD,
                                                             "record": h}})
@@ -429,6 +467,9 @@ def main():
     parser.add_argument("--records", nargs=2, metavar=("HOSPITAL", "FILE"),
                         help="then store FILE as her record and share it with HOSPITAL (an "
                              "admitted participant's address)")
+    parser.add_argument("--recovery", nargs=2, metavar=("CLI", "RELAY"),
+                        help="then propose a recovery of her registration with this command "
+                             "line at this relay, and cancel it from the UI")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -490,6 +531,11 @@ def main():
                 driver, *args.register,
                 screenshot=args.screenshot.replace(".png", "-registration.png"), web=web)
             driver.screenshot(args.screenshot.replace(".png", "-login.png"))
+            if args.recovery:
+                cli, relay = args.recovery
+                nid, card, _, photo = args.register
+                recovery_refused(driver, cli, relay, nid, card, photo, h, web)
+                driver.screenshot(args.screenshot.replace(".png", "-recovery.png"))
             if args.records:
                 hospital, small = args.records
                 record = my_records(driver, me, small, args.big, args.expect_shell == "desktop")

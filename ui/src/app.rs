@@ -7,6 +7,7 @@ use crate::network::TrustedNetwork;
 use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
+use crate::recovery::RecoveryBanner;
 use caretrail_types::SignedIn;
 use yew::prelude::*;
 
@@ -83,6 +84,7 @@ pub fn app() -> Html {
                     { tab(Screen::Log, "tab-log", "Access log") }
                 }
             </nav>
+            <RecoveryBanner {logged_in} />
             <main>
                 {
                     match (*screen, logged_in) {

@@ -9,6 +9,7 @@ mod patient;
 mod patient_state;
 mod policy;
 mod records;
+mod recovery;
 mod state;
 mod web_records;
 mod web_wallet;

@@ -21,6 +21,10 @@ use caretrail_types::{
     Progress, RegistrationError, RegistrationInput, RegistrationOutcome, RegistrationReceipt,
     RegistrationRecord, UiError, Verified,
 };
+use caretrail_types::{
+    ExecutionRequest, PendingRecoveryState, RecoveryCancellation, RecoveryNotice, RecoveryStatus,
+    Relayed,
+};
 use rand_core::OsRng;
 use std::cell::RefCell;
 
@@ -41,6 +45,13 @@ impl KeptProfile {
         match self {
             KeptProfile::Sealed(sealed) => sealed.record,
             KeptProfile::Clear(profile) => profile.record,
+        }
+    }
+
+    fn patient(&self) -> Address {
+        match self {
+            KeptProfile::Sealed(sealed) => sealed.patient,
+            KeptProfile::Clear(profile) => profile.patient,
         }
     }
 }
@@ -333,4 +344,67 @@ pub async fn restore(input: RestoreInput) -> Result<Restored, UiError> {
         address: key.address(),
         record: profile.map(|p| p.record),
     })
+}
+
+/// The recovery of this browser's registration pending now, as the relay reads it from the
+/// chain, with what it means for the key kept here.
+async fn pending_recovery() -> Result<Option<(PendingRecoveryState, RecoveryStatus)>, UiError> {
+    let Some(kept) = kept_profile()? else {
+        return Ok(None);
+    };
+    let state: Option<PendingRecoveryState> =
+        relay_get(&format!("/v1/recoveries/of/{}", kept.record())).await?;
+    Ok(state.and_then(|state| {
+        caretrail_protocol::recovery::status(&state.pending, kept.patient(), now())
+            .map(|status| (state, status))
+    }))
+}
+
+/// [`pending_recovery`] as the screen shows it.
+pub async fn recovery_notice() -> Result<Option<RecoveryNotice>, UiError> {
+    Ok(pending_recovery()
+        .await?
+        .map(|(state, status)| RecoveryNotice {
+            pending: state.pending,
+            status,
+        }))
+}
+
+/// Her opened key says no to the pending recovery of her registration; the relay sends it.
+pub async fn recovery_cancel() -> Result<Relayed, UiError> {
+    let key = session_key()?;
+    let Some((state, _)) = pending_recovery().await? else {
+        return Err(refused(
+            ErrorCode::NoRecoveryPending,
+            "no recovery of your registration is pending",
+        ));
+    };
+    let network: NetworkInfo = relay_get("/v1/network").await?;
+    let cancellation = RecoveryCancellation {
+        nid_commitment: state.pending.nid_commitment,
+        nonce: state.nonce,
+        deadline: now() + 10 * 60,
+    };
+    let request =
+        caretrail_protocol::recovery::cancellation(&state.pending, cancellation, &key, &network)?;
+    relay_post("/v1/recoveries/cancellations", &request).await
+}
+
+/// Executes the pending recovery to the key kept here, once its timelock has passed.
+pub async fn recovery_finish() -> Result<Relayed, UiError> {
+    match pending_recovery().await? {
+        Some((state, RecoveryStatus::Incoming { .. })) => {
+            relay_post(
+                "/v1/recoveries/executions",
+                &ExecutionRequest {
+                    nid_commitment: state.pending.nid_commitment,
+                },
+            )
+            .await
+        }
+        _ => Err(refused(
+            ErrorCode::NoRecoveryPending,
+            "no recovery to the key kept here is pending",
+        )),
+    }
 }

@@ -12,7 +12,7 @@ mod relay;
 
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
-pub use caretrail_protocol::recovery::Status as RecoveryStatus;
+pub use caretrail_types::RecoveryStatus;
 pub use error::ClientError;
 pub use network::{
     Admitted, Difference, NetworkMismatch, NotAdmitted, PinFileError, PinnedNetwork, Trust,

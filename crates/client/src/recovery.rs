@@ -5,13 +5,13 @@
 //! passed, anyone executes it.
 
 use crate::patient::Wallet;
-use crate::{Client, ClientError, unix_now};
+use crate::{Client, ClientError, SecretKey, unix_now};
 use caretrail_chain::{cancellation, pending_recovery_of_record, record_of, rpc_url};
 use caretrail_keystore::{ExistingPassword, Password, RecoveryPhrase, Store};
-use caretrail_protocol::recovery::{self, Status};
+use caretrail_protocol::recovery;
 use caretrail_types::{
-    CardNumber, Citizen, ErrorCode, ExecutionRequest, Nid, PendingRecovery, RecoveryProposal,
-    RecoveryVerified, Relayed, SignedRecovery, UiError,
+    CardNumber, Citizen, ErrorCode, ExecutionRequest, Nid, PendingRecovery, RecoveryNotice,
+    RecoveryProposal, RecoveryStatus, RecoveryVerified, Relayed, SignedRecovery, UiError,
 };
 use rand_core::OsRng;
 
@@ -162,7 +162,7 @@ impl Client {
     pub async fn recovery_status<S: Store>(
         &self,
         wallet: &Wallet<S>,
-    ) -> Result<Option<(PendingRecovery, Status)>, ClientError> {
+    ) -> Result<Option<(PendingRecovery, RecoveryStatus)>, ClientError> {
         let Some(profile) = wallet.profile()? else {
             return Ok(None);
         };
@@ -175,6 +175,17 @@ impl Client {
         }))
     }
 
+    /// [`Client::recovery_status`] as a screen shows it.
+    pub async fn recovery_notice<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+    ) -> Result<Option<RecoveryNotice>, ClientError> {
+        Ok(self
+            .recovery_status(wallet)
+            .await?
+            .map(|(pending, status)| RecoveryNotice { pending, status }))
+    }
+
     /// Her current key says no to the pending recovery of her registration (one the
     /// verification unit proposed); the relay sends it.
     pub async fn cancel_recovery<S: Store>(
@@ -182,13 +193,23 @@ impl Client {
         wallet: &Wallet<S>,
         password: &ExistingPassword,
     ) -> Result<Relayed, ClientError> {
+        let key = wallet.unlock(password)?;
+        self.cancel_recovery_with_key(wallet, &key).await
+    }
+
+    /// [`Client::cancel_recovery`] with her key open already (the desktop app keeps it while
+    /// she is logged in).
+    pub async fn cancel_recovery_with_key<S: Store>(
+        &self,
+        wallet: &Wallet<S>,
+        key: &SecretKey,
+    ) -> Result<Relayed, ClientError> {
         let Some((pending, _)) = self.recovery_status(wallet).await? else {
             return Err(refused(
                 ErrorCode::NoRecoveryPending,
                 "no recovery of your registration is pending",
             ));
         };
-        let key = wallet.unlock(password)?;
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let Some(unsigned) = cancellation(
@@ -204,7 +225,7 @@ impl Client {
                 "the recovery is no longer pending",
             ));
         };
-        let request = recovery::cancellation(&pending, unsigned, &key, &network)
+        let request = recovery::cancellation(&pending, unsigned, key, &network)
             .map_err(ClientError::Refused)?;
         self.relay
             .post("v1/recoveries/cancellations", &request)
@@ -218,7 +239,7 @@ impl Client {
         wallet: &Wallet<S>,
     ) -> Result<Relayed, ClientError> {
         match self.recovery_status(wallet).await? {
-            Some((pending, Status::Incoming { .. })) => {
+            Some((pending, RecoveryStatus::Incoming { .. })) => {
                 self.relay
                     .post(
                         "v1/recoveries/executions",

@@ -16,8 +16,8 @@ use caretrail_crypto::SecretKey;
 use caretrail_crypto::recovery::{RegistryDomain, sign_cancellation, sign_recovery};
 use caretrail_types::{
     Address, CancellationRequest, CardNumber, ErrorCode, NetworkInfo, Nid, PendingRecovery,
-    Profile, RecoverRequest, RecoveryCancellation, RecoveryProposal, RecoveryVerified,
-    SignedRecovery, TxId, UiError, check_photo,
+    Profile, RecoverRequest, RecoveryCancellation, RecoveryProposal, RecoveryStatus,
+    RecoveryVerified, SignedRecovery, TxId, UiError, check_photo,
 };
 
 /// What she enters to recover her registration, as she entered it.
@@ -110,31 +110,15 @@ pub fn profile(nid: Nid, card_number: CardNumber, signed: &SignedRecovery, tx_id
     }
 }
 
-/// What a pending recovery of a registration means for the key this device holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    /// Her registration is to move to this device's key: from `executable_at` it may be
-    /// executed, and then she logs in with this key.
-    Incoming { executable_at: u64, ready: bool },
-    /// Her registration, held by this device's key, is to move to another key: if she did not
-    /// ask for it, she cancels it before `executable_at` (when `may_cancel`; a recovery the health
-    /// authority proposed only the authority cancels).
-    Outgoing {
-        to: Address,
-        executable_at: u64,
-        may_cancel: bool,
-    },
-}
-
 /// What `pending` means for `key` at `now`; `None` when it concerns neither side of it.
-pub fn status(pending: &PendingRecovery, key: Address, now: u64) -> Option<Status> {
+pub fn status(pending: &PendingRecovery, key: Address, now: u64) -> Option<RecoveryStatus> {
     if pending.to == key {
-        Some(Status::Incoming {
+        Some(RecoveryStatus::Incoming {
             executable_at: pending.executable_at,
             ready: pending.is_executable(now),
         })
     } else if pending.from == key {
-        Some(Status::Outgoing {
+        Some(RecoveryStatus::Outgoing {
             to: pending.to,
             executable_at: pending.executable_at,
             may_cancel: pending.holder_may_cancel(),

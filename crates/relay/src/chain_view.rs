@@ -47,3 +47,26 @@ pub async fn consents_of_patient(
     let config = &relay.config;
     Ok(consents_of(&config.rpc_url, config.record_registry, patient).await?)
 }
+
+/// The recovery of the registration H (`record`) pending now, with the nonce its proposal took
+/// (what the current key's cancellation signs), if one is.
+pub async fn pending_recovery_of(
+    relay: &Relay,
+    record: Hash32,
+) -> Result<Option<caretrail_types::PendingRecoveryState>, RelayError> {
+    let config = &relay.config;
+    let (rpc, patients) = (&config.rpc_url, config.patient_registry);
+    let Some(pending) = caretrail_chain::pending_recovery_of_record(rpc, patients, record).await?
+    else {
+        return Ok(None);
+    };
+    let Some(cancellation) =
+        caretrail_chain::cancellation(rpc, patients, pending.nid_commitment, 0).await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(caretrail_types::PendingRecoveryState {
+        pending,
+        nonce: cancellation.nonce,
+    }))
+}

@@ -92,6 +92,7 @@ pub(crate) fn routes(state: RelayState) -> Router {
             get(patient_consent_nonce),
         )
         .route("/participants/{signer}", get(participant))
+        .route("/recoveries/of/{record}", get(recovery_of))
         .route("/audit/roots", get(audit_roots));
     let v1 = edge::timed(v1, limits.request_timeout)
         // An upload streams into the record store, which enforces the size caps by kind. Up to a
@@ -403,6 +404,15 @@ async fn participant(
     Path(signer): Path<String>,
 ) -> Result<Json<Option<Participant>>, RelayError> {
     chain_view::participant_of(&state, address(&signer)?)
+        .await
+        .map(Json)
+}
+
+async fn recovery_of(
+    State(state): State<RelayState>,
+    Path(record): Path<String>,
+) -> Result<Json<Option<caretrail_types::PendingRecoveryState>>, RelayError> {
+    chain_view::pending_recovery_of(&state, record_id(&record)?)
         .await
         .map(Json)
 }

@@ -44,9 +44,10 @@ pub use record::{
     VisitToken,
 };
 pub use recovery::{
-    CancellationRequest, ExecutionRequest, PendingRecovery, RECOVERY_TIMELOCK_SECS, RecoverRequest,
-    Recovery, RecoveryCancellation, RecoveryProposal, RecoveryTicket, RecoveryTicketBody,
-    RecoveryVerified, SignedRecovery,
+    CancellationRequest, ExecutionRequest, PendingRecovery, PendingRecoveryState,
+    RECOVERY_TIMELOCK_SECS, RecoverRequest, Recovery, RecoveryCancellation, RecoveryNotice,
+    RecoveryProposal, RecoveryStatus, RecoveryTicket, RecoveryTicketBody, RecoveryVerified,
+    SignedRecovery,
 };
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,

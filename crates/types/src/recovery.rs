@@ -150,6 +150,38 @@ pub struct ExecutionRequest {
     pub nid_commitment: Hash32,
 }
 
+/// What a pending recovery of a registration means for the key a device holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "direction", rename_all = "snake_case")]
+pub enum RecoveryStatus {
+    /// Her registration is to move to this device's key: from `executable_at` it may be
+    /// executed (`ready`), and then she logs in with this key.
+    Incoming { executable_at: u64, ready: bool },
+    /// Her registration, held by this device's key, is to move to `to`: if she did not ask for
+    /// it, she cancels it before `executable_at` (when `may_cancel`; a recovery the health
+    /// authority proposed only the authority cancels).
+    Outgoing {
+        to: Address,
+        executable_at: u64,
+        may_cancel: bool,
+    },
+}
+
+/// A pending recovery as a screen shows it, for the key of the device it is shown on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryNotice {
+    pub pending: PendingRecovery,
+    pub status: RecoveryStatus,
+}
+
+/// A pending recovery and the nonce its proposal took (what a cancellation signs), as the relay
+/// reads them for the web page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingRecoveryState {
+    pub pending: PendingRecovery,
+    pub nonce: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

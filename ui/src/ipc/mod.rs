@@ -102,6 +102,34 @@ pub async fn held_registration() -> Result<Option<HeldRegistration>, UiError> {
     }
 }
 
+/// The recovery of this device's registration pending now, if one is, and what it means for
+/// this device's key: the app reads it from the chain, the web page through the relay.
+pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {
+    if in_desktop_app() {
+        tauri::recovery_notice().await
+    } else {
+        web::recovery_notice().await
+    }
+}
+
+/// Her opened key cancels the pending recovery of her registration (she must be logged in).
+pub async fn recovery_cancel() -> Result<Relayed, UiError> {
+    if in_desktop_app() {
+        tauri::recovery_cancel().await
+    } else {
+        web::recovery_cancel().await
+    }
+}
+
+/// Executes the pending recovery to this device's key once its timelock has passed.
+pub async fn recovery_finish() -> Result<Relayed, UiError> {
+    if in_desktop_app() {
+        tauri::recovery_finish().await
+    } else {
+        web::recovery_finish().await
+    }
+}
+
 /// A file offered for download: its name and a link to it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Download {

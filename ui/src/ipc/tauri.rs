@@ -326,6 +326,18 @@ pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     command("records_audit", &()).await
 }
 
+pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {
+    command("patient_recovery_status", &()).await
+}
+
+pub async fn recovery_cancel() -> Result<Relayed, UiError> {
+    command("patient_recovery_cancel", &()).await
+}
+
+pub async fn recovery_finish() -> Result<Relayed, UiError> {
+    command("patient_recovery_finish", &()).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::InOrder;

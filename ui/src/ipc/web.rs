@@ -265,3 +265,15 @@ pub async fn records_revoke(reader: Address, share: Share) -> Result<Relayed, Ui
 pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     web_records::audit(&web_wallet::session_key()?).await
 }
+
+pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {
+    web_wallet::recovery_notice().await
+}
+
+pub async fn recovery_cancel() -> Result<Relayed, UiError> {
+    web_wallet::recovery_cancel().await
+}
+
+pub async fn recovery_finish() -> Result<Relayed, UiError> {
+    web_wallet::recovery_finish().await
+}
