@@ -16,6 +16,7 @@ mod record;
 mod request;
 mod time_text;
 mod verification;
+mod visit;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
@@ -56,3 +57,4 @@ pub use verification::{
     RegistrationReceipt, SignedIn, TicketBody, VerificationTicket, Verified, VerifyRequest,
     check_photo, check_policy_document,
 };
+pub use visit::{KioskCode, TestListShare};
