@@ -12,6 +12,7 @@ pub mod audit;
 pub mod login;
 pub mod password;
 pub mod profile;
+pub mod qr;
 pub mod records;
 pub mod recovery;
 pub mod registration;
