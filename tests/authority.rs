@@ -84,6 +84,7 @@ async fn the_authority_admits_only_active_hospital_licences_and_blocking_stops_e
         organization: hospital_key.address(),
         visit_id: Hash32([n; 32]),
         expires_at: 4_000_000_000,
+        not_after: 4_000_000_000,
     };
     let open = |token: VisitToken| {
         let rpc = rpc.clone();

@@ -267,6 +267,7 @@ async fn a_record_is_stored_read_shared_revoked_and_every_read_is_verified() {
         organization: hospital,
         visit_id: Hash32([0x71; 32]),
         expires_at: now() + 3600,
+        not_after: now() + 600,
     };
     let signature = caretrail_chain::sign_visit_token(
         &w.patient,

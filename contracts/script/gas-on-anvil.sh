@@ -44,28 +44,33 @@ row() { printf '%-58s %10s\n' "$1" "$2"; }
 PARTICIPANTS=$(deploy "$ORG_KEY" out/ParticipantRegistryMock.sol/ParticipantRegistryMock.json "")
 send "$ORG_KEY" "$PARTICIPANTS" "set(address,uint8,uint8)" "$ORG" 1 1 >/dev/null
 
-EXPIRES=$(( $(cast block latest --rpc-url "$RPC" --field timestamp) + 86400 ))
+NOW=$(cast block latest --rpc-url "$RPC" --field timestamp)
+EXPIRES=$(( NOW + 86400 ))
+NOT_AFTER=$(( NOW + 600 ))
 VISIT=$(cast keccak visit-1)
 KIND=$(cast format-bytes32-string DiagnosticReport)
 CIPHERTEXT=$(cast keccak ciphertext-1)
-TOKEN="($PATIENT,$ORG,$VISIT,$EXPIRES)"
+TOKEN="($PATIENT,$ORG,$VISIT,$EXPIRES,$NOT_AFTER)"
 
 open_visit() { # registry contract name -> openVisit receipt gas
   local registry=$1 name=$2 typed sig
   typed=$(jq -n --arg name "$name" --argjson chain "$CHAIN_ID" --arg contract "$registry" \
-    --arg patient "$PATIENT" --arg org "$ORG" --arg visit "$VISIT" --argjson expires "$EXPIRES" '{
+    --arg patient "$PATIENT" --arg org "$ORG" --arg visit "$VISIT" --argjson expires "$EXPIRES" \
+    --argjson notAfter "$NOT_AFTER" '{
       types: {
         EIP712Domain: [{name: "name", type: "string"}, {name: "version", type: "string"},
                        {name: "chainId", type: "uint256"}, {name: "verifyingContract", type: "address"}],
         VisitToken: [{name: "patient", type: "address"}, {name: "organization", type: "address"},
-                     {name: "visitId", type: "bytes32"}, {name: "expiresAt", type: "uint64"}]
+                     {name: "visitId", type: "bytes32"}, {name: "expiresAt", type: "uint64"},
+                     {name: "notAfter", type: "uint64"}]
       },
       primaryType: "VisitToken",
       domain: {name: $name, version: "1", chainId: $chain, verifyingContract: $contract},
-      message: {patient: $patient, organization: $org, visitId: $visit, expiresAt: $expires}
+      message: {patient: $patient, organization: $org, visitId: $visit, expiresAt: $expires,
+                notAfter: $notAfter}
     }')
   sig=$(cast wallet sign --private-key "$PATIENT_KEY" --data "$typed")
-  send "$ORG_KEY" "$registry" "openVisit((address,address,bytes32,uint64),bytes)" "$TOKEN" "$sig" | gas
+  send "$ORG_KEY" "$registry" "openVisit((address,address,bytes32,uint64,uint64),bytes)" "$TOKEN" "$sig" | gas
 }
 
 REGISTRY=$(deploy "$ORG_KEY" out/RecordRegistry.sol/RecordRegistry.json "constructor(address)" "$PARTICIPANTS")

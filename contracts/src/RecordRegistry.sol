@@ -17,7 +17,8 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// @dev Who may anchor for a patient:
 /// - the patient herself (`anchorOwnRecord`, `anchorOwnBatch`), no token;
 /// - a health organization (HO) she let in: she signs a `VisitToken` (EIP-712) for that HO, the HO
-///   opens the visit with it (`openVisit`, the signature is checked once there) and then anchors
+///   opens the visit with it (`openVisit`, the signature is checked once there, no later than the
+///   token's `notAfter`: minutes after she showed it, not the visit's whole length) and then anchors
 ///   under the visit id until the token expires or the patient closes the visit. The HO must be
 ///   admitted by the participant registry when it opens the visit and at every later write.
 ///
@@ -66,6 +67,9 @@ contract RecordRegistry is EIP712, Nonces {
         bytes32 visitId;
         /// Unix seconds; the visit is open while `block.timestamp < expiresAt`.
         uint64 expiresAt;
+        /// Unix seconds; the last moment the visit may be opened with this token (minutes after it
+        /// was signed, so a check-in code seen or photographed later opens nothing).
+        uint64 notAfter;
     }
 
     /// @notice An opened visit, one storage slot.
@@ -139,9 +143,10 @@ contract RecordRegistry is EIP712, Nonces {
     }
 
     /// @notice EIP-712 type of `VisitToken`:
-    /// `VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)`.
-    bytes32 public constant VISIT_TOKEN_TYPEHASH =
-        keccak256("VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)");
+    /// `VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt,uint64 notAfter)`.
+    bytes32 public constant VISIT_TOKEN_TYPEHASH = keccak256(
+        "VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt,uint64 notAfter)"
+    );
     /// @notice EIP-712 type of `ConsentGrant` (`scope` as uint8: 0 record, 1 kind):
     /// `ConsentGrant(address patient,address grantee,uint8 scope,bytes32 target,uint64 expiresAt,uint256 nonce,uint64 deadline)`.
     bytes32 public constant CONSENT_GRANT_TYPEHASH = keccak256(
@@ -197,6 +202,8 @@ contract RecordRegistry is EIP712, Nonces {
     error NotSignedByPatient(address patient, address signer);
     /// @notice The visit token has expired, or the visit is closed.
     error VisitExpired(bytes32 visitId, uint64 expiresAt);
+    /// @notice The visit token's deadline to open the visit (`notAfter`) has passed.
+    error VisitOpeningClosed(bytes32 visitId, uint64 notAfter);
     /// @notice The organization already opened a visit with this id.
     error VisitAlreadyOpened(address organization, bytes32 visitId);
     /// @notice The organization has no visit with this id.
@@ -238,13 +245,14 @@ contract RecordRegistry is EIP712, Nonces {
     // ---- visits ----
 
     /// @notice Opens a visit: from now until `token.expiresAt` the sender may anchor records for
-    /// `token.patient` under `token.visitId`.
+    /// `token.patient` under `token.visitId`. Refused after `token.notAfter`.
     /// @param token the visit token, naming the sender as organization
     /// @param signature the patient's EIP-712 signature over `token`
     function openVisit(VisitToken calldata token, bytes calldata signature) external {
         if (msg.sender != token.organization) revert NotTokenOrganization(msg.sender, token.organization);
         _requireAdmitted(msg.sender);
         if (block.timestamp >= token.expiresAt) revert VisitExpired(token.visitId, token.expiresAt);
+        if (block.timestamp > token.notAfter) revert VisitOpeningClosed(token.visitId, token.notAfter);
         address signer = ECDSA.recover(_hashTypedDataV4(_visitTokenHash(token)), signature);
         if (signer != token.patient) revert NotSignedByPatient(token.patient, signer);
         Visit storage visit = _visits[msg.sender][token.visitId];
@@ -546,7 +554,14 @@ contract RecordRegistry is EIP712, Nonces {
     function _visitTokenHash(VisitToken calldata token) private pure returns (bytes32) {
         return
             keccak256(
-                abi.encode(VISIT_TOKEN_TYPEHASH, token.patient, token.organization, token.visitId, token.expiresAt)
+                abi.encode(
+                    VISIT_TOKEN_TYPEHASH,
+                    token.patient,
+                    token.organization,
+                    token.visitId,
+                    token.expiresAt,
+                    token.notAfter
+                )
             );
     }
 

@@ -61,6 +61,8 @@ abstract contract RecordRegistryFixture is CheatCodes {
     address internal constant RELAY = address(0x4E1A);
     uint64 internal constant T0 = 1_800_000_000;
     uint64 internal constant EXPIRES = T0 + 1 days;
+    /// The check-in code's deadline to open the visit: ten minutes after it was made.
+    uint64 internal constant NOT_AFTER = T0 + 10 minutes;
     bytes32 internal constant VISIT = keccak256("visit-1");
     bytes32 internal constant PRESCRIPTION = bytes32("MedicationRequest");
     bytes32 internal constant REPORT = bytes32("DiagnosticReport");
@@ -90,7 +92,7 @@ abstract contract RecordRegistryFixture is CheatCodes {
         view
         returns (RecordRegistry.VisitToken memory)
     {
-        return RecordRegistry.VisitToken(patient, organization, visitId, expiresAt);
+        return RecordRegistry.VisitToken(patient, organization, visitId, expiresAt, NOT_AFTER);
     }
 
     function _sign(uint256 key, bytes32 digest) internal pure returns (bytes memory) {
@@ -209,6 +211,38 @@ contract RecordRegistryTest is RecordRegistryFixture {
         registry.openVisit(token, sig);
     }
 
+    function test_aTokenOpensTheVisitUntilItsNotAfter() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.warp(NOT_AFTER);
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+        require(registry.visitOf(HOSPITAL, VISIT).expiresAt == EXPIRES, "opened at its notAfter");
+    }
+
+    function test_aTokenPastItsNotAfterIsRefused() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        vm.warp(NOT_AFTER + 1);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitOpeningClosed.selector, VISIT, NOT_AFTER));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+        require(registry.visitOf(HOSPITAL, VISIT).patient == address(0), "nothing opened");
+    }
+
+    function test_notAfterIsSigned() public {
+        RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        // A later deadline written over the signed one breaks her signature.
+        token.notAfter = NOT_AFTER + 1 hours;
+        address recovered = ECDSA.recover(registry.visitTokenDigest(token), sig);
+        require(recovered != patient, "notAfter is in the digest");
+        vm.warp(NOT_AFTER + 1);
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, recovered));
+        vm.prank(HOSPITAL);
+        registry.openVisit(token, sig);
+    }
+
     function test_aTokenFromAnotherChainDoesNotVerify() public {
         RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
         bytes memory sig = _signToken(PATIENT_KEY, token);
@@ -267,8 +301,9 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.prank(HOSPITAL);
         registry.anchorRecord(VISIT, REPORT, CIPHERTEXT);
 
-        // The same token cannot reopen it.
+        // No token for the same visit reopens it, not even one whose deadline to open is later.
         RecordRegistry.VisitToken memory token = _token(HOSPITAL, VISIT, EXPIRES);
+        token.notAfter = EXPIRES;
         bytes memory sig = _signToken(PATIENT_KEY, token);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitAlreadyOpened.selector, HOSPITAL, VISIT));
         vm.prank(HOSPITAL);
@@ -850,7 +885,9 @@ contract RecordRegistryTest is RecordRegistryFixture {
     function test_typeHashesAreTheDocumentedTypes() public view {
         require(
             registry.VISIT_TOKEN_TYPEHASH()
-                == keccak256("VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt)"),
+                == keccak256(
+                    "VisitToken(address patient,address organization,bytes32 visitId,uint64 expiresAt,uint64 notAfter)"
+                ),
             "VisitToken"
         );
         require(
@@ -1008,6 +1045,24 @@ contract RecordRegistryTest is RecordRegistryFixture {
         bytes memory sig = _signToken(PATIENT_KEY, token);
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotTokenOrganization.selector, caller, HOSPITAL));
         vm.prank(caller);
+        registry.openVisit(token, sig);
+    }
+
+    function testFuzz_notAfterBoundsTheOpening(uint64 notAfter, uint64 warpTo) public {
+        notAfter = uint64(_bound(notAfter, T0, EXPIRES + 1 days));
+        RecordRegistry.VisitToken memory token = RecordRegistry.VisitToken(patient, HOSPITAL, VISIT, EXPIRES, notAfter);
+        bytes memory sig = _signToken(PATIENT_KEY, token);
+        warpTo = uint64(_bound(warpTo, T0, EXPIRES + 2 days));
+        vm.warp(warpTo);
+        if (warpTo >= EXPIRES) {
+            vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitExpired.selector, VISIT, EXPIRES));
+        } else if (warpTo > notAfter) {
+            vm.expectRevert(abi.encodeWithSelector(RecordRegistry.VisitOpeningClosed.selector, VISIT, notAfter));
+        } else {
+            vm.expectEmit(true, true, true, true, address(registry));
+            emit RecordRegistry.VisitOpened(patient, HOSPITAL, VISIT, EXPIRES);
+        }
+        vm.prank(HOSPITAL);
         registry.openVisit(token, sig);
     }
 
@@ -1382,7 +1437,11 @@ contract RecordRegistryHandler is CheatCodes {
         uint256 key = patientKeys[who % 2];
         address organization = organizations[org % 2];
         RecordRegistry.VisitToken memory token = RecordRegistry.VisitToken(
-            vm.addr(key), organization, visitAt(visit), uint64(block.timestamp + 1 + lifetime % 3 days)
+            vm.addr(key),
+            organization,
+            visitAt(visit),
+            uint64(block.timestamp + 1 + lifetime % 3 days),
+            uint64(block.timestamp + 10 minutes)
         );
         (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, registry.visitTokenDigest(token));
         bool allowed = admitted[organization] && expectedVisit[organization][token.visitId].patient == address(0);

@@ -247,6 +247,7 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
         organization: hospital.address(),
         visit_id: Hash32([1; 32]),
         expires_at: u64::MAX / 2,
+        not_after: u64::MAX / 2,
     };
     let signature = sign_visit_token(&holder, chain, registries.records, &token);
     open_visit(

@@ -6,18 +6,16 @@ use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
 use alloy::primitives::keccak256;
 use alloy::rpc::types::TransactionReceipt;
-use caretrail_crypto::{SecretKey, sign};
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::visit::{self, RegistryDomain};
 use caretrail_types::{
     Address, Hash32, OwnAnchor, RecordAnchor, Signature, TxId, Visit, VisitToken,
 };
 
 use crate::bindings::RecordRegistry;
-use crate::convert::{address, b256, domain, from_address, from_b256, from_tx};
+use crate::convert::{address, b256, from_address, from_b256, from_tx};
 use crate::send::{mined, signing};
 use crate::{ChainError, PrivateKeySigner, Relayer, RpcUrl};
-
-/// The contract's EIP-712 domain name (as in its constructor).
-pub(crate) const DOMAIN: &str = "Caretrail RecordRegistry";
 
 /// A mined write and what it cost.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,22 +31,20 @@ impl From<&VisitToken> for RecordRegistry::VisitToken {
             organization: address(t.organization),
             visitId: b256(t.visit_id),
             expiresAt: t.expires_at,
+            notAfter: t.not_after,
         }
     }
 }
 
-/// The patient's EIP-712 signature over a visit token.
+/// The patient's EIP-712 signature over a visit token: `caretrail_crypto::visit`'s, the one the
+/// check-in QR carries and the kiosk checks offline.
 pub fn sign_visit_token(
     patient: &SecretKey,
     chain_id: u64,
     records: Address,
     token: &VisitToken,
 ) -> Signature {
-    sign::sign_typed(
-        patient,
-        &RecordRegistry::VisitToken::from(token),
-        &domain(DOMAIN, chain_id, records),
-    )
+    visit::sign_visit_token(patient, RegistryDomain { chain_id, records }, token)
 }
 
 impl From<&TransactionReceipt> for Written {
@@ -379,4 +375,38 @@ pub async fn anchors_of(
         out.push((anchor, from_tx(tx), log.block_number.unwrap_or_default()));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::convert::domain;
+    use alloy::sol_types::SolStruct as _;
+
+    #[test]
+    fn the_visit_token_digest_is_the_bindings() {
+        // The contract's ABI (the committed artifact) and crates/crypto's own `sol!` struct hash
+        // the same token alike: the offline check and the chain agree.
+        let token = VisitToken {
+            patient: Address([0x0a; 20]),
+            organization: Address([0x0b; 20]),
+            visit_id: Hash32([0x0c; 32]),
+            expires_at: 1_800_086_400,
+            not_after: 1_800_000_600,
+        };
+        let records = Address([0x0d; 20]);
+        let bound = RecordRegistry::VisitToken::from(&token).eip712_signing_hash(&domain(
+            "Caretrail RecordRegistry",
+            31337,
+            records,
+        ));
+        let offline = visit::visit_token_digest(
+            RegistryDomain {
+                chain_id: 31337,
+                records,
+            },
+            &token,
+        );
+        assert_eq!(offline, from_b256(bound));
+    }
 }

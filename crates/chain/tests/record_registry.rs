@@ -77,6 +77,7 @@ impl Chain {
             organization: key(&self.hospital()).address(),
             visit_id,
             expires_at: 4_000_000_000,
+            not_after: 4_000_000_000,
         };
         let signature = sign_visit_token(&key(&self.patient()), self.id, self.records, &token);
         open_visit(&self.rpc, self.hospital(), self.records, &token, &signature)
@@ -135,6 +136,7 @@ async fn a_visit_an_anchor_and_a_consent() {
         organization: hospital.address(),
         visit_id: Hash32([1; 32]),
         expires_at: 4_000_000_000,
+        not_after: 4_000_000_000,
     };
     let signature = sign_visit_token(&patient, chain, registries.records, &token);
     // A hospital nobody admitted cannot use a token, even one made out to it.
@@ -317,6 +319,69 @@ async fn a_visit_an_anchor_and_a_consent() {
             .expect("consents")
             .is_empty()
     );
+}
+
+#[tokio::test]
+async fn a_token_hashes_as_offline_and_opens_only_until_its_not_after() {
+    let chain = Chain::start().await;
+    let patient = key(&chain.patient());
+    let token = VisitToken {
+        patient: patient.address(),
+        organization: key(&chain.hospital()).address(),
+        visit_id: Hash32([0x0f; 32]),
+        expires_at: 4_000_000_000,
+        // Long past on anvil's clock (it starts at the wall clock's time).
+        not_after: 1_000_000_000,
+    };
+    // The contract's own digest is the one the check-in QR's offline check computes.
+    let provider = alloy::providers::ProviderBuilder::new().connect_http(chain.rpc.clone());
+    let on_chain = caretrail_chain::RecordRegistry::new(chain.records.0.into(), &provider)
+        .visitTokenDigest((&token).into())
+        .call()
+        .await
+        .expect("visitTokenDigest");
+    let domain = caretrail_crypto::visit::RegistryDomain {
+        chain_id: chain.id,
+        records: chain.records,
+    };
+    assert_eq!(
+        caretrail_crypto::visit::visit_token_digest(domain, &token).0,
+        on_chain.0
+    );
+
+    let signature = sign_visit_token(&patient, chain.id, chain.records, &token);
+    let late = open_visit(
+        &chain.rpc,
+        chain.hospital(),
+        chain.records,
+        &token,
+        &signature,
+    )
+    .await;
+    match refusal(late, "VisitOpeningClosed") {
+        RecordRegistryErrors::VisitOpeningClosed(e) => {
+            assert_eq!(
+                (e.visitId.0, e.notAfter),
+                (token.visit_id.0, token.not_after)
+            );
+        }
+        other => panic!("expected VisitOpeningClosed, got {other:?}"),
+    }
+    // The same visit with a deadline still ahead opens.
+    let timely = VisitToken {
+        not_after: 4_000_000_000,
+        ..token
+    };
+    let signature = sign_visit_token(&patient, chain.id, chain.records, &timely);
+    open_visit(
+        &chain.rpc,
+        chain.hospital(),
+        chain.records,
+        &timely,
+        &signature,
+    )
+    .await
+    .expect("opened before its notAfter");
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@
 //! - [`password`]: the password policy of both wallets (length and a strength estimate).
 //! - [`v3`]: the Ethereum V3 keystore (scrypt, AES-128-CTR), written and read in memory.
 //! - [`sealed_key`]: the web page's key in the browser's storage.
+//! - [`visit`]: the visit's EIP-712 signatures (visit token, test-list share, kiosk code).
 
 pub mod audit;
 pub mod envelope;
@@ -30,6 +31,7 @@ pub mod service;
 pub mod sign;
 mod strict_json;
 pub mod v3;
+pub mod visit;
 #[cfg(test)]
 mod wycheproof;
 

@@ -13,6 +13,7 @@ pub mod backup;
 pub mod login;
 pub mod password;
 pub mod profile;
+pub mod qr;
 pub mod records;
 pub mod recovery;
 pub mod registration;

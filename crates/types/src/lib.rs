@@ -17,6 +17,7 @@ mod recovery;
 mod request;
 mod time_text;
 mod verification;
+mod visit;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use error::{ErrorCode, UiError};
@@ -60,3 +61,4 @@ pub use verification::{
     RegistrationReceipt, SignedIn, TicketBody, VerificationTicket, Verified, VerifyRequest,
     check_photo, check_policy_document,
 };
+pub use visit::{KioskCode, TestListShare};

@@ -12,6 +12,9 @@ pub struct VisitToken {
     pub visit_id: Hash32,
     /// Unix seconds; the visit is open before this time.
     pub expires_at: u64,
+    /// Unix seconds; the last second the organization may open the visit with this token
+    /// (minutes after the patient showed it; `openVisit` refuses it later).
+    pub not_after: u64,
 }
 
 /// A visit as the record registry holds it now: opened by the patient's token, open while
