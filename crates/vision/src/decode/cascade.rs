@@ -7,22 +7,34 @@ use std::time::Duration;
 use super::error::DecodeError;
 use super::frame::Luma;
 use super::preprocess::Prep;
-use super::readers::{Outcome, Reader, read};
+use super::readers::{Outcome, Reader, all_codes, read};
 
-/// One attempt of the cascade.
+/// One attempt of the cascade: preprocessing steps, in order, then a reader.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Attempt {
-    pub prep: Prep,
+    pub preps: &'static [Prep],
     pub reader: Reader,
 }
 
 impl Attempt {
-    pub const fn new(prep: Prep, reader: Reader) -> Self {
-        Self { prep, reader }
+    pub const fn new(preps: &'static [Prep], reader: Reader) -> Self {
+        Self { preps, reader }
     }
 
     pub fn name(&self) -> String {
-        format!("{} {}", self.reader.name(), self.prep.name())
+        let preps: Vec<String> = self.preps.iter().map(|p| p.name()).collect();
+        match preps.is_empty() {
+            true => format!("{} original", self.reader.name()),
+            false => format!("{} {}", self.reader.name(), preps.join("+")),
+        }
+    }
+
+    fn prepare(&self, luma: &Luma) -> Luma {
+        let mut image = luma.clone();
+        for prep in self.preps {
+            image = prep.apply(&image);
+        }
+        image
     }
 
     /// Whether the attempt is worth its cost on a picture of this size: doubling is for small
@@ -32,11 +44,11 @@ impl Attempt {
             luma.width().min(luma.height()),
             luma.width().max(luma.height()),
         );
-        match self.prep {
+        self.preps.iter().all(|prep| match prep {
             Prep::Double => long <= 1024,
             Prep::Half => short >= 240,
             _ => true,
-        }
+        })
     }
 
     /// Runs the attempt alone (the bench measures each so).
@@ -44,43 +56,57 @@ impl Attempt {
         if !self.applies_to(luma) {
             return Outcome::Nothing;
         }
-        match self.prep {
-            Prep::Original => read(self.reader, luma),
-            prep => read(self.reader, &prep.apply(luma)),
+        match self.preps {
+            [] => read(self.reader, luma),
+            _ => read(self.reader, &self.prepare(luma)),
         }
     }
 }
 
+use Prep::{Adaptive, Double, Global, Half, Inverted, LocalBlocks, Smooth, Stretch};
+use Reader::{Rqrr, Rxing, RxingGlobal};
+
 /// Every attempt the bench weighs for the cascade.
 pub const CANDIDATES: &[Attempt] = &[
-    Attempt::new(Prep::Original, Reader::Rxing),
-    Attempt::new(Prep::Original, Reader::RxingGlobal),
-    Attempt::new(Prep::Stretch, Reader::Rxing),
-    Attempt::new(Prep::Global, Reader::RxingGlobal),
-    Attempt::new(Prep::Adaptive(8), Reader::RxingGlobal),
-    Attempt::new(Prep::Adaptive(24), Reader::RxingGlobal),
-    Attempt::new(Prep::LocalBlocks, Reader::RxingGlobal),
-    Attempt::new(Prep::Half, Reader::Rxing),
-    Attempt::new(Prep::Double, Reader::Rxing),
-    Attempt::new(Prep::Original, Reader::Rqrr),
-    Attempt::new(Prep::Global, Reader::Rqrr),
-    Attempt::new(Prep::Adaptive(8), Reader::Rqrr),
-    Attempt::new(Prep::Adaptive(24), Reader::Rqrr),
-    Attempt::new(Prep::LocalBlocks, Reader::Rqrr),
-    Attempt::new(Prep::Half, Reader::Rqrr),
-    Attempt::new(Prep::Inverted, Reader::Rxing),
+    Attempt::new(&[], Rxing),
+    Attempt::new(&[], RxingGlobal),
+    Attempt::new(&[Stretch], Rxing),
+    Attempt::new(&[Smooth(1)], Rxing),
+    Attempt::new(&[Smooth(1), Stretch], Rxing),
+    Attempt::new(&[Half], Rxing),
+    Attempt::new(&[Half, Stretch], Rxing),
+    Attempt::new(&[Half, LocalBlocks], RxingGlobal),
+    Attempt::new(&[Double], Rxing),
+    Attempt::new(&[Global], RxingGlobal),
+    Attempt::new(&[Adaptive(8)], RxingGlobal),
+    Attempt::new(&[Adaptive(24)], RxingGlobal),
+    Attempt::new(&[LocalBlocks], RxingGlobal),
+    Attempt::new(&[Stretch, LocalBlocks], RxingGlobal),
+    Attempt::new(&[Smooth(1), LocalBlocks], RxingGlobal),
+    Attempt::new(&[Smooth(2), Adaptive(8)], RxingGlobal),
+    Attempt::new(&[Double, LocalBlocks], RxingGlobal),
+    Attempt::new(&[], Rqrr),
+    Attempt::new(&[Global], Rqrr),
+    Attempt::new(&[LocalBlocks], Rqrr),
+    Attempt::new(&[Smooth(1), LocalBlocks], Rqrr),
+    Attempt::new(&[Half], Rqrr),
+    Attempt::new(&[Inverted], Rxing),
+    Attempt::new(&[Inverted, Stretch], Rxing),
 ];
 
 /// The cascade's attempts, in order: rxing first, then the attempts that add reads on the
-/// generated set, by reads added per millisecond (`qr` bench, `--fit`), then rqrr alone, and
-/// inversion last.
+/// generated set, by reads added per millisecond on the pictures still unread (the greedy fit the
+/// `qr` bench prints), then rqrr (on a globally thresholded frame, the rqrr attempt the fit
+/// keeps), and inversion last (for light-on-dark screens; the fit would put it earlier, but it
+/// only ever reads those).
 pub const CASCADE: &[Attempt] = &[
-    Attempt::new(Prep::Original, Reader::Rxing),
-    Attempt::new(Prep::LocalBlocks, Reader::RxingGlobal),
-    Attempt::new(Prep::Adaptive(8), Reader::RxingGlobal),
-    Attempt::new(Prep::Double, Reader::Rxing),
-    Attempt::new(Prep::Original, Reader::Rqrr),
-    Attempt::new(Prep::Inverted, Reader::Rxing),
+    Attempt::new(&[], Rxing),
+    Attempt::new(&[Half, LocalBlocks], RxingGlobal),
+    Attempt::new(&[Global], RxingGlobal),
+    Attempt::new(&[Double], Rxing),
+    Attempt::new(&[Double, LocalBlocks], RxingGlobal),
+    Attempt::new(&[Global], Rqrr),
+    Attempt::new(&[Inverted], Rxing),
 ];
 
 /// A code read.
@@ -152,8 +178,9 @@ pub fn scan(
     elapsed: &mut dyn FnMut() -> Duration,
 ) -> Result<Read, DecodeError> {
     let mut seen = false;
+    let mut checked_for_others = false;
     let mut refused: Option<Read> = None;
-    let mut cache: Vec<(Prep, Luma)> = Vec::new();
+    let mut cache: Vec<(&[Prep], Luma)> = Vec::new();
     for (index, attempt) in options.attempts.iter().enumerate() {
         if index > 0 && elapsed() >= options.budget {
             return Err(match refused {
@@ -166,13 +193,13 @@ pub fn scan(
         if !attempt.applies_to(luma) {
             continue;
         }
-        let outcome = if attempt.prep == Prep::Original {
+        let outcome = if attempt.preps.is_empty() {
             read(attempt.reader, luma)
         } else {
-            let position = match cache.iter().position(|(prep, _)| *prep == attempt.prep) {
+            let position = match cache.iter().position(|(preps, _)| *preps == attempt.preps) {
                 Some(position) => position,
                 None => {
-                    cache.push((attempt.prep, attempt.prep.apply(luma)));
+                    cache.push((attempt.preps, attempt.prepare(luma)));
                     cache.len() - 1
                 }
             };
@@ -187,6 +214,15 @@ pub fn scan(
                     text: texts.swap_remove(0),
                     attempt: *attempt,
                 };
+                // The first read of the scan: is there a second code beside it?
+                if !checked_for_others {
+                    checked_for_others = true;
+                    if let Outcome::Read(all) = all_codes(luma)
+                        && all.len() > 1
+                    {
+                        return Err(DecodeError::SeveralCodes(all));
+                    }
+                }
                 if options.accept.is_none_or(|accept| accept(read.bytes())) {
                     return Ok(read);
                 }

@@ -11,8 +11,6 @@ const WHITE: u8 = 255;
 /// One preprocessing of a frame.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Prep {
-    /// The frame as it is.
-    Original,
     /// Levels stretched so that the 1st and 99th percentiles become black and white.
     Stretch,
     /// One threshold for the whole frame, chosen by Otsu's method.
@@ -30,12 +28,13 @@ pub enum Prep {
     Double,
     /// Dark for light: codes shown light on dark, as on a phone in dark mode.
     Inverted,
+    /// A box blur of this radius, twice (close to a Gaussian): against sensor noise.
+    Smooth(u8),
 }
 
 impl Prep {
     pub fn apply(self, luma: &Luma) -> Luma {
         match self {
-            Self::Original => luma.clone(),
             Self::Stretch => stretch(luma),
             Self::Global => global_threshold(luma),
             Self::Adaptive(divisor) => adaptive_mean(luma, window(luma, divisor)),
@@ -43,13 +42,13 @@ impl Prep {
             Self::Half => half(luma),
             Self::Double => double(luma),
             Self::Inverted => invert(luma),
+            Self::Smooth(radius) => smooth(luma, usize::from(radius)),
         }
     }
 
     /// A short name for tables.
     pub fn name(self) -> String {
         match self {
-            Self::Original => "original".into(),
             Self::Stretch => "stretch".into(),
             Self::Global => "global".into(),
             Self::Adaptive(divisor) => format!("adaptive/{divisor}"),
@@ -57,6 +56,7 @@ impl Prep {
             Self::Half => "half".into(),
             Self::Double => "double".into(),
             Self::Inverted => "inverted".into(),
+            Self::Smooth(radius) => format!("smooth/{radius}"),
         }
     }
 }
@@ -310,6 +310,36 @@ pub fn double(luma: &Luma) -> Luma {
     Luma::from_parts(width, height, pixels)
 }
 
+pub fn smooth(luma: &Luma, radius: usize) -> Luma {
+    let once = box_pass(&box_pass(luma, radius, true), radius, false);
+    box_pass(&box_pass(&once, radius, true), radius, false)
+}
+
+/// A running-sum box filter along rows (`horizontal`) or columns, clamped at the edges.
+fn box_pass(luma: &Luma, radius: usize, horizontal: bool) -> Luma {
+    let (width, height) = (luma.width(), luma.height());
+    let (lines, length) = if horizontal { (height, width) } else { (width, height) };
+    let at = |line: usize, i: usize| {
+        if horizontal { luma.at(i, line) } else { luma.at(line, i) }
+    };
+    let mut pixels = vec![0u8; width * height];
+    let window = (2 * radius + 1) as u32;
+    for line in 0..lines {
+        let clamped = |i: isize| at(line, i.clamp(0, length as isize - 1) as usize);
+        let mut sum: u32 = (-(radius as isize)..=radius as isize)
+            .map(|i| u32::from(clamped(i)))
+            .sum();
+        for i in 0..length {
+            let value = ((sum + window / 2) / window) as u8;
+            let index = if horizontal { line * width + i } else { i * width + line };
+            pixels[index] = value;
+            sum += u32::from(clamped(i as isize + radius as isize + 1));
+            sum -= u32::from(clamped(i as isize - radius as isize));
+        }
+    }
+    Luma::from_parts(width, height, pixels)
+}
+
 pub fn invert(luma: &Luma) -> Luma {
     map(luma, |p| 255 - p)
 }
@@ -393,5 +423,15 @@ mod tests {
         assert_eq!((large.width(), large.height()), (130, 66));
         assert_eq!(large.at(0, 0), luma.at(0, 0));
         assert_eq!(invert(&luma).at(5, 5), 255 - luma.at(5, 5));
+    }
+
+    #[test]
+    fn smoothing_averages_noise_and_keeps_flat_areas() {
+        let flat = Luma::from_parts(9, 9, vec![120; 81]);
+        assert_eq!(smooth(&flat, 2), flat);
+        let mut speck = vec![0u8; 81];
+        speck[40] = 255;
+        let smoothed = smooth(&Luma::from_parts(9, 9, speck), 1);
+        assert!(smoothed.at(4, 4) < 60 && smoothed.at(3, 4) > 0, "{}", smoothed.at(4, 4));
     }
 }

@@ -7,9 +7,11 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::MultipleBarcodeReader;
-use rxing::multi::qrcode::QRCodeMultiReader;
-use rxing::qrcode::QRCodeReader;
-use rxing::{BarcodeFormat, BinaryBitmap, DecodeHints, Exceptions, Luma8Source, Reader as _};
+use rxing::qrcode::cpp_port::QrReader;
+use rxing::{
+    BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source,
+    MultiFormatReader, Reader as _,
+};
 
 use super::frame::Luma;
 use super::text::text_from_bytes;
@@ -17,10 +19,10 @@ use super::text::text_from_bytes;
 /// A QR reader, with the binarization it applies itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reader {
-    /// rxing's QR reader with its hybrid (block) binarizer, trying harder, reporting every code
-    /// it finds.
+    /// rxing's QR readers (its port of zxing-cpp's, then its port of ZXing-Java's) with its
+    /// hybrid (block) binarizer, trying harder: what rxing's own helpers do.
     Rxing,
-    /// rxing's QR reader with its global histogram binarizer: for frames already binarized.
+    /// The same readers with rxing's global histogram binarizer: for frames already binarized.
     RxingGlobal,
     /// rqrr (a port of quirc), every grid it finds.
     Rqrr,
@@ -77,22 +79,37 @@ fn rxing_hybrid(luma: &Luma) -> Outcome {
     let Some(source) = source(luma) else {
         return Outcome::Nothing;
     };
-    let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
-    match QRCodeMultiReader::new().decode_multiple_with_hints(&mut bitmap, &hints()) {
-        Ok(results) => texts(results.iter().map(|r| r.getText().to_owned())),
+    rxing_read(&mut BinaryBitmap::new(HybridBinarizer::new(source)))
+}
+
+fn rxing_read<B: Binarizer>(bitmap: &mut BinaryBitmap<B>) -> Outcome {
+    match MultiFormatReader::default().decode_with_hints(bitmap, &hints()) {
+        Ok(result) => texts([result.getText().to_owned()]),
         Err(error) => failure(&error),
     }
+}
+
+/// Every code rxing's multiple-code reader (its port of zxing-cpp's) finds in `luma`: it checks
+/// a frame that the cascade has read for a second code.
+pub fn all_codes(luma: &Luma) -> Outcome {
+    catch_unwind(AssertUnwindSafe(|| {
+        let Some(source) = source(luma) else {
+            return Outcome::Nothing;
+        };
+        let mut bitmap = BinaryBitmap::new(HybridBinarizer::new(source));
+        match QrReader.decode_multiple_with_hints(&mut bitmap, &hints()) {
+            Ok(results) => texts(results.iter().map(|r| r.getText().to_owned())),
+            Err(error) => failure(&error),
+        }
+    }))
+    .unwrap_or(Outcome::Panicked)
 }
 
 fn rxing_global(luma: &Luma) -> Outcome {
     let Some(source) = source(luma) else {
         return Outcome::Nothing;
     };
-    let mut bitmap = BinaryBitmap::new(GlobalHistogramBinarizer::new(source));
-    match QRCodeReader::new().decode_with_hints(&mut bitmap, &hints()) {
-        Ok(result) => texts([result.getText().to_owned()]),
-        Err(error) => failure(&error),
-    }
+    rxing_read(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source)))
 }
 
 fn failure(error: &Exceptions) -> Outcome {
