@@ -64,9 +64,7 @@ fn args() -> Args {
         write: None,
         python: std::env::var_os("CARETRAIL_ZXING_PYTHON")
             .map(PathBuf::from)
-            .unwrap_or_else(|| {
-                Path::new(&home).join(".cache/caretrail/zxing-cpp-venv/bin/python")
-            }),
+            .unwrap_or_else(|| Path::new(&home).join(".cache/caretrail/zxing-cpp-venv/bin/python")),
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -124,7 +122,10 @@ fn main() {
                     path,
                 });
             } else {
-                println!("(rqrr-tests: {} is not a readable image: left out)", path.display());
+                println!(
+                    "(rqrr-tests: {} is not a readable image: left out)",
+                    path.display()
+                );
             }
         }
     }
@@ -298,7 +299,11 @@ fn table(set: &[Picture], rows: &Rows) {
     println!("| row | exact text | read at all | wrong | panics caught | median ms | p95 ms |");
     println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
     for (name, trials) in rows {
-        let exact = set.iter().zip(trials).filter(|(p, t)| is_exact(p, t)).count();
+        let exact = set
+            .iter()
+            .zip(trials)
+            .filter(|(p, t)| is_exact(p, t))
+            .count();
         let read = trials.iter().filter(|t| t.text.is_some()).count();
         let panics: usize = trials.iter().map(|t| t.panics).sum();
         let mut ms: Vec<f64> = trials.iter().map(|t| t.ms).collect();
@@ -358,13 +363,21 @@ fn breakdown(set: &[Picture], rows: &Rows) {
 fn fit(set: &[Picture]) {
     let trials: Vec<Vec<Trial>> = CANDIDATES
         .iter()
-        .map(|&attempt| set.iter().map(|p| attempt_trial(&p.luma, attempt)).collect())
+        .map(|&attempt| {
+            set.iter()
+                .map(|p| attempt_trial(&p.luma, attempt))
+                .collect()
+        })
         .collect();
     println!("\n## Fit on the generated set ({} pictures)\n", set.len());
     println!("| candidate | exact alone | mean ms |");
     println!("| --- | ---: | ---: |");
     for (attempt, trials) in CANDIDATES.iter().zip(&trials) {
-        let exact = set.iter().zip(trials).filter(|(p, t)| is_exact(p, t)).count();
+        let exact = set
+            .iter()
+            .zip(trials)
+            .filter(|(p, t)| is_exact(p, t))
+            .count();
         let mean = trials.iter().map(|t| t.ms).sum::<f64>() / trials.len() as f64;
         println!("| {} | {exact} | {mean:.2} |", attempt.name());
     }
@@ -377,7 +390,10 @@ fn fit(set: &[Picture]) {
         let mut best: Option<(usize, usize, f64)> = None;
         for &c in &left {
             let open: Vec<usize> = (0..set.len()).filter(|i| !covered.contains(i)).collect();
-            let added = open.iter().filter(|&&i| is_exact(&set[i], &trials[c][i])).count();
+            let added = open
+                .iter()
+                .filter(|&&i| is_exact(&set[i], &trials[c][i]))
+                .count();
             let cost: f64 = open.iter().map(|&i| trials[c][i].ms).sum::<f64>().max(1e-3);
             let rate = added as f64 / cost;
             if added > 0 && best.is_none_or(|(_, _, r)| rate > r) {

@@ -12,7 +12,8 @@ use caretrail_vision::decode::{
 use support::generated::{Degradation, SEED, generate};
 use support::{clean, png};
 
-const PAYLOAD: &str = "ct:/AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4_QA";
+const PAYLOAD: &str =
+    "ct:/AQIDBAUGBwgJCgsMDQ4PEBESExQVFhcYGRobHB0eHyAhIiMkJSYnKCkqKywtLi8wMTIzNDU2Nzg5Ojs8PT4_QA";
 
 /// A scan whose clock never moves: every attempt runs.
 fn scan_all(luma: &Luma, options: &Options<'_>) -> Result<String, DecodeError> {
@@ -33,9 +34,17 @@ fn a_clean_code_is_read_from_a_frame_and_from_a_png_file() {
 fn an_rgb_frame_is_read() {
     let luma = clean(&[PAYLOAD], 3);
     let rgb: Vec<u8> = luma.pixels().iter().flat_map(|&p| [p, p, p]).collect();
-    let frame = Frame::new(&rgb, luma.width() as u32, luma.height() as u32, PixelFormat::Rgb8)
-        .unwrap();
-    assert_eq!(scan_all(&frame.to_luma(), &Options::default()).unwrap(), PAYLOAD);
+    let frame = Frame::new(
+        &rgb,
+        luma.width() as u32,
+        luma.height() as u32,
+        PixelFormat::Rgb8,
+    )
+    .unwrap();
+    assert_eq!(
+        scan_all(&frame.to_luma(), &Options::default()).unwrap(),
+        PAYLOAD
+    );
 }
 
 #[test]
@@ -83,7 +92,11 @@ fn a_truncated_code_is_refused_not_misread() {
 #[test]
 fn a_corrupt_image_file_is_a_typed_error() {
     let file = png(&clean(&[PAYLOAD], 2));
-    for corrupt in [&file[..file.len() / 2], b"not an image at all".as_slice(), &[]] {
+    for corrupt in [
+        &file[..file.len() / 2],
+        b"not an image at all".as_slice(),
+        &[],
+    ] {
         assert!(matches!(
             decode_image_file(corrupt, &Options::default()),
             Err(DecodeError::ImageFile(_))
@@ -96,7 +109,11 @@ fn a_frame_of_the_wrong_size_is_refused() {
     let pixels = vec![255u8; 100 * 100 * 3];
     assert!(matches!(
         Frame::new(&pixels, 100, 101, PixelFormat::Rgb8),
-        Err(FrameError::SizeMismatch { expected: 30_300, actual: 30_000, .. })
+        Err(FrameError::SizeMismatch {
+            expected: 30_300,
+            actual: 30_000,
+            ..
+        })
     ));
     assert!(matches!(
         Frame::new(&pixels, 100, 100, PixelFormat::Rgba8),
@@ -104,7 +121,10 @@ fn a_frame_of_the_wrong_size_is_refused() {
     ));
     // Through the decode error too, as a caller meets it.
     let error: DecodeError = Luma::new(10, 10, vec![0; 99]).unwrap_err().into();
-    assert!(matches!(error, DecodeError::Frame(FrameError::SizeMismatch { .. })));
+    assert!(matches!(
+        error,
+        DecodeError::Frame(FrameError::SizeMismatch { .. })
+    ));
 }
 
 /// rqrr asserts on this ZXing photograph (upstream issue #54): the guard makes it an outcome.
@@ -121,7 +141,10 @@ fn a_reader_that_panics_gives_an_outcome_not_a_panic() {
         attempts: &only_rqrr,
         ..Options::default()
     };
-    assert!(matches!(scan_all(&photo, &options), Err(DecodeError::NoCode)));
+    assert!(matches!(
+        scan_all(&photo, &options),
+        Err(DecodeError::NoCode)
+    ));
     assert_eq!(scan_all(&photo, &Options::default()).unwrap(), "1234567890");
 }
 
@@ -151,7 +174,10 @@ fn the_budget_stops_the_cascade_before_its_later_attempts() {
             Attempt::new(&[], Reader::Rxing).run(&luma),
             Outcome::Read(_)
         ));
-        assert_eq!(scan_all(&luma, &Options::default()).unwrap(), sample.payload);
+        assert_eq!(
+            scan_all(&luma, &Options::default()).unwrap(),
+            sample.payload
+        );
         // A clock that reports the budget spent as soon as it is asked: one attempt only.
         let options = Options::default();
         let outcome = scan(&luma, &options, &mut || options.budget);

@@ -198,7 +198,11 @@ mod tests {
         let pixels = vec![0; 10 * 10 + 1];
         assert!(matches!(
             Frame::new(&pixels, 10, 10, PixelFormat::Luma8),
-            Err(FrameError::SizeMismatch { expected: 100, actual: 101, .. })
+            Err(FrameError::SizeMismatch {
+                expected: 100,
+                actual: 101,
+                ..
+            })
         ));
     }
 
@@ -206,7 +210,10 @@ mod tests {
     fn an_empty_frame_is_refused() {
         assert_eq!(
             Frame::new(&[], 0, 10, PixelFormat::Luma8).unwrap_err(),
-            FrameError::Empty { width: 0, height: 10 }
+            FrameError::Empty {
+                width: 0,
+                height: 10
+            }
         );
     }
 

@@ -228,7 +228,11 @@ pub fn local_blocks(luma: &Luma) -> Luma {
         let row = (y / BLOCK).min(rows - 1);
         for x in 0..width {
             let threshold = thresholds[row * columns + (x / BLOCK).min(columns - 1)];
-            pixels.push(if luma.at(x, y) <= threshold { BLACK } else { WHITE });
+            pixels.push(if luma.at(x, y) <= threshold {
+                BLACK
+            } else {
+                WHITE
+            });
         }
     }
     Luma::from_parts(width, height, pixels)
@@ -318,9 +322,17 @@ pub fn smooth(luma: &Luma, radius: usize) -> Luma {
 /// A running-sum box filter along rows (`horizontal`) or columns, clamped at the edges.
 fn box_pass(luma: &Luma, radius: usize, horizontal: bool) -> Luma {
     let (width, height) = (luma.width(), luma.height());
-    let (lines, length) = if horizontal { (height, width) } else { (width, height) };
+    let (lines, length) = if horizontal {
+        (height, width)
+    } else {
+        (width, height)
+    };
     let at = |line: usize, i: usize| {
-        if horizontal { luma.at(i, line) } else { luma.at(line, i) }
+        if horizontal {
+            luma.at(i, line)
+        } else {
+            luma.at(line, i)
+        }
     };
     let mut pixels = vec![0u8; width * height];
     let window = (2 * radius + 1) as u32;
@@ -331,7 +343,11 @@ fn box_pass(luma: &Luma, radius: usize, horizontal: bool) -> Luma {
             .sum();
         for i in 0..length {
             let value = ((sum + window / 2) / window) as u8;
-            let index = if horizontal { line * width + i } else { i * width + line };
+            let index = if horizontal {
+                line * width + i
+            } else {
+                i * width + line
+            };
             pixels[index] = value;
             sum += u32::from(clamped(i as isize + radius as isize + 1));
             sum -= u32::from(clamped(i as isize - radius as isize));
@@ -432,6 +448,10 @@ mod tests {
         let mut speck = vec![0u8; 81];
         speck[40] = 255;
         let smoothed = smooth(&Luma::from_parts(9, 9, speck), 1);
-        assert!(smoothed.at(4, 4) < 60 && smoothed.at(3, 4) > 0, "{}", smoothed.at(4, 4));
+        assert!(
+            smoothed.at(4, 4) < 60 && smoothed.at(3, 4) > 0,
+            "{}",
+            smoothed.at(4, 4)
+        );
     }
 }

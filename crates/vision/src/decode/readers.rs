@@ -109,7 +109,9 @@ fn rxing_global(luma: &Luma) -> Outcome {
     let Some(source) = source(luma) else {
         return Outcome::Nothing;
     };
-    rxing_read(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source)))
+    rxing_read(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
+        source,
+    )))
 }
 
 fn failure(error: &Exceptions) -> Outcome {

@@ -15,12 +15,17 @@ pub fn text_from_bytes(bytes: &[u8]) -> (String, TextEncoding) {
     if let Ok(text) = std::str::from_utf8(bytes) {
         return (text.to_owned(), TextEncoding::Utf8);
     }
-    if let Some(text) = encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes) {
+    if let Some(text) =
+        encoding_rs::SHIFT_JIS.decode_without_bom_handling_and_without_replacement(bytes)
+    {
         return (text.into_owned(), TextEncoding::ShiftJis);
     }
     // ISO-8859-1 proper: each byte is the code point of the same number (encoding_rs would read
     // the label as windows-1252, which differs in 0x80–0x9F).
-    (bytes.iter().map(|&b| char::from(b)).collect(), TextEncoding::Latin1)
+    (
+        bytes.iter().map(|&b| char::from(b)).collect(),
+        TextEncoding::Latin1,
+    )
 }
 
 #[cfg(test)]

@@ -96,7 +96,11 @@ impl Rng {
     }
 
     fn sign(&mut self) -> f64 {
-        if self.0.next_u32() & 1 == 0 { -1.0 } else { 1.0 }
+        if self.0.next_u32() & 1 == 0 {
+            -1.0
+        } else {
+            1.0
+        }
     }
 
     /// Standard normal (Box–Muller).
@@ -131,7 +135,11 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
     let code = QrCode::with_error_correction_level(payload.as_bytes(), EcLevel::M)
         .expect("a payload of at most 338 characters fits a QR code at M");
     let modules = code.width();
-    let dark: Vec<bool> = code.to_colors().into_iter().map(|c| c == Color::Dark).collect();
+    let dark: Vec<bool> = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
     let quiet = 4.0;
     let span = modules as f64 + 2.0 * quiet;
 
@@ -162,10 +170,7 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
     let corners: Vec<(f64, f64)> = [(-0.5, -0.5), (0.5, -0.5), (0.5, 0.5), (-0.5, 0.5)]
         .iter()
         .map(|&(u, v)| {
-            let (u, v) = (
-                u + rng.range(-skew, skew),
-                v + rng.range(-skew, skew),
-            );
+            let (u, v) = (u + rng.range(-skew, skew), v + rng.range(-skew, skew));
             let (x, y) = (u * side, v * side);
             (
                 cx + x * angle.cos() - y * angle.sin(),
@@ -176,7 +181,11 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
     let square = [(0.0, 0.0), (span, 0.0), (span, span), (0.0, span)];
     let to_code = homography(&corners, &square);
 
-    let (ink, paper, background) = (rng.range(15.0, 50.0), rng.range(200.0, 240.0), rng.range(90.0, 160.0));
+    let (ink, paper, background) = (
+        rng.range(15.0, 50.0),
+        rng.range(200.0, 240.0),
+        rng.range(90.0, 160.0),
+    );
     let mut picture = vec![0f64; width * height];
     // 3×3 samples per pixel: the edges of modules are grey, as through a lens.
     for y in 0..height {
@@ -237,8 +246,8 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
                         .clamp(-0.5, 0.5)
                         + 0.5;
                     let gain = shade + (1.0 - shade) * along;
-                    let d2 = ((x as f64 - hx).powi(2) + (y as f64 - hy).powi(2))
-                        / (side * side * 0.08);
+                    let d2 =
+                        ((x as f64 - hx).powi(2) + (y as f64 - hy).powi(2)) / (side * side * 0.08);
                     let p = &mut picture[y * width + x];
                     *p = *p * gain + spot * (-d2).exp();
                 }
@@ -263,7 +272,10 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
         luma = jpeg_round_trip(luma, width, height, rng.range(5.0, 20.0) as u8);
     }
     Sample {
-        name: format!("{}-{index:02}", degradation.name().split(' ').next().unwrap_or("x")),
+        name: format!(
+            "{}-{index:02}",
+            degradation.name().split(' ').next().unwrap_or("x")
+        ),
         degradation,
         payload,
         width: width as u32,
@@ -275,7 +287,12 @@ fn render(rng: &mut Rng, degradation: Degradation, index: usize) -> Sample {
 fn jpeg_round_trip(luma: Vec<u8>, width: usize, height: usize, quality: u8) -> Vec<u8> {
     let mut bytes = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut bytes, quality)
-        .encode(&luma, width as u32, height as u32, image::ExtendedColorType::L8)
+        .encode(
+            &luma,
+            width as u32,
+            height as u32,
+            image::ExtendedColorType::L8,
+        )
         .expect("JPEG encodes");
     image::load_from_memory(&bytes)
         .expect("JPEG decodes")
@@ -311,7 +328,13 @@ fn box_blur(picture: &[f64], width: usize, height: usize, radius: usize) -> Vec<
     pass(&pass(picture, true), false)
 }
 
-fn motion_blur(picture: &[f64], width: usize, height: usize, length: f64, direction: f64) -> Vec<f64> {
+fn motion_blur(
+    picture: &[f64],
+    width: usize,
+    height: usize,
+    length: f64,
+    direction: f64,
+) -> Vec<f64> {
     let steps = (length.ceil() as usize).max(2);
     let (dx, dy) = (direction.cos(), direction.sin());
     let mut out = vec![0.0; picture.len()];
@@ -365,5 +388,8 @@ fn homography(from: &[(f64, f64)], to: &[(f64, f64)]) -> [f64; 9] {
 
 fn apply(h: &[f64; 9], x: f64, y: f64) -> (f64, f64) {
     let w = h[6] * x + h[7] * y + h[8];
-    ((h[0] * x + h[1] * y + h[2]) / w, (h[3] * x + h[4] * y + h[5]) / w)
+    (
+        (h[0] * x + h[1] * y + h[2]) / w,
+        (h[3] * x + h[4] * y + h[5]) / w,
+    )
 }

@@ -37,9 +37,13 @@ pub fn clean(texts: &[&str], scale: usize) -> Luma {
 /// The luminance as a PNG file.
 pub fn png(luma: &Luma) -> Vec<u8> {
     let mut out = std::io::Cursor::new(Vec::new());
-    image::GrayImage::from_raw(luma.width() as u32, luma.height() as u32, luma.pixels().to_vec())
-        .unwrap()
-        .write_to(&mut out, image::ImageFormat::Png)
-        .unwrap();
+    image::GrayImage::from_raw(
+        luma.width() as u32,
+        luma.height() as u32,
+        luma.pixels().to_vec(),
+    )
+    .unwrap()
+    .write_to(&mut out, image::ImageFormat::Png)
+    .unwrap();
     out.into_inner()
 }
