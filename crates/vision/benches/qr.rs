@@ -326,7 +326,7 @@ fn breakdown(set: &[Picture], rows: &Rows) {
     let mut picked: Vec<&Vec<Trial>> = Vec::new();
     let last = CASCADE.len() - 1;
     for (index, (name, trials)) in rows.iter().enumerate() {
-        if index == last || index > last {
+        if index >= last {
             names.push(if index == last { "cascade" } else { name });
             picked.push(trials);
         }

@@ -125,6 +125,9 @@ impl Read {
     }
 }
 
+/// Whether a read's bytes are what the caller wants (e.g. a valid Caretrail payload).
+pub type Accept = dyn Fn(&[u8]) -> bool;
+
 /// How a scan runs.
 #[derive(Clone, Copy)]
 pub struct Options<'a> {
@@ -132,7 +135,7 @@ pub struct Options<'a> {
     pub budget: Duration,
     /// When set, only a read this accepts ends the scan (e.g. one that parses as a Caretrail
     /// payload); other reads are kept to report [`DecodeError::NotAccepted`].
-    pub accept: Option<&'a dyn Fn(&[u8]) -> bool>,
+    pub accept: Option<&'a Accept>,
     /// The attempts, in order.
     pub attempts: &'a [Attempt],
 }
@@ -162,7 +165,7 @@ impl Default for Options<'_> {
 
 impl<'a> Options<'a> {
     /// Stops only at a read that `accept` takes.
-    pub fn accepting(accept: &'a dyn Fn(&[u8]) -> bool) -> Self {
+    pub fn accepting(accept: &'a Accept) -> Self {
         Self {
             accept: Some(accept),
             ..Self::default()

@@ -16,7 +16,7 @@ mod preprocess;
 mod readers;
 mod text;
 
-pub use cascade::{Attempt, CANDIDATES, CASCADE, DEFAULT_BUDGET, Options, Read, scan};
+pub use cascade::{Accept, Attempt, CANDIDATES, CASCADE, DEFAULT_BUDGET, Options, Read, scan};
 pub use error::{DecodeError, FrameError};
 pub use frame::{Frame, Luma, MAX_PIXELS, PixelFormat};
 pub use preprocess::Prep;

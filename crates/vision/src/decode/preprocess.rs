@@ -217,8 +217,8 @@ pub fn local_blocks(luma: &Luma) -> Luma {
                     }
                 }
             }
-            if count > 0 {
-                thresholds[row * columns + column] = (sum / count).max(1) as u8;
+            if let Some(mean) = sum.checked_div(count) {
+                thresholds[row * columns + column] = mean.max(1) as u8;
             }
         }
     }
@@ -260,11 +260,12 @@ fn fill_gaps(thresholds: &mut [u8], columns: usize, rows: usize) {
                         }
                     }
                 }
-                if count > 0 {
-                    next[row * columns + column] = (sum / count).max(1) as u8;
-                    filled = true;
-                } else {
-                    missing = true;
+                match sum.checked_div(count) {
+                    Some(mean) => {
+                        next[row * columns + column] = mean.max(1) as u8;
+                        filled = true;
+                    }
+                    None => missing = true,
                 }
             }
         }

@@ -370,14 +370,13 @@ fn homography(from: &[(f64, f64)], to: &[(f64, f64)]) -> [f64; 9] {
             .unwrap_or(column);
         a.swap(column, pivot);
         let lead = a[column][column];
-        for k in 0..9 {
-            a[column][k] /= lead;
-        }
-        for row in 0..8 {
+        a[column].iter_mut().for_each(|value| *value /= lead);
+        let pivot_row = a[column];
+        for (row, values) in a.iter_mut().enumerate() {
             if row != column {
-                let factor = a[row][column];
-                for k in 0..9 {
-                    a[row][k] -= factor * a[column][k];
+                let factor = values[column];
+                for (value, pivot) in values.iter_mut().zip(pivot_row) {
+                    *value -= factor * pivot;
                 }
             }
         }

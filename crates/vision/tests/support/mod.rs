@@ -12,11 +12,13 @@ use qrcode::{Color, EcLevel, QrCode};
 pub fn clean(texts: &[&str], scale: usize) -> Luma {
     let codes: Vec<QrCode> = texts
         .iter()
-        .map(|t| QrCode::with_error_correction_level(t.as_bytes(), EcLevel::M).unwrap())
+        .map(|t| {
+            QrCode::with_error_correction_level(t.as_bytes(), EcLevel::M).expect("fits a QR code")
+        })
         .collect();
     let span = |c: &QrCode| (c.width() + 8) * scale;
     let width: usize = codes.iter().map(span).sum();
-    let height = codes.iter().map(span).max().unwrap();
+    let height = codes.iter().map(span).max().expect("at least one code");
     let mut pixels = vec![255u8; width * height];
     let mut left = 0;
     for code in &codes {
@@ -31,7 +33,7 @@ pub fn clean(texts: &[&str], scale: usize) -> Luma {
         }
         left += span(code);
     }
-    Luma::new(width as u32, height as u32, pixels).unwrap()
+    Luma::new(width as u32, height as u32, pixels).expect("sizes match")
 }
 
 /// The luminance as a PNG file.
@@ -42,8 +44,8 @@ pub fn png(luma: &Luma) -> Vec<u8> {
         luma.height() as u32,
         luma.pixels().to_vec(),
     )
-    .unwrap()
+    .expect("sizes match")
     .write_to(&mut out, image::ImageFormat::Png)
-    .unwrap();
+    .expect("PNG encodes");
     out.into_inner()
 }
