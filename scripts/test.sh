@@ -22,7 +22,7 @@ cargo fetch --locked
 cargo deny --offline --locked --workspace check licenses bans
 
 step "wasm32 check of the UI and the shared crates"
-cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-protocol -p caretrail-fhir
+cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-protocol -p caretrail-fhir -p caretrail-vision
 
 step "the protocol's table of cases in headless Chromium (the web page's wasm path)"
 # The same cases `cargo test` runs natively below; wasm-bindgen-test-runner (from wasm-bindgen-cli)

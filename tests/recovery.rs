@@ -5,41 +5,23 @@
 
 mod common;
 
-use alloy::providers::{Provider as _, ProviderBuilder};
 use caretrail::stack::Stack;
 use caretrail_chain::{holder_of_nid, is_registered, record_of};
-use caretrail_client::{
-    Client, ClientError, RecoveryForm, RecoveryStatus, RegistrationForm, Wallet,
-};
+use caretrail_client::{Client, ClientError, RecoveryForm, RecoveryStatus, RegistrationForm};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::recovery::{RegistryDomain, sign_cancellation, sign_recovery};
-use caretrail_keystore::{ExistingPassword, FileStore, Password};
 use caretrail_types::{
     CancellationRequest, CardNumber, ErrorCode, Hash32, Nid, RECOVERY_TIMELOCK_SECS,
     RecoverRequest, RecoveryCancellation, RecoveryProposal, RecoveryVerified, SignedRecovery,
     UiError,
 };
-use common::{photo, policy_document, registration_stack};
+use common::{PASSWORD, existing, password, photo, policy_document, registration_stack, wallet};
 use tempfile::TempDir;
 
 const ERIK: &str = "19710302-4411";
 const ERIK_CARD: &str = "MMH-1001-0001";
 const HANNE: &str = "19680915-2284";
 const HANNE_CARD: &str = "MMH-1001-0002";
-const PASSWORD: &str = "correct horse battery staple";
-
-fn password() -> Password {
-    Password::new(PASSWORD).expect("password")
-}
-
-fn existing() -> ExistingPassword {
-    ExistingPassword::new(PASSWORD).expect("password")
-}
-
-fn wallet(dir: &TempDir) -> Wallet<FileStore> {
-    Wallet::new(FileStore::new(dir.path().join("keystore")), dir.path())
-}
-
 fn erik_recovering() -> RecoveryForm {
     RecoveryForm {
         nid: ERIK.into(),
@@ -73,16 +55,11 @@ fn refusal<T: std::fmt::Debug>(result: Result<T, ClientError>, what: &str) -> Ui
 
 /// Moves anvil's clock past the recovery timelock and mines a block there.
 async fn pass_the_timelock(stack: &Stack) {
-    let provider =
-        ProviderBuilder::new().connect_http(stack.rpc_url().to_string().parse().expect("url"));
-    let _: serde_json::Value = provider
-        .raw_request("evm_increaseTime".into(), (RECOVERY_TIMELOCK_SECS + 1,))
+    stack
+        .node()
+        .pass_time(RECOVERY_TIMELOCK_SECS + 1)
         .await
         .expect("time passes");
-    let _: serde_json::Value = provider
-        .raw_request("evm_mine".into(), ())
-        .await
-        .expect("a block");
 }
 
 fn key_of(dir: &TempDir) -> SecretKey {
@@ -276,6 +253,29 @@ async fn caretrail(args: &[&str], wallet: &TempDir) -> std::process::Output {
         .expect("caretrail runs")
 }
 
+/// `caretrail authority recover FILE` at `relay`, as the holder of `key` (hex).
+async fn authority_recover(
+    file: &std::path::Path,
+    relay: &str,
+    key: &str,
+    wallet: &TempDir,
+) -> std::process::Output {
+    let file = file.to_str().expect("path");
+    caretrail(
+        &[
+            "authority",
+            "recover",
+            file,
+            "--relay",
+            relay,
+            "--authority-key",
+            key,
+        ],
+        wallet,
+    )
+    .await
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -365,19 +365,7 @@ async fn a_hijacked_nid_is_returned_to_its_owner_through_the_health_authority() 
     let authority = hex::encode(stack.node().dev_signer(0).to_bytes());
     // A stranger is not the authority; a tampered request is refused before any gas is spent.
     let stranger = hex::encode(stack.node().dev_signer(9).to_bytes());
-    let out = caretrail(
-        &[
-            "authority",
-            "recover",
-            request.to_str().expect("path"),
-            "--relay",
-            relay,
-            "--authority-key",
-            &stranger,
-        ],
-        &erik,
-    )
-    .await;
+    let out = authority_recover(&request, relay, &stranger, &erik).await;
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("not_admitted"),
@@ -389,38 +377,14 @@ async fn a_hijacked_nid_is_returned_to_its_owner_through_the_health_authority() 
     tampered.ticket.body.recovery.to = mallory_key;
     let tampered_file = erik.path().join("tampered.json");
     std::fs::write(&tampered_file, serde_json::to_vec(&tampered).expect("json")).expect("write");
-    let out = caretrail(
-        &[
-            "authority",
-            "recover",
-            tampered_file.to_str().expect("path"),
-            "--relay",
-            relay,
-            "--authority-key",
-            &authority,
-        ],
-        &erik,
-    )
-    .await;
+    let out = authority_recover(&tampered_file, relay, &authority, &erik).await;
     assert!(!out.status.success());
     assert!(
         text(&out.stderr).contains("ticket_refused"),
         "{}",
         text(&out.stderr)
     );
-    let out = caretrail(
-        &[
-            "authority",
-            "recover",
-            request.to_str().expect("path"),
-            "--relay",
-            relay,
-            "--authority-key",
-            &authority,
-        ],
-        &erik,
-    )
-    .await;
+    let out = authority_recover(&request, relay, &authority, &erik).await;
     assert!(
         out.status.success(),
         "{}{}",

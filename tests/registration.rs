@@ -6,17 +6,16 @@ mod common;
 
 use caretrail::stack::Stack;
 use caretrail_chain::{is_nid_registered, is_registered, record_of};
-use caretrail_client::{Client, ClientError, Progress, RegistrationForm, Wallet};
+use caretrail_client::{Client, ClientError, Progress, RegistrationForm};
 use caretrail_crypto::identity::{LoginDomain, card_hash, nid_commitment, sign_login};
 use caretrail_crypto::{SecretKey, envelope};
-use caretrail_keystore::{ExistingPassword, FileStore, Password};
+use caretrail_keystore::ExistingPassword;
 use caretrail_types::{
     Address, CardNumber, Check, ErrorCode, Hash32, LoginChallenge, LoginRequest, Nid,
     RegistrationRecord, UiError,
 };
-use common::{photo, policy_document, registration_stack};
+use common::{existing, password, photo, policy_document, registration_stack, wallet};
 use std::io::Cursor;
-use tempfile::TempDir;
 
 const ERIK: &str = "19710302-4411";
 const ERIK_CARD: &str = "MMH-1001-0001"; // meridian-gold (FHIR), active
@@ -24,25 +23,12 @@ const HANNE: &str = "19680915-2284";
 const HANNE_CARD: &str = "MMH-1001-0002"; // meridian-basic (PDF), active
 const HANNE_EXPIRED_CARD: &str = "MMH-1001-0003";
 const ERIK_CANCELLED_CARD: &str = "MMH-1001-0004";
-const PASSWORD: &str = "correct horse battery staple";
 
 fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
         .as_secs()
-}
-
-fn password() -> Password {
-    Password::new(PASSWORD).expect("password")
-}
-
-fn existing() -> ExistingPassword {
-    ExistingPassword::new(PASSWORD).expect("password")
-}
-
-fn wallet(dir: &TempDir) -> Wallet<FileStore> {
-    Wallet::new(FileStore::new(dir.path().join("keystore")), dir.path())
 }
 
 fn erik() -> RegistrationForm {

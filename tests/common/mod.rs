@@ -9,6 +9,25 @@ use std::path::{Path, PathBuf};
 
 pub const DEMO_PLAN: &str = "meridian-gold";
 
+/// The password the tests' wallets keep their keys under.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+pub fn password() -> caretrail_keystore::Password {
+    caretrail_keystore::Password::new(PASSWORD).expect("password")
+}
+
+pub fn existing() -> caretrail_keystore::ExistingPassword {
+    caretrail_keystore::ExistingPassword::new(PASSWORD).expect("password")
+}
+
+/// A wallet in `dir`, its key in a keystore file there, as the command line keeps it.
+pub fn wallet(dir: &tempfile::TempDir) -> caretrail_client::Wallet<caretrail_keystore::FileStore> {
+    caretrail_client::Wallet::new(
+        caretrail_keystore::FileStore::new(dir.path().join("keystore")),
+        dir.path(),
+    )
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

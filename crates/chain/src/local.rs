@@ -76,4 +76,22 @@ impl LocalNode {
     pub fn dev_signer(&self, index: usize) -> PrivateKeySigner {
         PrivateKeySigner::from(self.instance.keys()[index].clone())
     }
+
+    /// Moves this node's clock `seconds` ahead and mines a block there (a timelock passing, in
+    /// tests).
+    pub async fn pass_time(&self, seconds: u64) -> Result<(), ChainError> {
+        use alloy::providers::{Provider as _, ProviderBuilder};
+        let rpc = self.rpc_url();
+        let provider = ProviderBuilder::new().connect_http(rpc.clone());
+        let failed = |e: alloy::transports::TransportError| ChainError::from_transport(&rpc, e);
+        let _: serde_json::Value = provider
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .map_err(failed)?;
+        let _: serde_json::Value = provider
+            .raw_request("evm_mine".into(), ())
+            .await
+            .map_err(failed)?;
+        Ok(())
+    }
 }

@@ -128,19 +128,15 @@ pub fn status(pending: &PendingRecovery, key: Address, now: u64) -> Option<Recov
     }
 }
 
-/// The current key's signature of `cancellation` (the chain's, for `pending`), once `pending` is
-/// shown to be hers to cancel.
-pub fn cancellation(
-    pending: &PendingRecovery,
-    cancellation: RecoveryCancellation,
-    key: &SecretKey,
-    network: &NetworkInfo,
-) -> Result<CancellationRequest, UiError> {
-    if pending.from != key.address() {
+/// Whether `key` may cancel `pending` by its signature: it holds the registration, and the
+/// verification unit proposed the recovery (the health authority's only the authority cancels).
+/// The app asks it before signing; the relay, of the signer, before sending.
+pub fn may_cancel(pending: &PendingRecovery, key: Address) -> Result<(), UiError> {
+    if pending.from != key {
         return Err(UiError::new(
             ErrorCode::ForeignKey,
             format!(
-                "this recovery moves the registration held by {}, not by this device's key",
+                "this recovery moves the registration held by {}, not by the key {key}",
                 pending.from
             ),
         ));
@@ -151,6 +147,18 @@ pub fn cancellation(
             "the health authority proposed this recovery: only the health authority may cancel it",
         ));
     }
+    Ok(())
+}
+
+/// The current key's signature of `cancellation` (the chain's, for `pending`), once `pending` is
+/// shown to be hers to cancel.
+pub fn cancellation(
+    pending: &PendingRecovery,
+    cancellation: RecoveryCancellation,
+    key: &SecretKey,
+    network: &NetworkInfo,
+) -> Result<CancellationRequest, UiError> {
+    may_cancel(pending, key.address())?;
     if cancellation.nid_commitment != pending.nid_commitment {
         return Err(UiError::new(
             ErrorCode::InvalidInput,

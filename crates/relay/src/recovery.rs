@@ -154,24 +154,23 @@ pub async fn cancel(relay: &Relay, request: CancellationRequest) -> Result<Relay
             "no recovery of this registration is pending",
         ));
     };
-    match cancellation_signer(domain(relay), c, &request.signature) {
-        Ok(signer) if signer == pending.from => {}
-        _ => {
-            return Err(RelayError::refused(
-                ErrorCode::BadSignature,
-                format!(
-                    "the cancellation is not signed by the key that holds the registration ({})",
-                    pending.from
-                ),
-            ));
-        }
-    }
-    if !pending.holder_may_cancel() {
-        return Err(RelayError::refused(
-            ErrorCode::NotAdmitted,
-            "the health authority proposed this recovery: only the health authority may cancel it",
-        ));
-    }
+    let signer = cancellation_signer(domain(relay), c, &request.signature).map_err(|e| {
+        RelayError::refused(
+            ErrorCode::BadSignature,
+            format!("the cancellation's signature: {e}"),
+        )
+    })?;
+    caretrail_protocol::recovery::may_cancel(&pending, signer).map_err(|e| match e.code {
+        // Signed by another key than the holder's: not her signature.
+        ErrorCode::ForeignKey => RelayError::refused(
+            ErrorCode::BadSignature,
+            format!(
+                "the cancellation is not signed by the key that holds the registration ({})",
+                pending.from
+            ),
+        ),
+        _ => e.into(),
+    })?;
     let written = config
         .relayer
         .cancel_recovery_by_sig(config.patient_registry, c, &request.signature)
