@@ -29,6 +29,7 @@ pub mod request;
 pub mod sealed_key;
 pub mod service;
 pub mod sign;
+pub mod staff;
 mod strict_json;
 pub mod v3;
 pub mod visit;

@@ -18,6 +18,7 @@ pub mod records;
 pub mod recovery;
 pub mod registration;
 pub mod request;
+pub mod staff;
 pub mod verification;
 
 pub use caretrail_types::UiError;

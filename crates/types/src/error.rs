@@ -39,6 +39,12 @@ pub enum ErrorCode {
     /// Recovery: no recovery of that registration is pending (none was, or it was cancelled or
     /// executed), or it waits for its timelock still.
     NoRecoveryPending,
+    /// A staff certificate is for another role than the one asked.
+    WrongRole,
+    /// A staff certificate's validity has ended: the organization issues a new one.
+    CertificateExpired,
+    /// The organization revoked the staff key.
+    CertificateRevoked,
     /// The photo cannot be used: not an image, too large, no face, or more than one face.
     PhotoRefused,
     /// The face in the photo is not the face in the national ID photo.

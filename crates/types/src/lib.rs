@@ -15,6 +15,7 @@ mod policy;
 mod record;
 mod recovery;
 mod request;
+mod staff;
 mod time_text;
 mod verification;
 mod visit;
@@ -52,6 +53,10 @@ pub use recovery::{
 };
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
+};
+pub use staff::{
+    SignedStaffCertificate, SignedStaffRevocation, StaffCertificate, StaffCheckRequest,
+    StaffMember, StaffRevocation, StaffRole,
 };
 pub use time_text::format_unix_utc;
 pub use verification::{

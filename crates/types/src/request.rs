@@ -26,6 +26,8 @@ pub enum RelayAction {
     RecordList,
     /// List the reads logged of `patient`'s records (or, for anyone else, their own reads).
     AuditList,
+    /// A staff member shows the relay her certificate (the body's SHA-256 is `content`).
+    StaffCheck,
 }
 
 impl RelayAction {
@@ -37,6 +39,7 @@ impl RelayAction {
             RelayAction::RecordHeader => "record.header",
             RelayAction::RecordList => "record.list",
             RelayAction::AuditList => "audit.list",
+            RelayAction::StaffCheck => "staff.check",
         }
     }
 }

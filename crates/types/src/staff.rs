@@ -1,0 +1,130 @@
+//! A health organization's staff: the HO's key certifies each staff key for one role until a
+//! date (EIP-712 `StaffCertificate`, checked by anyone against the HO's key in the participant
+//! registry), and revokes a staff key (EIP-712 `StaffRevocation`, kept by the relay).
+
+use crate::{Address, Signature};
+use serde::{Deserialize, Serialize};
+
+/// What a staff member does at a visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffRole {
+    /// Checks patients in and assigns them a doctor.
+    Reception,
+    /// Writes prescriptions and test lists.
+    Doctor,
+    /// Reads test lists and writes reports.
+    Lab,
+    /// Bills the insurer.
+    Billing,
+}
+
+impl StaffRole {
+    pub const ALL: [StaffRole; 4] = [
+        StaffRole::Reception,
+        StaffRole::Doctor,
+        StaffRole::Lab,
+        StaffRole::Billing,
+    ];
+
+    /// The number the EIP-712 `role` field carries.
+    pub fn code(self) -> u8 {
+        match self {
+            StaffRole::Reception => 1,
+            StaffRole::Doctor => 2,
+            StaffRole::Lab => 3,
+            StaffRole::Billing => 4,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StaffRole::Reception => "reception",
+            StaffRole::Doctor => "doctor",
+            StaffRole::Lab => "lab",
+            StaffRole::Billing => "billing",
+        }
+    }
+
+    /// A role by its name (`reception`, `doctor`, `lab`, `billing`).
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.name() == text.trim())
+    }
+}
+
+/// What the organization's key signs: `staff` may act for `organization` as `role` until
+/// `valid_until` (unix seconds, exclusive).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCertificate {
+    pub organization: Address,
+    pub staff: Address,
+    pub role: StaffRole,
+    pub valid_until: u64,
+}
+
+/// A certificate with the organization's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedStaffCertificate {
+    pub certificate: StaffCertificate,
+    pub signature: Signature,
+}
+
+/// What the organization's key signs to revoke every certificate it gave `staff` (a lost
+/// device, someone who left); `deadline` bounds when it may be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffRevocation {
+    pub organization: Address,
+    pub staff: Address,
+    pub deadline: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedStaffRevocation {
+    pub revocation: StaffRevocation,
+    pub signature: Signature,
+}
+
+/// A staff member as the relay recognised her: her certificate held, for an admitted
+/// organization, unrevoked.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StaffMember {
+    pub organization: Address,
+    /// The organization's name in the participant registry.
+    pub organization_name: String,
+    pub staff: Address,
+    pub role: StaffRole,
+    pub valid_until: u64,
+}
+
+/// A staff member's signed request to the relay (`caretrail-request`, action `staff.check`),
+/// with the certificate she acts under.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StaffCheckRequest {
+    pub certificate: SignedStaffCertificate,
+    /// The role she asks to act as.
+    pub role: StaffRole,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_have_one_name_and_one_code_each() {
+        for role in StaffRole::ALL {
+            assert_eq!(StaffRole::parse(role.name()), Some(role));
+            let json = serde_json::to_string(&role).expect("json");
+            assert_eq!(json, format!("\"{}\"", role.name()));
+        }
+        let codes: std::collections::BTreeSet<u8> =
+            StaffRole::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(codes.len(), 4);
+        assert!(!codes.contains(&0), "0 is no role");
+        assert_eq!(StaffRole::parse("surgeon"), None);
+    }
+}
