@@ -6,6 +6,7 @@ mod policy;
 mod records;
 mod services;
 mod shutdown;
+mod staff;
 mod trust;
 mod up;
 
@@ -38,6 +39,12 @@ enum Command {
     /// The health authority: admission and blocking of health organizations.
     #[command(subcommand)]
     Authority(authority::AuthorityCommand),
+    /// A health organization's workstation: its key, and its staff's certificates.
+    #[command(subcommand)]
+    Hospital(staff::HospitalCommand),
+    /// A health organization's staff member: her key, and her certificate checked at the relay.
+    #[command(subcommand)]
+    Staff(staff::StaffCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -69,6 +76,8 @@ fn main() -> ExitCode {
             Command::Patient(command) => patient::run(command).await,
             Command::Records(command) => records::run(command).await,
             Command::Authority(command) => authority::run(command).await,
+            Command::Hospital(command) => staff::run_hospital(command).await,
+            Command::Staff(command) => staff::run_staff(command).await,
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,
             Command::Sandbox(args) => services::sandbox(args).await,

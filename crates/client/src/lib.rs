@@ -9,6 +9,7 @@ mod policy;
 mod records;
 mod recovery;
 mod relay;
+mod staff;
 
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;

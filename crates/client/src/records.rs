@@ -105,7 +105,7 @@ impl Client {
         }
     }
 
-    fn sign(
+    pub(crate) fn sign(
         key: &SecretKey,
         network: &NetworkInfo,
         action: RelayAction,

@@ -98,7 +98,10 @@ impl RelayError {
                     ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                     ErrorCode::NotAReader
                     | ErrorCode::ConsentExpired
-                    | ErrorCode::ConsentRevoked => StatusCode::FORBIDDEN,
+                    | ErrorCode::ConsentRevoked
+                    | ErrorCode::WrongRole
+                    | ErrorCode::CertificateExpired
+                    | ErrorCode::CertificateRevoked => StatusCode::FORBIDDEN,
                     ErrorCode::WrongChain
                     | ErrorCode::WrongRelay
                     | ErrorCode::SignatureExpired

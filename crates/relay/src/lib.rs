@@ -24,6 +24,7 @@ pub mod recovery;
 pub mod registration;
 pub mod relayed;
 mod routes;
+pub mod staff;
 pub mod storage;
 
 pub use error::RelayError;

@@ -66,6 +66,8 @@ pub(crate) fn routes(state: RelayState) -> Router {
                     verify_room,
                 )),
         )
+        .route("/staff/check", post(staff_check))
+        .route("/staff/revocations", post(staff_revoke))
         .route("/recoveries", post(recovery_propose))
         .route("/recoveries/cancellations", post(recovery_cancel))
         .route("/recoveries/executions", post(recovery_execute))
@@ -155,6 +157,24 @@ async fn recovery_verify(
     JsonBody(request): JsonBody<RecoverRequest>,
 ) -> Result<Json<RecoveryVerified>, RelayError> {
     recovery::verify(&state, request, client).await.map(Json)
+}
+
+async fn staff_check(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Json<caretrail_types::StaffMember>, RelayError> {
+    crate::staff::check(&state, signed(&headers), &body)
+        .await
+        .map(Json)
+}
+
+async fn staff_revoke(
+    State(state): State<RelayState>,
+    JsonBody(request): JsonBody<caretrail_types::SignedStaffRevocation>,
+) -> Result<Json<Value>, RelayError> {
+    crate::staff::revoke(&state, request).await?;
+    Ok(Json(json!({ "revoked": true })))
 }
 
 async fn recovery_propose(

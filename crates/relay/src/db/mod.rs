@@ -5,6 +5,7 @@
 mod audit;
 mod patients;
 mod records;
+mod staff;
 
 pub use patients::IndexedPatient;
 
