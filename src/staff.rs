@@ -23,6 +23,24 @@ pub enum HospitalCommand {
     /// The organization's staff: certificates and revocations.
     #[command(subcommand)]
     Staff(StaffAdminCommand),
+    /// TKN_D: assigns a doctor or a lab to the patient of a visit the organization opened; the
+    /// relay pushes it to her queue.
+    Assign(AssignArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AssignArgs {
+    /// The visit's id (0x and 64 hex digits), as the organization opened it on chain.
+    #[arg(long)]
+    visit_id: String,
+    /// The staff member's key address.
+    #[arg(long)]
+    staff: String,
+    /// doctor or lab.
+    #[arg(long, default_value = "doctor")]
+    role: String,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +57,23 @@ pub enum StaffCommand {
     Init(InitArgs),
     /// Shows the relay this device's certificate: who it recognises, or why not.
     Check(CheckArgs),
+    /// Follows this device's queue of assigned visits, one line per assignment as it arrives.
+    Queue(QueueArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct QueueArgs {
+    /// The certificate the organization gave this device's key.
+    #[arg(long, value_name = "FILE")]
+    certificate: PathBuf,
+    /// The role to act as.
+    #[arg(long, default_value = "doctor")]
+    role: String,
+    /// Stop after this many assignments (default: follow until the certificate ends).
+    #[arg(long)]
+    count: Option<usize>,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, Args)]
@@ -124,6 +159,7 @@ pub async fn run_hospital(command: HospitalCommand) -> anyhow::Result<ExitCode> 
         HospitalCommand::Provision(args) => provision(args),
         HospitalCommand::Staff(StaffAdminCommand::Add(args)) => add(args).await,
         HospitalCommand::Staff(StaffAdminCommand::Revoke(args)) => revoke(args).await,
+        HospitalCommand::Assign(args) => assign(args).await,
     }
 }
 
@@ -131,6 +167,7 @@ pub async fn run_staff(command: StaffCommand) -> anyhow::Result<ExitCode> {
     match command {
         StaffCommand::Init(args) => init(args),
         StaffCommand::Check(args) => check(args).await,
+        StaffCommand::Queue(args) => queue(args).await,
     }
 }
 
@@ -218,12 +255,82 @@ fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+fn read_certificate(path: &std::path::Path) -> anyhow::Result<SignedStaffCertificate> {
+    let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_slice(&text).map_err(|e| invalid(format!("not a staff certificate: {e}")))
+}
+
+async fn assign(args: AssignArgs) -> anyhow::Result<ExitCode> {
+    let (staff, role) = (address(&args.staff)?, role(&args.role)?);
+    let visit_id = args
+        .visit_id
+        .parse()
+        .map_err(|e| invalid(format!("not a visit id: {e}")))?;
+    let organization = wallet(&args.common.wallet)
+        .unlock(&password()?)
+        .map_err(failed)?;
+    let client = args.common.client().await?;
+    let visit = client
+        .visit(organization.address(), visit_id)
+        .await
+        .map_err(failed)?
+        .ok_or_else(|| {
+            coded(UiError::new(
+                ErrorCode::UnknownVisit,
+                format!("this organization opened no visit {visit_id}"),
+            ))
+        })?;
+    let queued = client
+        .assign_visit(&organization, &visit, staff, role)
+        .await
+        .map_err(failed)?;
+    println!(
+        "assigned {staff} as {} to the visit {visit_id} of {} until {}",
+        role.name(),
+        visit.patient,
+        caretrail_types::format_unix_utc(queued.assignment.assignment.expires_at)
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn queue(args: QueueArgs) -> anyhow::Result<ExitCode> {
+    use futures_util::StreamExt as _;
+    let role = role(&args.role)?;
+    let certificate = read_certificate(&args.certificate)?;
+    let key = wallet(&args.common.wallet)
+        .unlock(&password()?)
+        .map_err(failed)?;
+    let client = args.common.client().await?;
+    let queue = client
+        .staff_queue(&key, &certificate, role)
+        .await
+        .map_err(failed)?;
+    let mut queue = std::pin::pin!(queue.take(args.count.unwrap_or(usize::MAX)));
+    eprintln!(
+        "following the queue of {} as {}",
+        key.address(),
+        role.name()
+    );
+    while let Some(queued) = queue.next().await {
+        let a = queued.map_err(failed)?.assignment.assignment;
+        if args.common.json {
+            println!("{}", serde_json::to_string(&a)?);
+        } else {
+            println!(
+                "visit {} of {} at {}, until {}",
+                a.visit_id,
+                a.patient,
+                a.organization,
+                caretrail_types::format_unix_utc(a.expires_at)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 async fn check(args: CheckArgs) -> anyhow::Result<ExitCode> {
     let role = role(&args.role)?;
-    let text = std::fs::read(&args.certificate)
-        .with_context(|| format!("cannot read {}", args.certificate.display()))?;
-    let certificate: SignedStaffCertificate = serde_json::from_slice(&text)
-        .map_err(|e| invalid(format!("not a staff certificate: {e}")))?;
+    let certificate = read_certificate(&args.certificate)?;
     let key = wallet(&args.common.wallet)
         .unlock(&password()?)
         .map_err(failed)?;

@@ -130,6 +130,28 @@ pub async fn visits_of(
     Ok(visits)
 }
 
+/// The visit `visit_id` that `organization` opened, as the registry holds it now (its end moved
+/// back if it was closed early), or `None`: one call.
+pub async fn visit_of(
+    rpc: &RpcUrl,
+    records: Address,
+    organization: Address,
+    visit_id: Hash32,
+) -> Result<Option<Visit>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let held = RecordRegistry::new(address(records), &provider)
+        .visitOf(address(organization), b256(visit_id))
+        .call()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    Ok((!held.patient.is_zero()).then(|| Visit {
+        patient: from_address(held.patient),
+        organization,
+        visit_id,
+        expires_at: held.expiresAt,
+    }))
+}
+
 pub use caretrail_crypto::record::{record_id as record_id_of, record_kind};
 
 /// The Merkle leaf of a record in a batch: its id hashed once more (OpenZeppelin's

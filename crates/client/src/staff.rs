@@ -88,3 +88,110 @@ impl Client {
             .await
     }
 }
+
+impl Client {
+    /// TKN_D: the organization's key assigns `staff` as `role` to the patient of `visit` (a visit
+    /// it opened, as the chain holds it); the relay pushes it to her queue.
+    pub async fn assign_visit(
+        &self,
+        organization: &SecretKey,
+        visit: &caretrail_types::Visit,
+        staff: Address,
+        role: StaffRole,
+    ) -> Result<caretrail_types::QueuedVisit, ClientError> {
+        let network = self.network().await?;
+        let signed = caretrail_protocol::staff::assign(
+            organization,
+            domain(&network),
+            visit,
+            staff,
+            role,
+            unix_now(),
+        )
+        .map_err(ClientError::Refused)?;
+        self.relay.post("v1/visits/assignments", &signed).await
+    }
+
+    /// Her queue of assigned visits as the relay pushes them (the open ones first): a stream
+    /// that ends when her certificate does or the relay goes.
+    pub async fn staff_queue(
+        &self,
+        key: &SecretKey,
+        certificate: &SignedStaffCertificate,
+        role: StaffRole,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<caretrail_types::QueuedVisit, ClientError>>
+        + Send
+        + 'static,
+        ClientError,
+    > {
+        use eventsource_stream::Eventsource as _;
+        use futures_util::StreamExt as _;
+        let network = self.network().await?;
+        let body = serde_json::to_vec(&StaffCheckRequest {
+            certificate: *certificate,
+            role,
+        })
+        .map_err(|e| internal(e.to_string()))?;
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::StaffQueue,
+            key.address(),
+            Hash32::ZERO,
+            Hash32(Sha256::digest(&body).into()),
+        );
+        let response = self
+            .relay
+            .streamed(
+                self.relay
+                    .signed(reqwest::Method::POST, "v1/staff/queue", &signed)?
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(body),
+            )
+            .await?;
+        let relay = self.relay.base().to_owned();
+        Ok(response
+            .bytes_stream()
+            .eventsource()
+            .filter_map(move |event| {
+                let relay = relay.clone();
+                async move {
+                    match event {
+                        Ok(event) if event.event == "assignment" => Some(
+                            serde_json::from_str(&event.data)
+                                .map_err(|e| internal(format!("the relay's queue: {e}"))),
+                        ),
+                        Ok(_) => None,
+                        Err(e) => Some(Err(ClientError::RelayUnreachable {
+                            url: relay,
+                            reason: format!("the queue broke off: {e}"),
+                        })),
+                    }
+                }
+            }))
+    }
+}
+
+fn internal(message: String) -> ClientError {
+    ClientError::Refused(caretrail_types::UiError::new(
+        caretrail_types::ErrorCode::Internal,
+        message,
+    ))
+}
+
+impl Client {
+    /// The visit `visit_id` that `organization` opened, as the chain holds it now.
+    pub async fn visit(
+        &self,
+        organization: Address,
+        visit_id: Hash32,
+    ) -> Result<Option<caretrail_types::Visit>, ClientError> {
+        let network = self.network().await?;
+        let rpc = caretrail_chain::rpc_url(&network.rpc_url)?;
+        Ok(
+            caretrail_chain::visit_of(&rpc, network.record_registry, organization, visit_id)
+                .await?,
+        )
+    }
+}

@@ -9,7 +9,8 @@ use crate::sign::{SignatureError, recover_typed, sign_typed};
 use alloy_primitives::{Address as SolAddress, U256};
 use alloy_sol_types::Eip712Domain;
 use caretrail_types::{
-    Address, SignedStaffCertificate, SignedStaffRevocation, StaffCertificate, StaffRevocation,
+    Address, SignedStaffCertificate, SignedStaffRevocation, SignedVisitAssignment,
+    StaffCertificate, StaffRevocation, VisitAssignment,
 };
 
 mod typed {
@@ -25,6 +26,15 @@ mod typed {
             address organization;
             address staff;
             uint64 deadline;
+        }
+
+        struct VisitAssignment {
+            address organization;
+            bytes32 visitId;
+            address patient;
+            address staff;
+            uint8 role;
+            uint64 expiresAt;
         }
     }
 }
@@ -121,6 +131,45 @@ pub fn revocation_signer(
     )
 }
 
+fn typed_assignment(a: &VisitAssignment) -> typed::VisitAssignment {
+    typed::VisitAssignment {
+        organization: SolAddress::from(a.organization.0),
+        visitId: alloy_primitives::B256::from(a.visit_id.0),
+        patient: SolAddress::from(a.patient.0),
+        staff: SolAddress::from(a.staff.0),
+        role: a.role.code(),
+        expiresAt: a.expires_at,
+    }
+}
+
+/// The organization's key assigns a staff member to a visit (TKN_D).
+pub fn sign_assignment(
+    organization: &SecretKey,
+    domain: StaffDomain,
+    assignment: VisitAssignment,
+) -> SignedVisitAssignment {
+    SignedVisitAssignment {
+        assignment,
+        signature: sign_typed(
+            organization,
+            &typed_assignment(&assignment),
+            &domain.eip712(),
+        ),
+    }
+}
+
+/// Who signed an assignment.
+pub fn assignment_signer(
+    domain: StaffDomain,
+    signed: &SignedVisitAssignment,
+) -> Result<Address, SignatureError> {
+    recover_typed(
+        &typed_assignment(&signed.assignment),
+        &domain.eip712(),
+        &signed.signature,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -143,6 +192,10 @@ mod tests {
         assert_eq!(
             typed::StaffRevocation::eip712_encode_type(),
             "StaffRevocation(address organization,address staff,uint64 deadline)"
+        );
+        assert_eq!(
+            typed::VisitAssignment::eip712_encode_type(),
+            "VisitAssignment(address organization,bytes32 visitId,address patient,address staff,uint8 role,uint64 expiresAt)"
         );
     }
 

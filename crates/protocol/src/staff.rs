@@ -6,11 +6,11 @@
 
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::sign::SignatureError;
-use caretrail_crypto::staff::{StaffDomain, sign_certificate, sign_revocation};
+use caretrail_crypto::staff::{StaffDomain, sign_assignment, sign_certificate, sign_revocation};
 use caretrail_types::{
     Address, ErrorCode, Participant, ParticipantKind, ParticipantStatus, SignedStaffCertificate,
-    SignedStaffRevocation, StaffCertificate, StaffMember, StaffRevocation, StaffRole, UiError,
-    format_unix_utc,
+    SignedStaffRevocation, SignedVisitAssignment, StaffCertificate, StaffMember, StaffRevocation,
+    StaffRole, UiError, Visit, VisitAssignment, format_unix_utc,
 };
 
 /// The longest a certificate may be valid for: a year, so a forgotten staff key lapses.
@@ -207,4 +207,104 @@ pub fn check_revocation(
         ));
     }
     admitted_organization(r.organization, organization).map(|_| ())
+}
+
+/// TKN_D: the organization's key assigns `staff` as `role` (a doctor or a lab) to the patient of
+/// `visit`, which it opened and which is open at `now`, until the visit ends.
+pub fn assign(
+    organization: &SecretKey,
+    domain: StaffDomain,
+    visit: &Visit,
+    staff: Address,
+    role: StaffRole,
+    now: u64,
+) -> Result<SignedVisitAssignment, UiError> {
+    let assignment = VisitAssignment {
+        organization: organization.address(),
+        visit_id: visit.visit_id,
+        patient: visit.patient,
+        staff,
+        role,
+        expires_at: visit.expires_at,
+    };
+    assignable(&assignment, Some(visit), now)?;
+    Ok(sign_assignment(organization, domain, assignment))
+}
+
+/// Whether `assignment` fits `visit` (the chain's, `None` when the organization opened no such
+/// visit) at `now`: a doctor or a lab, the visit's patient, open, and no longer than it.
+fn assignable(
+    assignment: &VisitAssignment,
+    visit: Option<&Visit>,
+    now: u64,
+) -> Result<(), UiError> {
+    if !matches!(assignment.role, StaffRole::Doctor | StaffRole::Lab) {
+        return Err(refused(
+            ErrorCode::WrongRole,
+            format!(
+                "a visit is assigned to a doctor or a lab, not to {}",
+                assignment.role.name()
+            ),
+        ));
+    }
+    let Some(visit) = visit
+        .filter(|v| v.organization == assignment.organization && v.visit_id == assignment.visit_id)
+    else {
+        return Err(refused(
+            ErrorCode::UnknownVisit,
+            format!(
+                "{} opened no visit {} on chain",
+                assignment.organization, assignment.visit_id
+            ),
+        ));
+    };
+    if visit.patient != assignment.patient {
+        return Err(refused(
+            ErrorCode::UnknownVisit,
+            format!(
+                "the visit {} is {}'s, not {}'s",
+                visit.visit_id, visit.patient, assignment.patient
+            ),
+        ));
+    }
+    if now >= visit.expires_at {
+        return Err(refused(
+            ErrorCode::VisitClosed,
+            format!("the visit ended at {}", format_unix_utc(visit.expires_at)),
+        ));
+    }
+    if assignment.expires_at > visit.expires_at {
+        return Err(refused(
+            ErrorCode::InvalidInput,
+            "an assignment cannot outlast its visit",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the relay may queue `signed` (`signer` signed it) at `now`: signed by the organization
+/// it names, admitted (`organization`), for a visit it opened (`visit`, from the chain) that is
+/// still open, as [`assign`] makes it.
+pub fn check_assignment(
+    signed: &SignedVisitAssignment,
+    signer: Result<Address, SignatureError>,
+    organization: &Facts,
+    visit: Option<&Visit>,
+    now: u64,
+) -> Result<(), UiError> {
+    let a = &signed.assignment;
+    match signer {
+        Ok(signer) if signer == a.organization => {}
+        _ => {
+            return Err(refused(
+                ErrorCode::BadSignature,
+                format!(
+                    "the assignment is not signed by the organization it names ({})",
+                    a.organization
+                ),
+            ));
+        }
+    }
+    admitted_organization(a.organization, organization)?;
+    assignable(a, visit, now)
 }

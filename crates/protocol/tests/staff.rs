@@ -286,3 +286,103 @@ fn a_revocation_is_the_organizations_and_fresh() {
         assert_eq!(error.code, code, "{name}: {error}");
     }
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn an_assignment_fits_an_open_visit_the_organization_opened() {
+    use caretrail_crypto::staff::{assignment_signer, sign_assignment};
+    use caretrail_protocol::staff::{assign, check_assignment};
+    use caretrail_types::{Hash32, Visit, VisitAssignment};
+    let (ho, doctor, stranger) = keys();
+    let visit = Visit {
+        patient: Address([8; 20]),
+        organization: ho.address(),
+        visit_id: Hash32([4; 32]),
+        expires_at: NOW + 600,
+    };
+    let signed = assign(
+        &ho,
+        DOMAIN,
+        &visit,
+        doctor.address(),
+        StaffRole::Doctor,
+        NOW,
+    )
+    .expect("assigned");
+    let by = |s: &caretrail_types::SignedVisitAssignment| assignment_signer(DOMAIN, s);
+    let facts = admitted(ho.address());
+    assert_eq!(
+        check_assignment(&signed, by(&signed), &facts, Some(&visit), NOW),
+        Ok(())
+    );
+    let a = signed.assignment;
+    let sign = |assignment: VisitAssignment| sign_assignment(&ho, DOMAIN, assignment);
+    let mut forged = sign_assignment(&stranger, DOMAIN, a);
+    forged.assignment.organization = ho.address();
+    let other_patient = Visit {
+        patient: Address([9; 20]),
+        ..visit
+    };
+    let cases = [
+        (
+            "not the organization's",
+            forged,
+            Some(visit),
+            NOW,
+            ErrorCode::BadSignature,
+        ),
+        (
+            "a visit it did not open",
+            signed,
+            None,
+            NOW,
+            ErrorCode::UnknownVisit,
+        ),
+        (
+            "another patient's visit",
+            signed,
+            Some(other_patient),
+            NOW,
+            ErrorCode::UnknownVisit,
+        ),
+        (
+            "a visit ended",
+            signed,
+            Some(visit),
+            visit.expires_at,
+            ErrorCode::VisitClosed,
+        ),
+        (
+            "to reception",
+            sign(VisitAssignment {
+                role: StaffRole::Reception,
+                ..a
+            }),
+            Some(visit),
+            NOW,
+            ErrorCode::WrongRole,
+        ),
+        (
+            "outlasting its visit",
+            sign(VisitAssignment {
+                expires_at: visit.expires_at + 1,
+                ..a
+            }),
+            Some(visit),
+            NOW,
+            ErrorCode::InvalidInput,
+        ),
+    ];
+    for (name, signed, visit, now, code) in cases {
+        let error =
+            check_assignment(&signed, by(&signed), &facts, visit.as_ref(), now).expect_err(name);
+        assert_eq!(error.code, code, "{name}: {error}");
+    }
+    let not_admitted = Facts {
+        organization: None,
+        revoked: false,
+    };
+    let error = check_assignment(&signed, by(&signed), &not_admitted, Some(&visit), NOW)
+        .expect_err("not admitted");
+    assert_eq!(error.code, ErrorCode::NotAdmitted);
+}

@@ -88,7 +88,8 @@ impl RelayError {
                     | ErrorCode::UnknownRecord
                     | ErrorCode::RecordNotFound
                     | ErrorCode::NotRegistered
-                    | ErrorCode::NoRecoveryPending => StatusCode::NOT_FOUND,
+                    | ErrorCode::NoRecoveryPending
+                    | ErrorCode::UnknownVisit => StatusCode::NOT_FOUND,
                     ErrorCode::AlreadyRegistered
                     | ErrorCode::RecoveryPending
                     | ErrorCode::PolicyMismatch
@@ -101,7 +102,8 @@ impl RelayError {
                     | ErrorCode::ConsentRevoked
                     | ErrorCode::WrongRole
                     | ErrorCode::CertificateExpired
-                    | ErrorCode::CertificateRevoked => StatusCode::FORBIDDEN,
+                    | ErrorCode::CertificateRevoked
+                    | ErrorCode::VisitClosed => StatusCode::FORBIDDEN,
                     ErrorCode::WrongChain
                     | ErrorCode::WrongRelay
                     | ErrorCode::SignatureExpired

@@ -19,6 +19,7 @@ pub mod lookups;
 pub mod outside;
 pub mod patient_index;
 pub mod policy;
+pub mod queue;
 pub mod records;
 pub mod recovery;
 pub mod registration;
@@ -176,6 +177,8 @@ pub struct Relay {
     audit_turn: tokio::sync::Mutex<()>,
     /// Held while the patient registry's log is being followed: one reader at a time.
     patient_index_turn: tokio::sync::Mutex<()>,
+    /// Visits assigned to staff, to every staff queue that is followed (each keeps its own).
+    assignments: tokio::sync::broadcast::Sender<caretrail_types::QueuedVisit>,
     /// The Content-Security-Policy on every answer, naming the web page's inline loader script.
     page_policy: axum::http::HeaderValue,
     /// The TLS side of the listener, from `edge.tls` (read when the relay opens).
@@ -234,6 +237,7 @@ impl Relay {
             verify_rooms: Arc::new(tokio::sync::Semaphore::new(limits.face.places)),
             audit_turn: tokio::sync::Mutex::new(()),
             patient_index_turn: tokio::sync::Mutex::new(()),
+            assignments: tokio::sync::broadcast::channel(queue::LIVE_CAPACITY).0,
         }))
     }
 

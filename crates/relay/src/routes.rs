@@ -68,6 +68,8 @@ pub(crate) fn routes(state: RelayState) -> Router {
         )
         .route("/staff/check", post(staff_check))
         .route("/staff/revocations", post(staff_revoke))
+        .route("/staff/queue", post(staff_queue))
+        .route("/visits/assignments", post(visit_assign))
         .route("/recoveries", post(recovery_propose))
         .route("/recoveries/cancellations", post(recovery_cancel))
         .route("/recoveries/executions", post(recovery_execute))
@@ -167,6 +169,34 @@ async fn staff_check(
     crate::staff::check(&state, signed(&headers), &body)
         .await
         .map(Json)
+}
+
+/// Her queue as server-sent events: each assignment an `assignment` event (its JSON), a comment
+/// every 15 s to keep the connection open.
+async fn staff_queue(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, RelayError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt as _;
+    let queue = crate::queue::follow(state, signed(&headers), &body).await?;
+    let events = queue.map(|queued| {
+        Event::default()
+            .event("assignment")
+            .json_data(queued)
+            .map_err(|e| RelayError::Internal(e.to_string()))
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
+}
+
+async fn visit_assign(
+    State(state): State<RelayState>,
+    JsonBody(request): JsonBody<caretrail_types::SignedVisitAssignment>,
+) -> Result<Json<caretrail_types::QueuedVisit>, RelayError> {
+    crate::queue::assign(&state, request).await.map(Json)
 }
 
 async fn staff_revoke(

@@ -54,7 +54,19 @@ pub async fn check(
     header: Option<&str>,
     body: &[u8],
 ) -> Result<StaffMember, RelayError> {
-    let (fresh, request) = accept(relay, header, RelayAction::StaffCheck).await?;
+    member(relay, header, body, RelayAction::StaffCheck).await
+}
+
+/// The staff member a signed request for `action` comes from, with the certificate in its body
+/// checked: hers, the organization's, the role she asks, unexpired, the organization admitted,
+/// her key not revoked.
+pub(crate) async fn member(
+    relay: &Relay,
+    header: Option<&str>,
+    body: &[u8],
+    action: RelayAction,
+) -> Result<StaffMember, RelayError> {
+    let (fresh, request) = accept(relay, header, action).await?;
     if request.content != Hash32(Sha256::digest(body).into()) {
         return Err(RelayError::refused(
             ErrorCode::ContentMismatch,
@@ -73,4 +85,17 @@ pub async fn check(
         &facts,
         unix_now(),
     )?)
+}
+
+/// What the chain and this relay know about `organization` (and its `staff` key).
+pub(crate) async fn organization_facts(
+    relay: &Relay,
+    organization: Address,
+    staff: Address,
+) -> Result<Facts, RelayError> {
+    facts(relay, organization, staff).await
+}
+
+pub(crate) fn staff_domain(relay: &Relay) -> StaffDomain {
+    domain(relay)
 }

@@ -39,6 +39,10 @@ pub enum ErrorCode {
     /// Recovery: no recovery of that registration is pending (none was, or it was cancelled or
     /// executed), or it waits for its timelock still.
     NoRecoveryPending,
+    /// The organization opened no such visit for that patient on chain.
+    UnknownVisit,
+    /// The visit has ended (or was closed).
+    VisitClosed,
     /// A staff certificate is for another role than the one asked.
     WrongRole,
     /// A staff certificate's validity has ended: the organization issues a new one.

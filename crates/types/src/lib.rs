@@ -55,8 +55,8 @@ pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
 };
 pub use staff::{
-    SignedStaffCertificate, SignedStaffRevocation, StaffCertificate, StaffCheckRequest,
-    StaffMember, StaffRevocation, StaffRole,
+    QueuedVisit, SignedStaffCertificate, SignedStaffRevocation, SignedVisitAssignment,
+    StaffCertificate, StaffCheckRequest, StaffMember, StaffRevocation, StaffRole, VisitAssignment,
 };
 pub use time_text::format_unix_utc;
 pub use verification::{

@@ -28,6 +28,8 @@ pub enum RelayAction {
     AuditList,
     /// A staff member shows the relay her certificate (the body's SHA-256 is `content`).
     StaffCheck,
+    /// A staff member follows her queue of assigned visits (the body's SHA-256 is `content`).
+    StaffQueue,
 }
 
 impl RelayAction {
@@ -40,6 +42,7 @@ impl RelayAction {
             RelayAction::RecordList => "record.list",
             RelayAction::AuditList => "audit.list",
             RelayAction::StaffCheck => "staff.check",
+            RelayAction::StaffQueue => "staff.queue",
         }
     }
 }

@@ -110,6 +110,34 @@ pub struct StaffCheckRequest {
     pub role: StaffRole,
 }
 
+/// TKN_D: the organization's key assigns a staff member (a doctor, a lab) to the patient of a
+/// visit it opened, until `expires_at` (at most the visit's end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitAssignment {
+    pub organization: Address,
+    pub visit_id: crate::Hash32,
+    pub patient: Address,
+    pub staff: Address,
+    pub role: StaffRole,
+    pub expires_at: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignedVisitAssignment {
+    pub assignment: VisitAssignment,
+    pub signature: Signature,
+}
+
+/// An assignment as a staff member's queue delivers it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QueuedVisit {
+    pub assignment: SignedVisitAssignment,
+    /// Unix seconds when the relay took it.
+    pub assigned_at: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
