@@ -9,6 +9,7 @@ mod shutdown;
 mod staff;
 mod trust;
 mod up;
+mod visit;
 
 use clap::{Parser, Subcommand};
 use std::io::IsTerminal as _;
@@ -45,6 +46,12 @@ enum Command {
     /// A health organization's staff member: her key, and her certificate checked at the relay.
     #[command(subcommand)]
     Staff(staff::StaffCommand),
+    /// A patient's visit: her check-in code for a health organization.
+    #[command(subcommand)]
+    Visit(visit::VisitCommand),
+    /// A health organization's reception kiosk: opens the visit of a check-in code.
+    #[command(subcommand)]
+    Reception(visit::ReceptionCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -78,6 +85,8 @@ fn main() -> ExitCode {
             Command::Authority(command) => authority::run(command).await,
             Command::Hospital(command) => staff::run_hospital(command).await,
             Command::Staff(command) => staff::run_staff(command).await,
+            Command::Visit(command) => visit::run_visit(command).await,
+            Command::Reception(command) => visit::run_reception(command).await,
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,
             Command::Sandbox(args) => services::sandbox(args).await,

@@ -2,6 +2,7 @@
 //! the relay (for what only it can do) and the chain, which the client reads itself at the
 //! endpoint the relay names, recomputing every hash rather than taking the relay's word for it.
 
+mod checkin;
 mod error;
 mod network;
 mod patient;
@@ -14,6 +15,7 @@ mod staff;
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
 pub use caretrail_types::RecoveryStatus;
+pub use checkin::read_code;
 pub use error::ClientError;
 pub use network::{
     Admitted, Difference, NetworkMismatch, NotAdmitted, PinFileError, PinnedNetwork, Trust,

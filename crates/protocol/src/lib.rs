@@ -10,6 +10,7 @@
 pub mod access;
 pub mod audit;
 pub mod backup;
+pub mod checkin;
 pub mod login;
 pub mod password;
 pub mod profile;

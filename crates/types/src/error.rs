@@ -39,6 +39,8 @@ pub enum ErrorCode {
     /// Recovery: no recovery of that registration is pending (none was, or it was cancelled or
     /// executed), or it waits for its timelock still.
     NoRecoveryPending,
+    /// A code or token is for another organization than this one.
+    WrongOrganization,
     /// The organization opened no such visit for that patient on chain.
     UnknownVisit,
     /// The visit has ended (or was closed).
