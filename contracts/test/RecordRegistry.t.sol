@@ -1656,6 +1656,22 @@ contract RecordRegistryHandler is CheatCodes {
     mapping(address => bool) internal insurerAdmitted;
     /// The insurer of the first claim each (organization, claim id) anchored.
     mapping(address => mapping(bytes32 => address)) internal expectedClaim;
+
+    struct AnchoredClaim {
+        address organization;
+        address patient;
+        bytes32 ciphertext;
+    }
+
+    AnchoredClaim[] internal anchoredClaims;
+
+    struct OpenedVisit {
+        address organization;
+        uint8 visit;
+    }
+
+    /// Every visit opened through the handler, so that claims are anchored under real visits.
+    OpenedVisit[] internal openedVisits;
     uint256 public claims;
     uint256 public answers;
 
@@ -1746,6 +1762,7 @@ contract RecordRegistryHandler is CheatCodes {
         vm.prank(organization);
         try registry.openVisit(token, abi.encodePacked(r, s, v)) {
             expectedVisit[organization][token.visitId] = ExpectedVisit(token.patient, token.expiresAt);
+            openedVisits.push(OpenedVisit(organization, visit));
             _outcome(allowed, true);
         } catch {
             _outcome(allowed, false);
@@ -1848,8 +1865,14 @@ contract RecordRegistryHandler is CheatCodes {
         insurerAdmitted[insurerAt(who)] = next == IParticipantRegistry.Status.Admitted;
     }
 
-    /// @dev An organization bills an insurer (or an organization, refused) for its visit's patient.
-    function anchorClaim(uint8 org, uint8 visit, uint8 ciphertext, uint8 billed) external {
+    /// @dev An organization bills an insurer (or an organization, refused) for its visit's patient:
+    /// mostly under a visit opened earlier (open or not by now), else under any.
+    function anchorClaim(uint8 org, uint8 visit, uint8 ciphertext, uint8 billed, uint256 pick) external {
+        if (openedVisits.length > 0 && pick % 4 != 0) {
+            OpenedVisit memory opened = openedVisits[pick % openedVisits.length];
+            org = opened.organization == organizations[0] ? 0 : 1;
+            visit = opened.visit;
+        }
         address organization = organizations[org % 2];
         ExpectedVisit memory expected = expectedVisit[organization][visitAt(visit)];
         address insurer = billed % 3 < 2 ? insurerAt(billed) : organizations[(uint256(org) + 1) % 2];
@@ -1860,8 +1883,12 @@ contract RecordRegistryHandler is CheatCodes {
         vm.prank(organization);
         try registry.anchorClaim(visitAt(visit), ciphertextAt(ciphertext), insurer) returns (bytes32 id) {
             if (id != claimId) wrongIds++;
-            if (expectedClaim[organization][claimId] != address(0)) overwrites++;
-            else expectedClaim[organization][claimId] = insurer;
+            if (expectedClaim[organization][claimId] != address(0)) {
+                overwrites++;
+            } else {
+                expectedClaim[organization][claimId] = insurer;
+                anchoredClaims.push(AnchoredClaim(organization, expected.patient, ciphertextAt(ciphertext)));
+            }
             claims++;
             _outcome(allowed, true);
         } catch {
@@ -1869,19 +1896,23 @@ contract RecordRegistryHandler is CheatCodes {
         }
     }
 
-    /// @dev An insurer, an organization or a patient answers a claim of some organization, patient
-    /// and content (anchored or not): only the insurer the claim names, while admitted, succeeds.
-    function answerClaim(uint8 who, uint8 org, uint8 owner, uint8 bill, uint8 ciphertext) external {
+    /// @dev An insurer, an organization or a patient answers a claim: mostly one anchored earlier
+    /// (so answers happen), else one of some organization, patient and content, anchored or not.
+    /// Only the insurer the claim names, while admitted, succeeds.
+    function answerClaim(uint8 who, uint8 org, uint8 owner, uint8 bill, uint8 ciphertext, uint256 pick) external {
         address sender = who % 4 < 2 ? insurerAt(who) : who % 4 == 2 ? organizations[who / 4 % 2] : patientAt(who / 4);
-        address organization = organizations[org % 2];
-        bytes32 claimId = keccak256(abi.encode(patientAt(owner), bytes32("Claim"), ciphertextAt(bill)));
-        address named = expectedClaim[organization][claimId];
+        AnchoredClaim memory claim = AnchoredClaim(organizations[org % 2], patientAt(owner), ciphertextAt(bill));
+        if (anchoredClaims.length > 0 && pick % 4 != 0) claim = anchoredClaims[pick % anchoredClaims.length];
+        bytes32 claimId = keccak256(abi.encode(claim.patient, bytes32("Claim"), claim.ciphertext));
+        address named = expectedClaim[claim.organization][claimId];
+        // Half the time the sender is the insurer named, so that suspended insurers answer too.
+        if (named != address(0) && pick % 8 >= 4) sender = named;
         bool allowed = named != address(0) && named == sender && insurerAdmitted[sender]
             && ciphertextAt(ciphertext) != bytes32(0);
         vm.prank(sender);
-        try registry.anchorClaimResponse(organization, patientAt(owner), ciphertextAt(bill), ciphertextAt(ciphertext))
+        try registry.anchorClaimResponse(claim.organization, claim.patient, claim.ciphertext, ciphertextAt(ciphertext))
         returns (bytes32 id) {
-            if (id != keccak256(abi.encode(patientAt(owner), bytes32("ClaimResponse"), ciphertextAt(ciphertext)))) {
+            if (id != keccak256(abi.encode(claim.patient, bytes32("ClaimResponse"), ciphertextAt(ciphertext)))) {
                 wrongIds++;
             }
             answers++;
