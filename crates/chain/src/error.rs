@@ -108,6 +108,7 @@ impl Refusal {
                 | Self::Patients(PatientRegistryErrors::NotTheVerifier(_))
                 | Self::Patients(PatientRegistryErrors::NotTheVerifierOrTheAuthority(_))
                 | Self::Records(RecordRegistryErrors::NotAdmittedOrganization(_))
+                | Self::Records(RecordRegistryErrors::NotAdmittedInsurer(_))
                 | Self::Participants(ParticipantRegistryErrors::AccessControlUnauthorizedAccount(
                     _
                 ))
@@ -356,6 +357,19 @@ fn record(e: &RecordRegistryErrors) -> String {
             v.grantee, v.patient, v.target
         ),
         E::SignatureExpired(v) => format!("the signature expired at {}", v.deadline),
+        E::NotAdmittedInsurer(v) => format!("{} is not an admitted insurer", v.account),
+        E::ClaimAlreadyAnchored(v) => format!(
+            "{} already anchored claim {}: the insurer a claim names never changes",
+            v.organization, v.claimId
+        ),
+        E::UnknownClaim(v) => format!(
+            "{} anchored no claim {} (for this patient and content)",
+            v.organization, v.claimId
+        ),
+        E::NotClaimInsurer(v) => format!(
+            "claim {} names the insurer {}: {} may not answer it",
+            v.claimId, v.insurer, v.sender
+        ),
         E::InvalidAccountNonce(v) => format!(
             "the signature's nonce is used or out of turn ({} expects {})",
             v.account, v.currentNonce
