@@ -612,7 +612,9 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.stopPrank();
         require(registry.claimOf(HOSPITAL, claimId) == INSURER, "HOSPITAL's claim names its insurer");
         require(registry.claimOf(CLINIC, claimId) == OTHER_INSURER, "CLINIC's names its own");
-        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotClaimInsurer.selector, claimId, INSURER, OTHER_INSURER));
+        vm.expectRevert(
+            abi.encodeWithSelector(RecordRegistry.NotClaimInsurer.selector, claimId, INSURER, OTHER_INSURER)
+        );
         vm.prank(OTHER_INSURER);
         registry.anchorClaimResponse(HOSPITAL, patient, BILL, QUEUED);
     }
@@ -663,9 +665,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, CLINIC, claimId));
         registry.anchorClaimResponse(CLINIC, patient, BILL, QUEUED);
         address other = vm.addr(OTHER_KEY);
-        vm.expectRevert(
-            abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, HOSPITAL, _id(other, CLAIM, BILL))
-        );
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, HOSPITAL, _id(other, CLAIM, BILL)));
         registry.anchorClaimResponse(HOSPITAL, other, BILL, QUEUED);
         vm.expectRevert(
             abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, HOSPITAL, _id(patient, CLAIM, CIPHERTEXT))
@@ -729,9 +729,7 @@ contract RecordRegistryTest is RecordRegistryFixture {
         registry.anchorOwnRecordBySig(anchor, _sign(PATIENT_KEY, registry.ownAnchorDigest(anchor)));
         // And a signature that is not hers anchors nothing.
         bytes memory forged = _sign(OTHER_KEY, registry.ownAnchorDigest(anchor));
-        vm.expectRevert(
-            abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY))
-        );
+        vm.expectRevert(abi.encodeWithSelector(RecordRegistry.NotSignedByPatient.selector, patient, vm.addr(OTHER_KEY)));
         registry.anchorOwnRecordBySig(anchor, forged);
         vm.stopPrank();
     }
@@ -1261,7 +1259,9 @@ contract RecordRegistryTest is RecordRegistryFixture {
         registry.anchorClaim(VISIT, BILL, INSURER);
         bool same = organization == HOSPITAL && owner == patient && bill == BILL;
         bytes32 claimId = _id(owner, bytes32("Claim"), bill);
-        if (!same) vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, organization, claimId));
+        if (!same) {
+            vm.expectRevert(abi.encodeWithSelector(RecordRegistry.UnknownClaim.selector, organization, claimId));
+        }
         vm.prank(INSURER);
         registry.anchorClaimResponse(organization, owner, bill, answer);
     }
@@ -1549,8 +1549,8 @@ contract RecordRegistryGasTest is RecordRegistryFixture {
         bytes32 root = TestMerkleTree.root(_leaves(3));
         // The participant registry's account stays warm after the first call in a test (see
         // above); in its own transaction the batch pays its cold access: 2,600 instead of 100.
-        uint256 batch = _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.anchorBatch, (visitId, root, 3)))
-            + 2_500;
+        uint256 batch =
+            _txGas(HOSPITAL, address(registry), abi.encodeCall(registry.anchorBatch, (visitId, root, 3))) + 2_500;
         emit GasUsed("openVisit + anchorBatch of the visit's 3 records, two transactions", open + batch);
         require(open + batch <= 120_000, "a visit and its batch within 120k");
     }
@@ -1944,11 +1944,14 @@ contract RecordRegistryHandler is CheatCodes {
         address named = expectedClaim[claim.organization][claimId];
         // Half the time the sender is the insurer named, so that suspended insurers answer too.
         if (named != address(0) && pick % 8 >= 4) sender = named;
-        bool allowed = named != address(0) && named == sender && insurerAdmitted[sender]
-            && ciphertextAt(ciphertext) != bytes32(0);
+        bool allowed =
+            named != address(0) && named == sender && insurerAdmitted[sender] && ciphertextAt(ciphertext) != bytes32(0);
         vm.prank(sender);
-        try registry.anchorClaimResponse(claim.organization, claim.patient, claim.ciphertext, ciphertextAt(ciphertext))
-        returns (bytes32 id) {
+        try registry.anchorClaimResponse(
+            claim.organization, claim.patient, claim.ciphertext, ciphertextAt(ciphertext)
+        ) returns (
+            bytes32 id
+        ) {
             if (id != keccak256(abi.encode(claim.patient, bytes32("ClaimResponse"), ciphertextAt(ciphertext)))) {
                 wrongIds++;
             }
@@ -1966,15 +1969,18 @@ contract RecordRegistryHandler is CheatCodes {
         vm.startPrank(insurer);
         bool succeeded = true;
         if (how % 3 == 0) {
-            try registry.anchorRecord(visitAt(visit), kindAt(kind), ciphertextAt(ciphertext)) {} catch {
+            try registry.anchorRecord(visitAt(visit), kindAt(kind), ciphertextAt(ciphertext)) {}
+            catch {
                 succeeded = false;
             }
         } else if (how % 3 == 1) {
-            try registry.anchorBatch(visitAt(visit), rootAt(ciphertext), 1) {} catch {
+            try registry.anchorBatch(visitAt(visit), rootAt(ciphertext), 1) {}
+            catch {
                 succeeded = false;
             }
         } else {
-            try registry.anchorClaim(visitAt(visit), ciphertextAt(ciphertext), insurer) {} catch {
+            try registry.anchorClaim(visitAt(visit), ciphertextAt(ciphertext), insurer) {}
+            catch {
                 succeeded = false;
             }
         }
