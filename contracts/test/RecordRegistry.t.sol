@@ -2141,7 +2141,8 @@ contract RecordRegistryInvariantTest is CheatCodes {
     /// forge-config: default.invariant.depth = 32
     function invariant_anchorsFollowTheVisitsAndNameTheirContent() public view {
         require(
-            handler.wrongOutcomes() == 0, "a visit, anchor, batch or audit call succeeded or failed against the model"
+            handler.wrongOutcomes() == 0,
+            "a visit, anchor, batch, audit, claim or answer call succeeded or failed against the model"
         );
         require(handler.wrongIds() == 0, "an anchor returned another id than its content's");
     }
