@@ -23,8 +23,10 @@ CHAIN_ID=$(cast chain-id --rpc-url "$RPC")
 # anvil's first three development accounts.
 ORG_KEY=0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80
 PATIENT_KEY=0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d
+INSURER_KEY=0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a
 ORG=$(cast wallet address --private-key "$ORG_KEY")
 PATIENT=$(cast wallet address --private-key "$PATIENT_KEY")
+INSURER=$(cast wallet address --private-key "$INSURER_KEY")
 READER=0x0000000000000000000000000000000000004EAD
 
 send() { # key, to, signature, args... -> receipt JSON
@@ -43,6 +45,7 @@ row() { printf '%-58s %10s\n' "$1" "$2"; }
 
 PARTICIPANTS=$(deploy "$ORG_KEY" out/ParticipantRegistryMock.sol/ParticipantRegistryMock.json "")
 send "$ORG_KEY" "$PARTICIPANTS" "set(address,uint8,uint8)" "$ORG" 1 1 >/dev/null
+send "$ORG_KEY" "$PARTICIPANTS" "set(address,uint8,uint8)" "$INSURER" 2 1 >/dev/null
 
 NOW=$(cast block latest --rpc-url "$RPC" --field timestamp)
 EXPIRES=$(( NOW + 86400 ))
@@ -112,6 +115,12 @@ row "grantAccessBySig (signed with cast, relayed by the HO)" \
   "$PATIENT" "$READER" "$KIND" "$CIPHERTEXT")" = true ] || { echo "grant by signature failed" >&2; exit 1; }
 row "anchorAuditRoot (a run of 60 read-log entries)" \
   "$(send "$ORG_KEY" "$REGISTRY" "anchorAuditRoot(bytes32,uint64,uint32)" "$(cast keccak audit-root-1)" 0 60 | gas)"
+BILL=$(cast keccak bill-1)
+row "anchorClaim: the organization's bill, naming the insurer" \
+  "$(send "$ORG_KEY" "$REGISTRY" "anchorClaim(bytes32,bytes32,address)" "$VISIT" "$BILL" "$INSURER" | gas)"
+row "anchorClaimResponse: the insurer's answer" \
+  "$(send "$INSURER_KEY" "$REGISTRY" "anchorClaimResponse(address,address,bytes32,bytes32)" \
+    "$ORG" "$PATIENT" "$BILL" "$(cast keccak answer-1)" | gas)"
 
 open_visit "$NAIVE" "Caretrail RecordRegistry" >/dev/null
 row "naive: one record stored whole" \

@@ -53,6 +53,19 @@ import {IParticipantRegistry} from "./interfaces/IParticipantRegistry.sol";
 /// the record's kind and ciphertext hash and derives its id, so a kind consent opens only records
 /// of that kind.
 ///
+/// Claims (the bill, U_B, and the insurer's answers): during its open visit the HO anchors the bill,
+/// a FHIR Claim of the visit's patient (kind `CLAIM_KIND`, `bytes32("Claim")`), naming the insurer it
+/// bills, which must be admitted then (`anchorClaim`). The claim is kept under its HO, one slot:
+/// `claimOf(organization, claimId)` is the insurer, and the claim id (`recordIdOf(patient,
+/// CLAIM_KIND, ciphertextHash)`) binds the patient, so she is not stored. That insurer, while
+/// admitted, and nobody else, anchors its answers (FHIR ClaimResponses, kind `CLAIM_RESPONSE_KIND`,
+/// `bytes32("ClaimResponse")`), as many as it sends (queued, then complete): each is the patient's
+/// record with the insurer as author, and `ClaimAnswered` links it to the claim
+/// (`anchorClaimResponse`). An insurer anchors nothing else: `anchorRecord`, `anchorBatch` and
+/// `anchorClaim` need an open visit of the sender, which only an admitted HO can open; what it
+/// anchors through `anchorOwnRecord`/`anchorOwnBatch` is its own (its address as patient and author)
+/// and names no patient, which is harmless; `anchorOwnRecordBySig` needs the patient's signature.
+///
 /// Audit roots: any account (in practice the relay that serves the records) anchors the Merkle root
 /// of a run of its read-log entries, numbered from `firstEntry`, once per root and sender
 /// (`auditRootOf(relay, root)`, with the time it was anchored). The leaves are built off chain
@@ -163,6 +176,12 @@ contract RecordRegistry is EIP712, Nonces {
     bytes32 public constant OWN_ANCHOR_TYPEHASH =
         keccak256("OwnAnchor(address patient,bytes32 kind,bytes32 ciphertextHash,uint64 deadline)");
 
+    /// @notice The kind of a bill (U_B), a FHIR Claim, as anchored by `anchorClaim`.
+    bytes32 public constant CLAIM_KIND = bytes32("Claim");
+    /// @notice The kind of an insurer's answer to a claim, a FHIR ClaimResponse, as anchored by
+    /// `anchorClaimResponse`.
+    bytes32 public constant CLAIM_RESPONSE_KIND = bytes32("ClaimResponse");
+
     /// @notice The registry that says whether an HO is admitted.
     IParticipantRegistry public immutable participants;
 
@@ -171,6 +190,8 @@ contract RecordRegistry is EIP712, Nonces {
     /// `consentKey` => expiry; zero when never granted or revoked.
     mapping(bytes32 consentKey => uint64) private _consents;
     mapping(address relay => mapping(bytes32 root => AuditRoot)) private _auditRoots;
+    /// The insurer each HO's claim names; zero when the HO anchored no such claim.
+    mapping(address organization => mapping(bytes32 claimId => address insurer)) private _claims;
 
     /// @notice An HO opened a visit with the patient's token.
     event VisitOpened(address indexed patient, address indexed organization, bytes32 indexed visitId, uint64 expiresAt);
@@ -190,6 +211,19 @@ contract RecordRegistry is EIP712, Nonces {
     );
     /// @notice The patient revoked access.
     event ConsentRevoked(address indexed patient, address indexed grantee, Scope scope, bytes32 target);
+    /// @notice `organization` anchored the claim `claimId` (its `RecordAnchored` is in the same
+    /// transaction), naming `insurer` as the one who answers it.
+    event ClaimAnchored(bytes32 indexed claimId, address indexed organization, address indexed insurer);
+    /// @notice `insurer` answered `organization`'s claim `claimId` with the record `responseId`
+    /// (`recordIdOf(patient, CLAIM_RESPONSE_KIND, ciphertextHash)`, the claim's patient); an
+    /// insurer may answer a claim several times (queued, then complete): the latest is its answer.
+    event ClaimAnswered(
+        bytes32 indexed claimId,
+        address indexed organization,
+        address indexed insurer,
+        bytes32 responseId,
+        bytes32 ciphertextHash
+    );
     /// @notice `relay` anchored the Merkle root of `count` read-log entries, from entry `firstEntry` on.
     event AuditRootAnchored(address indexed relay, bytes32 indexed root, uint64 firstEntry, uint32 count);
 
@@ -236,6 +270,15 @@ contract RecordRegistry is EIP712, Nonces {
     error NoSuchConsent(address patient, address grantee, Scope scope, bytes32 target);
     /// @notice A signed consent was relayed at or after its deadline.
     error SignatureExpired(uint64 deadline);
+    /// @notice The account is not an insurer admitted by the participant registry (unknown,
+    /// suspended, blocked, or a health organization).
+    error NotAdmittedInsurer(address account);
+    /// @notice The organization already anchored this claim; the insurer it names never changes.
+    error ClaimAlreadyAnchored(address organization, bytes32 claimId);
+    /// @notice The organization anchored no claim with this id (for this patient and content).
+    error UnknownClaim(address organization, bytes32 claimId);
+    /// @notice Only the insurer a claim names may answer it.
+    error NotClaimInsurer(bytes32 claimId, address insurer, address sender);
 
     /// @param participants_ the registry that admits health organizations
     constructor(IParticipantRegistry participants_) EIP712("Caretrail RecordRegistry", "1") {
@@ -381,6 +424,58 @@ contract RecordRegistry is EIP712, Nonces {
     /// @dev Hashed twice so that no leaf is 64 bytes long and can pass for an inner node.
     function recordLeaf(address patient, bytes32 kind, bytes32 ciphertextHash) public pure returns (bytes32) {
         return keccak256(bytes.concat(recordIdOf(patient, kind, ciphertextHash)));
+    }
+
+    // ---- claims ----
+
+    /// @notice Anchors the bill of the sender's open visit `visitId`: a record of the visit's patient
+    /// of kind `CLAIM_KIND`, naming `insurer` (admitted now) as the one who may answer it. Emits
+    /// `RecordAnchored` and `ClaimAnchored`; stores the insurer under the sender and the claim id.
+    /// @param visitId a visit the sender opened, still open; the sender must still be an admitted HO
+    /// @param ciphertextHash hash of the claim's ciphertext as stored off chain (non-zero)
+    /// @param insurer the insurer billed, an admitted insurer
+    /// @return claimId the claim's record id, `recordIdOf(patient, CLAIM_KIND, ciphertextHash)`
+    function anchorClaim(bytes32 visitId, bytes32 ciphertextHash, address insurer) external returns (bytes32 claimId) {
+        address patient = _visitPatient(visitId);
+        if (!participants.isAdmitted(insurer, IParticipantRegistry.Kind.Insurer)) revert NotAdmittedInsurer(insurer);
+        if (ciphertextHash == bytes32(0)) revert EmptyCiphertextHash();
+        claimId = recordIdOf(patient, CLAIM_KIND, ciphertextHash);
+        if (_claims[msg.sender][claimId] != address(0)) revert ClaimAlreadyAnchored(msg.sender, claimId);
+        _claims[msg.sender][claimId] = insurer;
+        emit RecordAnchored(claimId, patient, msg.sender, CLAIM_KIND, ciphertextHash);
+        emit ClaimAnchored(claimId, msg.sender, insurer);
+    }
+
+    /// @notice The insurer anchors its answer to a claim that names it: a record of the claim's
+    /// patient of kind `CLAIM_RESPONSE_KIND`, with the insurer as author. Emits `RecordAnchored` and
+    /// `ClaimAnswered`; stores nothing. May be called again for a later answer to the same claim.
+    /// @dev The claim is found from what it was derived from, so the answer is the claim's patient's.
+    /// It needs no open visit: claims are answered after the visit.
+    /// @param organization the HO that anchored the claim
+    /// @param patient the claim's patient
+    /// @param claimCiphertextHash the claim's ciphertext hash
+    /// @param ciphertextHash hash of the answer's ciphertext as stored off chain (non-zero)
+    /// @return responseId the answer's record id, `recordIdOf(patient, CLAIM_RESPONSE_KIND, ciphertextHash)`
+    function anchorClaimResponse(
+        address organization,
+        address patient,
+        bytes32 claimCiphertextHash,
+        bytes32 ciphertextHash
+    ) external returns (bytes32 responseId) {
+        bytes32 claimId = recordIdOf(patient, CLAIM_KIND, claimCiphertextHash);
+        address insurer = _claims[organization][claimId];
+        if (insurer == address(0)) revert UnknownClaim(organization, claimId);
+        if (insurer != msg.sender) revert NotClaimInsurer(claimId, insurer, msg.sender);
+        if (!participants.isAdmitted(msg.sender, IParticipantRegistry.Kind.Insurer)) {
+            revert NotAdmittedInsurer(msg.sender);
+        }
+        responseId = _anchorRecord(patient, msg.sender, CLAIM_RESPONSE_KIND, ciphertextHash);
+        emit ClaimAnswered(claimId, organization, msg.sender, responseId, ciphertextHash);
+    }
+
+    /// @notice The insurer `organization`'s claim `claimId` names (zero address if it anchored none).
+    function claimOf(address organization, bytes32 claimId) external view returns (address insurer) {
+        return _claims[organization][claimId];
     }
 
     // ---- consent ----

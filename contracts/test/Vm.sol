@@ -20,6 +20,8 @@ interface Vm {
     function record() external;
     /// The storage slots of `target` read and written since `record()`.
     function accesses(address target) external returns (bytes32[] memory readSlots, bytes32[] memory writeSlots);
+    /// The word in `target`'s storage slot `slot`.
+    function load(address target, bytes32 slot) external view returns (bytes32);
 }
 
 abstract contract CheatCodes {

@@ -8,10 +8,10 @@ use alloy::providers::ProviderBuilder;
 use anyhow::Context as _;
 use caretrail_chain::local::{LocalNode, anvil_path};
 use caretrail_chain::{
-    ConsentGrant, ConsentRevocation, Relayer, admission_of, admit, anchor_batch, anchor_own_record,
-    anchor_record, chain_id, deploy_registries, grant_verifier, open_visit, record_kind,
-    register_patient, secret_key, sign_consent_grant, sign_consent_revocation, sign_enrolment,
-    sign_policy_version, sign_visit_token,
+    ConsentGrant, ConsentRevocation, Relayer, admission_of, admit, anchor_batch, anchor_claim,
+    anchor_claim_response, anchor_own_record, anchor_record, chain_id, deploy_registries,
+    grant_verifier, open_visit, record_kind, register_patient, secret_key, sign_consent_grant,
+    sign_consent_revocation, sign_enrolment, sign_policy_version, sign_visit_token,
 };
 use caretrail_crypto::policy::{content_hash, document_hash};
 use caretrail_crypto::{SecretKey, envelope};
@@ -250,7 +250,7 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
         not_after: u64::MAX / 2,
     };
     let signature = sign_visit_token(&holder, chain, registries.records, &token);
-    open_visit(
+    let opened = open_visit(
         &rpc,
         hospital_signer.clone(),
         registries.records,
@@ -258,6 +258,41 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
         &signature,
     )
     .await?;
+    rows.push(Row {
+        operation: "open a visit (hospital, the patient's token)",
+        bytes: 0,
+        gas: opened.gas_used,
+        calldata: measured(&rpc, opened.tx_id).await?.1,
+        naive: None,
+        goal: "-",
+    });
+    // The visit's records (U_P, T_D, the Encounter) in one batch: what the hospital sends after
+    // opening the visit. A batch costs the same whatever its count.
+    let visit_batch = anchor_batch(
+        &rpc,
+        hospital_signer.clone(),
+        registries.records,
+        token.visit_id,
+        Hash32([5; 32]),
+        3,
+    )
+    .await?;
+    rows.push(Row {
+        operation: "anchor the visit's 3 records in one batch",
+        bytes: 0,
+        gas: visit_batch.gas_used,
+        calldata: measured(&rpc, visit_batch.tx_id).await?.1,
+        naive: None,
+        goal: "-",
+    });
+    rows.push(Row {
+        operation: "open a visit + its batch, in all",
+        bytes: 0,
+        gas: opened.gas_used + visit_batch.gas_used,
+        calldata: rows[rows.len() - 2].calldata + rows[rows.len() - 1].calldata,
+        naive: None,
+        goal: "<= 120k",
+    });
     let kind = record_kind("DiagnosticReport").context("kind")?;
     let holder_address = alloy::primitives::Address::from(holder.address().0);
     let (_, by_hospital) = anchor_record(
@@ -307,7 +342,7 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
     });
     let batch = anchor_batch(
         &rpc,
-        hospital_signer,
+        hospital_signer.clone(),
         registries.records,
         token.visit_id,
         Hash32([7; 32]),
@@ -331,6 +366,42 @@ async fn scenario(node: &LocalNode) -> anyhow::Result<Vec<Row>> {
         calldata: measured(&rpc, batch.tx_id).await?.1 / 100,
         naive: Some(naive_many / 100),
         goal: "<= 5k",
+    });
+
+    // The bill (U_B) under the visit, naming the insurer; the insurer's answer to it (queued, then
+    // complete: each answer costs the same).
+    let (claim, billed) = anchor_claim(
+        &rpc,
+        hospital_signer.clone(),
+        registries.records,
+        token.visit_id,
+        Hash32([0xB1; 32]),
+        insurer.address(),
+    )
+    .await?;
+    rows.push(Row {
+        operation: "anchor a claim (hospital, naming the insurer)",
+        bytes: 0,
+        gas: billed.gas_used,
+        calldata: measured(&rpc, billed.tx_id).await?.1,
+        naive: None,
+        goal: "-",
+    });
+    let (_, answered) = anchor_claim_response(
+        &rpc,
+        node.dev_signer(2),
+        registries.records,
+        &claim.record,
+        Hash32([0xA1; 32]),
+    )
+    .await?;
+    rows.push(Row {
+        operation: "anchor the insurer's answer to it",
+        bytes: 0,
+        gas: answered.gas_used,
+        calldata: measured(&rpc, answered.tx_id).await?.1,
+        naive: None,
+        goal: "<= 50k",
     });
 
     // Consent: the patient signs, the relay pays. A grant writes one fresh slot; a revocation

@@ -108,6 +108,7 @@ impl Refusal {
                 | Self::Patients(PatientRegistryErrors::NotTheVerifier(_))
                 | Self::Patients(PatientRegistryErrors::NotTheVerifierOrTheAuthority(_))
                 | Self::Records(RecordRegistryErrors::NotAdmittedOrganization(_))
+                | Self::Records(RecordRegistryErrors::NotAdmittedInsurer(_))
                 | Self::Participants(ParticipantRegistryErrors::AccessControlUnauthorizedAccount(
                     _
                 ))
@@ -331,6 +332,23 @@ fn record(e: &RecordRegistryErrors) -> String {
             "the signature is by {}, not by the patient {}",
             v.signer, v.patient
         ),
+        E::NotTokenOrganization(v) => format!(
+            "the visit token names the organization {}, not {}",
+            v.organization, v.sender
+        ),
+        E::VisitOpeningClosed(v) => format!(
+            "visit {} could be opened until {}, and that has passed: the patient shows a new check-in code",
+            v.visitId, v.notAfter
+        ),
+        E::NotVisitParty(v) => format!(
+            "{} may not close this visit: only its patient or its organization",
+            v.account
+        ),
+        E::ECDSAInvalidSignature(_) => "the signature is not a valid signature".into(),
+        E::ECDSAInvalidSignatureLength(v) => {
+            format!("the signature is {} bytes long, not 65", v.length)
+        }
+        E::ECDSAInvalidSignatureS(_) => "the signature is malleable (high s): it is refused".into(),
         E::VisitExpired(v) => format!("visit {} ended at {}", v.visitId, v.expiresAt),
         E::UnknownVisit(v) => format!("{} has no visit {}", v.organization, v.visitId),
         E::VisitAlreadyOpened(v) => {
@@ -356,10 +374,55 @@ fn record(e: &RecordRegistryErrors) -> String {
             v.grantee, v.patient, v.target
         ),
         E::SignatureExpired(v) => format!("the signature expired at {}", v.deadline),
+        E::NotAdmittedInsurer(v) => format!("{} is not an admitted insurer", v.account),
+        E::ClaimAlreadyAnchored(v) => format!(
+            "{} already anchored claim {}: the insurer a claim names never changes",
+            v.organization, v.claimId
+        ),
+        E::UnknownClaim(v) => format!(
+            "{} anchored no claim {} (for this patient and content)",
+            v.organization, v.claimId
+        ),
+        E::NotClaimInsurer(v) => format!(
+            "claim {} names the insurer {}: {} may not answer it",
+            v.claimId, v.insurer, v.sender
+        ),
         E::InvalidAccountNonce(v) => format!(
             "the signature's nonce is used or out of turn ({} expects {})",
             v.account, v.currentNonce
         ),
         other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy::sol_types::SolInterface as _;
+
+    /// Every refusal the record registry can send (all but OpenZeppelin's two constructor-time
+    /// `ShortStrings` errors) reads as a plain sentence, not the Rust debug form of its error.
+    #[test]
+    fn every_record_registry_refusal_has_a_plain_message() {
+        let arguments = [0u8; 8 * 32];
+        let mut unnamed = Vec::new();
+        for selector in RecordRegistryErrors::SELECTORS {
+            let error = RecordRegistryErrors::abi_decode_raw(*selector, &arguments)
+                .expect("zero arguments decode");
+            if matches!(
+                error,
+                RecordRegistryErrors::StringTooLong(_)
+                    | RecordRegistryErrors::InvalidShortString(_)
+            ) {
+                continue;
+            }
+            let debug = format!("{error:?}");
+            let name = debug.split('(').next().unwrap_or_default().to_owned();
+            let message = record(&error);
+            if message.contains(&name) {
+                unnamed.push(name);
+            }
+        }
+        assert!(unnamed.is_empty(), "no plain message for {unnamed:?}");
     }
 }

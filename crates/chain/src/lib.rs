@@ -4,6 +4,7 @@
 
 mod audit;
 mod bindings;
+mod claims;
 mod consents;
 mod convert;
 mod error;
@@ -20,6 +21,10 @@ pub use alloy::signers::local::PrivateKeySigner;
 pub use audit::{AuditRoot, anchor_audit_root, audit_root_of, audit_roots_of};
 pub use bindings::{
     ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry, contracts_version,
+};
+pub use claims::{
+    CLAIM_KIND_NAME, CLAIM_RESPONSE_KIND_NAME, Claim, ClaimAnswer, anchor_claim,
+    anchor_claim_response, claim_answers, claim_insurer, claim_kind, claim_of, claim_response_kind,
 };
 pub use consents::{
     ConsentGrant, ConsentRevocation, consent_grant_signer, consent_nonce,
