@@ -15,6 +15,7 @@ mod policy;
 mod record;
 mod recovery;
 mod request;
+mod scan;
 mod time_text;
 mod verification;
 mod visit;
@@ -53,6 +54,7 @@ pub use recovery::{
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
 };
+pub use scan::{QrKind, ScannedCode};
 pub use time_text::format_unix_utc;
 pub use verification::{
     CapturedPhoto, Check, CheckResult, EnrolmentOffer, EnrolmentRequest, FaceAttestation,
