@@ -110,7 +110,7 @@ pub fn camera_refusal(error: &CameraError, streaming: bool) -> UiError {
 /// `decode` judges a frame (a read, or a refusal); `events` receives previews and refusals from
 /// both threads. Blocking: run it on a thread of its own.
 pub fn run(
-    source: &mut (dyn FrameSource + Send),
+    source: &mut dyn FrameSource,
     decode: &(dyn Fn(&CameraFrame) -> Result<ScannedCode, UiError> + Sync),
     events: &(dyn Fn(Event) + Sync),
     stop: &AtomicBool,
