@@ -10,6 +10,7 @@ mod patient_state;
 mod policy;
 mod records;
 mod recovery;
+mod scan;
 mod state;
 mod web_records;
 mod web_wallet;

@@ -181,6 +181,24 @@ pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
     }
 }
 
+/// Scans with the desktop app's camera (see `tauri::scan_start`); the desktop app only.
+pub async fn scan_start(
+    on_preview: impl Fn(js_sys::Uint8Array) + 'static,
+    on_refusal: impl Fn(UiError) + 'static,
+) -> Result<Option<caretrail_types::ScannedCode>, UiError> {
+    tauri::scan_start(on_preview, on_refusal).await
+}
+
+/// Stops the desktop app's scan.
+pub async fn scan_stop() -> Result<(), UiError> {
+    tauri::scan_stop().await
+}
+
+/// A picture file's code, read by the desktop app's decoder.
+pub async fn scan_image(file: &web_sys::File) -> Result<caretrail_types::ScannedCode, UiError> {
+    tauri::scan_image(file).await
+}
+
 /// Her records: the chain's anchors joined with what the relay holds.
 pub async fn records_list() -> Result<Vec<Listed>, UiError> {
     if in_desktop_app() {
