@@ -80,9 +80,7 @@ pub fn app() -> Html {
                 if shell == "web" {
                     { tab(Screen::Key, "tab-key", "Your key") }
                 }
-                if shell == "desktop" {
-                    { tab(Screen::Scan, "tab-scan", "Scan a code") }
-                }
+                { tab(Screen::Scan, "tab-scan", "Scan a code") }
                 if logged_in {
                     { tab(Screen::Records, "tab-records", "My records") }
                     { tab(Screen::Readers, "tab-readers", "Who can read") }

@@ -13,6 +13,7 @@ mod recovery;
 mod scan;
 mod state;
 mod web_records;
+mod web_scan;
 mod web_wallet;
 
 fn main() {

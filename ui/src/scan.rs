@@ -1,6 +1,7 @@
-//! "Scan a code" (the desktop app): the camera's preview drawn on a canvas while the app decodes,
-//! then the code's kind, or the refusal the app gave (not Caretrail's, damaged, newer, expired,
-//! no camera, camera lost); where there is no camera, a picture file read by the same decoder.
+//! "Scan a code": the camera's preview while the code is looked for (the app's JPEG previews
+//! drawn on a canvas; the page's camera live in a `<video>`), then the code's kind, or the
+//! refusal (not Caretrail's, damaged, newer, expired, no camera, camera lost); where there is no
+//! camera, a picture file read by the same decoder.
 
 use crate::ipc;
 use caretrail_types::{ScannedCode, UiError, format_unix_utc};
@@ -137,7 +138,12 @@ pub fn scan_screen() -> Html {
                     <input type="file" id="scan-file" accept="image/png,image/jpeg,image/gif" onchange={on_file} />
                 </label>
             </div>
-            <canvas id="scan-preview" width="640" height="360" hidden={!view.scanning}></canvas>
+            if ipc::in_desktop_app() {
+                <canvas id="scan-preview" width="640" height="360" hidden={!view.scanning}></canvas>
+            } else {
+                <video id="scan-video" autoplay=true playsinline=true hidden={!view.scanning}></video>
+                <canvas id="scan-frame" hidden=true></canvas>
+            }
             if let Some(code) = &view.read {
                 <p id="scan-kind" class="ok">{ format!("Read: a {}", code.kind.label()) }</p>
                 <p>{ format!("valid until {}", format_unix_utc(code.expires_at)) }</p>

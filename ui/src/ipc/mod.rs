@@ -181,22 +181,37 @@ pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
     }
 }
 
-/// Scans with the desktop app's camera (see `tauri::scan_start`); the desktop app only.
+/// Scans with the device's camera until a code is read (`Some`), a stop (`None`), or the camera
+/// fails: the app's camera, its previews (JPEG bytes) handed to `on_preview`; or the page's,
+/// through `getUserMedia`, shown live in the view's `<video>`.
 pub async fn scan_start(
     on_preview: impl Fn(js_sys::Uint8Array) + 'static,
     on_refusal: impl Fn(UiError) + 'static,
 ) -> Result<Option<caretrail_types::ScannedCode>, UiError> {
-    tauri::scan_start(on_preview, on_refusal).await
+    if in_desktop_app() {
+        tauri::scan_start(on_preview, on_refusal).await
+    } else {
+        crate::web_scan::scan_start(on_refusal).await
+    }
 }
 
-/// Stops the desktop app's scan.
+/// Stops the scan under way.
 pub async fn scan_stop() -> Result<(), UiError> {
-    tauri::scan_stop().await
+    if in_desktop_app() {
+        tauri::scan_stop().await
+    } else {
+        crate::web_scan::scan_stop();
+        Ok(())
+    }
 }
 
-/// A picture file's code, read by the desktop app's decoder.
+/// A picture file's code, read by the same decoder as the camera's frames.
 pub async fn scan_image(file: &web_sys::File) -> Result<caretrail_types::ScannedCode, UiError> {
-    tauri::scan_image(file).await
+    if in_desktop_app() {
+        tauri::scan_image(file).await
+    } else {
+        crate::web_scan::scan_image(file).await
+    }
 }
 
 /// Her records: the chain's anchors joined with what the relay holds.

@@ -1,0 +1,55 @@
+//! The web page's QR scanner, a Web Worker with a wasm of its own (so the decoder never weighs
+//! on the page's wasm, and a panic, which traps a wasm instance, takes only this worker down: the
+//! page restarts it). Each message is a frame, `{ width, height, now, pixels }` (RGBA bytes,
+//! `now` in unix seconds); each answer the JSON of the scan view's verdict,
+//! `Result<ScannedCode, UiError>` (`caretrail_vision::verdict`, the app's and the CLI's).
+
+use caretrail_types::{ScannedCode, UiError};
+use caretrail_vision::decode::{DecodeError, Frame, PixelFormat};
+use caretrail_vision::verdict::{read_luma, verdict};
+use std::time::Duration;
+use wasm_bindgen::JsCast as _;
+use wasm_bindgen::prelude::*;
+
+fn number(data: &JsValue, name: &str) -> f64 {
+    js_sys::Reflect::get(data, &JsValue::from_str(name))
+        .ok()
+        .and_then(|v| v.as_f64())
+        .unwrap_or(0.0)
+}
+
+/// The verdict on one frame message.
+fn judge(data: &JsValue, clock: &web_sys::Performance) -> Result<ScannedCode, UiError> {
+    let (width, height) = (number(data, "width") as u32, number(data, "height") as u32);
+    let now = number(data, "now") as u64;
+    let pixels = js_sys::Reflect::get(data, &JsValue::from_str("pixels"))
+        .ok()
+        .and_then(|p| p.dyn_into::<js_sys::Uint8ClampedArray>().ok())
+        .map(|p| p.to_vec())
+        .unwrap_or_default();
+    match Frame::new(&pixels, width, height, PixelFormat::Rgba8) {
+        Ok(frame) => {
+            let start = clock.now();
+            read_luma(&frame.to_luma(), now, &mut || {
+                Duration::from_secs_f64(((clock.now() - start) / 1000.0).max(0.0))
+            })
+        }
+        Err(e) => verdict(&Err(DecodeError::Frame(e)), now),
+    }
+}
+
+fn main() {
+    let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let Some(clock) = scope.performance() else {
+        return;
+    };
+    let reply = scope.clone();
+    let on_message =
+        Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let answer = judge(&event.data(), &clock);
+            let text = serde_json::to_string(&answer).unwrap_or_default();
+            let _ = reply.post_message(&JsValue::from_str(&text));
+        });
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+}
