@@ -36,16 +36,47 @@ struct Scanner {
     worker: web_sys::Worker,
 }
 
+/// The next message (or error) of `worker`, or a rejection after [`WORKER_DEADLINE_MS`].
+async fn answer_of(worker: &web_sys::Worker) -> Result<JsValue, JsValue> {
+    let promise = js_sys::Promise::new(&mut |resolve, reject| {
+        worker.set_onmessage(Some(&resolve));
+        worker.set_onerror(Some(&reject));
+        if let Some(window) = web_sys::window() {
+            let _ = window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, WORKER_DEADLINE_MS);
+        }
+    });
+    JsFuture::from(promise).await
+}
+
+fn message_text(event: JsValue) -> String {
+    event
+        .dyn_into::<web_sys::MessageEvent>()
+        .ok()
+        .and_then(|event| event.data().as_string())
+        .unwrap_or_default()
+}
+
 impl Scanner {
-    fn start() -> Result<Self, UiError> {
+    /// A worker whose decoder is loaded (it says `ready`; what is posted before is lost).
+    async fn start() -> Result<Self, UiError> {
         let worker = web_sys::Worker::new(WORKER_SCRIPT)
             .map_err(|e| failed("the scanner cannot start", e))?;
-        Ok(Self { worker })
+        match answer_of(&worker).await.map(message_text) {
+            Ok(ready) if ready == "ready" => Ok(Self { worker }),
+            _ => {
+                worker.terminate();
+                Err(UiError::new(
+                    ErrorCode::Internal,
+                    "the scanner did not start: reload the page",
+                ))
+            }
+        }
     }
 
-    fn restart(&mut self) -> Result<(), UiError> {
+    async fn restart(&mut self) -> Result<(), UiError> {
         self.worker.terminate();
-        *self = Self::start()?;
+        *self = Self::start().await?;
         Ok(())
     }
 
@@ -62,32 +93,24 @@ impl Scanner {
         set("now", &JsValue::from(clock::now() as f64))?;
         let pixels = js_sys::Uint8ClampedArray::new(&image.data().into());
         set("pixels", &pixels)?;
-        let worker = self.worker.clone();
-        let answer = js_sys::Promise::new(&mut |resolve, reject| {
-            worker.set_onmessage(Some(&resolve));
-            worker.set_onerror(Some(&reject));
-            if let Some(window) = web_sys::window() {
-                let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(
-                    &reject,
-                    WORKER_DEADLINE_MS,
-                );
-            }
-        });
+        // Polled first at `.await`, before the event loop can deliver the worker's answer.
+        let answer = answer_of(&self.worker);
         self.worker
             .post_message_with_transfer(&message, &js_sys::Array::of1(&pixels.buffer()))
             .map_err(|e| failed("the frame cannot reach the scanner", e))?;
-        match JsFuture::from(answer).await {
+        match answer.await {
             Ok(event) => {
-                let text = event
-                    .dyn_into::<web_sys::MessageEvent>()
-                    .ok()
-                    .and_then(|event| event.data().as_string())
-                    .unwrap_or_default();
-                serde_json::from_str::<Result<ScannedCode, UiError>>(&text)
-                    .unwrap_or_else(|e| Err(failed("the scanner's answer", e.to_string().into())))
+                let text = message_text(event);
+                let answer = serde_json::from_str::<Result<ScannedCode, UiError>>(&text)
+                    .unwrap_or_else(|e| Err(failed("the scanner's answer", e.to_string().into())));
+                // A panic's report: its wasm is trapped now.
+                if matches!(&answer, Err(e) if e.code == ErrorCode::Internal) {
+                    self.restart().await?;
+                }
+                answer
             }
             Err(_) => {
-                self.restart()?;
+                self.restart().await?;
                 Err(UiError::new(
                     ErrorCode::UnreadableCode,
                     "the scanner failed on this picture and was restarted: hold the code still",
@@ -224,7 +247,7 @@ async fn scan_stream(
     video: &web_sys::HtmlVideoElement,
     on_refusal: impl Fn(UiError),
 ) -> Result<Option<ScannedCode>, UiError> {
-    let mut scanner = Scanner::start()?;
+    let mut scanner = Scanner::start().await?;
     let mut last: Option<ErrorCode> = None;
     loop {
         if STOP.get() {
@@ -284,7 +307,7 @@ pub async fn scan_image(file: &web_sys::File) -> Result<ScannedCode, UiError> {
         bitmap.height(),
     );
     bitmap.close();
-    let mut scanner = Scanner::start()?;
+    let mut scanner = Scanner::start().await?;
     let read = scanner.read(&image?).await;
     scanner.worker.terminate();
     read

@@ -2,14 +2,18 @@
 //! on the page's wasm, and a panic, which traps a wasm instance, takes only this worker down: the
 //! page restarts it). Each message is a frame, `{ width, height, now, pixels }` (RGBA bytes,
 //! `now` in unix seconds); each answer the JSON of the scan view's verdict,
-//! `Result<ScannedCode, UiError>` (`caretrail_vision::verdict`, the app's and the CLI's).
+//! `Result<ScannedCode, UiError>` (`caretrail_vision::verdict`, the app's and the CLI's). Its
+//! first message, `"ready"`, says it listens.
 
-use caretrail_types::{ScannedCode, UiError};
+use caretrail_types::{ErrorCode, ScannedCode, UiError};
 use caretrail_vision::decode::{DecodeError, Frame, PixelFormat};
 use caretrail_vision::verdict::{read_luma, verdict};
 use std::time::Duration;
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen::prelude::*;
+
+/// The worker's first message: its decoder is loaded and listening.
+const READY: &str = "ready";
 
 fn number(data: &JsValue, name: &str) -> f64 {
     js_sys::Reflect::get(data, &JsValue::from_str(name))
@@ -38,8 +42,22 @@ fn judge(data: &JsValue, clock: &web_sys::Performance) -> Result<ScannedCode, Ui
     }
 }
 
+/// A panic traps the wasm instance: before it does, the page hears why, as an internal
+/// refusal, and starts a new worker.
+fn report_panics(scope: web_sys::DedicatedWorkerGlobalScope) {
+    std::panic::set_hook(Box::new(move |info| {
+        let refusal: Result<ScannedCode, UiError> = Err(UiError::new(
+            ErrorCode::Internal,
+            format!("the scanner failed on this picture: {info}"),
+        ));
+        let text = serde_json::to_string(&refusal).unwrap_or_default();
+        let _ = scope.post_message(&JsValue::from_str(&text));
+    }));
+}
+
 fn main() {
     let scope: web_sys::DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    report_panics(scope.clone());
     let Some(clock) = scope.performance() else {
         return;
     };
@@ -52,4 +70,6 @@ fn main() {
         });
     scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
     on_message.forget();
+    // Messages posted before the wasm is running are lost: the page waits for this one.
+    let _ = scope.post_message(&JsValue::from_str(READY));
 }
