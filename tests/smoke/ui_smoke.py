@@ -464,7 +464,11 @@ def scan_a_code(driver, text, picture, web):
     if found == "#scan-error":
         raise AssertionError("the picture was refused: " + driver.text(element))
     check(driver.text(element) == "Read: a kiosk code", f"a picture's code is named ({driver.text(element)})")
-    check(driver.text(driver.find("#scan-text")) == text, "the code's text is shown to copy")
+    check(driver.text(driver.find("#scan-text")) == text, "the code's text is shown")
+    found, _ = driver.wait_for("#qr-code", "#qr-error", timeout=30)
+    if found == "#qr-error":
+        raise AssertionError("the code was not drawn: " + driver.text(driver.find("#qr-error")))
+    check(driver.value(driver.find("#qr-text")) == text, "the code is drawn again with its text to copy")
     if web:
         driver.click(driver.find("#scan-start"))
         driver.wait_gone("#scan-kind")

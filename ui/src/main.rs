@@ -8,6 +8,8 @@ mod network;
 mod patient;
 mod patient_state;
 mod policy;
+mod qr_draw;
+mod qr_view;
 mod records;
 mod recovery;
 mod scan;

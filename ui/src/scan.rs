@@ -4,6 +4,7 @@
 //! camera, a picture file read by the same decoder.
 
 use crate::ipc;
+use crate::qr_view::QrView;
 use caretrail_types::{ScannedCode, UiError, format_unix_utc};
 use wasm_bindgen::JsCast as _;
 use wasm_bindgen_futures::JsFuture;
@@ -148,6 +149,8 @@ pub fn scan_screen() -> Html {
                 <p id="scan-kind" class="ok">{ format!("Read: a {}", code.kind.label()) }</p>
                 <p>{ format!("valid until {}", format_unix_utc(code.expires_at)) }</p>
                 <p><code id="scan-text" class="mono">{ code.text.clone() }</code></p>
+                <p>{ "The code read, to show again:" }</p>
+                <QrView text={code.text.clone()} />
             }
             if let Some(refusal) = &view.refusal {
                 <p id="scan-error" class="error">{ refusal.message.clone() }</p>

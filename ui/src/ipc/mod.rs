@@ -214,6 +214,11 @@ pub async fn scan_image(file: &web_sys::File) -> Result<caretrail_types::Scanned
     }
 }
 
+/// `text`'s QR code drawn (by the scanner worker, in both shells).
+pub async fn draw_code(text: &str) -> Result<crate::qr_draw::DrawnCode, UiError> {
+    crate::web_scan::draw_code(text).await
+}
+
 /// Her records: the chain's anchors joined with what the relay holds.
 pub async fn records_list() -> Result<Vec<Listed>, UiError> {
     if in_desktop_app() {
