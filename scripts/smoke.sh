@@ -88,6 +88,9 @@ POLICIES="$ROOT/crates/sandbox/data/policies"
 # Hanne's instant photo: her face cut from a photo with two people (kphotoalbum's bar55_2.jpg,
 # CC BY-SA 4.0, cropped here).
 convert "$PHOTOS/bar55_2.jpg" -crop 173x173+238+120 +repage -quality 92 "$WORK/hanne.jpg"
+# The code "Scan a code" reads: a kiosk code as text, PNG and a Y4M for Chromium's fake camera.
+cargo run --quiet --example qr_fixture -- "$WORK" >/dev/null
+SCAN_TEXT=$(cat "$WORK/code.txt")
 
 # The web UI in headless Chromium.
 if [[ " $SHELLS " == *" web "* ]]; then
@@ -97,6 +100,7 @@ PIDS+=($!)
 run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
   --expect-shell web --screenshot "$WORK/web.png" \
+  --scan "$SCAN_TEXT" "$WORK/code.png" --fake-video "$WORK/code.y4m" \
   --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
   --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin" \
   --recovery "$CLI" "$RELAY"
@@ -118,6 +122,7 @@ PIDS+=($!)
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
+  --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
   --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin" \
   --recovery "$CLI" "$RELAY"

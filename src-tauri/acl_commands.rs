@@ -19,4 +19,7 @@ const COMMANDS: &[&str] = &[
     "records_grant",
     "records_revoke",
     "records_audit",
+    "scan_start",
+    "scan_stop",
+    "scan_image",
 ];

@@ -3,6 +3,7 @@
 mod authority;
 mod patient;
 mod policy;
+mod qr;
 mod records;
 mod services;
 mod shutdown;
@@ -37,6 +38,9 @@ enum Command {
     /// A patient's records: list, put, get, grant, revoke, and the access log.
     #[command(subcommand)]
     Records(records::RecordsCommand),
+    /// QR codes: draw one in the terminal, read one from an image file.
+    #[command(subcommand)]
+    Qr(qr::QrCommand),
     /// The health authority: admission and blocking of health organizations.
     #[command(subcommand)]
     Authority(authority::AuthorityCommand),
@@ -87,6 +91,7 @@ fn main() -> ExitCode {
             Command::Staff(command) => staff::run_staff(command).await,
             Command::Visit(command) => visit::run_visit(command).await,
             Command::Reception(command) => visit::run_reception(command).await,
+            Command::Qr(command) => qr::run(command),
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,
             Command::Sandbox(args) => services::sandbox(args).await,

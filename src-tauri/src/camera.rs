@@ -1,65 +1,28 @@
-//! The instant photo from the device's camera (nokhwa): the first camera, one frame after the
-//! exposure settles, as a JPEG. Where there is no camera, a clear refusal: the screen then offers
-//! an image file instead.
+//! The instant photo from the device's camera (`caretrail_vision::camera`: the first camera,
+//! one frame after the exposure settles, as a JPEG). Where there is no camera, a clear refusal:
+//! the screen then offers an image file instead.
 
 use caretrail_types::{CapturedPhoto, ErrorCode, UiError};
-use nokhwa::Camera;
-use nokhwa::pixel_format::RgbFormat;
-use nokhwa::utils::{ApiBackend, RequestedFormat, RequestedFormatType};
-
-/// Frames dropped while the camera adjusts its exposure.
-const WARM_UP_FRAMES: usize = 5;
-
-fn camera_error(what: &str, e: impl std::fmt::Display) -> UiError {
-    UiError::new(
-        ErrorCode::NoCamera,
-        format!("the camera {what}: {e}; choose an image file instead"),
-    )
-}
+use caretrail_vision::camera::{CameraError, capture_photo};
 
 /// Takes one photo (blocking: call it off the async runtime).
 pub fn capture() -> Result<CapturedPhoto, UiError> {
-    let cameras =
-        nokhwa::query(ApiBackend::Auto).map_err(|e| camera_error("cannot be listed", e))?;
-    let Some(info) = cameras.first() else {
-        return Err(UiError::new(
-            ErrorCode::NoCamera,
-            "no camera was found on this device; choose an image file instead",
-        ));
+    capture_photo()
+        .map(|photo| CapturedPhoto {
+            jpeg: photo.jpeg,
+            width: photo.width,
+            height: photo.height,
+        })
+        .map_err(photo_refusal)
+}
+
+fn photo_refusal(e: CameraError) -> UiError {
+    let code = match e {
+        CameraError::NoCamera | CameraError::Unavailable { .. } => ErrorCode::NoCamera,
+        CameraError::Lost { .. } => ErrorCode::CameraLost,
+        CameraError::BadPicture { .. } | CameraError::Jpeg { .. } => ErrorCode::Internal,
     };
-    let format = RequestedFormat::new::<RgbFormat>(RequestedFormatType::AbsoluteHighestResolution);
-    let mut camera = Camera::new(info.index().clone(), format)
-        .map_err(|e| camera_error("cannot be opened", e))?;
-    camera
-        .open_stream()
-        .map_err(|e| camera_error("does not stream", e))?;
-    let mut frame = camera
-        .frame()
-        .map_err(|e| camera_error("gave no picture", e))?;
-    for _ in 0..WARM_UP_FRAMES {
-        frame = camera
-            .frame()
-            .map_err(|e| camera_error("gave no picture", e))?;
-    }
-    let _ = camera.stop_stream();
-    let image = frame
-        .decode_image::<RgbFormat>()
-        .map_err(|e| camera_error("gave a picture that cannot be decoded", e))?;
-    let (width, height) = image.dimensions();
-    let mut jpeg = Vec::new();
-    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 90)
-        .encode(
-            image.as_raw(),
-            width,
-            height,
-            image::ExtendedColorType::Rgb8,
-        )
-        .map_err(|e| camera_error("picture cannot be saved as JPEG", e))?;
-    Ok(CapturedPhoto {
-        jpeg,
-        width,
-        height,
-    })
+    UiError::new(code, e.to_string())
 }
 
 #[cfg(test)]
@@ -86,5 +49,14 @@ mod tests {
                 assert!(e.message.contains("choose an image file"), "{e}");
             }
         }
+    }
+
+    #[test]
+    fn a_camera_lost_while_taking_the_photo_says_so() {
+        let e = photo_refusal(CameraError::Lost {
+            reason: "No such device".into(),
+        });
+        assert_eq!(e.code, ErrorCode::CameraLost);
+        assert!(e.message.contains("unplugged"), "{e}");
     }
 }

@@ -6,6 +6,7 @@ mod boundary_tests;
 mod camera;
 mod commands;
 mod records;
+mod scan;
 mod staging;
 
 use caretrail_client::{Client, PinnedNetwork, SecretKey, Trust, Wallet};
@@ -31,6 +32,7 @@ pub struct AppState {
     key: Mutex<Option<SecretKey>>,
     data_dir: PathBuf,
     staging: Staging,
+    scanning: scan::Scanning,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             key: Mutex::new(None),
             staging: Staging::new(&data_dir.join("staging")),
             data_dir,
+            scanning: scan::Scanning::default(),
         }
     }
 
@@ -89,6 +92,11 @@ impl AppState {
                 "log in first: your records open with your key, which only logging in unlocks",
             )
         })
+    }
+
+    /// The code scan under way, if any.
+    pub fn scanning(&self) -> &scan::Scanning {
+        &self.scanning
     }
 
     /// Files she is sending, slice by slice.
@@ -179,6 +187,9 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         records::records_grant,
         records::records_revoke,
         records::records_audit,
+        scan::scan_start,
+        scan::scan_stop,
+        scan::scan_image,
     ])
 }
 

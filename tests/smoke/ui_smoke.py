@@ -453,6 +453,40 @@ def access_log(driver, record):
     check(True, f"marked verified against the relay's root on chain (seen: {sorted(seen)})")
 
 
+def scan_a_code(driver, text, picture, web):
+    """"Scan a code": a picture file's code read and named (both shells, the same decoder), and
+    in the web page the camera (Chromium's fake one, playing a Y4M of the same code) read by the
+    scanner worker; a file that is no picture is refused plainly."""
+    driver.click(driver.wait_for("#tab-scan")[1])
+    _, picker = driver.wait_for("#scan-file")
+    driver.s(f"/element/{picker}/value", "POST", {"text": picture})
+    found, element = driver.wait_for("#scan-kind", "#scan-error", timeout=60)
+    if found == "#scan-error":
+        raise AssertionError("the picture was refused: " + driver.text(element))
+    check(driver.text(element) == "Read: a kiosk code", f"a picture's code is named ({driver.text(element)})")
+    check(driver.text(driver.find("#scan-text")) == text, "the code's text is shown")
+    found, _ = driver.wait_for("#qr-code", "#qr-error", timeout=30)
+    if found == "#qr-error":
+        raise AssertionError("the code was not drawn: " + driver.text(driver.find("#qr-error")))
+    check(driver.value(driver.find("#qr-text")) == text, "the code is drawn again with its text to copy")
+    if web:
+        driver.click(driver.find("#scan-start"))
+        driver.wait_gone("#scan-kind")
+        deadline = time.time() + 60
+        kind = None
+        while time.time() < deadline:
+            kind = driver.find("#scan-kind")
+            if kind is not None and not driver.s(f"/element/{driver.find('#scan-start')}/property/disabled"):
+                break
+            time.sleep(0.25)
+        error = driver.find("#scan-error")
+        if error is not None:
+            raise AssertionError("the camera scan was refused: " + driver.text(error))
+        check(kind is not None and driver.text(kind) == "Read: a kiosk code",
+              "the fake camera's code is read by the scanner worker")
+        check(driver.text(driver.find("#scan-text")) == text, "the camera's code has the right text")
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--driver", required=True, help="WebDriver URL")
@@ -470,6 +504,11 @@ def main():
     parser.add_argument("--recovery", nargs=2, metavar=("CLI", "RELAY"),
                         help="then propose a recovery of her registration with this command "
                              "line at this relay, and cancel it from the UI")
+    parser.add_argument("--scan", nargs=2, metavar=("TEXT", "PICTURE"),
+                        help="scan a picture of this code's text in \"Scan a code\" (and, in the "
+                             "web page, the fake camera's video of it)")
+    parser.add_argument("--fake-video", metavar="Y4M",
+                        help="Chromium's fake camera plays this file")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -482,7 +521,10 @@ def main():
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
                      "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync",
-                     "--window-size=1000,900"]}}}
+                     "--window-size=1000,900"]
+            + ([f"--use-file-for-fake-video-capture={args.fake_video}",
+                "--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+               if args.fake_video else [])}}}
 
     driver = Driver(args.driver)
     driver.start(capabilities)
@@ -525,6 +567,10 @@ def main():
             check("trusts the relay it was served from" in trusted and "chain 31337" in trusted
                   and "patient registry 0x" in trusted,
                   f"the page shows the network it trusts ({trusted})")
+        if args.scan:
+            scan_a_code(driver, *args.scan, web=args.expect_shell == "web")
+            driver.screenshot(args.screenshot.replace(".png", "-scan.png"))
+            driver.click(driver.find("#tab-policy"))
         if args.register:
             web = args.expect_shell == "web"
             me, phrase, h = register_and_log_in(

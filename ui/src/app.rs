@@ -8,6 +8,7 @@ use crate::patient::{LoginForm, Register};
 use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
 use crate::recovery::RecoveryBanner;
+use crate::scan::ScanScreen;
 use caretrail_types::SignedIn;
 use yew::prelude::*;
 
@@ -20,6 +21,7 @@ enum Screen {
     Records,
     Readers,
     Log,
+    Scan,
 }
 
 #[function_component(App)]
@@ -78,6 +80,7 @@ pub fn app() -> Html {
                 if shell == "web" {
                     { tab(Screen::Key, "tab-key", "Your key") }
                 }
+                { tab(Screen::Scan, "tab-scan", "Scan a code") }
                 if logged_in {
                     { tab(Screen::Records, "tab-records", "My records") }
                     { tab(Screen::Readers, "tab-readers", "Who can read") }
@@ -91,6 +94,7 @@ pub fn app() -> Html {
                         (Screen::Policy, _) => html! { <PolicyLookup /> },
                         (Screen::Register, _) => html! { <Register /> },
                         (Screen::Key, _) => html! { <KeyScreen /> },
+                        (Screen::Scan, _) => html! { <ScanScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },

@@ -8,10 +8,14 @@ mod network;
 mod patient;
 mod patient_state;
 mod policy;
+mod qr_draw;
+mod qr_view;
 mod records;
 mod recovery;
+mod scan;
 mod state;
 mod web_records;
+mod web_scan;
 mod web_wallet;
 
 fn main() {

@@ -124,6 +124,26 @@ pub enum ErrorCode {
     /// The request names a host this relay does not answer for (a page on another site reaching
     /// it through DNS rebinding, or a wrong address).
     WrongHost,
+    /// Scanning: no QR code was found (or read in time) in the picture.
+    NoQrCode,
+    /// Scanning: a QR code was seen but could not be read (damaged, cut off, out of focus).
+    UnreadableCode,
+    /// Scanning: the picture holds more than one QR code: show one at a time.
+    SeveralCodes,
+    /// Scanning: the code read is not a Caretrail code.
+    NotCaretrail,
+    /// Scanning: a Caretrail code whose payload is damaged or cut short.
+    DamagedCode,
+    /// Scanning: a Caretrail code of a newer payload version or kind than this build reads.
+    NewerCode,
+    /// Scanning: the code's signed parts expired: ask for a fresh code.
+    CodeExpired,
+    /// Scanning: the picture cannot be read at all (a corrupt image file, a frame of the wrong
+    /// size).
+    BadPicture,
+    /// Scanning: the camera stopped giving pictures in the middle of a scan (unplugged, taken
+    /// by another program).
+    CameraLost,
     /// Something unexpected inside the app.
     Internal,
 }

@@ -15,6 +15,7 @@ mod policy;
 mod record;
 mod recovery;
 mod request;
+mod scan;
 mod staff;
 mod time_text;
 mod verification;
@@ -54,6 +55,7 @@ pub use recovery::{
 pub use request::{
     DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
 };
+pub use scan::{QrKind, ScannedCode};
 pub use staff::{
     QueuedVisit, SignedStaffCertificate, SignedStaffRevocation, SignedVisitAssignment,
     StaffCertificate, StaffCheckRequest, StaffMember, StaffRevocation, StaffRole, VisitAssignment,

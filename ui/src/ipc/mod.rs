@@ -181,6 +181,44 @@ pub async fn camera_capture() -> Result<CapturedPhoto, UiError> {
     }
 }
 
+/// Scans with the device's camera until a code is read (`Some`), a stop (`None`), or the camera
+/// fails: the app's camera, its previews (JPEG bytes) handed to `on_preview`; or the page's,
+/// through `getUserMedia`, shown live in the view's `<video>`.
+pub async fn scan_start(
+    on_preview: impl Fn(js_sys::Uint8Array) + 'static,
+    on_refusal: impl Fn(UiError) + 'static,
+) -> Result<Option<caretrail_types::ScannedCode>, UiError> {
+    if in_desktop_app() {
+        tauri::scan_start(on_preview, on_refusal).await
+    } else {
+        crate::web_scan::scan_start(on_refusal).await
+    }
+}
+
+/// Stops the scan under way.
+pub async fn scan_stop() -> Result<(), UiError> {
+    if in_desktop_app() {
+        tauri::scan_stop().await
+    } else {
+        crate::web_scan::scan_stop();
+        Ok(())
+    }
+}
+
+/// A picture file's code, read by the same decoder as the camera's frames.
+pub async fn scan_image(file: &web_sys::File) -> Result<caretrail_types::ScannedCode, UiError> {
+    if in_desktop_app() {
+        tauri::scan_image(file).await
+    } else {
+        crate::web_scan::scan_image(file).await
+    }
+}
+
+/// `text`'s QR code drawn (by the scanner worker, in both shells).
+pub async fn draw_code(text: &str) -> Result<crate::qr_draw::DrawnCode, UiError> {
+    crate::web_scan::draw_code(text).await
+}
+
 /// Her records: the chain's anchors joined with what the relay holds.
 pub async fn records_list() -> Result<Vec<Listed>, UiError> {
     if in_desktop_app() {

@@ -11,8 +11,8 @@ use super::{HeldRegistration, RecordProgress, from_js, internal};
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, DOCUMENT_KIND, Hash32, LoginInput, PolicyView, Profile,
-    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn,
-    UiError,
+    Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, ScannedCode,
+    SignedIn, UiError,
 };
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -109,6 +109,51 @@ impl Channel {
 }
 
 impl Drop for Channel {
+    fn drop(&mut self) {
+        unregister_callback(self.id);
+    }
+}
+
+/// A Tauri channel of raw bytes (the scan's previews, `InvokeResponseBody::Raw`): each message an
+/// `ArrayBuffer`, handed on as a `Uint8Array`; one that arrives after a newer one is dropped (a
+/// preview is only worth drawing while it is the latest).
+struct RawChannel {
+    id: f64,
+    _listener: Closure<dyn FnMut(JsValue)>,
+}
+
+impl RawChannel {
+    fn new(on_bytes: impl Fn(js_sys::Uint8Array) + 'static) -> Self {
+        let mut latest: Option<f64> = None;
+        let listener = Closure::<dyn FnMut(JsValue)>::new(move |raw: JsValue| {
+            let field = |name: &str| js_sys::Reflect::get(&raw, &JsValue::from_str(name)).ok();
+            let Some(index) = field("index").and_then(|i| i.as_f64()) else {
+                return;
+            };
+            let Some(message) =
+                field("message").filter(|m| m.is_instance_of::<js_sys::ArrayBuffer>())
+            else {
+                return;
+            };
+            if latest.is_some_and(|seen| index <= seen) {
+                return;
+            }
+            latest = Some(index);
+            on_bytes(js_sys::Uint8Array::new(&message));
+        });
+        let id = transform_callback(listener.as_ref().unchecked_ref(), false);
+        Self {
+            id,
+            _listener: listener,
+        }
+    }
+
+    fn argument(&self) -> String {
+        format!("__CHANNEL__:{}", self.id as u64)
+    }
+}
+
+impl Drop for RawChannel {
     fn drop(&mut self) {
         unregister_callback(self.id);
     }
@@ -336,6 +381,50 @@ pub async fn recovery_cancel() -> Result<Relayed, UiError> {
 
 pub async fn recovery_finish() -> Result<Relayed, UiError> {
     command("patient_recovery_finish", &()).await
+}
+
+/// Scans with the app's camera until a code is read (`Some`), `scan_stop` (`None`), or the camera
+/// fails; previews (JPEG bytes) and refusals arrive as they come.
+pub async fn scan_start(
+    on_preview: impl Fn(js_sys::Uint8Array) + 'static,
+    on_refusal: impl Fn(UiError) + 'static,
+) -> Result<Option<ScannedCode>, UiError> {
+    let previews = RawChannel::new(on_preview);
+    let refusals = Channel::new(on_refusal);
+    let args = js_sys::Object::new();
+    for (name, channel) in [
+        ("onPreview", previews.argument()),
+        ("onRefusal", refusals.argument()),
+    ] {
+        js_sys::Reflect::set(
+            &args,
+            &JsValue::from_str(name),
+            &JsValue::from_str(&channel),
+        )
+        .map_err(|_| internal("arguments"))?;
+    }
+    let outcome = invoke("scan_start", args.into(), JsValue::UNDEFINED).await;
+    drop((previews, refusals));
+    match outcome {
+        Ok(value) => from_js(&value),
+        Err(error) => Err(refusal(&error, |e| e)),
+    }
+}
+
+pub async fn scan_stop() -> Result<(), UiError> {
+    command("scan_stop", &serde_json::json!({})).await
+}
+
+/// A picture file's code: its bytes go to the app as a raw IPC body.
+pub async fn scan_image(file: &web_sys::File) -> Result<ScannedCode, UiError> {
+    let buffer = JsFuture::from(file.array_buffer())
+        .await
+        .map_err(|_| internal("the file cannot be read"))?;
+    let bytes = js_sys::Uint8Array::new(&buffer);
+    match invoke("scan_image", bytes.into(), JsValue::UNDEFINED).await {
+        Ok(value) => from_js(&value),
+        Err(error) => Err(refusal(&error, |e| e)),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! knows (that H is registered, that the organization is admitted, that the visit is not opened
 //! yet) is the caller's next step.
 
-use super::{CheckIn, SharedTestList, SignedKioskCode};
+use super::{CheckIn, Payload, SharedTestList, SignedKioskCode};
 use caretrail_crypto::sign::SignatureError;
 use caretrail_crypto::visit::{
     RegistryDomain, kiosk_code_signer, test_list_share_signer, visit_token_signer,
@@ -150,5 +150,50 @@ impl SignedKioskCode {
             self.code.organization,
         )?;
         unexpired(what, self.code.expires_at, now)
+    }
+}
+
+impl Payload {
+    /// The checks of its time bounds alone, at `now`: what any device can say of a scanned code
+    /// before it knows the network's domain or where it is (the scan view's "expired").
+    pub fn check_time(&self, now: u64) -> Result<(), CheckError> {
+        let opening = |not_after: u64| match now > not_after {
+            true => Err(CheckError::OpeningClosed { not_after }),
+            false => Ok(()),
+        };
+        match self {
+            Payload::CheckIn(code) => {
+                unexpired(Signed::VisitToken, code.token.expires_at, now)?;
+                opening(code.token.not_after)
+            }
+            Payload::TestList(code) => {
+                unexpired(Signed::TestListShare, code.share.expires_at, now)?;
+                match code.visit {
+                    Some(visit) => {
+                        unexpired(Signed::VisitToken, visit.expires_at, now)?;
+                        opening(visit.not_after)
+                    }
+                    None => Ok(()),
+                }
+            }
+            Payload::Kiosk(code) => unexpired(Signed::KioskCode, code.code.expires_at, now),
+        }
+    }
+
+    /// Unix seconds from which [`Payload::check_time`] refuses it: the earliest expiry of its
+    /// signed parts, or the second after a visit token's `notAfter`.
+    pub fn expires_at(&self) -> u64 {
+        let token = |expires_at: u64, not_after: u64| expires_at.min(not_after.saturating_add(1));
+        match self {
+            Payload::CheckIn(code) => token(code.token.expires_at, code.token.not_after),
+            Payload::TestList(code) => match code.visit {
+                Some(visit) => code
+                    .share
+                    .expires_at
+                    .min(token(visit.expires_at, visit.not_after)),
+                None => code.share.expires_at,
+            },
+            Payload::Kiosk(code) => code.code.expires_at,
+        }
     }
 }

@@ -15,6 +15,7 @@
 //! | kiosk code ("here I am") | 4 | `KioskCode` (organization, kiosk, nonce, expires at), signature | 107 |
 
 mod check;
+pub mod scan;
 mod wire;
 
 pub use check::{CheckError, Signed};

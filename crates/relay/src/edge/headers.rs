@@ -34,6 +34,8 @@ pub fn content_security_policy<'a>(inline_scripts: impl IntoIterator<Item = &'a 
         // `blob:` URLs (a decrypted record offered as a download), which only this origin can
         // make: the smoke test reads one back with fetch to compare its bytes.
         "connect-src 'self' blob:".into(),
+        // The QR scanner's Web Worker (its decoder's own wasm), from here only.
+        "worker-src 'self'".into(),
         "base-uri 'none'".into(),
         "form-action 'none'".into(),
         "frame-ancestors 'none'".into(),
@@ -146,5 +148,27 @@ mod tests {
         assert!(policy.contains("connect-src 'self' blob:;"), "{policy}");
         assert!(!policy.contains("unsafe-inline"), "{policy}");
         assert_eq!(content_security_policy([]).matches("'sha256-").count(), 0);
+    }
+
+    #[test]
+    fn the_policy_allows_this_origins_workers_and_nothing_else_more() {
+        let policy = content_security_policy(["alert(1)"]);
+        let directives: Vec<&str> = policy.split("; ").collect();
+        assert!(directives.contains(&"worker-src 'self'"), "{policy}");
+        // Each directive as before the scanner's worker, none loosened.
+        for directive in [
+            "default-src 'none'",
+            "style-src 'self'",
+            "img-src 'self'",
+            "connect-src 'self' blob:",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(directives.contains(&directive), "{directive}: {policy}");
+        }
+        assert_eq!(directives.len(), 9, "{policy}");
+        assert!(!policy.contains("child-src"), "{policy}");
+        assert!(!policy.contains('*'), "{policy}");
     }
 }
