@@ -22,7 +22,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use caretrail_vision::decode::{
-    Attempt, CANDIDATES, CASCADE, DecodeError, Luma, Options, Outcome, Reader, scan,
+    Attempt, CANDIDATES, CASCADE, DecodeError, Luma, Options, Outcome, Polarity, Reader, polarity,
+    scan,
 };
 use generated::{Degradation, SEED, Strength, generate_at};
 
@@ -191,6 +192,22 @@ fn main() {
         out.display()
     );
 
+    if !generated_set.is_empty() {
+        let dark = |p: &&Picture| p.degradation == Some(Degradation::DarkMode);
+        let inverted = |set: Vec<&Picture>| {
+            let total = set.len();
+            let count = set
+                .into_iter()
+                .filter(|p| polarity(&p.luma) == Polarity::LightOnDark)
+                .count();
+            format!("{count} of {total}")
+        };
+        println!(
+            "polarity from the histogram: light on dark for {} dark-mode pictures, {} others",
+            inverted(generated_set.iter().filter(dark).collect()),
+            inverted(generated_set.iter().filter(|p| !dark(p)).collect()),
+        );
+    }
     if args.fit && !generated_set.is_empty() {
         fit(&generated_set);
     }
@@ -400,7 +417,7 @@ fn misses(set: &[Picture], rows: &Rows) {
     let cascade = &rows[CASCADE.len() - 1].1;
     println!("\nNot read exactly by the cascade:\n");
     for (index, picture) in set.iter().enumerate() {
-        if is_exact(picture, &cascade[index]) {
+        if picture.expected.is_none() || is_exact(picture, &cascade[index]) {
             continue;
         }
         let readers: Vec<&str> = rows[CASCADE.len()..]
@@ -408,7 +425,18 @@ fn misses(set: &[Picture], rows: &Rows) {
             .filter(|(_, trials)| is_exact(picture, &trials[index]))
             .map(|(name, _)| name.as_str())
             .collect();
-        println!("  {} (read by: {})", picture.name, readers.join(", "));
+        let read = match &cascade[index].text {
+            Some(text) => format!(
+                "the cascade read {:?}",
+                text.chars().take(60).collect::<String>()
+            ),
+            None => "the cascade read nothing".into(),
+        };
+        println!(
+            "  {} ({read}; read by: {})",
+            picture.name,
+            readers.join(", ")
+        );
     }
 }
 
@@ -473,7 +501,21 @@ fn fit(set: &[Picture]) {
     }
     println!("covered: {}/{}; CASCADE is:", covered.len(), set.len());
     for attempt in CASCADE {
-        println!("  {}", attempt.name());
+        let only: Vec<&str> = (0..set.len())
+            .filter(|&i| {
+                CASCADE.iter().all(|other| {
+                    let c = CANDIDATES.iter().position(|a| a == other);
+                    let read = c.is_some_and(|c| is_exact(&set[i], &trials[c][i]));
+                    read == (other == attempt)
+                })
+            })
+            .map(|i| set[i].name.as_str())
+            .collect();
+        println!(
+            "  {} (the only attempt of the cascade that reads: {})",
+            attempt.name(),
+            only.join(", ")
+        );
     }
 }
 

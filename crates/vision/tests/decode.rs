@@ -159,8 +159,8 @@ fn a_code_not_accepted_is_reported_with_its_text() {
     assert_eq!(scan_all(&clean(&[PAYLOAD], 4), &options).unwrap(), PAYLOAD);
 }
 
-/// Generated dark-mode pictures: rxing alone reads none; the cascade's last attempt
-/// (inversion) reads them, but only while the budget lasts.
+/// Generated dark-mode pictures: rxing alone reads none; the cascade's inverted attempts read
+/// them, but only while the budget lasts.
 #[test]
 fn the_budget_stops_the_cascade_before_its_later_attempts() {
     let samples: Vec<_> = generate(SEED, 1)

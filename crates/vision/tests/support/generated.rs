@@ -165,13 +165,23 @@ pub fn generate(seed: u64, per_category: usize) -> Vec<Sample> {
 pub fn generate_at(seed: u64, per_category: usize, strength: Strength) -> Vec<Sample> {
     let mut samples = Vec::new();
     for index in 0..per_category {
-        for (number, degradation) in Degradation::ALL.into_iter().enumerate() {
-            let mut stream = ChaCha8Rng::seed_from_u64(seed);
-            stream.set_stream((index * 64 + number) as u64);
-            samples.push(render(&mut Rng(stream), degradation, strength, index));
+        for degradation in Degradation::ALL {
+            samples.push(sample(seed, strength, degradation, index));
         }
     }
     samples
+}
+
+/// The picture number `index` of `degradation` in the set of `seed` at `strength` (named
+/// `<degradation>-<index>` by the bench), drawn alone.
+pub fn sample(seed: u64, strength: Strength, degradation: Degradation, index: usize) -> Sample {
+    let number = Degradation::ALL
+        .iter()
+        .position(|&d| d == degradation)
+        .expect("every degradation is in ALL");
+    let mut stream = ChaCha8Rng::seed_from_u64(seed);
+    stream.set_stream((index * 64 + number) as u64);
+    render(&mut Rng(stream), degradation, strength, index)
 }
 
 /// A payload like Caretrail's: `ct:/` and the base64url of 60–250 random bytes.
