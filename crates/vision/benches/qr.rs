@@ -511,10 +511,23 @@ fn fit(set: &[Picture]) {
             })
             .map(|i| set[i].name.as_str())
             .collect();
+        let position = CASCADE.iter().position(|a| a == attempt).unwrap_or(0);
+        let first: Vec<&str> = (0..set.len())
+            .filter(|&i| {
+                CASCADE[..=position].iter().all(|other| {
+                    let c = CANDIDATES.iter().position(|a| a == other);
+                    let read = c.is_some_and(|c| is_exact(&set[i], &trials[c][i]));
+                    read == (other == attempt)
+                })
+            })
+            .map(|i| set[i].name.as_str())
+            .take(6)
+            .collect();
         println!(
-            "  {} (the only attempt of the cascade that reads: {})",
+            "  {} (the only attempt of the cascade that reads: {}; the first to read: {})",
             attempt.name(),
-            only.join(", ")
+            only.join(", "),
+            first.join(", ")
         );
     }
 }
