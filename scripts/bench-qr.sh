@@ -2,7 +2,8 @@
 # The QR decoder's bench (crates/vision/benches/qr.rs): the cascade stage by stage, rqrr alone,
 # rxing alone and zxing-cpp on the ZXing photographs, rqrr's test images and the generated set.
 # zxing-cpp runs from a Python venv that this script makes if it is missing (PyPI, pinned).
-# Arguments go to the bench: [--data DIR] [--per-category N] [--seed S] [--write DIR].
+# Arguments go to the bench: [--data DIR] [--per-category N] [--seed S] [--strength mild|hard]
+# [--write DIR] [--sets zxing,rqrr,generated] [--no-fit] [--misses].
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"

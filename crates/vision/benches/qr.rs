@@ -1,7 +1,8 @@
 //! QR decoding bench: prints tables, times nothing in tests.
 //!
 //! `cargo bench -p caretrail-vision --bench qr -- [--data DIR] [--per-category N] [--seed S]
-//! [--write DIR] [--zxing-python PATH]` (or `./scripts/bench-qr.sh`, which installs zxing-cpp
+//! [--strength mild|hard] [--write DIR] [--zxing-python PATH] [--sets zxing,rqrr,generated]
+//! [--no-fit] [--misses]` (or `./scripts/bench-qr.sh`, which installs zxing-cpp
 //! in a venv first).
 //!
 //! Sets: the 179 ZXing photographs (exact text against the `.txt`, byte for byte), rqrr's 21
@@ -21,15 +22,15 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use caretrail_vision::decode::{
-    Attempt, CANDIDATES, CASCADE, DecodeError, Luma, Options, Outcome, Reader, scan,
+    Attempt, CANDIDATES, CASCADE, DecodeError, Luma, Options, Outcome, Polarity, Reader, polarity,
+    scan,
 };
-use generated::{Degradation, SEED, generate};
+use generated::{Degradation, SEED, Strength, generate_at};
 
 static PANICS: AtomicUsize = AtomicUsize::new(0);
 
 /// One picture of a set.
 struct Picture {
-    #[allow(dead_code)]
     name: String,
     luma: Luma,
     /// The exact expected text, where known.
@@ -51,8 +52,15 @@ struct Args {
     data: PathBuf,
     per_category: usize,
     seed: u64,
+    strength: Strength,
     write: Option<PathBuf>,
     python: PathBuf,
+    /// The sets to run (`zxing`, `rqrr`, `generated`); all by default.
+    sets: Vec<String>,
+    /// Whether to print the fit of the candidates on the generated set.
+    fit: bool,
+    /// Whether to name the pictures the whole cascade does not read exactly.
+    misses: bool,
 }
 
 fn args() -> Args {
@@ -61,7 +69,11 @@ fn args() -> Args {
         data: Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/qr"),
         per_category: 25,
         seed: SEED,
+        strength: Strength::Hard,
         write: None,
+        sets: vec!["zxing".into(), "rqrr".into(), "generated".into()],
+        fit: true,
+        misses: false,
         python: std::env::var_os("CARETRAIL_ZXING_PYTHON")
             .map(PathBuf::from)
             .unwrap_or_else(|| Path::new(&home).join(".cache/caretrail/zxing-cpp-venv/bin/python")),
@@ -73,8 +85,12 @@ fn args() -> Args {
             "--data" => args.data = value().into(),
             "--per-category" => args.per_category = value().parse().expect("a number"),
             "--seed" => args.seed = value().parse().expect("a number"),
+            "--strength" => args.strength = Strength::parse(&value()).expect("mild or hard"),
             "--write" => args.write = Some(value().into()),
             "--zxing-python" => args.python = value().into(),
+            "--sets" => args.sets = value().split(',').map(str::to_owned).collect(),
+            "--no-fit" => args.fit = false,
+            "--misses" => args.misses = true,
             "--bench" => {}
             other => panic!("unknown argument {other}"),
         }
@@ -92,7 +108,16 @@ fn main() {
     let mut blackbox = Vec::new();
     let mut rqrr_tests = Vec::new();
     let dir = args.data.join("zxing-blackbox");
-    match std::fs::read_dir(&dir) {
+    let wanted = |set: &str| args.sets.iter().any(|s| s == set);
+    match std::fs::read_dir(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|entries| {
+            if wanted("zxing") {
+                Ok(entries)
+            } else {
+                Err("not asked for".into())
+            }
+        }) {
         Ok(entries) => {
             let mut paths: Vec<PathBuf> = entries
                 .filter_map(|e| e.ok().map(|e| e.path()))
@@ -107,7 +132,9 @@ fn main() {
         Err(error) => println!("(no ZXing photographs at {}: {error})", dir.display()),
     }
     let dir = args.data.join("rqrr-tests");
-    if let Ok(entries) = std::fs::read_dir(&dir) {
+    if let Ok(entries) = std::fs::read_dir(&dir)
+        && wanted("rqrr")
+    {
         let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         paths.sort();
         for path in paths {
@@ -130,13 +157,19 @@ fn main() {
         }
     }
 
-    let out = args
-        .write
-        .clone()
-        .unwrap_or_else(|| std::env::temp_dir().join(format!("caretrail-qr-bench-{}", args.seed)));
+    let out = args.write.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "caretrail-qr-bench-{}-{}",
+            args.strength.name(),
+            args.seed
+        ))
+    });
     std::fs::create_dir_all(&out).expect("the output folder");
     let started = Instant::now();
-    let samples = generate(args.seed, args.per_category);
+    let samples = match wanted("generated") {
+        true => generate_at(args.seed, args.per_category, args.strength),
+        false => Vec::new(),
+    };
     let mut generated_set = Vec::new();
     for sample in samples {
         let path = out.join(format!("{}.png", sample.name));
@@ -151,14 +184,33 @@ fn main() {
         });
     }
     println!(
-        "generated set: {} pictures, seed {}, in {:.1} s, written to {}",
+        "generated set: {} pictures, {}, seed {}, in {:.1} s, written to {}",
         generated_set.len(),
+        args.strength.name(),
         args.seed,
         started.elapsed().as_secs_f64(),
         out.display()
     );
 
-    fit(&generated_set);
+    if !generated_set.is_empty() {
+        let dark = |p: &&Picture| p.degradation == Some(Degradation::DarkMode);
+        let inverted = |set: Vec<&Picture>| {
+            let total = set.len();
+            let count = set
+                .into_iter()
+                .filter(|p| polarity(&p.luma) == Polarity::LightOnDark)
+                .count();
+            format!("{count} of {total}")
+        };
+        println!(
+            "polarity from the histogram: light on dark for {} dark-mode pictures, {} others",
+            inverted(generated_set.iter().filter(dark).collect()),
+            inverted(generated_set.iter().filter(|p| !dark(p)).collect()),
+        );
+    }
+    if args.fit && !generated_set.is_empty() {
+        fit(&generated_set);
+    }
     for (title, set) in [
         ("ZXing photographs (zxing-blackbox)", &blackbox),
         ("rqrr's test images (rqrr-tests)", &rqrr_tests),
@@ -172,6 +224,9 @@ fn main() {
         table(set, &rows);
         if set.iter().any(|p| p.degradation.is_some()) {
             breakdown(set, &rows);
+        }
+        if args.misses {
+            misses(set, &rows);
         }
     }
     if !zxing {
@@ -357,6 +412,34 @@ fn breakdown(set: &[Picture], rows: &Rows) {
     }
 }
 
+/// The pictures the whole cascade does not read exactly, with the rows that do.
+fn misses(set: &[Picture], rows: &Rows) {
+    let cascade = &rows[CASCADE.len() - 1].1;
+    println!("\nNot read exactly by the cascade:\n");
+    for (index, picture) in set.iter().enumerate() {
+        if picture.expected.is_none() || is_exact(picture, &cascade[index]) {
+            continue;
+        }
+        let readers: Vec<&str> = rows[CASCADE.len()..]
+            .iter()
+            .filter(|(_, trials)| is_exact(picture, &trials[index]))
+            .map(|(name, _)| name.as_str())
+            .collect();
+        let read = match &cascade[index].text {
+            Some(text) => format!(
+                "the cascade read {:?}",
+                text.chars().take(60).collect::<String>()
+            ),
+            None => "the cascade read nothing".into(),
+        };
+        println!(
+            "  {} ({read}; read by: {})",
+            picture.name,
+            readers.join(", ")
+        );
+    }
+}
+
 /// Each candidate alone on the generated set, then the greedy order: after rxing (first by
 /// rule), the attempt that adds the most exact reads per millisecond it costs on the pictures
 /// not yet read, until none adds.
@@ -418,7 +501,34 @@ fn fit(set: &[Picture]) {
     }
     println!("covered: {}/{}; CASCADE is:", covered.len(), set.len());
     for attempt in CASCADE {
-        println!("  {}", attempt.name());
+        let only: Vec<&str> = (0..set.len())
+            .filter(|&i| {
+                CASCADE.iter().all(|other| {
+                    let c = CANDIDATES.iter().position(|a| a == other);
+                    let read = c.is_some_and(|c| is_exact(&set[i], &trials[c][i]));
+                    read == (other == attempt)
+                })
+            })
+            .map(|i| set[i].name.as_str())
+            .collect();
+        let position = CASCADE.iter().position(|a| a == attempt).unwrap_or(0);
+        let first: Vec<&str> = (0..set.len())
+            .filter(|&i| {
+                CASCADE[..=position].iter().all(|other| {
+                    let c = CANDIDATES.iter().position(|a| a == other);
+                    let read = c.is_some_and(|c| is_exact(&set[i], &trials[c][i]));
+                    read == (other == attempt)
+                })
+            })
+            .map(|i| set[i].name.as_str())
+            .take(6)
+            .collect();
+        println!(
+            "  {} (the only attempt of the cascade that reads: {}; the first to read: {})",
+            attempt.name(),
+            only.join(", "),
+            first.join(", ")
+        );
     }
 }
 

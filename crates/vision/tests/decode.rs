@@ -159,8 +159,8 @@ fn a_code_not_accepted_is_reported_with_its_text() {
     assert_eq!(scan_all(&clean(&[PAYLOAD], 4), &options).unwrap(), PAYLOAD);
 }
 
-/// Generated dark-mode pictures: rxing alone reads none; the cascade's last attempt
-/// (inversion) reads them, but only while the budget lasts.
+/// Generated dark-mode pictures: rxing alone reads none; the cascade's inverted attempts read
+/// them, but only while the budget lasts.
 #[test]
 fn the_budget_stops_the_cascade_before_its_later_attempts() {
     let samples: Vec<_> = generate(SEED, 1)
@@ -188,12 +188,13 @@ fn the_budget_stops_the_cascade_before_its_later_attempts() {
     }
 }
 
-/// Two pictures of each degradation of the generated set: the cascade reads more than rxing
+/// Two mild pictures of each degradation of the generated set: the cascade reads more than rxing
 /// alone, and never a wrong text.
 #[test]
 fn generated_degraded_pictures_are_read() {
     let samples = generate(SEED, 2);
-    assert_eq!(samples.len(), 2 * Degradation::ALL.len());
+    let total = samples.len();
+    assert_eq!(total, 2 * Degradation::ALL.len());
     let (mut cascade, mut rxing) = (0, 0);
     for sample in samples {
         let luma = Luma::new(sample.width, sample.height, sample.luma.clone()).unwrap();
@@ -209,8 +210,8 @@ fn generated_degraded_pictures_are_read() {
             rxing += 1;
         }
     }
-    println!("cascade {cascade}, rxing alone {rxing} of 20");
-    assert!(cascade >= 17, "cascade read {cascade} of 20");
+    println!("cascade {cascade}, rxing alone {rxing} of {total}");
+    assert!(cascade >= total - 3, "cascade read {cascade} of {total}");
     assert!(cascade > rxing, "cascade {cascade}, rxing alone {rxing}");
 }
 

@@ -9,16 +9,21 @@
 //! it in a worker there). [`scan`] takes the clock as a function, so it needs none of its own;
 //! [`decode_frame`] and [`decode_image_file`] use the system's monotonic clock on native targets.
 
+mod bent;
 mod cascade;
 mod error;
 mod frame;
+mod polarity;
 mod preprocess;
 mod readers;
 mod text;
 
-pub use cascade::{Accept, Attempt, CANDIDATES, CASCADE, DEFAULT_BUDGET, Options, Read, scan};
+pub use cascade::{
+    Accept, Attempt, CANDIDATES, CASCADE, DEFAULT_BUDGET, Options, Read, in_order, scan,
+};
 pub use error::{DecodeError, FrameError};
 pub use frame::{Frame, Luma, MAX_PIXELS, PixelFormat};
+pub use polarity::{Polarity, polarity};
 pub use preprocess::Prep;
 pub use readers::{Outcome, Reader};
 pub use text::{TextEncoding, text_from_bytes};

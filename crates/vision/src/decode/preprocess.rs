@@ -30,6 +30,9 @@ pub enum Prep {
     Inverted,
     /// A box blur of this radius, twice (close to a Gaussian): against sensor noise.
     Smooth(u8),
+    /// An unsharp mask: each pixel pushed away from its smoothed self (radius 1), by as much
+    /// again: edges softened by defocus or motion made steeper.
+    Sharpen,
 }
 
 impl Prep {
@@ -43,6 +46,7 @@ impl Prep {
             Self::Double => double(luma),
             Self::Inverted => invert(luma),
             Self::Smooth(radius) => smooth(luma, usize::from(radius)),
+            Self::Sharpen => sharpen(luma),
         }
     }
 
@@ -57,6 +61,7 @@ impl Prep {
             Self::Double => "double".into(),
             Self::Inverted => "inverted".into(),
             Self::Smooth(radius) => format!("smooth/{radius}"),
+            Self::Sharpen => "sharpen".into(),
         }
     }
 }
@@ -357,6 +362,19 @@ fn box_pass(luma: &Luma, radius: usize, horizontal: bool) -> Luma {
     Luma::from_parts(width, height, pixels)
 }
 
+pub fn sharpen(luma: &Luma) -> Luma {
+    let blurred = smooth(luma, 1);
+    Luma::from_parts(
+        luma.width(),
+        luma.height(),
+        luma.pixels()
+            .iter()
+            .zip(blurred.pixels())
+            .map(|(&p, &b)| (2 * i32::from(p) - i32::from(b)).clamp(0, 255) as u8)
+            .collect(),
+    )
+}
+
 pub fn invert(luma: &Luma) -> Luma {
     map(luma, |p| 255 - p)
 }
@@ -440,6 +458,21 @@ mod tests {
         assert_eq!((large.width(), large.height()), (130, 66));
         assert_eq!(large.at(0, 0), luma.at(0, 0));
         assert_eq!(invert(&luma).at(5, 5), 255 - luma.at(5, 5));
+    }
+
+    #[test]
+    fn sharpening_steepens_an_edge_and_keeps_flat_areas() {
+        // A soft edge: 100, 110, ..., 150 across six columns, then flat.
+        let ramp: Vec<u8> = (0..12 * 12)
+            .map(|i| (100 + 10 * (i % 12).clamp(0, 5)) as u8)
+            .collect();
+        let luma = Luma::from_parts(12, 12, ramp);
+        let sharp = sharpen(&luma);
+        assert!(sharp.at(1, 6) < luma.at(1, 6) || sharp.at(0, 6) <= luma.at(0, 6));
+        assert!(sharp.at(5, 6) > luma.at(5, 6), "{}", sharp.at(5, 6));
+        assert_eq!(sharp.at(10, 6), luma.at(10, 6));
+        let flat = Luma::from_parts(9, 9, vec![120; 81]);
+        assert_eq!(sharpen(&flat), flat);
     }
 
     #[test]

@@ -5,14 +5,17 @@
 use std::collections::HashSet;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
+use rxing::common::{BitMatrix, DetectorRXingResult, GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::multi::MultipleBarcodeReader;
 use rxing::qrcode::cpp_port::QrReader;
+use rxing::qrcode::cpp_port::decoder::Decode;
+use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use rxing::{
     BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Exceptions, Luma8Source,
     MultiFormatReader, Reader as _,
 };
 
+use super::bent::{Binary, Projective, sample_bent};
 use super::frame::Luma;
 use super::text::text_from_bytes;
 
@@ -20,9 +23,11 @@ use super::text::text_from_bytes;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Reader {
     /// rxing's QR readers (its port of zxing-cpp's, then its port of ZXing-Java's) with its
-    /// hybrid (block) binarizer, trying harder: what rxing's own helpers do.
+    /// hybrid (block) binarizer, trying harder: what rxing's own helpers do; then, where they
+    /// locate a code but fail to decode it, rxing's finder patterns and a grid that follows a
+    /// bent sheet ([`super::bent`]).
     Rxing,
-    /// The same readers with rxing's global histogram binarizer: for frames already binarized.
+    /// The same with rxing's global histogram binarizer: for frames already binarized.
     RxingGlobal,
     /// rqrr (a port of quirc), every grid it finds.
     Rqrr,
@@ -83,9 +88,14 @@ fn rxing_hybrid(luma: &Luma) -> Outcome {
 }
 
 fn rxing_read<B: Binarizer>(bitmap: &mut BinaryBitmap<B>) -> Outcome {
-    match MultiFormatReader::default().decode_with_hints(bitmap, &hints()) {
-        Ok(result) => texts([result.getText().to_owned()]),
+    let flat = match MultiFormatReader::default().decode_with_hints(bitmap, &hints()) {
+        Ok(result) => return texts([result.getText().to_owned()]),
         Err(error) => failure(&error),
+    };
+    match bent(bitmap.get_black_matrix()) {
+        read @ Outcome::Read(_) => read,
+        Outcome::Seen => Outcome::Seen,
+        _ => flat,
     }
 }
 
@@ -112,6 +122,69 @@ fn rxing_global(luma: &Luma) -> Outcome {
     rxing_read(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
         source,
     )))
+}
+
+/// Finder pattern sets sampled on a bent grid, largest patterns first.
+const BENT_SETS: usize = 4;
+
+struct Matrix<'a>(&'a BitMatrix);
+
+impl Binary for Matrix<'_> {
+    fn size(&self) -> (usize, usize) {
+        (self.0.width() as usize, self.0.height() as usize)
+    }
+
+    fn black(&self, x: usize, y: usize) -> bool {
+        self.0.get(x as u32, y as u32)
+    }
+}
+
+/// The code whose finder patterns rxing finds in `binary`, where rxing's flat grid reads its
+/// format and version but its data fail their error correction, sampled again by the grid that
+/// follows a bent sheet from the flat grid's corners.
+fn bent(binary: &BitMatrix) -> Outcome {
+    let mut patterns = FindFinderPatterns(binary, true, 0);
+    let sets = GenerateFinderPatternSets(&mut patterns);
+    let mut seen = false;
+    for set in sets.iter().take(BENT_SETS) {
+        let Ok(detected) = SampleQR(binary, set) else {
+            continue;
+        };
+        seen = true;
+        // Only a grid whose format and version read, and whose data fail their error
+        // correction, is worth following: a real code, sampled slightly off.
+        match Decode(detected.getBits()) {
+            Ok(result) if result.isValid() => return texts([result.text()]),
+            Err(Exceptions::ChecksumException(_) | Exceptions::ReedSolomonException(_)) => {}
+            _ => continue,
+        }
+        let dimension = detected.getBits().width() as usize;
+        let &[tl, tr, bl, br, ..] = detected.getPoints() else {
+            continue;
+        };
+        let corner = |p: rxing::Point| (f64::from(p.x), f64::from(p.y));
+        let corners = [corner(tl), corner(tr), corner(bl), corner(br)];
+        let Some(map) = Projective::square_to(dimension as f64, corners) else {
+            continue;
+        };
+        let modules = sample_bent(&Matrix(binary), &map, dimension);
+        let Ok(mut bits) = BitMatrix::new(dimension as u32, dimension as u32) else {
+            continue;
+        };
+        for (index, _) in modules.iter().enumerate().filter(|(_, black)| **black) {
+            bits.set((index % dimension) as u32, (index / dimension) as u32);
+        }
+        if let Ok(result) = Decode(&bits)
+            && result.isValid()
+        {
+            return texts([result.text()]);
+        }
+    }
+    if seen {
+        Outcome::Seen
+    } else {
+        Outcome::Nothing
+    }
 }
 
 fn failure(error: &Exceptions) -> Outcome {
