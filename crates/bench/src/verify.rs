@@ -33,6 +33,9 @@ struct Cli {
     /// door.
     #[arg(long, default_value_t = 50)]
     every_ms: u64,
+    /// How long to wait after the start before taking the RSS as the baseline, in seconds.
+    #[arg(long, default_value_t = 5)]
+    settle_secs: u64,
     /// How long to watch after the last request was written, in seconds.
     #[arg(long, default_value_t = 20)]
     watch_secs: u64,
@@ -41,7 +44,7 @@ struct Cli {
 /// The verify request's JSON for one abandoned client, around `photo` (the photo's base64, made
 /// once and shared by every request, so that the clients' buffers do not count in the RSS
 /// measured: the relay runs in this process).
-fn body(photo: &Arc<str>, n: u8) -> Body {
+fn body(photo: &Arc<String>, n: u8) -> Body {
     let fields = serde_json::json!({
         "nid": format!("19710302-{:04}", 5000 + u32::from(n)),
         "card_number": "MMH-1001-0001",
@@ -60,7 +63,7 @@ fn body(photo: &Arc<str>, n: u8) -> Body {
 /// A request body in three pieces, the photo's base64 shared.
 struct Body {
     head: Vec<u8>,
-    photo: Arc<str>,
+    photo: Arc<String>,
     tail: &'static [u8],
 }
 
@@ -90,9 +93,16 @@ async fn abandon(relay: SocketAddr, from: IpAddr, body: Body) -> anyhow::Result<
     Ok(())
 }
 
+// As the `caretrail` command allocates, with freed memory given back by jemalloc's background
+// thread (`caretrail::memory`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    caretrail::memory::give_back_freed_memory()
+        .map_err(|e| anyhow::anyhow!("start jemalloc's background thread: {e}"))?;
     ensure!(
         cli.requests >= 1 && cli.requests <= 250,
         "--requests is 1 to 250"
@@ -116,12 +126,12 @@ async fn main() -> anyhow::Result<()> {
     let mut photo = face;
     photo.resize(size.max(photo.len()), 0);
     let places = stack.relay.config.verify_limits.face.places;
-    let photo: Arc<str> = {
+    let photo: Arc<String> = {
         use base64::Engine as _;
-        let text = base64::engine::general_purpose::STANDARD.encode(&photo);
-        drop(photo);
-        text.into()
+        Arc::new(base64::engine::general_purpose::STANDARD.encode(&photo))
     };
+    // What the start freed goes back before the RSS is taken as the baseline.
+    tokio::time::sleep(Duration::from_secs(cli.settle_secs)).await;
 
     reset_peak().context("reset the peak RSS")?;
     let before = status_kib("VmRSS")?;
@@ -173,6 +183,11 @@ async fn main() -> anyhow::Result<()> {
         cli.requests,
         size as f64 / (1024.0 * 1024.0),
         all_written.as_secs_f64()
+    );
+    let (background, decay_ms) = caretrail::memory::giving_back();
+    println!(
+        "allocator: jemalloc, background thread {}, dirty pages given back after {decay_ms} ms",
+        if background { "on" } else { "off" }
     );
     println!(
         "relay process RSS: before {:.0} MiB, peak {:.0} MiB, after {} s {:.0} MiB",
