@@ -41,8 +41,8 @@ pub fn giving_back() -> (bool, isize) {
 mod tests {
     use super::*;
 
-    /// The test binary's allocator is the system's; jemalloc is linked beside it and answers its
-    /// controls all the same.
+    /// The test binary's Rust allocator is `System`, whose `malloc` is jemalloc's here (linked
+    /// unprefixed); its background thread starts only when asked.
     #[test]
     fn background_purging_starts_with_the_short_decay() {
         give_back_freed_memory().expect("jemalloc's controls");
