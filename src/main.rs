@@ -13,6 +13,11 @@ mod up;
 mod visit;
 
 use clap::{Parser, Subcommand};
+
+// jemalloc, so that memory freed by the relay goes back to the OS (`caretrail::memory`).
+#[cfg(unix)]
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
@@ -74,6 +79,10 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .init();
+    #[cfg(unix)]
+    if let Err(e) = caretrail::memory::give_back_freed_memory() {
+        tracing::warn!("freed memory will not go back to the OS on its own: {e}");
+    }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {

@@ -1,6 +1,6 @@
 //! The face model's queue: a fixed number of places for photo checks and face matches waiting
 //! or running, a quota per client address and per NID so that no one holds every place, and
-//! places that last as long as the work. A [`Place`] moves into the blocking job, so a client that
+//! places that last as long as the work. A [`Place`] moves into the face model's job, so a client that
 //! hangs up cannot free its place while the model still works on its photo.
 
 use caretrail_types::Nid;

@@ -14,6 +14,7 @@ pub mod db;
 pub mod edge;
 mod error;
 pub mod face_queue;
+pub mod face_worker;
 pub mod login;
 pub mod lookups;
 pub mod outside;
@@ -37,7 +38,7 @@ use caretrail_crypto::SecretKey;
 use caretrail_face::FaceModel;
 use caretrail_types::{Address, NetworkInfo};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use zeroize::Zeroizing;
 
 /// What a relay needs to run.
@@ -165,7 +166,7 @@ pub struct Relay {
     pub db: db::Database,
     pub storage: storage::Storage,
     outside: outside::Outside,
-    face: Arc<Mutex<FaceModel>>,
+    face: face_worker::FaceWorker<FaceModel>,
     /// Photo checks and face matches waiting or running: each holds photos, so the queue is short,
     /// a full one refuses at once instead of piling up, and a place lasts as long as its work.
     face_queue: face_queue::FaceQueue,
@@ -193,6 +194,8 @@ pub type RelayState = Arc<Relay>;
 pub enum StartError {
     #[error(transparent)]
     Face(#[from] caretrail_face::ModelError),
+    #[error("the face model's thread cannot start: {0}")]
+    FaceThread(std::io::Error),
     #[error("the relay's database cannot be opened: {0}")]
     Database(#[from] sqlx::Error),
     #[error("the relay's record store cannot be opened: {0}")]
@@ -231,7 +234,7 @@ impl Relay {
             db,
             storage,
             outside,
-            face: Arc::new(Mutex::new(face)),
+            face: face_worker::FaceWorker::start(face).map_err(StartError::FaceThread)?,
             face_queue: face_queue::FaceQueue::new(limits.face),
             nid_lookups: lookups::NidLookups::new(limits.nid_lookups_per_hour),
             verify_rooms: Arc::new(tokio::sync::Semaphore::new(limits.face.places)),
@@ -268,9 +271,9 @@ impl Relay {
         }
     }
 
-    /// Runs `job` with the face model on a blocking thread (a match is about half a second of
-    /// CPU), in a place of the face queue taken for `client` and `nid`. The place goes into the
-    /// job: if the client hangs up, the place stays taken until the model is done.
+    /// Runs `job` with the face model on its thread ([`face_worker`]; a match is about half a
+    /// second of CPU), in a place of the face queue taken for `client` and `nid`. The place goes
+    /// into the job: if the client hangs up, the place stays taken until the model is done.
     pub async fn with_face_model<T: Send + 'static>(
         &self,
         client: std::net::IpAddr,
@@ -284,17 +287,13 @@ impl Relay {
             };
             RelayError::refused(code, busy.to_string())
         })?;
-        let face = self.face.clone();
-        tokio::task::spawn_blocking(move || {
-            let _place = place;
-            // A panic in an earlier match leaves the models as they were: go on with them.
-            let model = face
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            job(&model)
-        })
-        .await
-        .map_err(|e| RelayError::Internal(e.to_string()))
+        self.face
+            .run(move |model| {
+                let _place = place;
+                job(model)
+            })
+            .await
+            .map_err(|e| RelayError::Internal(e.to_string()))
     }
 
     /// Room for one more verify request, if there is any (held until dropped).

@@ -1,11 +1,18 @@
 //! The relay's JSON bodies: nested no deeper than [`MAX_JSON_DEPTH`], checked on the bytes before
 //! serde sees them (serde_json's own limit is 128, and it recurses once per level even into
 //! fields a request type ignores).
+//!
+//! A body is read into one buffer the size its `Content-Length` declares, and a declared length
+//! beyond the route's limit is refused before anything is read. (axum's `Bytes` extractor keeps
+//! every piece as it arrives, then copies them all into one buffer: twice the body at its peak,
+//! for a verify request's 10 MiB of base64.)
 
 use crate::RelayError;
-use axum::body::Bytes;
+use axum::RequestExt as _;
+use axum::body::Body;
 use axum::extract::{FromRequest, Request};
 use axum::http::{HeaderMap, header};
+use http_body_util::BodyExt as _;
 use serde::de::DeserializeOwned;
 
 /// How deeply arrays and objects may nest in a request body. The relay's own request types nest
@@ -52,19 +59,13 @@ pub struct JsonBody<T>(pub T);
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
     type Rejection = RelayError;
 
-    async fn from_request(request: Request, state: &S) -> Result<Self, RelayError> {
+    async fn from_request(request: Request, _state: &S) -> Result<Self, RelayError> {
         if !is_json(request.headers()) {
             return Err(RelayError::BadRequest(
                 "Expected request with `Content-Type: application/json`".into(),
             ));
         }
-        let bytes = Bytes::from_request(request, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                RelayError::BodyTooLarge(e.body_text())
-            } else {
-                RelayError::BadRequest(e.body_text())
-            }
-        })?;
+        let bytes = read_body(request).await?;
         if let Some(at) = too_deep_at(&bytes, MAX_JSON_DEPTH) {
             return Err(RelayError::BadRequest(format!(
                 "the JSON body nests more than {MAX_JSON_DEPTH} arrays or objects deep \
@@ -74,6 +75,59 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for JsonBody<T> {
         let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes)?;
         Ok(Self(value))
     }
+}
+
+/// The body of `request`, within the route's limit (axum's `DefaultBodyLimit`), in one buffer:
+/// sized by `Content-Length` when the request declares it (refused at once beyond the limit),
+/// grown as the pieces come otherwise.
+async fn read_body(request: Request) -> Result<Vec<u8>, RelayError> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    let mut body: Body = request.into_limited_body();
+    // With a limit, the body's upper bound is the limit or less (http_body_util::Limited).
+    let most = axum::body::HttpBody::size_hint(&body).upper();
+    if let (Some(declared), Some(most)) = (declared, most)
+        && declared > most
+    {
+        return Err(too_large(most));
+    }
+    // No room is set aside for a body of unbounded length.
+    let capacity = most.map_or(0, |most| declared.unwrap_or(0).min(most));
+    let mut bytes = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
+    while let Some(frame) = body.frame().await {
+        let frame = frame.map_err(|e| {
+            if is_length_limit(&e) {
+                too_large(most.unwrap_or_default())
+            } else {
+                RelayError::BadRequest(format!("the request body could not be read: {e}"))
+            }
+        })?;
+        if let Ok(data) = frame.into_data() {
+            bytes.extend_from_slice(&data);
+        }
+    }
+    Ok(bytes)
+}
+
+fn too_large(most: u64) -> RelayError {
+    RelayError::BodyTooLarge(format!(
+        "the request body is larger than this route takes ({most} bytes)"
+    ))
+}
+
+/// Whether `error` comes from the body limit (`http_body_util::Limited`, inside axum's errors).
+fn is_length_limit(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 /// `application/json`, or a `+json` type, as axum's `Json` accepts.
@@ -132,5 +186,60 @@ mod tests {
         assert!(!with("text/plain"));
         assert!(!with("application/jsonx"));
         assert!(!is_json(&HeaderMap::new()));
+    }
+
+    /// A route taking `JsonBody` bodies of at most 64 bytes, and a request to it.
+    async fn send(body: Body, content_length: Option<usize>) -> axum::http::StatusCode {
+        use tower::ServiceExt as _;
+        let app = axum::Router::new().route(
+            "/",
+            axum::routing::post(|JsonBody(value): JsonBody<serde_json::Value>| async move {
+                axum::Json(value)
+            })
+            .layer(axum::extract::DefaultBodyLimit::max(64)),
+        );
+        let mut request = Request::post("/").header(header::CONTENT_TYPE, "application/json");
+        if let Some(length) = content_length {
+            request = request.header(header::CONTENT_LENGTH, length);
+        }
+        let request = request.body(body).expect("request");
+        let answer = tokio::time::timeout(std::time::Duration::from_secs(5), app.oneshot(request));
+        answer
+            .await
+            .expect("an answer in time")
+            .expect("infallible")
+            .status()
+    }
+
+    #[tokio::test]
+    async fn a_body_declared_beyond_the_limit_is_refused_before_it_is_read() {
+        // The body never comes: only the declared length can refuse it.
+        let never = || {
+            Body::from_stream(futures_util::stream::pending::<
+                Result<axum::body::Bytes, std::io::Error>,
+            >())
+        };
+        assert_eq!(
+            send(never(), Some(65)).await,
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        );
+        let small = r#"{"a": [1, 2, 3]}"#;
+        assert_eq!(
+            send(Body::from(small), Some(small.len())).await,
+            axum::http::StatusCode::OK
+        );
+        // Without a declared length the limit still holds as the pieces come.
+        let pieces = |n: usize| {
+            let piece = || Ok::<_, std::io::Error>(axum::body::Bytes::from_static(b"        "));
+            let text = std::iter::once(Ok(axum::body::Bytes::from_static(b"[")))
+                .chain(std::iter::repeat_with(piece).take(n))
+                .chain(std::iter::once(Ok(axum::body::Bytes::from_static(b"]"))));
+            Body::from_stream(futures_util::stream::iter(text))
+        };
+        assert_eq!(send(pieces(7), None).await, axum::http::StatusCode::OK);
+        assert_eq!(
+            send(pieces(8), None).await,
+            axum::http::StatusCode::PAYLOAD_TOO_LARGE
+        );
     }
 }
