@@ -299,6 +299,51 @@ async fn a_staff_member_acts_under_her_certificate_until_it_is_refused() {
         .staff_check(&nurse, &reception, StaffRole::Reception)
         .await
         .expect("reception");
+    // A body changed after she signed, and a signed request sent twice.
+    let body = serde_json::to_vec(&caretrail_types::StaffCheckRequest {
+        certificate: reception,
+        role: StaffRole::Reception,
+    })
+    .expect("json");
+    let sign = || {
+        caretrail_protocol::request::sign(
+            &nurse,
+            caretrail_protocol::request::Domain {
+                chain_id: stack.deployment.chain_id,
+                records: stack.deployment.registries.records,
+            },
+            caretrail_protocol::request::Ask {
+                action: caretrail_types::RelayAction::StaffCheck,
+                patient: nurse.address(),
+                subject: caretrail_types::Hash32::ZERO,
+                content: caretrail_types::Hash32(
+                    <sha2::Sha256 as sha2::Digest>::digest(&body).into(),
+                ),
+            },
+            caretrail_client::unix_now(),
+            &mut rand_core::OsRng,
+        )
+    };
+    let send = |signed: caretrail_types::SignedRelayRequest, body: Vec<u8>| async move {
+        reqwest::Client::new()
+            .post(format!("{relay}/v1/staff/check"))
+            .header(caretrail_types::REQUEST_HEADER, signed.to_header())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("relay answers")
+    };
+    let mut changed = body.clone();
+    changed.push(b' ');
+    let error: UiError = send(sign(), changed).await.json().await.expect("error");
+    assert_eq!(error.code, ErrorCode::ContentMismatch, "{error}");
+    let once = sign();
+    let answer = send(once.clone(), body.clone()).await;
+    assert!(answer.status().is_success(), "{}", answer.status());
+    let error: UiError = send(once, body).await.json().await.expect("error");
+    assert_eq!(error.code, ErrorCode::Replayed, "{error}");
+
     set_status(
         &rpc,
         authority,

@@ -283,8 +283,9 @@ fn assignable(
 }
 
 /// Whether the relay may queue `signed` (`signer` signed it) at `now`: signed by the organization
-/// it names, admitted (`organization`), for a visit it opened (`visit`, from the chain) that is
-/// still open, as [`assign`] makes it.
+/// it names, admitted, to a staff key it has not revoked (`organization`: the facts of the
+/// organization and the assigned staff key), for a visit it opened (`visit`, from the chain)
+/// that is still open, as [`assign`] makes it.
 pub fn check_assignment(
     signed: &SignedVisitAssignment,
     signer: Result<Address, SignatureError>,
@@ -306,5 +307,14 @@ pub fn check_assignment(
         }
     }
     admitted_organization(a.organization, organization)?;
+    if organization.revoked {
+        return Err(refused(
+            ErrorCode::CertificateRevoked,
+            format!(
+                "the organization revoked the staff key {}: assign someone else",
+                a.staff
+            ),
+        ));
+    }
     assignable(a, visit, now)
 }

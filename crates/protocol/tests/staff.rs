@@ -385,4 +385,11 @@ fn an_assignment_fits_an_open_visit_the_organization_opened() {
     let error = check_assignment(&signed, by(&signed), &not_admitted, Some(&visit), NOW)
         .expect_err("not admitted");
     assert_eq!(error.code, ErrorCode::NotAdmitted);
+    let revoked = Facts {
+        revoked: true,
+        ..admitted(ho.address())
+    };
+    let error = check_assignment(&signed, by(&signed), &revoked, Some(&visit), NOW)
+        .expect_err("a revoked staff key");
+    assert_eq!(error.code, ErrorCode::CertificateRevoked);
 }
