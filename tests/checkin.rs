@@ -7,10 +7,12 @@
 mod common;
 
 use caretrail_chain::{admit, secret_key, visit_of};
-use caretrail_client::{Client, ClientError, RegistrationForm};
+use caretrail_client::{Client, RegistrationForm};
 use caretrail_crypto::SecretKey;
-use caretrail_types::{Admission, ErrorCode, Hash32, ParticipantKind, UiError};
-use common::{PASSWORD, existing, password, photo, policy_document, registration_stack, wallet};
+use caretrail_types::{Admission, ErrorCode, Hash32, ParticipantKind};
+use common::{
+    PASSWORD, existing, password, photo, policy_document, refused_as, registration_stack, wallet,
+};
 use tempfile::TempDir;
 
 async fn caretrail(args: &[&str], wallet: &TempDir, env: &[(&str, &str)]) -> std::process::Output {
@@ -28,16 +30,6 @@ async fn caretrail(args: &[&str], wallet: &TempDir, env: &[(&str, &str)]) -> std
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn refused_as<T: std::fmt::Debug>(result: Result<T, ClientError>, code: ErrorCode) {
-    match result {
-        Ok(v) => panic!("accepted: {v:?}"),
-        Err(e) => {
-            let e = UiError::from(e);
-            assert_eq!(e.code, code, "{e}");
-        }
-    }
 }
 
 #[tokio::test]

@@ -14,7 +14,7 @@ use caretrail_types::{
     Admission, ErrorCode, ParticipantKind, ParticipantStatus, SignedStaffCertificate,
     StaffCertificate, StaffRevocation, StaffRole, UiError,
 };
-use common::{PASSWORD, stack, wallet};
+use common::{PASSWORD, refused_as, stack, wallet};
 use tempfile::TempDir;
 
 async fn caretrail(args: &[&str], wallet: &TempDir) -> std::process::Output {
@@ -41,16 +41,6 @@ fn refused_with(out: &std::process::Output, code: &str) {
         "expected [{code}]: {}",
         text(&out.stderr)
     );
-}
-
-fn refusal<T: std::fmt::Debug>(result: Result<T, caretrail_client::ClientError>, code: ErrorCode) {
-    match result {
-        Ok(v) => panic!("accepted: {v:?}"),
-        Err(e) => {
-            let e = UiError::from(e);
-            assert_eq!(e.code, code, "{e}");
-        }
-    }
 }
 
 #[tokio::test]
@@ -195,7 +185,7 @@ async fn a_staff_member_acts_under_her_certificate_until_it_is_refused() {
         serde_json::from_slice(&std::fs::read(&cert).expect("read")).expect("json");
     let mut tampered = issued;
     tampered.certificate.role = StaffRole::Billing;
-    refusal(
+    refused_as(
         client
             .staff_check(&doctor_key, &tampered, StaffRole::Billing)
             .await,
@@ -209,7 +199,7 @@ async fn a_staff_member_acts_under_her_certificate_until_it_is_refused() {
             ..issued.certificate
         },
     );
-    refusal(
+    refused_as(
         client
             .staff_check(&doctor_key, &expired, StaffRole::Doctor)
             .await,
@@ -224,7 +214,7 @@ async fn a_staff_member_acts_under_her_certificate_until_it_is_refused() {
             ..issued.certificate
         },
     );
-    refusal(
+    refused_as(
         client
             .staff_check(&doctor_key, &not_admitted, StaffRole::Doctor)
             .await,
@@ -353,7 +343,7 @@ async fn a_staff_member_acts_under_her_certificate_until_it_is_refused() {
     )
     .await
     .expect("suspended");
-    refusal(
+    refused_as(
         client
             .staff_check(&nurse, &reception, StaffRole::Reception)
             .await,

@@ -15,19 +15,9 @@ use caretrail_types::{
     Admission, ErrorCode, Hash32, ParticipantKind, QueuedVisit, StaffRole, UiError, Visit,
     VisitAssignment, VisitToken,
 };
-use common::stack;
+use common::{refused_as, stack};
 use futures_util::StreamExt as _;
 use std::time::Duration;
-
-fn refused_as<T: std::fmt::Debug>(result: Result<T, ClientError>, code: ErrorCode) {
-    match result {
-        Ok(v) => panic!("accepted: {v:?}"),
-        Err(e) => {
-            let e = UiError::from(e);
-            assert_eq!(e.code, code, "{e}");
-        }
-    }
-}
 
 async fn next_of(
     queue: &mut (impl futures_util::Stream<Item = Result<QueuedVisit, ClientError>> + Unpin),

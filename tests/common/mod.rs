@@ -162,3 +162,17 @@ pub async fn redirecting_to(target: String) -> String {
     });
     url
 }
+
+/// Asserts that a client call was refused with `code`.
+pub fn refused_as<T: std::fmt::Debug>(
+    result: Result<T, caretrail_client::ClientError>,
+    code: caretrail_types::ErrorCode,
+) {
+    match result {
+        Ok(v) => panic!("accepted: {v:?}"),
+        Err(e) => {
+            let e = caretrail_types::UiError::from(e);
+            assert_eq!(e.code, code, "{e}");
+        }
+    }
+}
