@@ -1,6 +1,7 @@
 //! `caretrail`: the command line of Caretrail, for patients, insurers and operators.
 
 mod authority;
+mod doctor;
 mod patient;
 mod policy;
 mod qr;
@@ -61,6 +62,9 @@ enum Command {
     /// A health organization's reception kiosk: opens the visit of a check-in code.
     #[command(subcommand)]
     Reception(visit::ReceptionCommand),
+    /// A doctor's workstation: writes a visit's prescription and test list.
+    #[command(subcommand)]
+    Doctor(doctor::DoctorCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -100,6 +104,7 @@ fn main() -> ExitCode {
             Command::Staff(command) => staff::run_staff(command).await,
             Command::Visit(command) => visit::run_visit(command).await,
             Command::Reception(command) => visit::run_reception(command).await,
+            Command::Doctor(command) => doctor::run(command).await,
             Command::Qr(command) => qr::run(command),
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,

@@ -5,7 +5,7 @@
 
 use crate::patient::{Common, password, wallet};
 use crate::policy::coded;
-use caretrail_client::{Client, Share, Transfer, TransferProgress, unix_now as now};
+use caretrail_client::{Client, Share, Transfer, TransferProgress, Writer, unix_now as now};
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::audit::Mark;
 use caretrail_types::{Address, ErrorCode, Hash32, UiError, format_unix_utc};
@@ -206,6 +206,7 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
                     "anchored_in": l.anchor.as_ref().map(|a| a.1),
                     "size": l.stored.as_ref().map(|s| s.size),
                     "stored_at": l.stored.as_ref().map(|s| s.stored_at),
+                    "writer": l.writer,
                 })
             })
             .collect();
@@ -218,8 +219,23 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
     for l in &listed {
         println!("{}  {}", l.id, l.kind);
         match &l.anchor {
-            Some((anchor, tx)) => println!("    written by {}  anchored in {tx}", anchor.author),
+            Some((anchor, tx)) => println!("    anchored by {} in {tx}", anchor.author),
             None => println!("    not anchored on chain"),
+        }
+        match &l.writer {
+            Some(Writer::Patient) => println!("    written by her own key"),
+            None => {}
+            Some(Writer::Staff(by)) => println!(
+                "    written by {} ({}) of {} ({}) at visit {}",
+                by.staff,
+                by.role.name(),
+                by.organization_name,
+                by.organization,
+                by.visit_id
+            ),
+            Some(Writer::Unproven { reason }) => {
+                println!("    who wrote it cannot be shown: {reason}");
+            }
         }
         match &l.stored {
             Some(s) => println!(

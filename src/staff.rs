@@ -255,7 +255,7 @@ fn init(args: InitArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn read_certificate(path: &std::path::Path) -> anyhow::Result<SignedStaffCertificate> {
+pub(crate) fn read_certificate(path: &std::path::Path) -> anyhow::Result<SignedStaffCertificate> {
     let text = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
     serde_json::from_slice(&text).map_err(|e| invalid(format!("not a staff certificate: {e}")))
 }

@@ -4,7 +4,6 @@
 
 use crate::error::Registry;
 use alloy::network::ReceiptResponse as _;
-use alloy::primitives::keccak256;
 use alloy::rpc::types::TransactionReceipt;
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::visit::{self, RegistryDomain};
@@ -130,6 +129,57 @@ pub async fn visits_of(
     Ok(visits)
 }
 
+/// The token and the patient's signature that opened `organization`'s visit `visit_id`, read
+/// from the `openVisit` call its `VisitOpened` event was logged by (`None`: no such visit). The
+/// signature gives the patient's encryption key (`caretrail_crypto::visit::visit_token_key`).
+pub async fn visit_opening(
+    rpc: &RpcUrl,
+    records: Address,
+    organization: Address,
+    visit_id: Hash32,
+) -> Result<Option<(VisitToken, Signature)>, ChainError> {
+    use alloy::consensus::Transaction as _;
+    use alloy::providers::Provider as _;
+    use alloy::sol_types::SolCall as _;
+    let provider = crate::send::reading(rpc);
+    let logs = RecordRegistry::new(address(records), &provider)
+        .VisitOpened_filter()
+        .topic2(address(organization).into_word())
+        .topic3(b256(visit_id))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    let Some(tx) = logs.into_iter().find_map(|(_, log)| log.transaction_hash) else {
+        return Ok(None);
+    };
+    let transaction = provider
+        .get_transaction_by_hash(tx)
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?
+        .ok_or(ChainError::TxNotFound(from_tx(tx)))?;
+    let call = RecordRegistry::openVisitCall::abi_decode(transaction.input()).map_err(|_| {
+        ChainError::Rpc(format!(
+            "visit {visit_id} was not opened by a direct openVisit call"
+        ))
+    })?;
+    let t = call.token;
+    let signature: [u8; 65] =
+        call.signature.as_ref().try_into().map_err(|_| {
+            ChainError::Rpc(format!("visit {visit_id}'s signature is not 65 bytes"))
+        })?;
+    Ok(Some((
+        VisitToken {
+            patient: from_address(t.patient),
+            organization: from_address(t.organization),
+            visit_id: from_b256(t.visitId),
+            expires_at: t.expiresAt,
+            not_after: t.notAfter,
+        },
+        Signature(signature),
+    )))
+}
+
 /// The visit `visit_id` that `organization` opened, as the registry holds it now (its end moved
 /// back if it was closed early), or `None`: one call.
 pub async fn visit_of(
@@ -152,13 +202,7 @@ pub async fn visit_of(
     }))
 }
 
-pub use caretrail_crypto::record::{record_id as record_id_of, record_kind};
-
-/// The Merkle leaf of a record in a batch: its id hashed once more (OpenZeppelin's
-/// `StandardMerkleTree` leaf for `["address", "bytes32", "bytes32"]`).
-pub fn record_leaf(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Hash32 {
-    from_b256(keccak256(record_id_of(patient, kind, ciphertext_hash).0))
-}
+pub use caretrail_crypto::record::{record_id as record_id_of, record_kind, record_leaf};
 
 /// The health organization anchors one record of an open visit; the registry derives its id.
 pub async fn anchor_record(
@@ -292,6 +336,38 @@ pub async fn batch_of(
         root,
         patient: from_address(batch.patient),
         count: batch.count,
+    }))
+}
+
+/// The batch `author` anchored under `root`, with the transaction that anchored it, found from
+/// its `BatchAnchored` event (`None` when it anchored no such batch).
+pub async fn batch_anchored(
+    rpc: &RpcUrl,
+    records: Address,
+    author: Address,
+    root: Hash32,
+) -> Result<Option<(Batch, TxId)>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let logs = RecordRegistry::new(address(records), &provider)
+        .BatchAnchored_filter()
+        .topic1(b256(root))
+        .topic3(address(author).into_word())
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    // A root is anchored once per author: the registry refuses it again.
+    Ok(logs.into_iter().find_map(|(event, log)| {
+        let tx = log.transaction_hash?;
+        Some((
+            Batch {
+                author,
+                root,
+                patient: from_address(event.patient),
+                count: event.count,
+            },
+            from_tx(tx),
+        ))
     }))
 }
 

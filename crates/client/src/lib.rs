@@ -11,6 +11,7 @@ mod records;
 mod recovery;
 mod relay;
 mod staff;
+mod visit;
 
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
@@ -24,7 +25,9 @@ pub use patient::{
     MAX_WRONG_PASSWORDS, Profile, Progress, Registration, RegistrationForm,
     WRONG_PASSWORD_PAUSE_SECS, Wallet,
 };
-pub use records::{CheckedRead, Listed, Opened, Progress as TransferProgress, Share, Transfer};
+pub use records::{
+    CheckedRead, Listed, Opened, Progress as TransferProgress, Share, Transfer, Writer,
+};
 pub use recovery::{Proposed, RecoveryForm, SignedByNewKey};
 pub use relay::Relay;
 

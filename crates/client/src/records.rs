@@ -10,7 +10,8 @@
 
 use crate::{Client, ClientError, unix_now as now};
 use caretrail_chain::{
-    anchors_of, audit_roots_of, consent_nonce, consents_of, find_anchor, participant, rpc_url,
+    anchors_of, audit_roots_of, batch_anchored, consent_nonce, consents_of, find_anchor,
+    participant, rpc_url,
 };
 use caretrail_crypto::envelope::{self, Decryptor, Encryptor};
 use caretrail_crypto::record::{
@@ -20,12 +21,12 @@ use caretrail_crypto::record::{
 use caretrail_crypto::{PublicKey, SecretKey};
 use caretrail_protocol::access::kind_readers;
 use caretrail_protocol::records;
-pub use caretrail_protocol::records::{CheckedRead, Listed, Opened, Share, Transfer};
+pub use caretrail_protocol::records::{CheckedRead, Listed, Opened, Share, Transfer, Writer};
 use caretrail_protocol::request::{self, Ask, Domain};
 use caretrail_types::{
     Address, AnchoredRecord, AuditedRead, ConsentGrantRequest, ConsentRevocationRequest, ErrorCode,
-    Hash32, KIND_HEADER, NetworkInfo, OwnAnchorRequest, RelayAction, Relayed, StoredRecord,
-    UiError,
+    Hash32, KIND_HEADER, NetworkInfo, OwnAnchorRequest, RECORD_HEADER, RelayAction, Relayed,
+    StoredRecord, UiError,
 };
 use futures_util::StreamExt as _;
 use rand_core::OsRng;
@@ -42,6 +43,16 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
 
 fn local(what: &str, e: impl std::fmt::Display) -> ClientError {
     refused(ErrorCode::Internal, format!("{what}: {e}"))
+}
+
+/// What the relay says it holds about a record it serves (its [`RECORD_HEADER`]).
+fn served_record(response: &reqwest::Response) -> Option<StoredRecord> {
+    use base64::Engine as _;
+    let text = response.headers().get(RECORD_HEADER)?.to_str().ok()?;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text)
+        .ok()?;
+    serde_json::from_slice(&json).ok()
 }
 
 /// Encrypts `input` for `readers` into a temporary file in `dir`: the envelope and its body hash.
@@ -223,13 +234,69 @@ impl Client {
             )
             .await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        let anchors = anchors_of(&rpc, network.record_registry, patient).await?;
-        Ok(records::join(
-            anchors
-                .into_iter()
-                .map(|(anchor, tx, _)| (anchor, tx))
-                .collect(),
-            stored,
+        let mut anchors: Vec<_> = anchors_of(&rpc, network.record_registry, patient)
+            .await?
+            .into_iter()
+            .map(|(anchor, tx, _)| (anchor, tx))
+            .collect();
+        for record in &stored {
+            if let Some(found) = self.batch_anchor(&network, record).await? {
+                anchors.push(found);
+            }
+        }
+        let mut listed = records::join(anchors, stored);
+        for l in &mut listed {
+            if let Some(record) = &l.stored {
+                l.writer = Some(self.writer(&network, record).await?);
+            }
+        }
+        Ok(listed)
+    }
+
+    /// The anchor of a record its author anchored in a batch, when its proof holds against the
+    /// chain's batch (`None`: in no batch, or the proof fails).
+    async fn batch_anchor(
+        &self,
+        network: &NetworkInfo,
+        record: &StoredRecord,
+    ) -> Result<Option<(caretrail_types::RecordAnchor, caretrail_types::TxId)>, ClientError> {
+        let Some(proof) = &record.batch else {
+            return Ok(None);
+        };
+        let rpc = rpc_url(&network.rpc_url)?;
+        let found = batch_anchored(&rpc, network.record_registry, proof.author, proof.root).await?;
+        let patient = found.as_ref().map(|(batch, _)| batch.patient);
+        Ok(caretrail_protocol::visit::batch::anchor(record, patient)
+            .ok()
+            .zip(found.map(|(_, tx)| tx)))
+    }
+
+    /// Who wrote `record`, checked here from its submission and the organization's entry.
+    async fn writer(
+        &self,
+        network: &NetworkInfo,
+        record: &StoredRecord,
+    ) -> Result<records::Writer, ClientError> {
+        let organization = match &record.submission {
+            Some(s) => {
+                let rpc = rpc_url(&network.rpc_url)?;
+                participant(
+                    &rpc,
+                    network.participant_registry,
+                    s.authority.certificate.certificate.organization,
+                )
+                .await?
+            }
+            None => None,
+        };
+        Ok(records::Writer::of(
+            record,
+            Self::domain(network),
+            caretrail_crypto::staff::StaffDomain {
+                chain_id: network.chain_id,
+                participants: network.participant_registry,
+            },
+            organization.as_ref(),
         ))
     }
 
@@ -247,8 +314,6 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let found = find_anchor(&rpc, network.record_registry, id).await?;
-        let (anchor, anchored_in) =
-            records::trusted_anchor(id, found, author).map_err(ClientError::Refused)?;
         let signed = Self::sign(
             key,
             &network,
@@ -257,14 +322,32 @@ impl Client {
             id,
             Hash32::ZERO,
         );
-        let response = self
+        let response = match self
             .relay
             .streamed(self.relay.signed(
                 reqwest::Method::GET,
                 &format!("v1/records/{id}"),
                 &signed,
             )?)
-            .await?;
+            .await
+        {
+            Ok(response) => response,
+            // Anchored neither alone nor, as far as anyone can tell, in a batch.
+            Err(_) if found.is_none() => {
+                return Err(ClientError::Refused(records::not_anchored(id)));
+            }
+            Err(e) => return Err(e),
+        };
+        // Anchored alone, or in a batch whose proof the relay serves with the record.
+        let found = match found {
+            Some(found) => Some(found),
+            None => match served_record(&response) {
+                Some(record) if record.id == id => self.batch_anchor(&network, &record).await?,
+                _ => None,
+            },
+        };
+        let (anchor, anchored_in) =
+            records::trusted_anchor(id, found, author).map_err(ClientError::Refused)?;
         let total = response.content_length().unwrap_or_default();
         let dir = output
             .parent()

@@ -211,6 +211,12 @@ pub fn record_id(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Has
     Hash32(keccak256(encoded).0)
 }
 
+/// The Merkle leaf of a record in a batch: its id hashed once more (the registry's
+/// `recordLeaf`, OpenZeppelin's `StandardMerkleTree` leaf for `["address", "bytes32", "bytes32"]`).
+pub fn record_leaf(patient: Address, kind: Hash32, ciphertext_hash: Hash32) -> Hash32 {
+    Hash32(keccak256(record_id(patient, kind, ciphertext_hash).0).0)
+}
+
 /// The hash anchored for a record: SHA-256 of its envelope body, fed as it streams.
 #[derive(Debug, Clone, Default)]
 pub struct BodyHasher(Sha256);

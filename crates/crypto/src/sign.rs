@@ -49,6 +49,15 @@ pub fn recover_prehash(
     digest: &[u8; 32],
     signature: &Signature,
 ) -> Result<Address, SignatureError> {
+    recover_key_prehash(digest, signature).map(|key| key.address())
+}
+
+/// The public key that signed `digest` (whose address [`recover_prehash`] gives): a reader's
+/// encryption key, learnt from a signature of hers.
+pub fn recover_key_prehash(
+    digest: &[u8; 32],
+    signature: &Signature,
+) -> Result<PublicKey, SignatureError> {
     let bytes = &signature.0;
     if !matches!(bytes[64], 27 | 28) {
         return Err(SignatureError::BadRecoveryByte(bytes[64]));
@@ -61,7 +70,7 @@ pub fn recover_prehash(
     let key = parsed
         .recover_from_prehash(&B256::from(*digest))
         .map_err(|_| SignatureError::NotRecoverable)?;
-    Ok(PublicKey::from_verifying_key(&key).address())
+    Ok(PublicKey::from_verifying_key(&key))
 }
 
 /// Signs `message` as an EIP-191 personal message (`"\x19Ethereum Signed Message:\n" ‖ len`).

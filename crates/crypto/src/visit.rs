@@ -4,9 +4,9 @@
 //! signature made for one chain or one deployment means nothing on another. Here rather than in
 //! `crates/chain` so that a kiosk, a lab and the web page check them offline, in wasm too.
 
-use crate::SecretKey;
 use crate::record::record_registry_domain;
-use crate::sign::{SignatureError, recover_prehash, sign_prehash};
+use crate::sign::{SignatureError, recover_key_prehash, recover_prehash, sign_prehash};
+use crate::{PublicKey, SecretKey};
 use alloy_primitives::{Address as SolAddress, B256};
 use alloy_sol_types::SolStruct;
 use caretrail_types::{Address, Hash32, KioskCode, Signature, TestListShare, VisitToken};
@@ -113,6 +113,16 @@ pub fn visit_token_signer(
     signature: &Signature,
 ) -> Result<Address, SignatureError> {
     recover_prehash(&visit_token_digest(domain, token).0, signature)
+}
+
+/// The key that signed a visit token: the patient's encryption key, which the visit's records
+/// are written for (her address is its own; compare with `token.patient`).
+pub fn visit_token_key(
+    domain: RegistryDomain,
+    token: &VisitToken,
+    signature: &Signature,
+) -> Result<PublicKey, SignatureError> {
+    recover_key_prehash(&visit_token_digest(domain, token).0, signature)
 }
 
 /// The patient's signature over a test-list share.

@@ -15,6 +15,7 @@ mod resource;
 mod resource_type;
 
 mod audit_event;
+mod bundle;
 mod claim;
 mod claim_response;
 mod consent;
@@ -38,6 +39,7 @@ pub use audit_event::{
     AuditEvent, AuditEventAction, AuditEventAgent, AuditEventDetail, AuditEventEntity,
     AuditEventOutcome, AuditEventSource, RecordRead,
 };
+pub use bundle::{Bundle, BundleEntry};
 pub use claim::{Claim, ClaimInsurance, ClaimItem};
 pub use claim_response::{
     Adjudication, ClaimResponse, ClaimResponseItem, ClaimResponseOutcome, ClaimResponseTotal,

@@ -21,5 +21,6 @@ pub mod registration;
 pub mod request;
 pub mod staff;
 pub mod verification;
+pub mod visit;
 
 pub use caretrail_types::UiError;

@@ -44,6 +44,39 @@ pub struct Listed {
     pub anchor: Option<(RecordAnchor, TxId)>,
     /// What the relay holds, when it holds it.
     pub stored: Option<StoredRecord>,
+    /// Who wrote it, as her device checked it (`None` until checked, or not held).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub writer: Option<Writer>,
+}
+
+/// Who wrote a record, as the reader's device checked it
+/// (`caretrail_protocol::visit::authority::written_by`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "by", rename_all = "snake_case")]
+pub enum Writer {
+    /// She uploaded it herself.
+    Patient,
+    /// A staff member at a visit: her key, role and organization, all checked.
+    Staff(caretrail_types::WrittenBy),
+    /// It claims a staff member wrote it, and the claim does not hold.
+    Unproven { reason: String },
+}
+
+impl Writer {
+    /// The writer of `record` as its submission shows it (`organization`: the participant
+    /// registry's entry for the organization it names).
+    pub fn of(
+        record: &StoredRecord,
+        domain: crate::request::Domain,
+        staff: caretrail_crypto::staff::StaffDomain,
+        organization: Option<&Participant>,
+    ) -> Self {
+        match crate::visit::authority::written_by(record, domain, staff, organization) {
+            Ok(None) => Writer::Patient,
+            Ok(Some(by)) => Writer::Staff(by),
+            Err(e) => Writer::Unproven { reason: e.message },
+        }
+    }
 }
 
 /// A record read back, checked against its anchor, and decrypted.
@@ -111,6 +144,7 @@ pub fn join(anchors: Vec<(RecordAnchor, TxId)>, stored: Vec<StoredRecord>) -> Ve
             kind: kind_text(&anchor.kind),
             stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
             anchor: Some((anchor, tx)),
+            writer: None,
         })
         .collect();
     for record in stored {
@@ -120,6 +154,7 @@ pub fn join(anchors: Vec<(RecordAnchor, TxId)>, stored: Vec<StoredRecord>) -> Ve
                 kind: kind_text(&record.kind),
                 anchor: None,
                 stored: Some(record),
+                writer: None,
             });
         }
     }
@@ -257,6 +292,14 @@ pub fn own_anchor(patient: Address, kind: Hash32, body_hash: Hash32, now: u64) -
     }
 }
 
+/// Record `id` has no anchor on chain.
+pub fn not_anchored(id: Hash32) -> UiError {
+    refused(
+        ErrorCode::UnknownRecord,
+        format!("record {id} is not anchored on chain: it cannot be trusted yet"),
+    )
+}
+
 /// The chain's anchor of record `id` (`found`), when it may be trusted: it exists, and when an
 /// `author` is expected, that author wrote it.
 pub fn trusted_anchor(
@@ -264,12 +307,7 @@ pub fn trusted_anchor(
     found: Option<(RecordAnchor, TxId)>,
     author: Option<Address>,
 ) -> Result<(RecordAnchor, TxId), UiError> {
-    let (anchor, tx) = found.ok_or_else(|| {
-        refused(
-            ErrorCode::UnknownRecord,
-            format!("record {id} is not anchored on chain: it cannot be trusted yet"),
-        )
-    })?;
+    let (anchor, tx) = found.ok_or_else(|| not_anchored(id))?;
     match author {
         Some(author) if anchor.author != author => Err(refused(
             ErrorCode::HashMismatch,

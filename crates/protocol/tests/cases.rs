@@ -1097,6 +1097,8 @@ fn records_cases() {
         body_hash: Hash32([n + 100; 32]),
         size: 10,
         stored_at: now,
+        submission: None,
+        batch: None,
     };
     let listed = join(
         vec![

@@ -101,6 +101,7 @@ impl RelayError {
                     | ErrorCode::ConsentExpired
                     | ErrorCode::ConsentRevoked
                     | ErrorCode::WrongRole
+                    | ErrorCode::NotAssigned
                     | ErrorCode::CertificateExpired
                     | ErrorCode::CertificateRevoked
                     | ErrorCode::VisitClosed => StatusCode::FORBIDDEN,

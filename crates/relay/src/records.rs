@@ -20,7 +20,8 @@ use caretrail_protocol::access::{open_visit, why_not};
 use caretrail_protocol::request::{self, Domain, Fresh};
 use caretrail_types::{
     DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
-    RelayRequest, SignedRelayRequest, StoredRecord,
+    RelayRequest, STAFF_HEADER, SignedRelayRequest, StoredRecord, Submission, VisitAuthority,
+    VisitBatch,
 };
 use futures_util::stream::{Stream, StreamExt as _};
 
@@ -123,12 +124,16 @@ where
     Ok((header, Bytes::from(buffer), body))
 }
 
-/// Stores a record the patient uploads for herself: `kind` names it, the body is the envelope.
+/// Stores a record: the patient's own upload (`kind` names it, the body is the envelope), or a
+/// staff member's at a visit, under the authority in `staff` (her certificate and her
+/// assignment, checked by `caretrail_protocol::visit::authority`), which the relay keeps with
+/// the record so that any reader can check who wrote it.
 pub async fn put<S, E>(
     relay: &Relay,
     id: Hash32,
     signed: Option<&str>,
     kind: Option<&str>,
+    staff: Option<&str>,
     upload: S,
 ) -> Result<StoredRecord, RelayError>
 where
@@ -137,10 +142,13 @@ where
 {
     let (fresh, request) = accept(relay, signed, RelayAction::RecordPut).await?;
     same_id(id, &request)?;
-    if fresh.signer != request.patient {
+    let authority = staff.map(read_authority).transpose()?;
+    if authority.is_none() && fresh.signer != request.patient {
         return Err(refused(
             ErrorCode::NotAdmitted,
-            "only the patient stores records of her own here",
+            format!(
+                "only the patient stores records of her own here; staff send their {STAFF_HEADER}"
+            ),
         ));
     }
     let config = &relay.config;
@@ -176,7 +184,18 @@ where
         limits.record_body
     };
     let (header, header_bytes, body) = split_header(upload).await?;
-    if !header.recipients().any(|r| r == request.patient) {
+    let readers: Vec<_> = header.recipients().collect();
+    let submission = match authority {
+        Some(authority) => {
+            check_authority(relay, &authority, &fresh, &request, kind_text, &readers).await?;
+            Some(Submission {
+                request: signed_request(signed)?,
+                authority,
+            })
+        }
+        None => None,
+    };
+    if !readers.contains(&request.patient) {
         return Err(refused(
             ErrorCode::InvalidInput,
             "the envelope is not readable by the patient: her key is not among its readers",
@@ -214,9 +233,80 @@ where
         body_hash: stored.sha256,
         size: stored.size,
         stored_at: unix_now(),
+        submission,
+        batch: None,
     };
     relay.db.keep_record(&record).await?;
     Ok(record)
+}
+
+/// The authority in a staff member's [`STAFF_HEADER`].
+fn read_authority(text: &str) -> Result<VisitAuthority, RelayError> {
+    use base64::Engine as _;
+    if text.len() > MAX_REQUEST_HEADER {
+        return Err(refused(
+            ErrorCode::InvalidInput,
+            "the staff header is too long",
+        ));
+    }
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.trim())
+        .map_err(|e| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("the staff header is not base64url: {e}"),
+            )
+        })?;
+    serde_json::from_slice(&json).map_err(|e| {
+        refused(
+            ErrorCode::InvalidInput,
+            format!("the staff header cannot be read: {e}"),
+        )
+    })
+}
+
+/// The signed request as it came (kept with a staff member's record: her signature on it).
+fn signed_request(text: Option<&str>) -> Result<SignedRelayRequest, RelayError> {
+    use base64::Engine as _;
+    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(text.unwrap_or_default().trim())
+        .map_err(|e| RelayError::Internal(format!("a checked request: {e}")))?;
+    serde_json::from_slice(&json)
+        .map_err(|e| RelayError::Internal(format!("a checked request: {e}")))
+}
+
+/// A staff member's upload checked against what the chain and this relay know now.
+async fn check_authority(
+    relay: &Relay,
+    authority: &VisitAuthority,
+    fresh: &Fresh,
+    request: &RelayRequest,
+    kind: &str,
+    readers: &[caretrail_types::Address],
+) -> Result<(), RelayError> {
+    let c = &authority.certificate.certificate;
+    let a = &authority.assignment.assignment;
+    let facts = crate::staff::organization_facts(relay, c.organization, c.staff).await?;
+    let config = &relay.config;
+    let visit = caretrail_chain::visit_of(
+        &config.rpc_url,
+        config.record_registry,
+        a.organization,
+        a.visit_id,
+    )
+    .await?;
+    caretrail_protocol::visit::authority::check_upload(
+        authority,
+        crate::staff::staff_domain(relay),
+        fresh.signer,
+        request,
+        kind,
+        readers,
+        &facts,
+        visit.as_ref(),
+        unix_now(),
+    )?;
+    Ok(())
 }
 
 /// The record named in the path must be the one signed for.
@@ -387,4 +477,52 @@ pub async fn list(relay: &Relay, signed: Option<&str>) -> Result<Vec<StoredRecor
         ));
     }
     Ok(relay.db.records_of(request.patient).await?)
+}
+
+/// The organization tells the relay a batch it anchored of a visit's records: the relay checks
+/// the root against the records and the chain (`caretrail_protocol::visit::batch::proofs`) and
+/// keeps each record's proof, for its readers.
+pub async fn keep_batch(relay: &Relay, batch: VisitBatch) -> Result<Vec<StoredRecord>, RelayError> {
+    if batch.records.is_empty()
+        || batch.records.len() > caretrail_protocol::visit::batch::MAX_RECORDS
+    {
+        return Err(refused(
+            ErrorCode::InvalidInput,
+            format!(
+                "a batch holds 1 to {} records",
+                caretrail_protocol::visit::batch::MAX_RECORDS
+            ),
+        ));
+    }
+    let mut held = Vec::with_capacity(batch.records.len());
+    for id in &batch.records {
+        held.push(relay.db.record(*id).await?);
+    }
+    let config = &relay.config;
+    let on_chain = caretrail_chain::batch_of(
+        &config.rpc_url,
+        config.record_registry,
+        batch.organization,
+        batch.root,
+    )
+    .await?
+    .map(|b| (b.patient, b.count));
+    let proofs = caretrail_protocol::visit::batch::proofs(&batch, &held, on_chain)?;
+    let kept: Vec<(Hash32, caretrail_types::BatchProof)> =
+        batch.records.iter().copied().zip(proofs).collect();
+    if !relay.db.keep_batch(&kept).await? {
+        return Err(refused(
+            ErrorCode::RecordExists,
+            "a record of this batch is in a batch already",
+        ));
+    }
+    Ok(held
+        .into_iter()
+        .flatten()
+        .zip(kept)
+        .map(|(record, (_, proof))| StoredRecord {
+            batch: Some(proof),
+            ..record
+        })
+        .collect())
 }

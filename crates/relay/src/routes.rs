@@ -70,6 +70,7 @@ pub(crate) fn routes(state: RelayState) -> Router {
         .route("/staff/revocations", post(staff_revoke))
         .route("/staff/queue", post(staff_queue))
         .route("/visits/assignments", post(visit_assign))
+        .route("/visits/batches", post(visit_batch))
         .route("/recoveries", post(recovery_propose))
         .route("/recoveries/cancellations", post(recovery_cancel))
         .route("/recoveries/executions", post(recovery_execute))
@@ -190,6 +191,13 @@ async fn staff_queue(
     Ok(Sse::new(events)
         .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
         .into_response())
+}
+
+async fn visit_batch(
+    State(state): State<RelayState>,
+    JsonBody(batch): JsonBody<caretrail_types::VisitBatch>,
+) -> Result<Json<Vec<StoredRecord>>, RelayError> {
+    records::keep_batch(&state, batch).await.map(Json)
 }
 
 async fn visit_assign(
@@ -332,6 +340,7 @@ async fn record_put(
         record_id(&id)?,
         signed(&headers),
         header_text(&headers, caretrail_types::KIND_HEADER),
+        header_text(&headers, caretrail_types::STAFF_HEADER),
         body.into_data_stream(),
     )
     .await
@@ -346,11 +355,21 @@ async fn record_get(
     use futures_util::StreamExt as _;
     let served = records::get(&state, record_id(&id)?, signed(&headers)).await?;
     let length = served.header.len() as u64 + served.body.size;
+    let about = {
+        use base64::Engine as _;
+        let json =
+            serde_json::to_vec(&served.record).map_err(|e| RelayError::Internal(e.to_string()))?;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    };
     let envelope = futures_util::stream::once(async move { Ok(served.header) }).chain(served.body);
     Ok((
         [
             (header::CONTENT_TYPE, "application/octet-stream".to_owned()),
             (header::CONTENT_LENGTH, length.to_string()),
+            (
+                header::HeaderName::from_static(caretrail_types::RECORD_HEADER),
+                about,
+            ),
         ],
         Body::from_stream(envelope),
     )

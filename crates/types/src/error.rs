@@ -47,6 +47,9 @@ pub enum ErrorCode {
     VisitClosed,
     /// A staff certificate is for another role than the one asked.
     WrongRole,
+    /// The staff member is not assigned to that visit (no `VisitAssignment` of hers for it, or it
+    /// has ended).
+    NotAssigned,
     /// A staff certificate's validity has ended: the organization issues a new one.
     CertificateExpired,
     /// The organization revoked the staff key.

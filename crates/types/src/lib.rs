@@ -41,10 +41,10 @@ pub use policy::{
     PolicyVersion, PolicyView, PublishReceipt, PublishRequest,
 };
 pub use record::{
-    AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
-    ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest, ConsentScope,
-    OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord, Visit,
-    VisitToken,
+    AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, BatchProof, ChainAnchor,
+    ConsentEvent, ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest,
+    ConsentScope, OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord,
+    Visit, VisitBatch, VisitToken,
 };
 pub use recovery::{
     CancellationRequest, ExecutionRequest, PendingRecovery, PendingRecoveryState,
@@ -53,12 +53,14 @@ pub use recovery::{
     SignedRecovery,
 };
 pub use request::{
-    DOCUMENT_KIND, KIND_HEADER, REQUEST_HEADER, RelayAction, RelayRequest, SignedRelayRequest,
+    DOCUMENT_KIND, KIND_HEADER, RECORD_HEADER, REQUEST_HEADER, RelayAction, RelayRequest,
+    SignedRelayRequest,
 };
 pub use scan::{QrKind, ScannedCode};
 pub use staff::{
-    QueuedVisit, SignedStaffCertificate, SignedStaffRevocation, SignedVisitAssignment,
-    StaffCertificate, StaffCheckRequest, StaffMember, StaffRevocation, StaffRole, VisitAssignment,
+    QueuedVisit, STAFF_HEADER, SignedStaffCertificate, SignedStaffRevocation,
+    SignedVisitAssignment, StaffCertificate, StaffCheckRequest, StaffMember, StaffRevocation,
+    StaffRole, Submission, VisitAssignment, VisitAuthority, WrittenBy,
 };
 pub use time_text::format_unix_utc;
 pub use verification::{

@@ -175,6 +175,36 @@ pub struct StoredRecord {
     pub size: u64,
     /// Unix seconds.
     pub stored_at: u64,
+    /// A record a staff member wrote at a visit: her signed upload and the authority she wrote
+    /// it under (none for the patient's own uploads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<crate::Submission>,
+    /// Where it was anchored when its author anchored it in a batch: the batch's root and the
+    /// record's proof (none for a record anchored alone, or not yet anchored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub batch: Option<BatchProof>,
+}
+
+/// A record's place in a batch its author anchored: the Merkle root on chain, and the sibling
+/// hashes from the record's leaf up to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BatchProof {
+    pub author: Address,
+    pub root: Hash32,
+    pub proof: Vec<Hash32>,
+}
+
+/// What the organization tells the relay once it anchored a visit's records in one batch
+/// (`anchorBatch`): the relay recomputes the root from the records, in this order, and checks
+/// the chain before it keeps each record's proof.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitBatch {
+    pub organization: Address,
+    pub visit_id: Hash32,
+    pub root: Hash32,
+    pub records: Vec<Hash32>,
 }
 
 /// An anchor of her own record that the patient signs and the relay sends

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 /// The HTTP header that carries a signed request (base64url, no padding, of its JSON).
 pub const REQUEST_HEADER: &str = "caretrail-request";
+/// The HTTP header a served record comes with: what the relay holds about it (a
+/// [`StoredRecord`](crate::StoredRecord): who wrote it, its batch proof), base64url of its JSON.
+pub const RECORD_HEADER: &str = "caretrail-record";
 /// The HTTP header that names an uploaded record's kind.
 pub const KIND_HEADER: &str = "caretrail-kind";
 /// The kind of a file the patient uploads herself (a PDF, an image): stored as it is, with the

@@ -138,6 +138,50 @@ pub struct QueuedVisit {
     pub assigned_at: u64,
 }
 
+/// The HTTP header that carries a staff member's [`VisitAuthority`] with a record she uploads
+/// (base64url, no padding, of its JSON).
+pub const STAFF_HEADER: &str = "caretrail-staff";
+
+/// What a staff member writes a visit's record under: her certificate, and the organization's
+/// assignment of her key to the visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitAuthority {
+    pub certificate: SignedStaffCertificate,
+    pub assignment: SignedVisitAssignment,
+}
+
+impl VisitAuthority {
+    /// The value of the [`STAFF_HEADER`] it travels in.
+    pub fn to_header(&self) -> String {
+        use base64::Engine as _;
+        // Serializing plain fields and hex strings cannot fail.
+        let json = serde_json::to_vec(self).unwrap_or_default();
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+    }
+}
+
+/// How a visit's record reached the relay: the staff member's signed upload request (its
+/// `subject` the record id, its `content` the body's SHA-256) and the authority she wrote it
+/// under. Anyone can check who wrote the record from it alone and the organization's key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Submission {
+    pub request: crate::SignedRelayRequest,
+    pub authority: VisitAuthority,
+}
+
+/// A staff member's record as its reader checked it: who wrote it, for which organization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WrittenBy {
+    pub staff: Address,
+    pub role: StaffRole,
+    pub organization: Address,
+    /// The organization's name in the participant registry.
+    pub organization_name: String,
+    pub visit_id: crate::Hash32,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -353,6 +353,7 @@ mod tests {
             kind: "Document".into(),
             anchor: None,
             stored: None,
+            writer: None,
         };
         let form =
             Rc::new(Sharing::new()).reduce(SharingAction::Records(vec![listed(1), listed(2)]));

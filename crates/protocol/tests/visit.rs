@@ -1,0 +1,389 @@
+//! A visit's records as tables, with no network, natively and in headless Chromium: who wrote a
+//! record, checked from its submission alone (and every way a submission can lie); a batch's
+//! proofs as the relay keeps them and a reader checks them; the doctor's orders as FHIR R4.
+
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::record::{record_id, record_kind};
+use caretrail_crypto::staff::{StaffDomain, sign_assignment, sign_certificate};
+use caretrail_protocol::request::{self, Ask, Domain};
+use caretrail_protocol::visit::authority::written_by;
+use caretrail_protocol::visit::batch::{anchor, proofs, root};
+use caretrail_protocol::visit::orders::{self, Orders, Prescription, TestOrder};
+use caretrail_types::{
+    Address, ErrorCode, Hash32, RelayAction, StaffCertificate, StaffRole, StoredRecord, Submission,
+    VisitAssignment, VisitAuthority, VisitBatch,
+};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng as _;
+
+#[cfg(target_arch = "wasm32")]
+use wasm_bindgen_test::wasm_bindgen_test;
+#[cfg(target_arch = "wasm32")]
+wasm_bindgen_test::wasm_bindgen_test_configure!(run_in_browser);
+
+const NOW: u64 = 1_800_000_000;
+const STAFF: StaffDomain = StaffDomain {
+    chain_id: 31337,
+    participants: Address([5; 20]),
+};
+const RELAY: Domain = Domain {
+    chain_id: 31337,
+    records: Address([6; 20]),
+};
+const VISIT: Hash32 = Hash32([9; 32]);
+
+struct Keys {
+    hospital: SecretKey,
+    doctor: SecretKey,
+    patient: SecretKey,
+    stranger: SecretKey,
+}
+
+fn keys() -> Keys {
+    let mut rng = ChaCha20Rng::seed_from_u64(15);
+    Keys {
+        hospital: SecretKey::generate(&mut rng),
+        doctor: SecretKey::generate(&mut rng),
+        patient: SecretKey::generate(&mut rng),
+        stranger: SecretKey::generate(&mut rng),
+    }
+}
+
+fn authority(k: &Keys, role: StaffRole) -> VisitAuthority {
+    VisitAuthority {
+        certificate: sign_certificate(
+            &k.hospital,
+            STAFF,
+            StaffCertificate {
+                organization: k.hospital.address(),
+                staff: k.doctor.address(),
+                role,
+                valid_until: NOW + 3_600,
+            },
+        ),
+        assignment: sign_assignment(
+            &k.hospital,
+            STAFF,
+            VisitAssignment {
+                organization: k.hospital.address(),
+                visit_id: VISIT,
+                patient: k.patient.address(),
+                staff: k.doctor.address(),
+                role,
+                expires_at: NOW + 7_200,
+            },
+        ),
+    }
+}
+
+/// A record the doctor uploaded under `authority`, as the relay keeps it.
+fn written(k: &Keys, authority: VisitAuthority, kind: &str, n: u8) -> StoredRecord {
+    let kind = record_kind(kind).expect("kind");
+    let body_hash = Hash32([n; 32]);
+    let id = record_id(k.patient.address(), kind, body_hash);
+    let signed = request::sign(
+        &k.doctor,
+        RELAY,
+        Ask {
+            action: RelayAction::RecordPut,
+            patient: k.patient.address(),
+            subject: id,
+            content: body_hash,
+        },
+        NOW,
+        &mut ChaCha20Rng::seed_from_u64(u64::from(n)),
+    );
+    StoredRecord {
+        id,
+        patient: k.patient.address(),
+        kind,
+        author: k.doctor.address(),
+        body_hash,
+        size: 10,
+        stored_at: NOW,
+        submission: Some(Submission {
+            request: signed,
+            authority,
+        }),
+        batch: None,
+    }
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn who_wrote_a_record_is_checked_from_its_submission_and_every_lie_is_caught() {
+    let k = keys();
+    let good = written(&k, authority(&k, StaffRole::Doctor), "MedicationRequest", 1);
+    let by = written_by(&good, RELAY, STAFF, None)
+        .expect("holds")
+        .expect("a staff member's");
+    assert_eq!(
+        (by.staff, by.role, by.organization, by.visit_id),
+        (
+            k.doctor.address(),
+            StaffRole::Doctor,
+            k.hospital.address(),
+            VISIT
+        )
+    );
+    let own = StoredRecord {
+        submission: None,
+        ..good.clone()
+    };
+    assert_eq!(written_by(&own, RELAY, STAFF, None).expect("holds"), None);
+
+    let mut lies: Vec<(&str, StoredRecord)> = Vec::new();
+    lies.push((
+        "another body",
+        StoredRecord {
+            body_hash: Hash32([2; 32]),
+            ..good.clone()
+        },
+    ));
+    lies.push((
+        "another patient",
+        StoredRecord {
+            patient: k.stranger.address(),
+            ..good.clone()
+        },
+    ));
+    let mut forged_cert = authority(&k, StaffRole::Doctor);
+    forged_cert.certificate =
+        sign_certificate(&k.stranger, STAFF, forged_cert.certificate.certificate);
+    lies.push((
+        "a certificate the hospital did not sign",
+        written(&k, forged_cert, "MedicationRequest", 1),
+    ));
+    let mut forged_assignment = authority(&k, StaffRole::Doctor);
+    forged_assignment.assignment =
+        sign_assignment(&k.stranger, STAFF, forged_assignment.assignment.assignment);
+    lies.push((
+        "an assignment the hospital did not sign",
+        written(&k, forged_assignment, "MedicationRequest", 1),
+    ));
+    lies.push((
+        "a kind a doctor does not write",
+        written(&k, authority(&k, StaffRole::Doctor), "DiagnosticReport", 1),
+    ));
+    lies.push((
+        "stored after the certificate ended",
+        StoredRecord {
+            stored_at: NOW + 3_600,
+            ..good.clone()
+        },
+    ));
+    let mut other_signer = good.clone();
+    if let Some(s) = other_signer.submission.as_mut() {
+        s.request.request.signer = k.stranger.address();
+    }
+    lies.push((
+        "a request whose signature is not its signer's",
+        other_signer,
+    ));
+    for (what, record) in lies {
+        let e = written_by(&record, RELAY, STAFF, None).expect_err(what);
+        assert_eq!(e.code, ErrorCode::BadSignature, "{what}: {e}");
+    }
+    let other_network = Domain {
+        chain_id: 1,
+        ..RELAY
+    };
+    assert!(written_by(&good, other_network, STAFF, None).is_err());
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_batch_is_kept_only_as_the_chain_anchored_it_and_each_proof_holds() {
+    let k = keys();
+    let a = authority(&k, StaffRole::Doctor);
+    let records: Vec<StoredRecord> = (1..=3)
+        .map(|n| written(&k, a, "ServiceRequest", n))
+        .collect();
+    let (batch_root, count) = root(&records).expect("root");
+    assert_eq!(count, 3);
+    let told = VisitBatch {
+        organization: k.hospital.address(),
+        visit_id: VISIT,
+        root: batch_root,
+        records: records.iter().map(|r| r.id).collect(),
+    };
+    let held: Vec<_> = records.iter().cloned().map(Some).collect();
+    let on_chain = Some((k.patient.address(), 3));
+    let kept = proofs(&told, &held, on_chain).expect("kept");
+    for (record, proof) in records.iter().zip(&kept) {
+        let batched = StoredRecord {
+            batch: Some(proof.clone()),
+            ..record.clone()
+        };
+        let anchored = anchor(&batched, Some(k.patient.address())).expect("its proof holds");
+        assert_eq!(anchored.author, k.hospital.address());
+        assert_eq!(anchored.record_id, record.id);
+        // The chain's batch of another patient, or none, anchors nothing.
+        assert!(anchor(&batched, Some(k.stranger.address())).is_err());
+        assert!(anchor(&batched, None).is_err());
+        // A proof moved to another record fails.
+        let moved = StoredRecord {
+            body_hash: Hash32([99; 32]),
+            ..batched.clone()
+        };
+        assert_eq!(
+            anchor(&moved, Some(k.patient.address()))
+                .expect_err("moved")
+                .code,
+            ErrorCode::HashMismatch
+        );
+    }
+
+    let refused = |told: &VisitBatch, held: &[Option<StoredRecord>], chain| {
+        proofs(told, held, chain).expect_err("refused").code
+    };
+    assert_eq!(
+        refused(&told, &held, None),
+        ErrorCode::UnknownRecord,
+        "not anchored"
+    );
+    assert_eq!(
+        refused(&told, &held, Some((k.patient.address(), 2))),
+        ErrorCode::HashMismatch,
+        "another count"
+    );
+    assert_eq!(
+        refused(&told, &held, Some((k.stranger.address(), 3))),
+        ErrorCode::HashMismatch,
+        "another patient's batch"
+    );
+    let reordered = VisitBatch {
+        records: told.records.iter().rev().copied().collect(),
+        ..told.clone()
+    };
+    let held_reordered: Vec<_> = held.iter().rev().cloned().collect();
+    assert_eq!(
+        refused(&reordered, &held_reordered, on_chain),
+        ErrorCode::HashMismatch,
+        "another order is another root"
+    );
+    let mut missing = held.clone();
+    missing[1] = None;
+    assert_eq!(
+        refused(&told, &missing, on_chain),
+        ErrorCode::RecordNotFound
+    );
+    let mut own = held.clone();
+    if let Some(r) = own[0].as_mut() {
+        r.submission = None;
+    }
+    assert_eq!(
+        refused(&told, &own, on_chain),
+        ErrorCode::InvalidInput,
+        "her own upload is not the visit's"
+    );
+    let elsewhere = VisitBatch {
+        visit_id: Hash32([8; 32]),
+        ..told.clone()
+    };
+    assert_eq!(
+        refused(&elsewhere, &held, on_chain),
+        ErrorCode::InvalidInput,
+        "another visit"
+    );
+    let mut again = held.clone();
+    if let Some(r) = again[2].as_mut() {
+        r.batch = Some(kept[2].clone());
+    }
+    assert_eq!(
+        refused(&told, &again, on_chain),
+        ErrorCode::RecordExists,
+        "in a batch already"
+    );
+}
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn the_doctors_orders_are_fhir_and_bad_fields_are_refused() {
+    let k = keys();
+    let a = authority(&k, StaffRole::Doctor).assignment.assignment;
+    let good = Orders {
+        prescription: Some(Prescription {
+            medication: "Amoxicillin 500 mg capsule".into(),
+            dosage: "1 capsule 3 times a day".into(),
+        }),
+        tests: vec![TestOrder {
+            loinc: "58410-2".into(),
+            name: "Complete blood count".into(),
+        }],
+    };
+    let records = orders::write(&a, &good, NOW).expect("written");
+    let kinds: Vec<_> = records.iter().map(|r| r.kind).collect();
+    assert_eq!(kinds, ["Encounter", "MedicationRequest", "ServiceRequest"]);
+    for r in &records {
+        let value: serde_json::Value = serde_json::from_slice(&r.json).expect("json");
+        let expected = if r.kind == "ServiceRequest" {
+            "Bundle"
+        } else {
+            r.kind
+        };
+        assert_eq!(value["resourceType"], expected);
+    }
+    assert_eq!(
+        orders::tests_of(&records[2].json).expect("tests"),
+        good.tests
+    );
+    assert!(
+        orders::tests_of(&records[1].json).is_err(),
+        "U_P is no test list"
+    );
+
+    let only_tests = Orders {
+        prescription: None,
+        ..good.clone()
+    };
+    assert_eq!(
+        orders::write(&a, &only_tests, NOW).expect("written").len(),
+        2
+    );
+
+    let bad = [
+        ("nothing", Orders::default()),
+        (
+            "a wrong check digit",
+            Orders {
+                tests: vec![TestOrder {
+                    loinc: "58410-3".into(),
+                    name: "CBC".into(),
+                }],
+                ..good.clone()
+            },
+        ),
+        (
+            "an empty medication",
+            Orders {
+                prescription: Some(Prescription {
+                    medication: "  ".into(),
+                    dosage: "daily".into(),
+                }),
+                ..good.clone()
+            },
+        ),
+        (
+            "a dosage over two lines",
+            Orders {
+                prescription: Some(Prescription {
+                    medication: "Aspirin".into(),
+                    dosage: "daily\nforever".into(),
+                }),
+                ..good.clone()
+            },
+        ),
+        (
+            "too many tests",
+            Orders {
+                tests: vec![good.tests[0].clone(); orders::MAX_TESTS + 1],
+                ..good.clone()
+            },
+        ),
+    ];
+    for (what, orders) in bad {
+        let e = orders::write(&a, &orders, NOW).expect_err(what);
+        assert_eq!(e.code, ErrorCode::InvalidInput, "{what}");
+    }
+}

@@ -1,0 +1,502 @@
+//! The doctor's records, steps 8–9, end to end: the patient checks in, reception assigns a
+//! doctor, and the doctor's workstation (the command line: her staff key and the hospital's key
+//! provisioned from its backup) writes the visit's Encounter, prescription (U_P) and test list
+//! (T_D), each encrypted for the patient and the hospital, uploaded with her signature and
+//! anchored by the hospital in one batch. The patient lists them anchored and written by that
+//! doctor, and decrypts them; the hospital reads them during the visit. And the refusals, none of
+//! which leaves a record behind: a certificate for another role, a revoked staff key, someone
+//! else's assignment, a forged assignment, a kind the doctor does not write, an envelope the
+//! hospital cannot read, a closed visit, a blocked hospital; a batch whose root is not its
+//! records', and one told twice.
+
+mod common;
+
+use caretrail_chain::{close_visit, secret_key, set_status};
+use caretrail_client::{Client, Writer};
+use caretrail_crypto::SecretKey;
+use caretrail_crypto::staff::{StaffDomain, sign_assignment};
+use caretrail_protocol::visit::orders::{self, Orders, Prescription, TestOrder};
+use caretrail_types::{
+    ErrorCode, Hash32, ParticipantStatus, StaffRole, StoredRecord, VisitAuthority, VisitBatch,
+};
+use common::{PASSWORD, refused_as, register_and_admit, registration_stack};
+use tempfile::TempDir;
+
+async fn caretrail(args: &[&str], wallet: &TempDir, env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"));
+    command
+        .args(args)
+        .env("CARETRAIL_PASSWORD", PASSWORD)
+        .env("CARETRAIL_WALLET", wallet.path())
+        .env_remove("CARETRAIL_RELAY_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().await.expect("caretrail runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn succeeded(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// The patient checks in at the hospital (her code, its kiosk opens the visit) and reception
+/// assigns `staff` as `role`: the authority `staff` writes under.
+async fn checked_in(
+    client: &Client,
+    patient: &SecretKey,
+    record: Hash32,
+    hospital: &caretrail_chain::PrivateKeySigner,
+    staff: &SecretKey,
+    certificate: caretrail_types::SignedStaffCertificate,
+    role: StaffRole,
+) -> VisitAuthority {
+    let here = secret_key(hospital);
+    let (_, code) = client
+        .checkin_code(patient, record, here.address())
+        .await
+        .expect("her code");
+    let visit = client
+        .open_checkin(hospital.clone(), &code)
+        .await
+        .expect("opened");
+    let queued = client
+        .assign_visit(&here, &visit, staff.address(), role)
+        .await
+        .expect("assigned");
+    VisitAuthority {
+        certificate,
+        assignment: queued.assignment,
+    }
+}
+
+fn orders() -> Orders {
+    Orders {
+        prescription: Some(Prescription {
+            medication: "Amoxicillin 500 mg capsule".into(),
+            dosage: "1 capsule 3 times a day for 7 days".into(),
+        }),
+        tests: vec![
+            TestOrder {
+                loinc: "58410-2".into(),
+                name: "Complete blood count".into(),
+            },
+            TestOrder {
+                loinc: "2345-7".into(),
+                name: "Glucose".into(),
+            },
+        ],
+    }
+}
+
+#[tokio::test]
+async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_patient_reads_them() {
+    let stack = registration_stack().await;
+    let relay = stack.relay_url.as_str();
+    let rpc = stack.rpc_url();
+    let registries = stack.deployment.registries;
+    let erik_dir = TempDir::new().expect("dir");
+    let parties = register_and_admit(&stack, erik_dir.path()).await;
+    let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
+    let hospital_signer = stack.node().dev_signer(3);
+    let record = common::wallet(&erik_dir)
+        .profile()
+        .expect("profile")
+        .expect("registered")
+        .record;
+
+    // The doctor's workstation: her staff key, and the hospital's key from its backup.
+    let doctor_dir = TempDir::new().expect("dir");
+    let doctor_address = succeeded(&caretrail(&["staff", "init"], &doctor_dir, &[]).await)
+        .trim()
+        .to_owned();
+    let workstation = TempDir::new().expect("dir");
+    let backup = workstation.path().join("hospital-backup.json");
+    std::fs::write(
+        &backup,
+        caretrail_protocol::backup::backup_file(
+            hospital,
+            "hospital backup passphrase 2026",
+            &mut rand_core::OsRng,
+        )
+        .expect("backup"),
+    )
+    .expect("write");
+    succeeded(
+        &caretrail(
+            &[
+                "hospital",
+                "provision",
+                "--backup",
+                backup.to_str().expect("path"),
+            ],
+            &workstation,
+            &[(
+                "CARETRAIL_BACKUP_PASSWORD",
+                "hospital backup passphrase 2026",
+            )],
+        )
+        .await,
+    );
+    let certificate_file = doctor_dir.path().join("certificate.json");
+    succeeded(
+        &caretrail(
+            &[
+                "hospital",
+                "staff",
+                "add",
+                "--staff",
+                &doctor_address,
+                "--role",
+                "doctor",
+                "--out",
+                certificate_file.to_str().expect("path"),
+                "--relay",
+                relay,
+            ],
+            &workstation,
+            &[],
+        )
+        .await,
+    );
+    let certificate: caretrail_types::SignedStaffCertificate =
+        serde_json::from_slice(&std::fs::read(&certificate_file).expect("read")).expect("json");
+
+    // She checks in; reception assigns the doctor.
+    let doctor_key = common::wallet(&doctor_dir)
+        .unlock(&common::existing())
+        .expect("the doctor's key");
+    let authority = checked_in(
+        client,
+        patient,
+        record,
+        &hospital_signer,
+        &doctor_key,
+        certificate,
+        StaffRole::Doctor,
+    )
+    .await;
+    let visit_id = authority.assignment.assignment.visit_id;
+
+    // The doctor writes, from the command line.
+    let out = caretrail(
+        &[
+            "doctor",
+            "write",
+            "--visit-id",
+            &visit_id.to_string(),
+            "--certificate",
+            certificate_file.to_str().expect("path"),
+            "--organization-wallet",
+            workstation.path().to_str().expect("path"),
+            "--medication",
+            "Amoxicillin 500 mg capsule",
+            "--dosage",
+            "1 capsule 3 times a day for 7 days",
+            "--test",
+            "58410-2=Complete blood count",
+            "--test",
+            "2345-7=Glucose",
+            "--relay",
+            relay,
+            "--json",
+        ],
+        &doctor_dir,
+        &[],
+    )
+    .await;
+    let written: Vec<StoredRecord> = serde_json::from_str(&succeeded(&out)).expect("json");
+    let kinds: Vec<String> = written
+        .iter()
+        .map(|r| caretrail_protocol::records::kind_text(&r.kind))
+        .collect();
+    assert_eq!(kinds, ["Encounter", "MedicationRequest", "ServiceRequest"]);
+    assert!(written.iter().all(|r| r.batch.is_some()), "{written:?}");
+    assert!(
+        written
+            .iter()
+            .all(|r| r.author == doctor_key.address() && r.patient == patient.address())
+    );
+
+    // Her list: each anchored by the hospital, written by that doctor for that hospital.
+    let listed = client.list_records(patient).await.expect("her list");
+    for w in &written {
+        let l = listed.iter().find(|l| l.id == w.id).expect("listed");
+        let (anchor, _) = l.anchor.as_ref().expect("anchored");
+        assert_eq!(anchor.author, hospital.address());
+        match l.writer.as_ref().expect("checked") {
+            Writer::Staff(by) => {
+                assert_eq!(
+                    (by.staff, by.role, by.organization, by.visit_id),
+                    (
+                        doctor_key.address(),
+                        StaffRole::Doctor,
+                        hospital.address(),
+                        visit_id
+                    )
+                );
+                assert_eq!(by.organization_name, "Sankt Göran Hospital");
+            }
+            other => panic!("not written by the doctor: {other:?}"),
+        }
+    }
+
+    // She decrypts each; the test list reads back as ordered, and the hospital reads it too
+    // while the visit is open.
+    let out_dir = TempDir::new().expect("dir");
+    let test_list = written
+        .iter()
+        .find(|r| caretrail_protocol::records::kind_text(&r.kind) == "ServiceRequest")
+        .expect("T_D");
+    let progress: caretrail_client::TransferProgress = std::sync::Arc::new(|_| {});
+    for (reader, name) in [(patient, "hers"), (hospital, "the hospital's")] {
+        let path = out_dir.path().join(format!("{name}.json"));
+        let opened = client
+            .get_record(
+                reader,
+                patient.address(),
+                test_list.id,
+                Some(hospital.address()),
+                &path,
+                progress.clone(),
+            )
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(opened.anchor.author, hospital.address());
+        let tests = orders::tests_of(&std::fs::read(&path).expect("read")).expect("a test list");
+        assert_eq!(tests, orders().tests, "{name}");
+    }
+    let prescription = written
+        .iter()
+        .find(|r| caretrail_protocol::records::kind_text(&r.kind) == "MedicationRequest")
+        .expect("U_P");
+    let path = out_dir.path().join("prescription.json");
+    client
+        .get_record(
+            patient,
+            patient.address(),
+            prescription.id,
+            None,
+            &path,
+            progress.clone(),
+        )
+        .await
+        .expect("her prescription");
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("json");
+    assert_eq!(json["resourceType"], "MedicationRequest");
+    assert_eq!(
+        json["medicationCodeableConcept"]["text"],
+        "Amoxicillin 500 mg capsule"
+    );
+
+    // Told again, the batch is refused; told with another root, too.
+    let batch = |root: Hash32| VisitBatch {
+        organization: hospital.address(),
+        visit_id,
+        root,
+        records: written.iter().map(|r| r.id).collect(),
+    };
+    let post = |b: VisitBatch| async move {
+        let answer = reqwest::Client::new()
+            .post(format!("{relay}/v1/visits/batches"))
+            .json(&b)
+            .send()
+            .await
+            .expect("relay answers");
+        assert!(!answer.status().is_success());
+        answer
+            .json::<caretrail_types::UiError>()
+            .await
+            .expect("error")
+            .code
+    };
+    let root = written[0].batch.as_ref().expect("batched").root;
+    assert_eq!(post(batch(root)).await, ErrorCode::RecordExists);
+
+    // The refusals, each at a fresh visit.
+    let domain = StaffDomain {
+        chain_id: stack.deployment.chain_id,
+        participants: registries.participants,
+    };
+    let mut rng = rand_core::OsRng;
+    let valid_until = caretrail_client::unix_now() + 3_600;
+    let lab = SecretKey::generate(&mut rng);
+    let lab_certificate = client
+        .issue_staff_certificate(hospital, lab.address(), StaffRole::Lab, valid_until)
+        .await
+        .expect("certified");
+    let fresh = checked_in(
+        client,
+        patient,
+        record,
+        &hospital_signer,
+        &doctor_key,
+        certificate,
+        StaffRole::Doctor,
+    )
+    .await;
+    let readers = client.visit_readers(&fresh).await.expect("readers");
+    let put = |key: &SecretKey, authority: VisitAuthority, kind: &'static str| {
+        let (client, readers, key) = (client.clone(), readers.clone(), key.clone());
+        async move {
+            client
+                .put_visit_record(&key, &authority, &readers, kind, b"{}")
+                .await
+        }
+    };
+    // A lab's certificate under a doctor's assignment.
+    refused_as(
+        put(
+            &lab,
+            VisitAuthority {
+                certificate: lab_certificate,
+                ..fresh
+            },
+            "ServiceRequest",
+        )
+        .await,
+        ErrorCode::WrongRole,
+    );
+    // Another doctor, certified, under this doctor's assignment.
+    let other = SecretKey::generate(&mut rng);
+    let other_certificate = client
+        .issue_staff_certificate(hospital, other.address(), StaffRole::Doctor, valid_until)
+        .await
+        .expect("certified");
+    refused_as(
+        put(
+            &other,
+            VisitAuthority {
+                certificate: other_certificate,
+                ..fresh
+            },
+            "ServiceRequest",
+        )
+        .await,
+        ErrorCode::NotAssigned,
+    );
+    // An assignment the hospital did not sign.
+    let forged = VisitAuthority {
+        assignment: sign_assignment(&other, domain, fresh.assignment.assignment),
+        ..fresh
+    };
+    refused_as(
+        put(&doctor_key, forged, "ServiceRequest").await,
+        ErrorCode::BadSignature,
+    );
+    // A kind the doctor does not write.
+    refused_as(
+        put(&doctor_key, fresh, "DiagnosticReport").await,
+        ErrorCode::WrongRole,
+    );
+    // An envelope only the patient can read.
+    refused_as(
+        client
+            .put_visit_record(&doctor_key, &fresh, &readers[..1], "ServiceRequest", b"{}")
+            .await,
+        ErrorCode::InvalidInput,
+    );
+    // The same upload, well formed, is accepted: the refusals above were for what they said.
+    let accepted = client
+        .put_visit_record(
+            &doctor_key,
+            &fresh,
+            &readers,
+            "ServiceRequest",
+            b"{\"n\":1}",
+        )
+        .await
+        .expect("accepted");
+    // Its batch, told with a root that is not its own, and before the hospital anchored it.
+    let alone = |root: Hash32| VisitBatch {
+        organization: hospital.address(),
+        visit_id: fresh.assignment.assignment.visit_id,
+        root,
+        records: vec![accepted.id],
+    };
+    assert_eq!(post(alone(Hash32([7; 32]))).await, ErrorCode::HashMismatch);
+    let own_root = caretrail_protocol::visit::batch::root(std::slice::from_ref(&accepted))
+        .expect("root")
+        .0;
+    assert_eq!(post(alone(own_root)).await, ErrorCode::UnknownRecord);
+
+    // A doctor the hospital revoked after assigning her.
+    let other_visit = checked_in(
+        client,
+        patient,
+        record,
+        &hospital_signer,
+        &other,
+        other_certificate,
+        StaffRole::Doctor,
+    )
+    .await;
+    client
+        .revoke_staff(hospital, other.address())
+        .await
+        .expect("revoked");
+    refused_as(
+        put(&other, other_visit, "ServiceRequest").await,
+        ErrorCode::CertificateRevoked,
+    );
+
+    // A closed visit.
+    close_visit(
+        &rpc,
+        hospital_signer.clone(),
+        registries.records,
+        hospital.address(),
+        fresh.assignment.assignment.visit_id,
+    )
+    .await
+    .expect("closed");
+    refused_as(
+        put(&doctor_key, fresh, "ServiceRequest").await,
+        ErrorCode::VisitClosed,
+    );
+
+    // A blocked hospital.
+    let last = checked_in(
+        client,
+        patient,
+        record,
+        &hospital_signer,
+        &doctor_key,
+        certificate,
+        StaffRole::Doctor,
+    )
+    .await;
+    set_status(
+        &rpc,
+        stack.node().dev_signer(0),
+        registries.participants,
+        hospital.address(),
+        ParticipantStatus::Blocked,
+    )
+    .await
+    .expect("blocked");
+    refused_as(
+        put(&doctor_key, last, "ServiceRequest").await,
+        ErrorCode::NotAdmitted,
+    );
+
+    // Nothing refused was kept: her records are the three written and the one accepted.
+    let held: Vec<_> = client
+        .list_records(patient)
+        .await
+        .expect("her list")
+        .into_iter()
+        .filter(|l| l.stored.as_ref().is_some_and(|s| s.submission.is_some()))
+        .collect();
+    assert_eq!(held.len(), 4, "{held:?}");
+}
