@@ -2,6 +2,7 @@
 
 mod authority;
 mod doctor;
+mod lab;
 mod patient;
 mod policy;
 mod qr;
@@ -65,6 +66,9 @@ enum Command {
     /// A doctor's workstation: writes a visit's prescription and test list.
     #[command(subcommand)]
     Doctor(doctor::DoctorCommand),
+    /// A lab's workstation: takes in a patient's test list and reports on it.
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -105,6 +109,7 @@ fn main() -> ExitCode {
             Command::Visit(command) => visit::run_visit(command).await,
             Command::Reception(command) => visit::run_reception(command).await,
             Command::Doctor(command) => doctor::run(command).await,
+            Command::Lab(command) => lab::run(command).await,
             Command::Qr(command) => qr::run(command),
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,

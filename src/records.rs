@@ -161,7 +161,7 @@ async fn open(common: &Common) -> anyhow::Result<(Client, SecretKey)> {
 }
 
 /// Progress on stderr: a line per whole percent of a transfer (none with `--json`).
-fn progress(quiet: bool) -> TransferProgress {
+pub(crate) fn progress(quiet: bool) -> TransferProgress {
     let last = Arc::new(Mutex::new((0u8, 101u64)));
     Arc::new(move |step: Transfer| {
         if quiet {

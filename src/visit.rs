@@ -17,6 +17,24 @@ pub enum VisitCommand {
     /// Shows her check-in code for a health organization (a QR in the terminal, its text, and a
     /// PNG with --png): valid to open the visit for 10 minutes.
     CheckinQr(CheckinArgs),
+    /// Shows her test-list code for a lab (step 9): a doctor's test list of hers shared with the
+    /// lab's organization (granted on chain first when it is not the doctor's).
+    TestQr(TestQrArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TestQrArgs {
+    /// The test list's record id (see `caretrail records list`).
+    #[arg(long)]
+    record: String,
+    /// The lab's organization's address.
+    #[arg(long)]
+    lab: String,
+    /// Also write the code as a PNG image.
+    #[arg(long, value_name = "FILE")]
+    png: Option<PathBuf>,
+    #[command(flatten)]
+    common: Common,
 }
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +74,7 @@ fn failed(e: ClientError) -> anyhow::Error {
 pub async fn run_visit(command: VisitCommand) -> anyhow::Result<ExitCode> {
     match command {
         VisitCommand::CheckinQr(args) => checkin_qr(args).await,
+        VisitCommand::TestQr(args) => test_qr(args).await,
     }
 }
 
@@ -85,16 +104,7 @@ async fn checkin_qr(args: CheckinArgs) -> anyhow::Result<ExitCode> {
         .checkin_code(&key, profile.record, organization)
         .await
         .map_err(failed)?;
-    let image = caretrail_vision::encode::QrImage::new(&text)
-        .map_err(|e| coded(UiError::new(ErrorCode::Internal, e.to_string())))?;
-    if let Some(path) = &args.png {
-        let png = image
-            .to_png(8)
-            .map_err(|e| coded(UiError::new(ErrorCode::Internal, e.to_string())))?;
-        std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))?;
-    }
-    eprintln!("{}", image.to_terminal());
-    println!("{text}");
+    show(&text, args.png.as_deref())?;
     eprintln!(
         "check-in code for {organization}: visit {}, to open before {}",
         code.token.visit_id,
@@ -130,5 +140,56 @@ async fn open(args: OpenArgs) -> anyhow::Result<ExitCode> {
             caretrail_types::format_unix_utc(visit.expires_at)
         );
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A code shown in the terminal and printed as text, and written as a PNG when asked.
+fn show(text: &str, png: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let image = caretrail_vision::encode::QrImage::new(text)
+        .map_err(|e| coded(UiError::new(ErrorCode::Internal, e.to_string())))?;
+    if let Some(path) = png {
+        let png = image
+            .to_png(8)
+            .map_err(|e| coded(UiError::new(ErrorCode::Internal, e.to_string())))?;
+        std::fs::write(path, png).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    eprintln!("{}", image.to_terminal());
+    println!("{text}");
+    Ok(())
+}
+
+async fn test_qr(args: TestQrArgs) -> anyhow::Result<ExitCode> {
+    let invalid = |what: &str, e: String| {
+        coded(UiError::new(
+            ErrorCode::InvalidInput,
+            format!("{what}: {e}"),
+        ))
+    };
+    let record = args
+        .record
+        .parse()
+        .map_err(|e: caretrail_types::ParseHexError| invalid("not a record id", e.to_string()))?;
+    let lab = args
+        .lab
+        .parse()
+        .map_err(|e: caretrail_types::ParseHexError| invalid("not an address", e.to_string()))?;
+    let key = wallet(&args.common.wallet)
+        .unlock(&password()?)
+        .map_err(failed)?;
+    let client = args.common.client().await?;
+    let (code, text) = client
+        .share_test_list(&key, record, lab)
+        .await
+        .map_err(failed)?;
+    show(&text, args.png.as_deref())?;
+    eprintln!(
+        "test-list code for {lab}{}, valid until {}",
+        if code.visit.is_some() {
+            " (another organization than the doctor's: granted on chain, with a visit token)"
+        } else {
+            ""
+        },
+        caretrail_types::format_unix_utc(code.share.expires_at)
+    );
     Ok(ExitCode::SUCCESS)
 }

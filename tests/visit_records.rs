@@ -19,35 +19,8 @@ use caretrail_protocol::visit::orders::{self, Orders, Prescription, TestOrder};
 use caretrail_types::{
     ErrorCode, Hash32, ParticipantStatus, StaffRole, StoredRecord, VisitAuthority, VisitBatch,
 };
-use common::{PASSWORD, refused_as, register_and_admit, registration_stack};
+use common::{Workstation, cli, refused_as, register_and_admit, registration_stack, succeeded};
 use tempfile::TempDir;
-
-async fn caretrail(args: &[&str], wallet: &TempDir, env: &[(&str, &str)]) -> std::process::Output {
-    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"));
-    command
-        .args(args)
-        .env("CARETRAIL_PASSWORD", PASSWORD)
-        .env("CARETRAIL_WALLET", wallet.path())
-        .env_remove("CARETRAIL_RELAY_URL");
-    for (name, value) in env {
-        command.env(name, value);
-    }
-    command.output().await.expect("caretrail runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn succeeded(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}{}",
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
-}
 
 /// The patient checks in at the hospital (her code, its kiosk opens the visit) and reception
 /// assigns `staff` as `role`: the authority `staff` writes under.
@@ -115,66 +88,11 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
         .record;
 
     // The doctor's workstation: her staff key, and the hospital's key from its backup.
-    let doctor_dir = TempDir::new().expect("dir");
-    let doctor_address = succeeded(&caretrail(&["staff", "init"], &doctor_dir, &[]).await)
-        .trim()
-        .to_owned();
-    let workstation = TempDir::new().expect("dir");
-    let backup = workstation.path().join("hospital-backup.json");
-    std::fs::write(
-        &backup,
-        caretrail_protocol::backup::backup_file(
-            hospital,
-            "hospital backup passphrase 2026",
-            &mut rand_core::OsRng,
-        )
-        .expect("backup"),
-    )
-    .expect("write");
-    succeeded(
-        &caretrail(
-            &[
-                "hospital",
-                "provision",
-                "--backup",
-                backup.to_str().expect("path"),
-            ],
-            &workstation,
-            &[(
-                "CARETRAIL_BACKUP_PASSWORD",
-                "hospital backup passphrase 2026",
-            )],
-        )
-        .await,
-    );
-    let certificate_file = doctor_dir.path().join("certificate.json");
-    succeeded(
-        &caretrail(
-            &[
-                "hospital",
-                "staff",
-                "add",
-                "--staff",
-                &doctor_address,
-                "--role",
-                "doctor",
-                "--out",
-                certificate_file.to_str().expect("path"),
-                "--relay",
-                relay,
-            ],
-            &workstation,
-            &[],
-        )
-        .await,
-    );
-    let certificate: caretrail_types::SignedStaffCertificate =
-        serde_json::from_slice(&std::fs::read(&certificate_file).expect("read")).expect("json");
+    let desk = Workstation::new(relay, hospital, "doctor").await;
+    let certificate = desk.certificate;
 
     // She checks in; reception assigns the doctor.
-    let doctor_key = common::wallet(&doctor_dir)
-        .unlock(&common::existing())
-        .expect("the doctor's key");
+    let doctor_key = desk.staff.clone();
     let authority = checked_in(
         client,
         patient,
@@ -188,32 +106,22 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
     let visit_id = authority.assignment.assignment.visit_id;
 
     // The doctor writes, from the command line.
-    let out = caretrail(
-        &[
-            "doctor",
-            "write",
-            "--visit-id",
-            &visit_id.to_string(),
-            "--certificate",
-            certificate_file.to_str().expect("path"),
-            "--organization-wallet",
-            workstation.path().to_str().expect("path"),
-            "--medication",
-            "Amoxicillin 500 mg capsule",
-            "--dosage",
-            "1 capsule 3 times a day for 7 days",
-            "--test",
-            "58410-2=Complete blood count",
-            "--test",
-            "2345-7=Glucose",
-            "--relay",
-            relay,
-            "--json",
-        ],
-        &doctor_dir,
-        &[],
-    )
-    .await;
+    let mut args = vec!["doctor", "write", "--visit-id"];
+    let visit_text = visit_id.to_string();
+    args.push(&visit_text);
+    args.extend(desk.args(relay));
+    args.extend([
+        "--medication",
+        "Amoxicillin 500 mg capsule",
+        "--dosage",
+        "1 capsule 3 times a day for 7 days",
+        "--test",
+        "58410-2=Complete blood count",
+        "--test",
+        "2345-7=Glucose",
+        "--json",
+    ]);
+    let out = cli(&args, desk.staff_dir.path(), &[]).await;
     let written: Vec<StoredRecord> = serde_json::from_str(&succeeded(&out)).expect("json");
     let kinds: Vec<String> = written
         .iter()

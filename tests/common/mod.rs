@@ -176,3 +176,121 @@ pub fn refused_as<T: std::fmt::Debug>(
         }
     }
 }
+
+/// Runs the command line with the tests' password and `wallet`, and `env` on top.
+pub async fn cli(args: &[&str], wallet: &Path, env: &[(&str, &str)]) -> std::process::Output {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_caretrail"));
+    command
+        .args(args)
+        .env("CARETRAIL_PASSWORD", PASSWORD)
+        .env("CARETRAIL_WALLET", wallet)
+        .env_remove("CARETRAIL_RELAY_URL");
+    for (name, value) in env {
+        command.env(name, value);
+    }
+    command.output().await.expect("caretrail runs")
+}
+
+/// The standard output of a command that succeeded (else its outputs, in the panic).
+pub fn succeeded(out: &std::process::Output) -> String {
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).into_owned();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// A staff member's workstation as the command line sets it up: her key made with `staff init`,
+/// the organization's key provisioned from its backup file, and her certificate for `role`
+/// issued with `hospital staff add`.
+pub struct Workstation {
+    pub staff_dir: tempfile::TempDir,
+    pub organization_dir: tempfile::TempDir,
+    pub certificate_file: PathBuf,
+    pub certificate: caretrail_types::SignedStaffCertificate,
+    pub staff: caretrail_crypto::SecretKey,
+}
+
+impl Workstation {
+    pub async fn new(relay: &str, organization: &caretrail_crypto::SecretKey, role: &str) -> Self {
+        let staff_dir = tempfile::TempDir::new().expect("dir");
+        let address = succeeded(&cli(&["staff", "init"], staff_dir.path(), &[]).await)
+            .trim()
+            .to_owned();
+        let organization_dir = tempfile::TempDir::new().expect("dir");
+        let backup = organization_dir.path().join("backup.json");
+        std::fs::write(
+            &backup,
+            caretrail_protocol::backup::backup_file(
+                organization,
+                "organization backup passphrase 2026",
+                &mut rand_core::OsRng,
+            )
+            .expect("backup"),
+        )
+        .expect("write");
+        succeeded(
+            &cli(
+                &[
+                    "hospital",
+                    "provision",
+                    "--backup",
+                    backup.to_str().expect("path"),
+                ],
+                organization_dir.path(),
+                &[(
+                    "CARETRAIL_BACKUP_PASSWORD",
+                    "organization backup passphrase 2026",
+                )],
+            )
+            .await,
+        );
+        let certificate_file = staff_dir.path().join("certificate.json");
+        succeeded(
+            &cli(
+                &[
+                    "hospital",
+                    "staff",
+                    "add",
+                    "--staff",
+                    &address,
+                    "--role",
+                    role,
+                    "--out",
+                    certificate_file.to_str().expect("path"),
+                    "--relay",
+                    relay,
+                ],
+                organization_dir.path(),
+                &[],
+            )
+            .await,
+        );
+        let certificate = serde_json::from_slice(&std::fs::read(&certificate_file).expect("read"))
+            .expect("a certificate");
+        let staff = wallet(&staff_dir).unlock(&existing()).expect("her key");
+        Self {
+            staff_dir,
+            organization_dir,
+            certificate_file,
+            certificate,
+            staff,
+        }
+    }
+
+    /// The arguments every workstation command takes: the certificate, the organization's
+    /// wallet and the relay.
+    pub fn args<'a>(&'a self, relay: &'a str) -> [&'a str; 6] {
+        [
+            "--certificate",
+            self.certificate_file.to_str().expect("path"),
+            "--organization-wallet",
+            self.organization_dir.path().to_str().expect("path"),
+            "--relay",
+            relay,
+        ]
+    }
+}

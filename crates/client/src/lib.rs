@@ -4,6 +4,7 @@
 
 mod checkin;
 mod error;
+mod lab;
 mod network;
 mod patient;
 mod policy;
@@ -18,6 +19,7 @@ pub use caretrail_protocol::records::Saved;
 pub use caretrail_types::RecoveryStatus;
 pub use checkin::read_code;
 pub use error::ClientError;
+pub use lab::{LabFile, LabOrder, LabReport};
 pub use network::{
     Admitted, Difference, NetworkMismatch, NotAdmitted, PinFileError, PinnedNetwork, Trust,
 };

@@ -164,45 +164,20 @@ impl Client {
                 readers.push(reader);
             }
         }
-        let (input, dir, encrypting) = (file.to_owned(), scratch.to_owned(), progress.clone());
-        std::fs::create_dir_all(&dir).map_err(|e| local("the scratch directory", e))?;
-        let (temp, body_hash, size) = tokio::task::spawn_blocking(move || {
-            encrypt_to_temp(&input, &readers, &dir, &encrypting)
-        })
-        .await
-        .map_err(|e| local("encryption", e))??;
-        let id = record_id(patient, kind_hash, body_hash);
-        let signed = Self::sign(
-            key,
-            &network,
-            RelayAction::RecordPut,
-            patient,
-            id,
-            body_hash,
-        );
-        let upload =
-            tokio::fs::File::from_std(temp.reopen().map_err(|e| local("the temporary file", e))?);
-        let mut sent = 0u64;
-        let uploading = progress.clone();
-        let body =
-            tokio_util::io::ReaderStream::with_capacity(upload, 256 * 1024).map(move |chunk| {
-                if let Ok(bytes) = &chunk {
-                    sent += bytes.len() as u64;
-                    uploading(Transfer::Uploading {
-                        done: sent,
-                        total: size,
-                    });
-                }
-                chunk
-            });
-        let request = self
-            .relay
-            .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
-            .header(KIND_HEADER, kind)
-            .header(reqwest::header::CONTENT_LENGTH, size)
-            .body(reqwest::Body::wrap_stream(body));
-        let _stored: StoredRecord = self.relay.json(request).await?;
-        drop(temp);
+        let stored = self
+            .upload_file(
+                key,
+                &network,
+                patient,
+                kind,
+                file,
+                readers,
+                scratch,
+                None,
+                progress.clone(),
+            )
+            .await?;
+        let body_hash = stored.body_hash;
         progress(Transfer::Anchoring);
         let anchor = records::own_anchor(patient, kind_hash, body_hash, now());
         let signature = sign_own_anchor(key, network.chain_id, network.record_registry, &anchor);
@@ -212,6 +187,62 @@ impl Client {
                 &OwnAnchorRequest { anchor, signature },
             )
             .await
+    }
+
+    /// Encrypts `file` for `readers` into a temporary envelope in `scratch` and streams it to the
+    /// relay as `patient`'s record of `kind`, signed with `key` (hers, or a staff member's with
+    /// her `authority`): the record as the relay keeps it. Not anchored.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn upload_file(
+        &self,
+        key: &SecretKey,
+        network: &NetworkInfo,
+        patient: Address,
+        kind: &str,
+        file: &Path,
+        readers: Vec<PublicKey>,
+        scratch: &Path,
+        authority: Option<&caretrail_types::VisitAuthority>,
+        progress: Progress,
+    ) -> Result<StoredRecord, ClientError> {
+        let kind_hash = records::kind(kind).map_err(ClientError::Refused)?;
+        let (input, dir, encrypting) = (file.to_owned(), scratch.to_owned(), progress.clone());
+        std::fs::create_dir_all(&dir).map_err(|e| local("the scratch directory", e))?;
+        let (temp, body_hash, size) = tokio::task::spawn_blocking(move || {
+            encrypt_to_temp(&input, &readers, &dir, &encrypting)
+        })
+        .await
+        .map_err(|e| local("encryption", e))??;
+        let id = record_id(patient, kind_hash, body_hash);
+        let signed = Self::sign(key, network, RelayAction::RecordPut, patient, id, body_hash);
+        let upload =
+            tokio::fs::File::from_std(temp.reopen().map_err(|e| local("the temporary file", e))?);
+        let mut sent = 0u64;
+        let body =
+            tokio_util::io::ReaderStream::with_capacity(upload, 256 * 1024).map(move |chunk| {
+                if let Ok(bytes) = &chunk {
+                    sent += bytes.len() as u64;
+                    progress(Transfer::Uploading {
+                        done: sent,
+                        total: size,
+                    });
+                }
+                chunk
+            });
+        let mut request = self
+            .relay
+            .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
+            .header(KIND_HEADER, kind)
+            .header(reqwest::header::CONTENT_LENGTH, size);
+        if let Some(authority) = authority {
+            request = request.header(caretrail_types::STAFF_HEADER, authority.to_header());
+        }
+        let stored: StoredRecord = self
+            .relay
+            .json(request.body(reqwest::Body::wrap_stream(body)))
+            .await?;
+        drop(temp);
+        Ok(stored)
     }
 
     /// Her records: the chain's anchors of records of hers, joined with what the relay holds.
@@ -272,7 +303,7 @@ impl Client {
     }
 
     /// Who wrote `record`, checked here from its submission and the organization's entry.
-    async fn writer(
+    pub(crate) async fn writer(
         &self,
         network: &NetworkInfo,
         record: &StoredRecord,
@@ -311,6 +342,22 @@ impl Client {
         output: &Path,
         progress: Progress,
     ) -> Result<Opened, ClientError> {
+        self.read_record(key, patient, id, author, output, progress)
+            .await
+            .map(|(opened, _)| opened)
+    }
+
+    /// [`Client::get_record`], with what the relay holds about the record (who wrote it, its
+    /// batch proof), as it served it.
+    pub async fn read_record(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+        id: Hash32,
+        author: Option<Address>,
+        output: &Path,
+        progress: Progress,
+    ) -> Result<(Opened, Option<StoredRecord>), ClientError> {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let found = find_anchor(&rpc, network.record_registry, id).await?;
@@ -332,17 +379,18 @@ impl Client {
             .await
         {
             Ok(response) => response,
-            // Anchored neither alone nor, as far as anyone can tell, in a batch.
-            Err(_) if found.is_none() => {
+            // Anchored neither alone nor, since the relay holds nothing, in a batch.
+            Err(e) if found.is_none() && e.code() == ErrorCode::RecordNotFound => {
                 return Err(ClientError::Refused(records::not_anchored(id)));
             }
             Err(e) => return Err(e),
         };
+        let served = served_record(&response).filter(|record| record.id == id);
         // Anchored alone, or in a batch whose proof the relay serves with the record.
         let found = match found {
             Some(found) => Some(found),
-            None => match served_record(&response) {
-                Some(record) if record.id == id => self.batch_anchor(&network, &record).await?,
+            None => match &served {
+                Some(record) if record.id == id => self.batch_anchor(&network, record).await?,
                 _ => None,
             },
         };
@@ -385,12 +433,15 @@ impl Client {
             tokio::task::spawn_blocking(move || decrypt_checked(&temp, &key, expected, &output))
                 .await
                 .map_err(|e| local("decryption", e))??;
-        Ok(Opened {
-            record: id,
-            anchor,
-            anchored_in,
-            size,
-        })
+        Ok((
+            Opened {
+                record: id,
+                anchor,
+                anchored_in,
+                size,
+            },
+            served,
+        ))
     }
 
     /// Lets `reader` (an admitted participant) read a record, or every record of a kind, until

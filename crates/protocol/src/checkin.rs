@@ -56,17 +56,18 @@ pub fn read(
             format!("this is a {}, not a check-in code", payload.kind_name()),
         ));
     };
-    checkin.check(domain, here, now).map_err(|e| {
-        let code = match e {
-            CheckError::BadSignature { .. } | CheckError::WrongSigner { .. } => {
-                ErrorCode::BadSignature
-            }
-            CheckError::NotForThisOrganization { .. } => ErrorCode::WrongOrganization,
-            CheckError::Expired { .. } | CheckError::OpeningClosed { .. } => {
-                ErrorCode::SignatureExpired
-            }
-        };
-        UiError::new(code, e.to_string())
-    })?;
+    checkin.check(domain, here, now).map_err(refusal)?;
     Ok(checkin)
+}
+
+/// A scanned code's offline check that failed, as the kiosk or the lab shows it.
+pub(crate) fn refusal(e: CheckError) -> UiError {
+    let code = match e {
+        CheckError::BadSignature { .. } | CheckError::WrongSigner { .. } => ErrorCode::BadSignature,
+        CheckError::NotForThisOrganization { .. } => ErrorCode::WrongOrganization,
+        CheckError::Expired { .. } | CheckError::OpeningClosed { .. } => {
+            ErrorCode::SignatureExpired
+        }
+    };
+    UiError::new(code, e.to_string())
 }

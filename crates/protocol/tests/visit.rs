@@ -387,3 +387,140 @@ fn the_doctors_orders_are_fhir_and_bad_fields_are_refused() {
         assert_eq!(e.code, ErrorCode::InvalidInput, "{what}");
     }
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_test_list_code_reaches_only_its_lab_and_the_lab_checks_what_it_fetched() {
+    use caretrail_crypto::visit::RegistryDomain;
+    use caretrail_protocol::records::Writer;
+    use caretrail_protocol::visit::lab::{self, Attached};
+    let k = keys();
+    let domain = RegistryDomain {
+        chain_id: 31337,
+        records: Address([6; 20]),
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let t_d = written(&k, authority(&k, StaffRole::Doctor), "ServiceRequest", 4);
+    let hospital = k.hospital.address();
+    let elsewhere = k.stranger.address();
+
+    // Her own hospital's lab: no visit token; another organization's: one, for it.
+    let (same, text) = lab::code(
+        &k.patient, domain, hospital, hospital, t_d.id, NOW, &mut rng,
+    );
+    assert!(same.visit.is_none());
+    assert_eq!(lab::read(&text, domain, hospital, NOW).expect("read"), same);
+    let (other, other_text) = lab::code(
+        &k.patient, domain, elsewhere, hospital, t_d.id, NOW, &mut rng,
+    );
+    let token = other.visit_token().expect("a visit token");
+    assert_eq!(token.organization, elsewhere);
+    assert!(lab::read(&other_text, domain, elsewhere, NOW).is_ok());
+
+    let refused = |text: &str, here: Address, now: u64| {
+        lab::read(text, domain, here, now)
+            .expect_err("refused")
+            .code
+    };
+    assert_eq!(refused(&text, elsewhere, NOW), ErrorCode::WrongOrganization);
+    assert_eq!(
+        refused(&text, hospital, NOW + lab::SHARE_SECS + 1),
+        ErrorCode::SignatureExpired
+    );
+    // Its visit token can open the visit for ten minutes only.
+    assert_eq!(
+        refused(&other_text, elsewhere, NOW + 11 * 60),
+        ErrorCode::SignatureExpired
+    );
+    let (_, checkin) = caretrail_protocol::checkin::code(
+        &k.patient,
+        domain,
+        hospital,
+        Hash32([1; 32]),
+        NOW,
+        &mut rng,
+    );
+    assert_eq!(refused(&checkin, hospital, NOW), ErrorCode::InvalidInput);
+    assert_eq!(refused("ct:/AAAA", hospital, NOW), ErrorCode::InvalidInput);
+
+    // What it fetched: the shared list, written by a doctor.
+    let by = |role: StaffRole| {
+        Writer::Staff(caretrail_types::WrittenBy {
+            staff: k.doctor.address(),
+            role,
+            organization: hospital,
+            organization_name: "H".into(),
+            visit_id: VISIT,
+        })
+    };
+    assert_eq!(
+        lab::check_order(&same, &t_d, &by(StaffRole::Doctor)).expect("the order"),
+        (hospital, VISIT)
+    );
+    let other_record = written(&k, authority(&k, StaffRole::Doctor), "ServiceRequest", 5);
+    let cases = [
+        (
+            &other_record,
+            by(StaffRole::Doctor),
+            ErrorCode::HashMismatch,
+        ),
+        (&t_d, by(StaffRole::Lab), ErrorCode::WrongRole),
+        (&t_d, Writer::Patient, ErrorCode::WrongRole),
+        (
+            &t_d,
+            Writer::Unproven {
+                reason: "forged".into(),
+            },
+            ErrorCode::BadSignature,
+        ),
+    ];
+    for (record, writer, code) in cases {
+        assert_eq!(
+            lab::check_order(&same, record, &writer)
+                .expect_err("refused")
+                .code,
+            code,
+            "{writer:?}"
+        );
+    }
+    let prescription = written(&k, authority(&k, StaffRole::Doctor), "MedicationRequest", 4);
+    let (as_list, _) = lab::code(
+        &k.patient,
+        domain,
+        hospital,
+        hospital,
+        prescription.id,
+        NOW,
+        &mut rng,
+    );
+    assert_eq!(
+        lab::check_order(&as_list, &prescription, &by(StaffRole::Doctor))
+            .expect_err("not a list")
+            .code,
+        ErrorCode::InvalidInput
+    );
+
+    // The report presents its files and answers the order.
+    let a = authority(&k, StaffRole::Lab).assignment.assignment;
+    let file = Attached {
+        record: Hash32([7; 32]),
+        content_type: "application/pdf".into(),
+        size: 1_234,
+        title: "cbc.pdf".into(),
+    };
+    let json = lab::report(&a, VISIT, "Normal.", std::slice::from_ref(&file), NOW).expect("U_R");
+    let value: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    assert_eq!(value["resourceType"], "DiagnosticReport");
+    assert_eq!(value["status"], "final");
+    assert_eq!(
+        value["presentedForm"][0]["url"],
+        lab::attachment_url(file.record)
+    );
+    assert_eq!(
+        value["basedOn"][0]["identifier"]["value"],
+        format!("{VISIT}/tests")
+    );
+    assert!(lab::report(&a, VISIT, "  ", &[], NOW).is_err());
+    let many = vec![file; lab::MAX_ATTACHMENTS + 1];
+    assert!(lab::report(&a, VISIT, "Normal.", &many, NOW).is_err());
+}

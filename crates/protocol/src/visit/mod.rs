@@ -5,4 +5,5 @@
 
 pub mod authority;
 pub mod batch;
+pub mod lab;
 pub mod orders;
