@@ -1,6 +1,7 @@
 //! `caretrail`: the command line of Caretrail, for patients, insurers and operators.
 
 mod authority;
+mod billing;
 mod doctor;
 mod lab;
 mod patient;
@@ -69,6 +70,9 @@ enum Command {
     /// A lab's workstation: takes in a patient's test list and reports on it.
     #[command(subcommand)]
     Lab(lab::LabCommand),
+    /// A hospital's billing desk: sends a visit's bill to the patient's insurer.
+    #[command(subcommand)]
+    Billing(billing::BillingCommand),
     /// Runs the whole local stack: anvil, contracts, sandbox services, relay, and the app.
     Up(up::UpArgs),
     /// Runs the relay alone, against an existing chain and registry (operators).
@@ -110,6 +114,7 @@ fn main() -> ExitCode {
             Command::Reception(command) => visit::run_reception(command).await,
             Command::Doctor(command) => doctor::run(command).await,
             Command::Lab(command) => lab::run(command).await,
+            Command::Billing(command) => billing::run(command).await,
             Command::Qr(command) => qr::run(command),
             Command::Up(args) => up::run(args).await,
             Command::Relay(args) => services::relay(args).await,

@@ -28,6 +28,8 @@ pub enum RecordsCommand {
     Revoke(RevokeArgs),
     /// The reads of your records, each checked against the roots the relay anchored.
     Audit(AuditArgs),
+    /// Your bills: each hospital's claim, the insurer's answers, and what your policy says.
+    Bills(ListArgs),
 }
 
 #[derive(Debug, Args)]
@@ -147,6 +149,7 @@ pub async fn run(command: RecordsCommand) -> anyhow::Result<ExitCode> {
         RecordsCommand::Grant(args) => grant(args).await,
         RecordsCommand::Revoke(args) => revoke(args).await,
         RecordsCommand::Audit(args) => audit(args).await,
+        RecordsCommand::Bills(args) => bills(args).await,
     }
 }
 
@@ -386,6 +389,42 @@ async fn audit(args: AuditArgs) -> anyhow::Result<ExitCode> {
             ErrorCode::HashMismatch,
             "some reads do not verify against the roots on chain: the relay's log was changed",
         )));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn bills(args: ListArgs) -> anyhow::Result<ExitCode> {
+    let (client, key) = open(&args.common).await?;
+    let bills = client
+        .bills(&key, &args.common.wallet.join("scratch"))
+        .await
+        .map_err(failed)?;
+    if args.common.json {
+        println!("{}", serde_json::to_string_pretty(&bills)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if bills.is_empty() {
+        println!("no bills yet");
+    }
+    for b in &bills {
+        println!("claim {} from {} to {}", b.claim, b.organization, b.insurer);
+        for line in &b.bill.lines {
+            println!("    {}  {}", line.service, line.amount);
+        }
+        match b.answers.last() {
+            None => println!("    no answer yet"),
+            Some(answer) => println!(
+                "    the insurer: {:?}, pays {}",
+                answer.outcome, answer.benefit
+            ),
+        }
+        println!(
+            "    your policy says: {:?}, pays {}",
+            b.expected.outcome, b.expected.benefit
+        );
+        for d in &b.differences {
+            println!("    DIFFERENCE: {d}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -113,6 +113,9 @@ pub fn sandbox_admin_token(data_dir: Option<&Path>) -> anyhow::Result<AdminToken
     })
 }
 
+/// What the local stack gives the sandbox insurer to pay for its answers' anchors: 10 ether.
+const INSURER_FUNDS_WEI: u128 = 10_000_000_000_000_000_000;
+
 /// The card prefix of the sandbox insurer's cards.
 pub const SANDBOX_CARD_PREFIX: &str = "MMH";
 
@@ -199,6 +202,14 @@ impl Stack {
             None => caretrail_chain::PrivateKeySigner::random(),
         };
         admit_sandbox_insurer(&node, &rpc, &deployment, &insurer_key).await?;
+        // The insurer pays for anchoring its answers to claims, as a real one would.
+        caretrail_chain::transfer(
+            &rpc,
+            node.dev_signer(DEPLOYER),
+            secret_key(&insurer_key).address(),
+            INSURER_FUNDS_WEI,
+        )
+        .await?;
         let relayer = node.dev_signer(RELAYER);
         // The verification unit has its own account, apart from the one that pays for relaying.
         let verifier = node.dev_signer(VERIFIER);
@@ -287,6 +298,17 @@ impl Stack {
             relay.clone(),
             stopped(watcher.clone()),
         ));
+        let claims_task = {
+            let (insurer, shutdown) = (insurer.clone(), watcher.clone());
+            let scratch = match &options.data_dir {
+                Some(dir) => dir.join("sandbox/claims"),
+                None => std::env::temp_dir().join("caretrail-sandbox-claims"),
+            };
+            tokio::spawn(async move {
+                insurer.serve_claims(&scratch, shutdown).await;
+                Ok(())
+            })
+        };
         let sandbox_task = tokio::spawn(caretrail_sandbox::serve(
             sandbox_listener,
             sandbox.clone(),
@@ -315,7 +337,7 @@ impl Stack {
             publications,
             assets: options.assets.clone(),
             shutdown,
-            tasks: vec![relay_task, sandbox_task],
+            tasks: vec![relay_task, sandbox_task, claims_task],
         })
     }
 

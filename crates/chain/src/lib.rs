@@ -16,6 +16,7 @@ mod policy;
 mod records;
 mod recovery;
 mod send;
+pub use send::transfer;
 
 pub use alloy::signers::local::PrivateKeySigner;
 pub use audit::{AuditRoot, anchor_audit_root, audit_root_of, audit_roots_of};
@@ -38,13 +39,13 @@ pub use participants::{
 };
 pub use patient_log::{PatientEvent, latest_block, patient_events};
 pub use patients::{
-    RegistrationRecord, enrolment_signer, is_nid_registered, is_registered, key_rotation,
-    patient_of, record_of, register_patient, registration_of, rotate_key, sign_enrolment,
-    sign_key_rotation,
+    PinnedPolicy, RegistrationRecord, enrolment_of, enrolment_signer, is_nid_registered,
+    is_registered, key_rotation, patient_of, record_of, register_patient, registration_of,
+    rotate_key, sign_enrolment, sign_key_rotation,
 };
 pub use policy::{
-    Relayer, policy_head, publish_own_policy, read_policy_publication, sign_policy_version,
-    verify_publish_request,
+    Relayer, policy_head, policy_version, publish_own_policy, read_policy_publication,
+    sign_policy_version, verify_publish_request,
 };
 pub use records::{
     Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,

@@ -260,3 +260,37 @@ pub async fn rotate_key(
     let receipt = mined(rpc, Registry::Patients, call).await?;
     Ok(from_tx(receipt.transaction_hash()))
 }
+
+/// The policy a registration's enrolment pinned: who insures her, which policy, which version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PinnedPolicy {
+    pub record: Hash32,
+    pub insurer: Address,
+    pub policy_id: Hash32,
+    pub version: u64,
+    pub card_hash: Hash32,
+}
+
+/// The enrolment registration `record` (H) pinned, from its `PatientRegistered` event (H stays
+/// the same through key rotations and recoveries), or `None` when no such registration exists.
+pub async fn enrolment_of(
+    rpc: &RpcUrl,
+    patients: Address,
+    record: Hash32,
+) -> Result<Option<PinnedPolicy>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let logs = PatientRegistry::new(address(patients), &provider)
+        .PatientRegistered_filter()
+        .topic2(b256(record))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Patients, e))?;
+    Ok(logs.first().map(|(event, _)| PinnedPolicy {
+        record,
+        insurer: from_address(event.insurer),
+        policy_id: from_b256(event.policyId),
+        version: event.version,
+        card_hash: from_b256(event.cardHash),
+    }))
+}

@@ -295,3 +295,34 @@ pub async fn read_policy_publication(
         document: document.to_vec(),
     })
 }
+
+/// Version `version` of `insurer`'s policy `policy_id` as published on chain (its document from
+/// the calldata), or `None` when it was never published.
+pub async fn policy_version(
+    rpc: &RpcUrl,
+    registry: Address,
+    insurer: Address,
+    policy_id: caretrail_types::Hash32,
+    version: u64,
+) -> Result<Option<PolicyPublication>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let published = PolicyRegistry::new(address(registry), &provider)
+        .PolicyPublished_filter()
+        .topic1(address(insurer).into_word())
+        .topic2(b256(policy_id))
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Policies, e))?;
+    // The registry publishes each version once.
+    let Some(tx) = published
+        .into_iter()
+        .find(|(event, _)| event.version == version)
+        .and_then(|(_, log)| log.transaction_hash)
+    else {
+        return Ok(None);
+    };
+    read_policy_publication(rpc, registry, from_tx(tx))
+        .await
+        .map(Some)
+}

@@ -91,3 +91,27 @@ pub(crate) async fn mined_in_turn<P: Provider, D: CallDecoder>(
     }
     Ok(receipt)
 }
+
+/// Sends `wei` from `from` to `to` (an operator funding an account that pays its own
+/// transactions, such as an insurer anchoring its answers), and waits for it.
+pub async fn transfer(
+    rpc: &RpcUrl,
+    from: PrivateKeySigner,
+    to: caretrail_types::Address,
+    wei: u128,
+) -> Result<caretrail_types::TxId, ChainError> {
+    use alloy::network::TransactionBuilder as _;
+    let provider = signing(rpc, from);
+    let request = alloy::rpc::types::TransactionRequest::default()
+        .with_to(crate::convert::address(to))
+        .with_value(alloy::primitives::U256::from(wei));
+    let receipt = provider
+        .send_transaction(request)
+        .await
+        .map_err(|e| ChainError::from_transport(rpc, e))?
+        .with_timeout(Some(RECEIPT_TIMEOUT))
+        .get_receipt()
+        .await
+        .map_err(|e| ChainError::Rpc(e.to_string()))?;
+    Ok(from_tx(receipt.transaction_hash()))
+}

@@ -3,6 +3,7 @@
 //! endpoint the relay names, recomputing every hash rather than taking the relay's word for it.
 
 mod checkin;
+mod claims;
 mod error;
 mod lab;
 mod network;
@@ -18,6 +19,7 @@ pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
 pub use caretrail_types::RecoveryStatus;
 pub use checkin::read_code;
+pub use claims::{BillView, PinnedTerms};
 pub use error::ClientError;
 pub use lab::{LabFile, LabOrder, LabReport};
 pub use network::{
@@ -49,6 +51,15 @@ impl Client {
     /// [`Client::trusting`].
     pub fn new(relay_url: &str) -> Result<Self, ClientError> {
         Self::trusting(relay_url, Trust::Announced)
+    }
+
+    /// A client of the relay `relay` (a service's own, e.g. the sandbox insurer's), taking the
+    /// relay's word for the network.
+    pub fn from_relay(relay: Relay) -> Self {
+        Self {
+            relay,
+            trust: Trust::Announced,
+        }
     }
 
     /// A client of the relay at `relay_url` that refuses it, before sending it anything else,

@@ -209,7 +209,7 @@ pub fn check_revocation(
     admitted_organization(r.organization, organization).map(|_| ())
 }
 
-/// TKN_D: the organization's key assigns `staff` as `role` (a doctor or a lab) to the patient of
+/// TKN_D: the organization's key assigns `staff` as `role` (a doctor, a lab or billing) to the patient of
 /// `visit`, which it opened and which is open at `now`, until the visit ends.
 pub fn assign(
     organization: &SecretKey,
@@ -232,19 +232,16 @@ pub fn assign(
 }
 
 /// Whether `assignment` fits `visit` (the chain's, `None` when the organization opened no such
-/// visit) at `now`: a doctor or a lab, the visit's patient, open, and no longer than it.
+/// visit) at `now`: a doctor, a lab or billing, the visit's patient, open, and no longer than it.
 fn assignable(
     assignment: &VisitAssignment,
     visit: Option<&Visit>,
     now: u64,
 ) -> Result<(), UiError> {
-    if !matches!(assignment.role, StaffRole::Doctor | StaffRole::Lab) {
+    if assignment.role == StaffRole::Reception {
         return Err(refused(
             ErrorCode::WrongRole,
-            format!(
-                "a visit is assigned to a doctor or a lab, not to {}",
-                assignment.role.name()
-            ),
+            "a visit is assigned to a doctor, a lab or billing, not to reception",
         ));
     }
     let Some(visit) = visit

@@ -524,3 +524,167 @@ fn a_test_list_code_reaches_only_its_lab_and_the_lab_checks_what_it_fetched() {
     let many = vec![file; lab::MAX_ATTACHMENTS + 1];
     assert!(lab::report(&a, VISIT, "Normal.", &many, NOW).is_err());
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_bill_is_decided_by_the_published_policy_and_her_app_flags_an_answer_that_pays_less() {
+    use caretrail_protocol::visit::bill::{
+        self, Bill, BillLine, Coverage, Outcome, adjudicate, check_billable, compare, decide,
+    };
+    let k = keys();
+    let terms = bill::terms(include_bytes!(
+        "../../sandbox/data/policies/meridian-gold.json"
+    ))
+    .expect("the sandbox plan's terms");
+    assert_eq!(terms.currency, "BDT");
+    let lab = terms
+        .benefits
+        .iter()
+        .find(|b| b.service == "Laboratory tests")
+        .expect("a benefit");
+    assert_eq!((lab.limit, lab.copay_percent), (Some(40_000), 0));
+    let consultation = terms
+        .benefits
+        .iter()
+        .find(|b| b.service == "Doctor consultation")
+        .expect("a benefit");
+    assert_eq!((consultation.limit, consultation.copay_percent), (None, 10));
+
+    let line = |service: &str, amount| BillLine {
+        service: service.into(),
+        amount,
+    };
+    let bill_of = |lines: Vec<BillLine>| Bill {
+        lines,
+        records: vec![Hash32([1; 32]), Hash32([2; 32])],
+    };
+    let full = bill_of(vec![
+        line("Doctor consultation", 805),
+        line("laboratory tests", 1_500),
+    ]);
+    let decided = adjudicate(&terms, &full);
+    assert_eq!(decided.outcome, Outcome::Complete);
+    // 10 % of 805 is 80.5: rounded half up.
+    assert_eq!(
+        decided
+            .lines
+            .iter()
+            .map(|l| (l.copay, l.benefit))
+            .collect::<Vec<_>>(),
+        [(81, 724), (0, 1_500)]
+    );
+    assert_eq!(decided.benefit, 2_224);
+    let over = adjudicate(
+        &terms,
+        &bill_of(vec![
+            line("Laboratory tests", 30_000),
+            line("Laboratory tests", 30_000),
+        ]),
+    );
+    assert_eq!(over.outcome, Outcome::Partial);
+    assert_eq!(over.benefit, 40_000, "the limit holds across lines");
+    let nothing = adjudicate(&terms, &bill_of(vec![line("Dental care", 500)]));
+    assert_eq!((nothing.outcome, nothing.benefit), (Outcome::Error, 0));
+    let mixed = adjudicate(
+        &terms,
+        &bill_of(vec![
+            line("Dental care", 500),
+            line("Laboratory tests", 100),
+        ]),
+    );
+    assert_eq!(mixed.outcome, Outcome::Partial);
+
+    // The desk refuses what the insurer would not pay, and a record billed before.
+    assert!(check_billable(&terms, &full, &[]).is_ok());
+    assert_eq!(
+        check_billable(&terms, &bill_of(vec![line("Dental care", 500)]), &[])
+            .expect_err("not covered")
+            .code,
+        ErrorCode::InvalidInput
+    );
+    let again = Bill {
+        lines: vec![line("Laboratory tests", 10)],
+        records: vec![Hash32([2; 32])],
+    };
+    assert_eq!(
+        check_billable(&terms, &again, std::slice::from_ref(&full))
+            .expect_err("billed before")
+            .code,
+        ErrorCode::RecordExists
+    );
+    assert_eq!(
+        decide(&terms, &again, std::slice::from_ref(&full)).outcome,
+        Outcome::Error
+    );
+    for bad in [
+        Bill {
+            lines: vec![],
+            records: vec![Hash32([1; 32])],
+        },
+        Bill {
+            lines: vec![line("Laboratory tests", 0)],
+            records: vec![Hash32([1; 32])],
+        },
+        Bill {
+            lines: vec![line("Laboratory tests", 10)],
+            records: vec![],
+        },
+        Bill {
+            lines: vec![line("Laboratory tests", 10)],
+            records: vec![Hash32([1; 32]), Hash32([1; 32])],
+        },
+    ] {
+        assert!(check_billable(&terms, &bad, &[]).is_err(), "{bad:?}");
+    }
+
+    // The claim and the answers read back as written; her app flags an answer that pays less.
+    let a = authority(&k, StaffRole::Billing).assignment.assignment;
+    let coverage = Coverage {
+        patient: k.patient.address(),
+        insurer: k.stranger.address(),
+        policy_id: Hash32([3; 32]),
+        version: 2,
+    };
+    let claim = bill::claim(&a, &coverage, &full, "BDT", NOW).expect("U_B");
+    assert_eq!(
+        bill::read_claim(&claim).expect("read"),
+        (coverage, full.clone())
+    );
+    let other = Coverage {
+        patient: k.stranger.address(),
+        ..coverage
+    };
+    assert!(
+        bill::claim(&a, &other, &full, "BDT", NOW).is_err(),
+        "another patient"
+    );
+    let claim_id = Hash32([9; 32]);
+    let queued =
+        bill::response(&claim, claim_id, coverage.insurer, "BDT", None, NOW).expect("queued");
+    let queued = bill::read_response(&queued).expect("read");
+    assert_eq!(queued.outcome, Outcome::Queued);
+    assert!(
+        compare(&decided, &queued).is_empty(),
+        "nothing to compare yet"
+    );
+    let answer = bill::response(
+        &claim,
+        claim_id,
+        coverage.insurer,
+        "BDT",
+        Some(&decided),
+        NOW,
+    )
+    .expect("answer");
+    let answer = bill::read_response(&answer).expect("read");
+    assert_eq!(answer.lines, [(81, 724), (0, 1_500)]);
+    assert!(compare(&decided, &answer).is_empty());
+    let mut short = decided.clone();
+    short.lines[1].benefit = 1_000;
+    short.benefit = 1_724;
+    let paid_less = bill::response(&claim, claim_id, coverage.insurer, "BDT", Some(&short), NOW)
+        .expect("answer");
+    let differences = compare(&decided, &bill::read_response(&paid_less).expect("read"));
+    assert_eq!(differences.len(), 2, "{differences:?}");
+    assert!(differences[0].contains("1000") && differences[0].contains("1500"));
+}

@@ -10,6 +10,7 @@
 
 pub mod audit;
 pub mod chain_view;
+pub mod claims;
 pub mod db;
 pub mod edge;
 mod error;
@@ -180,6 +181,8 @@ pub struct Relay {
     patient_index_turn: tokio::sync::Mutex<()>,
     /// Visits assigned to staff, to every staff queue that is followed (each keeps its own).
     assignments: tokio::sync::broadcast::Sender<caretrail_types::QueuedVisit>,
+    /// Claims filed, to every insurer's queue that is followed.
+    claims: tokio::sync::broadcast::Sender<caretrail_types::ClaimNotice>,
     /// The Content-Security-Policy on every answer, naming the web page's inline loader script.
     page_policy: axum::http::HeaderValue,
     /// The TLS side of the listener, from `edge.tls` (read when the relay opens).
@@ -241,6 +244,7 @@ impl Relay {
             audit_turn: tokio::sync::Mutex::new(()),
             patient_index_turn: tokio::sync::Mutex::new(()),
             assignments: tokio::sync::broadcast::channel(queue::LIVE_CAPACITY).0,
+            claims: tokio::sync::broadcast::channel(claims::LIVE_CAPACITY).0,
         }))
     }
 

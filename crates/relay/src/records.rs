@@ -19,9 +19,9 @@ use caretrail_crypto::record::{body_hash, record_id, record_kind};
 use caretrail_protocol::access::{open_visit, why_not};
 use caretrail_protocol::request::{self, Domain, Fresh};
 use caretrail_types::{
-    DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
-    RelayRequest, STAFF_HEADER, SignedRelayRequest, StoredRecord, Submission, VisitAuthority,
-    VisitBatch,
+    AnswerOf, CLAIM_HEADER, DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER,
+    ReadGround, RelayAction, RelayRequest, STAFF_HEADER, SignedRelayRequest, StoredRecord,
+    Submission, VisitAuthority, VisitBatch,
 };
 use futures_util::stream::{Stream, StreamExt as _};
 
@@ -134,6 +134,7 @@ pub async fn put<S, E>(
     signed: Option<&str>,
     kind: Option<&str>,
     staff: Option<&str>,
+    claim: Option<&str>,
     upload: S,
 ) -> Result<StoredRecord, RelayError>
 where
@@ -143,7 +144,8 @@ where
     let (fresh, request) = accept(relay, signed, RelayAction::RecordPut).await?;
     same_id(id, &request)?;
     let authority = staff.map(read_authority).transpose()?;
-    if authority.is_none() && fresh.signer != request.patient {
+    let answer: Option<AnswerOf> = claim.map(|t| read_header(t, CLAIM_HEADER)).transpose()?;
+    if authority.is_none() && answer.is_none() && fresh.signer != request.patient {
         return Err(refused(
             ErrorCode::NotAdmitted,
             format!(
@@ -195,6 +197,9 @@ where
         }
         None => None,
     };
+    if let Some(answer) = &answer {
+        crate::claims::check_answer(relay, answer, fresh.signer, &request, kind, &readers).await?;
+    }
     if !readers.contains(&request.patient) {
         return Err(refused(
             ErrorCode::InvalidInput,
@@ -237,16 +242,24 @@ where
         batch: None,
     };
     relay.db.keep_record(&record).await?;
+    if let Some(answer) = &answer {
+        crate::claims::answered(relay, answer).await?;
+    }
     Ok(record)
 }
 
 /// The authority in a staff member's [`STAFF_HEADER`].
 fn read_authority(text: &str) -> Result<VisitAuthority, RelayError> {
+    read_header(text, STAFF_HEADER)
+}
+
+/// The JSON in the base64url header `name`.
+fn read_header<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Result<T, RelayError> {
     use base64::Engine as _;
     if text.len() > MAX_REQUEST_HEADER {
         return Err(refused(
             ErrorCode::InvalidInput,
-            "the staff header is too long",
+            format!("the {name} header is too long"),
         ));
     }
     let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
@@ -254,13 +267,13 @@ fn read_authority(text: &str) -> Result<VisitAuthority, RelayError> {
         .map_err(|e| {
             refused(
                 ErrorCode::InvalidInput,
-                format!("the staff header is not base64url: {e}"),
+                format!("the {name} header is not base64url: {e}"),
             )
         })?;
     serde_json::from_slice(&json).map_err(|e| {
         refused(
             ErrorCode::InvalidInput,
-            format!("the staff header cannot be read: {e}"),
+            format!("the {name} header cannot be read: {e}"),
         )
     })
 }
@@ -388,6 +401,9 @@ async fn reader_ground(
     .await?
     {
         return Ok(ReadGround::Consent);
+    }
+    if crate::claims::reads_its_claim(relay, record, reader).await? {
+        return Ok(ReadGround::Claim);
     }
     let visits = visits_of(
         &config.rpc_url,

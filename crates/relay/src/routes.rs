@@ -71,6 +71,8 @@ pub(crate) fn routes(state: RelayState) -> Router {
         .route("/staff/queue", post(staff_queue))
         .route("/visits/assignments", post(visit_assign))
         .route("/visits/batches", post(visit_batch))
+        .route("/claims", post(claim_file))
+        .route("/insurers/claims", post(insurer_claims))
         .route("/recoveries", post(recovery_propose))
         .route("/recoveries/cancellations", post(recovery_cancel))
         .route("/recoveries/executions", post(recovery_execute))
@@ -186,6 +188,33 @@ async fn staff_queue(
         Event::default()
             .event("assignment")
             .json_data(queued)
+            .map_err(|e| RelayError::Internal(e.to_string()))
+    });
+    Ok(Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(std::time::Duration::from_secs(15)))
+        .into_response())
+}
+
+async fn claim_file(
+    State(state): State<RelayState>,
+    JsonBody(filed): JsonBody<caretrail_types::FiledClaim>,
+) -> Result<Json<caretrail_types::ClaimNotice>, RelayError> {
+    crate::claims::file(&state, filed).await.map(Json)
+}
+
+/// An insurer's queue of claims as server-sent events: each a `claim` event (its JSON), a comment
+/// every 15 s to keep the connection open.
+async fn insurer_claims(
+    State(state): State<RelayState>,
+    headers: HeaderMap,
+) -> Result<Response, RelayError> {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use futures_util::StreamExt as _;
+    let queue = crate::claims::follow(state, signed(&headers)).await?;
+    let events = queue.map(|notice| {
+        Event::default()
+            .event("claim")
+            .json_data(notice)
             .map_err(|e| RelayError::Internal(e.to_string()))
     });
     Ok(Sse::new(events)
@@ -341,6 +370,7 @@ async fn record_put(
         signed(&headers),
         header_text(&headers, caretrail_types::KIND_HEADER),
         header_text(&headers, caretrail_types::STAFF_HEADER),
+        header_text(&headers, caretrail_types::CLAIM_HEADER),
         body.into_data_stream(),
     )
     .await

@@ -135,12 +135,18 @@ pub enum Publication {
 pub struct Insurer {
     pub name: String,
     signer: PrivateKeySigner,
+    /// The same key, as envelopes and signed requests take it.
+    key: caretrail_crypto::SecretKey,
     plans: Vec<Plan>,
     cards: Vec<Card>,
     relay: Relay,
     /// When set, the insurer serves altered policy documents (the paper's fraudulent insurer).
     fraud: AtomicBool,
     bills: Mutex<Vec<BillReceipt>>,
+    /// Whether the claims desk follows its queue: off stands for an insurer that is down.
+    online: tokio::sync::watch::Sender<bool>,
+    /// The bills its claims desk received, by patient.
+    received: crate::claims::Received,
 }
 
 /// An insurance card as the insurer issued it.
@@ -175,13 +181,47 @@ impl Insurer {
     pub fn new(name: &str, signer: PrivateKeySigner, plans: Vec<Plan>, relay: Relay) -> Self {
         Self {
             name: name.to_owned(),
+            key: secret_key(&signer),
             signer,
             plans,
             cards: default_cards(),
             relay,
             fraud: AtomicBool::new(false),
             bills: Mutex::new(Vec::new()),
+            online: tokio::sync::watch::channel(true).0,
+            received: crate::claims::Received::default(),
         }
+    }
+
+    /// Brings the claims desk up or down: down, it leaves its queue at the relay, where the
+    /// claims filed meanwhile wait for it.
+    pub fn set_online(&self, on: bool) {
+        self.online.send_replace(on);
+    }
+
+    pub(crate) fn online_watch(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.online.subscribe()
+    }
+
+    pub(crate) fn relay(&self) -> &Relay {
+        &self.relay
+    }
+
+    pub(crate) fn signer(&self) -> &PrivateKeySigner {
+        &self.signer
+    }
+
+    /// The insurer's key, as the claims desk signs and decrypts with it.
+    pub(crate) fn key(&self) -> &caretrail_crypto::SecretKey {
+        &self.key
+    }
+
+    pub(crate) fn bills_of(&self, patient: Address) -> Vec<caretrail_protocol::visit::bill::Bill> {
+        self.received.of(patient)
+    }
+
+    pub(crate) fn keep_bill(&self, patient: Address, bill: caretrail_protocol::visit::bill::Bill) {
+        self.received.keep(patient, bill);
     }
 
     /// Turns the fraud switch: when on, every policy document served by card is altered.

@@ -12,6 +12,7 @@
 //! admin token: [`access`].
 
 pub mod access;
+pub mod claims;
 pub mod ec;
 pub mod government;
 pub mod insurer;

@@ -5,6 +5,7 @@
 
 mod base64_bytes;
 mod bytes;
+mod claim;
 mod error;
 mod identity;
 mod network;
@@ -22,6 +23,7 @@ mod verification;
 mod visit;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
+pub use claim::{AnswerOf, CLAIM_HEADER, ClaimNotice, FiledClaim};
 pub use error::{ErrorCode, UiError};
 pub use identity::{
     CardNumber, Citizen, Coverage, CoverageStatus, IdentifierError, Licence, LicenceKind,

@@ -104,16 +104,24 @@ pub enum ReadGround {
     Consent,
     /// The health organization of an open visit.
     Visit,
+    /// The insurer a claim names (on chain) reads that claim.
+    Claim,
 }
 
 impl ReadGround {
-    pub const ALL: [ReadGround; 3] = [ReadGround::Patient, ReadGround::Consent, ReadGround::Visit];
+    pub const ALL: [ReadGround; 4] = [
+        ReadGround::Patient,
+        ReadGround::Consent,
+        ReadGround::Visit,
+        ReadGround::Claim,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             ReadGround::Patient => "patient",
             ReadGround::Consent => "consent",
             ReadGround::Visit => "visit",
+            ReadGround::Claim => "claim",
         }
     }
 
@@ -122,6 +130,7 @@ impl ReadGround {
             ReadGround::Patient => 0,
             ReadGround::Consent => 1,
             ReadGround::Visit => 2,
+            ReadGround::Claim => 3,
         }
     }
 

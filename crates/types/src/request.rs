@@ -33,6 +33,8 @@ pub enum RelayAction {
     StaffCheck,
     /// A staff member follows her queue of assigned visits (the body's SHA-256 is `content`).
     StaffQueue,
+    /// An insurer follows its queue of claims.
+    ClaimQueue,
 }
 
 impl RelayAction {
@@ -46,6 +48,7 @@ impl RelayAction {
             RelayAction::AuditList => "audit.list",
             RelayAction::StaffCheck => "staff.check",
             RelayAction::StaffQueue => "staff.queue",
+            RelayAction::ClaimQueue => "claim.queue",
         }
     }
 }

@@ -23,7 +23,8 @@ pub fn writes(role: StaffRole) -> &'static [&'static str] {
     match role {
         StaffRole::Doctor => &["Encounter", "MedicationRequest", "ServiceRequest"],
         StaffRole::Lab => &["DiagnosticReport", "Document"],
-        StaffRole::Reception | StaffRole::Billing => &[],
+        StaffRole::Billing => &["Claim"],
+        StaffRole::Reception => &[],
     }
 }
 

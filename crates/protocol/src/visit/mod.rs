@@ -5,5 +5,6 @@
 
 pub mod authority;
 pub mod batch;
+pub mod bill;
 pub mod lab;
 pub mod orders;

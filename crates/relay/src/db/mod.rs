@@ -3,6 +3,7 @@
 //! of signed requests and the read log (`records.rs`, `audit.rs`). Migrations in `migrations/`.
 
 mod audit;
+mod claims;
 mod patients;
 mod records;
 mod staff;

@@ -1,0 +1,441 @@
+//! The bill, step 15. The hospital's billing desk (its billing staff key and the hospital's
+//! key) bills a visit: the patient's coverage read from the chain (the enrolment her
+//! registration pinned), the bill checked against that policy version's terms and against the
+//! hospital's earlier claims for her, U_B encrypted for the insurer, the patient and the
+//! hospital, uploaded with the staff member's signature, anchored with `anchorClaim`, and filed
+//! with the relay for the insurer ([`Client::send_bill`]). The insurer follows its queue of
+//! claims, reads each, and uploads and anchors its answers ([`Client::claim_queue`],
+//! [`Client::take_claim`], [`Client::answer_claim`]). The patient reads her bills, the answers,
+//! and her own computation of what her policy says ([`Client::bills`]). The decisions are
+//! `caretrail_protocol::visit::bill`'s.
+
+use crate::{Client, ClientError, unix_now};
+use caretrail_chain::{
+    PrivateKeySigner, anchor_claim, anchor_claim_response, claim_answers, claim_kind, claim_of,
+    enrolment_of, participant, policy_version, record_of, rpc_url, secret_key,
+};
+use caretrail_crypto::SecretKey;
+use caretrail_protocol::records::reader_key;
+use caretrail_protocol::visit::bill::{self, Adjudicated, Answer, Bill, Coverage, Terms};
+use caretrail_types::{
+    Address, AnswerOf, CLAIM_HEADER, ClaimNotice, ErrorCode, FiledClaim, Hash32, KIND_HEADER,
+    NetworkInfo, RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
+};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
+    ClientError::Refused(UiError::new(code, message))
+}
+
+/// A patient's coverage as the chain pins it, and the terms of that policy version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedTerms {
+    pub coverage: Coverage,
+    pub terms: Terms,
+}
+
+/// A bill as the patient sees it: the claim, the insurer's answers (the last is its answer now),
+/// what her policy says, and where they differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillView {
+    pub claim: Hash32,
+    pub organization: Address,
+    pub insurer: Address,
+    pub bill: Bill,
+    pub answers: Vec<Answer>,
+    /// Her own computation from the policy version her enrolment pinned.
+    pub expected: Adjudicated,
+    /// Where the last answer differs from it (empty: it agrees, or none is final yet).
+    pub differences: Vec<String>,
+}
+
+impl Client {
+    /// The coverage `patient`'s registration pinned on chain and that policy version's terms.
+    pub async fn pinned_terms(&self, patient: Address) -> Result<PinnedTerms, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let record = record_of(&rpc, network.patient_registry, patient)
+            .await?
+            .ok_or_else(|| {
+                refused(
+                    ErrorCode::NotRegistered,
+                    format!("{patient} is not a registered patient"),
+                )
+            })?;
+        let pinned = enrolment_of(&rpc, network.patient_registry, record)
+            .await?
+            .ok_or_else(|| {
+                refused(
+                    ErrorCode::NotRegistered,
+                    format!("{patient}'s registration pins no enrolment"),
+                )
+            })?;
+        let publication = policy_version(
+            &rpc,
+            network.policy_registry,
+            pinned.insurer,
+            pinned.policy_id,
+            pinned.version,
+        )
+        .await?
+        .ok_or_else(|| {
+            refused(
+                ErrorCode::ChainError,
+                format!(
+                    "version {} of the policy {patient} is enrolled in is not on chain",
+                    pinned.version
+                ),
+            )
+        })?;
+        let terms = bill::terms(&publication.document).map_err(ClientError::Refused)?;
+        Ok(PinnedTerms {
+            coverage: Coverage {
+                patient,
+                insurer: pinned.insurer,
+                policy_id: pinned.policy_id,
+                version: pinned.version,
+            },
+            terms,
+        })
+    }
+
+    /// The bills `organization` (its key `here`) anchored before for `patient`, decrypted.
+    async fn earlier_bills(
+        &self,
+        network: &NetworkInfo,
+        here: &SecretKey,
+        patient: Address,
+        scratch: &Path,
+    ) -> Result<Vec<Bill>, ClientError> {
+        let rpc = rpc_url(&network.rpc_url)?;
+        let anchors = caretrail_chain::anchors_of(&rpc, network.record_registry, patient).await?;
+        let mut bills = Vec::new();
+        for (anchor, _, _) in anchors {
+            if anchor.kind != claim_kind() || anchor.author != here.address() {
+                continue;
+            }
+            let json = self
+                .read_plain(
+                    here,
+                    patient,
+                    anchor.record_id,
+                    Some(here.address()),
+                    scratch,
+                )
+                .await?;
+            bills.push(bill::read_claim(&json).map_err(ClientError::Refused)?.1);
+        }
+        Ok(bills)
+    }
+
+    /// Record `id` of `patient` read with `key`, checked and decrypted in memory (through a
+    /// temporary file in `scratch`).
+    pub(crate) async fn read_plain(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+        id: Hash32,
+        author: Option<Address>,
+        scratch: &Path,
+    ) -> Result<Vec<u8>, ClientError> {
+        std::fs::create_dir_all(scratch)
+            .map_err(|e| refused(ErrorCode::Internal, format!("the scratch directory: {e}")))?;
+        let temp = tempfile::NamedTempFile::new_in(scratch)
+            .map_err(|e| refused(ErrorCode::Internal, format!("a temporary file: {e}")))?;
+        self.get_record(
+            key,
+            patient,
+            id,
+            author,
+            temp.path(),
+            std::sync::Arc::new(|_| {}),
+        )
+        .await?;
+        std::fs::read(temp.path())
+            .map_err(|e| refused(ErrorCode::Internal, format!("the record read back: {e}")))
+    }
+
+    /// The billing desk bills the visit it is assigned by `authority` (role billing): the
+    /// patient's coverage from the chain; `insurer`, when given, must be hers; each line a service
+    /// her policy covers; no record billed before by this hospital. U_B is encrypted for the
+    /// insurer, the patient and the hospital, uploaded, anchored with `anchorClaim` and filed for
+    /// the insurer.
+    pub async fn send_bill(
+        &self,
+        staff: &SecretKey,
+        organization: PrivateKeySigner,
+        authority: &VisitAuthority,
+        insurer: Option<Address>,
+        bill: &Bill,
+        scratch: &Path,
+    ) -> Result<(StoredRecord, ClaimNotice), ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let here = secret_key(&organization);
+        let a = &authority.assignment.assignment;
+        let pinned = self.pinned_terms(a.patient).await?;
+        if let Some(named) = insurer.filter(|named| *named != pinned.coverage.insurer) {
+            return Err(refused(
+                ErrorCode::NotAdmitted,
+                format!(
+                    "{} is not enrolled with {named}: her enrolment names {}",
+                    a.patient, pinned.coverage.insurer
+                ),
+            ));
+        }
+        let earlier = self
+            .earlier_bills(&network, &here, a.patient, scratch)
+            .await?;
+        bill::check_billable(&pinned.terms, bill, &earlier).map_err(ClientError::Refused)?;
+        let json = bill::claim(
+            a,
+            &pinned.coverage,
+            bill,
+            &pinned.terms.currency,
+            unix_now(),
+        )
+        .map_err(ClientError::Refused)?;
+        let mut readers = self.visit_readers(authority).await?;
+        let found =
+            participant(&rpc, network.participant_registry, pinned.coverage.insurer).await?;
+        readers.push(
+            reader_key(pinned.coverage.insurer, found.as_ref()).map_err(ClientError::Refused)?,
+        );
+        let stored = self
+            .put_visit_record(staff, authority, &readers, "Claim", &json)
+            .await?;
+        anchor_claim(
+            &rpc,
+            organization,
+            network.record_registry,
+            a.visit_id,
+            stored.body_hash,
+            pinned.coverage.insurer,
+        )
+        .await?;
+        let notice = self
+            .relay
+            .post(
+                "v1/claims",
+                &FiledClaim {
+                    organization: here.address(),
+                    claim_id: stored.id,
+                },
+            )
+            .await?;
+        Ok((stored, notice))
+    }
+
+    /// The insurer's queue of claims as the relay pushes them (those it has not answered first):
+    /// a stream that ends when the relay goes.
+    pub async fn claim_queue(
+        &self,
+        insurer: &SecretKey,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<ClaimNotice, ClientError>> + Send + 'static,
+        ClientError,
+    > {
+        use eventsource_stream::Eventsource as _;
+        use futures_util::StreamExt as _;
+        let network = self.network().await?;
+        let signed = Self::sign(
+            insurer,
+            &network,
+            RelayAction::ClaimQueue,
+            insurer.address(),
+            Hash32::ZERO,
+            Hash32::ZERO,
+        );
+        let response = self
+            .relay
+            .streamed(
+                self.relay
+                    .signed(reqwest::Method::POST, "v1/insurers/claims", &signed)?,
+            )
+            .await?;
+        let relay = self.relay.base().to_owned();
+        Ok(response
+            .bytes_stream()
+            .eventsource()
+            .filter_map(move |event| {
+                let relay = relay.clone();
+                async move {
+                    match event {
+                        Ok(event) if event.event == "claim" => {
+                            Some(serde_json::from_str(&event.data).map_err(|e| {
+                                refused(ErrorCode::Internal, format!("the relay's queue: {e}"))
+                            }))
+                        }
+                        Ok(_) => None,
+                        Err(e) => Some(Err(ClientError::RelayUnreachable {
+                            url: relay,
+                            reason: format!("the queue broke off: {e}"),
+                        })),
+                    }
+                }
+            }))
+    }
+
+    /// The insurer reads a claim from its queue: the record (anchored by the hospital) and its
+    /// plaintext.
+    pub async fn take_claim(
+        &self,
+        insurer: &SecretKey,
+        notice: &ClaimNotice,
+        scratch: &Path,
+    ) -> Result<(StoredRecord, Vec<u8>), ClientError> {
+        std::fs::create_dir_all(scratch)
+            .map_err(|e| refused(ErrorCode::Internal, format!("the scratch directory: {e}")))?;
+        let temp = tempfile::NamedTempFile::new_in(scratch)
+            .map_err(|e| refused(ErrorCode::Internal, format!("a temporary file: {e}")))?;
+        let (_, stored) = self
+            .read_record(
+                insurer,
+                notice.patient,
+                notice.claim_id,
+                Some(notice.organization),
+                temp.path(),
+                std::sync::Arc::new(|_| {}),
+            )
+            .await?;
+        let stored = stored.ok_or_else(|| {
+            refused(
+                ErrorCode::RelayError,
+                "the relay served the claim without its row",
+            )
+        })?;
+        let json = std::fs::read(temp.path())
+            .map_err(|e| refused(ErrorCode::Internal, format!("the claim read back: {e}")))?;
+        Ok((stored, json))
+    }
+
+    /// The insurer answers `claim` (as [`Client::take_claim`] read it) with `json`, a
+    /// `ClaimResponse`: encrypted for the patient and the hospital, uploaded, anchored with
+    /// `anchorClaimResponse`; `last` takes the claim off its queue.
+    pub async fn answer_claim(
+        &self,
+        insurer: &SecretKey,
+        signer: PrivateKeySigner,
+        claim: &StoredRecord,
+        json: &[u8],
+        last: bool,
+    ) -> Result<StoredRecord, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let authority = claim
+            .submission
+            .as_ref()
+            .map(|s| s.authority)
+            .ok_or_else(|| refused(ErrorCode::InvalidInput, "the claim has no submission"))?;
+        let organization = authority.assignment.assignment.organization;
+        let readers = self.visit_readers(&authority).await?;
+        let sealed = caretrail_crypto::envelope::encrypt(&mut rand_core::OsRng, &readers, json)
+            .map_err(|e| refused(ErrorCode::Internal, format!("encryption: {e}")))?;
+        let header_len = caretrail_crypto::envelope::Header::parse(&sealed)
+            .map_err(|e| refused(ErrorCode::Internal, format!("encryption: {e}")))?
+            .len();
+        let hash = caretrail_crypto::record::body_hash(&sealed[header_len..]);
+        let kind = caretrail_chain::claim_response_kind();
+        let id = caretrail_crypto::record::record_id(claim.patient, kind, hash);
+        let signed = Self::sign(
+            insurer,
+            &network,
+            RelayAction::RecordPut,
+            claim.patient,
+            id,
+            hash,
+        );
+        let answer = AnswerOf {
+            organization,
+            claim_id: claim.id,
+            last,
+        };
+        let request = self
+            .relay
+            .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
+            .header(KIND_HEADER, "ClaimResponse")
+            .header(CLAIM_HEADER, answer.to_header())
+            .header(reqwest::header::CONTENT_LENGTH, sealed.len())
+            .body(sealed);
+        let stored: StoredRecord = self.relay.json(request).await?;
+        anchor_claim_response(
+            &rpc,
+            signer,
+            network.record_registry,
+            &RecordAnchor {
+                record_id: claim.id,
+                patient: claim.patient,
+                author: organization,
+                kind: claim_kind(),
+                ciphertext_hash: claim.body_hash,
+            },
+            hash,
+        )
+        .await?;
+        Ok(stored)
+    }
+
+    /// Her bills: each claim of hers on chain, decrypted, with the insurer's answers, her own
+    /// computation of what her policy pays, and the differences.
+    pub async fn bills(
+        &self,
+        key: &SecretKey,
+        scratch: &Path,
+    ) -> Result<Vec<BillView>, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let patient = key.address();
+        let pinned = self.pinned_terms(patient).await?;
+        let anchors = caretrail_chain::anchors_of(&rpc, network.record_registry, patient).await?;
+        let mut views: Vec<BillView> = Vec::new();
+        for (anchor, _, _) in anchors {
+            if anchor.kind != claim_kind() {
+                continue;
+            }
+            let Some(claim) = claim_of(
+                &rpc,
+                network.record_registry,
+                anchor.author,
+                anchor.record_id,
+            )
+            .await?
+            else {
+                continue;
+            };
+            let json = self
+                .read_plain(key, patient, anchor.record_id, Some(anchor.author), scratch)
+                .await?;
+            let (_, bill) = bill::read_claim(&json).map_err(ClientError::Refused)?;
+            let mut answers = Vec::new();
+            for answer in claim_answers(&rpc, network.record_registry, &claim).await? {
+                let json = self
+                    .read_plain(
+                        key,
+                        patient,
+                        answer.record.record_id,
+                        Some(claim.insurer),
+                        scratch,
+                    )
+                    .await?;
+                answers.push(bill::read_response(&json).map_err(ClientError::Refused)?);
+            }
+            let earlier: Vec<Bill> = views.iter().map(|v| v.bill.clone()).collect();
+            let expected = bill::decide(&pinned.terms, &bill, &earlier);
+            let differences = answers
+                .last()
+                .map(|last| bill::compare(&expected, last))
+                .unwrap_or_default();
+            views.push(BillView {
+                claim: anchor.record_id,
+                organization: anchor.author,
+                insurer: claim.insurer,
+                bill,
+                answers,
+                expected,
+                differences,
+            });
+        }
+        Ok(views)
+    }
+}

@@ -1,0 +1,152 @@
+//! The sandbox insurer's claims desk: it follows the relay's queue of claims that name it (the
+//! ones it has not answered first, so a claim filed while it was down reaches it when it is
+//! back), and answers each: "queued" at once, then its decision. It checks the patient's
+//! enrolment on chain (her registration must pin this insurer and the policy version the claim
+//! names), adjudicates the bill against that version's published terms, and refuses a bill that
+//! names a record billed before. The decisions are `caretrail_protocol::visit::bill`'s, the same
+//! the patient's app computes.
+
+use crate::insurer::Insurer;
+use caretrail_client::{Client, ClientError, unix_now};
+use caretrail_protocol::visit::bill::{self, Adjudicated, Bill};
+use caretrail_types::{Address, ClaimNotice};
+use futures_util::StreamExt as _;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// How long the desk waits before following its queue again after it broke off.
+const RETRY: Duration = Duration::from_millis(500);
+
+impl Insurer {
+    /// Follows the queue and answers each claim until `shutdown` turns true; the queue is left
+    /// while the insurer is offline ([`Insurer::set_online`]) and followed again when it is back.
+    pub async fn serve_claims(
+        self: Arc<Self>,
+        scratch: &Path,
+        mut shutdown: watch::Receiver<bool>,
+    ) {
+        let mut online = self.online_watch();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            if !*online.borrow_and_update() {
+                tokio::select! {
+                    _ = online.changed() => continue,
+                    _ = shutdown.changed() => continue,
+                }
+            }
+            let client = Client::from_relay(self.relay().clone());
+            match client.claim_queue(self.key()).await {
+                Ok(queue) => {
+                    let mut queue = std::pin::pin!(queue);
+                    loop {
+                        let next = tokio::select! {
+                            next = queue.next() => next,
+                            _ = online.changed() => break,
+                            _ = shutdown.changed() => break,
+                        };
+                        match next {
+                            Some(Ok(notice)) => {
+                                if let Err(e) = self.answer(&client, &notice, scratch).await {
+                                    tracing::warn!(claim = %notice.claim_id, "claim not answered: {e}");
+                                }
+                            }
+                            Some(Err(e)) => {
+                                tracing::warn!("the claims queue broke off: {e}");
+                                break;
+                            }
+                            None => break,
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!("cannot follow the claims queue: {e}"),
+            }
+            tokio::select! {
+                () = tokio::time::sleep(RETRY) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    /// Answers one claim: queued, then decided.
+    async fn answer(
+        &self,
+        client: &Client,
+        notice: &ClaimNotice,
+        scratch: &Path,
+    ) -> Result<(), ClientError> {
+        let (claim, json) = client.take_claim(self.key(), notice, scratch).await?;
+        let queued = bill::response(&json, claim.id, self.address(), "BDT", None, unix_now())
+            .map_err(ClientError::Refused)?;
+        client
+            .answer_claim(self.key(), self.signer().clone(), &claim, &queued, false)
+            .await?;
+        let (decided, currency) = self.decide(client, notice, &json).await?;
+        let last = bill::response(
+            &json,
+            claim.id,
+            self.address(),
+            &currency,
+            Some(&decided),
+            unix_now(),
+        )
+        .map_err(ClientError::Refused)?;
+        client
+            .answer_claim(self.key(), self.signer().clone(), &claim, &last, true)
+            .await?;
+        tracing::info!(claim = %claim.id, outcome = ?decided.outcome, benefit = decided.benefit, "claim answered");
+        Ok(())
+    }
+
+    /// The decision on a claim: refused whole when the patient's registration does not pin this
+    /// insurer's policy version the claim names, else `bill::decide` against that version's
+    /// terms and the bills received for her before.
+    async fn decide(
+        &self,
+        client: &Client,
+        notice: &ClaimNotice,
+        json: &[u8],
+    ) -> Result<(Adjudicated, String), ClientError> {
+        let (coverage, claimed) = bill::read_claim(json).map_err(ClientError::Refused)?;
+        let pinned = client.pinned_terms(notice.patient).await?;
+        let currency = pinned.terms.currency.clone();
+        if coverage != pinned.coverage || pinned.coverage.insurer != self.address() {
+            let reason = format!(
+                "{} is not enrolled with this insurer under policy version {} of {}",
+                notice.patient, coverage.version, coverage.policy_id
+            );
+            return Ok((bill::refuse(&claimed, &reason), currency));
+        }
+        let earlier = self.bills_of(notice.patient);
+        let decided = bill::decide(&pinned.terms, &claimed, &earlier);
+        self.keep_bill(notice.patient, claimed);
+        Ok((decided, currency))
+    }
+}
+
+/// The bills an insurer received, by patient.
+#[derive(Debug, Default)]
+pub struct Received(std::sync::Mutex<Vec<(Address, Bill)>>);
+
+impl Received {
+    pub fn of(&self, patient: Address) -> Vec<Bill> {
+        self.0
+            .lock()
+            .map(|all| {
+                all.iter()
+                    .filter(|(p, _)| *p == patient)
+                    .map(|(_, b)| b.clone())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn keep(&self, patient: Address, bill: Bill) {
+        if let Ok(mut all) = self.0.lock() {
+            all.push((patient, bill));
+        }
+    }
+}

@@ -1,0 +1,232 @@
+//! The bill, step 15, end to end. After the doctor's orders, the hospital's billing desk (the
+//! command line: its billing staff key and the hospital's key) bills the visit; the sandbox
+//! insurer follows its queue at the relay, answers "queued", checks her enrolment on chain,
+//! adjudicates against the policy version it pinned (covered services, co-payment, limits), and
+//! answers; each answer is encrypted for her and the hospital, and anchored. Her app reads the
+//! bill and the answers and computes what her policy says: they agree, for a bill paid in full
+//! and for one over a limit. A bill filed while the insurer is down waits at the relay and is
+//! answered when it is back. And the refusals: a service her policy does not cover, the same
+//! records billed twice, an insurer she is not enrolled with.
+
+mod common;
+
+use caretrail_client::{BillView, Client};
+use caretrail_crypto::SecretKey;
+use caretrail_protocol::visit::bill::Outcome;
+use caretrail_protocol::visit::orders::{Orders, TestOrder};
+use caretrail_types::{Hash32, StaffRole, VisitAuthority};
+use common::{Workstation, cli, register_and_admit, registration_stack, succeeded};
+use std::time::Duration;
+use tempfile::TempDir;
+
+/// A visit opened and the doctor's orders written in it: the visit id and the records' ids.
+async fn visit_with_orders(
+    client: &Client,
+    patient: &SecretKey,
+    record: Hash32,
+    hospital: &SecretKey,
+    hospital_signer: &caretrail_chain::PrivateKeySigner,
+) -> (Hash32, Vec<Hash32>) {
+    let mut rng = rand_core::OsRng;
+    let doctor = SecretKey::generate(&mut rng);
+    let certificate = client
+        .issue_staff_certificate(
+            hospital,
+            doctor.address(),
+            StaffRole::Doctor,
+            caretrail_client::unix_now() + 3_600,
+        )
+        .await
+        .expect("certified");
+    let (_, code) = client
+        .checkin_code(patient, record, hospital.address())
+        .await
+        .expect("her code");
+    let visit = client
+        .open_checkin(hospital_signer.clone(), &code)
+        .await
+        .expect("opened");
+    let queued = client
+        .assign_visit(hospital, &visit, doctor.address(), StaffRole::Doctor)
+        .await
+        .expect("assigned");
+    let written = client
+        .write_orders(
+            &doctor,
+            hospital_signer.clone(),
+            &VisitAuthority {
+                certificate,
+                assignment: queued.assignment,
+            },
+            &Orders {
+                prescription: None,
+                tests: vec![TestOrder {
+                    loinc: "58410-2".into(),
+                    name: "Complete blood count".into(),
+                }],
+            },
+        )
+        .await
+        .expect("ordered");
+    (visit.visit_id, written.iter().map(|r| r.id).collect())
+}
+
+/// Her bill of claim `claim` once the insurer's last answer is in.
+async fn answered(
+    client: &Client,
+    patient: &SecretKey,
+    scratch: &TempDir,
+    claim: Hash32,
+) -> BillView {
+    for _ in 0..120 {
+        let bills = client
+            .bills(patient, scratch.path())
+            .await
+            .expect("her bills");
+        if let Some(view) = bills.into_iter().find(|b| b.claim == claim)
+            && view
+                .answers
+                .last()
+                .is_some_and(|a| a.outcome != Outcome::Queued)
+        {
+            return view;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    panic!("the insurer never answered claim {claim}");
+}
+
+#[tokio::test]
+async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() {
+    let stack = registration_stack().await;
+    let relay = stack.relay_url.as_str();
+    let erik_dir = TempDir::new().expect("dir");
+    let parties = register_and_admit(&stack, erik_dir.path()).await;
+    let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
+    let hospital_signer = stack.node().dev_signer(3);
+    let record = common::wallet(&erik_dir)
+        .profile()
+        .expect("profile")
+        .expect("registered")
+        .record;
+    let scratch = TempDir::new().expect("dir");
+    let desk = Workstation::new(relay, hospital, "billing").await;
+    let send = |visit: Hash32, lines: &[&str], records: &[Hash32], extra: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "billing".into(),
+            "send".into(),
+            "--visit-id".into(),
+            visit.to_string(),
+        ];
+        for line in lines {
+            args.extend(["--line".into(), (*line).to_owned()]);
+        }
+        for r in records {
+            args.extend(["--record".into(), r.to_string()]);
+        }
+        args.extend(desk.args(relay).iter().map(|a| (*a).to_owned()));
+        args.extend(extra.iter().map(|a| (*a).to_owned()));
+        args.push("--json".into());
+        let dir = desk.staff_dir.path().to_owned();
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            cli(&args, &dir, &[]).await
+        }
+    };
+
+    // A visit billed: a consultation (10 % co-payment) and laboratory tests.
+    let (visit, records) =
+        visit_with_orders(client, patient, record, hospital, &hospital_signer).await;
+    let out = send(
+        visit,
+        &["Doctor consultation=800", "Laboratory tests=1500"],
+        &records,
+        &[],
+    )
+    .await;
+    let notice: caretrail_types::ClaimNotice =
+        serde_json::from_str(&succeeded(&out)).expect("json");
+    assert_eq!(notice.insurer, stack.insurer.address());
+    let view = answered(client, patient, &scratch, notice.claim_id).await;
+    assert_eq!(
+        view.answers.iter().map(|a| a.outcome).collect::<Vec<_>>(),
+        [Outcome::Queued, Outcome::Complete]
+    );
+    let last = view.answers.last().expect("answered");
+    assert_eq!(last.lines, [(80, 720), (0, 1500)]);
+    assert_eq!(last.benefit, 2_220);
+    assert_eq!(view.expected.benefit, 2_220);
+    assert!(view.differences.is_empty(), "{:?}", view.differences);
+    assert_eq!(view.bill.records, records);
+
+    // Refusals at the desk, before anything is written: the same records again, a service her
+    // policy does not cover, an insurer she is not enrolled with.
+    let refused = |out: std::process::Output, code: &str| {
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(!out.status.success(), "accepted: {stderr}");
+        assert!(stderr.contains(&format!("[{code}]")), "{stderr}");
+    };
+    refused(
+        send(visit, &["Laboratory tests=100"], &records[..1], &[]).await,
+        "record_exists",
+    );
+    let (second, second_records) =
+        visit_with_orders(client, patient, record, hospital, &hospital_signer).await;
+    refused(
+        send(second, &["Dental care=500"], &second_records, &[]).await,
+        "invalid_input",
+    );
+    refused(
+        send(
+            second,
+            &["Laboratory tests=100"],
+            &second_records,
+            &["--insurer", &hospital.address().to_string()],
+        )
+        .await,
+        "not_admitted",
+    );
+    let bills = client
+        .bills(patient, scratch.path())
+        .await
+        .expect("her bills");
+    assert_eq!(bills.len(), 1, "no refused bill was written");
+
+    // The insurer is down: the bill waits at the relay, queued, then is answered when it is
+    // back. Over the yearly limit, it is paid in part, as her policy says.
+    stack.insurer.set_online(false);
+    let out = send(second, &["Laboratory tests=50000"], &second_records, &[]).await;
+    let waiting: caretrail_types::ClaimNotice =
+        serde_json::from_str(&succeeded(&out)).expect("json");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let bills = client
+        .bills(patient, scratch.path())
+        .await
+        .expect("her bills");
+    let view = bills
+        .iter()
+        .find(|b| b.claim == waiting.claim_id)
+        .expect("her second bill");
+    assert!(
+        view.answers.is_empty(),
+        "answered while down: {:?}",
+        view.answers
+    );
+    stack.insurer.set_online(true);
+    let view = answered(client, patient, &scratch, waiting.claim_id).await;
+    let last = view.answers.last().expect("answered");
+    assert_eq!(last.outcome, Outcome::Partial);
+    assert_eq!(last.benefit, 40_000);
+    assert!(view.differences.is_empty(), "{:?}", view.differences);
+
+    // From the command line, her bills.
+    let out = cli(
+        &["records", "bills", "--relay", relay],
+        erik_dir.path(),
+        &[],
+    )
+    .await;
+    let text = succeeded(&out);
+    assert!(text.contains("Partial") && text.contains("40000"), "{text}");
+    assert!(!text.contains("DIFFERENCE"), "{text}");
+}
