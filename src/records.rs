@@ -236,6 +236,9 @@ async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {
                 by.organization,
                 by.visit_id
             ),
+            Some(Writer::Insurer { insurer }) => {
+                println!("    written by the insurer {insurer}, answering a claim");
+            }
             Some(Writer::Unproven { reason }) => {
                 println!("    who wrote it cannot be shown: {reason}");
             }

@@ -58,6 +58,8 @@ pub enum Writer {
     Patient,
     /// A staff member at a visit: her key, role and organization, all checked.
     Staff(caretrail_types::WrittenBy),
+    /// The insurer, answering a claim (its anchor on chain says which insurer).
+    Insurer { insurer: Address },
     /// It claims a staff member wrote it, and the claim does not hold.
     Unproven { reason: String },
 }
@@ -71,6 +73,19 @@ impl Writer {
         staff: caretrail_crypto::staff::StaffDomain,
         organization: Option<&Participant>,
     ) -> Self {
+        if record.submission.is_none() && record.author != record.patient {
+            return match kind_name(&record.kind) {
+                Some("ClaimResponse") => Writer::Insurer {
+                    insurer: record.author,
+                },
+                _ => Writer::Unproven {
+                    reason: format!(
+                        "record {} was uploaded by {}, with no staff submission",
+                        record.id, record.author
+                    ),
+                },
+            };
+        }
         match crate::visit::authority::written_by(record, domain, staff, organization) {
             Ok(None) => Writer::Patient,
             Ok(Some(by)) => Writer::Staff(by),

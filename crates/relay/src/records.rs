@@ -414,6 +414,21 @@ async fn reader_ground(
     .await?;
     let now = unix_now();
     if open_visit(&visits, record.patient, reader, now).is_some() {
+        // A visit stays open on chain after its organization is blocked or suspended; its
+        // reads end then.
+        if !caretrail_chain::is_admitted(
+            &config.rpc_url,
+            config.participant_registry,
+            reader,
+            caretrail_types::ParticipantKind::HealthOrganization,
+        )
+        .await?
+        {
+            return Err(refused(
+                ErrorCode::NotAdmitted,
+                format!("{reader} is no longer an admitted health organization: it reads nothing"),
+            ));
+        }
         return Ok(ReadGround::Visit);
     }
     let events = consents_of(&config.rpc_url, config.record_registry, record.patient).await?;

@@ -115,9 +115,9 @@ pub fn check_order(
                 by.role.name()
             ),
         )),
-        Writer::Patient => Err(refused(
+        Writer::Patient | Writer::Insurer { .. } => Err(refused(
             ErrorCode::WrongRole,
-            "the test list was written by the patient, not a doctor",
+            "the test list was not written by a doctor",
         )),
         Writer::Unproven { reason } => Err(refused(ErrorCode::BadSignature, reason.clone())),
     }
