@@ -427,6 +427,29 @@ pub async fn scan_image(file: &web_sys::File) -> Result<ScannedCode, UiError> {
     }
 }
 
+fn web_page_only() -> UiError {
+    UiError::new(
+        caretrail_types::ErrorCode::InvalidInput,
+        "the desktop app keeps its key in the OS keyring; this is the web page's",
+    )
+}
+
+pub async fn key_backup(_password: &str) -> Result<super::Download, UiError> {
+    Err(web_page_only())
+}
+
+pub async fn key_restore(
+    _input: crate::web_wallet::RestoreInput,
+) -> Result<crate::web_wallet::Restored, UiError> {
+    Err(web_page_only())
+}
+
+/// The app offers no download links (an opened record is saved to a file).
+pub fn forget_download(_file: &super::Download) {}
+
+/// An opened record's file stays where the app saved it.
+pub fn records_forget(_saved: &Saved) {}
+
 #[cfg(test)]
 mod tests {
     use super::InOrder;
