@@ -4,7 +4,9 @@
 //! (`bin/patient.rs`, with the `desktop` feature: Tauri commands only).
 
 pub mod app;
+mod checkin;
 mod clock;
+mod device;
 mod ipc;
 mod key;
 mod network;
@@ -16,6 +18,7 @@ mod qr_view;
 mod records;
 mod recovery;
 mod scan;
+pub mod staff;
 mod state;
 mod web_records;
 // The camera's side is the web page's; the scanner worker draws codes for both.

@@ -86,9 +86,25 @@ async fn draw(jpeg: js_sys::Uint8Array) -> Option<()> {
     Some(())
 }
 
+#[derive(Properties, PartialEq, Default)]
+pub struct ScanProps {
+    /// Where the code read goes (the kiosk opens the visit); without it, the screen shows the
+    /// code again to be scanned from this screen.
+    #[prop_or_default]
+    pub on_code: Option<Callback<ScannedCode>>,
+}
+
 #[function_component(ScanScreen)]
-pub fn scan_screen() -> Html {
+pub fn scan_screen(props: &ScanProps) -> Html {
     let view = use_reducer(ScanView::default);
+    {
+        let (read, on_code) = (view.read.clone(), props.on_code.clone());
+        use_effect_with(read, move |read| {
+            if let (Some(code), Some(on_code)) = (read, on_code) {
+                on_code.emit(code.clone());
+            }
+        });
+    }
     let start = {
         let view = view.clone();
         Callback::from(move |_| {
@@ -149,8 +165,10 @@ pub fn scan_screen() -> Html {
                 <p id="scan-kind" class="ok">{ format!("Read: a {}", code.kind.label()) }</p>
                 <p>{ format!("valid until {}", format_unix_utc(code.expires_at)) }</p>
                 <p><code id="scan-text" class="mono">{ code.text.clone() }</code></p>
-                <p>{ "The code read, to show again:" }</p>
-                <QrView text={code.text.clone()} />
+                if props.on_code.is_none() {
+                    <p>{ "The code read, to show again:" }</p>
+                    <QrView text={code.text.clone()} />
+                }
             }
             if let Some(refusal) = &view.refusal {
                 <p id="scan-error" class="error">{ refusal.message.clone() }</p>

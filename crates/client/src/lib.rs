@@ -5,6 +5,7 @@
 mod checkin;
 mod error;
 mod network;
+mod organizations;
 mod patient;
 mod policy;
 mod records;

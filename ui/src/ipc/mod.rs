@@ -270,3 +270,79 @@ pub async fn read_file(
         js_sys::Uint8Array::new(&buffer).to_vec(),
     )))
 }
+
+/// The web page serves the patient only: the other roles' screens and her check-in code are the
+/// desktop app's.
+#[cfg_attr(feature = "desktop", allow(dead_code))]
+fn desktop_only() -> UiError {
+    UiError::new(
+        ErrorCode::InvalidInput,
+        "this is done in the Caretrail desktop app",
+    )
+}
+
+/// The device's profile: its role, which picks the screens.
+pub async fn device_profile() -> Result<crate::device::DeviceProfile, UiError> {
+    by_shell!(tauri::device_profile().await, Err(desktop_only()))
+}
+
+/// The admitted health organizations she may check in at.
+pub async fn visit_organizations() -> Result<Vec<caretrail_types::Admission>, UiError> {
+    by_shell!(tauri::visit_organizations().await, Err(desktop_only()))
+}
+
+/// Her check-in code for `organization`, signed with her session's key.
+pub async fn visit_checkin_code(
+    organization: Address,
+) -> Result<crate::device::CheckinCode, UiError> {
+    by_shell!(tauri::visit_checkin_code(organization).await, {
+        let _ = organization;
+        Err(desktop_only())
+    })
+}
+
+/// Opens the workstation's organization key (reception); its address.
+pub async fn reception_unlock(password: &str) -> Result<Address, UiError> {
+    by_shell!(tauri::reception_unlock(password).await, {
+        let _ = password;
+        Err(desktop_only())
+    })
+}
+
+/// Opens the visit of a check-in code's text.
+pub async fn reception_open(code: &str) -> Result<caretrail_types::Visit, UiError> {
+    by_shell!(tauri::reception_open(code).await, {
+        let _ = code;
+        Err(desktop_only())
+    })
+}
+
+/// Assigns `staff` (from the workstation's directory) to `visit`: TKN_D.
+pub async fn reception_assign(
+    visit: &caretrail_types::Visit,
+    staff: Address,
+) -> Result<caretrail_types::QueuedVisit, UiError> {
+    by_shell!(tauri::reception_assign(visit, staff).await, {
+        let _ = (visit, staff);
+        Err(desktop_only())
+    })
+}
+
+/// Opens her staff key and shows the relay her certificate: who she is for it.
+pub async fn staff_unlock(password: &str) -> Result<caretrail_types::StaffMember, UiError> {
+    by_shell!(tauri::staff_unlock(password).await, {
+        let _ = password;
+        Err(desktop_only())
+    })
+}
+
+/// Her live queue: each assigned visit handed to `on_visit` as the relay pushes it; answers when
+/// the queue ends.
+pub async fn staff_queue(
+    on_visit: impl Fn(caretrail_types::QueuedVisit) + 'static,
+) -> Result<(), UiError> {
+    by_shell!(tauri::staff_queue(on_visit).await, {
+        let _ = on_visit;
+        Err(desktop_only())
+    })
+}
