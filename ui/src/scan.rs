@@ -137,6 +137,8 @@ pub fn scan_screen(props: &ScanProps) -> Html {
             let Some(file) = input.files().and_then(|files| files.get(0)) else {
                 return;
             };
+            // Emptied, so that the next picture chosen (the same one again too) is read afresh.
+            input.set_value("");
             let view = view.clone();
             view.dispatch(ScanAction::Started);
             wasm_bindgen_futures::spawn_local(async move {

@@ -58,7 +58,9 @@ pub fn staff_app() -> Html {
                 <span class="tag" id="role">{ role.map_or("staff", Role::label) }</span>
                 if let Some(who) = &*unlocked {
                     <span class="tag mono" id="me">{ who.address.to_string() }</span>
-                    <span class="tag" id="organization">{ who.organization_name() }</span>
+                    if let Some(member) = &who.member {
+                        <span class="tag" id="organization">{ member.organization_name.clone() }</span>
+                    }
                 }
             </header>
             <main>{ screens }</main>
