@@ -145,6 +145,11 @@ with open(os.path.join(work, "doctor-certificate.json")) as f:
 with open(os.path.join(work, "doctor", "device.json"), "w") as f:
     json.dump({"role": "doctor", "certificate": certificate}, f)
 PY
+# The bad check-in codes the kiosk must refuse, each for what it is, for this chain and hospital.
+read -r CHAIN_ID RECORDS < <(python3 -c 'import json, sys, urllib.request
+n = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/network"))
+print(n["chain_id"], n["record_registry"])' "$RELAY")
+cargo run --quiet --example checkin_fixtures -- "$WORK" "$CHAIN_ID" "$RECORDS" "$HOSPITAL"
 STAFF_DRIVERS=()
 for device in kiosk doctor; do
   port=$(free_port)
@@ -155,7 +160,7 @@ for device in kiosk doctor; do
 done
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
-  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "$WORK/code.png" \
+  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "$WORK" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \

@@ -37,17 +37,24 @@ impl Drop for TestApp {
 }
 
 fn app(name: &str) -> TestApp {
+    app_for(name, DeviceProfile::patient())
+}
+
+fn app_for(name: &str, device: DeviceProfile) -> TestApp {
     let dir =
         std::env::temp_dir().join(format!("caretrail-boundary-{name}-{}", std::process::id()));
     let app = with_commands(mock_builder())
         .build(tauri::generate_context!())
         .expect("the app builds");
-    app.manage(AppState::new(
-        DeviceProfile::patient(),
-        dir.join("wallet"),
-        dir.clone(),
-    ));
+    app.manage(AppState::new(device, dir.join("wallet"), dir.clone()));
     TestApp { app, dir }
+}
+
+/// A command's refusal: its code, as the UI branches on it.
+fn refusal_code(answer: &Result<Value, String>) -> Option<String> {
+    let Err(message) = answer else { return None };
+    let refusal: Value = serde_json::from_str(message).ok()?;
+    refusal["code"].as_str().map(str::to_owned)
 }
 
 fn window(app: &TestApp, label: &str) -> WebviewWindow<MockRuntime> {
@@ -214,4 +221,93 @@ fn a_window_no_role_names_is_refused_every_command() {
             assert!(refused_by_acl(&answer), "{label} {command}: {answer:?}");
         }
     }
+}
+
+#[test]
+fn the_roles_commands_refuse_plainly_before_their_key_is_open() {
+    use crate::device::{Colleague, Role};
+    use caretrail_types::{Address, StaffRole};
+    let doctor = Address([0xd0; 20]);
+    let kiosk_app = app_for(
+        "reception-refusals",
+        DeviceProfile {
+            role: Role::Reception,
+            certificate: None,
+            staff: vec![Colleague {
+                name: "Dr Ada Berg".into(),
+                address: doctor,
+                role: StaffRole::Doctor,
+            }],
+        },
+    );
+    let kiosk = window(&kiosk_app, "reception");
+    let code = |answer| refusal_code(&answer);
+    assert_eq!(
+        code(invoke(
+            &kiosk,
+            "reception_open",
+            json!({ "code": "ct:/AQ" })
+        )),
+        Some("no_key".into()),
+        "no visit opens before the organization's key is"
+    );
+    let visit = json!({
+        "patient": Address([1; 20]), "organization": Address([2; 20]),
+        "visit_id": caretrail_types::Hash32([3; 32]), "expires_at": 9,
+    });
+    let stranger = invoke(
+        &kiosk,
+        "reception_assign",
+        json!({ "visit": visit, "staff": Address([0x5e; 20]) }),
+    );
+    assert_eq!(code(stranger.clone()), Some("invalid_input".into()));
+    assert!(
+        format!("{stranger:?}").contains("staff directory"),
+        "{stranger:?}"
+    );
+    assert_eq!(
+        code(invoke(
+            &kiosk,
+            "reception_assign",
+            json!({ "visit": visit, "staff": doctor })
+        )),
+        Some("no_key".into()),
+        "a colleague in the directory, but the key is not open"
+    );
+    assert_eq!(
+        code(invoke(
+            &kiosk,
+            "reception_unlock",
+            json!({ "password": "" })
+        )),
+        Some("invalid_input".into())
+    );
+
+    let staff_app = app_for(
+        "doctor-refusals",
+        DeviceProfile {
+            role: Role::Doctor,
+            certificate: None,
+            staff: Vec::new(),
+        },
+    );
+    let doctor = window(&staff_app, "doctor");
+    let unlocked = invoke(&doctor, "staff_unlock", json!({ "password": "x" }));
+    assert_eq!(code(unlocked.clone()), Some("invalid_input".into()));
+    assert!(
+        format!("{unlocked:?}").contains("no certificate"),
+        "{unlocked:?}"
+    );
+
+    let patients = app("patient-refusals");
+    let patient = window(&patients, "patient");
+    assert_eq!(
+        code(invoke(
+            &patient,
+            "visit_checkin_code",
+            json!({ "organization": Address([2; 20]) })
+        )),
+        Some("no_key".into()),
+        "her check-in code is signed with her session's key: she logs in first"
+    );
 }

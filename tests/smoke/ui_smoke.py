@@ -510,11 +510,42 @@ def unlock(driver, role):
     return driver.text(element)
 
 
-def visit(patient, kiosk, doctor, app, me, hospital, other_code, shots):
+# The bad pictures the kiosk refuses (examples/checkin_fixtures.rs and qr_fixture.rs make them):
+# the file, where the refusal shows (the scan's own, or the visit's once the code is read), and
+# its title.
+BAD_CODES = [
+    ("code.png", "#visit-error", "Not a check-in code"),
+    ("checkin-forged.png", "#visit-error", "Forged"),
+    ("checkin-expired.png", "#scan-error", "Expired"),
+    ("checkin-other-organization.png", "#visit-error", "another health organization"),
+    ("checkin-unregistered.png", "#visit-error", "Not a registered patient"),
+    ("not-caretrail.png", "#scan-error", "Not a Caretrail code"),
+    ("checkin-damaged.png", "#scan-error", "Damaged"),
+]
+
+
+def text_when(driver, selector, part, timeout):
+    """The text of `selector` once it holds `part` (an element replaced while it is read is
+    looked up again); "" if it does not within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        element = driver.find(selector)
+        try:
+            text = driver.text(element) if element else ""
+        except RuntimeError:
+            text = ""
+        if text and part in text:
+            return text
+        if time.time() >= deadline:
+            return ""
+        time.sleep(0.25)
+
+
+def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
     """Steps 6 and 7 on three devices, each the same app with its own device profile: the
     patient's app shows her check-in code for the hospital; the reception kiosk reads a picture of
-    it through the camera's fallback (a picture file), refuses another kind of code, opens the
-    visit and assigns it to the doctor; the doctor's queue, open since before, shows her."""
+    it through the camera's fallback (a picture file) after refusing each kind of bad code, opens
+    the visit and assigns it to the doctor; the doctor's queue, open since before, shows her."""
     capabilities = {"alwaysMatch": {"tauri:options": {"application": app}}}
     doctor.start(capabilities)
     doctor_address = unlock(doctor, "doctor")
@@ -549,22 +580,21 @@ def visit(patient, kiosk, doctor, app, me, hospital, other_code, shots):
     check(organization_address.lower() == hospital.lower(),
           "the kiosk holds the hospital's key")
     _, picker = kiosk.wait_for("#scan-file")
-    kiosk.s(f"/element/{picker}/value", "POST", {"text": other_code})
-    _, refused = kiosk.wait_for("#visit-error", "#visit-opened", timeout=60)
-    check("Not a check-in code" in kiosk.text(refused),
-          f"another kind of code is refused, named ({kiosk.text(refused)})")
-    first_refusal = kiosk.text(refused)
+    last = None
+    for name, where, title in BAD_CODES:
+        kiosk.s(f"/element/{picker}/value", "POST", {"text": os.path.join(bad_codes, name)})
+        text = text_when(kiosk, where, title, timeout=60)
+        check(title in text and kiosk.find("#visit-opened") is None,
+              f"{name} is refused, named ({' / '.join(text.splitlines())})")
+        last = text
     kiosk.s(f"/element/{picker}/value", "POST", {"text": picture})
-    # The first refusal stays on screen until the new picture's code is read.
+    # The last refusal may still be on screen for a moment once the new picture is chosen.
     deadline = time.time() + 90
     while not kiosk.find("#visit-opened"):
-        error = kiosk.find("#visit-error")
-        try:
-            text = kiosk.text(error) if error else None
-        except RuntimeError:  # replaced while it was read
-            text = None
-        if text and text != first_refusal:
-            raise AssertionError("the visit was not opened: " + text)
+        for selector in ("#visit-error", "#scan-error"):
+            text = text_when(kiosk, selector, "", timeout=0)
+            if text and text != last:
+                raise AssertionError("the visit was not opened: " + text)
         if time.time() > deadline:
             raise AssertionError("the kiosk did not open the visit")
         time.sleep(0.25)
@@ -577,6 +607,10 @@ def visit(patient, kiosk, doctor, app, me, hospital, other_code, shots):
     assigned_at = time.time()
     check("Assigned to Dr" in kiosk.text(element), f"reception assigns it ({kiosk.text(element)})")
     kiosk.screenshot(os.path.join(shots, "app-kiosk.png"))
+    kiosk.s(f"/element/{picker}/value", "POST", {"text": picture})
+    text = text_when(kiosk, "#visit-error", "used before", timeout=60)
+    check(text != "" and kiosk.find("#visit-opened") is None,
+          f"the same code again is refused: the chain opens a visit once ({text.splitlines()[:1]})")
 
     _, row = doctor.wait_for(".queued .patient", timeout=15)
     waited = time.time() - assigned_at
@@ -609,10 +643,10 @@ def main():
                              "web page, the fake camera's video of it)")
     parser.add_argument("--fake-video", metavar="Y4M",
                         help="Chromium's fake camera plays this file")
-    parser.add_argument("--visit", nargs=3, metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "OTHER_CODE"),
+    parser.add_argument("--visit", nargs=3, metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "BAD_CODES"),
                         help="then check in at the --records hospital: the same app through these "
                              "two tauri-drivers (a reception kiosk's and a doctor's device "
-                             "profiles), OTHER_CODE a picture of a code of another kind")
+                             "profiles), BAD_CODES the directory of the pictures in BAD_CODES")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -695,10 +729,10 @@ def main():
                 access_log(driver, record)
                 driver.screenshot(args.screenshot.replace(".png", "-log.png"))
             if args.visit and args.records:
-                kiosk_url, doctor_url, other_code = args.visit
+                kiosk_url, doctor_url, bad_codes = args.visit
                 kiosk, doctor = Driver(kiosk_url), Driver(doctor_url)
                 try:
-                    visit(driver, kiosk, doctor, args.app, me, args.records[0], other_code,
+                    visit(driver, kiosk, doctor, args.app, me, args.records[0], bad_codes,
                           os.path.dirname(os.path.abspath(args.screenshot)))
                 finally:
                     kiosk.quit()

@@ -92,6 +92,12 @@ pub struct ScanProps {
     /// code again to be scanned from this screen.
     #[prop_or_default]
     pub on_code: Option<Callback<ScannedCode>>,
+    /// Told when a scan or a picture's read begins (the kiosk clears the visit it showed).
+    #[prop_or_default]
+    pub on_start: Option<Callback<()>>,
+    /// A refusal's title for the person scanning (the kiosk's), shown above its message.
+    #[prop_or_default]
+    pub title_of: Option<Callback<caretrail_types::ErrorCode, &'static str>>,
 }
 
 #[function_component(ScanScreen)]
@@ -105,10 +111,14 @@ pub fn scan_screen(props: &ScanProps) -> Html {
             }
         });
     }
+    let started = props.on_start.clone();
     let start = {
-        let view = view.clone();
+        let (view, started) = (view.clone(), started.clone());
         Callback::from(move |_| {
             let view = view.clone();
+            if let Some(started) = &started {
+                started.emit(());
+            }
             view.dispatch(ScanAction::Started);
             wasm_bindgen_futures::spawn_local(async move {
                 let refused = view.clone();
@@ -132,6 +142,7 @@ pub fn scan_screen(props: &ScanProps) -> Html {
     });
     let on_file = {
         let view = view.clone();
+        let started = started.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|files| files.get(0)) else {
@@ -140,6 +151,9 @@ pub fn scan_screen(props: &ScanProps) -> Html {
             // Emptied, so that the next picture chosen (the same one again too) is read afresh.
             input.set_value("");
             let view = view.clone();
+            if let Some(started) = &started {
+                started.emit(());
+            }
             view.dispatch(ScanAction::Started);
             wasm_bindgen_futures::spawn_local(async move {
                 let read = ipc::scan_image(&file).await.map(Some);
@@ -173,7 +187,12 @@ pub fn scan_screen(props: &ScanProps) -> Html {
                 }
             }
             if let Some(refusal) = &view.refusal {
-                <p id="scan-error" class="error">{ refusal.message.clone() }</p>
+                <p id="scan-error" class="error">
+                    if let Some(title_of) = &props.title_of {
+                        <strong class="refusal-title">{ title_of.emit(refusal.code) }</strong><br />
+                    }
+                    { refusal.message.clone() }
+                </p>
             }
         </section>
     }

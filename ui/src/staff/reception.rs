@@ -77,6 +77,13 @@ pub fn kiosk(props: &KioskProps) -> Html {
             });
         })
     };
+    let on_start = {
+        let (opened, assigned) = (opened.clone(), assigned.clone());
+        Callback::from(move |()| {
+            opened.set(None);
+            assigned.set(None);
+        })
+    };
     let on_choose = {
         let chosen = chosen.clone();
         Callback::from(move |e: Event| {
@@ -105,7 +112,7 @@ pub fn kiosk(props: &KioskProps) -> Html {
     };
     html! {
         <>
-            <ScanScreen on_code={on_code} />
+            <ScanScreen {on_code} {on_start} title_of={Callback::from(refusal_title)} />
             <section class="card" id="visit">
                 <h2>{ "The visit" }</h2>
                 if *opening {
