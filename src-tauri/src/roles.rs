@@ -115,8 +115,12 @@ impl AppState {
         Ok(checked?)
     }
 
-    /// Follows her queue at the relay, handing each assigned visit to `on_visit` as it comes.
-    pub async fn follow_queue(&self, on_visit: impl Fn(QueuedVisit)) -> Result<(), UiError> {
+    /// Follows her queue at the relay, handing each assigned visit to `on_visit` as it comes,
+    /// until the queue ends or `on_visit` says it could not be handed on (the window is gone).
+    pub async fn follow_queue(
+        &self,
+        on_visit: impl Fn(QueuedVisit) -> bool,
+    ) -> Result<(), UiError> {
         use futures_util::StreamExt as _;
         let (certificate, role) = self.certificate()?;
         let queue = self
@@ -125,7 +129,9 @@ impl AppState {
             .await?;
         let mut queue = std::pin::pin!(queue);
         while let Some(visit) = queue.next().await {
-            on_visit(visit?);
+            if !on_visit(visit?) {
+                break;
+            }
         }
         Ok(())
     }

@@ -15,11 +15,14 @@ pub async fn staff_unlock(
 }
 
 /// Her queue of assigned visits, each sent on `on_visit` as the relay pushes it (server-sent
-/// events); answers when the queue ends (her certificate did, or the relay went).
+/// events); answers when the queue ends (her certificate did, or the relay went), or once a
+/// visit can no longer be sent to the window.
 #[tauri::command]
 pub async fn staff_queue(
     state: State<'_, AppState>,
     on_visit: Channel<QueuedVisit>,
 ) -> Result<(), UiError> {
-    state.follow_queue(|visit| drop(on_visit.send(visit))).await
+    state
+        .follow_queue(|visit| on_visit.send(visit).is_ok())
+        .await
 }
