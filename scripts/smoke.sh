@@ -119,8 +119,48 @@ NATIVE_PORT=$(free_port)
 DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/app-wallet" \
   tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
+# The visit (steps 6-7) on two more devices, the same app with their own device profiles: the
+# hospital's reception kiosk, its key provisioned from a backup file (a V3 keystore cast writes)
+# as `caretrail hospital provision` does, with a doctor in its staff directory; and the doctor's
+# app, her own key (`caretrail staff init`) certified by the hospital. The password is the one
+# ui_smoke.py types.
+STAFF_PASSWORD='correct horse battery staple'
+cast wallet import hospital --private-key "$HOSPITAL_KEY" --unsafe-password "hospital backup 2026" \
+  --keystore-dir "$WORK/backup" >"$WORK/provision.log" 2>&1
+CARETRAIL_PASSWORD="$STAFF_PASSWORD" CARETRAIL_BACKUP_PASSWORD="hospital backup 2026" \
+  "$CLI" hospital provision --backup "$WORK/backup/hospital" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
+  || { cat "$WORK/provision.log" >&2; die "the kiosk was not provisioned"; }
+DOCTOR=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/doctor" 2>>"$WORK/provision.log")
+CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$DOCTOR" --role doctor \
+  --out "$WORK/doctor-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
+  || { cat "$WORK/provision.log" >&2; die "the doctor was not certified"; }
+python3 - "$WORK" "$DOCTOR" <<'PY'
+import json, os, sys
+work, doctor = sys.argv[1], sys.argv[2]
+with open(os.path.join(work, "kiosk", "device.json"), "w") as f:
+    json.dump({"role": "reception",
+               "staff": [{"name": "Dr Ada Berg", "address": doctor, "role": "doctor"}]}, f)
+with open(os.path.join(work, "doctor-certificate.json")) as f:
+    certificate = json.load(f)
+with open(os.path.join(work, "doctor", "device.json"), "w") as f:
+    json.dump({"role": "doctor", "certificate": certificate}, f)
+PY
+# The bad check-in codes the kiosk must refuse, each for what it is, for this chain and hospital.
+read -r CHAIN_ID RECORDS < <(python3 -c 'import json, sys, urllib.request
+n = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/network"))
+print(n["chain_id"], n["record_registry"])' "$RELAY")
+cargo run --quiet --example checkin_fixtures -- "$WORK" "$CHAIN_ID" "$RECORDS" "$HOSPITAL"
+STAFF_DRIVERS=()
+for device in kiosk doctor; do
+  port=$(free_port)
+  DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/$device" \
+    tauri-driver --port "$port" --native-port "$(free_port)" >"$WORK/tauri-driver-$device.log" 2>&1 &
+  PIDS+=($!)
+  STAFF_DRIVERS+=("http://127.0.0.1:$port")
+done
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
+  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "$WORK" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \

@@ -11,6 +11,13 @@ cargo fmt --all --check
 
 step "UI build (trunk; the app embeds ui/dist)"
 (cd ui && trunk build --release)
+# Each page's wasm (the web page, the app's patient and staff windows, the scanner worker) within
+# its budget of 500 KB gzipped.
+for wasm in ui/dist/*_bg.wasm; do
+  size=$(gzip -9 -c "$wasm" | wc -c)
+  echo "$(basename "$wasm"): $size bytes gzipped"
+  [ "$size" -le 500000 ] || die "$wasm is $size bytes gzipped, over its 500,000"
+done
 
 step "clippy, warnings denied"
 cargo clippy --workspace --all-targets --locked -- -D warnings
@@ -23,6 +30,8 @@ cargo deny --offline --locked --workspace check licenses bans
 
 step "wasm32 check of the UI and the shared crates"
 cargo check --locked --target wasm32-unknown-unknown -p caretrail-ui -p caretrail-types -p caretrail-crypto -p caretrail-protocol -p caretrail-fhir -p caretrail-vision
+# The desktop app's pages are the UI built with its `desktop` feature (Tauri commands only).
+cargo clippy --locked --target wasm32-unknown-unknown -p caretrail-ui --all-targets --features desktop -- -D warnings
 
 step "the protocol's table of cases in headless Chromium (the web page's wasm path)"
 # The same cases `cargo test` runs natively below; wasm-bindgen-test-runner (from wasm-bindgen-cli)

@@ -1,7 +1,10 @@
-// The commands `src/lib.rs` registers, named in the app's ACL manifest by `build.rs` (each gets
-// an `allow-<command>` permission) and checked against the windows' capabilities by its tests.
-// A command added to `generate_handler!` must be added here, and to its window's capability.
-const COMMANDS: &[&str] = &[
+// The commands `src/lib.rs` registers, by the role whose window may call them. `build.rs` names
+// them all in the app's ACL manifest (each gets an `allow-<command>` permission); each role's
+// capability (`capabilities/<role>.json`) grants its window its own and no other, which the
+// boundary tests check. A command added to `generate_handler!` must be added here, and to its
+// role's capability.
+const PATIENT: &[&str] = &[
+    "device_profile",
     "policy_show",
     "patient_register",
     "patient_login",
@@ -11,6 +14,8 @@ const COMMANDS: &[&str] = &[
     "patient_recovery_status",
     "patient_recovery_cancel",
     "patient_recovery_finish",
+    "visit_organizations",
+    "visit_checkin_code",
     "records_list",
     "records_upload_begin",
     "records_upload_slice",
@@ -22,4 +27,61 @@ const COMMANDS: &[&str] = &[
     "scan_start",
     "scan_stop",
     "scan_image",
+];
+
+/// The kiosk: it scans check-in codes, opens visits and assigns them, with the organization's key.
+const RECEPTION: &[&str] = &[
+    "device_profile",
+    "scan_start",
+    "scan_stop",
+    "scan_image",
+    "reception_unlock",
+    "reception_open",
+    "reception_assign",
+];
+
+/// A doctor's (and a lab's) window: her key, her certificate, her queue.
+const DOCTOR: &[&str] = &["device_profile", "staff_unlock", "staff_queue"];
+const LAB: &[&str] = &["device_profile", "staff_unlock", "staff_queue"];
+const BILLING: &[&str] = &["device_profile", "staff_unlock"];
+
+/// Each role's window label and its commands.
+const ROLES: &[(&str, &[&str])] = &[
+    ("patient", PATIENT),
+    ("reception", RECEPTION),
+    ("doctor", DOCTOR),
+    ("lab", LAB),
+    ("billing", BILLING),
+];
+
+/// Every command, once: the app's ACL manifest.
+const COMMANDS: &[&str] = &[
+    "device_profile",
+    "policy_show",
+    "patient_register",
+    "patient_login",
+    "patient_profile",
+    "patient_logout",
+    "camera_capture",
+    "patient_recovery_status",
+    "patient_recovery_cancel",
+    "patient_recovery_finish",
+    "visit_organizations",
+    "visit_checkin_code",
+    "records_list",
+    "records_upload_begin",
+    "records_upload_slice",
+    "records_put",
+    "records_open",
+    "records_grant",
+    "records_revoke",
+    "records_audit",
+    "scan_start",
+    "scan_stop",
+    "scan_image",
+    "reception_unlock",
+    "reception_open",
+    "reception_assign",
+    "staff_unlock",
+    "staff_queue",
 ];

@@ -1,17 +1,22 @@
-//! Caretrail's desktop shell: wires the client and the patient's wallet into Tauri's state and
-//! exposes one-line commands (`commands.rs`; her records' in `records.rs`).
+//! Caretrail's desktop shell: wires the client and the device's wallet into Tauri's state and
+//! exposes one-line commands, split by role (`commands/`; her records' in `records.rs`). The
+//! device's profile (`device.rs`) names its role, which picks the one window the app opens.
 
 #[cfg(test)]
 mod boundary_tests;
 mod camera;
 mod commands;
+mod device;
 mod records;
+mod roles;
 mod scan;
 mod staging;
 
 use caretrail_client::{Client, PinnedNetwork, SecretKey, Trust, Wallet};
 use caretrail_keystore::PlatformStore;
 use caretrail_types::{ErrorCode, Hash32, UiError};
+use device::DeviceProfile;
+pub use roles::CheckinCode;
 use staging::Staging;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -27,6 +32,7 @@ const DEFAULT_RELAY_URL: &str = "http://127.0.0.1:7780";
 #[derive(Debug)]
 pub struct AppState {
     client: Result<Client, UiError>,
+    device: DeviceProfile,
     wallet_dir: PathBuf,
     wallet: OnceLock<Wallet<PlatformStore>>,
     key: Mutex<Option<SecretKey>>,
@@ -36,9 +42,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The app's state, with her wallet in `wallet_dir` and record files under `data_dir`; the
-    /// network it trusts is pinned in `data_dir` (see [`trust_of`]).
-    pub fn new(wallet_dir: PathBuf, data_dir: PathBuf) -> Self {
+    /// The app's state for `device`'s role, with the wallet in `wallet_dir` and record files
+    /// under `data_dir`; the network it trusts is pinned in `data_dir` (see [`trust_of`]).
+    pub fn new(device: DeviceProfile, wallet_dir: PathBuf, data_dir: PathBuf) -> Self {
         let url = std::env::var("CARETRAIL_RELAY_URL").unwrap_or_else(|_| DEFAULT_RELAY_URL.into());
         let pin_file = std::env::var_os("CARETRAIL_NETWORK")
             .filter(|file| !file.is_empty())
@@ -61,6 +67,7 @@ impl AppState {
         });
         Self {
             client,
+            device,
             wallet_dir,
             wallet: OnceLock::new(),
             key: Mutex::new(None),
@@ -70,11 +77,16 @@ impl AppState {
         }
     }
 
+    /// The device's profile: its role, and what that role needs besides its key.
+    pub fn device(&self) -> &DeviceProfile {
+        &self.device
+    }
+
     fn key_slot(&self) -> std::sync::MutexGuard<'_, Option<SecretKey>> {
         self.key.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Keeps her opened key for the session (set by the login command).
+    /// Keeps the opened key for the session (set by the login and unlock commands).
     pub fn keep_key(&self, key: SecretKey) {
         *self.key_slot() = Some(key);
     }
@@ -167,18 +179,21 @@ fn data_dir_of(wallet_override: Option<&Path>, app_data: PathBuf) -> PathBuf {
 }
 
 /// The app's commands (each named in `acl_commands.rs`, which `build.rs` turns into the ACL
-/// manifest, and granted to the window that calls it by its capability).
+/// manifest, and granted to the one role's window that calls it by its capability).
 fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
     builder.invoke_handler(tauri::generate_handler![
-        commands::policy_show,
-        commands::patient_register,
-        commands::patient_login,
-        commands::patient_profile,
-        commands::patient_logout,
-        commands::camera_capture,
-        commands::patient_recovery_status,
-        commands::patient_recovery_cancel,
-        commands::patient_recovery_finish,
+        commands::device::device_profile,
+        commands::patient::policy_show,
+        commands::patient::patient_register,
+        commands::patient::patient_login,
+        commands::patient::patient_profile,
+        commands::patient::patient_logout,
+        commands::patient::camera_capture,
+        commands::patient::patient_recovery_status,
+        commands::patient::patient_recovery_cancel,
+        commands::patient::patient_recovery_finish,
+        commands::patient::visit_organizations,
+        commands::patient::visit_checkin_code,
         records::records_list,
         records::records_upload_begin,
         records::records_upload_slice,
@@ -190,7 +205,32 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         scan::scan_start,
         scan::scan_stop,
         scan::scan_image,
+        commands::reception::reception_unlock,
+        commands::reception::reception_open,
+        commands::reception::reception_assign,
+        commands::staff::staff_unlock,
+        commands::staff::staff_queue,
     ])
+}
+
+/// Opens the device's one window: its role's page, under the label its capability names.
+fn open_window<R: tauri::Runtime>(
+    app: &tauri::App<R>,
+    role: device::Role,
+) -> tauri::Result<tauri::WebviewWindow<R>> {
+    let title = match role {
+        device::Role::Patient => "Caretrail".to_owned(),
+        staff => format!("Caretrail: {}", staff.label()),
+    };
+    tauri::WebviewWindowBuilder::new(
+        app,
+        role.label(),
+        tauri::WebviewUrl::App(role.page().into()),
+    )
+    .title(title)
+    .inner_size(1000.0, 760.0)
+    .min_inner_size(640.0, 480.0)
+    .build()
 }
 
 /// Runs the desktop app until its window closes.
@@ -204,7 +244,10 @@ pub fn run() {
             .clone()
             .unwrap_or_else(|| app_data.join("wallet"));
         let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
-        app.manage(AppState::new(wallet_dir, data_dir));
+        let device = DeviceProfile::load(&data_dir).map_err(|e| e.message)?;
+        let role = device.role;
+        app.manage(AppState::new(device, wallet_dir, data_dir));
+        open_window(app, role)?;
         Ok(())
     });
     let outcome = with_commands(builder).run(tauri::generate_context!());
@@ -221,7 +264,7 @@ mod tests {
     #[test]
     fn records_need_her_key_which_only_a_session_holds() {
         let dir = std::env::temp_dir().join(format!("caretrail-app-{}", std::process::id()));
-        let state = AppState::new(dir.join("wallet"), dir.clone());
+        let state = AppState::new(DeviceProfile::patient(), dir.join("wallet"), dir.clone());
         assert_eq!(
             state.key().map(|_| ()).map_err(|e| e.code),
             Err(ErrorCode::NoKey)

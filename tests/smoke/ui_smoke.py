@@ -5,7 +5,9 @@ malformed transaction id gets a clear error (and the input is kept), and that a 
 shows with its "verified" mark; then, when asked, that a citizen registers and logs in, stores
 files as her records (a progress bar that moves on a large one), sees them listed as written by
 her and anchored, opens one and gets the same bytes back, lets an admitted hospital read it and
-revokes, and sees her reads verified in the access log. Standard library only."""
+revokes, and sees her reads verified in the access log; and in the desktop app, the visit's
+check-in on three devices (her app's check-in code, the reception kiosk, a doctor's queue).
+Standard library only."""
 
 import argparse
 import base64
@@ -487,6 +489,138 @@ def scan_a_code(driver, text, picture, web):
         check(driver.text(driver.find("#scan-text")) == text, "the camera's code has the right text")
 
 
+def unlock(driver, role):
+    """Opens a staff window's key with its password (the key stays in the app)."""
+    deadline = time.time() + 60
+    shown = None
+    while shown != role and time.time() < deadline:  # "staff" until the profile is read
+        element = driver.find("#role")
+        try:
+            shown = driver.text(element) if element else None
+        except RuntimeError:
+            shown = None
+        time.sleep(0.25)
+    check(shown == role, f"the device's profile opens the {role}'s window ({shown})")
+    _, field = driver.wait_for("#unlock-password")
+    driver.type_into(field, PASSWORD)
+    driver.click(driver.find("#unlock-submit"))
+    found, element = driver.wait_for("#me", "#error", timeout=60)
+    if found == "#error":
+        raise AssertionError(f"the {role}'s key was not opened: " + driver.text(element))
+    return driver.text(element)
+
+
+# The bad pictures the kiosk refuses (examples/checkin_fixtures.rs and qr_fixture.rs make them):
+# the file, where the refusal shows (the scan's own, or the visit's once the code is read), and
+# its title.
+BAD_CODES = [
+    ("code.png", "#visit-error", "Not a check-in code"),
+    ("checkin-forged.png", "#visit-error", "Forged"),
+    ("checkin-expired.png", "#scan-error", "Expired"),
+    ("checkin-other-organization.png", "#visit-error", "another health organization"),
+    ("checkin-unregistered.png", "#visit-error", "Not a registered patient"),
+    ("not-caretrail.png", "#scan-error", "Not a Caretrail code"),
+    ("checkin-damaged.png", "#scan-error", "Damaged"),
+]
+
+
+def text_when(driver, selector, part, timeout):
+    """The text of `selector` once it holds `part` (an element replaced while it is read is
+    looked up again); "" if it does not within `timeout` seconds."""
+    deadline = time.time() + timeout
+    while True:
+        element = driver.find(selector)
+        try:
+            text = driver.text(element) if element else ""
+        except RuntimeError:
+            text = ""
+        if text and part in text:
+            return text
+        if time.time() >= deadline:
+            return ""
+        time.sleep(0.25)
+
+
+def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
+    """Steps 6 and 7 on three devices, each the same app with its own device profile: the
+    patient's app shows her check-in code for the hospital; the reception kiosk reads a picture of
+    it through the camera's fallback (a picture file) after refusing each kind of bad code, opens
+    the visit and assigns it to the doctor; the doctor's queue, open since before, shows her."""
+    capabilities = {"alwaysMatch": {"tauri:options": {"application": app}}}
+    doctor.start(capabilities)
+    doctor_address = unlock(doctor, "doctor")
+    answer = invoke(doctor, "reception_open", {"code": "ct:/AQ"})
+    check("not allowed" in answer.get("refused", ""),
+          f"the doctor's window may not call reception's commands ({answer})")
+    _, waiting = doctor.wait_for("#queue-empty", "#queue-list", timeout=30)
+    check("Waiting" in doctor.text(waiting), "her queue is open and empty")
+
+    answer = invoke(patient, "staff_queue", {})
+    check("not allowed" in answer.get("refused", ""),
+          f"the patient's window may not follow a staff queue ({answer})")
+    patient.click(patient.wait_for("#tab-checkin")[1])
+    _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
+    check(patient.value(organization).lower() == hospital.lower(),
+          f"she may check in at the admitted hospital ({patient.text(organization)})")
+    patient.click(patient.find("#checkin-show"))
+    found, _ = patient.wait_for("#qr-code", "#error", "#qr-error", timeout=60)
+    if found != "#qr-code":
+        raise AssertionError("no check-in code: " + patient.text(patient.find(found)))
+    text = patient.value(patient.find("#qr-text"))
+    check(text.startswith("ct:/"), "her check-in code is shown as a QR code")
+    check("new code replaces it" in patient.text(patient.find("#checkin-valid")),
+          "with the time it may open the visit until, and its renewal")
+    # The kiosk reads a picture of her screen (WebKit's screenshot of the SVG element alone is
+    # blank, so the window's).
+    picture = os.path.join(shots, "app-checkin.png")
+    patient.screenshot(picture)
+
+    kiosk.start(capabilities)
+    organization_address = unlock(kiosk, "reception")
+    check(organization_address.lower() == hospital.lower(),
+          "the kiosk holds the hospital's key")
+    _, picker = kiosk.wait_for("#scan-file")
+    last = None
+    for name, where, title in BAD_CODES:
+        kiosk.s(f"/element/{picker}/value", "POST", {"text": os.path.join(bad_codes, name)})
+        text = text_when(kiosk, where, title, timeout=60)
+        check(title in text and kiosk.find("#visit-opened") is None,
+              f"{name} is refused, named ({' / '.join(text.splitlines())})")
+        last = text
+    kiosk.s(f"/element/{picker}/value", "POST", {"text": picture})
+    # The last refusal may still be on screen for a moment once the new picture is chosen.
+    deadline = time.time() + 90
+    while not kiosk.find("#visit-opened"):
+        for selector in ("#visit-error", "#scan-error"):
+            text = text_when(kiosk, selector, "", timeout=0)
+            if text and text != last:
+                raise AssertionError("the visit was not opened: " + text)
+        if time.time() > deadline:
+            raise AssertionError("the kiosk did not open the visit")
+        time.sleep(0.25)
+    check(kiosk.text(kiosk.find("#visit-patient")).lower() == me.lower(),
+          "the kiosk reads her code from a picture and opens her visit")
+    kiosk.click(kiosk.find("#assign"))
+    found, element = kiosk.wait_for("#assigned", "#assign-error", timeout=60)
+    if found == "#assign-error":
+        raise AssertionError("the visit was not assigned: " + kiosk.text(element))
+    assigned_at = time.time()
+    check("Assigned to Dr" in kiosk.text(element), f"reception assigns it ({kiosk.text(element)})")
+    kiosk.screenshot(os.path.join(shots, "app-kiosk.png"))
+    kiosk.s(f"/element/{picker}/value", "POST", {"text": picture})
+    text = text_when(kiosk, "#visit-error", "used before", timeout=60)
+    check(text != "" and kiosk.find("#visit-opened") is None,
+          f"the same code again is refused: the chain opens a visit once ({text.splitlines()[:1]})")
+
+    _, row = doctor.wait_for(".queued .patient", timeout=15)
+    waited = time.time() - assigned_at
+    check(doctor.text(row).lower() == me.lower(),
+          f"the doctor's queue shows her, pushed ({waited:.1f} s after the assignment, "
+          "WebDriver's polling included)")
+    doctor.screenshot(os.path.join(shots, "app-doctor.png"))
+    return doctor_address
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--driver", required=True, help="WebDriver URL")
@@ -509,6 +643,10 @@ def main():
                              "web page, the fake camera's video of it)")
     parser.add_argument("--fake-video", metavar="Y4M",
                         help="Chromium's fake camera plays this file")
+    parser.add_argument("--visit", nargs=3, metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "BAD_CODES"),
+                        help="then check in at the --records hospital: the same app through these "
+                             "two tauri-drivers (a reception kiosk's and a doctor's device "
+                             "profiles), BAD_CODES the directory of the pictures in BAD_CODES")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -590,6 +728,15 @@ def main():
                 driver.screenshot(args.screenshot.replace(".png", "-readers.png"))
                 access_log(driver, record)
                 driver.screenshot(args.screenshot.replace(".png", "-log.png"))
+            if args.visit and args.records:
+                kiosk_url, doctor_url, bad_codes = args.visit
+                kiosk, doctor = Driver(kiosk_url), Driver(doctor_url)
+                try:
+                    visit(driver, kiosk, doctor, args.app, me, args.records[0], bad_codes,
+                          os.path.dirname(os.path.abspath(args.screenshot)))
+                finally:
+                    kiosk.quit()
+                    doctor.quit()
             if web:
                 nid, card = args.register[0], args.register[1]
                 backup_and_restore(driver, me, phrase, h, nid, card)

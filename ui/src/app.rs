@@ -1,6 +1,7 @@
 //! The app's frame: header, the screens' tabs, and the screens. Her records' screens appear
 //! once she is logged in (her key is open in the app, or in this page's memory).
 
+use crate::checkin::CheckinScreen;
 use crate::ipc;
 use crate::key::KeyScreen;
 use crate::network::TrustedNetwork;
@@ -22,6 +23,7 @@ enum Screen {
     Readers,
     Log,
     Scan,
+    Checkin,
 }
 
 #[function_component(App)]
@@ -81,6 +83,9 @@ pub fn app() -> Html {
                     { tab(Screen::Key, "tab-key", "Your key") }
                 }
                 { tab(Screen::Scan, "tab-scan", "Scan a code") }
+                if logged_in && ipc::in_desktop_app() {
+                    { tab(Screen::Checkin, "tab-checkin", "Check in") }
+                }
                 if logged_in {
                     { tab(Screen::Records, "tab-records", "My records") }
                     { tab(Screen::Readers, "tab-readers", "Who can read") }
@@ -96,6 +101,7 @@ pub fn app() -> Html {
                         (Screen::Key, _) => html! { <KeyScreen /> },
                         (Screen::Scan, _) => html! { <ScanScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
+                        (Screen::Checkin, true) if ipc::in_desktop_app() => html! { <CheckinScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },
                         _ => html! { <LoginForm {on_login} /> },

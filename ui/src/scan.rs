@@ -86,13 +86,39 @@ async fn draw(jpeg: js_sys::Uint8Array) -> Option<()> {
     Some(())
 }
 
+#[derive(Properties, PartialEq, Default)]
+pub struct ScanProps {
+    /// Where the code read goes (the kiosk opens the visit); without it, the screen shows the
+    /// code again to be scanned from this screen.
+    #[prop_or_default]
+    pub on_code: Option<Callback<ScannedCode>>,
+    /// Told when a scan or a picture's read begins (the kiosk clears the visit it showed).
+    #[prop_or_default]
+    pub on_start: Option<Callback<()>>,
+    /// A refusal's title for the person scanning (the kiosk's), shown above its message.
+    #[prop_or_default]
+    pub title_of: Option<Callback<caretrail_types::ErrorCode, &'static str>>,
+}
+
 #[function_component(ScanScreen)]
-pub fn scan_screen() -> Html {
+pub fn scan_screen(props: &ScanProps) -> Html {
     let view = use_reducer(ScanView::default);
+    {
+        let (read, on_code) = (view.read.clone(), props.on_code.clone());
+        use_effect_with(read, move |read| {
+            if let (Some(code), Some(on_code)) = (read, on_code) {
+                on_code.emit(code.clone());
+            }
+        });
+    }
+    let started = props.on_start.clone();
     let start = {
-        let view = view.clone();
+        let (view, started) = (view.clone(), started.clone());
         Callback::from(move |_| {
             let view = view.clone();
+            if let Some(started) = &started {
+                started.emit(());
+            }
             view.dispatch(ScanAction::Started);
             wasm_bindgen_futures::spawn_local(async move {
                 let refused = view.clone();
@@ -116,12 +142,18 @@ pub fn scan_screen() -> Html {
     });
     let on_file = {
         let view = view.clone();
+        let started = started.clone();
         Callback::from(move |e: Event| {
             let input: HtmlInputElement = e.target_unchecked_into();
             let Some(file) = input.files().and_then(|files| files.get(0)) else {
                 return;
             };
+            // Emptied, so that the next picture chosen (the same one again too) is read afresh.
+            input.set_value("");
             let view = view.clone();
+            if let Some(started) = &started {
+                started.emit(());
+            }
             view.dispatch(ScanAction::Started);
             wasm_bindgen_futures::spawn_local(async move {
                 let read = ipc::scan_image(&file).await.map(Some);
@@ -149,11 +181,18 @@ pub fn scan_screen() -> Html {
                 <p id="scan-kind" class="ok">{ format!("Read: a {}", code.kind.label()) }</p>
                 <p>{ format!("valid until {}", format_unix_utc(code.expires_at)) }</p>
                 <p><code id="scan-text" class="mono">{ code.text.clone() }</code></p>
-                <p>{ "The code read, to show again:" }</p>
-                <QrView text={code.text.clone()} />
+                if props.on_code.is_none() {
+                    <p>{ "The code read, to show again:" }</p>
+                    <QrView text={code.text.clone()} />
+                }
             }
             if let Some(refusal) = &view.refusal {
-                <p id="scan-error" class="error">{ refusal.message.clone() }</p>
+                <p id="scan-error" class="error">
+                    if let Some(title_of) = &props.title_of {
+                        <strong class="refusal-title">{ title_of.emit(refusal.code) }</strong><br />
+                    }
+                    { refusal.message.clone() }
+                </p>
             }
         </section>
     }

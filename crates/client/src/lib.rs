@@ -7,6 +7,7 @@ mod claims;
 mod error;
 mod lab;
 mod network;
+mod organizations;
 mod patient;
 mod policy;
 mod records;

@@ -8,12 +8,14 @@
 //! `transformCallback`, whose id names a channel (`__CHANNEL__:<id>`) in a command's arguments.
 
 use super::{HeldRegistration, RecordProgress, from_js, internal};
+use crate::device::{CheckinCode, DeviceProfile};
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, DOCUMENT_KIND, Hash32, LoginInput, PolicyView, Profile,
     Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, ScannedCode,
     SignedIn, UiError,
 };
+use caretrail_types::{Admission, QueuedVisit, StaffMember, Visit};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -207,6 +209,72 @@ where
         Ok(value) => from_js(&value).map_err(plain),
         Err(error) => Err(refusal(&error, plain)),
     }
+}
+
+/// A command that sends messages on a channel passed as its `channel` argument until it answers.
+async fn command_with_channel<A, M, T>(
+    name: &str,
+    args: &A,
+    channel: &str,
+    on_message: impl Fn(M) + 'static,
+) -> Result<T, UiError>
+where
+    A: Serialize,
+    M: DeserializeOwned + 'static,
+    T: DeserializeOwned,
+{
+    let messages = Channel::new(on_message);
+    let args = args_of(args)?;
+    js_sys::Reflect::set(
+        &args,
+        &JsValue::from_str(channel),
+        &JsValue::from_str(&messages.argument()),
+    )
+    .map_err(|_| internal("arguments"))?;
+    let outcome = invoke(name, args, JsValue::UNDEFINED).await;
+    drop(messages);
+    match outcome {
+        Ok(value) => from_js(&value),
+        Err(error) => Err(refusal(&error, |e| e)),
+    }
+}
+
+pub async fn device_profile() -> Result<DeviceProfile, UiError> {
+    command("device_profile", &serde_json::json!({})).await
+}
+
+pub async fn visit_organizations() -> Result<Vec<Admission>, UiError> {
+    command("visit_organizations", &serde_json::json!({})).await
+}
+
+pub async fn visit_checkin_code(organization: Address) -> Result<CheckinCode, UiError> {
+    let args = serde_json::json!({ "organization": organization });
+    command("visit_checkin_code", &args).await
+}
+
+pub async fn reception_unlock(password: &str) -> Result<Address, UiError> {
+    command(
+        "reception_unlock",
+        &serde_json::json!({ "password": password }),
+    )
+    .await
+}
+
+pub async fn reception_open(code: &str) -> Result<Visit, UiError> {
+    command("reception_open", &serde_json::json!({ "code": code })).await
+}
+
+pub async fn reception_assign(visit: &Visit, staff: Address) -> Result<QueuedVisit, UiError> {
+    let args = serde_json::json!({ "visit": visit, "staff": staff });
+    command("reception_assign", &args).await
+}
+
+pub async fn staff_unlock(password: &str) -> Result<StaffMember, UiError> {
+    command("staff_unlock", &serde_json::json!({ "password": password })).await
+}
+
+pub async fn staff_queue(on_visit: impl Fn(QueuedVisit) + 'static) -> Result<(), UiError> {
+    command_with_channel("staff_queue", &serde_json::json!({}), "onVisit", on_visit).await
 }
 
 pub async fn policy_show(tx_id: &str) -> Result<PolicyView, UiError> {
@@ -426,6 +494,29 @@ pub async fn scan_image(file: &web_sys::File) -> Result<ScannedCode, UiError> {
         Err(error) => Err(refusal(&error, |e| e)),
     }
 }
+
+fn web_page_only() -> UiError {
+    UiError::new(
+        caretrail_types::ErrorCode::InvalidInput,
+        "the desktop app keeps its key in the OS keyring; this is the web page's",
+    )
+}
+
+pub async fn key_backup(_password: &str) -> Result<super::Download, UiError> {
+    Err(web_page_only())
+}
+
+pub async fn key_restore(
+    _input: crate::web_wallet::RestoreInput,
+) -> Result<crate::web_wallet::Restored, UiError> {
+    Err(web_page_only())
+}
+
+/// The app offers no download links (an opened record is saved to a file).
+pub fn forget_download(_file: &super::Download) {}
+
+/// An opened record's file stays where the app saved it.
+pub fn records_forget(_saved: &Saved) {}
 
 #[cfg(test)]
 mod tests {

@@ -277,3 +277,8 @@ pub async fn recovery_cancel() -> Result<Relayed, UiError> {
 pub async fn recovery_finish() -> Result<Relayed, UiError> {
     web_wallet::recovery_finish().await
 }
+
+/// Lets go of a download's link (one already gone needs no revoking).
+pub fn forget_download(file: &super::Download) {
+    let _ = web_sys::Url::revoke_object_url(&file.location);
+}

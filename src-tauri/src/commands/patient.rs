@@ -1,10 +1,10 @@
-//! Tauri commands: one-line adapters over `caretrail-client`.
+//! The patient's window's commands (her records' are in `records.rs`, the scan's in `scan.rs`).
 
 use crate::AppState;
 use caretrail_client::{Profile, Progress};
 use caretrail_types::{
-    CapturedPhoto, ErrorCode, LoginInput, PolicyView, RecoveryNotice, RegistrationError,
-    RegistrationInput, RegistrationOutcome, Relayed, SignedIn, UiError,
+    Address, Admission, CapturedPhoto, ErrorCode, LoginInput, PolicyView, RecoveryNotice,
+    RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn, UiError,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -78,4 +78,17 @@ pub async fn patient_recovery_cancel(state: State<'_, AppState>) -> Result<Relay
 #[tauri::command]
 pub async fn patient_recovery_finish(state: State<'_, AppState>) -> Result<Relayed, UiError> {
     Ok(state.client()?.finish_recovery(state.wallet()).await?)
+}
+
+#[tauri::command]
+pub async fn visit_organizations(state: State<'_, AppState>) -> Result<Vec<Admission>, UiError> {
+    Ok(state.client()?.health_organizations().await?)
+}
+
+#[tauri::command]
+pub async fn visit_checkin_code(
+    state: State<'_, AppState>,
+    organization: Address,
+) -> Result<crate::CheckinCode, UiError> {
+    state.checkin_code(organization).await
 }

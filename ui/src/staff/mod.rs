@@ -1,0 +1,69 @@
+//! The staff's page (the desktop app's `staff.html`, a wasm of its own): the device's profile
+//! names the role, and the page shows that role's screens only. Each opens the workstation's key
+//! first, in the app (`unlock.rs`); then reception's kiosk (`reception.rs`), or a doctor's or a
+//! lab's live queue (`queue.rs`); billing's screens come with the bill.
+
+mod queue;
+mod reception;
+mod unlock;
+
+use crate::device::{DeviceProfile, Role};
+use crate::ipc;
+use caretrail_types::UiError;
+use unlock::{Unlock, Unlocked};
+use yew::prelude::*;
+
+#[function_component(StaffApp)]
+pub fn staff_app() -> Html {
+    let device = use_state(|| None::<Result<DeviceProfile, UiError>>);
+    let unlocked = use_state(|| None::<Unlocked>);
+    {
+        let device = device.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                device.set(Some(ipc::device_profile().await));
+            });
+        });
+    }
+    let on_unlock = {
+        let unlocked = unlocked.clone();
+        Callback::from(move |u: Unlocked| unlocked.set(Some(u)))
+    };
+    let role = device
+        .as_ref()
+        .and_then(|d| d.as_ref().ok())
+        .map(|d| d.role);
+    let screens = match (&*device, &*unlocked) {
+        (None, _) => html! { <p class="muted">{ "Reading this device's profile…" }</p> },
+        (Some(Err(e)), _) => html! { <p class="error" id="device-error">{ e.message.clone() }</p> },
+        (Some(Ok(d)), None) => html! { <Unlock role={d.role} {on_unlock} /> },
+        (Some(Ok(d)), Some(who)) => match d.role {
+            Role::Reception => html! { <reception::Kiosk staff={d.staff.clone()} /> },
+            Role::Doctor | Role::Lab => html! { <queue::Queue role={d.role} /> },
+            Role::Billing => html! {
+                <section class="card" id="billing">
+                    <h2>{ "Billing" }</h2>
+                    <p class="hint">{ format!("Signed in for {}. Sending bills comes with the claim screens.", who.organization_name()) }</p>
+                </section>
+            },
+            Role::Patient => html! {
+                <p class="error">{ "This device is a patient's: her window is the patient page." }</p>
+            },
+        },
+    };
+    html! {
+        <>
+            <header class="bar">
+                <h1>{ "Caretrail" }</h1>
+                <span class="tag" id="role">{ role.map_or("staff", Role::label) }</span>
+                if let Some(who) = &*unlocked {
+                    <span class="tag mono" id="me">{ who.address.to_string() }</span>
+                    if let Some(member) = &who.member {
+                        <span class="tag" id="organization">{ member.organization_name.clone() }</span>
+                    }
+                }
+            </header>
+            <main>{ screens }</main>
+        </>
+    }
+}
