@@ -108,8 +108,11 @@ async fn main() -> anyhow::Result<()> {
             .await?;
         certified.push((key, certificate));
     }
-    let [(doctor, doctor_cert), (lab, lab_cert), (billing, billing_cert)] =
-        <[_; 3]>::try_from(certified).map_err(|_| anyhow::anyhow!("three staff"))?;
+    let [
+        (doctor, doctor_cert),
+        (lab, lab_cert),
+        (billing, billing_cert),
+    ] = <[_; 3]>::try_from(certified).map_err(|_| anyhow::anyhow!("three staff"))?;
     let pdf = dir.path().join("report.pdf");
     std::fs::write(&pdf, b"%PDF-1.4\n% bench\n%%EOF\n")?;
     let scratch = dir.path().join("scratch");
@@ -229,7 +232,9 @@ async fn main() -> anyhow::Result<()> {
         let rpc = stack.rpc_url();
         let records = stack.deployment.registries.records;
         let answered = loop {
-            if let Some(c) = caretrail_chain::claim_of(&rpc, records, hospital.address(), claim.id).await? {
+            if let Some(c) =
+                caretrail_chain::claim_of(&rpc, records, hospital.address(), claim.id).await?
+            {
                 let answers = caretrail_chain::claim_answers(&rpc, records, &c).await?;
                 if answers.len() >= 2 {
                     break answers.len();
@@ -249,15 +254,19 @@ async fn main() -> anyhow::Result<()> {
     // The last answer's outcome, read as she reads it.
     let bills = client.bills(&patient, &scratch).await?;
     ensure!(
-        bills
-            .iter()
-            .all(|b| b.answers.last().is_some_and(|a| a.outcome == Outcome::Complete)
-                && b.differences.is_empty()),
+        bills.iter().all(|b| b
+            .answers
+            .last()
+            .is_some_and(|a| a.outcome == Outcome::Complete)
+            && b.differences.is_empty()),
         "every bill is answered in full, as her policy says"
     );
 
     let whole = median(&mut wholes);
-    println!("visit-bench: {} visits, steps 6-15 on a local anvil", cli.runs);
+    println!(
+        "visit-bench: {} visits, steps 6-15 on a local anvil",
+        cli.runs
+    );
     let total: f64 = times.iter_mut().map(|t| median(t).as_secs_f64()).sum();
     for (name, t) in STEPS.iter().zip(times.iter_mut()) {
         let m = median(t);
@@ -271,7 +280,11 @@ async fn main() -> anyhow::Result<()> {
         "  whole visit                          median {:>7.1} ms  (largest {:.1} ms; goal <= 2000 ms: {})",
         whole.as_secs_f64() * 1e3,
         wholes.iter().max().map_or(0.0, |d| d.as_secs_f64() * 1e3),
-        if whole <= Duration::from_secs(2) { "met" } else { "NOT met" }
+        if whole <= Duration::from_secs(2) {
+            "met"
+        } else {
+            "NOT met"
+        }
     );
     stack.stop().await;
     Ok(())
