@@ -5,9 +5,8 @@
 
 use crate::doctor::organization_signer;
 use crate::patient::{Common, password, wallet};
-use crate::policy::coded;
+use crate::policy::{coded, failed, invalid};
 use crate::staff::read_certificate;
-use caretrail_client::ClientError;
 use caretrail_protocol::visit::bill::{Bill, BillLine};
 use caretrail_types::{ErrorCode, StaffRole, UiError, VisitAuthority};
 use clap::{Args, Subcommand};
@@ -43,14 +42,6 @@ pub struct SendArgs {
     organization_wallet: PathBuf,
     #[command(flatten)]
     common: Common,
-}
-
-fn failed(e: ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
-}
-
-fn invalid(message: impl Into<String>) -> anyhow::Error {
-    coded(UiError::new(ErrorCode::InvalidInput, message))
 }
 
 pub async fn run(command: BillingCommand) -> anyhow::Result<ExitCode> {

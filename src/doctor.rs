@@ -5,10 +5,10 @@
 //! with her signature, anchored by the organization in one batch.
 
 use crate::patient::{Common, password, wallet};
-use crate::policy::coded;
+use crate::policy::{coded, failed, invalid};
 use crate::staff::read_certificate;
 use anyhow::Context as _;
-use caretrail_client::{Client, ClientError, SecretKey};
+use caretrail_client::{Client, SecretKey};
 use caretrail_protocol::visit::orders::{Orders, Prescription, TestOrder};
 use caretrail_types::{
     ErrorCode, Hash32, SignedStaffCertificate, StaffRole, UiError, VisitAuthority,
@@ -48,14 +48,6 @@ pub struct WriteArgs {
     tests: Vec<String>,
     #[command(flatten)]
     common: Common,
-}
-
-fn failed(e: ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
-}
-
-fn invalid(message: impl Into<String>) -> anyhow::Error {
-    coded(UiError::new(ErrorCode::InvalidInput, message))
 }
 
 pub async fn run(command: DoctorCommand) -> anyhow::Result<ExitCode> {

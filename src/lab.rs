@@ -6,11 +6,10 @@
 
 use crate::doctor::organization_signer;
 use crate::patient::{Common, password, wallet};
-use crate::policy::coded;
+use crate::policy::{failed, invalid};
 use crate::staff::read_certificate;
 use anyhow::Context as _;
-use caretrail_client::{ClientError, LabFile, LabOrder, LabReport};
-use caretrail_types::{ErrorCode, UiError};
+use caretrail_client::{LabFile, LabOrder, LabReport};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -61,14 +60,6 @@ pub struct ReportArgs {
     organization_wallet: PathBuf,
     #[command(flatten)]
     common: Common,
-}
-
-fn failed(e: ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
-}
-
-fn invalid(message: impl Into<String>) -> anyhow::Error {
-    coded(UiError::new(ErrorCode::InvalidInput, message))
 }
 
 pub async fn run(command: LabCommand) -> anyhow::Result<ExitCode> {

@@ -98,6 +98,19 @@ pub(crate) fn coded(e: UiError) -> anyhow::Error {
     anyhow::anyhow!("[{code}] {}", e.message)
 }
 
+/// A client call's failure, as the command line reports it.
+pub(crate) fn failed(e: caretrail_client::ClientError) -> anyhow::Error {
+    coded(UiError::from(e))
+}
+
+/// Bad input on the command line (`[invalid_input]`).
+pub(crate) fn invalid(message: impl Into<String>) -> anyhow::Error {
+    coded(UiError::new(
+        caretrail_types::ErrorCode::InvalidInput,
+        message,
+    ))
+}
+
 fn print_view(view: &PolicyView, comparison: Option<&PolicyCheck>) {
     let p = &view.publication;
     let row = |label: &str, value: &str| println!("{label:<14}{value}");

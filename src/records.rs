@@ -4,7 +4,7 @@
 //! directory (as for `caretrail patient`), the password from `CARETRAIL_PASSWORD` or a prompt.
 
 use crate::patient::{Common, password, wallet};
-use crate::policy::coded;
+use crate::policy::{coded, failed};
 use caretrail_client::{Client, Share, Transfer, TransferProgress, Writer, unix_now as now};
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::audit::Mark;
@@ -189,10 +189,6 @@ pub(crate) fn progress(quiet: bool) -> TransferProgress {
             eprintln!("{label} {percent:>3}%  ({done} of {total} bytes)");
         }
     })
-}
-
-fn failed(e: caretrail_client::ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
 }
 
 async fn list(args: ListArgs) -> anyhow::Result<ExitCode> {

@@ -5,9 +5,8 @@
 //! member makes her own key and shows the relay her certificate.
 
 use crate::patient::{Common, new_password, password, wallet};
-use crate::policy::coded;
+use crate::policy::{coded, failed, invalid};
 use anyhow::Context as _;
-use caretrail_client::ClientError;
 use caretrail_keystore::{EncryptedKey, RecoveryPhrase};
 use caretrail_types::{Address, ErrorCode, SignedStaffCertificate, StaffRole, UiError};
 use clap::{Args, Subcommand};
@@ -131,14 +130,6 @@ pub struct CheckArgs {
     role: String,
     #[command(flatten)]
     common: Common,
-}
-
-fn invalid(message: impl Into<String>) -> anyhow::Error {
-    coded(UiError::new(ErrorCode::InvalidInput, message))
-}
-
-fn failed(e: ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
 }
 
 fn role(text: &str) -> anyhow::Result<StaffRole> {

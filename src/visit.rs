@@ -4,9 +4,8 @@
 //! offline and against the chain, and opens the visit.
 
 use crate::patient::{Common, password, wallet};
-use crate::policy::coded;
+use crate::policy::{coded, failed};
 use anyhow::Context as _;
-use caretrail_client::ClientError;
 use caretrail_types::{ErrorCode, UiError};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
@@ -65,10 +64,6 @@ pub struct OpenArgs {
     image: Option<PathBuf>,
     #[command(flatten)]
     common: Common,
-}
-
-fn failed(e: ClientError) -> anyhow::Error {
-    coded(UiError::from(e))
 }
 
 pub async fn run_visit(command: VisitCommand) -> anyhow::Result<ExitCode> {

@@ -55,6 +55,7 @@ async fn world(s3: &LocalS3) -> World {
         client,
         patient,
         hospital,
+        ..
     } = common::register_and_admit(&stack, dir.path()).await;
     World {
         stack,

@@ -58,6 +58,7 @@ async fn the_page_reads_of_the_chain_what_the_chain_says() {
         client,
         patient: key,
         hospital,
+        ..
     } = common::register_and_admit(&stack, dir.path()).await;
     let patient = key.address();
 

@@ -14,50 +14,23 @@ use caretrail_client::{BillView, Client};
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::visit::bill::Outcome;
 use caretrail_protocol::visit::orders::{Orders, TestOrder};
-use caretrail_types::{Hash32, StaffRole, VisitAuthority};
-use common::{Workstation, cli, register_and_admit, registration_stack, succeeded};
+use caretrail_types::{ErrorCode, Hash32, StaffRole};
+use common::{Parties, Workstation, cli, register_and_admit, registration_stack, succeeded};
 use std::time::Duration;
 use tempfile::TempDir;
 
 /// A visit opened and the doctor's orders written in it: the visit id and the records' ids.
-async fn visit_with_orders(
-    client: &Client,
-    patient: &SecretKey,
-    record: Hash32,
-    hospital: &SecretKey,
-    hospital_signer: &caretrail_chain::PrivateKeySigner,
-) -> (Hash32, Vec<Hash32>) {
-    let mut rng = rand_core::OsRng;
-    let doctor = SecretKey::generate(&mut rng);
-    let certificate = client
-        .issue_staff_certificate(
-            hospital,
-            doctor.address(),
-            StaffRole::Doctor,
-            caretrail_client::unix_now() + 3_600,
-        )
-        .await
-        .expect("certified");
-    let (_, code) = client
-        .checkin_code(patient, record, hospital.address())
-        .await
-        .expect("her code");
-    let visit = client
-        .open_checkin(hospital_signer.clone(), &code)
-        .await
-        .expect("opened");
-    let queued = client
-        .assign_visit(hospital, &visit, doctor.address(), StaffRole::Doctor)
-        .await
-        .expect("assigned");
-    let written = client
+async fn visit_with_orders(parties: &Parties) -> (Hash32, Vec<Hash32>) {
+    let (doctor, certificate) = parties.staff(StaffRole::Doctor).await;
+    let authority = parties
+        .checked_in(&doctor, certificate, StaffRole::Doctor)
+        .await;
+    let written = parties
+        .client
         .write_orders(
             &doctor,
-            hospital_signer.clone(),
-            &VisitAuthority {
-                certificate,
-                assignment: queued.assignment,
-            },
+            parties.kiosk.clone(),
+            &authority,
             &Orders {
                 prescription: None,
                 tests: vec![TestOrder {
@@ -68,7 +41,10 @@ async fn visit_with_orders(
         )
         .await
         .expect("ordered");
-    (visit.visit_id, written.iter().map(|r| r.id).collect())
+    (
+        authority.assignment.assignment.visit_id,
+        written.iter().map(|r| r.id).collect(),
+    )
 }
 
 /// Her bill of claim `claim` once the insurer's last answer is in.
@@ -103,12 +79,6 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     let erik_dir = TempDir::new().expect("dir");
     let parties = register_and_admit(&stack, erik_dir.path()).await;
     let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
-    let hospital_signer = stack.node().dev_signer(3);
-    let record = common::wallet(&erik_dir)
-        .profile()
-        .expect("profile")
-        .expect("registered")
-        .record;
     let scratch = TempDir::new().expect("dir");
     let desk = Workstation::new(relay, hospital, "billing").await;
     let send = |visit: Hash32, lines: &[&str], records: &[Hash32], extra: &[&str]| {
@@ -135,8 +105,7 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     };
 
     // A visit billed: a consultation (10 % co-payment) and laboratory tests.
-    let (visit, records) =
-        visit_with_orders(client, patient, record, hospital, &hospital_signer).await;
+    let (visit, records) = visit_with_orders(&parties).await;
     let out = send(
         visit,
         &["Doctor consultation=800", "Laboratory tests=1500"],
@@ -159,6 +128,79 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     assert!(view.differences.is_empty(), "{:?}", view.differences);
     assert_eq!(view.bill.records, records);
 
+    // Another hospital anchors the same claim's hash under a visit of its own, naming a second
+    // insurer: that insurer's answer to the first hospital's claim is refused, and does not take
+    // it off anyone's queue.
+    let rpc = stack.rpc_url();
+    let registries = stack.deployment.registries;
+    let (b_signer, i2_signer) = (stack.node().dev_signer(4), stack.node().dev_signer(6));
+    let (b, i2) = (
+        caretrail_chain::secret_key(&b_signer),
+        caretrail_chain::secret_key(&i2_signer),
+    );
+    for (key, kind, licence) in [
+        (
+            &b,
+            caretrail_types::ParticipantKind::HealthOrganization,
+            "HO-LIC-2002",
+        ),
+        (
+            &i2,
+            caretrail_types::ParticipantKind::Insurer,
+            "INS-LIC-0002",
+        ),
+    ] {
+        caretrail_chain::admit(
+            &rpc,
+            stack.node().dev_signer(0),
+            registries.participants,
+            &caretrail_chain::admission_of(key, kind, licence, "Other"),
+        )
+        .await
+        .expect("admitted");
+    }
+    let (_, code) = client
+        .checkin_code(patient, parties.record, b.address())
+        .await
+        .expect("her code");
+    let b_visit = client
+        .open_checkin(b_signer.clone(), &code)
+        .await
+        .expect("opened");
+    let (_, claim_record) = client
+        .read_record(
+            patient,
+            patient.address(),
+            notice.claim_id,
+            None,
+            &scratch.path().join("claim.json"),
+            std::sync::Arc::new(|_| {}),
+        )
+        .await
+        .expect("her claim");
+    let claim_record = claim_record.expect("its row");
+    caretrail_chain::anchor_claim(
+        &rpc,
+        b_signer.clone(),
+        registries.records,
+        b_visit.visit_id,
+        claim_record.body_hash,
+        i2.address(),
+    )
+    .await
+    .expect("anchored again by the other hospital");
+    let mut posing = claim_record.clone();
+    if let Some(s) = posing.submission.as_mut() {
+        s.authority.assignment.assignment.organization = b.address();
+        s.authority.assignment.assignment.visit_id = b_visit.visit_id;
+    }
+    common::refused_as(
+        client
+            .answer_claim(&i2, i2_signer.clone(), &posing, b"{}", true)
+            .await,
+        ErrorCode::NotAReader,
+    );
+
     // Refusals at the desk, before anything is written: the same records again, a service her
     // policy does not cover, an insurer she is not enrolled with.
     let refused = |out: std::process::Output, code: &str| {
@@ -170,8 +212,7 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         send(visit, &["Laboratory tests=100"], &records[..1], &[]).await,
         "record_exists",
     );
-    let (second, second_records) =
-        visit_with_orders(client, patient, record, hospital, &hospital_signer).await;
+    let (second, second_records) = visit_with_orders(&parties).await;
     refused(
         send(second, &["Dental care=500"], &second_records, &[]).await,
         "invalid_input",

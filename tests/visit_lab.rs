@@ -33,12 +33,7 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
     let erik_dir = TempDir::new().expect("dir");
     let parties = register_and_admit(&stack, erik_dir.path()).await;
     let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
-    let hospital_signer = stack.node().dev_signer(3);
-    let record = common::wallet(&erik_dir)
-        .profile()
-        .expect("profile")
-        .expect("registered")
-        .record;
+    let hospital_signer = parties.kiosk.clone();
     // A second hospital, with its own lab.
     let other_signer = stack.node().dev_signer(4);
     let other = secret_key(&other_signer);
@@ -59,23 +54,11 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
     // The doctor orders two tests.
     let mut rng = rand_core::OsRng;
     let valid_until = caretrail_client::unix_now() + 3_600;
-    let doctor = SecretKey::generate(&mut rng);
-    let doctor_certificate = client
-        .issue_staff_certificate(hospital, doctor.address(), StaffRole::Doctor, valid_until)
-        .await
-        .expect("certified");
-    let (_, checkin) = client
-        .checkin_code(patient, record, hospital.address())
-        .await
-        .expect("her code");
-    let visit = client
-        .open_checkin(hospital_signer.clone(), &checkin)
-        .await
-        .expect("opened");
-    let assigned = client
-        .assign_visit(hospital, &visit, doctor.address(), StaffRole::Doctor)
-        .await
-        .expect("assigned");
+    let (doctor, doctor_certificate) = parties.staff(StaffRole::Doctor).await;
+    let ordering = parties
+        .checked_in(&doctor, doctor_certificate, StaffRole::Doctor)
+        .await;
+    let visit_id = ordering.assignment.assignment.visit_id;
     let tests = vec![
         TestOrder {
             loinc: "58410-2".into(),
@@ -90,10 +73,7 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
         .write_orders(
             &doctor,
             hospital_signer.clone(),
-            &VisitAuthority {
-                certificate: doctor_certificate,
-                assignment: assigned.assignment,
-            },
+            &ordering,
             &Orders {
                 prescription: None,
                 tests: tests.clone(),
@@ -109,11 +89,7 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
 
     // Her hospital's lab: her code, fetched with the hospital's key.
     let scratch = TempDir::new().expect("dir");
-    let lab = SecretKey::generate(&mut rng);
-    let lab_certificate = client
-        .issue_staff_certificate(hospital, lab.address(), StaffRole::Lab, valid_until)
-        .await
-        .expect("certified");
+    let (lab, lab_certificate) = parties.staff(StaffRole::Lab).await;
     let (code, text) = client
         .share_test_list(patient, test_list, hospital.address())
         .await
@@ -135,12 +111,9 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
     assert_eq!(order.tests, tests);
     assert_eq!(
         (order.ordered_by, order.ordered_at),
-        (hospital.address(), visit.visit_id)
+        (hospital.address(), visit_id)
     );
-    assert_eq!(
-        order.authority.assignment.assignment.visit_id,
-        visit.visit_id
-    );
+    assert_eq!(order.authority.assignment.assignment.visit_id, visit_id);
 
     // The report, with a PDF, an image and a large imaging file.
     let files_dir = TempDir::new().expect("dir");
@@ -340,6 +313,10 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
         ErrorCode::WrongOrganization,
     );
     // A check-in code is not a test list.
+    let (_, checkin) = client
+        .checkin_code(patient, parties.record, hospital.address())
+        .await
+        .expect("her code");
     refused_as(
         client
             .lab_fetch(
@@ -411,7 +388,7 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
     );
     // A doctor's certificate for a lab's work.
     let wrong = VisitAuthority {
-        certificate: doctor_certificate,
+        certificate: ordering.certificate,
         ..order.authority
     };
     let readers = client.visit_readers(&wrong).await.expect("readers");

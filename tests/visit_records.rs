@@ -11,8 +11,8 @@
 
 mod common;
 
-use caretrail_chain::{close_visit, secret_key, set_status};
-use caretrail_client::{Client, Writer};
+use caretrail_chain::{close_visit, set_status};
+use caretrail_client::Writer;
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::staff::{StaffDomain, sign_assignment};
 use caretrail_protocol::visit::orders::{self, Orders, Prescription, TestOrder};
@@ -21,36 +21,6 @@ use caretrail_types::{
 };
 use common::{Workstation, cli, refused_as, register_and_admit, registration_stack, succeeded};
 use tempfile::TempDir;
-
-/// The patient checks in at the hospital (her code, its kiosk opens the visit) and reception
-/// assigns `staff` as `role`: the authority `staff` writes under.
-async fn checked_in(
-    client: &Client,
-    patient: &SecretKey,
-    record: Hash32,
-    hospital: &caretrail_chain::PrivateKeySigner,
-    staff: &SecretKey,
-    certificate: caretrail_types::SignedStaffCertificate,
-    role: StaffRole,
-) -> VisitAuthority {
-    let here = secret_key(hospital);
-    let (_, code) = client
-        .checkin_code(patient, record, here.address())
-        .await
-        .expect("her code");
-    let visit = client
-        .open_checkin(hospital.clone(), &code)
-        .await
-        .expect("opened");
-    let queued = client
-        .assign_visit(&here, &visit, staff.address(), role)
-        .await
-        .expect("assigned");
-    VisitAuthority {
-        certificate,
-        assignment: queued.assignment,
-    }
-}
 
 fn orders() -> Orders {
     Orders {
@@ -80,12 +50,7 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
     let erik_dir = TempDir::new().expect("dir");
     let parties = register_and_admit(&stack, erik_dir.path()).await;
     let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
-    let hospital_signer = stack.node().dev_signer(3);
-    let record = common::wallet(&erik_dir)
-        .profile()
-        .expect("profile")
-        .expect("registered")
-        .record;
+    let hospital_signer = parties.kiosk.clone();
 
     // The doctor's workstation: her staff key, and the hospital's key from its backup.
     let desk = Workstation::new(relay, hospital, "doctor").await;
@@ -93,16 +58,9 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
 
     // She checks in; reception assigns the doctor.
     let doctor_key = desk.staff.clone();
-    let authority = checked_in(
-        client,
-        patient,
-        record,
-        &hospital_signer,
-        &doctor_key,
-        certificate,
-        StaffRole::Doctor,
-    )
-    .await;
+    let authority = parties
+        .checked_in(&doctor_key, certificate, StaffRole::Doctor)
+        .await;
     let visit_id = authority.assignment.assignment.visit_id;
 
     // The doctor writes, from the command line.
@@ -243,16 +201,9 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
         .issue_staff_certificate(hospital, lab.address(), StaffRole::Lab, valid_until)
         .await
         .expect("certified");
-    let fresh = checked_in(
-        client,
-        patient,
-        record,
-        &hospital_signer,
-        &doctor_key,
-        certificate,
-        StaffRole::Doctor,
-    )
-    .await;
+    let fresh = parties
+        .checked_in(&doctor_key, certificate, StaffRole::Doctor)
+        .await;
     let readers = client.visit_readers(&fresh).await.expect("readers");
     let put = |key: &SecretKey, authority: VisitAuthority, kind: &'static str| {
         let (client, readers, key) = (client.clone(), readers.clone(), key.clone());
@@ -339,16 +290,9 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
     assert_eq!(post(alone(own_root)).await, ErrorCode::UnknownRecord);
 
     // A doctor the hospital revoked after assigning her.
-    let other_visit = checked_in(
-        client,
-        patient,
-        record,
-        &hospital_signer,
-        &other,
-        other_certificate,
-        StaffRole::Doctor,
-    )
-    .await;
+    let other_visit = parties
+        .checked_in(&other, other_certificate, StaffRole::Doctor)
+        .await;
     client
         .revoke_staff(hospital, other.address())
         .await
@@ -374,16 +318,9 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
     );
 
     // A blocked hospital.
-    let last = checked_in(
-        client,
-        patient,
-        record,
-        &hospital_signer,
-        &doctor_key,
-        certificate,
-        StaffRole::Doctor,
-    )
-    .await;
+    let last = parties
+        .checked_in(&doctor_key, certificate, StaffRole::Doctor)
+        .await;
     set_status(
         &rpc,
         stack.node().dev_signer(0),

@@ -10,7 +10,6 @@ mod common;
 
 use caretrail_chain::set_status;
 use caretrail_client::{LabFile, LabReport, Writer};
-use caretrail_crypto::SecretKey;
 use caretrail_protocol::audit::Mark;
 use caretrail_protocol::visit::bill::{Bill, BillLine, Outcome};
 use caretrail_protocol::visit::orders::{Orders, Prescription, TestOrder};
@@ -27,28 +26,12 @@ async fn a_whole_visit_leaves_her_every_record_decrypted_anchored_and_every_read
     let erik_dir = TempDir::new().expect("dir");
     let parties = register_and_admit(&stack, erik_dir.path()).await;
     let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
-    let kiosk = stack.node().dev_signer(3);
-    let record = common::wallet(&erik_dir)
-        .profile()
-        .expect("profile")
-        .expect("registered")
-        .record;
+    let (kiosk, record) = (parties.kiosk.clone(), parties.record);
     let scratch = TempDir::new().expect("dir");
     let mut rng = rand_core::OsRng;
-    let valid_until = caretrail_client::unix_now() + 3_600;
-    let staff = |role: StaffRole| {
-        let key = SecretKey::generate(&mut rand_core::OsRng);
-        async move {
-            let certificate = client
-                .issue_staff_certificate(hospital, key.address(), role, valid_until)
-                .await
-                .expect("certified");
-            (key, certificate)
-        }
-    };
-    let (doctor, doctor_certificate) = staff(StaffRole::Doctor).await;
-    let (lab, lab_certificate) = staff(StaffRole::Lab).await;
-    let (billing, billing_certificate) = staff(StaffRole::Billing).await;
+    let (doctor, doctor_certificate) = parties.staff(StaffRole::Doctor).await;
+    let (lab, lab_certificate) = parties.staff(StaffRole::Lab).await;
+    let (billing, billing_certificate) = parties.staff(StaffRole::Billing).await;
 
     // Step 6: her check-in code opens the visit at the kiosk.
     let (_, code) = client

@@ -87,6 +87,10 @@ pub struct Parties {
     pub client: caretrail_client::Client,
     pub patient: caretrail_crypto::SecretKey,
     pub hospital: caretrail_crypto::SecretKey,
+    /// The hospital's key as its kiosk sends transactions with it (a funded account).
+    pub kiosk: caretrail_chain::PrivateKeySigner,
+    /// Erik's registration, H.
+    pub record: caretrail_types::Hash32,
 }
 
 pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> Parties {
@@ -95,7 +99,7 @@ pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> 
     let wallet = Wallet::new(FileStore::new(dir.join("keystore")), dir);
     let client = Client::new(&stack.relay_url).expect("client");
     let password = Password::new("correct horse battery staple").expect("password");
-    client
+    let registered = client
         .register(
             &wallet,
             &RegistrationForm {
@@ -110,7 +114,8 @@ pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> 
         .await
         .expect("registered");
     let patient = wallet.unlock(password.as_existing()).expect("her key");
-    let hospital = caretrail_chain::secret_key(&stack.node().dev_signer(3));
+    let kiosk = stack.node().dev_signer(3);
+    let hospital = caretrail_chain::secret_key(&kiosk);
     caretrail_chain::admit(
         &stack.rpc_url(),
         stack.node().dev_signer(0),
@@ -128,6 +133,61 @@ pub async fn register_and_admit(stack: &caretrail::stack::Stack, dir: &Path) -> 
         client,
         patient,
         hospital,
+        kiosk,
+        record: registered.receipt.record,
+    }
+}
+
+impl Parties {
+    /// A staff key of the hospital's, certified for `role` for an hour.
+    pub async fn staff(
+        &self,
+        role: caretrail_types::StaffRole,
+    ) -> (
+        caretrail_crypto::SecretKey,
+        caretrail_types::SignedStaffCertificate,
+    ) {
+        let key = caretrail_crypto::SecretKey::generate(&mut rand_core::OsRng);
+        let certificate = self
+            .client
+            .issue_staff_certificate(
+                &self.hospital,
+                key.address(),
+                role,
+                caretrail_client::unix_now() + 3_600,
+            )
+            .await
+            .expect("certified");
+        (key, certificate)
+    }
+
+    /// Erik checks in at the hospital (his code, its kiosk opens the visit) and reception
+    /// assigns `staff` as `role`: the authority `staff` writes under.
+    pub async fn checked_in(
+        &self,
+        staff: &caretrail_crypto::SecretKey,
+        certificate: caretrail_types::SignedStaffCertificate,
+        role: caretrail_types::StaffRole,
+    ) -> caretrail_types::VisitAuthority {
+        let (_, code) = self
+            .client
+            .checkin_code(&self.patient, self.record, self.hospital.address())
+            .await
+            .expect("his code");
+        let visit = self
+            .client
+            .open_checkin(self.kiosk.clone(), &code)
+            .await
+            .expect("opened");
+        let queued = self
+            .client
+            .assign_visit(&self.hospital, &visit, staff.address(), role)
+            .await
+            .expect("assigned");
+        caretrail_types::VisitAuthority {
+            certificate,
+            assignment: queued.assignment,
+        }
     }
 }
 

@@ -159,6 +159,8 @@ impl Client {
             ))
         })?;
         let tests = orders::tests_of(&plaintext).map_err(ClientError::Refused)?;
+        // The relay must take the lab's certificate before a visit is opened for it.
+        self.staff_check(staff, certificate, StaffRole::Lab).await?;
         // Only now, with the list read and checked, is the visit the code carries opened.
         let opened = match (code.visit_token(), code.visit) {
             (Some(token), Some(visit)) => {

@@ -385,7 +385,8 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let served = served_record(&response).filter(|record| record.id == id);
+        let served =
+            served_record(&response).filter(|record| record.id == id && record.patient == patient);
         // Anchored alone, or in a batch whose proof the relay serves with the record.
         let found = match found {
             Some(found) => Some(found),

@@ -221,6 +221,17 @@ fn a_batch_is_kept_only_as_the_chain_anchored_it_and_each_proof_holds() {
         // The chain's batch of another patient, or none, anchors nothing.
         assert!(anchor(&batched, Some(k.stranger.address())).is_err());
         assert!(anchor(&batched, None).is_err());
+        // A row whose id is not its content's (a relay serving another record under this id).
+        let renamed = StoredRecord {
+            id: Hash32([5; 32]),
+            ..batched.clone()
+        };
+        assert_eq!(
+            anchor(&renamed, Some(k.patient.address()))
+                .expect_err("another record's id")
+                .code,
+            ErrorCode::HashMismatch
+        );
         // A proof moved to another record fails.
         let moved = StoredRecord {
             body_hash: Hash32([99; 32]),

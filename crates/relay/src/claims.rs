@@ -145,6 +145,19 @@ pub(crate) async fn check_answer(
         ));
     }
     let claim = held(relay, answer.claim_id).await?;
+    let filed_by = claim
+        .submission
+        .as_ref()
+        .map(|s| s.authority.assignment.assignment.organization);
+    if filed_by != Some(answer.organization) {
+        return Err(refused(
+            ErrorCode::NotAReader,
+            format!(
+                "the claim {} the relay holds is not {}'s",
+                answer.claim_id, answer.organization
+            ),
+        ));
+    }
     if kind != claim_response_kind() || request.patient != claim.patient {
         return Err(refused(
             ErrorCode::InvalidInput,
@@ -166,9 +179,16 @@ pub(crate) async fn check_answer(
 }
 
 /// Takes a claim off its insurer's queue once its last answer is stored.
-pub(crate) async fn answered(relay: &Relay, answer: &AnswerOf) -> Result<(), RelayError> {
+pub(crate) async fn answered(
+    relay: &Relay,
+    answer: &AnswerOf,
+    insurer: Address,
+) -> Result<(), RelayError> {
     if answer.last {
-        relay.db.answer_claim(answer.claim_id, unix_now()).await?;
+        relay
+            .db
+            .answer_claim(answer.claim_id, insurer, unix_now())
+            .await?;
     }
     Ok(())
 }

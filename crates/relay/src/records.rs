@@ -243,7 +243,7 @@ where
     };
     relay.db.keep_record(&record).await?;
     if let Some(answer) = &answer {
-        crate::claims::answered(relay, answer).await?;
+        crate::claims::answered(relay, answer, fresh.signer).await?;
     }
     Ok(record)
 }

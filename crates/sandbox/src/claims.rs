@@ -84,7 +84,7 @@ impl Insurer {
         client
             .answer_claim(self.key(), self.signer().clone(), &claim, &queued, false)
             .await?;
-        let (decided, currency) = self.decide(client, notice, &json).await?;
+        let (decided, currency, kept) = self.decide(client, notice, &json).await?;
         let last = bill::response(
             &json,
             claim.id,
@@ -97,19 +97,24 @@ impl Insurer {
         client
             .answer_claim(self.key(), self.signer().clone(), &claim, &last, true)
             .await?;
+        // Kept once answered: a claim that comes back after a failed answer is not "billed
+        // before" by itself.
+        if let Some(bill) = kept {
+            self.keep_bill(notice.patient, bill);
+        }
         tracing::info!(claim = %claim.id, outcome = ?decided.outcome, benefit = decided.benefit, "claim answered");
         Ok(())
     }
 
     /// The decision on a claim: refused whole when the patient's registration does not pin this
     /// insurer's policy version the claim names, else `bill::decide` against that version's
-    /// terms and the bills received for her before.
+    /// terms and the bills received for her before; with the bill to keep once answered.
     async fn decide(
         &self,
         client: &Client,
         notice: &ClaimNotice,
         json: &[u8],
-    ) -> Result<(Adjudicated, String), ClientError> {
+    ) -> Result<(Adjudicated, String, Option<Bill>), ClientError> {
         let (coverage, claimed) = bill::read_claim(json).map_err(ClientError::Refused)?;
         let pinned = client.pinned_terms(notice.patient).await?;
         let currency = pinned.terms.currency.clone();
@@ -118,12 +123,11 @@ impl Insurer {
                 "{} is not enrolled with this insurer under policy version {} of {}",
                 notice.patient, coverage.version, coverage.policy_id
             );
-            return Ok((bill::refuse(&claimed, &reason), currency));
+            return Ok((bill::refuse(&claimed, &reason), currency, None));
         }
         let earlier = self.bills_of(notice.patient);
         let decided = bill::decide(&pinned.terms, &claimed, &earlier);
-        self.keep_bill(notice.patient, claimed);
-        Ok((decided, currency))
+        Ok((decided, currency, Some(claimed)))
     }
 }
 

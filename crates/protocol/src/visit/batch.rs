@@ -137,6 +137,17 @@ pub fn anchor(
             format!("record {} is in no batch", record.id),
         ));
     };
+    if caretrail_crypto::record::record_id(record.patient, record.kind, record.body_hash)
+        != record.id
+    {
+        return Err(refused(
+            ErrorCode::HashMismatch,
+            format!(
+                "record {} is not the registry's id of its patient, kind and body",
+                record.id
+            ),
+        ));
+    }
     if on_chain_patient != Some(record.patient) {
         return Err(refused(
             ErrorCode::UnknownRecord,

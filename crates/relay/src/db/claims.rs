@@ -43,13 +43,22 @@ impl Database {
             .collect()
     }
 
-    /// Marks claim `claim_id` answered at `now`.
-    pub async fn answer_claim(&self, claim_id: Hash32, now: u64) -> Result<(), sqlx::Error> {
-        sqlx::query("UPDATE claims SET answered_at = ? WHERE claim_id = ? AND answered_at IS NULL")
-            .bind(i64_of(now))
-            .bind(claim_id.to_string())
-            .execute(&self.pool)
-            .await?;
+    /// Marks claim `claim_id`, filed for `insurer`, answered at `now`.
+    pub async fn answer_claim(
+        &self,
+        claim_id: Hash32,
+        insurer: Address,
+        now: u64,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query(
+            "UPDATE claims SET answered_at = ? \
+             WHERE claim_id = ? AND insurer = ? AND answered_at IS NULL",
+        )
+        .bind(i64_of(now))
+        .bind(claim_id.to_string())
+        .bind(insurer.to_string())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }
