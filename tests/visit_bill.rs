@@ -260,6 +260,38 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     assert_eq!(last.benefit, 40_000);
     assert!(view.differences.is_empty(), "{:?}", view.differences);
 
+    // An insurer suspended: the bill is refused before anything is written.
+    let (third, third_records) = visit_with_orders(&parties).await;
+    caretrail_chain::set_status(
+        &rpc,
+        stack.node().dev_signer(0),
+        registries.participants,
+        stack.insurer.address(),
+        caretrail_types::ParticipantStatus::Suspended,
+    )
+    .await
+    .expect("suspended");
+    refused(
+        send(third, &["Laboratory tests=100"], &third_records, &[]).await,
+        "not_admitted",
+    );
+    let bills = client
+        .bills(patient, scratch.path())
+        .await
+        .expect("her bills");
+    assert_eq!(
+        bills.len(),
+        2,
+        "no bill was anchored for a suspended insurer"
+    );
+    let listed = client.list_records(patient).await.expect("her list");
+    assert!(
+        listed
+            .iter()
+            .all(|l| l.kind != "Claim" || l.anchor.is_some()),
+        "a claim was stored at the relay and never anchored"
+    );
+
     // From the command line, her bills.
     let out = cli(
         &["records", "bills", "--relay", relay],

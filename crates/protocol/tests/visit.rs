@@ -699,3 +699,132 @@ fn a_bill_is_decided_by_the_published_policy_and_her_app_flags_an_answer_that_pa
     assert_eq!(differences.len(), 2, "{differences:?}");
     assert!(differences[0].contains("1000") && differences[0].contains("1500"));
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn the_relay_checks_a_staff_upload_against_her_certificate_her_assignment_and_its_visit() {
+    use caretrail_protocol::staff::Facts;
+    use caretrail_protocol::visit::authority::check_upload;
+    use caretrail_types::{
+        Admission, Participant, ParticipantKind, ParticipantStatus, RelayRequest, Visit,
+    };
+    let k = keys();
+    let good = authority(&k, StaffRole::Doctor);
+    let facts = Facts {
+        organization: Some(Participant {
+            admission: Admission {
+                signer: k.hospital.address(),
+                kind: ParticipantKind::HealthOrganization,
+                licence_id: "HO-LIC-1001".into(),
+                name: "H".into(),
+                encryption_key: k.hospital.public_key().to_compressed().to_vec(),
+            },
+            status: ParticipantStatus::Admitted,
+            admitted_at: NOW - 1_000,
+        }),
+        revoked: false,
+    };
+    let visit = Visit {
+        patient: k.patient.address(),
+        organization: k.hospital.address(),
+        visit_id: VISIT,
+        expires_at: NOW + 7_200,
+    };
+    let request = |patient: Address| RelayRequest {
+        signer: k.doctor.address(),
+        action: RelayAction::RecordPut,
+        patient,
+        subject: Hash32([1; 32]),
+        content: Hash32([2; 32]),
+        deadline: NOW + 60,
+        nonce: Hash32([3; 32]),
+    };
+    let both = [k.patient.address(), k.hospital.address()];
+    let check =
+        |authority: &VisitAuthority, patient: Address, kind: &str, readers: &[Address], now| {
+            check_upload(
+                authority,
+                STAFF,
+                k.doctor.address(),
+                &request(patient),
+                kind,
+                readers,
+                &facts,
+                Some(&visit),
+                now,
+            )
+            .map(|m| m.staff)
+            .map_err(|e| e.code)
+        };
+    let her = k.patient.address();
+    assert_eq!(
+        check(&good, her, "ServiceRequest", &both, NOW),
+        Ok(k.doctor.address())
+    );
+    // Another organization's assignment under this hospital's certificate.
+    let mut elsewhere = good;
+    elsewhere.assignment = sign_assignment(
+        &k.stranger,
+        STAFF,
+        VisitAssignment {
+            organization: k.stranger.address(),
+            ..good.assignment.assignment
+        },
+    );
+    let cases = [
+        (
+            elsewhere,
+            her,
+            "ServiceRequest",
+            &both[..],
+            NOW,
+            ErrorCode::WrongOrganization,
+        ),
+        (
+            good,
+            k.stranger.address(),
+            "ServiceRequest",
+            &both[..],
+            NOW,
+            ErrorCode::NotAssigned,
+        ),
+        (
+            good,
+            her,
+            "ServiceRequest",
+            &both[..],
+            NOW + 7_200,
+            ErrorCode::CertificateExpired,
+        ),
+        (good, her, "Claim", &both[..], NOW, ErrorCode::WrongRole),
+        (
+            good,
+            her,
+            "ServiceRequest",
+            &both[..1],
+            NOW,
+            ErrorCode::InvalidInput,
+        ),
+    ];
+    for (authority, patient, kind, readers, now, code) in cases {
+        assert_eq!(
+            check(&authority, patient, kind, readers, now),
+            Err(code),
+            "{kind} at {now} for {patient}"
+        );
+    }
+    // An assignment that ended before its visit did.
+    let mut short = good;
+    short.assignment = sign_assignment(
+        &k.hospital,
+        STAFF,
+        VisitAssignment {
+            expires_at: NOW + 100,
+            ..good.assignment.assignment
+        },
+    );
+    assert_eq!(
+        check(&short, her, "ServiceRequest", &both, NOW + 200),
+        Err(ErrorCode::VisitClosed)
+    );
+}
