@@ -299,6 +299,30 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
         );
     }
 
+    // The other hospital blocked: her grant to it still stands on chain, but it reads nothing.
+    caretrail_chain::set_status(
+        &rpc,
+        stack.node().dev_signer(0),
+        registries.participants,
+        other.address(),
+        caretrail_types::ParticipantStatus::Blocked,
+    )
+    .await
+    .expect("blocked");
+    refused_as(
+        client
+            .get_record(
+                &other,
+                patient.address(),
+                test_list,
+                None,
+                &out_dir.path().join("blocked.json"),
+                Arc::new(|_| {}),
+            )
+            .await,
+        ErrorCode::NotAdmitted,
+    );
+
     // Refusals. A code for another lab's organization.
     refused_as(
         client

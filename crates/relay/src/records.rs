@@ -400,6 +400,17 @@ async fn reader_ground(
     )
     .await?
     {
+        // A consent outlives its grantee's admission on chain; its reads end with it.
+        let admitted =
+            caretrail_chain::participant(&config.rpc_url, config.participant_registry, reader)
+                .await?
+                .is_some_and(|p| p.status == caretrail_types::ParticipantStatus::Admitted);
+        if !admitted {
+            return Err(refused(
+                ErrorCode::NotAdmitted,
+                format!("{reader} is no longer an admitted participant: it reads nothing"),
+            ));
+        }
         return Ok(ReadGround::Consent);
     }
     if crate::claims::reads_its_claim(relay, record, reader).await? {
