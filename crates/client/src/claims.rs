@@ -18,8 +18,8 @@ use caretrail_crypto::SecretKey;
 use caretrail_protocol::records::reader_key;
 use caretrail_protocol::visit::bill::{self, Adjudicated, Answer, Bill, Coverage, Terms};
 use caretrail_types::{
-    Address, AnswerOf, CLAIM_HEADER, ClaimNotice, ErrorCode, FiledClaim, Hash32, KIND_HEADER,
-    NetworkInfo, RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
+    Address, AnswerOf, CLAIM_HEADER, ClaimNotice, ErrorCode, FiledClaim, Hash32, NetworkInfo,
+    RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
 };
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -139,21 +139,44 @@ impl Client {
         author: Option<Address>,
         scratch: &Path,
     ) -> Result<Vec<u8>, ClientError> {
+        self.read_plain_with_row(key, patient, id, author, scratch)
+            .await
+            .map(|(plain, _)| plain)
+    }
+
+    /// [`Client::read_plain`], with the relay's row of the record (who wrote it, its batch
+    /// proof), which the relay must serve.
+    pub(crate) async fn read_plain_with_row(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+        id: Hash32,
+        author: Option<Address>,
+        scratch: &Path,
+    ) -> Result<(Vec<u8>, StoredRecord), ClientError> {
         std::fs::create_dir_all(scratch)
             .map_err(|e| refused(ErrorCode::Internal, format!("the scratch directory: {e}")))?;
         let temp = tempfile::NamedTempFile::new_in(scratch)
             .map_err(|e| refused(ErrorCode::Internal, format!("a temporary file: {e}")))?;
-        self.get_record(
-            key,
-            patient,
-            id,
-            author,
-            temp.path(),
-            std::sync::Arc::new(|_| {}),
-        )
-        .await?;
-        std::fs::read(temp.path())
-            .map_err(|e| refused(ErrorCode::Internal, format!("the record read back: {e}")))
+        let (_, stored) = self
+            .read_record(
+                key,
+                patient,
+                id,
+                author,
+                temp.path(),
+                std::sync::Arc::new(|_| {}),
+            )
+            .await?;
+        let stored = stored.ok_or_else(|| {
+            refused(
+                ErrorCode::RelayError,
+                format!("the relay served record {id} without its row"),
+            )
+        })?;
+        let plain = std::fs::read(temp.path())
+            .map_err(|e| refused(ErrorCode::Internal, format!("the record read back: {e}")))?;
+        Ok((plain, stored))
     }
 
     /// The billing desk bills the visit it is assigned by `authority` (role billing): the
@@ -236,8 +259,6 @@ impl Client {
         impl futures_util::Stream<Item = Result<ClaimNotice, ClientError>> + Send + 'static,
         ClientError,
     > {
-        use eventsource_stream::Eventsource as _;
-        use futures_util::StreamExt as _;
         let network = self.network().await?;
         let signed = Self::sign(
             insurer,
@@ -247,34 +268,13 @@ impl Client {
             Hash32::ZERO,
             Hash32::ZERO,
         );
-        let response = self
-            .relay
-            .streamed(
+        self.relay
+            .events(
                 self.relay
                     .signed(reqwest::Method::POST, "v1/insurers/claims", &signed)?,
+                "claim",
             )
-            .await?;
-        let relay = self.relay.base().to_owned();
-        Ok(response
-            .bytes_stream()
-            .eventsource()
-            .filter_map(move |event| {
-                let relay = relay.clone();
-                async move {
-                    match event {
-                        Ok(event) if event.event == "claim" => {
-                            Some(serde_json::from_str(&event.data).map_err(|e| {
-                                refused(ErrorCode::Internal, format!("the relay's queue: {e}"))
-                            }))
-                        }
-                        Ok(_) => None,
-                        Err(e) => Some(Err(ClientError::RelayUnreachable {
-                            url: relay,
-                            reason: format!("the queue broke off: {e}"),
-                        })),
-                    }
-                }
-            }))
+            .await
     }
 
     /// The insurer reads a claim from its queue: the record (anchored by the hospital) and its
@@ -285,28 +285,15 @@ impl Client {
         notice: &ClaimNotice,
         scratch: &Path,
     ) -> Result<(StoredRecord, Vec<u8>), ClientError> {
-        std::fs::create_dir_all(scratch)
-            .map_err(|e| refused(ErrorCode::Internal, format!("the scratch directory: {e}")))?;
-        let temp = tempfile::NamedTempFile::new_in(scratch)
-            .map_err(|e| refused(ErrorCode::Internal, format!("a temporary file: {e}")))?;
-        let (_, stored) = self
-            .read_record(
+        let (json, stored) = self
+            .read_plain_with_row(
                 insurer,
                 notice.patient,
                 notice.claim_id,
                 Some(notice.organization),
-                temp.path(),
-                std::sync::Arc::new(|_| {}),
+                scratch,
             )
             .await?;
-        let stored = stored.ok_or_else(|| {
-            refused(
-                ErrorCode::RelayError,
-                "the relay served the claim without its row",
-            )
-        })?;
-        let json = std::fs::read(temp.path())
-            .map_err(|e| refused(ErrorCode::Internal, format!("the claim read back: {e}")))?;
         Ok((stored, json))
     }
 
@@ -330,35 +317,21 @@ impl Client {
             .ok_or_else(|| refused(ErrorCode::InvalidInput, "the claim has no submission"))?;
         let organization = authority.assignment.assignment.organization;
         let readers = self.visit_readers(&authority).await?;
-        let sealed = caretrail_crypto::envelope::encrypt(&mut rand_core::OsRng, &readers, json)
-            .map_err(|e| refused(ErrorCode::Internal, format!("encryption: {e}")))?;
-        let header_len = caretrail_crypto::envelope::Header::parse(&sealed)
-            .map_err(|e| refused(ErrorCode::Internal, format!("encryption: {e}")))?
-            .len();
-        let hash = caretrail_crypto::record::body_hash(&sealed[header_len..]);
-        let kind = caretrail_chain::claim_response_kind();
-        let id = caretrail_crypto::record::record_id(claim.patient, kind, hash);
-        let signed = Self::sign(
-            insurer,
-            &network,
-            RelayAction::RecordPut,
-            claim.patient,
-            id,
-            hash,
-        );
         let answer = AnswerOf {
             organization,
             claim_id: claim.id,
             last,
         };
-        let request = self
-            .relay
-            .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
-            .header(KIND_HEADER, "ClaimResponse")
-            .header(CLAIM_HEADER, answer.to_header())
-            .header(reqwest::header::CONTENT_LENGTH, sealed.len())
-            .body(sealed);
-        let stored: StoredRecord = self.relay.json(request).await?;
+        let stored = self
+            .put_sealed(
+                insurer,
+                claim.patient,
+                "ClaimResponse",
+                &readers,
+                json,
+                (CLAIM_HEADER, answer.to_header()),
+            )
+            .await?;
         anchor_claim_response(
             &rpc,
             signer,
@@ -370,7 +343,7 @@ impl Client {
                 kind: claim_kind(),
                 ciphertext_hash: claim.body_hash,
             },
-            hash,
+            stored.body_hash,
         )
         .await?;
         Ok(stored)

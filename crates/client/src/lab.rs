@@ -121,43 +121,18 @@ impl Client {
         let here = secret_key(&organization);
         let code = lab::read(text, domain(&network), here.address(), unix_now())
             .map_err(ClientError::Refused)?;
-        std::fs::create_dir_all(scratch).map_err(|e| {
-            ClientError::Refused(UiError::new(
-                ErrorCode::Internal,
-                format!("the scratch directory: {e}"),
-            ))
-        })?;
-        let temp = tempfile::NamedTempFile::new_in(scratch).map_err(|e| {
-            ClientError::Refused(UiError::new(
-                ErrorCode::Internal,
-                format!("a temporary file: {e}"),
-            ))
-        })?;
-        let (_, stored) = self
-            .read_record(
+        let (plaintext, stored) = self
+            .read_plain_with_row(
                 &here,
                 code.share.patient,
                 code.share.record_id,
                 None,
-                temp.path(),
-                std::sync::Arc::new(|_| {}),
+                scratch,
             )
             .await?;
-        let stored = stored.ok_or_else(|| {
-            ClientError::Refused(UiError::new(
-                ErrorCode::RelayError,
-                "the relay served the test list without its row",
-            ))
-        })?;
         let writer = self.writer(&network, &stored).await?;
         let (ordered_by, ordered_at) =
             lab::check_order(&code, &stored, &writer).map_err(ClientError::Refused)?;
-        let plaintext = std::fs::read(temp.path()).map_err(|e| {
-            ClientError::Refused(UiError::new(
-                ErrorCode::Internal,
-                format!("the test list read back: {e}"),
-            ))
-        })?;
         let tests = orders::tests_of(&plaintext).map_err(ClientError::Refused)?;
         // The relay must take the lab's certificate before a visit is opened for it.
         self.staff_check(staff, certificate, StaffRole::Lab).await?;

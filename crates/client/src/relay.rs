@@ -127,6 +127,45 @@ impl Relay {
         Err(self.refusal(status, &bytes))
     }
 
+    /// Sends `request` and reads its answer as server-sent events: each `name` event's data as
+    /// a `T`, other events skipped, until the relay ends the stream or it breaks off.
+    pub async fn events<T: DeserializeOwned + Send + 'static>(
+        &self,
+        request: reqwest::RequestBuilder,
+        name: &'static str,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<T, ClientError>> + Send + 'static,
+        ClientError,
+    > {
+        use eventsource_stream::Eventsource as _;
+        use futures_util::StreamExt as _;
+        let response = self.streamed(request).await?;
+        let relay = self.base().to_owned();
+        Ok(response
+            .bytes_stream()
+            .eventsource()
+            .filter_map(move |event| {
+                let relay = relay.clone();
+                async move {
+                    match event {
+                        Ok(event) if event.event == name => {
+                            Some(serde_json::from_str(&event.data).map_err(|e| {
+                                ClientError::Refused(caretrail_types::UiError::new(
+                                    caretrail_types::ErrorCode::Internal,
+                                    format!("the relay's {name} events: {e}"),
+                                ))
+                            }))
+                        }
+                        Ok(_) => None,
+                        Err(e) => Some(Err(ClientError::RelayUnreachable {
+                            url: relay,
+                            reason: format!("the stream of {name} events broke off: {e}"),
+                        })),
+                    }
+                }
+            }))
+    }
+
     fn unreachable(&self, e: &reqwest::Error) -> ClientError {
         ClientError::RelayUnreachable {
             url: self.base.to_string(),

@@ -125,8 +125,6 @@ impl Client {
         + 'static,
         ClientError,
     > {
-        use eventsource_stream::Eventsource as _;
-        use futures_util::StreamExt as _;
         let network = self.network().await?;
         let body = serde_json::to_vec(&StaffCheckRequest {
             certificate: *certificate,
@@ -141,35 +139,15 @@ impl Client {
             Hash32::ZERO,
             Hash32(Sha256::digest(&body).into()),
         );
-        let response = self
-            .relay
-            .streamed(
+        self.relay
+            .events(
                 self.relay
                     .signed(reqwest::Method::POST, "v1/staff/queue", &signed)?
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
                     .body(body),
+                "assignment",
             )
-            .await?;
-        let relay = self.relay.base().to_owned();
-        Ok(response
-            .bytes_stream()
-            .eventsource()
-            .filter_map(move |event| {
-                let relay = relay.clone();
-                async move {
-                    match event {
-                        Ok(event) if event.event == "assignment" => Some(
-                            serde_json::from_str(&event.data)
-                                .map_err(|e| internal(format!("the relay's queue: {e}"))),
-                        ),
-                        Ok(_) => None,
-                        Err(e) => Some(Err(ClientError::RelayUnreachable {
-                            url: relay,
-                            reason: format!("the queue broke off: {e}"),
-                        })),
-                    }
-                }
-            }))
+            .await
     }
 }
 

@@ -62,6 +62,29 @@ impl Client {
         kind_name: &str,
         plaintext: &[u8],
     ) -> Result<StoredRecord, ClientError> {
+        self.put_sealed(
+            staff,
+            authority.assignment.assignment.patient,
+            kind_name,
+            readers,
+            plaintext,
+            (STAFF_HEADER, authority.to_header()),
+        )
+        .await
+    }
+
+    /// `patient`'s record of kind `kind_name`, its `plaintext` encrypted in memory for
+    /// `readers`, uploaded with `key`'s signed request and the header `on` (the ground a staff
+    /// member or an insurer uploads on). Not anchored.
+    pub(crate) async fn put_sealed(
+        &self,
+        key: &SecretKey,
+        patient: caretrail_types::Address,
+        kind_name: &str,
+        readers: &[PublicKey],
+        plaintext: &[u8],
+        on: (&'static str, String),
+    ) -> Result<StoredRecord, ClientError> {
         let network = self.network().await?;
         let kind_hash = kind(kind_name).map_err(ClientError::Refused)?;
         let sealed = envelope::encrypt(&mut OsRng, readers, plaintext)
@@ -70,14 +93,13 @@ impl Client {
             .map_err(|e| refused(ErrorCode::Internal, format!("encryption: {e}")))?
             .len();
         let hash = body_hash(&sealed[header_len..]);
-        let patient = authority.assignment.assignment.patient;
         let id = record_id(patient, kind_hash, hash);
-        let signed = Self::sign(staff, &network, RelayAction::RecordPut, patient, id, hash);
+        let signed = Self::sign(key, &network, RelayAction::RecordPut, patient, id, hash);
         let request = self
             .relay
             .signed(reqwest::Method::PUT, &format!("v1/records/{id}"), &signed)?
             .header(KIND_HEADER, kind_name)
-            .header(STAFF_HEADER, authority.to_header())
+            .header(on.0, on.1)
             .header(reqwest::header::CONTENT_LENGTH, sealed.len())
             .body(sealed);
         self.relay.json(request).await

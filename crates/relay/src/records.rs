@@ -47,33 +47,13 @@ pub async fn accept(
     text: Option<&str>,
     action: RelayAction,
 ) -> Result<(Fresh, RelayRequest), RelayError> {
-    use base64::Engine as _;
     let text = text.ok_or_else(|| {
         refused(
             ErrorCode::InvalidInput,
             format!("the request is not signed: no {REQUEST_HEADER} header"),
         )
     })?;
-    if text.len() > MAX_REQUEST_HEADER {
-        return Err(refused(
-            ErrorCode::InvalidInput,
-            "the signed request is too long",
-        ));
-    }
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.trim())
-        .map_err(|e| {
-            refused(
-                ErrorCode::InvalidInput,
-                format!("the signed request is not base64url: {e}"),
-            )
-        })?;
-    let signed: SignedRelayRequest = serde_json::from_slice(&json).map_err(|e| {
-        refused(
-            ErrorCode::InvalidInput,
-            format!("the signed request cannot be read: {e}"),
-        )
-    })?;
+    let signed: SignedRelayRequest = read_header(text, REQUEST_HEADER)?;
     let now = unix_now();
     let fresh = request::check(&signed, domain(relay), action, now).map_err(RelayError::from)?;
     if !relay
@@ -280,12 +260,7 @@ fn read_header<T: serde::de::DeserializeOwned>(text: &str, name: &str) -> Result
 
 /// The signed request as it came (kept with a staff member's record: her signature on it).
 fn signed_request(text: Option<&str>) -> Result<SignedRelayRequest, RelayError> {
-    use base64::Engine as _;
-    let json = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(text.unwrap_or_default().trim())
-        .map_err(|e| RelayError::Internal(format!("a checked request: {e}")))?;
-    serde_json::from_slice(&json)
-        .map_err(|e| RelayError::Internal(format!("a checked request: {e}")))
+    read_header(text.unwrap_or_default(), REQUEST_HEADER)
 }
 
 /// A staff member's upload checked against what the chain and this relay know now.

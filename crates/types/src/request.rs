@@ -86,9 +86,15 @@ pub struct SignedRelayRequest {
 impl SignedRelayRequest {
     /// The value of the [`REQUEST_HEADER`] it travels in: base64url, no padding, of its JSON.
     pub fn to_header(&self) -> String {
-        use base64::Engine as _;
-        // Serializing plain fields and hex strings cannot fail.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        header_value(self)
     }
+}
+
+/// The value of an HTTP header that carries `value`: base64url, no padding, of its JSON (the
+/// form of every Caretrail header that carries a struct).
+pub fn header_value<T: Serialize>(value: &T) -> String {
+    use base64::Engine as _;
+    // Serializing plain fields and hex strings cannot fail.
+    let json = serde_json::to_vec(value).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
 }

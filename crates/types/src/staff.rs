@@ -154,10 +154,7 @@ pub struct VisitAuthority {
 impl VisitAuthority {
     /// The value of the [`STAFF_HEADER`] it travels in.
     pub fn to_header(&self) -> String {
-        use base64::Engine as _;
-        // Serializing plain fields and hex strings cannot fail.
-        let json = serde_json::to_vec(self).unwrap_or_default();
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+        crate::request::header_value(self)
     }
 }
 
