@@ -14,9 +14,9 @@ mod staging;
 
 use caretrail_client::{Client, PinnedNetwork, SecretKey, Trust, Wallet};
 use caretrail_keystore::PlatformStore;
+pub use caretrail_types::CheckinCode;
 use caretrail_types::{ErrorCode, Hash32, UiError};
 use device::DeviceProfile;
-pub use roles::CheckinCode;
 use staging::Staging;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
@@ -225,7 +225,7 @@ fn open_window<R: tauri::Runtime>(
     tauri::WebviewWindowBuilder::new(
         app,
         role.label(),
-        tauri::WebviewUrl::App(role.page().into()),
+        tauri::WebviewUrl::App(device::page(role).into()),
     )
     .title(title)
     .inner_size(1000.0, 760.0)
@@ -244,7 +244,7 @@ pub fn run() {
             .clone()
             .unwrap_or_else(|| app_data.join("wallet"));
         let data_dir = data_dir_of(wallet_override.as_deref(), app_data);
-        let device = DeviceProfile::load(&data_dir).map_err(|e| e.message)?;
+        let device = device::load(&data_dir).map_err(|e| e.message)?;
         let role = device.role;
         app.manage(AppState::new(device, wallet_dir, data_dir));
         open_window(app, role)?;

@@ -6,19 +6,7 @@ use crate::AppState;
 use crate::device::{Colleague, Role};
 use caretrail_chain::PrivateKeySigner;
 use caretrail_keystore::ExistingPassword;
-use caretrail_types::{Address, ErrorCode, Hash32, QueuedVisit, StaffMember, UiError};
-use serde::Serialize;
-
-/// Her check-in code for one organization, as the UI draws it.
-#[derive(Debug, Clone, Serialize)]
-pub struct CheckinCode {
-    pub organization: Address,
-    pub visit_id: Hash32,
-    /// Unix seconds: the last second reception may open the visit with it.
-    pub not_after: u64,
-    /// The QR code's text (`ct:/…`).
-    pub text: String,
-}
+use caretrail_types::{Address, CheckinCode, ErrorCode, QueuedVisit, StaffMember, UiError};
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)
