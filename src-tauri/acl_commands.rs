@@ -16,6 +16,8 @@ const PATIENT: &[&str] = &[
     "patient_recovery_finish",
     "visit_organizations",
     "visit_checkin_code",
+    "visit_test_code",
+    "records_bills",
     "records_list",
     "records_upload_begin",
     "records_upload_slice",
@@ -40,10 +42,23 @@ const RECEPTION: &[&str] = &[
     "reception_assign",
 ];
 
-/// A doctor's (and a lab's) window: her key, her certificate, her queue.
-const DOCTOR: &[&str] = &["device_profile", "staff_unlock", "staff_queue"];
-const LAB: &[&str] = &["device_profile", "staff_unlock", "staff_queue"];
-const BILLING: &[&str] = &["device_profile", "staff_unlock"];
+/// A doctor's window: her key, her certificate, her queue, her prescriptions and test lists.
+const DOCTOR: &[&str] = &["device_profile", "staff_unlock", "staff_queue", "doctor_write"];
+/// A lab's: it scans test-list codes, takes in the list, and reports with files it stages.
+const LAB: &[&str] = &[
+    "device_profile",
+    "staff_unlock",
+    "staff_queue",
+    "scan_start",
+    "scan_stop",
+    "scan_image",
+    "records_upload_begin",
+    "records_upload_slice",
+    "lab_fetch",
+    "lab_report",
+];
+/// Billing's: it bills its hospital's visits.
+const BILLING: &[&str] = &["device_profile", "staff_unlock", "billing_send"];
 
 /// Each role's window label and its commands.
 const ROLES: &[(&str, &[&str])] = &[
@@ -68,6 +83,8 @@ const COMMANDS: &[&str] = &[
     "patient_recovery_finish",
     "visit_organizations",
     "visit_checkin_code",
+    "visit_test_code",
+    "records_bills",
     "records_list",
     "records_upload_begin",
     "records_upload_slice",
@@ -84,4 +101,8 @@ const COMMANDS: &[&str] = &[
     "reception_assign",
     "staff_unlock",
     "staff_queue",
+    "doctor_write",
+    "lab_fetch",
+    "lab_report",
+    "billing_send",
 ];

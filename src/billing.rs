@@ -8,7 +8,6 @@ use crate::patient::{Common, password, wallet};
 use crate::policy::{coded, failed, invalid};
 use crate::staff::read_certificate;
 use caretrail_protocol::visit::bill::{Bill, BillLine};
-use caretrail_types::{ErrorCode, StaffRole, UiError, VisitAuthority};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -54,19 +53,7 @@ fn bill(args: &SendArgs) -> anyhow::Result<Bill> {
     let lines = args
         .lines
         .iter()
-        .map(|l| {
-            let (service, amount) = l
-                .rsplit_once('=')
-                .ok_or_else(|| invalid(format!("{l:?} is not SERVICE=AMOUNT")))?;
-            let amount = amount
-                .trim()
-                .parse()
-                .map_err(|e| invalid(format!("{amount:?} is not a whole amount: {e}")))?;
-            Ok(BillLine {
-                service: service.trim().to_owned(),
-                amount,
-            })
-        })
+        .map(|l| l.parse::<BillLine>().map_err(coded))
         .collect::<anyhow::Result<_>>()?;
     let records = args
         .records
@@ -95,34 +82,16 @@ async fn send(args: SendArgs) -> anyhow::Result<ExitCode> {
         .transpose()?;
     let certificate = read_certificate(&args.certificate)?;
     let organization = organization_signer(&args.organization_wallet)?;
-    let here = caretrail_chain::secret_key(&organization);
     let key = wallet(&args.common.wallet)
         .unlock(&password()?)
         .map_err(failed)?;
     let client = args.common.client().await?;
-    let visit = client
-        .visit(here.address(), visit_id)
-        .await
-        .map_err(failed)?
-        .ok_or_else(|| {
-            coded(UiError::new(
-                ErrorCode::UnknownVisit,
-                format!("this hospital opened no visit {visit_id}"),
-            ))
-        })?;
-    let queued = client
-        .assign_visit(&here, &visit, key.address(), StaffRole::Billing)
-        .await
-        .map_err(failed)?;
-    let authority = VisitAuthority {
-        certificate,
-        assignment: queued.assignment,
-    };
     let (claim, notice) = client
-        .send_bill(
+        .bill_visit(
             &key,
+            &certificate,
             organization,
-            &authority,
+            visit_id,
             insurer,
             &bill,
             &args.common.wallet.join("scratch"),

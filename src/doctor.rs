@@ -8,11 +8,8 @@ use crate::patient::{Common, password, wallet};
 use crate::policy::{coded, failed, invalid};
 use crate::staff::read_certificate;
 use anyhow::Context as _;
-use caretrail_client::{Client, SecretKey};
 use caretrail_protocol::visit::orders::{Orders, Prescription, TestOrder};
-use caretrail_types::{
-    ErrorCode, Hash32, SignedStaffCertificate, StaffRole, UiError, VisitAuthority,
-};
+use caretrail_types::StaffRole;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -69,48 +66,6 @@ pub(crate) fn organization_signer(dir: &Path) -> anyhow::Result<caretrail_chain:
         .context("the organization's key")
 }
 
-/// Her open assignment to `visit_id` as `role`, from the start of her queue (the open ones come
-/// first, at once).
-pub(crate) async fn assignment(
-    client: &Client,
-    key: &SecretKey,
-    certificate: &SignedStaffCertificate,
-    role: StaffRole,
-    visit_id: Hash32,
-) -> anyhow::Result<VisitAuthority> {
-    use futures_util::StreamExt as _;
-    let queue = client
-        .staff_queue(key, certificate, role)
-        .await
-        .map_err(failed)?;
-    let mut queue = std::pin::pin!(queue);
-    let found = tokio::time::timeout(Duration::from_secs(5), async {
-        while let Some(queued) = queue.next().await {
-            let queued = queued.map_err(failed)?;
-            if queued.assignment.assignment.visit_id == visit_id {
-                return Ok(Some(queued.assignment));
-            }
-        }
-        Ok::<_, anyhow::Error>(None)
-    })
-    .await
-    .unwrap_or(Ok(None))?;
-    let assignment = found.ok_or_else(|| {
-        coded(UiError::new(
-            ErrorCode::NotAssigned,
-            format!(
-                "{} has no open assignment to visit {visit_id} as {}",
-                key.address(),
-                role.name()
-            ),
-        ))
-    })?;
-    Ok(VisitAuthority {
-        certificate: *certificate,
-        assignment,
-    })
-}
-
 fn orders(args: &WriteArgs) -> anyhow::Result<Orders> {
     let prescription = match (&args.medication, &args.dosage) {
         (Some(medication), Some(dosage)) => Some(Prescription {
@@ -122,15 +77,7 @@ fn orders(args: &WriteArgs) -> anyhow::Result<Orders> {
     let tests = args
         .tests
         .iter()
-        .map(|t| {
-            let (loinc, name) = t
-                .split_once('=')
-                .ok_or_else(|| invalid(format!("{t:?} is not CODE=NAME")))?;
-            Ok(TestOrder {
-                loinc: loinc.trim().to_owned(),
-                name: name.trim().to_owned(),
-            })
-        })
+        .map(|t| t.parse::<TestOrder>().map_err(coded))
         .collect::<anyhow::Result<_>>()?;
     Ok(Orders {
         prescription,
@@ -150,7 +97,16 @@ async fn write(args: WriteArgs) -> anyhow::Result<ExitCode> {
         .unlock(&password()?)
         .map_err(failed)?;
     let client = args.common.client().await?;
-    let authority = assignment(&client, &key, &certificate, StaffRole::Doctor, visit_id).await?;
+    let authority = client
+        .assignment_to(
+            &key,
+            &certificate,
+            StaffRole::Doctor,
+            visit_id,
+            Duration::from_secs(5),
+        )
+        .await
+        .map_err(failed)?;
     let written = client
         .write_orders(&key, organization, &authority, &orders)
         .await

@@ -292,12 +292,90 @@ fn the_roles_commands_refuse_plainly_before_their_key_is_open() {
         },
     );
     let doctor = window(&staff_app, "doctor");
-    let unlocked = invoke(&doctor, "staff_unlock", json!({ "password": "x" }));
+    let unlocked = invoke(
+        &doctor,
+        "staff_unlock",
+        json!({ "password": "x", "organizationPassword": "y" }),
+    );
     assert_eq!(code(unlocked.clone()), Some("invalid_input".into()));
     assert!(
         format!("{unlocked:?}").contains("no certificate"),
         "{unlocked:?}"
     );
+
+    // Each staff role's work waits for both of the workstation's keys.
+    let visit_id = caretrail_types::Hash32([3; 32]);
+    for (role, staff_role, label, command, args) in [
+        (
+            Role::Doctor,
+            StaffRole::Doctor,
+            "doctor",
+            "doctor_write",
+            json!({ "visitId": visit_id, "orders": { "prescription": null, "tests": [] } }),
+        ),
+        (
+            Role::Lab,
+            StaffRole::Lab,
+            "lab",
+            "lab_fetch",
+            json!({ "code": "ct:/AQ" }),
+        ),
+        (
+            Role::Billing,
+            StaffRole::Billing,
+            "billing",
+            "billing_send",
+            json!({ "visitId": visit_id, "lines": [], "records": [], "insurer": null }),
+        ),
+    ] {
+        let certified = app_for(
+            &format!("{label}-no-key"),
+            DeviceProfile {
+                role,
+                certificate: Some(caretrail_types::SignedStaffCertificate {
+                    certificate: caretrail_types::StaffCertificate {
+                        organization: Address([2; 20]),
+                        staff: Address([3; 20]),
+                        role: staff_role,
+                        valid_until: u64::MAX,
+                    },
+                    signature: caretrail_types::Signature([0; 65]),
+                }),
+                staff: Vec::new(),
+            },
+        );
+        let window = window(&certified, label);
+        assert_eq!(
+            code(invoke(&window, command, args.clone())),
+            Some("no_key".into()),
+            "{label}: {command} before the keys are open"
+        );
+        let no_password = invoke(
+            &window,
+            "staff_unlock",
+            json!({ "password": "correct horse battery staple", "organizationPassword": "" }),
+        );
+        assert_eq!(code(no_password.clone()), Some("invalid_input".into()));
+        assert!(
+            format!("{no_password:?}").contains("workstation's password"),
+            "{no_password:?}"
+        );
+        let no_wallet = invoke(
+            &window,
+            "staff_unlock",
+            json!({ "password": "correct horse battery staple",
+                    "organizationPassword": "correct horse battery staple" }),
+        );
+        assert!(
+            format!("{no_wallet:?}").contains("workstation's key"),
+            "a workstation without the organization's key says so: {no_wallet:?}"
+        );
+        assert_eq!(
+            code(invoke(&window, command, args)),
+            Some("no_key".into()),
+            "{label}: nothing was kept from a refused unlock"
+        );
+    }
 
     let patients = app("patient-refusals");
     let patient = window(&patients, "patient");
@@ -309,5 +387,19 @@ fn the_roles_commands_refuse_plainly_before_their_key_is_open() {
         )),
         Some("no_key".into()),
         "her check-in code is signed with her session's key: she logs in first"
+    );
+    assert_eq!(
+        code(invoke(
+            &patient,
+            "visit_test_code",
+            json!({ "record": caretrail_types::Hash32([4; 32]), "lab": Address([2; 20]) })
+        )),
+        Some("no_key".into()),
+        "her test-list code too"
+    );
+    assert_eq!(
+        code(invoke(&patient, "records_bills", json!({}))),
+        Some("no_key".into()),
+        "and her bills"
     );
 }

@@ -22,6 +22,9 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, OnceLock};
 use tauri::Manager as _;
 
+/// The keyring entry of a staff workstation's copy of its organization's key.
+const ORGANIZATION_KEY_ACCOUNT: &str = "organization-key";
+
 /// The relay the app talks to when `CARETRAIL_RELAY_URL` is not set.
 const DEFAULT_RELAY_URL: &str = "http://127.0.0.1:7780";
 
@@ -36,6 +39,11 @@ pub struct AppState {
     wallet_dir: PathBuf,
     wallet: OnceLock<Wallet<PlatformStore>>,
     key: Mutex<Option<SecretKey>>,
+    /// A staff workstation's copy of its organization's key (doctor, lab, billing: it anchors
+    /// what they write), opened with hers.
+    organization: Mutex<Option<SecretKey>>,
+    /// The test lists the lab took in, by record id, until it reports on them.
+    lab_orders: Mutex<Vec<caretrail_client::LabOrder>>,
     data_dir: PathBuf,
     staging: Staging,
     scanning: scan::Scanning,
@@ -71,6 +79,8 @@ impl AppState {
             wallet_dir,
             wallet: OnceLock::new(),
             key: Mutex::new(None),
+            organization: Mutex::new(None),
+            lab_orders: Mutex::new(Vec::new()),
             staging: Staging::new(&data_dir.join("staging")),
             data_dir,
             scanning: scan::Scanning::default(),
@@ -106,6 +116,30 @@ impl AppState {
         })
     }
 
+    fn organization_slot(&self) -> std::sync::MutexGuard<'_, Option<SecretKey>> {
+        self.organization.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The organization's key on a staff workstation, once opened.
+    pub fn organization_key(&self) -> Result<SecretKey, UiError> {
+        self.organization_slot().clone().ok_or_else(|| {
+            UiError::new(
+                ErrorCode::NoKey,
+                "open this workstation's keys first: the organization's key anchors what you write",
+            )
+        })
+    }
+
+    /// Keeps a staff workstation's organization key for the session.
+    pub fn keep_organization_key(&self, key: SecretKey) {
+        *self.organization_slot() = Some(key);
+    }
+
+    /// The lab's orders taken in this session.
+    pub fn lab_orders(&self) -> std::sync::MutexGuard<'_, Vec<caretrail_client::LabOrder>> {
+        self.lab_orders.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// The code scan under way, if any.
     pub fn scanning(&self) -> &scan::Scanning {
         &self.scanning
@@ -135,6 +169,19 @@ impl AppState {
 
     pub fn client(&self) -> Result<&Client, UiError> {
         self.client.as_ref().map_err(Clone::clone)
+    }
+
+    /// A staff workstation's copy of its organization's key: a wallet of its own under hers
+    /// (`organization/`, provisioned as `caretrail hospital provision --wallet` does), in a
+    /// keyring entry of its own where there is no key file.
+    pub fn organization_wallet(&self) -> Wallet<PlatformStore> {
+        let dir = self.wallet_dir.join("organization");
+        let store = PlatformStore::open_entry(
+            &dir,
+            caretrail_keystore::SERVICE,
+            ORGANIZATION_KEY_ACCOUNT,
+        );
+        Wallet::new(store, &dir)
     }
 
     /// Her wallet: the key in the OS keyring (or the key file where there is none), her profile
@@ -194,6 +241,8 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::patient::patient_recovery_finish,
         commands::patient::visit_organizations,
         commands::patient::visit_checkin_code,
+        commands::patient::visit_test_code,
+        commands::patient::records_bills,
         records::records_list,
         records::records_upload_begin,
         records::records_upload_slice,
@@ -210,6 +259,10 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::reception::reception_assign,
         commands::staff::staff_unlock,
         commands::staff::staff_queue,
+        commands::staff::doctor_write,
+        commands::staff::lab_fetch,
+        commands::staff::lab_report,
+        commands::staff::billing_send,
     ])
 }
 

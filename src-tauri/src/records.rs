@@ -150,7 +150,7 @@ fn raw_slice<'a>(request: &'a Request<'_>) -> Result<(u64, Cow<'a, [u8]>), UiErr
 
 /// Where a transfer's progress goes: the screen's channel, once per percent of each step (a
 /// 200 MiB file moves in thousands of chunks).
-fn to_screen(channel: Channel<Transfer>) -> TransferProgress {
+pub(crate) fn to_screen(channel: Channel<Transfer>) -> TransferProgress {
     let last = Mutex::new(None::<(u8, u64)>);
     Arc::new(move |step: Transfer| {
         let percent = |done: u64, total: u64| done * 100 / total.max(1);

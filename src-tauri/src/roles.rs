@@ -6,7 +6,17 @@ use crate::AppState;
 use crate::device::{Colleague, Role};
 use caretrail_chain::PrivateKeySigner;
 use caretrail_keystore::ExistingPassword;
-use caretrail_types::{Address, CheckinCode, ErrorCode, QueuedVisit, StaffMember, UiError};
+use caretrail_client::{LabFile, LabOrder, LabReport};
+use caretrail_protocol::visit::bill::Bill;
+use caretrail_protocol::visit::orders::Orders;
+use caretrail_types::{
+    Address, CheckinCode, ClaimNotice, ErrorCode, Hash32, LabUpload, QueuedVisit, StaffMember,
+    StoredRecord, TestCode, UiError,
+};
+
+/// How long a staff member's queue is read for her assignment to the visit she writes at (the
+/// open ones come first, at once).
+const ASSIGNMENT_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)
@@ -88,10 +98,38 @@ impl AppState {
         }
     }
 
-    /// Opens her staff key and shows the relay her certificate: who she is for it. A key the
-    /// relay refuses is not kept.
-    pub async fn unlock_staff(&self, password: String) -> Result<StaffMember, UiError> {
+    /// Opens her staff key and the workstation's copy of the organization's key (with its own
+    /// password; it must be the organization that certified her), and shows the relay her
+    /// certificate: who she is for it. Keys the relay refuses are not kept.
+    pub async fn unlock_staff(
+        &self,
+        password: String,
+        organization_password: String,
+    ) -> Result<StaffMember, UiError> {
         let (certificate, role) = self.certificate()?;
+        let organization_password = ExistingPassword::new(organization_password).map_err(|e| {
+            refused(
+                ErrorCode::InvalidInput,
+                format!("the workstation's password: {e}"),
+            )
+        })?;
+        let organization = self
+            .organization_wallet()
+            .unlock(&organization_password)
+            .map_err(|e| {
+                let e = UiError::from(e);
+                UiError::new(e.code, format!("the workstation's key: {}", e.message))
+            })?;
+        if organization.address() != certificate.certificate.organization {
+            return Err(refused(
+                ErrorCode::WrongOrganization,
+                format!(
+                    "this workstation holds the key of {}, not of {}, which certified you",
+                    organization.address(),
+                    certificate.certificate.organization
+                ),
+            ));
+        }
         self.unlock(password)?;
         let checked = self
             .client()?
@@ -99,6 +137,8 @@ impl AppState {
             .await;
         if checked.is_err() {
             self.forget_key();
+        } else {
+            self.keep_organization_key(organization);
         }
         Ok(checked?)
     }
@@ -122,5 +162,136 @@ impl AppState {
             }
         }
         Ok(())
+    }
+
+    /// The workstation's organization key as the chain's signer (it anchors what staff write).
+    fn organization_signer(&self) -> Result<PrivateKeySigner, UiError> {
+        let key = self.organization_key()?;
+        PrivateKeySigner::from_bytes(&(*key.to_bytes()).into())
+            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))
+    }
+
+    /// The doctor writes `orders` at `visit_id`, under her open assignment to it
+    /// (`Client::write_orders`): the records written, anchored in one batch.
+    pub async fn write_orders(
+        &self,
+        visit_id: Hash32,
+        orders: &Orders,
+    ) -> Result<Vec<StoredRecord>, UiError> {
+        let (certificate, role) = self.certificate()?;
+        let (key, organization) = (self.key()?, self.organization_signer()?);
+        let client = self.client()?;
+        let authority = client
+            .assignment_to(&key, &certificate, role, visit_id, ASSIGNMENT_WAIT)
+            .await?;
+        Ok(client
+            .write_orders(&key, organization, &authority, orders)
+            .await?)
+    }
+
+    /// The lab takes in a scanned test-list code (`Client::lab_fetch`); the order is kept for
+    /// its report.
+    pub async fn lab_fetch(&self, code: &str) -> Result<LabOrder, UiError> {
+        let (certificate, _) = self.certificate()?;
+        let (key, organization) = (self.key()?, self.organization_signer()?);
+        let order = self
+            .client()?
+            .lab_fetch(&key, &certificate, organization, code, &self.scratch_dir())
+            .await?;
+        let mut orders = self.lab_orders();
+        orders.retain(|o| o.test_list != order.test_list);
+        orders.push(order.clone());
+        Ok(order)
+    }
+
+    /// The lab reports on the test list `test_list` it took in: `conclusion` and the files
+    /// staged for it (`Client::lab_report`); the order is done once reported.
+    pub async fn lab_report(
+        &self,
+        test_list: Hash32,
+        conclusion: String,
+        files: Vec<LabUpload>,
+        progress: caretrail_client::TransferProgress,
+    ) -> Result<Vec<StoredRecord>, UiError> {
+        // The staged files go (as `staged` drops) whatever happens next.
+        let staged = files
+            .iter()
+            .map(|f| self.staging().finish(f.upload))
+            .collect::<Result<Vec<_>, _>>()?;
+        let order = self
+            .lab_orders()
+            .iter()
+            .find(|o| o.test_list == test_list)
+            .cloned()
+            .ok_or_else(|| {
+                refused(
+                    ErrorCode::UnknownRecord,
+                    format!("no test list {test_list} was taken in on this workstation: scan its code"),
+                )
+            })?;
+        let report = LabReport {
+            conclusion,
+            files: staged
+                .iter()
+                .zip(&files)
+                .map(|(s, f)| LabFile {
+                    path: s.path().to_path_buf(),
+                    content_type: f.content_type.clone(),
+                })
+                .collect(),
+        };
+        let (key, organization) = (self.key()?, self.organization_signer()?);
+        let written = self
+            .client()?
+            .lab_report(
+                &key,
+                organization,
+                &order,
+                &report,
+                &self.scratch_dir(),
+                progress,
+            )
+            .await?;
+        self.lab_orders().retain(|o| o.test_list != test_list);
+        Ok(written)
+    }
+
+    /// The billing desk bills the hospital's visit `visit_id` (`Client::bill_visit`).
+    pub async fn send_bill(
+        &self,
+        visit_id: Hash32,
+        bill: &Bill,
+        insurer: Option<Address>,
+    ) -> Result<ClaimNotice, UiError> {
+        let (certificate, _) = self.certificate()?;
+        let (key, organization) = (self.key()?, self.organization_signer()?);
+        let (_, notice) = self
+            .client()?
+            .bill_visit(
+                &key,
+                &certificate,
+                organization,
+                visit_id,
+                insurer,
+                bill,
+                &self.scratch_dir(),
+            )
+            .await?;
+        Ok(notice)
+    }
+
+    /// Her test-list code for the lab of organization `lab`, sharing her T_D `record`
+    /// (`Client::share_test_list`).
+    pub async fn test_code(&self, record: Hash32, lab: Address) -> Result<TestCode, UiError> {
+        let (shared, text) = self
+            .client()?
+            .share_test_list(&self.key()?, record, lab)
+            .await?;
+        Ok(TestCode {
+            lab,
+            record,
+            expires_at: shared.share.expires_at,
+            text,
+        })
     }
 }

@@ -16,7 +16,7 @@ use caretrail_chain::{
 };
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::records::reader_key;
-use caretrail_protocol::visit::bill::{self, Adjudicated, Answer, Bill, Coverage, Terms};
+use caretrail_protocol::visit::bill::{self, Bill, BillView, Coverage, Terms};
 use caretrail_types::{
     Address, AnswerOf, CLAIM_HEADER, ClaimNotice, ErrorCode, FiledClaim, Hash32, NetworkInfo,
     RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
@@ -33,21 +33,6 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
 pub struct PinnedTerms {
     pub coverage: Coverage,
     pub terms: Terms,
-}
-
-/// A bill as the patient sees it: the claim, the insurer's answers (the last is its answer now),
-/// what her policy says, and where they differ.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BillView {
-    pub claim: Hash32,
-    pub organization: Address,
-    pub insurer: Address,
-    pub bill: Bill,
-    pub answers: Vec<Answer>,
-    /// Her own computation from the policy version her enrolment pinned.
-    pub expected: Adjudicated,
-    /// Where the last answer differs from it (empty: it agrees, or none is final yet).
-    pub differences: Vec<String>,
 }
 
 impl Client {
@@ -177,6 +162,43 @@ impl Client {
         let plain = std::fs::read(temp.path())
             .map_err(|e| refused(ErrorCode::Internal, format!("the record read back: {e}")))?;
         Ok((plain, stored))
+    }
+
+    /// The billing desk, holding its staff key (certified for billing) and the hospital's key,
+    /// bills the hospital's visit `visit_id`: it assigns itself to the visit, then
+    /// [`Client::send_bill`].
+    #[allow(clippy::too_many_arguments)]
+    pub async fn bill_visit(
+        &self,
+        staff: &SecretKey,
+        certificate: &caretrail_types::SignedStaffCertificate,
+        organization: PrivateKeySigner,
+        visit_id: Hash32,
+        insurer: Option<Address>,
+        bill: &Bill,
+        scratch: &Path,
+    ) -> Result<(StoredRecord, ClaimNotice), ClientError> {
+        let here = secret_key(&organization);
+        let visit = self.visit(here.address(), visit_id).await?.ok_or_else(|| {
+            refused(
+                ErrorCode::UnknownVisit,
+                format!("this hospital opened no visit {visit_id}"),
+            )
+        })?;
+        let queued = self
+            .assign_visit(
+                &here,
+                &visit,
+                staff.address(),
+                caretrail_types::StaffRole::Billing,
+            )
+            .await?;
+        let authority = VisitAuthority {
+            certificate: *certificate,
+            assignment: queued.assignment,
+        };
+        self.send_bill(staff, organization, &authority, insurer, bill, scratch)
+            .await
     }
 
     /// The billing desk bills the visit it is assigned by `authority` (role billing): the

@@ -14,8 +14,8 @@ use caretrail_crypto::SecretKey;
 use caretrail_crypto::visit::RegistryDomain;
 use caretrail_protocol::qr::SharedTestList;
 use caretrail_protocol::records::{Writer, reader_key};
-use caretrail_protocol::visit::lab::{self, Attached};
-use caretrail_protocol::visit::orders::{self, TestOrder};
+use caretrail_protocol::visit::lab::{self, Attached, LabOrder};
+use caretrail_protocol::visit::orders;
 use caretrail_types::{
     Address, ErrorCode, Hash32, NetworkInfo, SignedStaffCertificate, StaffRole, StoredRecord,
     UiError, Visit, VisitAuthority,
@@ -28,20 +28,6 @@ fn domain(network: &NetworkInfo) -> RegistryDomain {
         chain_id: network.chain_id,
         records: network.record_registry,
     }
-}
-
-/// What the lab took in from a test-list code: the visit it works under, the tests, and who
-/// ordered them. Kept by the lab's workstation between fetching the list and reporting.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct LabOrder {
-    /// The lab's certificate and its organization's assignment of it to the visit.
-    pub authority: VisitAuthority,
-    /// The T_D record shared.
-    pub test_list: Hash32,
-    pub tests: Vec<TestOrder>,
-    /// The organization that ordered the tests, and the visit it ordered them at.
-    pub ordered_by: Address,
-    pub ordered_at: Hash32,
 }
 
 /// A file the lab attaches to its report.

@@ -5,8 +5,8 @@
 use crate::{Client, ClientError, SecretKey, unix_now};
 use caretrail_crypto::staff::StaffDomain;
 use caretrail_types::{
-    Address, Hash32, NetworkInfo, RelayAction, SignedStaffCertificate, StaffCheckRequest,
-    StaffMember, StaffRole,
+    Address, ErrorCode, Hash32, NetworkInfo, RelayAction, SignedStaffCertificate,
+    StaffCheckRequest, StaffMember, StaffRole, UiError, VisitAuthority,
 };
 use sha2::{Digest as _, Sha256};
 
@@ -171,5 +171,48 @@ impl Client {
             caretrail_chain::visit_of(&rpc, network.record_registry, organization, visit_id)
                 .await?,
         )
+    }
+}
+
+impl Client {
+    /// Her open assignment to `visit_id` as `role`, with her certificate: the authority she
+    /// writes under. Found at the start of her queue (the open ones come first, at once); none
+    /// within `wait` is `not_assigned`.
+    pub async fn assignment_to(
+        &self,
+        key: &SecretKey,
+        certificate: &SignedStaffCertificate,
+        role: StaffRole,
+        visit_id: Hash32,
+        wait: std::time::Duration,
+    ) -> Result<VisitAuthority, ClientError> {
+        use futures_util::StreamExt as _;
+        let queue = self.staff_queue(key, certificate, role).await?;
+        let mut queue = std::pin::pin!(queue);
+        let found = tokio::time::timeout(wait, async {
+            while let Some(queued) = queue.next().await {
+                let queued = queued?;
+                if queued.assignment.assignment.visit_id == visit_id {
+                    return Ok(Some(queued.assignment));
+                }
+            }
+            Ok::<_, ClientError>(None)
+        })
+        .await
+        .unwrap_or(Ok(None))?;
+        let assignment = found.ok_or_else(|| {
+            ClientError::Refused(UiError::new(
+                ErrorCode::NotAssigned,
+                format!(
+                    "{} has no open assignment to visit {visit_id} as {}",
+                    key.address(),
+                    role.name()
+                ),
+            ))
+        })?;
+        Ok(VisitAuthority {
+            certificate: *certificate,
+            assignment,
+        })
     }
 }

@@ -112,3 +112,24 @@ pub struct CheckinCode {
     /// The QR code's text (`ct:/…`).
     pub text: String,
 }
+/// Her test-list code for a lab's organization, as her window draws it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TestCode {
+    /// The lab's organization.
+    pub lab: Address,
+    /// The test list (T_D) it shares.
+    pub record: Hash32,
+    /// Unix seconds: the share holds before this time.
+    pub expires_at: u64,
+    /// The QR code's text (`ct:/…`).
+    pub text: String,
+}
+
+/// A file the lab attaches to its report: staged in the app slice by slice (as her records'
+/// files are), and its media type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LabUpload {
+    pub upload: u64,
+    pub content_type: String,
+}
+

@@ -25,7 +25,7 @@ mod visit;
 
 pub use bytes::{Address, Hash32, InvalidTxId, ParseHexError, Signature, TxId};
 pub use claim::{AnswerOf, CLAIM_HEADER, ClaimNotice, FiledClaim};
-pub use device::{CheckinCode, Colleague, DeviceProfile, DeviceRole};
+pub use device::{CheckinCode, Colleague, DeviceProfile, DeviceRole, LabUpload, TestCode};
 pub use error::{ErrorCode, UiError};
 pub use identity::{
     CardNumber, Citizen, Coverage, CoverageStatus, IdentifierError, Licence, LicenceKind,

@@ -1,11 +1,12 @@
 //! The patient's window's commands (her records' are in `records.rs`, the scan's in `scan.rs`).
 
 use crate::AppState;
-use caretrail_client::{Profile, Progress};
+use caretrail_client::{BillView, Profile, Progress};
 use caretrail_types::{
     Address, Admission, CapturedPhoto, ErrorCode, LoginInput, PolicyView, RecoveryNotice,
     RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, SignedIn, UiError,
 };
+use caretrail_types::{Hash32, TestCode};
 use tauri::State;
 use tauri::ipc::Channel;
 
@@ -91,4 +92,23 @@ pub async fn visit_checkin_code(
     organization: Address,
 ) -> Result<crate::CheckinCode, UiError> {
     state.checkin_code(organization).await
+}
+
+/// Her test-list code for a lab's organization, sharing her test list `record` (step 10).
+#[tauri::command]
+pub async fn visit_test_code(
+    state: State<'_, AppState>,
+    record: Hash32,
+    lab: Address,
+) -> Result<TestCode, UiError> {
+    state.test_code(record, lab).await
+}
+
+/// Her bills, the insurer's answers, and her own computation of what her policy pays.
+#[tauri::command]
+pub async fn records_bills(state: State<'_, AppState>) -> Result<Vec<BillView>, UiError> {
+    Ok(state
+        .client()?
+        .bills(&state.key()?, &state.scratch_dir())
+        .await?)
 }

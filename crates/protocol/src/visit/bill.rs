@@ -128,11 +128,46 @@ pub struct BillLine {
     pub amount: u64,
 }
 
+impl std::str::FromStr for BillLine {
+    type Err = UiError;
+
+    /// A line as typed: `SERVICE=AMOUNT`, e.g. "Consultation=800" (the service is checked
+    /// against the policy when the bill is made).
+    fn from_str(text: &str) -> Result<Self, UiError> {
+        let (service, amount) = text
+            .rsplit_once('=')
+            .ok_or_else(|| refused(format!("{text:?} is not SERVICE=AMOUNT")))?;
+        let amount = amount
+            .trim()
+            .parse()
+            .map_err(|e| refused(format!("{amount:?} is not a whole amount: {e}")))?;
+        Ok(Self {
+            service: service.trim().to_owned(),
+            amount,
+        })
+    }
+}
+
 /// A bill: its lines and the anchored records of the visit it bills for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Bill {
     pub lines: Vec<BillLine>,
     pub records: Vec<Hash32>,
+}
+
+/// A bill as the patient sees it: the claim, the insurer's answers (the last is its answer now),
+/// what her policy says, and where they differ.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BillView {
+    pub claim: Hash32,
+    pub organization: Address,
+    pub insurer: Address,
+    pub bill: Bill,
+    pub answers: Vec<Answer>,
+    /// Her own computation from the policy version her enrolment pinned.
+    pub expected: Adjudicated,
+    /// Where the last answer differs from it (empty: it agrees, or none is final yet).
+    pub differences: Vec<String>,
 }
 
 /// The patient's coverage a bill names: her insurer and the policy version her enrolment pinned.

@@ -8,7 +8,7 @@
 use crate::checkin::{OPENING_SECS, VISIT_SECS};
 use crate::qr::{self, Payload, SharedTestList};
 use crate::records::Writer;
-use crate::visit::orders::{KEY_SYSTEM, LOINC, VISIT_SYSTEM};
+use crate::visit::orders::{KEY_SYSTEM, LOINC, TestOrder, VISIT_SYSTEM};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::visit::RegistryDomain;
 use caretrail_fhir::{
@@ -17,6 +17,7 @@ use caretrail_fhir::{
 };
 use caretrail_types::{
     Address, ErrorCode, Hash32, StaffRole, StoredRecord, TestListShare, UiError, VisitAssignment,
+    VisitAuthority,
 };
 use rand_core::CryptoRngCore;
 
@@ -26,6 +27,20 @@ pub const SHARE_SECS: u64 = 3 * 24 * 60 * 60;
 pub const REPORT_CODE: &str = "11502-2";
 /// The most files one report attaches.
 pub const MAX_ATTACHMENTS: usize = 16;
+
+/// What the lab took in from a test-list code: the visit it works under, the tests, and who
+/// ordered them. Kept by the lab's workstation between fetching the list and reporting.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct LabOrder {
+    /// The lab's certificate and its organization's assignment of it to the visit.
+    pub authority: VisitAuthority,
+    /// The T_D record shared.
+    pub test_list: Hash32,
+    pub tests: Vec<TestOrder>,
+    /// The organization that ordered the tests, and the visit it ordered them at.
+    pub ordered_by: Address,
+    pub ordered_at: Hash32,
+}
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)

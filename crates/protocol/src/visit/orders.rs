@@ -37,6 +37,22 @@ pub struct TestOrder {
     pub name: String,
 }
 
+impl std::str::FromStr for TestOrder {
+    type Err = UiError;
+
+    /// A test as typed: `CODE=NAME`, e.g. "58410-2=Complete blood count" (the code is checked
+    /// when the list is written).
+    fn from_str(text: &str) -> Result<Self, UiError> {
+        let (loinc, name) = text
+            .split_once('=')
+            .ok_or_else(|| refused(format!("{text:?} is not CODE=NAME")))?;
+        Ok(Self {
+            loinc: loinc.trim().to_owned(),
+            name: name.trim().to_owned(),
+        })
+    }
+}
+
 /// The doctor's form: a prescription, tests, or both.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Orders {
