@@ -176,11 +176,8 @@ impl AppState {
     /// keyring entry of its own where there is no key file.
     pub fn organization_wallet(&self) -> Wallet<PlatformStore> {
         let dir = self.wallet_dir.join("organization");
-        let store = PlatformStore::open_entry(
-            &dir,
-            caretrail_keystore::SERVICE,
-            ORGANIZATION_KEY_ACCOUNT,
-        );
+        let store =
+            PlatformStore::open_entry(&dir, caretrail_keystore::SERVICE, ORGANIZATION_KEY_ACCOUNT);
         Wallet::new(store, &dir)
     }
 

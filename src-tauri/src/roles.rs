@@ -5,8 +5,8 @@
 use crate::AppState;
 use crate::device::{Colleague, Role};
 use caretrail_chain::PrivateKeySigner;
-use caretrail_keystore::ExistingPassword;
 use caretrail_client::{LabFile, LabOrder, LabReport};
+use caretrail_keystore::ExistingPassword;
 use caretrail_protocol::visit::bill::Bill;
 use caretrail_protocol::visit::orders::Orders;
 use caretrail_types::{
@@ -226,7 +226,9 @@ impl AppState {
             .ok_or_else(|| {
                 refused(
                     ErrorCode::UnknownRecord,
-                    format!("no test list {test_list} was taken in on this workstation: scan its code"),
+                    format!(
+                        "no test list {test_list} was taken in on this workstation: scan its code"
+                    ),
                 )
             })?;
         let report = LabReport {

@@ -10,6 +10,7 @@ use crate::policy::PolicyLookup;
 use crate::records::{AccessLogScreen, MyRecordsScreen, WhoCanReadScreen};
 use crate::recovery::RecoveryBanner;
 use crate::scan::ScanScreen;
+use crate::visit::{BillsScreen, TestsScreen};
 use caretrail_types::SignedIn;
 use yew::prelude::*;
 
@@ -24,6 +25,8 @@ enum Screen {
     Log,
     Scan,
     Checkin,
+    Tests,
+    Bills,
 }
 
 #[function_component(App)]
@@ -85,6 +88,8 @@ pub fn app() -> Html {
                 { tab(Screen::Scan, "tab-scan", "Scan a code") }
                 if logged_in && ipc::in_desktop_app() {
                     { tab(Screen::Checkin, "tab-checkin", "Check in") }
+                    { tab(Screen::Tests, "tab-tests", "Tests") }
+                    { tab(Screen::Bills, "tab-bills", "Bills") }
                 }
                 if logged_in {
                     { tab(Screen::Records, "tab-records", "My records") }
@@ -102,6 +107,8 @@ pub fn app() -> Html {
                         (Screen::Scan, _) => html! { <ScanScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
                         (Screen::Checkin, true) if ipc::in_desktop_app() => html! { <CheckinScreen /> },
+                        (Screen::Tests, true) if ipc::in_desktop_app() => html! { <TestsScreen /> },
+                        (Screen::Bills, true) if ipc::in_desktop_app() => html! { <BillsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },
                         _ => html! { <LoginForm {on_login} /> },

@@ -132,4 +132,3 @@ pub struct LabUpload {
     pub upload: u64,
     pub content_type: String,
 }
-

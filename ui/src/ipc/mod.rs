@@ -328,12 +328,84 @@ pub async fn reception_assign(
     })
 }
 
-/// Opens her staff key and shows the relay her certificate: who she is for it.
-pub async fn staff_unlock(password: &str) -> Result<caretrail_types::StaffMember, UiError> {
-    by_shell!(tauri::staff_unlock(password).await, {
-        let _ = password;
+/// Opens her staff key and the workstation's organization key, and shows the relay her
+/// certificate: who she is for it.
+pub async fn staff_unlock(
+    password: &str,
+    organization_password: &str,
+) -> Result<caretrail_types::StaffMember, UiError> {
+    by_shell!(
+        tauri::staff_unlock(password, organization_password).await,
+        {
+            let _ = (password, organization_password);
+            Err(desktop_only())
+        }
+    )
+}
+
+/// The doctor's prescription and test list for a visit she is assigned: the records written,
+/// anchored in one batch.
+pub async fn doctor_write(
+    visit_id: Hash32,
+    orders: &caretrail_protocol::visit::orders::Orders,
+) -> Result<Vec<caretrail_types::StoredRecord>, UiError> {
+    by_shell!(tauri::doctor_write(visit_id, orders).await, {
+        let _ = (visit_id, orders);
         Err(desktop_only())
     })
+}
+
+/// The lab takes in a test-list code's text: the order it reports on.
+pub async fn lab_fetch(code: &str) -> Result<caretrail_protocol::visit::lab::LabOrder, UiError> {
+    by_shell!(tauri::lab_fetch(code).await, {
+        let _ = code;
+        Err(desktop_only())
+    })
+}
+
+/// The lab's report on `test_list`: its conclusion and `files`, each staged in the app, then
+/// all encrypted, sent and anchored.
+pub async fn lab_report(
+    test_list: Hash32,
+    conclusion: &str,
+    files: &[web_sys::File],
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<Vec<caretrail_types::StoredRecord>, UiError> {
+    by_shell!(
+        tauri::lab_report(test_list, conclusion, files, on_progress).await,
+        {
+            let _ = (test_list, conclusion, files, on_progress);
+            Err(desktop_only())
+        }
+    )
+}
+
+/// The billing desk's bill for a visit of its hospital.
+pub async fn billing_send(
+    visit_id: Hash32,
+    bill: &caretrail_protocol::visit::bill::Bill,
+    insurer: Option<Address>,
+) -> Result<caretrail_types::ClaimNotice, UiError> {
+    by_shell!(tauri::billing_send(visit_id, bill, insurer).await, {
+        let _ = (visit_id, bill, insurer);
+        Err(desktop_only())
+    })
+}
+
+/// Her test-list code for a lab's organization.
+pub async fn visit_test_code(
+    record: Hash32,
+    lab: Address,
+) -> Result<caretrail_types::TestCode, UiError> {
+    by_shell!(tauri::visit_test_code(record, lab).await, {
+        let _ = (record, lab);
+        Err(desktop_only())
+    })
+}
+
+/// Her bills, the insurer's answers, and her own computation of what her policy pays.
+pub async fn records_bills() -> Result<Vec<caretrail_protocol::visit::bill::BillView>, UiError> {
+    by_shell!(tauri::records_bills().await, Err(desktop_only()))
 }
 
 /// Her live queue: each assigned visit handed to `on_visit` as the relay pushes it; answers when

@@ -10,12 +10,17 @@
 use super::{HeldRegistration, RecordProgress, from_js, internal};
 use crate::device::{CheckinCode, DeviceProfile};
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share, Transfer};
+use caretrail_protocol::visit::bill::{Bill, BillView};
+use caretrail_protocol::visit::lab::LabOrder;
+use caretrail_protocol::visit::orders::Orders;
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, DOCUMENT_KIND, Hash32, LoginInput, PolicyView, Profile,
     Progress, RegistrationError, RegistrationInput, RegistrationOutcome, Relayed, ScannedCode,
     SignedIn, UiError,
 };
-use caretrail_types::{Admission, QueuedVisit, StaffMember, Visit};
+use caretrail_types::{
+    Admission, ClaimNotice, LabUpload, QueuedVisit, StaffMember, StoredRecord, TestCode, Visit,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -269,8 +274,81 @@ pub async fn reception_assign(visit: &Visit, staff: Address) -> Result<QueuedVis
     command("reception_assign", &args).await
 }
 
-pub async fn staff_unlock(password: &str) -> Result<StaffMember, UiError> {
-    command("staff_unlock", &serde_json::json!({ "password": password })).await
+pub async fn staff_unlock(
+    password: &str,
+    organization_password: &str,
+) -> Result<StaffMember, UiError> {
+    let args = serde_json::json!({
+        "password": password,
+        "organizationPassword": organization_password,
+    });
+    command("staff_unlock", &args).await
+}
+
+pub async fn doctor_write(visit_id: Hash32, orders: &Orders) -> Result<Vec<StoredRecord>, UiError> {
+    let args = serde_json::json!({ "visitId": visit_id, "orders": orders });
+    command("doctor_write", &args).await
+}
+
+pub async fn lab_fetch(code: &str) -> Result<LabOrder, UiError> {
+    command("lab_fetch", &serde_json::json!({ "code": code })).await
+}
+
+/// Each file staged in the app, then the report on `test_list` written with them.
+pub async fn lab_report(
+    test_list: Hash32,
+    conclusion: &str,
+    files: &[web_sys::File],
+    on_progress: impl Fn(RecordProgress) + 'static,
+) -> Result<Vec<StoredRecord>, UiError> {
+    let on_progress = std::rc::Rc::new(on_progress);
+    let mut staged = Vec::with_capacity(files.len());
+    for file in files {
+        let progress = on_progress.clone();
+        staged.push(LabUpload {
+            upload: stage(file, move |p| progress(p)).await?,
+            content_type: if file.type_().is_empty() {
+                "application/octet-stream".to_owned()
+            } else {
+                file.type_()
+            },
+        });
+    }
+    let args = serde_json::json!({
+        "testList": test_list,
+        "conclusion": conclusion,
+        "files": staged,
+    });
+    command_with_progress(
+        "lab_report",
+        &args,
+        move |step: Transfer| on_progress(RecordProgress::Transfer(step)),
+        |e| e,
+    )
+    .await
+}
+
+pub async fn billing_send(
+    visit_id: Hash32,
+    bill: &Bill,
+    insurer: Option<Address>,
+) -> Result<ClaimNotice, UiError> {
+    let args = serde_json::json!({
+        "visitId": visit_id,
+        "lines": bill.lines,
+        "records": bill.records,
+        "insurer": insurer,
+    });
+    command("billing_send", &args).await
+}
+
+pub async fn visit_test_code(record: Hash32, lab: Address) -> Result<TestCode, UiError> {
+    let args = serde_json::json!({ "record": record, "lab": lab });
+    command("visit_test_code", &args).await
+}
+
+pub async fn records_bills() -> Result<Vec<BillView>, UiError> {
+    command("records_bills", &()).await
 }
 
 pub async fn staff_queue(on_visit: impl Fn(QueuedVisit) + 'static) -> Result<(), UiError> {
@@ -334,6 +412,28 @@ pub async fn records_put(
     file: &web_sys::File,
     on_progress: impl Fn(RecordProgress) + 'static,
 ) -> Result<AnchoredRecord, UiError> {
+    let on_progress = std::rc::Rc::new(on_progress);
+    let progress = on_progress.clone();
+    let upload = stage(file, move |p| progress(p)).await?;
+    #[derive(Serialize)]
+    struct Args<'a> {
+        upload: u64,
+        kind: &'a str,
+    }
+    command_with_progress(
+        "records_put",
+        &Args {
+            upload,
+            kind: DOCUMENT_KIND,
+        },
+        move |step: Transfer| on_progress(RecordProgress::Transfer(step)),
+        |e| e,
+    )
+    .await
+}
+
+/// Sends `file` to the app in slices (a staged upload the app names by number).
+async fn stage(file: &web_sys::File, on_progress: impl Fn(RecordProgress)) -> Result<u64, UiError> {
     let upload: u64 = command("records_upload_begin", &()).await?;
     let headers = js_sys::Object::new();
     js_sys::Reflect::set(
@@ -367,21 +467,7 @@ pub async fn records_put(
             total: total as u64,
         });
     }
-    #[derive(Serialize)]
-    struct Args<'a> {
-        upload: u64,
-        kind: &'a str,
-    }
-    command_with_progress(
-        "records_put",
-        &Args {
-            upload,
-            kind: DOCUMENT_KIND,
-        },
-        move |step: Transfer| on_progress(RecordProgress::Transfer(step)),
-        |e| e,
-    )
-    .await
+    Ok(upload)
 }
 
 pub async fn records_open(

@@ -1,4 +1,5 @@
-//! "My records": her records with kind, who wrote them (the anchor's author), when and in which
+//! "My records": her records with kind, who wrote them (as her device checked it: she, a staff
+//! member of an organization at a visit, an insurer; else the anchor's author), when and in which
 //! transaction they were anchored, each opened and decrypted on her device; and a file stored as
 //! a new record, with a progress bar.
 
@@ -157,10 +158,11 @@ fn records_table(
     open: &Callback<Listed>,
 ) -> Html {
     let rows = listed.iter().map(|l| {
-        let (author, anchor) = match &l.anchor {
-            Some((a, tx)) => (a.author.to_string(), tx.to_string()),
-            None => ("—".into(), "not anchored yet".into()),
-        };
+        let author = super::writer_text(l);
+        let anchor = l
+            .anchor
+            .as_ref()
+            .map_or_else(|| "not anchored yet".into(), |(_, tx)| tx.to_string());
         let date = l
             .stored
             .as_ref()

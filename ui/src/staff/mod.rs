@@ -1,8 +1,12 @@
 //! The staff's page (the desktop app's `staff.html`, a wasm of its own): the device's profile
 //! names the role, and the page shows that role's screens only. Each opens the workstation's key
-//! first, in the app (`unlock.rs`); then reception's kiosk (`reception.rs`), or a doctor's or a
-//! lab's live queue (`queue.rs`); billing's screens come with the bill.
+//! first, in the app (`unlock.rs`); then reception's kiosk (`reception.rs`); a doctor's live
+//! queue (`queue.rs`) and her form for a visit picked from it (`doctor.rs`); the lab's scan of a
+//! test-list code and its report (`lab.rs`) above its queue; billing's bill (`billing.rs`).
 
+mod billing;
+mod doctor;
+mod lab;
 mod queue;
 mod reception;
 mod unlock;
@@ -39,12 +43,18 @@ pub fn staff_app() -> Html {
         (Some(Ok(d)), None) => html! { <Unlock role={d.role} {on_unlock} /> },
         (Some(Ok(d)), Some(who)) => match d.role {
             Role::Reception => html! { <reception::Kiosk staff={d.staff.clone()} /> },
-            Role::Doctor | Role::Lab => html! { <queue::Queue role={d.role} /> },
+            Role::Doctor => html! { <DoctorDesk /> },
+            Role::Lab => html! {
+                <>
+                    <lab::LabDesk />
+                    <queue::Queue role={Role::Lab} />
+                </>
+            },
             Role::Billing => html! {
-                <section class="card" id="billing">
-                    <h2>{ "Billing" }</h2>
-                    <p class="hint">{ format!("Signed in for {}. Sending bills comes with the claim screens.", who.organization_name()) }</p>
-                </section>
+                <>
+                    <p class="hint">{ format!("Signed in for {}.", who.organization_name()) }</p>
+                    <billing::BillingDesk />
+                </>
             },
             Role::Patient => html! {
                 <p class="error">{ "This device is a patient's: her window is the patient page." }</p>
@@ -64,6 +74,24 @@ pub fn staff_app() -> Html {
                 }
             </header>
             <main>{ screens }</main>
+        </>
+    }
+}
+
+/// The doctor's queue, and the form for the visit she picks from it.
+#[function_component(DoctorDesk)]
+fn doctor_desk() -> Html {
+    let picked = use_state(|| None::<caretrail_types::QueuedVisit>);
+    let on_pick = {
+        let picked = picked.clone();
+        Callback::from(move |visit| picked.set(Some(visit)))
+    };
+    html! {
+        <>
+            <queue::Queue role={Role::Doctor} {on_pick} />
+            if let Some(visit) = &*picked {
+                <doctor::OrdersForm key={visit.assignment.assignment.visit_id.to_string()} visit={*visit} />
+            }
         </>
     }
 }

@@ -47,6 +47,9 @@ impl Reducible for QueueView {
 #[derive(Properties, PartialEq)]
 pub struct QueueProps {
     pub role: Role,
+    /// What picking a visit does (the doctor writes at it), when the role picks one.
+    #[prop_or_default]
+    pub on_pick: Option<Callback<QueuedVisit>>,
 }
 
 #[function_component(Queue)]
@@ -77,7 +80,7 @@ pub fn queue(props: &QueueProps) -> Html {
             }
             if !view.visits.is_empty() {
                 <table class="list" id="queue-list">
-                    <thead><tr><th>{ "Patient" }</th><th>{ "Visit" }</th><th>{ "Assigned" }</th><th>{ "Until" }</th></tr></thead>
+                    <thead><tr><th>{ "Patient" }</th><th>{ "Visit" }</th><th>{ "Assigned" }</th><th>{ "Until" }</th><th></th></tr></thead>
                     <tbody>
                         { for view.visits.iter().map(|q| {
                             let a = &q.assignment.assignment;
@@ -87,6 +90,14 @@ pub fn queue(props: &QueueProps) -> Html {
                                     <td class="mono">{ a.visit_id.to_string() }</td>
                                     <td class="date">{ format_unix_utc(q.assigned_at) }</td>
                                     <td class="date">{ format_unix_utc(a.expires_at) }</td>
+                                    <td>
+                                        if let Some(on_pick) = &props.on_pick {
+                                            <button type="button" class="queued-pick" onclick={
+                                                let (on_pick, q) = (on_pick.clone(), *q);
+                                                Callback::from(move |_| on_pick.emit(q))
+                                            }>{ "Write" }</button>
+                                        }
+                                    </td>
                                 </tr>
                             }
                         }) }

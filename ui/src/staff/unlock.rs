@@ -1,6 +1,7 @@
-//! Opens the workstation's key in the app with its password (it never leaves the app): the
-//! organization's at reception, her own for a doctor, a lab or billing, whose certificate the
-//! relay then checks (who she is for it, or why not: revoked, expired, the wrong role).
+//! Opens the workstation's keys in the app with their passwords (they never leave the app): the
+//! organization's at reception; for a doctor, a lab or billing, her own, whose certificate the
+//! relay then checks (who she is for it, or why not: revoked, expired, the wrong role), and the
+//! workstation's copy of the organization's key, which anchors what she writes.
 
 use crate::device::Role;
 use crate::ipc;
@@ -32,7 +33,11 @@ pub struct UnlockProps {
     pub on_unlock: Callback<Unlocked>,
 }
 
-async fn unlock(role: Role, password: &str) -> Result<Unlocked, UiError> {
+async fn unlock(
+    role: Role,
+    password: &str,
+    organization_password: &str,
+) -> Result<Unlocked, UiError> {
     if role == Role::Reception {
         let address = ipc::reception_unlock(password).await?;
         Ok(Unlocked {
@@ -40,7 +45,7 @@ async fn unlock(role: Role, password: &str) -> Result<Unlocked, UiError> {
             member: None,
         })
     } else {
-        let member = ipc::staff_unlock(password).await?;
+        let member = ipc::staff_unlock(password, organization_password).await?;
         Ok(Unlocked {
             address: member.staff,
             member: Some(member),
@@ -51,22 +56,29 @@ async fn unlock(role: Role, password: &str) -> Result<Unlocked, UiError> {
 #[function_component(Unlock)]
 pub fn unlock_form(props: &UnlockProps) -> Html {
     let password = use_node_ref();
+    let organization_password = use_node_ref();
     let busy = use_state(|| false);
     let refusal = use_state(|| None::<UiError>);
     let onsubmit = {
         let (password, busy, refusal) = (password.clone(), busy.clone(), refusal.clone());
+        let organization_password = organization_password.clone();
         let (role, on_unlock) = (props.role, props.on_unlock.clone());
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Some(input) = password.cast::<HtmlInputElement>() else {
                 return;
             };
+            let organization = organization_password.cast::<HtmlInputElement>();
             let (busy, refusal, on_unlock) = (busy.clone(), refusal.clone(), on_unlock.clone());
             busy.set(true);
             wasm_bindgen_futures::spawn_local(async move {
-                match unlock(role, &input.value()).await {
+                let second = organization.as_ref().map(HtmlInputElement::value);
+                match unlock(role, &input.value(), second.as_deref().unwrap_or_default()).await {
                     Ok(unlocked) => {
                         input.set_value("");
+                        if let Some(organization) = &organization {
+                            organization.set_value("");
+                        }
                         on_unlock.emit(unlocked);
                     }
                     Err(e) => refusal.set(Some(e)),
@@ -86,6 +98,11 @@ pub fn unlock_form(props: &UnlockProps) -> Html {
                 <label class="field"><span>{ "Password" }</span>
                     <input type="password" id="unlock-password" ref={password} autocomplete="current-password" />
                 </label>
+                if props.role != Role::Reception {
+                    <label class="field"><span>{ "The workstation's password (the organization's key, which anchors what you write)" }</span>
+                        <input type="password" id="unlock-organization-password" ref={organization_password} autocomplete="off" />
+                    </label>
+                }
                 <button type="submit" id="unlock-submit" disabled={*busy}>{ "Open" }</button>
             </form>
             if let Some(e) = &*refusal {
