@@ -119,31 +119,41 @@ NATIVE_PORT=$(free_port)
 DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/app-wallet" \
   tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
-# The visit (steps 6-7) on two more devices, the same app with their own device profiles: the
+# The visit (steps 6-14) on three more devices, the same app with their own device profiles: the
 # hospital's reception kiosk, its key provisioned from a backup file (a V3 keystore cast writes)
-# as `caretrail hospital provision` does, with a doctor in its staff directory; and the doctor's
-# app, her own key (`caretrail staff init`) certified by the hospital. The password is the one
-# ui_smoke.py types.
+# as `caretrail hospital provision` does, with a doctor in its staff directory; the doctor's app
+# and the lab's, each her own key (`caretrail staff init`) certified by the hospital, with the
+# workstation's copy of the hospital's key (under `organization/`, its own password), which
+# anchors what they write. The passwords are the ones ui_smoke.py types.
 STAFF_PASSWORD='correct horse battery staple'
+WORKSTATION_PASSWORD='workstation horse battery staple'
 cast wallet import hospital --private-key "$HOSPITAL_KEY" --unsafe-password "hospital backup 2026" \
   --keystore-dir "$WORK/backup" >"$WORK/provision.log" 2>&1
-CARETRAIL_PASSWORD="$STAFF_PASSWORD" CARETRAIL_BACKUP_PASSWORD="hospital backup 2026" \
-  "$CLI" hospital provision --backup "$WORK/backup/hospital" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
-  || { cat "$WORK/provision.log" >&2; die "the kiosk was not provisioned"; }
-DOCTOR=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/doctor" 2>>"$WORK/provision.log")
-CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$DOCTOR" --role doctor \
-  --out "$WORK/doctor-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
-  || { cat "$WORK/provision.log" >&2; die "the doctor was not certified"; }
+provision() { # provision WALLET PASSWORD
+  CARETRAIL_PASSWORD="$2" CARETRAIL_BACKUP_PASSWORD="hospital backup 2026" \
+    "$CLI" hospital provision --backup "$WORK/backup/hospital" --wallet "$1" >>"$WORK/provision.log" 2>&1 \
+    || { cat "$WORK/provision.log" >&2; die "$1 was not provisioned"; }
+}
+provision "$WORK/kiosk" "$STAFF_PASSWORD"
+for member in doctor lab; do
+  address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
+  CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
+    --out "$WORK/$member-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
+    || { cat "$WORK/provision.log" >&2; die "the $member was not certified"; }
+  provision "$WORK/$member/organization" "$WORKSTATION_PASSWORD"
+  if [ "$member" = doctor ]; then DOCTOR=$address; fi
+done
 python3 - "$WORK" "$DOCTOR" <<'PY'
 import json, os, sys
 work, doctor = sys.argv[1], sys.argv[2]
 with open(os.path.join(work, "kiosk", "device.json"), "w") as f:
     json.dump({"role": "reception",
                "staff": [{"name": "Dr Ada Berg", "address": doctor, "role": "doctor"}]}, f)
-with open(os.path.join(work, "doctor-certificate.json")) as f:
-    certificate = json.load(f)
-with open(os.path.join(work, "doctor", "device.json"), "w") as f:
-    json.dump({"role": "doctor", "certificate": certificate}, f)
+for member in ("doctor", "lab"):
+    with open(os.path.join(work, f"{member}-certificate.json")) as f:
+        certificate = json.load(f)
+    with open(os.path.join(work, member, "device.json"), "w") as f:
+        json.dump({"role": member, "certificate": certificate}, f)
 PY
 # The bad check-in codes the kiosk must refuse, each for what it is, for this chain and hospital.
 read -r CHAIN_ID RECORDS < <(python3 -c 'import json, sys, urllib.request
@@ -151,7 +161,7 @@ n = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/network"))
 print(n["chain_id"], n["record_registry"])' "$RELAY")
 cargo run --quiet --example checkin_fixtures -- "$WORK" "$CHAIN_ID" "$RECORDS" "$HOSPITAL"
 STAFF_DRIVERS=()
-for device in kiosk doctor; do
+for device in kiosk doctor lab; do
   port=$(free_port)
   DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/$device" \
     tauri-driver --port "$port" --native-port "$(free_port)" >"$WORK/tauri-driver-$device.log" 2>&1 &
@@ -160,7 +170,7 @@ for device in kiosk doctor; do
 done
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
-  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "$WORK" \
+  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "${STAFF_DRIVERS[2]}" "$WORK" "$WORK/lab-report.pdf" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \

@@ -120,6 +120,8 @@ def check(condition, message):
 
 
 PASSWORD = "correct horse battery staple"
+# The password of a staff workstation's copy of the hospital's key (smoke.sh provisions it).
+WORKSTATION_PASSWORD = "workstation horse battery staple"
 
 
 def local_storage(driver):
@@ -376,7 +378,10 @@ def my_records(driver, me, small, big, desktop):
         check(len(seen) >= 2 and rising, f"the progress bar moves on a {size} MiB file")
     row_of(driver, record)
     author = cell(driver, record, "author")
-    check(author.lower() == me.lower(), f"it is listed as written by her ({author})")
+    # The app checks who wrote each record (her own: "you"); the web page names the anchor's
+    # author.
+    check(author.lower() == ("you" if desktop else me.lower()),
+          f"it is listed as written by her ({author})")
     anchor = cell(driver, record, "anchor")
     check(anchor.startswith("0x") and len(anchor) == 66, "and anchored, with its transaction")
     check(cell(driver, record, "kind") == "Document", "as a Document")
@@ -503,6 +508,12 @@ def unlock(driver, role):
     check(shown == role, f"the device's profile opens the {role}'s window ({shown})")
     _, field = driver.wait_for("#unlock-password")
     driver.type_into(field, PASSWORD)
+    second = driver.find("#unlock-organization-password")
+    check((second is not None) == (role != "reception"),
+          f"the {role}'s window asks for the workstation's password too: "
+          f"{'yes' if second else 'no'}")
+    if second:
+        driver.type_into(second, WORKSTATION_PASSWORD)
     driver.click(driver.find("#unlock-submit"))
     found, element = driver.wait_for("#me", "#error", timeout=60)
     if found == "#error":
@@ -621,6 +632,114 @@ def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
     return doctor_address
 
 
+def records_written_by(patient, kinds, staff, timeout=60):
+    """Her "My records" lists each of `kinds`, written by `staff` (as her app checked it) and
+    anchored; answers {kind: record id}."""
+    deadline = time.time() + timeout
+    found = {}
+    while True:
+        patient.click(patient.wait_for("#tab-records")[1])
+        patient.wait_for("#records", "#records-none", timeout=60)
+        rows = patient.s("/elements", "POST", {"using": CSS, "value": "tr.record"})
+        found = {}
+        for row in rows:
+            element = row[next(iter(row))]
+            record = patient.s(f"/element/{element}/attribute/data-id")
+            kind = cell(patient, record, "kind")
+            if kind in kinds:
+                found[kind] = (record, cell(patient, record, "author"), cell(patient, record, "anchor"))
+        if set(found) == set(kinds) or time.time() > deadline:
+            break
+        time.sleep(2)
+    check(set(found) == set(kinds), f"her records list {sorted(kinds)} ({sorted(found)})")
+    for kind, (_, author, anchor) in sorted(found.items()):
+        check(staff.lower() in author.lower() and " at " in author,
+              f"{kind}: written by {author}")
+        check(anchor.startswith("0x") and len(anchor) == 66, f"{kind}: anchored ({anchor[:12]}…)")
+    return {kind: record for kind, (record, _, _) in found.items()}
+
+
+def doctor_writes(doctor, doctor_address):
+    """Step 8–9 in the doctor's window: she picks her patient from the queue, writes a
+    prescription and a test list; a bad test code is refused first, the form kept."""
+    doctor.click(doctor.find(".queued-pick"))
+    _, medication = doctor.wait_for("#orders-medication")
+    doctor.type_into(medication, "Amoxicillin 500 mg capsule")
+    doctor.type_into(doctor.find("#orders-dosage"), "1 capsule 3 times a day for 7 days")
+    tests = doctor.find("#orders-tests")
+    doctor.type_into(tests, "58410-3=Complete blood count")
+    doctor.click(doctor.find("#orders-submit"))
+    _, refusal = doctor.wait_for("#orders .error", timeout=60)
+    check("58410-3" in doctor.text(refusal) and doctor.find("#orders-written") is None,
+          f"a LOINC code with a wrong check digit is refused ({doctor.text(refusal).splitlines()[0]})")
+    check(doctor.value(doctor.find("#orders-medication")) == "Amoxicillin 500 mg capsule",
+          "and what she typed stays in the form")
+    doctor.type_into(doctor.find("#orders-tests"), "58410-2=Complete blood count")
+    doctor.click(doctor.find("#orders-submit"))
+    found, element = doctor.wait_for("#orders-written", "#orders .error", timeout=120)
+    if found != "#orders-written":
+        raise AssertionError("the doctor's orders were refused: " + doctor.text(element))
+    items = doctor.s("/elements", "POST", {"using": CSS, "value": "#orders-written .written"})
+    kinds = sorted(doctor.s(f"/element/{i[next(iter(i))]}/attribute/data-kind") for i in items)
+    check(kinds == ["Encounter", "MedicationRequest", "ServiceRequest"],
+          f"the visit's Encounter, U_P and T_D are written and anchored in one batch ({kinds})")
+
+
+def lab_reports(lab, picture, attachment):
+    """Steps 10–14 in the lab's window: a picture of her test-list code read, the list decrypted,
+    and the report sent with a file."""
+    _, picker = lab.wait_for("#scan-file")
+    lab.s(f"/element/{picker}/value", "POST", {"text": picture})
+    found, element = lab.wait_for("#lab-taken", "#lab-error", "#scan-error", timeout=120)
+    if found != "#lab-taken":
+        raise AssertionError("the lab did not take the test list in: " + lab.text(element))
+    tests = lab.text(lab.find("#lab-tests"))
+    check("Complete blood count" in tests and "58410-2" in tests,
+          f"the lab reads her test list, decrypted with the hospital's key ({tests})")
+    lab.click(lab.find("#report-submit"))
+    _, refusal = lab.wait_for("#lab-order .error", timeout=30)
+    check("conclusion" in lab.text(refusal), "a report without its conclusion is refused")
+    lab.type_into(lab.find("#report-conclusion"), "Haemoglobin 13.9 g/dL; counts within range.")
+    lab.s(f"/element/{lab.find('#report-files')}/value", "POST", {"text": attachment})
+    lab.click(lab.find("#report-submit"))
+    found, element = lab.wait_for("#report-written", "#report-error", timeout=180)
+    if found != "#report-written":
+        raise AssertionError("the lab's report was refused: " + lab.text(element))
+    items = lab.s("/elements", "POST", {"using": CSS, "value": "#report-written .written"})
+    kinds = sorted(lab.s(f"/element/{i[next(iter(i))]}/attribute/data-kind") for i in items)
+    check(kinds == ["DiagnosticReport", "Document"],
+          f"the report and its file are written and anchored ({kinds})")
+
+
+def results(patient, doctor, lab, app, doctor_address, shots, attachment):
+    """The doctor writes, the patient sees U_P and T_D and shows the lab her test-list code, the
+    lab reports, and she sees U_R: each written by whom, and anchored."""
+    doctor_writes(doctor, doctor_address)
+    doctor.screenshot(os.path.join(shots, "app-doctor-orders.png"))
+    records_written_by(patient, ["MedicationRequest", "ServiceRequest"], doctor_address)
+    patient.screenshot(os.path.join(shots, "app-results.png"))
+    patient.click(patient.wait_for("#tab-tests")[1])
+    _, show = patient.wait_for(".test-list .test-show", timeout=60)
+    patient.click(show)
+    found, _ = patient.wait_for("#qr-code", "#tests-screen .error", "#qr-error", timeout=60)
+    if found != "#qr-code":
+        raise AssertionError("no test-list code: " + patient.text(patient.find(found)))
+    check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
+          "her test-list code for the lab is shown as a QR code")
+    picture = os.path.join(shots, "app-test-code.png")
+    patient.screenshot(picture)
+
+    lab.start({"alwaysMatch": {"tauri:options": {"application": app}}})
+    lab_address = unlock(lab, "lab")
+    answer = invoke(lab, "doctor_write", {})
+    check("not allowed" in answer.get("refused", ""),
+          f"the lab's window may not call the doctor's commands ({answer})")
+    lab_reports(lab, picture, attachment)
+    lab.screenshot(os.path.join(shots, "app-lab.png"))
+    records_written_by(patient, ["DiagnosticReport"], lab_address)
+    patient.screenshot(os.path.join(shots, "app-results-lab.png"))
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--driver", required=True, help="WebDriver URL")
@@ -643,10 +762,14 @@ def main():
                              "web page, the fake camera's video of it)")
     parser.add_argument("--fake-video", metavar="Y4M",
                         help="Chromium's fake camera plays this file")
-    parser.add_argument("--visit", nargs=3, metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "BAD_CODES"),
+    parser.add_argument("--visit", nargs=5,
+                        metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "LAB_DRIVER", "BAD_CODES",
+                                 "ATTACHMENT"),
                         help="then check in at the --records hospital: the same app through these "
-                             "two tauri-drivers (a reception kiosk's and a doctor's device "
-                             "profiles), BAD_CODES the directory of the pictures in BAD_CODES")
+                             "three tauri-drivers (a reception kiosk's, a doctor's and a lab's "
+                             "device profiles), BAD_CODES the directory of the pictures in "
+                             "BAD_CODES; the doctor writes, the lab reports with ATTACHMENT, and "
+                             "she sees the results")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -729,14 +852,17 @@ def main():
                 access_log(driver, record)
                 driver.screenshot(args.screenshot.replace(".png", "-log.png"))
             if args.visit and args.records:
-                kiosk_url, doctor_url, bad_codes = args.visit
-                kiosk, doctor = Driver(kiosk_url), Driver(doctor_url)
+                kiosk_url, doctor_url, lab_url, bad_codes, attachment = args.visit
+                kiosk, doctor, lab = Driver(kiosk_url), Driver(doctor_url), Driver(lab_url)
+                shots = os.path.dirname(os.path.abspath(args.screenshot))
                 try:
-                    visit(driver, kiosk, doctor, args.app, me, args.records[0], bad_codes,
-                          os.path.dirname(os.path.abspath(args.screenshot)))
+                    doctor_address = visit(driver, kiosk, doctor, args.app, me, args.records[0],
+                                           bad_codes, shots)
+                    results(driver, doctor, lab, args.app, doctor_address, shots, attachment)
                 finally:
                     kiosk.quit()
                     doctor.quit()
+                    lab.quit()
             if web:
                 nid, card = args.register[0], args.register[1]
                 backup_and_restore(driver, me, phrase, h, nid, card)
