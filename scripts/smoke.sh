@@ -135,7 +135,7 @@ provision() { # provision WALLET PASSWORD
     || { cat "$WORK/provision.log" >&2; die "$1 was not provisioned"; }
 }
 provision "$WORK/kiosk" "$STAFF_PASSWORD"
-for member in doctor lab; do
+for member in doctor lab billing; do
   address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
   CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
     --out "$WORK/$member-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
@@ -149,7 +149,7 @@ work, doctor = sys.argv[1], sys.argv[2]
 with open(os.path.join(work, "kiosk", "device.json"), "w") as f:
     json.dump({"role": "reception",
                "staff": [{"name": "Dr Ada Berg", "address": doctor, "role": "doctor"}]}, f)
-for member in ("doctor", "lab"):
+for member in ("doctor", "lab", "billing"):
     with open(os.path.join(work, f"{member}-certificate.json")) as f:
         certificate = json.load(f)
     with open(os.path.join(work, member, "device.json"), "w") as f:
@@ -161,7 +161,7 @@ n = json.load(urllib.request.urlopen(sys.argv[1] + "/v1/network"))
 print(n["chain_id"], n["record_registry"])' "$RELAY")
 cargo run --quiet --example checkin_fixtures -- "$WORK" "$CHAIN_ID" "$RECORDS" "$HOSPITAL"
 STAFF_DRIVERS=()
-for device in kiosk doctor lab; do
+for device in kiosk doctor lab billing; do
   port=$(free_port)
   DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/$device" \
     tauri-driver --port "$port" --native-port "$(free_port)" >"$WORK/tauri-driver-$device.log" 2>&1 &
@@ -170,7 +170,7 @@ for device in kiosk doctor lab; do
 done
 run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$DRIVER_PORT" --app "$APP" --tx "$TX" \
-  --visit "${STAFF_DRIVERS[0]}" "${STAFF_DRIVERS[1]}" "${STAFF_DRIVERS[2]}" "$WORK" "$WORK/lab-report.pdf" \
+  --visit "${STAFF_DRIVERS[@]}" "$WORK" "$WORK/lab-report.pdf" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \

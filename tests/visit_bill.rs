@@ -232,6 +232,18 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         .await
         .expect("her bills");
     assert_eq!(bills.len(), 1, "no refused bill was written");
+    common::refused_as(
+        client
+            .assignment_to(
+                &desk.staff,
+                &desk.certificate,
+                caretrail_types::StaffRole::Billing,
+                second,
+                Duration::from_secs(1),
+            )
+            .await,
+        ErrorCode::NotAssigned,
+    );
 
     // The insurer is down: the bill waits at the relay, queued, then is answered when it is
     // back. Over the yearly limit, it is paid in part, as her policy says.

@@ -101,6 +101,13 @@ class Driver:
         """Runs `script` in the page; it calls `done(result)`, passed as its last argument."""
         return self.s("/execute/async", "POST", {"script": script, "args": []})
 
+    def scroll_to(self, selector):
+        """Scrolls the page so that `selector` is in the middle of the window."""
+        self.s("/execute/sync", "POST", {
+            "script": "document.querySelector(arguments[0])"
+                      ".scrollIntoView({block: 'center', inline: 'center'});",
+            "args": [selector]})
+
     def screenshot(self, path):
         with open(path, "wb") as f:
             f.write(base64.b64decode(self.s("/screenshot")))
@@ -584,6 +591,8 @@ def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
     # The kiosk reads a picture of her screen (WebKit's screenshot of the SVG element alone is
     # blank, so the window's).
     picture = os.path.join(shots, "app-checkin.png")
+    patient.scroll_to("#qr-code")
+    time.sleep(0.5)
     patient.screenshot(picture)
 
     kiosk.start(capabilities)
@@ -611,6 +620,7 @@ def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
         time.sleep(0.25)
     check(kiosk.text(kiosk.find("#visit-patient")).lower() == me.lower(),
           "the kiosk reads her code from a picture and opens her visit")
+    visit_id = kiosk.text(kiosk.find("#visit-id"))
     kiosk.click(kiosk.find("#assign"))
     found, element = kiosk.wait_for("#assigned", "#assign-error", timeout=60)
     if found == "#assign-error":
@@ -629,7 +639,7 @@ def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
           f"the doctor's queue shows her, pushed ({waited:.1f} s after the assignment, "
           "WebDriver's polling included)")
     doctor.screenshot(os.path.join(shots, "app-doctor.png"))
-    return doctor_address
+    return doctor_address, visit_id
 
 
 def records_written_by(patient, kinds, staff, timeout=60):
@@ -711,12 +721,41 @@ def lab_reports(lab, picture, attachment):
           f"the report and its file are written and anchored ({kinds})")
 
 
+def billing_refused(billing, patient, app, visit_id, records, shots):
+    """Step 15 in the billing window, for a patient whose policy (Meridian Basic) is published as
+    a PDF: its terms cannot be read, so the bill is refused before anything is written, and her
+    Bills screen says she has none (it lists bills without needing the terms)."""
+    billing.start({"alwaysMatch": {"tauri:options": {"application": app}}})
+    unlock(billing, "billing")
+    _, visit = billing.wait_for("#bill-visit")
+    billing.type_into(visit, "0x1234")
+    billing.type_into(billing.find("#bill-lines"), "Doctor consultation=800")
+    billing.click(billing.find("#bill-submit"))
+    _, refusal = billing.wait_for("#billing .error", timeout=30)
+    check("not a visit id" in billing.text(refusal), "a malformed visit id is refused plainly")
+    billing.type_into(billing.find("#bill-visit"), visit_id)
+    billing.type_into(billing.find("#bill-records"), " ".join(records))
+    billing.click(billing.find("#bill-submit"))
+    text = text_when(billing, "#billing .error", "InsurancePlan", timeout=120)
+    check(text != "" and billing.find("#bill-sent") is None,
+          "a bill against a policy without readable terms is refused "
+          f"({text.splitlines()[:1] or billing.text(billing.find('#billing'))})")
+    check(billing.value(billing.find("#bill-lines")) == "Doctor consultation=800",
+          "and the lines typed stay in the form")
+    billing.screenshot(os.path.join(shots, "app-billing.png"))
+    patient.click(patient.wait_for("#tab-bills")[1])
+    found, element = patient.wait_for("#bills-none", "#bills .error", ".bill", timeout=120)
+    check(found == "#bills-none",
+          f"her Bills screen lists no bill, and no error ({patient.text(element)[:120]})")
+
+
 def results(patient, doctor, lab, app, doctor_address, shots, attachment):
     """The doctor writes, the patient sees U_P and T_D and shows the lab her test-list code, the
-    lab reports, and she sees U_R: each written by whom, and anchored."""
+    lab reports, and she sees U_R: each written by whom, and anchored. Answers the records'
+    ids."""
     doctor_writes(doctor, doctor_address)
     doctor.screenshot(os.path.join(shots, "app-doctor-orders.png"))
-    records_written_by(patient, ["MedicationRequest", "ServiceRequest"], doctor_address)
+    written = records_written_by(patient, ["MedicationRequest", "ServiceRequest"], doctor_address)
     patient.screenshot(os.path.join(shots, "app-results.png"))
     patient.click(patient.wait_for("#tab-tests")[1])
     _, show = patient.wait_for(".test-list .test-show", timeout=60)
@@ -726,7 +765,10 @@ def results(patient, doctor, lab, app, doctor_address, shots, attachment):
         raise AssertionError("no test-list code: " + patient.text(patient.find(found)))
     check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
           "her test-list code for the lab is shown as a QR code")
+    # The lab reads a picture of her screen, the code scrolled into the window.
     picture = os.path.join(shots, "app-test-code.png")
+    patient.scroll_to("#qr-code")
+    time.sleep(0.5)
     patient.screenshot(picture)
 
     lab.start({"alwaysMatch": {"tauri:options": {"application": app}}})
@@ -736,8 +778,9 @@ def results(patient, doctor, lab, app, doctor_address, shots, attachment):
           f"the lab's window may not call the doctor's commands ({answer})")
     lab_reports(lab, picture, attachment)
     lab.screenshot(os.path.join(shots, "app-lab.png"))
-    records_written_by(patient, ["DiagnosticReport"], lab_address)
+    written.update(records_written_by(patient, ["DiagnosticReport"], lab_address))
     patient.screenshot(os.path.join(shots, "app-results-lab.png"))
+    return written
 
 
 def main():
@@ -762,14 +805,14 @@ def main():
                              "web page, the fake camera's video of it)")
     parser.add_argument("--fake-video", metavar="Y4M",
                         help="Chromium's fake camera plays this file")
-    parser.add_argument("--visit", nargs=5,
-                        metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "LAB_DRIVER", "BAD_CODES",
-                                 "ATTACHMENT"),
+    parser.add_argument("--visit", nargs=6,
+                        metavar=("KIOSK_DRIVER", "DOCTOR_DRIVER", "LAB_DRIVER", "BILLING_DRIVER",
+                                 "BAD_CODES", "ATTACHMENT"),
                         help="then check in at the --records hospital: the same app through these "
-                             "three tauri-drivers (a reception kiosk's, a doctor's and a lab's "
-                             "device profiles), BAD_CODES the directory of the pictures in "
-                             "BAD_CODES; the doctor writes, the lab reports with ATTACHMENT, and "
-                             "she sees the results")
+                             "four tauri-drivers (a reception kiosk's, a doctor's, a lab's and a "
+                             "billing desk's device profiles), BAD_CODES the directory of the "
+                             "pictures in BAD_CODES; the doctor writes, the lab reports with "
+                             "ATTACHMENT, she sees the results, and billing is refused her bill")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -852,17 +895,20 @@ def main():
                 access_log(driver, record)
                 driver.screenshot(args.screenshot.replace(".png", "-log.png"))
             if args.visit and args.records:
-                kiosk_url, doctor_url, lab_url, bad_codes, attachment = args.visit
+                kiosk_url, doctor_url, lab_url, billing_url, bad_codes, attachment = args.visit
                 kiosk, doctor, lab = Driver(kiosk_url), Driver(doctor_url), Driver(lab_url)
+                billing = Driver(billing_url)
                 shots = os.path.dirname(os.path.abspath(args.screenshot))
                 try:
-                    doctor_address = visit(driver, kiosk, doctor, args.app, me, args.records[0],
-                                           bad_codes, shots)
-                    results(driver, doctor, lab, args.app, doctor_address, shots, attachment)
+                    doctor_address, visit_id = visit(driver, kiosk, doctor, args.app, me,
+                                                     args.records[0], bad_codes, shots)
+                    written = results(driver, doctor, lab, args.app, doctor_address, shots,
+                                      attachment)
+                    billing_refused(billing, driver, args.app, visit_id, sorted(written.values()),
+                                    shots)
                 finally:
-                    kiosk.quit()
-                    doctor.quit()
-                    lab.quit()
+                    for staff in (kiosk, doctor, lab, billing):
+                        staff.quit()
             if web:
                 nid, card = args.register[0], args.register[1]
                 backup_and_restore(driver, me, phrase, h, nid, card)

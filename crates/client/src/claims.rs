@@ -165,8 +165,8 @@ impl Client {
     }
 
     /// The billing desk, holding its staff key (certified for billing) and the hospital's key,
-    /// bills the hospital's visit `visit_id`: it assigns itself to the visit, then
-    /// [`Client::send_bill`].
+    /// bills the hospital's visit `visit_id`: the bill checked as [`Client::send_bill`] checks
+    /// it, then the desk assigns itself to the visit and files it.
     #[allow(clippy::too_many_arguments)]
     pub async fn bill_visit(
         &self,
@@ -185,6 +185,10 @@ impl Client {
                 format!("this hospital opened no visit {visit_id}"),
             )
         })?;
+        // The bill is checked before the desk is assigned: a refused bill writes nothing.
+        let pinned = self
+            .billable(&here, visit.patient, insurer, bill, scratch)
+            .await?;
         let queued = self
             .assign_visit(
                 &here,
@@ -197,7 +201,7 @@ impl Client {
             certificate: *certificate,
             assignment: queued.assignment,
         };
-        self.send_bill(staff, organization, &authority, insurer, bill, scratch)
+        self.file_bill(staff, organization, &authority, &pinned, bill)
             .await
     }
 
@@ -215,24 +219,57 @@ impl Client {
         bill: &Bill,
         scratch: &Path,
     ) -> Result<(StoredRecord, ClaimNotice), ClientError> {
+        let patient = authority.assignment.assignment.patient;
+        let pinned = self
+            .billable(&secret_key(&organization), patient, insurer, bill, scratch)
+            .await?;
+        self.file_bill(staff, organization, authority, &pinned, bill)
+            .await
+    }
+
+    /// The coverage `patient`'s registration pinned, once `bill` is checked against it: the
+    /// insurer named (if any) is hers, each line a service her policy covers, no record billed
+    /// before by `organization`.
+    async fn billable(
+        &self,
+        organization: &SecretKey,
+        patient: Address,
+        insurer: Option<Address>,
+        bill: &Bill,
+        scratch: &Path,
+    ) -> Result<PinnedTerms, ClientError> {
         let network = self.network().await?;
-        let rpc = rpc_url(&network.rpc_url)?;
-        let here = secret_key(&organization);
-        let a = &authority.assignment.assignment;
-        let pinned = self.pinned_terms(a.patient).await?;
+        let pinned = self.pinned_terms(patient).await?;
         if let Some(named) = insurer.filter(|named| *named != pinned.coverage.insurer) {
             return Err(refused(
                 ErrorCode::NotAdmitted,
                 format!(
-                    "{} is not enrolled with {named}: her enrolment names {}",
-                    a.patient, pinned.coverage.insurer
+                    "{patient} is not enrolled with {named}: her enrolment names {}",
+                    pinned.coverage.insurer
                 ),
             ));
         }
         let earlier = self
-            .earlier_bills(&network, &here, a.patient, scratch)
+            .earlier_bills(&network, organization, patient, scratch)
             .await?;
         bill::check_billable(&pinned.terms, bill, &earlier).map_err(ClientError::Refused)?;
+        Ok(pinned)
+    }
+
+    /// U_B for a checked bill: encrypted for the insurer, the patient and the hospital,
+    /// uploaded, anchored with `anchorClaim` and filed for the insurer.
+    async fn file_bill(
+        &self,
+        staff: &SecretKey,
+        organization: PrivateKeySigner,
+        authority: &VisitAuthority,
+        pinned: &PinnedTerms,
+        bill: &Bill,
+    ) -> Result<(StoredRecord, ClaimNotice), ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let here = secret_key(&organization);
+        let a = &authority.assignment.assignment;
         let json = bill::claim(
             a,
             &pinned.coverage,
@@ -381,7 +418,9 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
-        let pinned = self.pinned_terms(patient).await?;
+        // Her policy's terms are read at her first bill: with none, a policy without terms (a
+        // PDF) is no reason to refuse her the list.
+        let mut pinned: Option<PinnedTerms> = None;
         let anchors = caretrail_chain::anchors_of(&rpc, network.record_registry, patient).await?;
         let mut views: Vec<BillView> = Vec::new();
         for (anchor, _, _) in anchors {
@@ -416,7 +455,11 @@ impl Client {
                 answers.push(bill::read_response(&json).map_err(ClientError::Refused)?);
             }
             let earlier: Vec<Bill> = views.iter().map(|v| v.bill.clone()).collect();
-            let expected = bill::decide(&pinned.terms, &bill, &earlier);
+            let terms = match &pinned {
+                Some(pinned) => &pinned.terms,
+                None => &pinned.insert(self.pinned_terms(patient).await?).terms,
+            };
+            let expected = bill::decide(terms, &bill, &earlier);
             let differences = answers
                 .last()
                 .map(|last| bill::compare(&expected, last))

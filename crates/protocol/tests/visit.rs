@@ -828,3 +828,44 @@ fn the_relay_checks_a_staff_upload_against_her_certificate_her_assignment_and_it
         Err(ErrorCode::VisitClosed)
     );
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn typed_tests_and_bill_lines_parse_and_a_policy_without_terms_is_named() {
+    use caretrail_protocol::visit::bill::{self, BillLine};
+    let test: TestOrder = " 58410-2 = Complete blood count ".parse().expect("test");
+    assert_eq!(
+        (test.loinc.as_str(), test.name.as_str()),
+        ("58410-2", "Complete blood count")
+    );
+    let line: BillLine = "Scan = X-ray=1200".parse().expect("line");
+    assert_eq!(
+        (line.service.as_str(), line.amount),
+        ("Scan = X-ray", 1200),
+        "the amount follows the last ="
+    );
+    for bad in ["Complete blood count", ""] {
+        assert_eq!(
+            bad.parse::<TestOrder>().map_err(|e| e.code),
+            Err(ErrorCode::InvalidInput)
+        );
+    }
+    for bad in [
+        "Consultation",
+        "Consultation=800.50",
+        "Consultation=-1",
+        "=x",
+    ] {
+        assert_eq!(
+            bad.parse::<BillLine>().map_err(|e| e.code),
+            Err(ErrorCode::InvalidInput),
+            "{bad}"
+        );
+    }
+    let pdf = bill::terms(include_bytes!(
+        "../../sandbox/data/policies/meridian-basic.pdf"
+    ))
+    .expect_err("a PDF has no terms");
+    assert_eq!(pdf.code, ErrorCode::InvalidInput);
+    assert!(pdf.message.contains("no terms"), "{}", pdf.message);
+}

@@ -14,8 +14,8 @@ fn invalid(message: String) -> UiError {
     UiError::new(ErrorCode::InvalidInput, message)
 }
 
-/// The form's fields as a bill: a line per non-empty `SERVICE=AMOUNT` line, a record id per
-/// non-empty line.
+/// The form's fields as a bill: a line per non-empty `SERVICE=AMOUNT` line; the record ids
+/// separated by line breaks, spaces or commas.
 pub fn bill_of(lines: &str, records: &str) -> Result<Bill, UiError> {
     let lines = lines
         .lines()
@@ -26,9 +26,8 @@ pub fn bill_of(lines: &str, records: &str) -> Result<Bill, UiError> {
         return Err(invalid("a bill has at least one line".into()));
     }
     let records = records
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
+        .split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|r| !r.is_empty())
         .map(|r| {
             r.parse::<Hash32>()
                 .map_err(|e| invalid(format!("{r:?} is not a record id: {e}")))
@@ -117,7 +116,7 @@ pub fn billing_desk() -> Html {
                 <label class="field"><span>{ "Lines (one a line: service=amount)" }</span>
                     <textarea id="bill-lines" ref={lines} rows="3" placeholder="Specialist consultation=800"/>
                 </label>
-                <label class="field"><span>{ "Records billed for (one id a line)" }</span>
+                <label class="field"><span>{ "Records billed for (their ids, one a line or separated by spaces)" }</span>
                     <textarea id="bill-records" ref={records} rows="3" class="mono"/>
                 </label>
                 <label class="field"><span>{ "Insurer (optional: her registration names it)" }</span>
@@ -155,6 +154,9 @@ mod tests {
             "",
         )
         .expect("form");
+        let (_, two, _) = form_of(&id, "Consultation=800", &format!(" {id}, {id} "), "")
+            .expect("ids separated by a comma and spaces");
+        assert_eq!(two.records.len(), 2);
         assert_eq!(visit, Hash32([0xab; 32]));
         assert_eq!(bill.lines.len(), 2);
         assert_eq!(bill.lines[1].service, "Laboratory tests");

@@ -73,8 +73,12 @@ fn whole(value: Option<&caretrail_fhir::Decimal>) -> Option<u64> {
 /// benefit of each coverage, with its limit in the plan's currency and the co-payment its
 /// plan's specific costs give it.
 pub fn terms(document: &[u8]) -> Result<Terms, UiError> {
-    let plan = InsurancePlan::from_json(document)
-        .map_err(|e| refused(format!("the policy is not a FHIR InsurancePlan: {e}")))?;
+    let plan = InsurancePlan::from_json(document).map_err(|e| {
+        refused(format!(
+            "her policy has no terms a bill can be checked against: it is published as a \
+                 document, not a FHIR InsurancePlan ({e})"
+        ))
+    })?;
     let currency = plan
         .plan
         .iter()
