@@ -22,6 +22,12 @@ fn refused(code: ErrorCode, message: impl Into<String>) -> UiError {
     UiError::new(code, message)
 }
 
+/// `key` as the chain's signer.
+fn signer_of(key: &caretrail_client::SecretKey) -> Result<PrivateKeySigner, UiError> {
+    PrivateKeySigner::from_bytes(&(*key.to_bytes()).into())
+        .map_err(|e| refused(ErrorCode::Internal, e.to_string()))
+}
+
 impl AppState {
     /// Her check-in code for `organization`, with her session's key and her registration's H.
     pub async fn checkin_code(&self, organization: Address) -> Result<CheckinCode, UiError> {
@@ -57,9 +63,7 @@ impl AppState {
 
     /// The organization's key as the chain's signer (reception opens visits with it).
     pub fn signer(&self) -> Result<PrivateKeySigner, UiError> {
-        let key = self.key()?;
-        PrivateKeySigner::from_bytes(&(*key.to_bytes()).into())
-            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))
+        signer_of(&self.key()?)
     }
 
     /// A member of reception's staff directory.
@@ -166,9 +170,7 @@ impl AppState {
 
     /// The workstation's organization key as the chain's signer (it anchors what staff write).
     fn organization_signer(&self) -> Result<PrivateKeySigner, UiError> {
-        let key = self.organization_key()?;
-        PrivateKeySigner::from_bytes(&(*key.to_bytes()).into())
-            .map_err(|e| refused(ErrorCode::Internal, e.to_string()))
+        signer_of(&self.organization_key()?)
     }
 
     /// The doctor writes `orders` at `visit_id`, under her open assignment to it

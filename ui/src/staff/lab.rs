@@ -28,13 +28,7 @@ pub fn refusal_title(code: ErrorCode) -> &'static str {
 }
 
 fn refusal_box(id: &'static str, e: &UiError) -> Html {
-    html! {
-        <div class="error" {id} role="alert">
-            <div class="refusal-title"><strong>{ refusal_title(e.code) }</strong></div>
-            <div>{ &e.message }</div>
-            <div class="code">{ format!("{:?}", e.code) }</div>
-        </div>
-    }
+    reception::titled_refusal(id, e, refusal_title)
 }
 
 /// A transfer's bar: its percent and what is going on.

@@ -43,9 +43,18 @@ pub fn refusal_title(code: ErrorCode) -> &'static str {
 }
 
 fn refusal_box(id: &'static str, e: &UiError) -> Html {
+    titled_refusal(id, e, refusal_title)
+}
+
+/// A refusal under the title `title_of` gives it at this desk, with its message and code.
+pub fn titled_refusal(
+    id: &'static str,
+    e: &UiError,
+    title_of: fn(ErrorCode) -> &'static str,
+) -> Html {
     html! {
         <div class="error" {id} role="alert">
-            <div class="refusal-title"><strong>{ refusal_title(e.code) }</strong></div>
+            <div class="refusal-title"><strong>{ title_of(e.code) }</strong></div>
             <div>{ &e.message }</div>
             <div class="code">{ format!("{:?}", e.code) }</div>
         </div>
