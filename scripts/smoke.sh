@@ -92,6 +92,21 @@ convert "$PHOTOS/bar55_2.jpg" -crop 173x173+238+120 +repage -quality 92 "$WORK/h
 cargo run --quiet --example qr_fixture -- "$WORK" >/dev/null
 SCAN_TEXT=$(cat "$WORK/code.txt")
 
+# The hospital's reception kiosk, its key provisioned from a backup file (a V3 keystore cast
+# writes) as `caretrail hospital provision` does: the web page's patient checks in there through
+# the command line, the desktop app's through the kiosk's window. The passwords are the ones
+# ui_smoke.py types.
+STAFF_PASSWORD='correct horse battery staple'
+WORKSTATION_PASSWORD='workstation horse battery staple'
+cast wallet import hospital --private-key "$HOSPITAL_KEY" --unsafe-password "hospital backup 2026" \
+  --keystore-dir "$WORK/backup" >"$WORK/provision.log" 2>&1
+provision() { # provision WALLET PASSWORD
+  CARETRAIL_PASSWORD="$2" CARETRAIL_BACKUP_PASSWORD="hospital backup 2026" \
+    "$CLI" hospital provision --backup "$WORK/backup/hospital" --wallet "$1" >>"$WORK/provision.log" 2>&1 \
+    || { cat "$WORK/provision.log" >&2; die "$1 was not provisioned"; }
+}
+provision "$WORK/kiosk" "$STAFF_PASSWORD"
+
 # The web UI in headless Chromium.
 if [[ " $SHELLS " == *" web "* ]]; then
 CHROMEDRIVER_PORT=$(free_port)
@@ -101,9 +116,9 @@ run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
   --expect-shell web --screenshot "$WORK/web.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" --fake-video "$WORK/code.y4m" \
-  --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
+  --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
   --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin" \
-  --recovery "$CLI" "$RELAY"
+  --recovery "$CLI" "$RELAY" --checkin "$CLI" "$RELAY" "$WORK/kiosk" "$STAFF_PASSWORD"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 fi
 
@@ -119,22 +134,11 @@ NATIVE_PORT=$(free_port)
 DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/app-wallet" \
   tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
-# The visit (steps 6-14) on three more devices, the same app with their own device profiles: the
-# hospital's reception kiosk, its key provisioned from a backup file (a V3 keystore cast writes)
-# as `caretrail hospital provision` does, with a doctor in its staff directory; the doctor's app
-# and the lab's, each her own key (`caretrail staff init`) certified by the hospital, with the
-# workstation's copy of the hospital's key (under `organization/`, its own password), which
-# anchors what they write. The passwords are the ones ui_smoke.py types.
-STAFF_PASSWORD='correct horse battery staple'
-WORKSTATION_PASSWORD='workstation horse battery staple'
-cast wallet import hospital --private-key "$HOSPITAL_KEY" --unsafe-password "hospital backup 2026" \
-  --keystore-dir "$WORK/backup" >"$WORK/provision.log" 2>&1
-provision() { # provision WALLET PASSWORD
-  CARETRAIL_PASSWORD="$2" CARETRAIL_BACKUP_PASSWORD="hospital backup 2026" \
-    "$CLI" hospital provision --backup "$WORK/backup/hospital" --wallet "$1" >>"$WORK/provision.log" 2>&1 \
-    || { cat "$WORK/provision.log" >&2; die "$1 was not provisioned"; }
-}
-provision "$WORK/kiosk" "$STAFF_PASSWORD"
+# The visit (steps 6-15) on four more devices, the same app with their own device profiles: the
+# hospital's reception kiosk (provisioned above), with a doctor in its staff directory; the
+# doctor's app, the lab's and the billing desk's, each her own key (`caretrail staff init`)
+# certified by the hospital, with the workstation's copy of the hospital's key (under
+# `organization/`, its own password), which anchors what they write.
 for member in doctor lab billing; do
   address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
   CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
@@ -173,7 +177,7 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --visit "${STAFF_DRIVERS[@]}" "$WORK" "$WORK/lab-report.pdf" \
   --expect-shell desktop --screenshot "$WORK/app.png" \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
-  --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
+  --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
   --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin" \
   --recovery "$CLI" "$RELAY"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"

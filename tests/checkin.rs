@@ -205,4 +205,42 @@ async fn her_code_opens_a_visit_at_the_hospitals_kiosk_once() {
             .await,
         ErrorCode::InvalidInput,
     );
+
+    // The hospitals she may pick, as the app reads them from the chain and as the web page asks
+    // the relay: both admitted ones by name (the stack's insurer is no health organization), and
+    // no longer one that the authority suspended.
+    let listed = || async {
+        let from_chain: Vec<String> = client
+            .health_organizations()
+            .await
+            .expect("from the chain")
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        let from_relay: Vec<Admission> = reqwest::get(format!("{relay}/v1/organizations"))
+            .await
+            .expect("the relay answers")
+            .error_for_status()
+            .expect("a list")
+            .json()
+            .await
+            .expect("JSON");
+        let from_relay: Vec<String> = from_relay.into_iter().map(|a| a.name).collect();
+        assert_eq!(from_chain, from_relay);
+        from_relay
+    };
+    assert_eq!(
+        listed().await,
+        ["Hospital HO-LIC-1001", "Hospital HO-LIC-1002"]
+    );
+    caretrail_chain::set_status(
+        &rpc,
+        stack.node().dev_signer(0),
+        registries.participants,
+        secret_key(&stack.node().dev_signer(6)).address(),
+        caretrail_types::ParticipantStatus::Suspended,
+    )
+    .await
+    .expect("suspended");
+    assert_eq!(listed().await, ["Hospital HO-LIC-1001"]);
 }

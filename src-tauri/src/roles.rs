@@ -42,12 +42,7 @@ impl AppState {
             .client()?
             .checkin_code(&key, profile.record, organization)
             .await?;
-        Ok(CheckinCode {
-            organization,
-            visit_id: code.token.visit_id,
-            not_after: code.token.not_after,
-            text,
-        })
+        Ok(caretrail_protocol::checkin::shown(&code, text))
     }
 
     /// Opens the key this workstation keeps (reception: the organization's) with `password`,

@@ -721,32 +721,87 @@ def lab_reports(lab, picture, attachment):
           f"the report and its file are written and anchored ({kinds})")
 
 
-def billing_refused(billing, patient, app, visit_id, records, shots):
-    """Step 15 in the billing window, for a patient whose policy (Meridian Basic) is published as
-    a PDF: its terms cannot be read, so the bill is refused before anything is written, and her
-    Bills screen says she has none (it lists bills without needing the terms)."""
+def bill_sent(billing, patient, app, visit_id, records, shots):
+    """Step 15 in the billing window, for a patient with Meridian Gold (a FHIR InsurancePlan):
+    a malformed visit id and a service her policy does not cover are refused before anything is
+    written, the lines kept; the bill for a consultation is sent; the same records again are
+    refused. Her Bills screen shows the insurer's answer and her own computation agreeing."""
     billing.start({"alwaysMatch": {"tauri:options": {"application": app}}})
     unlock(billing, "billing")
     _, visit = billing.wait_for("#bill-visit")
     billing.type_into(visit, "0x1234")
-    billing.type_into(billing.find("#bill-lines"), "Doctor consultation=800")
+    billing.type_into(billing.find("#bill-lines"), "Dental care=500")
     billing.click(billing.find("#bill-submit"))
     _, refusal = billing.wait_for("#billing .error", timeout=30)
     check("not a visit id" in billing.text(refusal), "a malformed visit id is refused plainly")
     billing.type_into(billing.find("#bill-visit"), visit_id)
     billing.type_into(billing.find("#bill-records"), " ".join(records))
     billing.click(billing.find("#bill-submit"))
-    text = text_when(billing, "#billing .error", "InsurancePlan", timeout=120)
+    text = text_when(billing, "#billing .error", "not a service her policy covers", timeout=120)
     check(text != "" and billing.find("#bill-sent") is None,
-          "a bill against a policy without readable terms is refused "
+          "a service her policy does not cover is refused, named "
           f"({text.splitlines()[:1] or billing.text(billing.find('#billing'))})")
-    check(billing.value(billing.find("#bill-lines")) == "Doctor consultation=800",
+    check(billing.value(billing.find("#bill-lines")) == "Dental care=500",
           "and the lines typed stay in the form")
+    billing.type_into(billing.find("#bill-lines"), "Doctor consultation=800")
+    billing.click(billing.find("#bill-submit"))
+    found, element = billing.wait_for("#bill-sent", "#billing .error", timeout=120)
+    if found != "#bill-sent":
+        raise AssertionError("the bill was not sent: " + billing.text(element))
+    check("anchored and filed" in billing.text(element), f"the bill is sent ({billing.text(element)})")
     billing.screenshot(os.path.join(shots, "app-billing.png"))
+    billing.click(billing.find("#bill-submit"))
+    text = text_when(billing, "#billing .error", "billed before", timeout=120)
+    check(text != "", f"the same records billed again are refused ({text.splitlines()[-1:]})")
+
     patient.click(patient.wait_for("#tab-bills")[1])
-    found, element = patient.wait_for("#bills-none", "#bills .error", ".bill", timeout=120)
-    check(found == "#bills-none",
-          f"her Bills screen lists no bill, and no error ({patient.text(element)[:120]})")
+    deadline = time.time() + 120
+    while True:
+        found, element = patient.wait_for(".bill-agrees", ".bill-differences", "#bills .error",
+                                          "#bills-none", ".bill", timeout=60)
+        answer = patient.find(".bill-answer")
+        outcome = patient.s(f"/element/{answer}/attribute/data-outcome") if answer else None
+        if found in (".bill-agrees", ".bill-differences", "#bills .error") and outcome != "queued":
+            break
+        if time.time() > deadline:
+            raise AssertionError("no answer to her bill: " + patient.text(element)[:200])
+        time.sleep(2)
+        patient.click(patient.find("#bills-refresh"))
+    check(found == ".bill-agrees" and outcome == "complete",
+          f"her Bills screen shows the insurer's complete answer agreeing with her policy "
+          f"({found}, {outcome}: {patient.text(patient.find('#bills'))[:300]})")
+    expected = patient.text(patient.find(".bill-expected"))
+    check("720" in expected, f"her policy says the insurer pays 800 less 10% ({expected})")
+    patient.scroll_to(".bill")
+    patient.screenshot(os.path.join(shots, "app-bills.png"))
+
+
+def web_checkin(patient, hospital, me, cli, relay, kiosk_wallet, password, shots):
+    """Step 6 in the web page: her check-in code for the admitted hospital, drawn by the page;
+    the hospital's reception (the command line, with the kiosk's provisioned key) reads a
+    picture of it and opens her visit."""
+    patient.click(patient.wait_for("#tab-checkin")[1])
+    _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
+    check(patient.value(organization).lower() == hospital.lower(),
+          f"she may check in at the admitted hospital ({patient.text(organization)})")
+    patient.click(patient.find("#checkin-show"))
+    found, _ = patient.wait_for("#qr-code", "#error", "#qr-error", timeout=60)
+    if found != "#qr-code":
+        raise AssertionError("no check-in code: " + patient.text(patient.find(found)))
+    check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
+          "her check-in code is shown as a QR code")
+    picture = os.path.join(shots, "web-checkin.png")
+    patient.scroll_to("#qr-code")
+    time.sleep(0.5)
+    patient.screenshot(picture)
+    opened = subprocess.run(
+        [cli, "reception", "open", "--image", picture, "--relay", relay, "--json"],
+        env={**os.environ, "CARETRAIL_WALLET": kiosk_wallet, "CARETRAIL_PASSWORD": password},
+        capture_output=True, text=True, timeout=120)
+    check(opened.returncode == 0, f"reception reads a picture of her code ({opened.stderr.strip()})")
+    visit = json.loads(opened.stdout)
+    check(visit["patient"].lower() == me.lower() and visit["organization"].lower() == hospital.lower(),
+          f"and opens her visit at the hospital ({visit})")
 
 
 def results(patient, doctor, lab, app, doctor_address, shots, attachment):
@@ -812,7 +867,11 @@ def main():
                              "four tauri-drivers (a reception kiosk's, a doctor's, a lab's and a "
                              "billing desk's device profiles), BAD_CODES the directory of the "
                              "pictures in BAD_CODES; the doctor writes, the lab reports with "
-                             "ATTACHMENT, she sees the results, and billing is refused her bill")
+                             "ATTACHMENT, she sees the results, billing sends her bill, and she "
+                             "sees the insurer's answer")
+    parser.add_argument("--checkin", nargs=4, metavar=("CLI", "RELAY", "KIOSK_WALLET", "PASSWORD"),
+                        help="then show her check-in code for the --records hospital, and open "
+                             "the visit from a picture of it with this command line and kiosk")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -904,11 +963,14 @@ def main():
                                                      args.records[0], bad_codes, shots)
                     written = results(driver, doctor, lab, args.app, doctor_address, shots,
                                       attachment)
-                    billing_refused(billing, driver, args.app, visit_id, sorted(written.values()),
-                                    shots)
+                    bill_sent(billing, driver, args.app, visit_id, sorted(written.values()), shots)
                 finally:
                     for staff in (kiosk, doctor, lab, billing):
                         staff.quit()
+            if args.checkin and args.records:
+                cli, relay, kiosk_wallet, password = args.checkin
+                web_checkin(driver, args.records[0], me, cli, relay, kiosk_wallet, password,
+                            os.path.dirname(os.path.abspath(args.screenshot)))
             if web:
                 nid, card = args.register[0], args.register[1]
                 backup_and_restore(driver, me, phrase, h, nid, card)

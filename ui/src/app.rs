@@ -86,8 +86,10 @@ pub fn app() -> Html {
                     { tab(Screen::Key, "tab-key", "Your key") }
                 }
                 { tab(Screen::Scan, "tab-scan", "Scan a code") }
-                if logged_in && ipc::in_desktop_app() {
+                if logged_in {
                     { tab(Screen::Checkin, "tab-checkin", "Check in") }
+                }
+                if logged_in && ipc::in_desktop_app() {
                     { tab(Screen::Tests, "tab-tests", "Tests") }
                     { tab(Screen::Bills, "tab-bills", "Bills") }
                 }
@@ -106,7 +108,7 @@ pub fn app() -> Html {
                         (Screen::Key, _) => html! { <KeyScreen /> },
                         (Screen::Scan, _) => html! { <ScanScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
-                        (Screen::Checkin, true) if ipc::in_desktop_app() => html! { <CheckinScreen /> },
+                        (Screen::Checkin, true) => html! { <CheckinScreen /> },
                         (Screen::Tests, true) if ipc::in_desktop_app() => html! { <TestsScreen /> },
                         (Screen::Bills, true) if ipc::in_desktop_app() => html! { <BillsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },

@@ -1,6 +1,6 @@
-//! "Check in" (step 6, the desktop app): she picks an admitted health organization (the
-//! participant registry's), and the app signs her check-in code for it with her session's key:
-//! her `VisitToken` and H, shown as a QR code for reception's kiosk. A code may open the visit
+//! "Check in" (step 6, the desktop app and the web page): she picks an admitted health
+//! organization (the participant registry's), and her app signs her check-in code for it with
+//! her session's key: her `VisitToken` and H, shown as a QR code for reception's kiosk. A code may open the visit
 //! for 10 minutes (`notAfter`); a fresh one replaces it a minute before.
 
 use crate::device::CheckinCode;

@@ -34,8 +34,8 @@ pub use consents::{
 };
 pub use error::{ChainError, Refusal, Registry};
 pub use participants::{
-    admission_of, admit, deploy_registries, grant_verifier, is_admitted, is_verifier,
-    licence_holder, participant, participant_events, set_status,
+    admission_of, admit, deploy_registries, grant_verifier, health_organizations, is_admitted,
+    is_verifier, licence_holder, participant, participant_events, set_status,
 };
 pub use patient_log::{PatientEvent, latest_block, patient_events};
 pub use patients::{

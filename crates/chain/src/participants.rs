@@ -9,6 +9,7 @@ use caretrail_types::{
     Address, Admission, Participant, ParticipantEvent, ParticipantKind, ParticipantStatus,
     Registries, TxId,
 };
+use std::collections::BTreeMap;
 
 use crate::bindings::{ParticipantRegistry, PatientRegistry, PolicyRegistry, RecordRegistry};
 use crate::convert::{address, from_address, from_tx, in_chain_order, log_position};
@@ -260,6 +261,47 @@ pub async fn participant_events(
     Ok(in_chain_order(events))
 }
 
+/// Every health organization the registry holds as admitted now (a suspended or blocked one is
+/// left out), by name: those a patient may check in at. The registry keeps no list, so this reads
+/// its events.
+pub async fn health_organizations(
+    rpc: &RpcUrl,
+    registry: Address,
+) -> Result<Vec<Admission>, ChainError> {
+    Ok(admitted_health_organizations(
+        participant_events(rpc, registry, None).await?,
+    ))
+}
+
+/// The admitted health organizations after `events` (in chain order): a suspended or blocked
+/// one is left out, a reinstated one is back.
+fn admitted_health_organizations(events: Vec<ParticipantEvent>) -> Vec<Admission> {
+    let mut standing: BTreeMap<_, (Admission, ParticipantStatus)> = BTreeMap::new();
+    for event in events {
+        match event {
+            ParticipantEvent::Admitted { admission, .. } => {
+                standing.insert(admission.signer, (admission, ParticipantStatus::Admitted));
+            }
+            ParticipantEvent::StatusChanged {
+                signer, current, ..
+            } => {
+                if let Some((_, status)) = standing.get_mut(&signer) {
+                    *status = current;
+                }
+            }
+        }
+    }
+    let mut admitted: Vec<Admission> = standing
+        .into_values()
+        .filter(|(a, status)| {
+            a.kind == ParticipantKind::HealthOrganization && *status == ParticipantStatus::Admitted
+        })
+        .map(|(a, _)| a)
+        .collect();
+    admitted.sort_by(|a, b| a.name.cmp(&b.name).then(a.signer.cmp(&b.signer)));
+    admitted
+}
+
 fn status_changed(
     event: &ParticipantRegistry::ParticipantStatusChanged,
     block: u64,
@@ -290,5 +332,54 @@ fn status_of(code: u8) -> Result<ParticipantStatus, ChainError> {
         other => Err(ChainError::Rpc(format!(
             "unknown participant status {other}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn admitted(n: u8, kind: ParticipantKind, name: &str) -> ParticipantEvent {
+        ParticipantEvent::Admitted {
+            admission: Admission {
+                signer: Address([n; 20]),
+                kind,
+                licence_id: format!("L-{n}"),
+                name: name.into(),
+                encryption_key: vec![2; 33],
+            },
+            block: u64::from(n),
+        }
+    }
+
+    fn changed(n: u8, current: ParticipantStatus) -> ParticipantEvent {
+        ParticipantEvent::StatusChanged {
+            signer: Address([n; 20]),
+            kind: ParticipantKind::HealthOrganization,
+            previous: ParticipantStatus::Admitted,
+            current,
+            block: 100,
+        }
+    }
+
+    #[test]
+    fn only_health_organizations_admitted_now_are_offered() {
+        let events = vec![
+            admitted(1, ParticipantKind::HealthOrganization, "St Olav"),
+            admitted(2, ParticipantKind::Insurer, "Insurer"),
+            admitted(3, ParticipantKind::HealthOrganization, "Blocked clinic"),
+            admitted(4, ParticipantKind::HealthOrganization, "Aker"),
+            admitted(5, ParticipantKind::HealthOrganization, "Suspended"),
+            admitted(6, ParticipantKind::HealthOrganization, "Reinstated"),
+            changed(3, ParticipantStatus::Blocked),
+            changed(5, ParticipantStatus::Suspended),
+            changed(6, ParticipantStatus::Suspended),
+            changed(6, ParticipantStatus::Admitted),
+        ];
+        let names: Vec<String> = admitted_health_organizations(events)
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(names, ["Aker", "Reinstated", "St Olav"]);
     }
 }

@@ -42,10 +42,7 @@ impl Client {
         )
         .await?
         {
-            return Err(refused(
-                ErrorCode::NotAdmitted,
-                format!("{organization} is not an admitted health organization"),
-            ));
+            return Err(ClientError::Refused(checkin::not_admitted(organization)));
         }
         Ok(checkin::code(
             key,

@@ -7,7 +7,10 @@
 use crate::qr::{self, CheckError, CheckIn, Payload};
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::visit::RegistryDomain;
-use caretrail_types::{Address, ErrorCode, Hash32, UiError, VisitToken};
+use caretrail_types::{
+    Address, CheckinCode, ErrorCode, Hash32, Participant, ParticipantKind, ParticipantStatus,
+    UiError, VisitToken,
+};
 use rand_core::CryptoRngCore;
 
 /// How long a visit lasts once opened.
@@ -38,6 +41,42 @@ pub fn code(
     let checkin = CheckIn::sign(patient, domain, token, record);
     let text = qr::encode(&Payload::CheckIn(checkin.clone()));
     (checkin, text)
+}
+
+/// The code as her app shows it: for which organization, until when, and its text.
+pub fn shown(code: &CheckIn, text: String) -> CheckinCode {
+    CheckinCode {
+        organization: code.token.organization,
+        visit_id: code.token.visit_id,
+        not_after: code.token.not_after,
+        text,
+    }
+}
+
+/// The refusal of a check-in code for `organization`, which is not an admitted health
+/// organization (never admitted, an insurer, suspended or blocked).
+pub fn not_admitted(organization: Address) -> UiError {
+    UiError::new(
+        ErrorCode::NotAdmitted,
+        format!("{organization} is not an admitted health organization: pick one from the list"),
+    )
+}
+
+/// Whether her app may make a code for `organization`, given what the participant registry
+/// holds for it (`None`: nothing): only for an admitted health organization.
+pub fn check_organization(
+    organization: Address,
+    registered: Option<&Participant>,
+) -> Result<(), UiError> {
+    match registered {
+        Some(p)
+            if p.admission.kind == ParticipantKind::HealthOrganization
+                && p.status == ParticipantStatus::Admitted =>
+        {
+            Ok(())
+        }
+        _ => Err(not_admitted(organization)),
+    }
 }
 
 /// The kiosk of organization `here` reads a scanned text at `now`: a check-in code that holds

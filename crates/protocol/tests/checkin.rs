@@ -103,3 +103,59 @@ fn a_kiosk_reads_her_code_and_refuses_what_it_must() {
         assert_eq!(error.code, expected, "{name}: {error}");
     }
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn her_app_makes_codes_only_for_an_admitted_health_organization() {
+    use caretrail_protocol::checkin::{check_organization, shown};
+    use caretrail_types::{Admission, Participant, ParticipantKind, ParticipantStatus};
+    let registered = |kind, status| Participant {
+        admission: Admission {
+            signer: HERE,
+            kind,
+            licence_id: "HO-LIC-1001".into(),
+            name: "St. Olav".into(),
+            encryption_key: vec![2; 33],
+        },
+        status,
+        admitted_at: NOW,
+    };
+    let admitted = registered(
+        ParticipantKind::HealthOrganization,
+        ParticipantStatus::Admitted,
+    );
+    check_organization(HERE, Some(&admitted)).expect("an admitted hospital");
+    for refused in [
+        None,
+        Some(registered(
+            ParticipantKind::Insurer,
+            ParticipantStatus::Admitted,
+        )),
+        Some(registered(
+            ParticipantKind::HealthOrganization,
+            ParticipantStatus::Suspended,
+        )),
+        Some(registered(
+            ParticipantKind::HealthOrganization,
+            ParticipantStatus::Blocked,
+        )),
+    ] {
+        let e = check_organization(HERE, refused.as_ref()).expect_err("refused");
+        assert_eq!(e.code, ErrorCode::NotAdmitted, "{refused:?}");
+        assert!(e.message.contains(&HERE.to_string()), "{}", e.message);
+    }
+
+    let mut rng = ChaCha20Rng::seed_from_u64(7);
+    let patient = SecretKey::generate(&mut rng);
+    let (checkin, text) = code(&patient, DOMAIN, HERE, H, NOW, &mut rng);
+    let on_screen = shown(&checkin, text.clone());
+    assert_eq!(
+        (
+            on_screen.organization,
+            on_screen.visit_id,
+            on_screen.not_after,
+            on_screen.text
+        ),
+        (HERE, checkin.token.visit_id, NOW + OPENING_SECS, text)
+    );
+}

@@ -3,8 +3,8 @@
 //! they are not signed.
 
 use crate::{Relay, RelayError};
-use caretrail_chain::{consent_nonce, consents_of, find_anchor, participant};
-use caretrail_types::{Address, ChainAnchor, ConsentEvent, Hash32, Participant};
+use caretrail_chain::{consent_nonce, consents_of, find_anchor, health_organizations, participant};
+use caretrail_types::{Address, Admission, ChainAnchor, ConsentEvent, Hash32, Participant};
 
 /// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
 pub async fn anchor_of(relay: &Relay, id: Hash32) -> Result<Option<ChainAnchor>, RelayError> {
@@ -31,6 +31,12 @@ pub async fn participant_of(
 ) -> Result<Option<Participant>, RelayError> {
     let config = &relay.config;
     Ok(participant(&config.rpc_url, config.participant_registry, signer).await?)
+}
+
+/// The health organizations admitted now, by name: those a patient may check in at.
+pub async fn admitted_health_organizations(relay: &Relay) -> Result<Vec<Admission>, RelayError> {
+    let config = &relay.config;
+    Ok(health_organizations(&config.rpc_url, config.participant_registry).await?)
 }
 
 /// The nonce `patient`'s next signed grant or revocation must carry.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
-    Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
+    Address, Admission, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
     ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge, LoginRequest, LoginSession,
     MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest, Participant,
     PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest, RegistrationReceipt,
@@ -99,6 +99,7 @@ pub(crate) fn routes(state: RelayState) -> Router {
             get(patient_consent_nonce),
         )
         .route("/participants/{signer}", get(participant))
+        .route("/organizations", get(organizations))
         .route("/recoveries/of/{record}", get(recovery_of))
         .route("/audit/roots", get(audit_roots));
     let v1 = edge::timed(v1, limits.request_timeout)
@@ -503,6 +504,14 @@ async fn participant(
     Path(signer): Path<String>,
 ) -> Result<Json<Option<Participant>>, RelayError> {
     chain_view::participant_of(&state, address(&signer)?)
+        .await
+        .map(Json)
+}
+
+async fn organizations(
+    State(state): State<RelayState>,
+) -> Result<Json<Vec<Admission>>, RelayError> {
+    chain_view::admitted_health_organizations(&state)
         .await
         .map(Json)
 }

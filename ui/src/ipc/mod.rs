@@ -288,17 +288,20 @@ pub async fn device_profile() -> Result<crate::device::DeviceProfile, UiError> {
 
 /// The admitted health organizations she may check in at.
 pub async fn visit_organizations() -> Result<Vec<caretrail_types::Admission>, UiError> {
-    by_shell!(tauri::visit_organizations().await, Err(desktop_only()))
+    by_shell!(
+        tauri::visit_organizations().await,
+        web::visit_organizations().await
+    )
 }
 
 /// Her check-in code for `organization`, signed with her session's key.
 pub async fn visit_checkin_code(
     organization: Address,
 ) -> Result<crate::device::CheckinCode, UiError> {
-    by_shell!(tauri::visit_checkin_code(organization).await, {
-        let _ = organization;
-        Err(desktop_only())
-    })
+    by_shell!(
+        tauri::visit_checkin_code(organization).await,
+        web::visit_checkin_code(organization).await
+    )
 }
 
 /// Opens the workstation's organization key (reception); its address.

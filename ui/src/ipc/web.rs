@@ -6,7 +6,7 @@
 
 use super::{Download, HeldRegistration, RecordProgress, internal};
 use crate::web_wallet::{RestoreInput, Restored};
-use crate::{web_records, web_wallet};
+use crate::{web_checkin, web_records, web_wallet};
 use caretrail_crypto::policy::review;
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share};
 use caretrail_types::{
@@ -264,6 +264,16 @@ pub async fn records_revoke(reader: Address, share: Share) -> Result<Relayed, Ui
 
 pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
     web_records::audit(&web_wallet::session_key()?).await
+}
+
+pub async fn visit_organizations() -> Result<Vec<caretrail_types::Admission>, UiError> {
+    web_checkin::organizations().await
+}
+
+pub async fn visit_checkin_code(
+    organization: Address,
+) -> Result<crate::device::CheckinCode, UiError> {
+    web_checkin::code(organization).await
 }
 
 pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {
