@@ -5,7 +5,8 @@
 //! answers; each answer is encrypted for her and the hospital, and anchored. Her app reads the
 //! bill and the answers and computes what her policy says: they agree, for a bill paid in full
 //! and for one over a limit. A bill filed while the insurer is down waits at the relay and is
-//! answered when it is back. And the refusals: a service her policy does not cover, the same
+//! answered when it is back; one whose last answer was uploaded but not anchored stays on the
+//! insurer's queue until it is. And the refusals: a service her policy does not cover, the same
 //! records billed twice, an insurer she is not enrolled with.
 
 mod common;
@@ -16,6 +17,7 @@ use caretrail_protocol::visit::bill::Outcome;
 use caretrail_protocol::visit::orders::{Orders, TestOrder};
 use caretrail_types::{ErrorCode, Hash32, StaffRole};
 use common::{Parties, Workstation, cli, register_and_admit, registration_stack, succeeded};
+use futures_util::StreamExt as _;
 use std::time::Duration;
 use tempfile::TempDir;
 
@@ -70,6 +72,17 @@ async fn answered(
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("the insurer never answered claim {claim}");
+}
+
+/// The first claim on `insurer`'s queue at the relay, if one comes within 3 s.
+async fn first_on_queue(client: &Client, insurer: &SecretKey) -> Option<Hash32> {
+    let queue = client.claim_queue(insurer).await.expect("its queue");
+    let mut queue = std::pin::pin!(queue);
+    tokio::time::timeout(Duration::from_secs(3), queue.next())
+        .await
+        .ok()
+        .flatten()
+        .map(|n| n.expect("a notice").claim_id)
 }
 
 #[tokio::test]
@@ -265,12 +278,47 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         "answered while down: {:?}",
         view.answers
     );
+    // Acting as the insurer, the test uploads a last answer and fails to anchor it (sent from an
+    // account that is not the claim's insurer, which the chain refuses): the claim is not
+    // answered, and stays on the insurer's queue.
+    let insurer = stack.insurer.key();
+    let (claim, json) = client
+        .take_claim(insurer, &waiting, scratch.path())
+        .await
+        .expect("the insurer reads the claim");
+    let response = caretrail_protocol::visit::bill::response(
+        &json,
+        claim.id,
+        insurer.address(),
+        "BDT",
+        None,
+        caretrail_client::unix_now(),
+    )
+    .expect("a response");
+    let failed = client
+        .answer_claim(insurer, stack.node().dev_signer(7), &claim, &response, true)
+        .await
+        .expect_err("its anchor is refused");
+    assert!(
+        matches!(failed, caretrail_client::ClientError::Chain(_)),
+        "{failed}"
+    );
+    assert_eq!(
+        first_on_queue(client, insurer).await,
+        Some(waiting.claim_id),
+        "a claim whose last answer is not anchored is still on the insurer's queue"
+    );
     stack.insurer.set_online(true);
     let view = answered(client, patient, &scratch, waiting.claim_id).await;
     let last = view.answers.last().expect("answered");
     assert_eq!(last.outcome, Outcome::Partial);
     assert_eq!(last.benefit, 40_000);
     assert!(view.differences.is_empty(), "{:?}", view.differences);
+    assert_eq!(
+        first_on_queue(client, insurer).await,
+        None,
+        "once its answer is anchored, the claim is off the queue"
+    );
 
     // An insurer suspended: the bill is refused before anything is written.
     let (third, third_records) = visit_with_orders(&parties).await;

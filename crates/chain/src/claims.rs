@@ -250,3 +250,24 @@ pub async fn claim_answers(
     }
     Ok(answers)
 }
+
+/// The ids of every answer `insurer` anchored to a claim (its `ClaimAnswered` logs): what the
+/// relay checks an uploaded answer against before it calls the claim answered.
+pub async fn answers_anchored_by(
+    rpc: &RpcUrl,
+    records: Address,
+    insurer: Address,
+) -> Result<std::collections::HashSet<Hash32>, ChainError> {
+    let provider = crate::send::reading(rpc);
+    let logs = RecordRegistry::new(address(records), &provider)
+        .ClaimAnswered_filter()
+        .topic3(address(insurer).into_word())
+        .from_block(0)
+        .query()
+        .await
+        .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
+    Ok(logs
+        .into_iter()
+        .map(|(event, _)| from_b256(event.responseId))
+        .collect())
+}

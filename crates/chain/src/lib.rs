@@ -25,7 +25,8 @@ pub use bindings::{
 };
 pub use claims::{
     CLAIM_KIND_NAME, CLAIM_RESPONSE_KIND_NAME, Claim, ClaimAnswer, anchor_claim,
-    anchor_claim_response, claim_answers, claim_insurer, claim_kind, claim_of, claim_response_kind,
+    anchor_claim_response, answers_anchored_by, claim_answers, claim_insurer, claim_kind, claim_of,
+    claim_response_kind,
 };
 pub use consents::{
     ConsentGrant, ConsentRevocation, consent_grant_signer, consent_nonce,

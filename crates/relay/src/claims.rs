@@ -3,14 +3,18 @@
 //! and pushes it to that insurer's queue. The insurer follows its queue ([`follow`]: the claims it
 //! has not answered, then new ones as they are filed, as server-sent events), so a claim filed
 //! while the insurer is down waits for it. The insurer reads the claim on the `claim` ground and
-//! uploads its answers ([`check_answer`], from `records::put`); its last answer takes the claim
-//! off its queue.
+//! uploads its answers ([`check_answer`], from `records::put`), then anchors each. Its last
+//! answer takes the claim off its queue once the relay sees it anchored ([`open_claims`]): an
+//! insurer that uploaded its answer and failed to anchor it finds the claim again when it
+//! follows its queue.
 
 use crate::records::{accept, held};
 use crate::{Relay, RelayError, RelayState, unix_now};
-use caretrail_chain::{claim_insurer, claim_kind, claim_response_kind, is_admitted};
+use caretrail_chain::{
+    answers_anchored_by, claim_insurer, claim_kind, claim_response_kind, is_admitted,
+};
 use caretrail_types::{
-    Address, AnswerOf, ClaimNotice, ErrorCode, FiledClaim, ParticipantKind, RelayAction,
+    Address, AnswerOf, ClaimNotice, ErrorCode, FiledClaim, Hash32, ParticipantKind, RelayAction,
     RelayRequest, StoredRecord,
 };
 use futures_util::Stream;
@@ -178,19 +182,49 @@ pub(crate) async fn check_answer(
     Ok(())
 }
 
-/// Takes a claim off its insurer's queue once its last answer is stored.
+/// Keeps the insurer's last answer `stored` to its claim: the claim is answered once that answer
+/// is seen anchored ([`open_claims`]).
 pub(crate) async fn answered(
     relay: &Relay,
     answer: &AnswerOf,
     insurer: Address,
+    stored: Hash32,
 ) -> Result<(), RelayError> {
     if answer.last {
         relay
             .db
-            .answer_claim(answer.claim_id, insurer, unix_now())
+            .keep_last_answer(answer.claim_id, insurer, stored)
             .await?;
     }
     Ok(())
+}
+
+/// The claims on `insurer`'s queue, oldest first: those it has not answered. A claim whose last
+/// answer was uploaded is answered once the chain holds that answer's anchor (marked so here,
+/// with one read of the insurer's anchored answers); until then it stays on the queue.
+pub(crate) async fn open_claims(
+    relay: &Relay,
+    insurer: Address,
+) -> Result<Vec<ClaimNotice>, RelayError> {
+    let open = relay.db.open_claims(insurer).await?;
+    if open.iter().all(|(_, answer)| answer.is_none()) {
+        return Ok(open.into_iter().map(|(notice, _)| notice).collect());
+    }
+    let config = &relay.config;
+    let anchored = answers_anchored_by(&config.rpc_url, config.record_registry, insurer).await?;
+    let mut queue = Vec::with_capacity(open.len());
+    for (notice, answer) in open {
+        match answer {
+            Some(answer) if anchored.contains(&answer) => {
+                relay
+                    .db
+                    .answer_claim(notice.claim_id, insurer, unix_now())
+                    .await?;
+            }
+            _ => queue.push(notice),
+        }
+    }
+    Ok(queue)
 }
 
 struct Following {
@@ -198,7 +232,7 @@ struct Following {
     insurer: Address,
     live: broadcast::Receiver<ClaimNotice>,
     pending: VecDeque<ClaimNotice>,
-    seen: HashSet<caretrail_types::Hash32>,
+    seen: HashSet<Hash32>,
 }
 
 /// An insurer's signed `claim.queue` request: its queue of claims, as a stream.
@@ -223,7 +257,7 @@ pub async fn follow(
     }
     // Subscribed before the stored ones are read, so none falls between the two.
     let live = relay.claims.subscribe();
-    let stored = relay.db.open_claims(fresh.signer).await?;
+    let stored = open_claims(&relay, fresh.signer).await?;
     let state = Following {
         insurer: fresh.signer,
         live,
@@ -247,7 +281,7 @@ async fn next(mut s: Following) -> Option<(ClaimNotice, Following)> {
             }
             Ok(_) => {}
             Err(broadcast::error::RecvError::Lagged(_)) => {
-                for notice in s.relay.db.open_claims(s.insurer).await.ok()? {
+                for notice in open_claims(&s.relay, s.insurer).await.ok()? {
                     if s.seen.insert(notice.claim_id) {
                         s.pending.push_back(notice);
                     }

@@ -223,7 +223,7 @@ where
     };
     relay.db.keep_record(&record).await?;
     if let Some(answer) = &answer {
-        crate::claims::answered(relay, answer, fresh.signer).await?;
+        crate::claims::answered(relay, answer, fresh.signer, record.id).await?;
     }
     Ok(record)
 }

@@ -1,6 +1,6 @@
 //! The sandbox insurer's claims desk: it follows the relay's queue of claims that name it (the
-//! ones it has not answered first, so a claim filed while it was down reaches it when it is
-//! back), and answers each: "queued" at once, then its decision. It checks the patient's
+//! ones it has not answered first, so a claim filed while it was down, or one it failed to
+//! answer, reaches it again), and answers each: "queued" at once, then its decision. It checks the patient's
 //! enrolment on chain (her registration must pin this insurer and the policy version the claim
 //! names), adjudicates the bill against that version's published terms, and refuses a bill that
 //! names a record billed before. The decisions are `caretrail_protocol::visit::bill`'s, the same
@@ -18,6 +18,9 @@ use tokio::sync::watch;
 
 /// How long the desk waits before following its queue again after it broke off.
 const RETRY: Duration = Duration::from_millis(500);
+/// How long it waits after it failed to answer a claim: following its queue again brings back
+/// the claim, which stays there until its last answer is anchored.
+const ANSWER_RETRY: Duration = Duration::from_secs(5);
 
 impl Insurer {
     /// Follows the queue and answers each claim until `shutdown` turns true; the queue is left
@@ -29,6 +32,7 @@ impl Insurer {
     ) {
         let mut online = self.online_watch();
         loop {
+            let mut pause = RETRY;
             if *shutdown.borrow() {
                 return;
             }
@@ -51,7 +55,9 @@ impl Insurer {
                         match next {
                             Some(Ok(notice)) => {
                                 if let Err(e) = self.answer(&client, &notice, scratch).await {
-                                    tracing::warn!(claim = %notice.claim_id, "claim not answered: {e}");
+                                    tracing::warn!(claim = %notice.claim_id, "claim not answered, tried again in {ANSWER_RETRY:?}: {e}");
+                                    pause = ANSWER_RETRY;
+                                    break;
                                 }
                             }
                             Some(Err(e)) => {
@@ -65,7 +71,7 @@ impl Insurer {
                 Err(e) => tracing::warn!("cannot follow the claims queue: {e}"),
             }
             tokio::select! {
-                () = tokio::time::sleep(RETRY) => {}
+                () = tokio::time::sleep(pause) => {}
                 _ = shutdown.changed() => {}
             }
         }

@@ -211,8 +211,9 @@ impl Insurer {
         &self.signer
     }
 
-    /// The insurer's key, as the claims desk signs and decrypts with it.
-    pub(crate) fn key(&self) -> &caretrail_crypto::SecretKey {
+    /// The insurer's key, as the claims desk signs and decrypts with it (and the tests, acting
+    /// as the insurer).
+    pub fn key(&self) -> &caretrail_crypto::SecretKey {
         &self.key
     }
 
