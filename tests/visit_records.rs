@@ -116,6 +116,30 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
         }
     }
 
+    // The hospital anchors one of them alone too, later: her list still has it once, with the
+    // batch's anchor, which her device checked against the chain's batch.
+    let batch_tx = |listed: &[caretrail_protocol::records::Listed], id: Hash32| {
+        let found: Vec<_> = listed.iter().filter(|l| l.id == id).collect();
+        assert_eq!(found.len(), 1, "listed once: {found:?}");
+        found[0].anchor.as_ref().expect("anchored").1
+    };
+    let again = &written[1];
+    let before = batch_tx(&listed, again.id);
+    let (single, _) = caretrail_chain::anchor_record(
+        &rpc,
+        hospital_signer.clone(),
+        registries.records,
+        visit_id,
+        again.kind,
+        again.body_hash,
+    )
+    .await
+    .expect("anchored alone");
+    assert_eq!(single.record_id, again.id);
+    let relisted = client.list_records(patient).await.expect("her list");
+    assert_eq!(relisted.len(), listed.len());
+    assert_eq!(batch_tx(&relisted, again.id), before);
+
     // She decrypts each; the test list reads back as ordered, and the hospital reads it too
     // while the visit is open.
     let out_dir = TempDir::new().expect("dir");

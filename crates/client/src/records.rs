@@ -265,16 +265,20 @@ impl Client {
             )
             .await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        let mut anchors: Vec<_> = anchors_of(&rpc, network.record_registry, patient)
-            .await?
-            .into_iter()
-            .map(|(anchor, tx, _)| (anchor, tx))
-            .collect();
+        // A record in a verified batch is listed with the batch's anchor, even if someone also
+        // anchored its id alone later.
+        let mut anchors = Vec::new();
         for record in &stored {
             if let Some(found) = self.batch_anchor(&network, record).await? {
                 anchors.push(found);
             }
         }
+        anchors.extend(
+            anchors_of(&rpc, network.record_registry, patient)
+                .await?
+                .into_iter()
+                .map(|(anchor, tx, _)| (anchor, tx)),
+        );
         let mut listed = records::join(anchors, stored);
         for l in &mut listed {
             if let Some(record) = &l.stored {

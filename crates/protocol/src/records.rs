@@ -149,19 +149,24 @@ pub fn kind(name: &str) -> Result<Hash32, UiError> {
     })
 }
 
-/// Her list: each id the chain anchored (earliest anchor first, as `anchors` come), with the
-/// relay's row when it holds one; then what the relay holds that is not anchored yet.
+/// Her list: each id the chain anchored, once, with the first of its anchors in `anchors` (the
+/// caller puts first the ones it prefers: a verified batch's before single anchors, each kind
+/// earliest first) and the relay's row when it holds one; then what the relay holds that is not
+/// anchored yet.
 pub fn join(anchors: Vec<(RecordAnchor, TxId)>, stored: Vec<StoredRecord>) -> Vec<Listed> {
-    let mut listed: Vec<Listed> = anchors
-        .into_iter()
-        .map(|(anchor, tx)| Listed {
+    let mut listed: Vec<Listed> = Vec::with_capacity(anchors.len());
+    for (anchor, tx) in anchors {
+        if listed.iter().any(|l| l.id == anchor.record_id) {
+            continue;
+        }
+        listed.push(Listed {
             id: anchor.record_id,
             kind: kind_text(&anchor.kind),
             stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
             anchor: Some((anchor, tx)),
             writer: None,
-        })
-        .collect();
+        });
+    }
     for record in stored {
         if !listed.iter().any(|l| l.id == record.id) {
             listed.push(Listed {

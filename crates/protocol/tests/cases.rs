@@ -1109,6 +1109,25 @@ fn records_cases() {
     );
     let ids: Vec<Hash32> = listed.iter().map(|l| l.id).collect();
     assert_eq!(ids, [Hash32([1; 32]), Hash32([2; 32]), Hash32([3; 32])]);
+    // An id anchored twice (in a batch, and alone later) is listed once, with its first anchor.
+    let twice = join(
+        vec![
+            (anchor(1, document), TxId([7; 32])),
+            (anchor(2, report), TxId([2; 32])),
+            (anchor(1, document), TxId([1; 32])),
+        ],
+        vec![stored(1, document)],
+    );
+    assert_eq!(
+        twice
+            .iter()
+            .map(|l| (l.id, l.anchor.as_ref().map(|(_, tx)| *tx)))
+            .collect::<Vec<_>>(),
+        [
+            (Hash32([1; 32]), Some(TxId([7; 32]))),
+            (Hash32([2; 32]), Some(TxId([2; 32])))
+        ]
+    );
     assert_eq!(listed[0].stored, Some(stored(1, document)), "joined by id");
     assert_eq!(listed[1].stored, None, "anchored, not held");
     assert_eq!(listed[1].kind, "DiagnosticReport");
