@@ -94,8 +94,8 @@ SCAN_TEXT=$(cat "$WORK/code.txt")
 
 # The hospital's reception kiosk, its key provisioned from a backup file (a V3 keystore cast
 # writes) as `caretrail hospital provision` does: the web page's patient checks in there through
-# the command line, the desktop app's through the kiosk's window. The passwords are the ones
-# ui_smoke.py types.
+# the command line (and the doctor writes from it), the desktop app's through the kiosk's window.
+# The passwords are the ones ui_smoke.py types.
 STAFF_PASSWORD='correct horse battery staple'
 WORKSTATION_PASSWORD='workstation horse battery staple'
 cast wallet import hospital --private-key "$HOSPITAL_KEY" --unsafe-password "hospital backup 2026" \
@@ -106,6 +106,17 @@ provision() { # provision WALLET PASSWORD
     || { cat "$WORK/provision.log" >&2; die "$1 was not provisioned"; }
 }
 provision "$WORK/kiosk" "$STAFF_PASSWORD"
+# The hospital's doctor, lab and billing desk, each her own key (`caretrail staff init`)
+# certified by the hospital, with the workstation's copy of the hospital's key (under
+# `organization/`, its own password), which anchors what they write.
+for member in doctor lab billing; do
+  address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
+  CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
+    --out "$WORK/$member-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
+    || { cat "$WORK/provision.log" >&2; die "the $member was not certified"; }
+  provision "$WORK/$member/organization" "$WORKSTATION_PASSWORD"
+  if [ "$member" = doctor ]; then DOCTOR=$address; fi
+done
 
 # The web UI in headless Chromium.
 if [[ " $SHELLS " == *" web "* ]]; then
@@ -118,7 +129,7 @@ run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --scan "$SCAN_TEXT" "$WORK/code.png" --fake-video "$WORK/code.y4m" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
   --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin" \
-  --recovery "$CLI" "$RELAY" --checkin "$CLI" "$RELAY" "$WORK/kiosk" "$STAFF_PASSWORD"
+  --recovery "$CLI" "$RELAY" --checkin "$CLI" "$RELAY" "$WORK" "$DOCTOR"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 fi
 
@@ -135,18 +146,8 @@ DISPLAY=":$DISPLAY_NUMBER" CARETRAIL_RELAY_URL="$RELAY" CARETRAIL_WALLET="$WORK/
   tauri-driver --port "$DRIVER_PORT" --native-port "$NATIVE_PORT" >"$WORK/tauri-driver.log" 2>&1 &
 PIDS+=($!)
 # The visit (steps 6-15) on four more devices, the same app with their own device profiles: the
-# hospital's reception kiosk (provisioned above), with a doctor in its staff directory; the
-# doctor's app, the lab's and the billing desk's, each her own key (`caretrail staff init`)
-# certified by the hospital, with the workstation's copy of the hospital's key (under
-# `organization/`, its own password), which anchors what they write.
-for member in doctor lab billing; do
-  address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
-  CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
-    --out "$WORK/$member-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
-    || { cat "$WORK/provision.log" >&2; die "the $member was not certified"; }
-  provision "$WORK/$member/organization" "$WORKSTATION_PASSWORD"
-  if [ "$member" = doctor ]; then DOCTOR=$address; fi
-done
+# hospital's reception kiosk, with the doctor in its staff directory, and the doctor's, the lab's
+# and the billing desk's workstations.
 python3 - "$WORK" "$DOCTOR" <<'PY'
 import json, os, sys
 work, doctor = sys.argv[1], sys.argv[2]

@@ -140,6 +140,37 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
     assert_eq!(relisted.len(), listed.len());
     assert_eq!(batch_tx(&relisted, again.id), before);
 
+    // What the web page asks the relay of the batch (it cannot read the chain): the hospital's
+    // batch of her records under that root, no batch of that root by anyone else, and a path
+    // that is no root refused.
+    let root = written[0].batch.as_ref().expect("batched").root;
+    let batch_at = |author: String, root: String| {
+        let url = format!("{relay}/v1/batches/{author}/{root}");
+        async move { reqwest::get(url).await.expect("the relay answers") }
+    };
+    let told: Option<caretrail_types::ChainBatch> =
+        batch_at(hospital.address().to_string(), root.to_string())
+            .await
+            .json()
+            .await
+            .expect("JSON");
+    let told = told.expect("the hospital's batch");
+    assert_eq!((told.patient, told.count), (patient.address(), 3));
+    assert_eq!(told.tx_id, before);
+    let nobody: Option<caretrail_types::ChainBatch> =
+        batch_at(doctor_key.address().to_string(), root.to_string())
+            .await
+            .json()
+            .await
+            .expect("JSON");
+    assert_eq!(nobody, None);
+    assert_eq!(
+        batch_at(hospital.address().to_string(), "0x1234".into())
+            .await
+            .status(),
+        reqwest::StatusCode::BAD_REQUEST
+    );
+
     // She decrypts each; the test list reads back as ordered, and the hospital reads it too
     // while the visit is open.
     let out_dir = TempDir::new().expect("dir");

@@ -385,10 +385,8 @@ def my_records(driver, me, small, big, desktop):
         check(len(seen) >= 2 and rising, f"the progress bar moves on a {size} MiB file")
     row_of(driver, record)
     author = cell(driver, record, "author")
-    # The app checks who wrote each record (her own: "you"); the web page names the anchor's
-    # author.
-    check(author.lower() == ("you" if desktop else me.lower()),
-          f"it is listed as written by her ({author})")
+    # Her device checks who wrote each record: her own are "you".
+    check(author.lower() == "you", f"it is listed as written by her ({author})")
     anchor = cell(driver, record, "anchor")
     check(anchor.startswith("0x") and len(anchor) == 66, "and anchored, with its transaction")
     check(cell(driver, record, "kind") == "Document", "as a Document")
@@ -776,10 +774,12 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
     patient.screenshot(os.path.join(shots, "app-bills.png"))
 
 
-def web_checkin(patient, hospital, me, cli, relay, kiosk_wallet, password, shots):
-    """Step 6 in the web page: her check-in code for the admitted hospital, drawn by the page;
-    the hospital's reception (the command line, with the kiosk's provisioned key) reads a
-    picture of it and opens her visit."""
+def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
+    """Steps 6 to 9 with the web page: her check-in code for the admitted hospital, drawn by the
+    page; the hospital's reception (the command line, with the kiosk's provisioned key in
+    WORK/kiosk) reads a picture of it, opens her visit and assigns it to the doctor, who writes
+    her tests from the command line (her workstation in WORK/doctor); her records in the page
+    list them written by the doctor at the hospital, and anchored in the hospital's batch."""
     patient.click(patient.wait_for("#tab-checkin")[1])
     _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
     check(patient.value(organization).lower() == hospital.lower(),
@@ -794,14 +794,29 @@ def web_checkin(patient, hospital, me, cli, relay, kiosk_wallet, password, shots
     patient.scroll_to("#qr-code")
     time.sleep(0.5)
     patient.screenshot(picture)
-    opened = subprocess.run(
-        [cli, "reception", "open", "--image", picture, "--relay", relay, "--json"],
-        env={**os.environ, "CARETRAIL_WALLET": kiosk_wallet, "CARETRAIL_PASSWORD": password},
-        capture_output=True, text=True, timeout=120)
-    check(opened.returncode == 0, f"reception reads a picture of her code ({opened.stderr.strip()})")
-    visit = json.loads(opened.stdout)
+    def caretrail(wallet, *args):
+        done = subprocess.run(
+            [cli, *args, "--relay", relay],
+            env={**os.environ, "CARETRAIL_WALLET": os.path.join(work, wallet),
+                 "CARETRAIL_PASSWORD": PASSWORD,
+                 "CARETRAIL_ORGANIZATION_PASSWORD": WORKSTATION_PASSWORD},
+            capture_output=True, text=True, timeout=120)
+        check(done.returncode == 0, f"caretrail {args[0]} {args[1]} ({done.stderr.strip()[-300:]})")
+        return done.stdout
+
+    visit = json.loads(caretrail("kiosk", "reception", "open", "--image", picture, "--json"))
     check(visit["patient"].lower() == me.lower() and visit["organization"].lower() == hospital.lower(),
-          f"and opens her visit at the hospital ({visit})")
+          f"reception reads a picture of her code and opens her visit at the hospital ({visit})")
+    caretrail("kiosk", "hospital", "assign", "--visit-id", visit["visit_id"], "--staff", doctor,
+              "--role", "doctor")
+    caretrail("doctor", "doctor", "write", "--visit-id", visit["visit_id"],
+              "--certificate", os.path.join(work, "doctor-certificate.json"),
+              "--organization-wallet", os.path.join(work, "doctor", "organization"),
+              "--medication", "Amoxicillin 500 mg capsule",
+              "--dosage", "1 capsule 3 times a day for 7 days",
+              "--test", "58410-2=Complete blood count")
+    records_written_by(patient, ["MedicationRequest", "ServiceRequest"], doctor)
+    patient.screenshot(os.path.join(shots, "web-results.png"))
 
 
 def results(patient, doctor, lab, app, doctor_address, shots, attachment):
@@ -869,9 +884,10 @@ def main():
                              "pictures in BAD_CODES; the doctor writes, the lab reports with "
                              "ATTACHMENT, she sees the results, billing sends her bill, and she "
                              "sees the insurer's answer")
-    parser.add_argument("--checkin", nargs=4, metavar=("CLI", "RELAY", "KIOSK_WALLET", "PASSWORD"),
-                        help="then show her check-in code for the --records hospital, and open "
-                             "the visit from a picture of it with this command line and kiosk")
+    parser.add_argument("--checkin", nargs=4, metavar=("CLI", "RELAY", "WORK", "DOCTOR"),
+                        help="then show her check-in code for the --records hospital; with this "
+                             "command line, the kiosk (WORK/kiosk) opens the visit from a picture "
+                             "of it and assigns it to DOCTOR, who writes her orders (WORK/doctor)")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -968,8 +984,8 @@ def main():
                     for staff in (kiosk, doctor, lab, billing):
                         staff.quit()
             if args.checkin and args.records:
-                cli, relay, kiosk_wallet, password = args.checkin
-                web_checkin(driver, args.records[0], me, cli, relay, kiosk_wallet, password,
+                cli, relay, work, doctor = args.checkin
+                web_checkin(driver, args.records[0], me, cli, relay, work, doctor,
                             os.path.dirname(os.path.abspath(args.screenshot)))
             if web:
                 nid, card = args.register[0], args.register[1]

@@ -1,7 +1,7 @@
 //! The web page's records: the steps `crates/client` runs on the desktop, run here in wasm with
 //! her session key (`web_wallet::session_key`). The page cannot read the chain, so the relay
 //! tells it what the chain holds (`/v1/records/{id}/anchor`, `/v1/patients/{address}/...`,
-//! `/v1/participants/{address}`, `/v1/audit/roots`). The decisions are
+//! `/v1/batches/{author}/{root}`, `/v1/participants/{address}`, `/v1/audit/roots`). The decisions are
 //! `caretrail_protocol::records`'; this is their IO.
 //!
 //! A large file never sits in wasm memory: it is read a slice at a time (`File.slice`),
@@ -21,12 +21,14 @@ use caretrail_crypto::record::{
     BodyHashingWriter, EnvelopeBodyHasher, record_id, sign_consent_grant, sign_consent_revocation,
     sign_own_anchor,
 };
+use caretrail_crypto::staff::StaffDomain;
 use caretrail_crypto::{PublicKey, SecretKey};
 use caretrail_protocol::access::kind_readers;
 use caretrail_protocol::records::{self, CheckedRead, Listed, Opened, Saved, Share, Transfer};
 use caretrail_protocol::request::{self, Ask, Domain};
+use caretrail_protocol::visit::batch;
 use caretrail_types::{
-    Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
+    Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ChainBatch, ConsentEvent,
     ConsentGrantRequest, ConsentRevocationRequest, DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER,
     NetworkInfo, OwnAnchorRequest, Participant, REQUEST_HEADER, RelayAction, Relayed,
     SignedRelayRequest, StoredRecord, UiError,
@@ -56,6 +58,13 @@ async fn network() -> Result<NetworkInfo, UiError> {
     relay_get("/v1/network").await
 }
 
+fn domain(network: &NetworkInfo) -> Domain {
+    Domain {
+        chain_id: network.chain_id,
+        records: network.record_registry,
+    }
+}
+
 fn sign(
     key: &SecretKey,
     network: &NetworkInfo,
@@ -65,10 +74,7 @@ fn sign(
 ) -> SignedRelayRequest {
     request::sign(
         key,
-        Domain {
-            chain_id: network.chain_id,
-            records: network.record_registry,
-        },
+        domain(network),
         Ask {
             action,
             patient: key.address(),
@@ -148,11 +154,44 @@ pub async fn list(key: &SecretKey) -> Result<Vec<Listed>, UiError> {
         Hash32::ZERO,
     );
     let stored: Vec<StoredRecord> = signed_get("/v1/records", &signed).await?;
-    let anchors: Vec<ChainAnchor> = relay_get(&format!("/v1/patients/{patient}/anchors")).await?;
-    Ok(records::join(
-        anchors.into_iter().map(|a| (a.anchor, a.tx_id)).collect(),
-        stored,
-    ))
+    // A record in a batch whose proof holds against the chain's batch is listed with the batch's
+    // anchor (first: even if its id was also anchored alone), as the desktop client lists it.
+    let mut anchors = Vec::new();
+    for record in &stored {
+        let Some(proof) = &record.batch else { continue };
+        let batch: Option<ChainBatch> =
+            relay_get(&format!("/v1/batches/{}/{}", proof.author, proof.root)).await?;
+        if let Some(batch) = batch
+            && let Ok(anchor) = batch::anchor(record, Some(batch.patient))
+        {
+            anchors.push((anchor, batch.tx_id));
+        }
+    }
+    let singles: Vec<ChainAnchor> = relay_get(&format!("/v1/patients/{patient}/anchors")).await?;
+    anchors.extend(singles.into_iter().map(|a| (a.anchor, a.tx_id)));
+    let mut listed = records::join(anchors, stored);
+    // Who wrote each: checked here from its submission and the organization's entry.
+    let staff = StaffDomain {
+        chain_id: network.chain_id,
+        participants: network.participant_registry,
+    };
+    for l in &mut listed {
+        let Some(record) = &l.stored else { continue };
+        let organization: Option<Participant> = match &record.submission {
+            Some(s) => {
+                let named = s.authority.certificate.certificate.organization;
+                relay_get(&format!("/v1/participants/{named}")).await?
+            }
+            None => None,
+        };
+        l.writer = Some(records::Writer::of(
+            record,
+            domain(&network),
+            staff,
+            organization.as_ref(),
+        ));
+    }
+    Ok(listed)
 }
 
 /// Stores `file` as her `Document`: encrypted here to her key (and to the keys of those she

@@ -4,13 +4,32 @@
 
 use crate::{Relay, RelayError};
 use caretrail_chain::{consent_nonce, consents_of, find_anchor, health_organizations, participant};
-use caretrail_types::{Address, Admission, ChainAnchor, ConsentEvent, Hash32, Participant};
+use caretrail_types::{
+    Address, Admission, ChainAnchor, ChainBatch, ConsentEvent, Hash32, Participant,
+};
 
 /// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
 pub async fn anchor_of(relay: &Relay, id: Hash32) -> Result<Option<ChainAnchor>, RelayError> {
     let config = &relay.config;
     let found = find_anchor(&config.rpc_url, config.record_registry, id).await?;
     Ok(found.map(|(anchor, tx_id)| ChainAnchor { anchor, tx_id }))
+}
+
+/// The batch `author` anchored under `root` (`None` when it anchored none).
+pub async fn batch_of(
+    relay: &Relay,
+    author: Address,
+    root: Hash32,
+) -> Result<Option<ChainBatch>, RelayError> {
+    let config = &relay.config;
+    let found =
+        caretrail_chain::batch_anchored(&config.rpc_url, config.record_registry, author, root)
+            .await?;
+    Ok(found.map(|(batch, tx_id)| ChainBatch {
+        patient: batch.patient,
+        count: batch.count,
+        tx_id,
+    }))
 }
 
 /// Every anchor of `patient`'s records, the earliest of each id, oldest first.

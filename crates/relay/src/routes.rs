@@ -12,11 +12,11 @@ use axum::response::{IntoResponse as _, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
-    Address, Admission, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ConsentEvent,
-    ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge, LoginRequest, LoginSession,
-    MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest, Participant,
-    PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest, RegistrationReceipt,
-    RegistrationRecord, Relayed, StoredRecord, Verified, VerifyRequest,
+    Address, Admission, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ChainBatch,
+    ConsentEvent, ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge, LoginRequest,
+    LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest,
+    Participant, PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest,
+    RegistrationReceipt, RegistrationRecord, Relayed, StoredRecord, Verified, VerifyRequest,
 };
 use caretrail_types::{
     CancellationRequest, ExecutionRequest, RecoverRequest, RecoveryProposal, RecoveryVerified,
@@ -92,6 +92,7 @@ pub(crate) fn routes(state: RelayState) -> Router {
         .route("/audit", get(audit_list))
         // What the web page reads of the chain through the relay.
         .route("/records/{id}/anchor", get(record_anchor))
+        .route("/batches/{author}/{root}", get(batch_of))
         .route("/patients/{patient}/anchors", get(patient_anchors))
         .route("/patients/{patient}/consents", get(patient_consents))
         .route(
@@ -468,6 +469,18 @@ async fn record_anchor(
     Path(id): Path<String>,
 ) -> Result<Json<Option<ChainAnchor>>, RelayError> {
     chain_view::anchor_of(&state, record_id(&id)?)
+        .await
+        .map(Json)
+}
+
+async fn batch_of(
+    State(state): State<RelayState>,
+    Path((author, root)): Path<(String, String)>,
+) -> Result<Json<Option<ChainBatch>>, RelayError> {
+    let root = root
+        .parse()
+        .map_err(|e| RelayError::BadRequest(format!("not a Merkle root: {e}")))?;
+    chain_view::batch_of(&state, address(&author)?, root)
         .await
         .map(Json)
 }

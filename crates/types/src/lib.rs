@@ -46,9 +46,9 @@ pub use policy::{
 };
 pub use record::{
     AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, BatchProof, ChainAnchor,
-    ConsentEvent, ConsentGrant, ConsentGrantRequest, ConsentRevocation, ConsentRevocationRequest,
-    ConsentScope, OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor, Relayed, StoredRecord,
-    Visit, VisitBatch, VisitToken,
+    ChainBatch, ConsentEvent, ConsentGrant, ConsentGrantRequest, ConsentRevocation,
+    ConsentRevocationRequest, ConsentScope, OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor,
+    Relayed, StoredRecord, Visit, VisitBatch, VisitToken,
 };
 pub use recovery::{
     CancellationRequest, ExecutionRequest, PendingRecovery, PendingRecoveryState,

@@ -50,6 +50,15 @@ pub struct ChainAnchor {
     pub tx_id: crate::TxId,
 }
 
+/// A batch of records on chain, as the relay tells the web page: the patient whose records an
+/// author anchored under one Merkle root, how many, and the transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainBatch {
+    pub patient: Address,
+    pub count: u32,
+    pub tx_id: crate::TxId,
+}
+
 /// A run of a relay's read-log entries under one anchored Merkle root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRoot {
