@@ -627,6 +627,39 @@ fn a_bill_is_decided_by_the_published_policy_and_her_app_flags_an_answer_that_pa
         decide(&terms, &again, std::slice::from_ref(&full)).outcome,
         Outcome::Error
     );
+    // A year's limit counts what the earlier bills were paid: 1,500 of 40,000 went to the first
+    // bill's tests, so 38,500 are left; a bill refused as billed before took nothing.
+    let later = |records: Vec<Hash32>, amount| Bill {
+        lines: vec![line("Laboratory tests", amount)],
+        records,
+    };
+    let second = later(vec![Hash32([3; 32])], 50_000);
+    let capped = decide(&terms, &second, std::slice::from_ref(&full));
+    assert_eq!((capped.outcome, capped.benefit), (Outcome::Partial, 38_500));
+    assert!(
+        capped.lines[0]
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.contains("1500 paid before")),
+        "{:?}",
+        capped.lines[0].reason
+    );
+    let third = later(vec![Hash32([4; 32])], 1_000);
+    let earlier = [full.clone(), again.clone(), second.clone()];
+    assert_eq!(
+        (
+            decide(&terms, &third, &earlier).outcome,
+            decide(&terms, &third, &earlier).benefit
+        ),
+        (Outcome::Error, 0),
+        "the limit is spent"
+    );
+    let earlier = [full.clone(), later(vec![Hash32([2; 32])], 30_000)];
+    assert_eq!(
+        decide(&terms, &third, &earlier).benefit,
+        1_000,
+        "the repeated bill took nothing of the limit"
+    );
     for bad in [
         Bill {
             lines: vec![],

@@ -388,11 +388,16 @@ pub struct Adjudicated {
     pub benefit: u64,
 }
 
-/// What `terms` say the insurer pays for `bill`: each line's service must be one the plan
+/// What `terms` say the insurer pays for `bill` alone: each line's service must be one the plan
 /// covers (else nothing), the patient pays its co-payment (rounded half up), and the plan pays
 /// the rest up to what is left of the service's money limit.
 pub fn adjudicate(terms: &Terms, bill: &Bill) -> Adjudicated {
-    let mut used: Vec<(String, u64)> = Vec::new();
+    adjudicate_after(terms, bill, &mut Vec::new())
+}
+
+/// [`adjudicate`], with what the plan already paid for each limited service this year
+/// (`used`, by service), which it adds this bill's benefits to.
+fn adjudicate_after(terms: &Terms, bill: &Bill, used: &mut Vec<(String, u64)>) -> Adjudicated {
     let mut lines = Vec::with_capacity(bill.lines.len());
     for line in &bill.lines {
         let service = line.service.trim();
@@ -422,7 +427,7 @@ pub fn adjudicate(terms: &Terms, bill: &Bill) -> Adjudicated {
             if benefit > left {
                 benefit = left;
                 reason = Some(format!(
-                    "the policy pays at most {limit} {} a year for {}",
+                    "the policy pays at most {limit} {} a year for {} ({spent} paid before)",
                     terms.currency, b.service
                 ));
             }
@@ -646,13 +651,22 @@ pub fn check_billable(terms: &Terms, bill: &Bill, earlier: &[Bill]) -> Result<()
     Ok(())
 }
 
-/// How `bill` is decided against `terms`, given the bills of the same patient before it
-/// (`earlier`): a bill that names a record billed before is refused whole, else [`adjudicate`].
-/// The insurer decides with it, and the patient computes with it what the answer should be.
+/// How `bill` is decided against `terms`, given the bills of the same patient before it under
+/// these terms (`earlier`, oldest first): a bill that names a record billed before is refused
+/// whole; else it is adjudicated with what the earlier bills were paid counted against each
+/// money limit (a limit is a year's, and a policy version's terms are one year's), each earlier
+/// bill decided in turn the same way. The insurer decides with it, and the patient computes with
+/// it what the answer should be.
 pub fn decide(terms: &Terms, bill: &Bill, earlier: &[Bill]) -> Adjudicated {
+    let mut used = Vec::new();
+    for (n, before) in earlier.iter().enumerate() {
+        if billed_before(before, &earlier[..n]).is_empty() {
+            adjudicate_after(terms, before, &mut used);
+        }
+    }
     let repeated = billed_before(bill, earlier);
     if repeated.is_empty() {
-        return adjudicate(terms, bill);
+        return adjudicate_after(terms, bill, &mut used);
     }
     let reason = format!(
         "billed before: {}",
