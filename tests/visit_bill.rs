@@ -321,6 +321,33 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         "once its answer is anchored, the claim is off the queue"
     );
 
+    // The insurer restarted: a new claims desk with the same key and nothing in memory reads
+    // her earlier bills from the chain. Her tests' limit for the year is spent (1,500 and
+    // 38,500), so a third bill for tests is paid nothing, as her policy says.
+    stack.insurer.set_online(false);
+    let restarted = std::sync::Arc::new(caretrail_sandbox::insurer::Insurer::new(
+        "Meridian Mutual Health Insurance (restarted)",
+        stack.insurer.signer().clone(),
+        caretrail_sandbox::insurer::default_plans(),
+        stack.insurer.relay().clone(),
+    ));
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let desk_scratch = TempDir::new().expect("dir");
+    let restarted_desk = tokio::spawn({
+        let (restarted, path) = (restarted.clone(), desk_scratch.path().to_owned());
+        async move { restarted.serve_claims(&path, stopping).await }
+    });
+    let (spent_visit, spent_records) = visit_with_orders(&parties).await;
+    let out = send(spent_visit, &["Laboratory tests=1000"], &spent_records, &[]).await;
+    let spent: caretrail_types::ClaimNotice = serde_json::from_str(&succeeded(&out)).expect("json");
+    let view = answered(client, patient, &scratch, spent.claim_id).await;
+    let last = view.answers.last().expect("answered");
+    assert_eq!((last.outcome, last.benefit), (Outcome::Error, 0));
+    assert!(view.differences.is_empty(), "{:?}", view.differences);
+    stop.send_replace(true);
+    restarted_desk.await.expect("the desk stops");
+    stack.insurer.set_online(true);
+
     // An insurer suspended: the bill is refused before anything is written.
     let (third, third_records) = visit_with_orders(&parties).await;
     caretrail_chain::set_status(
@@ -342,7 +369,7 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         .expect("her bills");
     assert_eq!(
         bills.len(),
-        2,
+        3,
         "no bill was anchored for a suspended insurer"
     );
     let listed = client.list_records(patient).await.expect("her list");

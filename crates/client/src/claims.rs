@@ -356,6 +356,54 @@ impl Client {
         Ok((stored, json))
     }
 
+    /// The bills of `notice`'s patient that the insurer (its key `insurer`) was sent before
+    /// `notice`'s claim: her claims on chain, oldest first, up to that one, that name this
+    /// insurer, each read on its `claim` ground and decrypted. What its decision counts a year's
+    /// limits and repeated records against, read from the chain each time, so a restart loses
+    /// nothing.
+    pub async fn bills_before(
+        &self,
+        insurer: &SecretKey,
+        notice: &ClaimNotice,
+        scratch: &Path,
+    ) -> Result<Vec<Bill>, ClientError> {
+        let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let anchors =
+            caretrail_chain::anchors_of(&rpc, network.record_registry, notice.patient).await?;
+        let mut bills = Vec::new();
+        for (anchor, _, _) in anchors {
+            if anchor.record_id == notice.claim_id {
+                break;
+            }
+            if anchor.kind != claim_kind() {
+                continue;
+            }
+            let named = claim_of(
+                &rpc,
+                network.record_registry,
+                anchor.author,
+                anchor.record_id,
+            )
+            .await?
+            .map(|c| c.insurer);
+            if named != Some(insurer.address()) {
+                continue;
+            }
+            let json = self
+                .read_plain(
+                    insurer,
+                    notice.patient,
+                    anchor.record_id,
+                    Some(anchor.author),
+                    scratch,
+                )
+                .await?;
+            bills.push(bill::read_claim(&json).map_err(ClientError::Refused)?.1);
+        }
+        Ok(bills)
+    }
+
     /// The insurer answers `claim` (as [`Client::take_claim`] read it) with `json`, a
     /// `ClaimResponse`: encrypted for the patient and the hospital, uploaded, anchored with
     /// `anchorClaimResponse`; `last` takes the claim off its queue.

@@ -2,14 +2,15 @@
 //! ones it has not answered first, so a claim filed while it was down, or one it failed to
 //! answer, reaches it again), and answers each: "queued" at once, then its decision. It checks the patient's
 //! enrolment on chain (her registration must pin this insurer and the policy version the claim
-//! names), adjudicates the bill against that version's published terms, and refuses a bill that
-//! names a record billed before. The decisions are `caretrail_protocol::visit::bill`'s, the same
+//! names), adjudicates the bill against that version's published terms and her earlier bills to
+//! it (read from the chain each time: it keeps nothing in memory), and refuses a bill that names
+//! a record billed before. The decisions are `caretrail_protocol::visit::bill`'s, the same
 //! the patient's app computes.
 
 use crate::insurer::Insurer;
 use caretrail_client::{Client, ClientError, unix_now};
-use caretrail_protocol::visit::bill::{self, Adjudicated, Bill};
-use caretrail_types::{Address, ClaimNotice};
+use caretrail_protocol::visit::bill::{self, Adjudicated};
+use caretrail_types::ClaimNotice;
 use futures_util::StreamExt as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -90,7 +91,7 @@ impl Insurer {
         client
             .answer_claim(self.key(), self.signer().clone(), &claim, &queued, false)
             .await?;
-        let (decided, currency, kept) = self.decide(client, notice, &json).await?;
+        let (decided, currency) = self.decide(client, notice, &json, scratch).await?;
         let last = bill::response(
             &json,
             claim.id,
@@ -103,24 +104,20 @@ impl Insurer {
         client
             .answer_claim(self.key(), self.signer().clone(), &claim, &last, true)
             .await?;
-        // Kept once answered: a claim that comes back after a failed answer is not "billed
-        // before" by itself.
-        if let Some(bill) = kept {
-            self.keep_bill(notice.patient, bill);
-        }
         tracing::info!(claim = %claim.id, outcome = ?decided.outcome, benefit = decided.benefit, "claim answered");
         Ok(())
     }
 
     /// The decision on a claim: refused whole when the patient's registration does not pin this
     /// insurer's policy version the claim names, else `bill::decide` against that version's
-    /// terms and the bills received for her before; with the bill to keep once answered.
+    /// terms and the bills sent to it for her before (read from the chain and the relay).
     async fn decide(
         &self,
         client: &Client,
         notice: &ClaimNotice,
         json: &[u8],
-    ) -> Result<(Adjudicated, String, Option<Bill>), ClientError> {
+        scratch: &Path,
+    ) -> Result<(Adjudicated, String), ClientError> {
         let (coverage, claimed) = bill::read_claim(json).map_err(ClientError::Refused)?;
         let pinned = client.pinned_terms(notice.patient).await?;
         let currency = pinned.terms.currency.clone();
@@ -129,34 +126,10 @@ impl Insurer {
                 "{} is not enrolled with this insurer under policy version {} of {}",
                 notice.patient, coverage.version, coverage.policy_id
             );
-            return Ok((bill::refuse(&claimed, &reason), currency, None));
+            return Ok((bill::refuse(&claimed, &reason), currency));
         }
-        let earlier = self.bills_of(notice.patient);
+        let earlier = client.bills_before(self.key(), notice, scratch).await?;
         let decided = bill::decide(&pinned.terms, &claimed, &earlier);
-        Ok((decided, currency, Some(claimed)))
-    }
-}
-
-/// The bills an insurer received, by patient.
-#[derive(Debug, Default)]
-pub struct Received(std::sync::Mutex<Vec<(Address, Bill)>>);
-
-impl Received {
-    pub fn of(&self, patient: Address) -> Vec<Bill> {
-        self.0
-            .lock()
-            .map(|all| {
-                all.iter()
-                    .filter(|(p, _)| *p == patient)
-                    .map(|(_, b)| b.clone())
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    pub fn keep(&self, patient: Address, bill: Bill) {
-        if let Ok(mut all) = self.0.lock() {
-            all.push((patient, bill));
-        }
+        Ok((decided, currency))
     }
 }

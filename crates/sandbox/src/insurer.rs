@@ -145,8 +145,6 @@ pub struct Insurer {
     bills: Mutex<Vec<BillReceipt>>,
     /// Whether the claims desk follows its queue: off stands for an insurer that is down.
     online: tokio::sync::watch::Sender<bool>,
-    /// The bills its claims desk received, by patient.
-    received: crate::claims::Received,
 }
 
 /// An insurance card as the insurer issued it.
@@ -189,7 +187,6 @@ impl Insurer {
             fraud: AtomicBool::new(false),
             bills: Mutex::new(Vec::new()),
             online: tokio::sync::watch::channel(true).0,
-            received: crate::claims::Received::default(),
         }
     }
 
@@ -203,11 +200,13 @@ impl Insurer {
         self.online.subscribe()
     }
 
-    pub(crate) fn relay(&self) -> &Relay {
+    /// The relay it answers through.
+    pub fn relay(&self) -> &Relay {
         &self.relay
     }
 
-    pub(crate) fn signer(&self) -> &PrivateKeySigner {
+    /// Its chain account (the same key as [`Insurer::key`]).
+    pub fn signer(&self) -> &PrivateKeySigner {
         &self.signer
     }
 
@@ -215,14 +214,6 @@ impl Insurer {
     /// as the insurer).
     pub fn key(&self) -> &caretrail_crypto::SecretKey {
         &self.key
-    }
-
-    pub(crate) fn bills_of(&self, patient: Address) -> Vec<caretrail_protocol::visit::bill::Bill> {
-        self.received.of(patient)
-    }
-
-    pub(crate) fn keep_bill(&self, patient: Address, bill: caretrail_protocol::visit::bill::Bill) {
-        self.received.keep(patient, bill);
     }
 
     /// Turns the fraud switch: when on, every policy document served by card is altered.
