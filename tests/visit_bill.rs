@@ -7,7 +7,7 @@
 //! and for one over a limit. A bill filed while the insurer is down waits at the relay and is
 //! answered when it is back; one whose last answer was uploaded but not anchored stays on the
 //! insurer's queue until it is. And the refusals: a service her policy does not cover, the same
-//! records billed twice, an insurer she is not enrolled with.
+//! records billed twice, an insurer she is not enrolled with, records that are not the visit's.
 
 mod common;
 
@@ -239,6 +239,16 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         )
         .await,
         "not_admitted",
+    );
+    // Records that are not this visit's: another visit's, one the relay does not hold.
+    let (_, other_records) = visit_with_orders(&parties).await;
+    refused(
+        send(second, &["Laboratory tests=100"], &other_records, &[]).await,
+        "invalid_input",
+    );
+    refused(
+        send(second, &["Laboratory tests=100"], &[Hash32([7; 32])], &[]).await,
+        "record_not_found",
     );
     let bills = client
         .bills(patient, scratch.path())

@@ -187,7 +187,7 @@ impl Client {
         })?;
         // The bill is checked before the desk is assigned: a refused bill writes nothing.
         let pinned = self
-            .billable(&here, visit.patient, insurer, bill, scratch)
+            .billable(&here, visit.patient, visit_id, insurer, bill, scratch)
             .await?;
         let queued = self
             .assign_visit(
@@ -219,26 +219,56 @@ impl Client {
         bill: &Bill,
         scratch: &Path,
     ) -> Result<(StoredRecord, ClaimNotice), ClientError> {
-        let patient = authority.assignment.assignment.patient;
+        let a = &authority.assignment.assignment;
         let pinned = self
-            .billable(&secret_key(&organization), patient, insurer, bill, scratch)
+            .billable(
+                &secret_key(&organization),
+                a.patient,
+                a.visit_id,
+                insurer,
+                bill,
+                scratch,
+            )
             .await?;
         self.file_bill(staff, organization, authority, &pinned, bill)
             .await
     }
 
-    /// The coverage `patient`'s registration pinned, once `bill` is checked against it: the
-    /// insurer named (if any) is hers, each line a service her policy covers, no record billed
-    /// before by `organization`.
+    /// The coverage `patient`'s registration pinned, once `bill` for the visit `visit_id` is
+    /// checked against it: the insurer named (if any) is hers, each line a service her policy
+    /// covers, each record one the organization's staff wrote at that visit and anchored, none
+    /// billed before by `organization`.
     async fn billable(
         &self,
         organization: &SecretKey,
         patient: Address,
+        visit_id: Hash32,
         insurer: Option<Address>,
         bill: &Bill,
         scratch: &Path,
     ) -> Result<PinnedTerms, ClientError> {
         let network = self.network().await?;
+        let rpc = rpc_url(&network.rpc_url)?;
+        let here = organization.address();
+        for id in &bill.records {
+            let row = self.record_row(organization, patient, *id).await?;
+            let (mut writer, mut anchored) = (None, false);
+            if let Some(row) = &row {
+                writer = Some(self.writer(&network, row).await?);
+                anchored = self.batch_anchor(&network, row).await?.is_some()
+                    || caretrail_chain::find_anchor(&rpc, network.record_registry, *id)
+                        .await?
+                        .is_some_and(|(a, _)| a.author == here && a.patient == patient);
+            }
+            bill::check_billed_record(
+                *id,
+                row.as_ref().zip(writer.as_ref()),
+                here,
+                visit_id,
+                anchored,
+            )
+            .map_err(ClientError::Refused)?;
+        }
         let pinned = self.pinned_terms(patient).await?;
         if let Some(named) = insurer.filter(|named| *named != pinned.coverage.insurer) {
             return Err(refused(

@@ -288,9 +288,41 @@ impl Client {
         Ok(listed)
     }
 
+    /// What the relay holds about record `id` of `patient` (its row, no content), asked with
+    /// `key`, which must be able to read it; `None` when the relay holds no such record.
+    pub(crate) async fn record_row(
+        &self,
+        key: &SecretKey,
+        patient: Address,
+        id: Hash32,
+    ) -> Result<Option<StoredRecord>, ClientError> {
+        let network = self.network().await?;
+        let signed = Self::sign(
+            key,
+            &network,
+            RelayAction::RecordGet,
+            patient,
+            id,
+            Hash32::ZERO,
+        );
+        let asked = self
+            .relay
+            .json(self.relay.signed(
+                reqwest::Method::GET,
+                &format!("v1/records/{id}/row"),
+                &signed,
+            )?)
+            .await;
+        match asked {
+            Ok(row) => Ok(Some(row)),
+            Err(ClientError::Relay(e)) if e.code == ErrorCode::RecordNotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// The anchor of a record its author anchored in a batch, when its proof holds against the
     /// chain's batch (`None`: in no batch, or the proof fails).
-    async fn batch_anchor(
+    pub(crate) async fn batch_anchor(
         &self,
         network: &NetworkInfo,
         record: &StoredRecord,

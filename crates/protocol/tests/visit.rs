@@ -902,3 +902,52 @@ fn typed_tests_and_bill_lines_parse_and_a_policy_without_terms_is_named() {
     assert_eq!(pdf.code, ErrorCode::InvalidInput);
     assert!(pdf.message.contains("no terms"), "{}", pdf.message);
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_bill_names_only_anchored_records_the_hospitals_staff_wrote_at_that_visit() {
+    use caretrail_protocol::records::Writer;
+    use caretrail_protocol::visit::bill::check_billed_record;
+    use caretrail_types::WrittenBy;
+    let k = keys();
+    let record = written(&k, authority(&k, StaffRole::Doctor), "ServiceRequest", 3);
+    let here = k.hospital.address();
+    let by = |organization, visit_id| {
+        Writer::Staff(WrittenBy {
+            staff: k.doctor.address(),
+            role: StaffRole::Doctor,
+            organization,
+            organization_name: "H".into(),
+            visit_id,
+        })
+    };
+    let at_this_visit = by(here, VISIT);
+    let check = |writer: &Writer, anchored| {
+        check_billed_record(record.id, Some((&record, writer)), here, VISIT, anchored)
+            .map_err(|e| e.code)
+    };
+    assert_eq!(check(&at_this_visit, true), Ok(()));
+    assert_eq!(
+        check_billed_record(record.id, None, here, VISIT, true).map_err(|e| e.code),
+        Err(ErrorCode::RecordNotFound),
+        "a record the relay does not hold"
+    );
+    for (writer, what) in [
+        (Writer::Patient, "her own record"),
+        (by(here, Hash32([8; 32])), "another visit's"),
+        (by(k.stranger.address(), VISIT), "another hospital's"),
+        (
+            Writer::Unproven {
+                reason: "a forged certificate".into(),
+            },
+            "a writer not proven",
+        ),
+    ] {
+        assert_eq!(check(&writer, true), Err(ErrorCode::InvalidInput), "{what}");
+    }
+    assert_eq!(
+        check(&at_this_visit, false),
+        Err(ErrorCode::UnknownRecord),
+        "not anchored yet"
+    );
+}

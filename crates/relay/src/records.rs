@@ -353,6 +353,21 @@ pub async fn get(relay: &Relay, id: Hash32, signed: Option<&str>) -> Result<Serv
     })
 }
 
+/// What the relay holds about record `id` (its row: who wrote it under which visit, its batch
+/// proof; no content), for a signer who may read it. Not a read of her record: nothing is
+/// logged.
+pub async fn row(
+    relay: &Relay,
+    id: Hash32,
+    signed: Option<&str>,
+) -> Result<StoredRecord, RelayError> {
+    let (fresh, request) = accept(relay, signed, RelayAction::RecordGet).await?;
+    same_id(id, &request)?;
+    let record = held(relay, request.subject).await?;
+    reader_ground(relay, &record, fresh.signer).await?;
+    Ok(record)
+}
+
 /// On what ground `reader` may read `record` now, or why not: the patient; a grantee the chain's
 /// `hasAccess` allows; the health organization of an open visit with her. The record's envelope
 /// still decides what a reader can decrypt.

@@ -81,6 +81,7 @@ pub(crate) fn routes(state: RelayState) -> Router {
         // A download's answer starts within the time limit; its body streams on after it.
         .route("/records/{id}", get(record_get))
         .route("/records/{id}/header", get(record_header))
+        .route("/records/{id}/row", get(record_row))
         .route(
             "/records/{id}/header",
             axum::routing::put(record_header_replace).layer(DefaultBodyLimit::max(
@@ -415,6 +416,16 @@ async fn record_header(
 ) -> Result<Response, RelayError> {
     let bytes = records::header(&state, record_id(&id)?, signed(&headers)).await?;
     Ok(([(header::CONTENT_TYPE, "application/octet-stream")], bytes).into_response())
+}
+
+async fn record_row(
+    State(state): State<RelayState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Json<StoredRecord>, RelayError> {
+    records::row(&state, record_id(&id)?, signed(&headers))
+        .await
+        .map(Json)
 }
 
 async fn record_header_replace(

@@ -9,13 +9,14 @@
 //! A limit "per year" is applied to the one claim: neither side counts earlier claims of the
 //! year, so the insurer and the patient compute the same figure from the same inputs.
 
+use crate::records::Writer;
 use crate::visit::orders::KEY_SYSTEM;
 use caretrail_fhir::codes::ADJUDICATION;
 use caretrail_fhir::{
     Adjudication, Claim, ClaimResponse, ClaimResponseOutcome, CodeableConcept, Identifier, Instant,
     InsurancePlan, Money, Reference, TypedResource,
 };
-use caretrail_types::{Address, ErrorCode, Hash32, UiError, VisitAssignment};
+use caretrail_types::{Address, ErrorCode, Hash32, StoredRecord, UiError, VisitAssignment};
 use serde::{Deserialize, Serialize};
 
 /// The identifier system of a record (its id).
@@ -646,6 +647,43 @@ pub fn check_billable(terms: &Terms, bill: &Bill, earlier: &[Bill]) -> Result<()
         return Err(UiError::new(
             ErrorCode::RecordExists,
             format!("record {record} was billed before: a record is billed once"),
+        ));
+    }
+    Ok(())
+}
+
+/// Whether record `id` may be billed for the visit `visit_id` of `organization`: the relay holds
+/// it (`held`, with the writer the desk checked from its submission), it was written at that
+/// visit by the organization's staff, and it is `anchored` on chain.
+pub fn check_billed_record(
+    id: Hash32,
+    held: Option<(&StoredRecord, &Writer)>,
+    organization: Address,
+    visit_id: Hash32,
+    anchored: bool,
+) -> Result<(), UiError> {
+    let Some((record, writer)) = held else {
+        return Err(UiError::new(
+            ErrorCode::RecordNotFound,
+            format!("record {id} is not held by the relay: a bill names the visit's records"),
+        ));
+    };
+    let at_this_visit = matches!(writer, Writer::Staff(by)
+        if by.organization == organization && by.visit_id == visit_id);
+    if !at_this_visit {
+        return Err(refused(format!(
+            "record {} ({}) was not written at this visit by this hospital's staff",
+            record.id,
+            crate::records::kind_text(&record.kind)
+        )));
+    }
+    if !anchored {
+        return Err(UiError::new(
+            ErrorCode::UnknownRecord,
+            format!(
+                "record {} is not anchored on chain yet: a bill names anchored records",
+                record.id
+            ),
         ));
     }
     Ok(())
