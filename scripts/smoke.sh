@@ -108,14 +108,16 @@ provision() { # provision WALLET PASSWORD
 provision "$WORK/kiosk" "$STAFF_PASSWORD"
 # The hospital's doctor, lab and billing desk, each her own key (`caretrail staff init`)
 # certified by the hospital, with the workstation's copy of the hospital's key (under
-# `organization/`, its own password), which anchors what they write.
-for member in doctor lab billing; do
+# `organization/`, its own password), which anchors what they write; and a second doctor, who
+# sees the web page's patient (so that the first one's queue holds the app's patient alone).
+for member in doctor lab billing web-doctor; do
   address=$(CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" staff init --wallet "$WORK/$member" 2>>"$WORK/provision.log")
-  CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "$member" \
+  CARETRAIL_PASSWORD="$STAFF_PASSWORD" "$CLI" hospital staff add --staff "$address" --role "${member#web-}" \
     --out "$WORK/$member-certificate.json" --relay "$RELAY" --wallet "$WORK/kiosk" >>"$WORK/provision.log" 2>&1 \
     || { cat "$WORK/provision.log" >&2; die "the $member was not certified"; }
   provision "$WORK/$member/organization" "$WORKSTATION_PASSWORD"
   if [ "$member" = doctor ]; then DOCTOR=$address; fi
+  if [ "$member" = web-doctor ]; then WEB_DOCTOR=$address; fi
 done
 
 # The web UI in headless Chromium.
@@ -129,7 +131,7 @@ run_check "web UI in headless Chromium" python3 tests/smoke/ui_smoke.py \
   --scan "$SCAN_TEXT" "$WORK/code.png" --fake-video "$WORK/code.y4m" \
   --register 19680915-2284 MMH-1001-0002 "$POLICIES/meridian-basic.pdf" "$WORK/hanne.jpg" \
   --records "$HOSPITAL" "$WORK/lab-report.pdf" --big "$WORK/scan-archive.bin" \
-  --recovery "$CLI" "$RELAY" --checkin "$CLI" "$RELAY" "$WORK" "$DOCTOR"
+  --recovery "$CLI" "$RELAY" --checkin "$CLI" "$RELAY" "$WORK" "$WEB_DOCTOR"
 run_check "web UI screenshot is not blank" not_blank "$WORK/web.png"
 fi
 

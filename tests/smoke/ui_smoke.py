@@ -557,6 +557,32 @@ def text_when(driver, selector, part, timeout):
         time.sleep(0.25)
 
 
+def code_pictured(patient, errors, what, picture):
+    """Once her window shows a code (or one of `errors`), checks it is a `ct:/` QR code and
+    takes a picture of her screen with the code scrolled into the window (WebKit's screenshot of
+    the SVG element alone is blank, so the window's)."""
+    found, _ = patient.wait_for("#qr-code", *errors, "#qr-error", timeout=60)
+    if found != "#qr-code":
+        raise AssertionError(f"no {what}: " + patient.text(patient.find(found)))
+    check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
+          f"her {what} is shown as a QR code")
+    patient.scroll_to("#qr-code")
+    time.sleep(0.5)
+    patient.screenshot(picture)
+
+
+def checkin_pictured(patient, hospital, picture):
+    """Her "Check in": the admitted hospital offered, her code shown and pictured."""
+    patient.click(patient.wait_for("#tab-checkin")[1])
+    _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
+    check(patient.value(organization).lower() == hospital.lower(),
+          f"she may check in at the admitted hospital ({patient.text(organization)})")
+    patient.click(patient.find("#checkin-show"))
+    code_pictured(patient, ["#error"], "check-in code", picture)
+    check("new code replaces it" in patient.text(patient.find("#checkin-valid")),
+          "with the time it may open the visit until, and its renewal")
+
+
 def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
     """Steps 6 and 7 on three devices, each the same app with its own device profile: the
     patient's app shows her check-in code for the hospital; the reception kiosk reads a picture of
@@ -575,24 +601,9 @@ def visit(patient, kiosk, doctor, app, me, hospital, bad_codes, shots):
     answer = invoke(patient, "staff_queue", {})
     check("not allowed" in answer.get("refused", ""),
           f"the patient's window may not follow a staff queue ({answer})")
-    patient.click(patient.wait_for("#tab-checkin")[1])
-    _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
-    check(patient.value(organization).lower() == hospital.lower(),
-          f"she may check in at the admitted hospital ({patient.text(organization)})")
-    patient.click(patient.find("#checkin-show"))
-    found, _ = patient.wait_for("#qr-code", "#error", "#qr-error", timeout=60)
-    if found != "#qr-code":
-        raise AssertionError("no check-in code: " + patient.text(patient.find(found)))
-    text = patient.value(patient.find("#qr-text"))
-    check(text.startswith("ct:/"), "her check-in code is shown as a QR code")
-    check("new code replaces it" in patient.text(patient.find("#checkin-valid")),
-          "with the time it may open the visit until, and its renewal")
-    # The kiosk reads a picture of her screen (WebKit's screenshot of the SVG element alone is
-    # blank, so the window's).
+    # The kiosk reads a picture of her screen.
     picture = os.path.join(shots, "app-checkin.png")
-    patient.scroll_to("#qr-code")
-    time.sleep(0.5)
-    patient.screenshot(picture)
+    checkin_pictured(patient, hospital, picture)
 
     kiosk.start(capabilities)
     organization_address = unlock(kiosk, "reception")
@@ -779,22 +790,10 @@ def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
     """Steps 6 to 9 with the web page: her check-in code for the admitted hospital, drawn by the
     page; the hospital's reception (the command line, with the kiosk's provisioned key in
     WORK/kiosk) reads a picture of it, opens her visit and assigns it to the doctor, who writes
-    her tests from the command line (her workstation in WORK/doctor); her records in the page
+    her tests from the command line (her workstation in WORK/web-doctor); her records in the page
     list them written by the doctor at the hospital, and anchored in the hospital's batch."""
-    patient.click(patient.wait_for("#tab-checkin")[1])
-    _, organization = patient.wait_for("#checkin-organization", "#error", timeout=60)
-    check(patient.value(organization).lower() == hospital.lower(),
-          f"she may check in at the admitted hospital ({patient.text(organization)})")
-    patient.click(patient.find("#checkin-show"))
-    found, _ = patient.wait_for("#qr-code", "#error", "#qr-error", timeout=60)
-    if found != "#qr-code":
-        raise AssertionError("no check-in code: " + patient.text(patient.find(found)))
-    check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
-          "her check-in code is shown as a QR code")
     picture = os.path.join(shots, "web-checkin.png")
-    patient.scroll_to("#qr-code")
-    time.sleep(0.5)
-    patient.screenshot(picture)
+    checkin_pictured(patient, hospital, picture)
     def caretrail(wallet, *args):
         done = subprocess.run(
             [cli, *args, "--relay", relay],
@@ -810,9 +809,9 @@ def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
           f"reception reads a picture of her code and opens her visit at the hospital ({visit})")
     caretrail("kiosk", "hospital", "assign", "--visit-id", visit["visit_id"], "--staff", doctor,
               "--role", "doctor")
-    caretrail("doctor", "doctor", "write", "--visit-id", visit["visit_id"],
-              "--certificate", os.path.join(work, "doctor-certificate.json"),
-              "--organization-wallet", os.path.join(work, "doctor", "organization"),
+    caretrail("web-doctor", "doctor", "write", "--visit-id", visit["visit_id"],
+              "--certificate", os.path.join(work, "web-doctor-certificate.json"),
+              "--organization-wallet", os.path.join(work, "web-doctor", "organization"),
               "--medication", "Amoxicillin 500 mg capsule",
               "--dosage", "1 capsule 3 times a day for 7 days",
               "--test", "58410-2=Complete blood count")
@@ -831,16 +830,9 @@ def results(patient, doctor, lab, app, doctor_address, shots, attachment):
     patient.click(patient.wait_for("#tab-tests")[1])
     _, show = patient.wait_for(".test-list .test-show", timeout=60)
     patient.click(show)
-    found, _ = patient.wait_for("#qr-code", "#tests-screen .error", "#qr-error", timeout=60)
-    if found != "#qr-code":
-        raise AssertionError("no test-list code: " + patient.text(patient.find(found)))
-    check(patient.value(patient.find("#qr-text")).startswith("ct:/"),
-          "her test-list code for the lab is shown as a QR code")
-    # The lab reads a picture of her screen, the code scrolled into the window.
+    # The lab reads a picture of her screen.
     picture = os.path.join(shots, "app-test-code.png")
-    patient.scroll_to("#qr-code")
-    time.sleep(0.5)
-    patient.screenshot(picture)
+    code_pictured(patient, ["#tests-screen .error"], "test-list code for the lab", picture)
 
     lab.start({"alwaysMatch": {"tauri:options": {"application": app}}})
     lab_address = unlock(lab, "lab")
@@ -888,7 +880,7 @@ def main():
     parser.add_argument("--checkin", nargs=4, metavar=("CLI", "RELAY", "WORK", "DOCTOR"),
                         help="then show her check-in code for the --records hospital; with this "
                              "command line, the kiosk (WORK/kiosk) opens the visit from a picture "
-                             "of it and assigns it to DOCTOR, who writes her orders (WORK/doctor)")
+                             "of it and assigns it to DOCTOR, who writes her orders (WORK/web-doctor)")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()

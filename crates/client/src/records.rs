@@ -288,6 +288,31 @@ impl Client {
         Ok(listed)
     }
 
+    /// A signed `record.get` of record `id` of `patient` with `key`: the record itself
+    /// (`part` ""), its `/header` or its `/row`.
+    fn record_get(
+        &self,
+        key: &SecretKey,
+        network: &NetworkInfo,
+        patient: Address,
+        id: Hash32,
+        part: &str,
+    ) -> Result<reqwest::RequestBuilder, ClientError> {
+        let signed = Self::sign(
+            key,
+            network,
+            RelayAction::RecordGet,
+            patient,
+            id,
+            Hash32::ZERO,
+        );
+        self.relay.signed(
+            reqwest::Method::GET,
+            &format!("v1/records/{id}{part}"),
+            &signed,
+        )
+    }
+
     /// What the relay holds about record `id` of `patient` (its row, no content), asked with
     /// `key`, which must be able to read it; `None` when the relay holds no such record.
     pub(crate) async fn record_row(
@@ -297,21 +322,9 @@ impl Client {
         id: Hash32,
     ) -> Result<Option<StoredRecord>, ClientError> {
         let network = self.network().await?;
-        let signed = Self::sign(
-            key,
-            &network,
-            RelayAction::RecordGet,
-            patient,
-            id,
-            Hash32::ZERO,
-        );
         let asked = self
             .relay
-            .json(self.relay.signed(
-                reqwest::Method::GET,
-                &format!("v1/records/{id}/row"),
-                &signed,
-            )?)
+            .json(self.record_get(key, &network, patient, id, "/row")?)
             .await;
         match asked {
             Ok(row) => Ok(Some(row)),
@@ -397,21 +410,9 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let found = find_anchor(&rpc, network.record_registry, id).await?;
-        let signed = Self::sign(
-            key,
-            &network,
-            RelayAction::RecordGet,
-            patient,
-            id,
-            Hash32::ZERO,
-        );
         let response = match self
             .relay
-            .streamed(self.relay.signed(
-                reqwest::Method::GET,
-                &format!("v1/records/{id}"),
-                &signed,
-            )?)
+            .streamed(self.record_get(key, &network, patient, id, "")?)
             .await
         {
             Ok(response) => response,
@@ -523,21 +524,9 @@ impl Client {
         reader: &PublicKey,
     ) -> Result<(), ClientError> {
         let patient = key.address();
-        let signed = Self::sign(
-            key,
-            network,
-            RelayAction::RecordGet,
-            patient,
-            id,
-            Hash32::ZERO,
-        );
         let header = self
             .relay
-            .streamed(self.relay.signed(
-                reqwest::Method::GET,
-                &format!("v1/records/{id}/header"),
-                &signed,
-            )?)
+            .streamed(self.record_get(key, network, patient, id, "/header")?)
             .await?
             .bytes()
             .await
