@@ -155,8 +155,8 @@ pub async fn list(key: &SecretKey) -> Result<Vec<Listed>, UiError> {
     );
     let stored: Vec<StoredRecord> = signed_get("/v1/records", &signed).await?;
     // A record in a batch whose proof holds against the chain's batch is listed with the batch's
-    // anchor (first: even if its id was also anchored alone), as the desktop client lists it.
-    let mut anchors = Vec::new();
+    // anchor (even if its id was also anchored alone), as the desktop client lists it.
+    let mut batched = Vec::new();
     for record in &stored {
         let Some(proof) = &record.batch else { continue };
         let batch: Option<ChainBatch> =
@@ -164,12 +164,12 @@ pub async fn list(key: &SecretKey) -> Result<Vec<Listed>, UiError> {
         if let Some(batch) = batch
             && let Ok(anchor) = batch::anchor(record, Some(batch.patient))
         {
-            anchors.push((anchor, batch.tx_id));
+            batched.push((anchor, batch.tx_id));
         }
     }
     let singles: Vec<ChainAnchor> = relay_get(&format!("/v1/patients/{patient}/anchors")).await?;
-    anchors.extend(singles.into_iter().map(|a| (a.anchor, a.tx_id)));
-    let mut listed = records::join(anchors, stored);
+    let anchors = singles.into_iter().map(|a| (a.anchor, a.tx_id)).collect();
+    let mut listed = records::join(batched, anchors, stored);
     // Who wrote each: checked here from its submission and the organization's entry.
     let staff = StaffDomain {
         chain_id: network.chain_id,

@@ -251,13 +251,13 @@ pub async fn claim_answers(
     Ok(answers)
 }
 
-/// The ids of every answer `insurer` anchored to a claim (its `ClaimAnswered` logs): what the
-/// relay checks an uploaded answer against before it calls the claim answered.
+/// Every answer `insurer` anchored to a claim, as (claim id, answer id) from its `ClaimAnswered`
+/// logs: what the relay checks an uploaded answer against before it calls the claim answered.
 pub async fn answers_anchored_by(
     rpc: &RpcUrl,
     records: Address,
     insurer: Address,
-) -> Result<std::collections::HashSet<Hash32>, ChainError> {
+) -> Result<std::collections::HashSet<(Hash32, Hash32)>, ChainError> {
     let provider = crate::send::reading(rpc);
     let logs = RecordRegistry::new(address(records), &provider)
         .ClaimAnswered_filter()
@@ -268,6 +268,6 @@ pub async fn answers_anchored_by(
         .map_err(|e| ChainError::from_contract(rpc, Registry::Records, e))?;
     Ok(logs
         .into_iter()
-        .map(|(event, _)| from_b256(event.responseId))
+        .map(|(event, _)| (from_b256(event.claimId), from_b256(event.responseId)))
         .collect())
 }

@@ -4,12 +4,12 @@
 
 use crate::{Client, ClientError, SecretKey, unix_now};
 use caretrail_chain::{
-    PrivateKeySigner, is_admitted, is_registered, open_visit, rpc_url, secret_key,
+    PrivateKeySigner, is_registered, open_visit, participant, rpc_url, secret_key,
 };
 use caretrail_crypto::visit::RegistryDomain;
 use caretrail_protocol::checkin;
 use caretrail_protocol::qr::CheckIn;
-use caretrail_types::{Address, ErrorCode, Hash32, NetworkInfo, ParticipantKind, UiError, Visit};
+use caretrail_types::{Address, ErrorCode, Hash32, NetworkInfo, UiError, Visit};
 use rand_core::OsRng;
 
 fn domain(network: &NetworkInfo) -> RegistryDomain {
@@ -34,16 +34,9 @@ impl Client {
     ) -> Result<(CheckIn, String), ClientError> {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        if !is_admitted(
-            &rpc,
-            network.participant_registry,
-            organization,
-            ParticipantKind::HealthOrganization,
-        )
-        .await?
-        {
-            return Err(ClientError::Refused(checkin::not_admitted(organization)));
-        }
+        let registered = participant(&rpc, network.participant_registry, organization).await?;
+        checkin::check_organization(organization, registered.as_ref())
+            .map_err(ClientError::Refused)?;
         Ok(checkin::code(
             key,
             domain(&network),

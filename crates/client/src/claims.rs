@@ -263,8 +263,7 @@ impl Client {
             bill::check_billed_record(
                 *id,
                 row.as_ref().zip(writer.as_ref()),
-                here,
-                visit_id,
+                (here, visit_id, patient),
                 anchored,
             )
             .map_err(ClientError::Refused)?;
@@ -396,7 +395,7 @@ impl Client {
         insurer: &SecretKey,
         notice: &ClaimNotice,
         scratch: &Path,
-    ) -> Result<Vec<Bill>, ClientError> {
+    ) -> Result<Vec<(Coverage, Bill)>, ClientError> {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let anchors =
@@ -429,7 +428,7 @@ impl Client {
                     scratch,
                 )
                 .await?;
-            bills.push(bill::read_claim(&json).map_err(ClientError::Refused)?.1);
+            bills.push(bill::read_claim(&json).map_err(ClientError::Refused)?);
         }
         Ok(bills)
     }
@@ -501,6 +500,8 @@ impl Client {
         let mut pinned: Option<PinnedTerms> = None;
         let anchors = caretrail_chain::anchors_of(&rpc, network.record_registry, patient).await?;
         let mut views: Vec<BillView> = Vec::new();
+        // Her claims so far, with the coverage each names, oldest first.
+        let mut earlier: Vec<(Coverage, Bill)> = Vec::new();
         for (anchor, _, _) in anchors {
             if anchor.kind != claim_kind() {
                 continue;
@@ -518,7 +519,7 @@ impl Client {
             let json = self
                 .read_plain(key, patient, anchor.record_id, Some(anchor.author), scratch)
                 .await?;
-            let (_, bill) = bill::read_claim(&json).map_err(ClientError::Refused)?;
+            let (coverage, bill) = bill::read_claim(&json).map_err(ClientError::Refused)?;
             let mut answers = Vec::new();
             for answer in claim_answers(&rpc, network.record_registry, &claim).await? {
                 let json = self
@@ -532,12 +533,18 @@ impl Client {
                     .await?;
                 answers.push(bill::read_response(&json).map_err(ClientError::Refused)?);
             }
-            let earlier: Vec<Bill> = views.iter().map(|v| v.bill.clone()).collect();
-            let terms = match &pinned {
-                Some(pinned) => &pinned.terms,
-                None => &pinned.insert(self.pinned_terms(patient).await?).terms,
+            let pinned = match &pinned {
+                Some(pinned) => pinned,
+                None => pinned.insert(self.pinned_terms(patient).await?),
             };
-            let expected = bill::decide(terms, &bill, &earlier);
+            let expected = bill::decide_claim(
+                &pinned.coverage,
+                &pinned.terms,
+                (&coverage, &bill),
+                claim.insurer,
+                &earlier,
+            );
+            earlier.push((coverage, bill.clone()));
             let differences = answers
                 .last()
                 .map(|last| bill::compare(&expected, last))

@@ -265,21 +265,18 @@ impl Client {
             )
             .await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        // A record in a verified batch is listed with the batch's anchor, even if someone also
-        // anchored its id alone later.
-        let mut anchors = Vec::new();
+        let anchors = anchors_of(&rpc, network.record_registry, patient)
+            .await?
+            .into_iter()
+            .map(|(anchor, tx, _)| (anchor, tx))
+            .collect();
+        let mut batched = Vec::new();
         for record in &stored {
             if let Some(found) = self.batch_anchor(&network, record).await? {
-                anchors.push(found);
+                batched.push(found);
             }
         }
-        anchors.extend(
-            anchors_of(&rpc, network.record_registry, patient)
-                .await?
-                .into_iter()
-                .map(|(anchor, tx, _)| (anchor, tx)),
-        );
-        let mut listed = records::join(anchors, stored);
+        let mut listed = records::join(batched, anchors, stored);
         for l in &mut listed {
             if let Some(record) = &l.stored {
                 l.writer = Some(self.writer(&network, record).await?);

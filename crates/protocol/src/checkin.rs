@@ -70,7 +70,8 @@ pub fn check_organization(
 ) -> Result<(), UiError> {
     match registered {
         Some(p)
-            if p.admission.kind == ParticipantKind::HealthOrganization
+            if p.admission.signer == organization
+                && p.admission.kind == ParticipantKind::HealthOrganization
                 && p.status == ParticipantStatus::Admitted =>
         {
             Ok(())

@@ -149,13 +149,29 @@ pub fn kind(name: &str) -> Result<Hash32, UiError> {
     })
 }
 
-/// Her list: each id the chain anchored, once, with the first of its anchors in `anchors` (the
-/// caller puts first the ones it prefers: a verified batch's before single anchors, each kind
-/// earliest first) and the relay's row when it holds one; then what the relay holds that is not
-/// anchored yet.
-pub fn join(anchors: Vec<(RecordAnchor, TxId)>, stored: Vec<StoredRecord>) -> Vec<Listed> {
-    let mut listed: Vec<Listed> = Vec::with_capacity(anchors.len());
-    for (anchor, tx) in anchors {
+/// Her list: each id the chain anchored alone (`anchors`, in the chain's order, the earliest
+/// anchor of each), then each id only in a verified batch (`batched`, a held record's batch whose
+/// proof holds), with the relay's row when it holds one; then what the relay holds that is not
+/// anchored yet. An id is listed once: with its batch's anchor when it has one, since that one
+/// was checked against the author its row names.
+pub fn join(
+    batched: Vec<(RecordAnchor, TxId)>,
+    anchors: Vec<(RecordAnchor, TxId)>,
+    stored: Vec<StoredRecord>,
+) -> Vec<Listed> {
+    let mut batched: Vec<Option<(RecordAnchor, TxId)>> = batched.into_iter().map(Some).collect();
+    let mut ordered = Vec::with_capacity(anchors.len() + batched.len());
+    for single in anchors {
+        let id = single.0.record_id;
+        let preferred = batched
+            .iter_mut()
+            .find(|b| b.as_ref().is_some_and(|(a, _)| a.record_id == id))
+            .and_then(Option::take);
+        ordered.push(preferred.unwrap_or(single));
+    }
+    ordered.extend(batched.into_iter().flatten());
+    let mut listed: Vec<Listed> = Vec::with_capacity(ordered.len());
+    for (anchor, tx) in ordered {
         if listed.iter().any(|l| l.id == anchor.record_id) {
             continue;
         }

@@ -1101,6 +1101,7 @@ fn records_cases() {
         batch: None,
     };
     let listed = join(
+        vec![],
         vec![
             (anchor(1, document), TxId([1; 32])),
             (anchor(2, report), TxId([2; 32])),
@@ -1109,12 +1110,17 @@ fn records_cases() {
     );
     let ids: Vec<Hash32> = listed.iter().map(|l| l.id).collect();
     assert_eq!(ids, [Hash32([1; 32]), Hash32([2; 32]), Hash32([3; 32])]);
-    // An id anchored twice (in a batch, and alone later) is listed once, with its first anchor.
+    // An id in a verified batch and also anchored alone is listed once, in the chain's order,
+    // with its batch's anchor; one only in a batch comes after the single anchors.
     let twice = join(
         vec![
+            (anchor(4, report), TxId([8; 32])),
             (anchor(1, document), TxId([7; 32])),
+        ],
+        vec![
             (anchor(2, report), TxId([2; 32])),
             (anchor(1, document), TxId([1; 32])),
+            (anchor(2, report), TxId([3; 32])),
         ],
         vec![stored(1, document)],
     );
@@ -1124,8 +1130,9 @@ fn records_cases() {
             .map(|l| (l.id, l.anchor.as_ref().map(|(_, tx)| *tx)))
             .collect::<Vec<_>>(),
         [
+            (Hash32([2; 32]), Some(TxId([2; 32]))),
             (Hash32([1; 32]), Some(TxId([7; 32]))),
-            (Hash32([2; 32]), Some(TxId([2; 32])))
+            (Hash32([4; 32]), Some(TxId([8; 32])))
         ]
     );
     assert_eq!(listed[0].stored, Some(stored(1, document)), "joined by id");

@@ -139,6 +139,13 @@ fn her_app_makes_codes_only_for_an_admitted_health_organization() {
             ParticipantKind::HealthOrganization,
             ParticipantStatus::Blocked,
         )),
+        Some(Participant {
+            admission: Admission {
+                signer: Address([9; 20]),
+                ..admitted.admission.clone()
+            },
+            ..admitted.clone()
+        }),
     ] {
         let e = check_organization(HERE, refused.as_ref()).expect_err("refused");
         assert_eq!(e.code, ErrorCode::NotAdmitted, "{refused:?}");

@@ -541,6 +541,7 @@ fn a_test_list_code_reaches_only_its_lab_and_the_lab_checks_what_it_fetched() {
 fn a_bill_is_decided_by_the_published_policy_and_her_app_flags_an_answer_that_pays_less() {
     use caretrail_protocol::visit::bill::{
         self, Bill, BillLine, Coverage, Outcome, adjudicate, check_billable, compare, decide,
+        decide_claim,
     };
     let k = keys();
     let terms = bill::terms(include_bytes!(
@@ -654,12 +655,50 @@ fn a_bill_is_decided_by_the_published_policy_and_her_app_flags_an_answer_that_pa
         (Outcome::Error, 0),
         "the limit is spent"
     );
-    let earlier = [full.clone(), later(vec![Hash32([2; 32])], 30_000)];
+    let earlier = [full.clone(), later(vec![Hash32([2; 32])], 45_000)];
     assert_eq!(
         decide(&terms, &third, &earlier).benefit,
         1_000,
-        "the repeated bill took nothing of the limit"
+        "the repeated bill took nothing of the limit (counted, it would spend it)"
     );
+
+    // A claim is decided under the coverage her registration pinned: one naming another
+    // version, or sent to another insurer, is refused whole; earlier claims under another
+    // coverage take nothing of this one's limits.
+    let pinned = Coverage {
+        patient: k.patient.address(),
+        insurer: k.hospital.address(),
+        policy_id: Hash32([3; 32]),
+        version: 2,
+    };
+    let older = Coverage {
+        version: 1,
+        ..pinned
+    };
+    let insurer = pinned.insurer;
+    let under_pinned = decide_claim(
+        &pinned,
+        &terms,
+        (&pinned, &second),
+        insurer,
+        &[(older, later(vec![Hash32([5; 32])], 40_000))],
+    );
+    assert_eq!(
+        (under_pinned.outcome, under_pinned.benefit),
+        (Outcome::Partial, 40_000)
+    );
+    let under_pinned = decide_claim(
+        &pinned,
+        &terms,
+        (&pinned, &second),
+        insurer,
+        &[(pinned, full.clone())],
+    );
+    assert_eq!(under_pinned.benefit, 38_500);
+    for (named, to) in [(older, insurer), (pinned, k.stranger.address())] {
+        let refused = decide_claim(&pinned, &terms, (&named, &second), to, &[]);
+        assert_eq!((refused.outcome, refused.benefit), (Outcome::Error, 0));
+    }
     for bad in [
         Bill {
             lines: vec![],
@@ -922,15 +961,44 @@ fn a_bill_names_only_anchored_records_the_hospitals_staff_wrote_at_that_visit() 
         })
     };
     let at_this_visit = by(here, VISIT);
+    let visit = (here, VISIT, k.patient.address());
     let check = |writer: &Writer, anchored| {
-        check_billed_record(record.id, Some((&record, writer)), here, VISIT, anchored)
-            .map_err(|e| e.code)
+        check_billed_record(record.id, Some((&record, writer)), visit, anchored).map_err(|e| e.code)
     };
     assert_eq!(check(&at_this_visit, true), Ok(()));
     assert_eq!(
-        check_billed_record(record.id, None, here, VISIT, true).map_err(|e| e.code),
+        check_billed_record(record.id, None, visit, true).map_err(|e| e.code),
         Err(ErrorCode::RecordNotFound),
         "a record the relay does not hold"
+    );
+    assert_eq!(
+        check_billed_record(
+            Hash32([5; 32]),
+            Some((&record, &at_this_visit)),
+            visit,
+            true
+        )
+        .map_err(|e| e.code),
+        Err(ErrorCode::RelayError),
+        "the relay answered another record's row"
+    );
+    assert_eq!(
+        check_billed_record(
+            record.id,
+            Some((&record, &at_this_visit)),
+            (here, VISIT, k.stranger.address()),
+            true
+        )
+        .map_err(|e| e.code),
+        Err(ErrorCode::InvalidInput),
+        "another patient's record"
+    );
+    let claim = written(&k, authority(&k, StaffRole::Billing), "Claim", 4);
+    assert_eq!(
+        check_billed_record(claim.id, Some((&claim, &at_this_visit)), visit, true)
+            .map_err(|e| e.code),
+        Err(ErrorCode::InvalidInput),
+        "a bill is not billed"
     );
     for (writer, what) in [
         (Writer::Patient, "her own record"),

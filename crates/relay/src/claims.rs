@@ -215,7 +215,7 @@ pub(crate) async fn open_claims(
     let mut queue = Vec::with_capacity(open.len());
     for (notice, answer) in open {
         match answer {
-            Some(answer) if anchored.contains(&answer) => {
+            Some(answer) if anchored.contains(&(notice.claim_id, answer)) => {
                 relay
                     .db
                     .answer_claim(notice.claim_id, insurer, unix_now())

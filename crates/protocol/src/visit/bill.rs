@@ -6,8 +6,9 @@
 //! [`read_response`]), and the patient's own check of an answer against what her on-chain
 //! policy says ([`compare`]). Amounts are whole units of the plan's currency.
 //!
-//! A limit "per year" is applied to the one claim: neither side counts earlier claims of the
-//! year, so the insurer and the patient compute the same figure from the same inputs.
+//! A limit "per year" counts what her earlier claims under the same coverage (policy version)
+//! were paid ([`decide`], [`decide_claim`]): the insurer and the patient read the same earlier
+//! claims from the chain, so they compute the same figure from the same inputs.
 
 use crate::records::Writer;
 use crate::visit::orders::KEY_SYSTEM;
@@ -652,14 +653,14 @@ pub fn check_billable(terms: &Terms, bill: &Bill, earlier: &[Bill]) -> Result<()
     Ok(())
 }
 
-/// Whether record `id` may be billed for the visit `visit_id` of `organization`: the relay holds
-/// it (`held`, with the writer the desk checked from its submission), it was written at that
-/// visit by the organization's staff, and it is `anchored` on chain.
+/// Whether record `id` may be billed for the visit `visit_id` of `organization` with `patient`:
+/// the relay holds it (`held`, the row it answered for that id, with the writer the desk checked
+/// from its submission), it is not itself a bill or an answer, it is hers and was written at
+/// that visit by the organization's staff, and it is `anchored` on chain.
 pub fn check_billed_record(
     id: Hash32,
     held: Option<(&StoredRecord, &Writer)>,
-    organization: Address,
-    visit_id: Hash32,
+    (organization, visit_id, patient): (Address, Hash32, Address),
     anchored: bool,
 ) -> Result<(), UiError> {
     let Some((record, writer)) = held else {
@@ -668,8 +669,22 @@ pub fn check_billed_record(
             format!("record {id} is not held by the relay: a bill names the visit's records"),
         ));
     };
+    if record.id != id {
+        return Err(UiError::new(
+            ErrorCode::RelayError,
+            format!("the relay answered record {} for record {id}", record.id),
+        ));
+    }
+    let kind = crate::records::kind_text(&record.kind);
+    if matches!(kind.as_str(), "Claim" | "ClaimResponse") {
+        return Err(refused(format!(
+            "record {id} is a {kind}: a bill names the care given, not another bill"
+        )));
+    }
+    // Her submission ties the record to the visit; the row's patient must be the visit's.
     let at_this_visit = matches!(writer, Writer::Staff(by)
-        if by.organization == organization && by.visit_id == visit_id);
+        if by.organization == organization && by.visit_id == visit_id)
+        && record.patient == patient;
     if !at_this_visit {
         return Err(refused(format!(
             "record {} ({}) was not written at this visit by this hospital's staff",
@@ -715,6 +730,34 @@ pub fn decide(terms: &Terms, bill: &Bill, earlier: &[Bill]) -> Adjudicated {
             .join(", ")
     );
     refuse(bill, &reason)
+}
+
+/// The decision on a claim (its `coverage` and `bill`) sent to `insurer`, for a patient whose
+/// registration pinned `pinned` with these `terms`, after her `earlier` claims (oldest first):
+/// refused whole when the claim does not name her pinned coverage with this insurer, else
+/// [`decide`] after her earlier claims under that same coverage. The insurer answers with it;
+/// her app computes with it what the answer should be.
+pub fn decide_claim(
+    pinned: &Coverage,
+    terms: &Terms,
+    claim: (&Coverage, &Bill),
+    insurer: Address,
+    earlier: &[(Coverage, Bill)],
+) -> Adjudicated {
+    let (coverage, bill) = claim;
+    if coverage != pinned || pinned.insurer != insurer {
+        let reason = format!(
+            "{} is not enrolled with {insurer} under policy version {} of {}",
+            coverage.patient, coverage.version, coverage.policy_id
+        );
+        return refuse(bill, &reason);
+    }
+    let under_it: Vec<Bill> = earlier
+        .iter()
+        .filter(|(c, _)| c == pinned)
+        .map(|(_, b)| b.clone())
+        .collect();
+    decide(terms, bill, &under_it)
 }
 
 /// `bill` refused whole, each line for `reason`.
