@@ -791,7 +791,8 @@ def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
     page; the hospital's reception (the command line, with the kiosk's provisioned key in
     WORK/kiosk) reads a picture of it, opens her visit and assigns it to the doctor, who writes
     her tests from the command line (her workstation in WORK/web-doctor); her records in the page
-    list them written by the doctor at the hospital, and anchored in the hospital's batch."""
+    list them written by the doctor at the hospital, and anchored in the hospital's batch; her
+    Tests show the code for the hospital's lab, whose picture the lab (WORK/lab) reads."""
     picture = os.path.join(shots, "web-checkin.png")
     checkin_pictured(patient, hospital, picture)
     def caretrail(wallet, *args):
@@ -817,6 +818,18 @@ def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
               "--test", "58410-2=Complete blood count")
     records_written_by(patient, ["MedicationRequest", "ServiceRequest"], doctor)
     patient.screenshot(os.path.join(shots, "web-results.png"))
+    # Her Tests: the code for the hospital's lab, of which the lab (the command line, its
+    # workstation in WORK/lab) reads a picture and fetches her test list.
+    patient.click(patient.wait_for("#tab-tests")[1])
+    _, show = patient.wait_for(".test-list .test-show", timeout=60)
+    patient.click(show)
+    picture = os.path.join(shots, "web-test-code.png")
+    code_pictured(patient, ["#tests-screen .error"], "test-list code for the lab", picture)
+    order = caretrail("lab", "lab", "fetch", "--image", picture,
+                      "--certificate", os.path.join(work, "lab-certificate.json"),
+                      "--organization-wallet", os.path.join(work, "lab", "organization"),
+                      "--out", os.path.join(work, "web-order.json"), "--json")
+    check("Complete blood count" in order, f"the lab reads her test list ({order.strip()[:160]})")
 
 
 def results(patient, doctor, lab, app, doctor_address, shots, attachment):

@@ -88,9 +88,9 @@ pub fn app() -> Html {
                 { tab(Screen::Scan, "tab-scan", "Scan a code") }
                 if logged_in {
                     { tab(Screen::Checkin, "tab-checkin", "Check in") }
+                    { tab(Screen::Tests, "tab-tests", "Tests") }
                 }
                 if logged_in && ipc::in_desktop_app() {
-                    { tab(Screen::Tests, "tab-tests", "Tests") }
                     { tab(Screen::Bills, "tab-bills", "Bills") }
                 }
                 if logged_in {
@@ -109,7 +109,7 @@ pub fn app() -> Html {
                         (Screen::Scan, _) => html! { <ScanScreen /> },
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
                         (Screen::Checkin, true) => html! { <CheckinScreen /> },
-                        (Screen::Tests, true) if ipc::in_desktop_app() => html! { <TestsScreen /> },
+                        (Screen::Tests, true) => html! { <TestsScreen /> },
                         (Screen::Bills, true) if ipc::in_desktop_app() => html! { <BillsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },

@@ -21,9 +21,9 @@ mod scan;
 pub mod staff;
 mod state;
 mod visit;
-mod web_checkin;
 mod web_records;
 // The camera's side is the web page's; the scanner worker draws codes for both.
 #[cfg_attr(feature = "desktop", allow(dead_code))]
 mod web_scan;
+mod web_visit;
 mod web_wallet;

@@ -13,7 +13,7 @@ use caretrail_chain::{PrivateKeySigner, open_visit, participant, rpc_url, secret
 use caretrail_crypto::SecretKey;
 use caretrail_crypto::visit::RegistryDomain;
 use caretrail_protocol::qr::SharedTestList;
-use caretrail_protocol::records::{Writer, reader_key};
+use caretrail_protocol::records::reader_key;
 use caretrail_protocol::visit::lab::{self, Attached, LabOrder};
 use caretrail_protocol::visit::orders;
 use caretrail_types::{
@@ -56,23 +56,7 @@ impl Client {
         lab: Address,
     ) -> Result<(SharedTestList, String), ClientError> {
         let listed = self.list_records(key).await?;
-        let found = listed.iter().find(|l| l.id == test_list).ok_or_else(|| {
-            ClientError::Refused(UiError::new(
-                ErrorCode::RecordNotFound,
-                format!("{test_list} is not one of her records"),
-            ))
-        })?;
-        let ordered_by = match (&found.writer, found.kind.as_str()) {
-            (Some(Writer::Staff(by)), "ServiceRequest") if by.role == StaffRole::Doctor => {
-                by.organization
-            }
-            _ => {
-                return Err(ClientError::Refused(UiError::new(
-                    ErrorCode::InvalidInput,
-                    format!("{test_list} is not a test list a doctor wrote"),
-                )));
-            }
-        };
+        let ordered_by = lab::ordered_by(&listed, test_list).map_err(ClientError::Refused)?;
         let network = self.network().await?;
         let now = unix_now();
         if lab != ordered_by {

@@ -1019,3 +1019,47 @@ fn a_bill_names_only_anchored_records_the_hospitals_staff_wrote_at_that_visit() 
         "not anchored yet"
     );
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn her_app_shares_as_a_test_list_only_a_service_request_a_doctor_wrote() {
+    use caretrail_protocol::records::{Listed, Writer};
+    use caretrail_protocol::visit::lab::ordered_by;
+    use caretrail_types::WrittenBy;
+    let k = keys();
+    let by = |role| {
+        Some(Writer::Staff(WrittenBy {
+            staff: k.doctor.address(),
+            role,
+            organization: k.hospital.address(),
+            organization_name: "H".into(),
+            visit_id: VISIT,
+        }))
+    };
+    let listed = |n: u8, kind: &str, writer| Listed {
+        id: Hash32([n; 32]),
+        kind: kind.into(),
+        anchor: None,
+        stored: None,
+        writer,
+    };
+    let list = [
+        listed(1, "ServiceRequest", by(StaffRole::Doctor)),
+        listed(2, "MedicationRequest", by(StaffRole::Doctor)),
+        listed(3, "ServiceRequest", by(StaffRole::Lab)),
+        listed(4, "ServiceRequest", Some(Writer::Patient)),
+        listed(5, "ServiceRequest", None),
+    ];
+    assert_eq!(ordered_by(&list, Hash32([1; 32])), Ok(k.hospital.address()));
+    for n in 2..=5 {
+        assert_eq!(
+            ordered_by(&list, Hash32([n; 32])).map_err(|e| e.code),
+            Err(ErrorCode::InvalidInput),
+            "record {n}"
+        );
+    }
+    assert_eq!(
+        ordered_by(&list, Hash32([9; 32])).map_err(|e| e.code),
+        Err(ErrorCode::RecordNotFound)
+    );
+}

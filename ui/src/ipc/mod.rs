@@ -400,10 +400,10 @@ pub async fn visit_test_code(
     record: Hash32,
     lab: Address,
 ) -> Result<caretrail_types::TestCode, UiError> {
-    by_shell!(tauri::visit_test_code(record, lab).await, {
-        let _ = (record, lab);
-        Err(desktop_only())
-    })
+    by_shell!(
+        tauri::visit_test_code(record, lab).await,
+        web::visit_test_code(record, lab).await
+    )
 }
 
 /// Her bills, the insurer's answers, and her own computation of what her policy pays.

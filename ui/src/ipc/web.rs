@@ -6,7 +6,7 @@
 
 use super::{Download, HeldRegistration, RecordProgress, internal};
 use crate::web_wallet::{RestoreInput, Restored};
-use crate::{web_checkin, web_records, web_wallet};
+use crate::{web_records, web_visit, web_wallet};
 use caretrail_crypto::policy::review;
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share};
 use caretrail_types::{
@@ -267,13 +267,20 @@ pub async fn records_audit() -> Result<Vec<CheckedRead>, UiError> {
 }
 
 pub async fn visit_organizations() -> Result<Vec<caretrail_types::Admission>, UiError> {
-    web_checkin::organizations().await
+    web_visit::organizations().await
 }
 
 pub async fn visit_checkin_code(
     organization: Address,
 ) -> Result<crate::device::CheckinCode, UiError> {
-    web_checkin::code(organization).await
+    web_visit::code(organization).await
+}
+
+pub async fn visit_test_code(
+    record: Hash32,
+    lab: Address,
+) -> Result<caretrail_types::TestCode, UiError> {
+    web_visit::test_code(record, lab).await
 }
 
 pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {

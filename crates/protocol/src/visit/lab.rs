@@ -75,6 +75,30 @@ pub fn code(
     (code, text)
 }
 
+/// The organization whose doctor ordered `test_list`, from her list as her device checked it:
+/// it must be one of her records, a `ServiceRequest` a doctor wrote. Her app shares nothing
+/// else as a test list.
+pub fn ordered_by(
+    listed: &[crate::records::Listed],
+    test_list: Hash32,
+) -> Result<Address, UiError> {
+    let found = listed.iter().find(|l| l.id == test_list).ok_or_else(|| {
+        UiError::new(
+            ErrorCode::RecordNotFound,
+            format!("{test_list} is not one of her records"),
+        )
+    })?;
+    match (&found.writer, found.kind.as_str()) {
+        (Some(Writer::Staff(by)), "ServiceRequest") if by.role == StaffRole::Doctor => {
+            Ok(by.organization)
+        }
+        _ => Err(UiError::new(
+            ErrorCode::InvalidInput,
+            format!("{test_list} is not a test list a doctor wrote"),
+        )),
+    }
+}
+
 /// The lab of organization `here` reads a scanned text at `now`: a test-list code that holds
 /// offline (its patient's signature, for `here`, unexpired, and its visit token's too), or the
 /// refusal to show.
