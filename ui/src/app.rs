@@ -99,8 +99,9 @@ pub fn app() -> Html {
                     { tab(Screen::Log, "tab-log", "Access log") }
                 }
             </nav>
-            <RecoveryBanner {logged_in} />
             <main>
+                // Inside the page's column, above the screen.
+                <RecoveryBanner {logged_in} />
                 {
                     match (*screen, logged_in) {
                         (Screen::Policy, _) => html! { <PolicyLookup /> },

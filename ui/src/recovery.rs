@@ -58,7 +58,9 @@ pub fn recovery_banner(props: &RecoveryProps) -> Html {
     };
     match &*shown {
         Shown::Nothing => html! {},
-        Shown::Done(text) => html! { <p class="card" id="recovery-done">{ *text }</p> },
+        Shown::Done(text) => {
+            html! { <section class="card" id="recovery-done"><p>{ *text }</p></section> }
+        }
         Shown::Failed(e) => error_box(e),
         Shown::Pending(notice) => {
             let when = format_unix_utc(notice.pending.executable_at);
@@ -77,14 +79,14 @@ pub fn recovery_banner(props: &RecoveryProps) -> Html {
                     </div>
                 },
                 RecoveryStatus::Incoming { ready, .. } => html! {
-                    <div class="card" id="recovery-incoming">
+                    <section class="card" id="recovery-incoming">
                         <strong>{ "Your registration is being recovered to this device's key." }</strong>
                         if ready {
                             <button type="button" id="recovery-finish" onclick={act(false)}>{ "Finish the recovery" }</button>
                         } else {
                             <p>{ format!("It can be finished on {when}, unless the key that holds it now cancels it.") }</p>
                         }
-                    </div>
+                    </section>
                 },
             }
         }
