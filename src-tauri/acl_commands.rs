@@ -58,7 +58,12 @@ const LAB: &[&str] = &[
     "lab_report",
 ];
 /// Billing's: it bills its hospital's visits.
-const BILLING: &[&str] = &["device_profile", "staff_unlock", "billing_send"];
+const BILLING: &[&str] = &[
+    "device_profile",
+    "staff_unlock",
+    "billing_visits",
+    "billing_send",
+];
 
 /// Each role's window label and its commands.
 const ROLES: &[(&str, &[&str])] = &[
@@ -104,5 +109,6 @@ const COMMANDS: &[&str] = &[
     "doctor_write",
     "lab_fetch",
     "lab_report",
+    "billing_visits",
     "billing_send",
 ];

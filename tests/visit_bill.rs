@@ -241,7 +241,7 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         "not_admitted",
     );
     // Records that are not this visit's: another visit's, one the relay does not hold.
-    let (_, other_records) = visit_with_orders(&parties).await;
+    let (other, other_records) = visit_with_orders(&parties).await;
     refused(
         send(second, &["Laboratory tests=100"], &other_records, &[]).await,
         "invalid_input",
@@ -249,6 +249,33 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     refused(
         send(second, &["Laboratory tests=100"], &[Hash32([7; 32])], &[]).await,
         "record_not_found",
+    );
+
+    // The visits the desk may pick: the hospital's open ones, newest first; a closed one is not.
+    let open_ids = || async {
+        client
+            .open_visits(hospital.address(), caretrail_client::unix_now())
+            .await
+            .expect("its open visits")
+            .into_iter()
+            .map(|v| v.visit_id)
+            .collect::<Vec<_>>()
+    };
+    let open = open_ids().await;
+    assert_eq!(open.first(), Some(&other), "{open:?}");
+    assert!(open.contains(&second) && open.contains(&visit), "{open:?}");
+    caretrail_chain::close_visit(
+        &rpc,
+        parties.kiosk.clone(),
+        registries.records,
+        hospital.address(),
+        other,
+    )
+    .await
+    .expect("closed");
+    assert!(
+        !open_ids().await.contains(&other),
+        "a closed visit is not offered"
     );
     let bills = client
         .bills(patient, scratch.path())

@@ -350,6 +350,13 @@ fn the_roles_commands_refuse_plainly_before_their_key_is_open() {
             Some("no_key".into()),
             "{label}: {command} before the keys are open"
         );
+        if staff_role == StaffRole::Billing {
+            assert_eq!(
+                code(invoke(&window, "billing_visits", json!({}))),
+                Some("no_key".into()),
+                "billing: the open visits before the keys are open"
+            );
+        }
         let no_password = invoke(
             &window,
             "staff_unlock",

@@ -259,6 +259,7 @@ fn with_commands<R: tauri::Runtime>(builder: tauri::Builder<R>) -> tauri::Builde
         commands::staff::doctor_write,
         commands::staff::lab_fetch,
         commands::staff::lab_report,
+        commands::staff::billing_visits,
         commands::staff::billing_send,
     ])
 }

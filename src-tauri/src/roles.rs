@@ -256,6 +256,17 @@ impl AppState {
     }
 
     /// The billing desk bills the hospital's visit `visit_id` (`Client::bill_visit`).
+    /// The visits the workstation's hospital opened that are still open, newest first (once
+    /// both of its keys are open).
+    pub async fn open_visits(&self) -> Result<Vec<caretrail_types::Visit>, UiError> {
+        self.key()?;
+        let organization = self.organization_key()?.address();
+        Ok(self
+            .client()?
+            .open_visits(organization, caretrail_client::unix_now())
+            .await?)
+    }
+
     pub async fn send_bill(
         &self,
         visit_id: Hash32,

@@ -738,6 +738,11 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
     refused. Her Bills screen shows the insurer's answer and her own computation agreeing."""
     billing.start({"alwaysMatch": {"tauri:options": {"application": app}}})
     unlock(billing, "billing")
+    found, element = billing.wait_for("#bill-visit-pick", "#bill-visits-none", "#billing .error",
+                                      timeout=60)
+    check(found == "#bill-visit-pick"
+          and billing.find(f'#bill-visit-pick option[value="{visit_id}"]') is not None,
+          f"the desk lists her visit among the hospital's open ones ({billing.text(element)[:200]})")
     _, visit = billing.wait_for("#bill-visit")
     billing.type_into(visit, "0x1234")
     billing.type_into(billing.find("#bill-lines"), "Dental care=500")

@@ -52,7 +52,7 @@ pub use records::{
     Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,
     anchors_of, batch_anchored, batch_of, close_visit, find_anchor, open_visit, record_id_of,
     record_kind, record_leaf, sign_visit_token, verify_record_in_batch, visit_of, visit_opening,
-    visits_of,
+    visits_of, visits_opened_by,
 };
 pub use recovery::{
     cancel_recovery, cancel_recovery_by_sig, cancellation, execute_recovery, holder_of_nid,

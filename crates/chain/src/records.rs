@@ -83,26 +83,46 @@ pub async fn close_visit(
     Ok((&mined(rpc, Registry::Records, call).await?).into())
 }
 
-/// Every visit `patient` opened to `organization`, oldest first, each as the registry holds it
-/// now (a visit closed early carries its closing time as expiry). Found from the `VisitOpened`
-/// events, then read from `visitOf`, so a closure is never missed.
+/// Every visit `organization` opened with `patient`, oldest first, as the registry holds it now
+/// (a visit closed early ends when it was closed).
 pub async fn visits_of(
     rpc: &RpcUrl,
     records: Address,
     patient: Address,
     organization: Address,
 ) -> Result<Vec<Visit>, ChainError> {
+    visits_logged(rpc, records, Some(patient), organization).await
+}
+
+/// Every visit `organization` opened, with any patient, oldest first, as the registry holds it
+/// now: its billing desk picks one from those still open.
+pub async fn visits_opened_by(
+    rpc: &RpcUrl,
+    records: Address,
+    organization: Address,
+) -> Result<Vec<Visit>, ChainError> {
+    visits_logged(rpc, records, None, organization).await
+}
+
+/// The visits from the `VisitOpened` events, each then read from `visitOf`, so a closure is never
+/// missed.
+async fn visits_logged(
+    rpc: &RpcUrl,
+    records: Address,
+    patient: Option<Address>,
+    organization: Address,
+) -> Result<Vec<Visit>, ChainError> {
     let provider = crate::send::reading(rpc);
     let contract = RecordRegistry::new(address(records), &provider);
     let fail = |e| ChainError::from_contract(rpc, Registry::Records, e);
-    let mut logs = contract
+    let mut filter = contract
         .VisitOpened_filter()
-        .topic1(address(patient).into_word())
         .topic2(address(organization).into_word())
-        .from_block(0)
-        .query()
-        .await
-        .map_err(fail)?;
+        .from_block(0);
+    if let Some(patient) = patient {
+        filter = filter.topic1(address(patient).into_word());
+    }
+    let mut logs = filter.query().await.map_err(fail)?;
     logs.sort_by_key(|(_, log)| (log.block_number, log.log_index));
     let mut visits = Vec::with_capacity(logs.len());
     for (event, _) in logs {
@@ -112,6 +132,7 @@ pub async fn visits_of(
             .await
             .map_err(fail)?;
         // A visit is opened once per id, so the registry's entry is the logged one's.
+        let patient = from_address(event.patient);
         if from_address(held.patient) != patient || from_address(event.organization) != organization
         {
             return Err(ChainError::Rpc(format!(

@@ -172,6 +172,25 @@ impl Client {
                 .await?,
         )
     }
+
+    /// The visits `organization` opened that are still open at `now`, the newest first: those its
+    /// billing desk may bill.
+    pub async fn open_visits(
+        &self,
+        organization: Address,
+        now: u64,
+    ) -> Result<Vec<caretrail_types::Visit>, ClientError> {
+        let network = self.network().await?;
+        let rpc = caretrail_chain::rpc_url(&network.rpc_url)?;
+        let mut open: Vec<_> =
+            caretrail_chain::visits_opened_by(&rpc, network.record_registry, organization)
+                .await?
+                .into_iter()
+                .filter(|v| v.expires_at > now)
+                .collect();
+        open.reverse();
+        Ok(open)
+    }
 }
 
 impl Client {

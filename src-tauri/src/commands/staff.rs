@@ -8,7 +8,7 @@ use caretrail_client::{LabOrder, Transfer};
 use caretrail_protocol::visit::bill::{Bill, BillLine};
 use caretrail_protocol::visit::orders::Orders;
 use caretrail_types::{
-    Address, ClaimNotice, Hash32, LabUpload, QueuedVisit, StaffMember, StoredRecord, UiError,
+    Address, ClaimNotice, Hash32, LabUpload, QueuedVisit, StaffMember, StoredRecord, UiError, Visit,
 };
 use tauri::State;
 use tauri::ipc::Channel;
@@ -63,6 +63,12 @@ pub async fn lab_report(
     state
         .lab_report(test_list, conclusion, files, to_screen(on_progress))
         .await
+}
+
+/// The visits of its hospital still open, which the billing desk may bill.
+#[tauri::command]
+pub async fn billing_visits(state: State<'_, AppState>) -> Result<Vec<Visit>, UiError> {
+    state.open_visits().await
 }
 
 /// The billing desk's bill for a visit of its hospital (step 15).

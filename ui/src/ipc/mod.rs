@@ -383,6 +383,11 @@ pub async fn lab_report(
     )
 }
 
+/// The visits of the billing desk's hospital still open, newest first.
+pub async fn billing_visits() -> Result<Vec<caretrail_types::Visit>, UiError> {
+    by_shell!(tauri::billing_visits().await, Err(desktop_only()))
+}
+
 /// The billing desk's bill for a visit of its hospital.
 pub async fn billing_send(
     visit_id: Hash32,

@@ -328,6 +328,10 @@ pub async fn lab_report(
     .await
 }
 
+pub async fn billing_visits() -> Result<Vec<caretrail_types::Visit>, UiError> {
+    command("billing_visits", &serde_json::json!({})).await
+}
+
 pub async fn billing_send(
     visit_id: Hash32,
     bill: &Bill,

@@ -3,11 +3,12 @@
 //! her coverage from the chain, refuses a service her policy does not cover, a record billed
 //! before or another insurer, then encrypts U_B for the insurer, her and the hospital, anchors
 //! it and files it for the insurer. What the clerk typed stays in the form whatever the answer.
+//! The hospital's open visits are listed (from the chain); picking one fills in its id.
 
 use crate::ipc;
 use caretrail_protocol::visit::bill::{Bill, BillLine};
-use caretrail_types::{Address, ClaimNotice, ErrorCode, Hash32, UiError, format_unix_utc};
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use caretrail_types::{Address, ClaimNotice, ErrorCode, Hash32, UiError, Visit, format_unix_utc};
+use web_sys::{HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
 use yew::prelude::*;
 
 fn invalid(message: String) -> UiError {
@@ -67,6 +68,28 @@ pub fn billing_desk() -> Html {
     );
     let busy = use_state(|| false);
     let outcome = use_state(|| None::<Result<ClaimNotice, UiError>>);
+    let open = use_state(|| None::<Result<Vec<Visit>, UiError>>);
+    {
+        let open = open.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                open.set(Some(ipc::billing_visits().await));
+            });
+        });
+    }
+    // Picking an open visit fills in its id (which the clerk may still type).
+    let pick = {
+        let visit = visit.clone();
+        Callback::from(move |e: Event| {
+            let picked = e
+                .target_dyn_into::<HtmlSelectElement>()
+                .map(|s| s.value())
+                .unwrap_or_default();
+            if let (false, Some(field)) = (picked.is_empty(), visit.cast::<HtmlInputElement>()) {
+                field.set_value(&picked);
+            }
+        })
+    };
     let onsubmit = {
         let (visit, lines, records, insurer) = (
             visit.clone(),
@@ -110,6 +133,26 @@ pub fn billing_desk() -> Html {
             <h2>{ "Send a bill" }</h2>
             <p class="hint">{ "Billed to the insurer the patient's registration names, against the policy version it pinned. Encrypted here for the insurer, her and the hospital, signed with your key, anchored by the hospital." }</p>
             <form class="form" {onsubmit}>
+                {
+                    match &*open {
+                        None => html! { <p class="muted" id="bill-visits-reading">{ "Reading the hospital's open visits…" }</p> },
+                        Some(Err(e)) => crate::patient::error_box(e),
+                        Some(Ok(list)) if list.is_empty() => html! { <p class="hint" id="bill-visits-none">{ "No visit is open at this hospital." }</p> },
+                        Some(Ok(list)) => html! {
+                            <label class="field"><span>{ "Open visits" }</span>
+                                <select id="bill-visit-pick" onchange={pick}>
+                                    <option value="">{ "Pick a visit…" }</option>
+                                    { for list.iter().map(|v| html! {
+                                        <option value={v.visit_id.to_string()}>{ format!(
+                                            "{} · patient {} · open until {}",
+                                            crate::records::short(&v.visit_id), v.patient, format_unix_utc(v.expires_at)
+                                        ) }</option>
+                                    }) }
+                                </select>
+                            </label>
+                        },
+                    }
+                }
                 <label class="field"><span>{ "Visit id" }</span>
                     <input type="text" id="bill-visit" ref={visit} class="mono" placeholder="0x…" />
                 </label>
