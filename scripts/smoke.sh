@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Brings up a throwaway stack and drives the UI through WebDriver as a user would, in the desktop
 # app (tauri-driver under Xvfb) and in the web page the relay serves (chromedriver, headless).
-# CARETRAIL_SMOKE_SHELLS=web (or desktop) runs one of the two; both by default.
+# CARETRAIL_SMOKE_SHELLS=web (or desktop) runs one of the two; both by default (and then the web
+# page also shows the app's patient's bills).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
@@ -184,6 +185,17 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin" \
   --recovery "$CLI" "$RELAY"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
+fi
+
+# Both shells: the web page's Bills for the desktop app's patient, whose bill the app's billing
+# desk sent (his is the FHIR plan; the web page's patient's policy is a PDF, which no bill is
+# checked against). His key is the app's keystore file (there is no OS keyring here), restored in
+# the browser as any backup file.
+if [[ " $SHELLS " == *" web "* && " $SHELLS " == *" desktop "* ]]; then
+run_check "web UI: the app patient's bills" python3 tests/smoke/ui_smoke.py \
+  --driver "http://127.0.0.1:$CHROMEDRIVER_PORT" --page "$RELAY/" --tx "$TX" \
+  --expect-shell web --screenshot "$WORK/web-restored.png" \
+  --bills-of "$WORK/app-wallet/keystore/patient-key.json" 19710302-4411 MMH-1001-0001
 fi
 
 if [ -n "${CARETRAIL_SMOKE_SHOTS:-}" ]; then

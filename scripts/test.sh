@@ -11,7 +11,8 @@ cargo fmt --all --check
 
 step "UI build (trunk; the app embeds ui/dist)"
 (cd ui && trunk build --release)
-# Each page's wasm (the web page, the app's patient and staff windows, the scanner worker) within
+# Each page's wasm (the web page, the app's patient and staff windows, the scanner and bills
+# workers) within
 # its budget of 500 KB gzipped.
 for wasm in ui/dist/*_bg.wasm; do
   size=$(gzip -9 -c "$wasm" | wc -c)

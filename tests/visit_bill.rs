@@ -13,9 +13,9 @@ mod common;
 
 use caretrail_client::{BillView, Client};
 use caretrail_crypto::SecretKey;
-use caretrail_protocol::visit::bill::Outcome;
+use caretrail_protocol::visit::bill::{self, Outcome, PinnedTerms};
 use caretrail_protocol::visit::orders::{Orders, TestOrder};
-use caretrail_types::{ErrorCode, Hash32, StaffRole};
+use caretrail_types::{ChainClaim, ErrorCode, Hash32, StaffRole};
 use common::{Parties, Workstation, cli, register_and_admit, registration_stack, succeeded};
 use futures_util::StreamExt as _;
 use std::time::Duration;
@@ -427,4 +427,66 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
     let text = succeeded(&out);
     assert!(text.contains("Partial") && text.contains("38500"), "{text}");
     assert!(!text.contains("DIFFERENCE"), "{text}");
+
+    // The web page's bills: what the relay reads of the chain for it (her claims with their
+    // answers, the policy version she is enrolled in) passes the page's checks and gives the
+    // page the figures her app computed.
+    let page = |path: String| async move {
+        reqwest::get(format!("{relay}/v1/{path}"))
+            .await
+            .expect("the relay answers")
+    };
+    let bills = client
+        .bills(patient, scratch.path())
+        .await
+        .expect("her bills");
+    let chain_claims: Vec<ChainClaim> = page(format!("patients/{}/claims", patient.address()))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        chain_claims
+            .iter()
+            .map(|c| (c.claim.anchor.record_id, c.insurer, c.answers.len()))
+            .collect::<Vec<_>>(),
+        bills
+            .iter()
+            .map(|b| (b.claim, b.insurer, b.answers.len()))
+            .collect::<Vec<_>>()
+    );
+    for claim in &chain_claims {
+        bill::check_chain_claim(patient.address(), claim).expect("the page's check");
+    }
+    let publication: Option<caretrail_types::PolicyPublication> =
+        page(format!("patients/{}/policy", patient.address()))
+            .await
+            .json()
+            .await
+            .expect("json");
+    let pinned =
+        PinnedTerms::of(patient.address(), &publication.expect("her policy")).expect("its terms");
+    assert_eq!(
+        pinned,
+        client
+            .pinned_terms(patient.address())
+            .await
+            .expect("read by her app")
+    );
+    let stranger = SecretKey::generate(&mut rand_core::OsRng).address();
+    let none: Option<caretrail_types::PolicyPublication> =
+        page(format!("patients/{stranger}/policy"))
+            .await
+            .json()
+            .await
+            .expect("json");
+    assert!(none.is_none(), "no policy for an unregistered address");
+    let none: Vec<ChainClaim> = page(format!("patients/{stranger}/claims"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(none.is_empty());
+    let bad = page("patients/not-an-address/claims".into()).await;
+    assert_eq!(bad.status().as_u16(), 400, "a malformed address is refused");
 }

@@ -318,6 +318,11 @@ def backup_and_restore(driver, me, phrase, h, nid, card):
     kept = local_storage(driver)
     check(all(nid not in value and card not in value for value in kept.values()),
           "the restored profile holds no ID or card in clear either")
+    logged_in_restored(driver, nid, h)
+
+
+def logged_in_restored(driver, nid, h):
+    """Logs in with the key just restored into the browser, under its new password."""
     driver.click(driver.find("#tab-login"))
     _, h_field = driver.wait_for("#login-h")
     deadline = time.time() + 10
@@ -327,7 +332,7 @@ def backup_and_restore(driver, me, phrase, h, nid, card):
     driver.type_into(driver.find("#login-password"), "tidal orchard 47 lantern quill")
     driver.click(driver.find("#login-submit"))
     found, element = driver.wait_for("#login-done", "#error", timeout=30)
-    check(found == "#login-done", "she logs in with the new password")
+    check(found == "#login-done", "the restored key logs in with the new password")
 
 
 def sha256_of(path):
@@ -769,6 +774,12 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
     text = text_when(billing, "#billing .error", "billed before", timeout=120)
     check(text != "", f"the same records billed again are refused ({text.splitlines()[-1:]})")
 
+    bill_answered(patient, os.path.join(shots, "app-bills.png"))
+
+
+def bill_answered(patient, screenshot):
+    """Her Bills screen, refreshed until the insurer's answer to her consultation is final: it is
+    complete and agrees with her own computation, 800 less her 10 % co-payment."""
     patient.click(patient.wait_for("#tab-bills")[1])
     deadline = time.time() + 120
     while True:
@@ -783,12 +794,37 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
         time.sleep(2)
         patient.click(patient.find("#bills-refresh"))
     check(found == ".bill-agrees" and outcome == "complete",
-          f"her Bills screen shows the insurer's complete answer agreeing with her policy "
+          f"the Bills screen shows the insurer's complete answer agreeing with the policy "
           f"({found}, {outcome}: {patient.text(patient.find('#bills'))[:300]})")
     expected = patient.text(patient.find(".bill-expected"))
-    check("720" in expected, f"her policy says the insurer pays 800 less 10% ({expected})")
+    check("720" in expected, f"the policy says the insurer pays 800 less 10% ({expected})")
     patient.scroll_to(".bill")
-    patient.screenshot(os.path.join(shots, "app-bills.png"))
+    patient.screenshot(screenshot)
+
+
+def restored_bills(driver, key_file, nid, card, screenshot):
+    """The web page's Bills for the desktop app's patient: his key file (the app's keystore, a V3
+    keystore like any backup) restored into the browser under a new password; he logs in, and
+    his Bills, read and decrypted in the page, show the bill the app's billing desk sent, the
+    insurer's complete answer and his own computation agreeing, as his app showed them."""
+    check(os.path.isfile(key_file), f"the app kept his key in a file ({key_file})")
+    driver.click(driver.wait_for("#tab-key")[1])
+    _, chooser = driver.wait_for("#restore-file")
+    driver.type_into(chooser, key_file)
+    driver.wait_for("#restore-file-name")
+    driver.type_into(driver.find("#restore-file-password"), PASSWORD)
+    driver.type_into(driver.find("#restore-nid"), nid)
+    driver.type_into(driver.find("#restore-card"), card)
+    driver.type_into(driver.find("#restore-password"), "tidal orchard 47 lantern quill")
+    driver.type_into(driver.find("#restore-confirm"), "tidal orchard 47 lantern quill")
+    driver.click(driver.find("#restore-submit"))
+    found, element = driver.wait_for("#restore-done", "#error", timeout=60)
+    if found == "#error":
+        raise AssertionError("his key file was refused: " + driver.text(element))
+    h = driver.text(driver.find("#restore-h"))
+    check(h.startswith("0x"), f"his key file restores his key and finds his H ({h})")
+    logged_in_restored(driver, nid, h)
+    bill_answered(driver, screenshot)
 
 
 def web_checkin(patient, hospital, me, cli, relay, work, doctor, shots):
@@ -899,6 +935,9 @@ def main():
                         help="then show her check-in code for the --records hospital; with this "
                              "command line, the kiosk (WORK/kiosk) opens the visit from a picture "
                              "of it and assigns it to DOCTOR, who writes her orders (WORK/web-doctor)")
+    parser.add_argument("--bills-of", nargs=3, metavar=("KEY_FILE", "NID", "CARD"),
+                        help="web page: restore the desktop app's patient from his key file and "
+                             "check his Bills show the bill the app's billing desk sent")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -1002,6 +1041,8 @@ def main():
                 nid, card = args.register[0], args.register[1]
                 backup_and_restore(driver, me, phrase, h, nid, card)
                 driver.screenshot(args.screenshot.replace(".png", "-key.png"))
+        if args.bills_of:
+            restored_bills(driver, *args.bills_of, args.screenshot.replace(".png", "-bills.png"))
     finally:
         driver.quit()
     print("ui smoke: passed")

@@ -90,10 +90,8 @@ pub fn app() -> Html {
                     { tab(Screen::Checkin, "tab-checkin", "Check in") }
                     { tab(Screen::Tests, "tab-tests", "Tests") }
                 }
-                if logged_in && ipc::in_desktop_app() {
-                    { tab(Screen::Bills, "tab-bills", "Bills") }
-                }
                 if logged_in {
+                    { tab(Screen::Bills, "tab-bills", "Bills") }
                     { tab(Screen::Records, "tab-records", "My records") }
                     { tab(Screen::Readers, "tab-readers", "Who can read") }
                     { tab(Screen::Log, "tab-log", "Access log") }
@@ -111,7 +109,7 @@ pub fn app() -> Html {
                         (Screen::Records, true) => html! { <MyRecordsScreen /> },
                         (Screen::Checkin, true) => html! { <CheckinScreen /> },
                         (Screen::Tests, true) => html! { <TestsScreen /> },
-                        (Screen::Bills, true) if ipc::in_desktop_app() => html! { <BillsScreen /> },
+                        (Screen::Bills, true) => html! { <BillsScreen /> },
                         (Screen::Readers, true) => html! { <WhoCanReadScreen /> },
                         (Screen::Log, true) => html! { <AccessLogScreen {me} /> },
                         _ => html! { <LoginForm {on_login} /> },

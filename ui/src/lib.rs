@@ -27,3 +27,5 @@ mod web_records;
 mod web_scan;
 mod web_visit;
 mod web_wallet;
+#[cfg_attr(feature = "desktop", allow(dead_code))]
+mod worker;

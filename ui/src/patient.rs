@@ -5,7 +5,9 @@ use crate::ipc;
 use crate::patient_state::{
     Chosen, Login, LoginAction, LoginStatus, RegisterAction, RegisterStatus, Registration,
 };
-use caretrail_types::{LoginInput, Progress, RegistrationInput, SignedIn, UiError};
+use caretrail_types::{
+    LoginInput, Progress, RegistrationInput, SignedIn, UiError, millionths_text,
+};
 use std::rc::Rc;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -178,7 +180,7 @@ pub fn register() -> Html {
                                 <dt>{ "H (keep it: you log in with it)" }</dt><dd class="mono" id="reg-h">{ done.receipt.record.to_string() }</dd>
                                 <dt>{ "Transaction" }</dt><dd class="mono" id="reg-tx">{ done.receipt.tx_id.to_string() }</dd>
                                 <dt>{ "Your address" }</dt><dd class="mono">{ done.receipt.patient.to_string() }</dd>
-                                <dt>{ "Face match" }</dt><dd>{ format!("distance {:.3} (same person below {:.2})", done.receipt.face.distance(), done.receipt.face.threshold()) }</dd>
+                                <dt>{ "Face match" }</dt><dd>{ format!("distance {} (same person below {})", millionths_text(done.receipt.face.distance_millionths, 3), millionths_text(done.receipt.face.threshold_millionths, 2)) }</dd>
                             </dl>
                             { phrase_box(done.phrase.as_deref(), desktop) }
                         </div>

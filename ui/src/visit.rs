@@ -1,4 +1,4 @@
-//! Her side of the visit after check-in (the desktop app): "Tests", her test lists (T_D, written
+//! Her side of the visit after check-in (the desktop app and the web page alike): "Tests", her test lists (T_D, written
 //! by a doctor) and the code she shows a lab for one (step 10: for a lab of another organization
 //! than the doctor's, the app first makes it a reader and grants it on chain); and "Bills", each
 //! bill of hers with the insurer's answers and her own computation of what her on-chain policy

@@ -30,7 +30,7 @@ use caretrail_protocol::visit::batch;
 use caretrail_types::{
     Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ChainBatch, ConsentEvent,
     ConsentGrantRequest, ConsentRevocationRequest, DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER,
-    NetworkInfo, OwnAnchorRequest, Participant, REQUEST_HEADER, RelayAction, Relayed,
+    NetworkInfo, OwnAnchorRequest, Participant, REQUEST_HEADER, RecordAnchor, RelayAction, Relayed,
     SignedRelayRequest, StoredRecord, UiError,
 };
 use rand_core::OsRng;
@@ -277,12 +277,54 @@ pub async fn open(
     author: Option<Address>,
     on_progress: impl Fn(RecordProgress) + 'static,
 ) -> Result<Saved, UiError> {
-    let progress = Rc::new(on_progress);
     let network = network().await?;
     let found: Option<ChainAnchor> = relay_get(&format!("/v1/records/{id}/anchor")).await?;
     let (anchor, anchored_in) =
         records::trusted_anchor(id, found.map(|a| (a.anchor, a.tx_id)), author)?;
-    let signed = sign(key, &network, RelayAction::RecordGet, id, Hash32::ZERO);
+    let (plain, size) = fetch_decrypted(key, &network, &anchor, Rc::new(on_progress)).await?;
+    let location = web_sys::Url::create_object_url_with_blob(&plain)
+        .map_err(|_| internal("the browser cannot offer the file"))?;
+    Ok(Saved {
+        opened: Opened {
+            record: id,
+            anchor,
+            anchored_in,
+            size,
+        },
+        location,
+    })
+}
+
+/// The most of a record read into the page's memory whole (a claim or an answer is a few KB).
+const MAX_READ_BYTES: u64 = 1024 * 1024;
+
+/// Her small record under `anchor` (as the chain holds it: a claim, an insurer's answer),
+/// fetched, checked against the anchor and decrypted here, into memory.
+pub async fn read_anchored(key: &SecretKey, anchor: &RecordAnchor) -> Result<Vec<u8>, UiError> {
+    let network = network().await?;
+    let (plain, size) = fetch_decrypted(key, &network, anchor, Rc::new(|_| {})).await?;
+    if size > MAX_READ_BYTES {
+        return Err(refused(
+            ErrorCode::InvalidInput,
+            format!(
+                "record {} is {size} bytes, more than {MAX_READ_BYTES} read here whole",
+                anchor.record_id
+            ),
+        ));
+    }
+    read_slice(&plain, 0.0, plain.size()).await
+}
+
+/// Her record under `anchor`, downloaded with progress, its body checked against the anchor,
+/// then decrypted here into a Blob; with its length.
+async fn fetch_decrypted(
+    key: &SecretKey,
+    network: &NetworkInfo,
+    anchor: &RecordAnchor,
+    progress: Rc<dyn Fn(RecordProgress)>,
+) -> Result<(web_sys::Blob, u64), UiError> {
+    let id = anchor.record_id;
+    let signed = sign(key, network, RelayAction::RecordGet, id, Hash32::ZERO);
     let downloading = progress.clone();
     let envelope = transfer(
         "GET",
@@ -299,18 +341,7 @@ pub async fn open(
     .await?;
     records::check_body(body_hash_of(&envelope).await?, anchor.ciphertext_hash)?;
     progress(RecordProgress::Transfer(Transfer::Decrypting));
-    let (plain, size) = decrypt(key, &envelope).await?;
-    let location = web_sys::Url::create_object_url_with_blob(&plain)
-        .map_err(|_| internal("the browser cannot offer the file"))?;
-    Ok(Saved {
-        opened: Opened {
-            record: id,
-            anchor,
-            anchored_in,
-            size,
-        },
-        location,
-    })
+    decrypt(key, &envelope).await
 }
 
 fn not_an_envelope(e: impl std::fmt::Display) -> UiError {

@@ -5,6 +5,7 @@
 //! wasm) or hangs is terminated and started again.
 
 use crate::clock;
+use crate::worker::{self, answer_of, failed, message_text};
 use caretrail_types::{ErrorCode, ScannedCode, UiError};
 use std::cell::Cell;
 use wasm_bindgen::JsCast as _;
@@ -15,20 +16,9 @@ use wasm_bindgen_futures::JsFuture;
 const WORKER_SCRIPT: &str = "./scanner_loader.js";
 /// The widest frame posted to the worker.
 const FRAME_MAX_WIDTH: u32 = 640;
-/// A worker that has not answered by then is taken for hung.
-const WORKER_DEADLINE_MS: i32 = 5_000;
 
 thread_local! {
     static STOP: Cell<bool> = const { Cell::new(false) };
-}
-
-fn failed(what: &str, e: JsValue) -> UiError {
-    let detail = e
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| e.as_string())
-        .unwrap_or_default();
-    UiError::new(ErrorCode::Internal, format!("{what}: {detail}"))
 }
 
 /// The scanner worker, started again when it dies.
@@ -36,42 +26,12 @@ struct Scanner {
     worker: web_sys::Worker,
 }
 
-/// The next message (or error) of `worker`, or a rejection after [`WORKER_DEADLINE_MS`].
-async fn answer_of(worker: &web_sys::Worker) -> Result<JsValue, JsValue> {
-    let promise = js_sys::Promise::new(&mut |resolve, reject| {
-        worker.set_onmessage(Some(&resolve));
-        worker.set_onerror(Some(&reject));
-        if let Some(window) = web_sys::window() {
-            let _ = window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(&reject, WORKER_DEADLINE_MS);
-        }
-    });
-    JsFuture::from(promise).await
-}
-
-fn message_text(event: JsValue) -> String {
-    event
-        .dyn_into::<web_sys::MessageEvent>()
-        .ok()
-        .and_then(|event| event.data().as_string())
-        .unwrap_or_default()
-}
-
 impl Scanner {
-    /// A worker whose decoder is loaded (it says `ready`; what is posted before is lost).
+    /// A worker whose decoder is loaded.
     async fn start() -> Result<Self, UiError> {
-        let worker = web_sys::Worker::new(WORKER_SCRIPT)
-            .map_err(|e| failed("the scanner cannot start", e))?;
-        match answer_of(&worker).await.map(message_text) {
-            Ok(ready) if ready == "ready" => Ok(Self { worker }),
-            _ => {
-                worker.terminate();
-                Err(UiError::new(
-                    ErrorCode::Internal,
-                    "the scanner did not start: reload the page",
-                ))
-            }
-        }
+        Ok(Self {
+            worker: worker::start(WORKER_SCRIPT, "the scanner").await?,
+        })
     }
 
     async fn restart(&mut self) -> Result<(), UiError> {

@@ -251,6 +251,30 @@ pub async fn claim_answers(
     Ok(answers)
 }
 
+/// Every claim on `patient`'s records, oldest first: each with the transaction that anchored it
+/// and the insurer's answers, oldest first. What her app (and the web page, through the relay)
+/// shows as her bills.
+pub async fn claims_of(
+    rpc: &RpcUrl,
+    records: Address,
+    patient: Address,
+) -> Result<Vec<(Claim, TxId, Vec<ClaimAnswer>)>, ChainError> {
+    let anchors = crate::records::anchors_of(rpc, records, patient).await?;
+    let kind = claim_kind();
+    let mut claims = Vec::new();
+    for (anchor, tx_id, _) in anchors {
+        if anchor.kind != kind {
+            continue;
+        }
+        let Some(claim) = claim_of(rpc, records, anchor.author, anchor.record_id).await? else {
+            continue;
+        };
+        let answers = claim_answers(rpc, records, &claim).await?;
+        claims.push((claim, tx_id, answers));
+    }
+    Ok(claims)
+}
+
 /// Every answer `insurer` anchored to a claim, as (claim id, answer id) from its `ClaimAnswered`
 /// logs: what the relay checks an uploaded answer against before it calls the claim answered.
 pub async fn answers_anchored_by(

@@ -26,7 +26,7 @@ pub use bindings::{
 pub use claims::{
     CLAIM_KIND_NAME, CLAIM_RESPONSE_KIND_NAME, Claim, ClaimAnswer, anchor_claim,
     anchor_claim_response, answers_anchored_by, claim_answers, claim_insurer, claim_kind, claim_of,
-    claim_response_kind,
+    claim_response_kind, claims_of,
 };
 pub use consents::{
     ConsentGrant, ConsentRevocation, consent_grant_signer, consent_nonce,
@@ -45,8 +45,8 @@ pub use patients::{
     rotate_key, sign_enrolment, sign_key_rotation,
 };
 pub use policy::{
-    Relayer, policy_head, policy_version, publish_own_policy, read_policy_publication,
-    sign_policy_version, verify_publish_request,
+    NotPinned, Relayer, pinned_publication, policy_head, policy_version, publish_own_policy,
+    read_policy_publication, sign_policy_version, verify_publish_request,
 };
 pub use records::{
     Batch, Written, anchor_batch, anchor_own_batch, anchor_own_record, anchor_record, anchored_in,

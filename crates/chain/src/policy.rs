@@ -326,3 +326,41 @@ pub async fn policy_version(
         .await
         .map(Some)
 }
+
+/// Why a patient has no policy version pinned on chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotPinned {
+    /// No registration holds her key.
+    NotRegistered,
+    /// Her registration pins no enrolment.
+    NoEnrolment,
+    /// The version her enrolment pins is not published.
+    VersionMissing { version: u64 },
+}
+
+/// The policy version `patient`'s registration pinned (her enrolment's insurer, policy and
+/// version), as published on chain; or why there is none.
+pub async fn pinned_publication(
+    rpc: &RpcUrl,
+    patients: caretrail_types::Address,
+    registry: caretrail_types::Address,
+    patient: caretrail_types::Address,
+) -> Result<Result<PolicyPublication, NotPinned>, ChainError> {
+    let Some(record) = crate::patients::record_of(rpc, patients, patient).await? else {
+        return Ok(Err(NotPinned::NotRegistered));
+    };
+    let Some(pinned) = crate::patients::enrolment_of(rpc, patients, record).await? else {
+        return Ok(Err(NotPinned::NoEnrolment));
+    };
+    let published = policy_version(
+        rpc,
+        registry,
+        pinned.insurer,
+        pinned.policy_id,
+        pinned.version,
+    )
+    .await?;
+    Ok(published.ok_or(NotPinned::VersionMissing {
+        version: pinned.version,
+    }))
+}

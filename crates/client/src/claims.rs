@@ -11,78 +11,59 @@
 
 use crate::{Client, ClientError, unix_now};
 use caretrail_chain::{
-    PrivateKeySigner, anchor_claim, anchor_claim_response, claim_answers, claim_kind, claim_of,
-    enrolment_of, participant, policy_version, record_of, rpc_url, secret_key,
+    NotPinned, PrivateKeySigner, anchor_claim, anchor_claim_response, claim_kind, claim_of,
+    claims_of, participant, pinned_publication, rpc_url, secret_key,
 };
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::records::reader_key;
-use caretrail_protocol::visit::bill::{self, Bill, BillView, Coverage, Terms};
+use caretrail_protocol::visit::bill::{
+    self, Bill, BillView, Coverage, DecryptedBills, DecryptedClaim, PinnedTerms,
+};
 use caretrail_types::{
     Address, AnswerOf, CLAIM_HEADER, ClaimNotice, ErrorCode, FiledClaim, Hash32, NetworkInfo,
-    RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
+    PolicyPublication, RecordAnchor, RelayAction, StoredRecord, UiError, VisitAuthority,
 };
-use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 fn refused(code: ErrorCode, message: impl Into<String>) -> ClientError {
     ClientError::Refused(UiError::new(code, message))
 }
 
-/// A patient's coverage as the chain pins it, and the terms of that policy version.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PinnedTerms {
-    pub coverage: Coverage,
-    pub terms: Terms,
-}
-
 impl Client {
-    /// The coverage `patient`'s registration pinned on chain and that policy version's terms.
-    pub async fn pinned_terms(&self, patient: Address) -> Result<PinnedTerms, ClientError> {
+    /// The policy version `patient`'s registration pinned, as published on chain.
+    pub async fn pinned_publication(
+        &self,
+        patient: Address,
+    ) -> Result<PolicyPublication, ClientError> {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
-        let record = record_of(&rpc, network.patient_registry, patient)
-            .await?
-            .ok_or_else(|| {
-                refused(
-                    ErrorCode::NotRegistered,
-                    format!("{patient} is not a registered patient"),
-                )
-            })?;
-        let pinned = enrolment_of(&rpc, network.patient_registry, record)
-            .await?
-            .ok_or_else(|| {
-                refused(
-                    ErrorCode::NotRegistered,
-                    format!("{patient}'s registration pins no enrolment"),
-                )
-            })?;
-        let publication = policy_version(
+        pinned_publication(
             &rpc,
+            network.patient_registry,
             network.policy_registry,
-            pinned.insurer,
-            pinned.policy_id,
-            pinned.version,
+            patient,
         )
         .await?
-        .ok_or_else(|| {
-            refused(
+        .map_err(|why| match why {
+            NotPinned::NotRegistered => refused(
+                ErrorCode::NotRegistered,
+                format!("{patient} is not a registered patient"),
+            ),
+            NotPinned::NoEnrolment => refused(
+                ErrorCode::NotRegistered,
+                format!("{patient}'s registration pins no enrolment"),
+            ),
+            NotPinned::VersionMissing { version } => refused(
                 ErrorCode::ChainError,
-                format!(
-                    "version {} of the policy {patient} is enrolled in is not on chain",
-                    pinned.version
-                ),
-            )
-        })?;
-        let terms = bill::terms(&publication.document).map_err(ClientError::Refused)?;
-        Ok(PinnedTerms {
-            coverage: Coverage {
-                patient,
-                insurer: pinned.insurer,
-                policy_id: pinned.policy_id,
-                version: pinned.version,
-            },
-            terms,
+                format!("version {version} of the policy {patient} is enrolled in is not on chain"),
+            ),
         })
+    }
+
+    /// The coverage `patient`'s registration pinned on chain and that policy version's terms.
+    pub async fn pinned_terms(&self, patient: Address) -> Result<PinnedTerms, ClientError> {
+        let publication = self.pinned_publication(patient).await?;
+        PinnedTerms::of(patient, &publication).map_err(ClientError::Refused)
     }
 
     /// The bills `organization` (its key `here`) anchored before for `patient`, decrypted.
@@ -486,7 +467,7 @@ impl Client {
     }
 
     /// Her bills: each claim of hers on chain, decrypted, with the insurer's answers, her own
-    /// computation of what her policy pays, and the differences.
+    /// computation of what her policy pays, and the differences ([`DecryptedBills::views`]).
     pub async fn bills(
         &self,
         key: &SecretKey,
@@ -495,33 +476,23 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
-        // Her policy's terms are read at her first bill: with none, a policy without terms (a
-        // PDF) is no reason to refuse her the list.
-        let mut pinned: Option<PinnedTerms> = None;
-        let anchors = caretrail_chain::anchors_of(&rpc, network.record_registry, patient).await?;
-        let mut views: Vec<BillView> = Vec::new();
-        // Her claims so far, with the coverage each names, oldest first.
-        let mut earlier: Vec<(Coverage, Bill)> = Vec::new();
-        for (anchor, _, _) in anchors {
-            if anchor.kind != claim_kind() {
-                continue;
-            }
-            let Some(claim) = claim_of(
-                &rpc,
-                network.record_registry,
-                anchor.author,
-                anchor.record_id,
-            )
-            .await?
-            else {
-                continue;
-            };
+        let text = |json: Vec<u8>| {
+            String::from_utf8(json)
+                .map_err(|_| refused(ErrorCode::InvalidInput, "a bill that is not UTF-8 text"))
+        };
+        let mut claims = Vec::new();
+        for (claim, _, answers) in claims_of(&rpc, network.record_registry, patient).await? {
             let json = self
-                .read_plain(key, patient, anchor.record_id, Some(anchor.author), scratch)
+                .read_plain(
+                    key,
+                    patient,
+                    claim.claim_id(),
+                    Some(claim.organization()),
+                    scratch,
+                )
                 .await?;
-            let (coverage, bill) = bill::read_claim(&json).map_err(ClientError::Refused)?;
-            let mut answers = Vec::new();
-            for answer in claim_answers(&rpc, network.record_registry, &claim).await? {
+            let mut answered = Vec::with_capacity(answers.len());
+            for answer in answers {
                 let json = self
                     .read_plain(
                         key,
@@ -531,34 +502,27 @@ impl Client {
                         scratch,
                     )
                     .await?;
-                answers.push(bill::read_response(&json).map_err(ClientError::Refused)?);
+                answered.push(text(json)?);
             }
-            let pinned = match &pinned {
-                Some(pinned) => pinned,
-                None => pinned.insert(self.pinned_terms(patient).await?),
-            };
-            let expected = bill::decide_claim(
-                &pinned.coverage,
-                &pinned.terms,
-                (&coverage, &bill),
-                claim.insurer,
-                &earlier,
-            );
-            earlier.push((coverage, bill.clone()));
-            let differences = answers
-                .last()
-                .map(|last| bill::compare(&expected, last))
-                .unwrap_or_default();
-            views.push(BillView {
-                claim: anchor.record_id,
-                organization: anchor.author,
+            claims.push(DecryptedClaim {
+                claim: claim.claim_id(),
+                organization: claim.organization(),
                 insurer: claim.insurer,
-                bill,
-                answers,
-                expected,
-                differences,
+                json: text(json)?,
+                answers: answered,
             });
         }
-        Ok(views)
+        // Her policy is read only when she has a bill (see `DecryptedBills::views`).
+        let publication = match claims.is_empty() {
+            true => None,
+            false => Some(self.pinned_publication(patient).await?),
+        };
+        DecryptedBills {
+            patient,
+            publication,
+            claims,
+        }
+        .views()
+        .map_err(ClientError::Refused)
     }
 }

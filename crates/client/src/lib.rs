@@ -19,10 +19,10 @@ mod visit;
 pub use caretrail_crypto::SecretKey;
 pub use caretrail_protocol::records::Saved;
 pub use caretrail_protocol::visit::bill::BillView;
+pub use caretrail_protocol::visit::bill::PinnedTerms;
 pub use caretrail_protocol::visit::lab::LabOrder;
 pub use caretrail_types::RecoveryStatus;
 pub use checkin::read_code;
-pub use claims::PinnedTerms;
 pub use error::ClientError;
 pub use lab::{LabFile, LabReport};
 pub use network::{

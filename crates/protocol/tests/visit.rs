@@ -1063,3 +1063,129 @@ fn her_app_shares_as_a_test_list_only_a_service_request_a_doctor_wrote() {
         Err(ErrorCode::RecordNotFound)
     );
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn her_bills_count_earlier_claims_and_the_relays_account_of_her_claims_is_checked() {
+    use caretrail_protocol::visit::bill::{
+        self, Answer, Bill, BillLine, Coverage, Outcome, PinnedTerms, ReadClaim,
+    };
+    use caretrail_types::{ChainAnchor, ChainClaim, RecordAnchor, TxId};
+    let k = keys();
+    let terms = bill::terms(include_bytes!(
+        "../../sandbox/data/policies/meridian-gold.json"
+    ))
+    .expect("the sandbox plan's terms");
+    let coverage = Coverage {
+        patient: k.patient.address(),
+        insurer: k.stranger.address(),
+        policy_id: Hash32([3; 32]),
+        version: 2,
+    };
+    let pinned = PinnedTerms {
+        coverage,
+        terms: terms.clone(),
+    };
+    let tests = |record: u8, amount| Bill {
+        lines: vec![BillLine {
+            service: "Laboratory tests".into(),
+            amount,
+        }],
+        records: vec![Hash32([record; 32])],
+    };
+    let paying = |outcome, benefit| Answer {
+        outcome,
+        lines: vec![(0, benefit)],
+        benefit,
+    };
+    let read = |claim: u8, bill: Bill, answers: Vec<Answer>| ReadClaim {
+        claim: Hash32([claim; 32]),
+        organization: k.hospital.address(),
+        insurer: coverage.insurer,
+        coverage,
+        bill,
+        answers,
+    };
+    // The first bill paid in full; the second, over what is left of the year's 40,000, paid as if
+    // the first had not been (what an insurer that forgot it would pay); the third not answered.
+    let views = bill::views(
+        &pinned,
+        vec![
+            read(1, tests(1, 1_500), vec![paying(Outcome::Complete, 1_500)]),
+            read(
+                2,
+                tests(2, 50_000),
+                vec![paying(Outcome::Queued, 0), paying(Outcome::Partial, 40_000)],
+            ),
+            read(3, tests(3, 100), vec![]),
+        ],
+    );
+    assert_eq!(views.len(), 3);
+    assert_eq!(views[0].expected.benefit, 1_500);
+    assert!(
+        views[0].differences.is_empty(),
+        "{:?}",
+        views[0].differences
+    );
+    assert_eq!(views[1].expected.benefit, 38_500, "the first bill counted");
+    assert!(
+        views[1]
+            .differences
+            .iter()
+            .any(|d| d.contains("pays 40000 in all; her policy says 38500")),
+        "{:?}",
+        views[1].differences
+    );
+    assert_eq!(
+        (views[2].expected.outcome, views[2].expected.benefit),
+        (Outcome::Error, 0),
+        "the year's limit is spent"
+    );
+    assert!(views[2].differences.is_empty(), "no answer to compare yet");
+    assert_eq!(views[1].answers.len(), 2);
+
+    // What the relay says the chain holds of a claim is checked before anything is read.
+    let patient = k.patient.address();
+    let anchor = |kind: &str, author: Address, body: u8| {
+        let kind = record_kind(kind).expect("a kind");
+        ChainAnchor {
+            anchor: RecordAnchor {
+                record_id: record_id(patient, kind, Hash32([body; 32])),
+                patient,
+                author,
+                kind,
+                ciphertext_hash: Hash32([body; 32]),
+            },
+            tx_id: TxId([body; 32]),
+        }
+    };
+    let good = ChainClaim {
+        claim: anchor("Claim", k.hospital.address(), 1),
+        insurer: coverage.insurer,
+        answers: vec![anchor("ClaimResponse", coverage.insurer, 2)],
+    };
+    assert!(bill::check_chain_claim(patient, &good).is_ok());
+    let mut bad = Vec::new();
+    // Another patient's claim.
+    bad.push((k.stranger.address(), good.clone()));
+    // A record of another kind passed off as the claim.
+    let mut c = good.clone();
+    c.claim = anchor("ServiceRequest", k.hospital.address(), 1);
+    bad.push((patient, c));
+    // An id its anchor does not derive.
+    let mut c = good.clone();
+    c.claim.anchor.record_id = Hash32([7; 32]);
+    bad.push((patient, c));
+    // An answer someone other than the insurer anchored.
+    let mut c = good.clone();
+    c.answers = vec![anchor("ClaimResponse", k.doctor.address(), 2)];
+    bad.push((patient, c));
+    // A claim passed off as an answer.
+    let mut c = good.clone();
+    c.answers = vec![anchor("Claim", coverage.insurer, 2)];
+    bad.push((patient, c));
+    for (whose, claim) in bad {
+        let refused = bill::check_chain_claim(whose, &claim).expect_err("refused");
+        assert_eq!(refused.code, ErrorCode::HashMismatch, "{claim:?}");
+    }
+}

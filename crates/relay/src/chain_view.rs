@@ -5,7 +5,8 @@
 use crate::{Relay, RelayError};
 use caretrail_chain::{consent_nonce, consents_of, find_anchor, health_organizations, participant};
 use caretrail_types::{
-    Address, Admission, ChainAnchor, ChainBatch, ConsentEvent, Hash32, Participant,
+    Address, Admission, ChainAnchor, ChainBatch, ChainClaim, ConsentEvent, Hash32, Participant,
+    PolicyPublication,
 };
 
 /// The earliest anchor of record `id`, with its transaction (`None` until it is anchored).
@@ -41,6 +42,49 @@ pub async fn anchors_of(relay: &Relay, patient: Address) -> Result<Vec<ChainAnch
         .into_iter()
         .map(|(anchor, tx_id, _)| ChainAnchor { anchor, tx_id })
         .collect())
+}
+
+/// Every claim on `patient`'s records, oldest first, with the insurer it names and the anchors of
+/// its answers, oldest first: her bills, for the web page to read and check.
+pub async fn claims_of(relay: &Relay, patient: Address) -> Result<Vec<ChainClaim>, RelayError> {
+    let config = &relay.config;
+    let claims =
+        caretrail_chain::claims_of(&config.rpc_url, config.record_registry, patient).await?;
+    Ok(claims
+        .into_iter()
+        .map(|(claim, tx_id, answers)| ChainClaim {
+            insurer: claim.insurer,
+            claim: ChainAnchor {
+                anchor: claim.record,
+                tx_id,
+            },
+            answers: answers
+                .into_iter()
+                .map(|answer| ChainAnchor {
+                    anchor: answer.record,
+                    tx_id: answer.tx_id,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// The policy version `patient`'s registration pinned, as published on chain (`None` when she is
+/// not registered, or her registration pins no version the chain holds): what her bills are
+/// computed against.
+pub async fn pinned_policy_of(
+    relay: &Relay,
+    patient: Address,
+) -> Result<Option<PolicyPublication>, RelayError> {
+    let config = &relay.config;
+    let pinned = caretrail_chain::pinned_publication(
+        &config.rpc_url,
+        config.patient_registry,
+        config.policy_registry,
+        patient,
+    )
+    .await?;
+    Ok(pinned.ok())
 }
 
 /// The participant registered under `signer` (its status and encryption key), if any.

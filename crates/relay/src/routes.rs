@@ -13,10 +13,11 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use caretrail_types::{
     Address, Admission, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ChainBatch,
-    ConsentEvent, ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge, LoginRequest,
-    LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo, OwnAnchorRequest,
-    Participant, PolicyPublication, PublishReceipt, PublishRequest, RegisterRequest,
-    RegistrationReceipt, RegistrationRecord, Relayed, StoredRecord, Verified, VerifyRequest,
+    ChainClaim, ConsentEvent, ConsentGrantRequest, ConsentRevocationRequest, LoginChallenge,
+    LoginRequest, LoginSession, MAX_PHOTO_BYTES, MAX_POLICY_DOCUMENT_BYTES, NetworkInfo,
+    OwnAnchorRequest, Participant, PolicyPublication, PublishReceipt, PublishRequest,
+    RegisterRequest, RegistrationReceipt, RegistrationRecord, Relayed, StoredRecord, Verified,
+    VerifyRequest,
 };
 use caretrail_types::{
     CancellationRequest, ExecutionRequest, RecoverRequest, RecoveryProposal, RecoveryVerified,
@@ -96,6 +97,8 @@ pub(crate) fn routes(state: RelayState) -> Router {
         .route("/batches/{author}/{root}", get(batch_of))
         .route("/patients/{patient}/anchors", get(patient_anchors))
         .route("/patients/{patient}/consents", get(patient_consents))
+        .route("/patients/{patient}/claims", get(patient_claims))
+        .route("/patients/{patient}/policy", get(patient_policy))
         .route(
             "/patients/{patient}/consent-nonce",
             get(patient_consent_nonce),
@@ -501,6 +504,24 @@ async fn patient_anchors(
     Path(patient): Path<String>,
 ) -> Result<Json<Vec<ChainAnchor>>, RelayError> {
     chain_view::anchors_of(&state, address(&patient)?)
+        .await
+        .map(Json)
+}
+
+async fn patient_claims(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<Vec<ChainClaim>>, RelayError> {
+    chain_view::claims_of(&state, address(&patient)?)
+        .await
+        .map(Json)
+}
+
+async fn patient_policy(
+    State(state): State<RelayState>,
+    Path(patient): Path<String>,
+) -> Result<Json<Option<PolicyPublication>>, RelayError> {
+    chain_view::pinned_policy_of(&state, address(&patient)?)
         .await
         .map(Json)
 }

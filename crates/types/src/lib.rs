@@ -46,7 +46,7 @@ pub use policy::{
 };
 pub use record::{
     AnchoredRecord, AuditAnchor, AuditEntry, AuditRoot, AuditedRead, BatchProof, ChainAnchor,
-    ChainBatch, ConsentEvent, ConsentGrant, ConsentGrantRequest, ConsentRevocation,
+    ChainBatch, ChainClaim, ConsentEvent, ConsentGrant, ConsentGrantRequest, ConsentRevocation,
     ConsentRevocationRequest, ConsentScope, OwnAnchor, OwnAnchorRequest, ReadGround, RecordAnchor,
     Relayed, StoredRecord, Visit, VisitBatch, VisitToken,
 };
@@ -72,6 +72,6 @@ pub use verification::{
     LoginChallenge, LoginInput, LoginRequest, LoginSession, MAX_PHOTO_BYTES, Profile, Progress,
     RegisterRequest, RegistrationError, RegistrationInput, RegistrationOutcome,
     RegistrationReceipt, SignedIn, TicketBody, VerificationTicket, Verified, VerifyRequest,
-    check_photo, check_policy_document,
+    check_photo, check_policy_document, millionths_text,
 };
 pub use visit::{KioskCode, TestListShare};

@@ -59,6 +59,15 @@ pub struct ChainBatch {
     pub tx_id: crate::TxId,
 }
 
+/// A claim on chain, as the relay tells the web page: its anchor (the hospital its author), the
+/// insurer it names, and the anchors of that insurer's answers, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainClaim {
+    pub claim: ChainAnchor,
+    pub insurer: Address,
+    pub answers: Vec<ChainAnchor>,
+}
+
 /// A run of a relay's read-log entries under one anchored Merkle root.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRoot {

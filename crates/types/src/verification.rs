@@ -35,6 +35,21 @@ pub struct FaceAttestation {
     pub at: u64,
 }
 
+/// `millionths` / 10⁶ as a decimal of `places` places (at most 6), rounded half up, e.g. a face
+/// distance: integer arithmetic, so the web page's wasm carries no float formatting.
+pub fn millionths_text(millionths: u32, places: u32) -> String {
+    let places = places.min(6);
+    let unit = 10u64.pow(6 - places);
+    let scaled = (u64::from(millionths) + unit / 2) / unit;
+    let whole = 10u64.pow(places);
+    format!(
+        "{}.{:0width$}",
+        scaled / whole,
+        scaled % whole,
+        width = places as usize
+    )
+}
+
 impl FaceAttestation {
     pub fn distance(&self) -> f64 {
         f64::from(self.distance_millionths) / 1e6
@@ -474,6 +489,16 @@ impl std::fmt::Debug for RegistrationError {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn a_face_distance_reads_as_a_decimal_rounded_half_up() {
+        assert_eq!(millionths_text(412_345, 3), "0.412");
+        assert_eq!(millionths_text(412_500, 3), "0.413");
+        assert_eq!(millionths_text(599_999, 2), "0.60");
+        assert_eq!(millionths_text(1_000_000, 3), "1.000");
+        assert_eq!(millionths_text(0, 2), "0.00");
+        assert_eq!(millionths_text(u32::MAX, 6), "4294.967295");
+    }
 
     #[test]
     fn photos_and_documents_are_checked_before_they_are_sent() {

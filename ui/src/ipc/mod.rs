@@ -413,7 +413,7 @@ pub async fn visit_test_code(
 
 /// Her bills, the insurer's answers, and her own computation of what her policy pays.
 pub async fn records_bills() -> Result<Vec<caretrail_protocol::visit::bill::BillView>, UiError> {
-    by_shell!(tauri::records_bills().await, Err(desktop_only()))
+    by_shell!(tauri::records_bills().await, web::records_bills().await)
 }
 
 /// Her live queue: each assigned visit handed to `on_visit` as the relay pushes it; answers when

@@ -283,6 +283,10 @@ pub async fn visit_test_code(
     web_visit::test_code(record, lab).await
 }
 
+pub async fn records_bills() -> Result<Vec<caretrail_protocol::visit::bill::BillView>, UiError> {
+    web_visit::bills().await
+}
+
 pub async fn recovery_notice() -> Result<Option<caretrail_types::RecoveryNotice>, UiError> {
     web_wallet::recovery_notice().await
 }

@@ -26,8 +26,10 @@ pub enum WeakPassword {
     #[error("the password is too short: at least {min} characters, this one has {found}")]
     TooShort { min: usize, found: usize },
     #[error(
-        "the password is too easy to guess (about 10^{guesses_log10:.0} guesses): {}; use more \
+        "the password is too easy to guess (about 10^{} guesses): {}; use more \
          words, or words and characters that are not a pattern",
+        // Rounded as an integer: the web page's wasm carries no float formatting.
+        guesses_log10.round() as i64,
         describe(weaknesses)
     )]
     TooGuessable {

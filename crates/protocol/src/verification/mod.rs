@@ -17,7 +17,7 @@ use caretrail_crypto::identity::card_hash;
 use caretrail_crypto::policy::content_hash;
 use caretrail_types::{
     Address, Check, CheckResult, Citizen, Coverage, CoverageStatus, EnrolmentOffer, ErrorCode,
-    FaceAttestation, Hash32, TicketBody, UiError, VerifyRequest,
+    FaceAttestation, Hash32, TicketBody, UiError, VerifyRequest, millionths_text,
 };
 
 /// How long a ticket (and the enrolment the insurer signs for it) stays valid.
@@ -179,8 +179,9 @@ fn identify(facts: &Facts, checks: &mut Vec<CheckResult>) -> Result<FaceScore, E
     checks.push(CheckResult {
         check: Check::Face,
         detail: format!(
-            "distance {:.3} (match below {:.2})",
-            face.distance, face.threshold
+            "distance {} (match below {})",
+            millionths_text(millionths(face.distance), 3),
+            millionths_text(millionths(face.threshold), 2)
         ),
     });
     Ok(face)

@@ -12,12 +12,16 @@
 
 use crate::records::Writer;
 use crate::visit::orders::KEY_SYSTEM;
+use caretrail_crypto::record::{record_id, record_kind};
 use caretrail_fhir::codes::ADJUDICATION;
 use caretrail_fhir::{
     Adjudication, Claim, ClaimResponse, ClaimResponseOutcome, CodeableConcept, Identifier, Instant,
     InsurancePlan, Money, Reference, TypedResource,
 };
-use caretrail_types::{Address, ErrorCode, Hash32, StoredRecord, UiError, VisitAssignment};
+use caretrail_types::{
+    Address, ChainClaim, ErrorCode, Hash32, PolicyPublication, RecordAnchor, StoredRecord, UiError,
+    VisitAssignment,
+};
 use serde::{Deserialize, Serialize};
 
 /// The identifier system of a record (its id).
@@ -758,6 +762,168 @@ pub fn decide_claim(
         .map(|(_, b)| b.clone())
         .collect();
     decide(terms, bill, &under_it)
+}
+
+/// A patient's coverage as the chain pins it, and the terms of that policy version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PinnedTerms {
+    pub coverage: Coverage,
+    pub terms: Terms,
+}
+
+impl PinnedTerms {
+    /// `patient`'s coverage under `publication`, the policy version her enrolment pinned, as
+    /// published on chain, and its terms (refused for a plan published as a document).
+    pub fn of(patient: Address, publication: &PolicyPublication) -> Result<Self, UiError> {
+        Ok(Self {
+            coverage: Coverage {
+                patient,
+                insurer: publication.insurer,
+                policy_id: publication.signed.policy_id,
+                version: publication.signed.version,
+            },
+            terms: terms(&publication.document)?,
+        })
+    }
+}
+
+/// One of her claims as her device read it: whose it is on chain (the hospital that anchored it,
+/// the insurer it names), what it says, and the insurer's answers, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadClaim {
+    pub claim: Hash32,
+    pub organization: Address,
+    pub insurer: Address,
+    pub coverage: Coverage,
+    pub bill: Bill,
+    pub answers: Vec<Answer>,
+}
+
+/// One of her claims as her device decrypted it: whose it is on chain (the hospital that anchored
+/// it, the insurer it names), the claim's FHIR JSON and its answers', oldest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptedClaim {
+    pub claim: Hash32,
+    pub organization: Address,
+    pub insurer: Address,
+    pub json: String,
+    pub answers: Vec<String>,
+}
+
+/// Her bills as her device holds them before they are read: her claims, oldest first, and the
+/// policy version her registration pinned as published on chain (needed once she has a bill).
+/// The desktop client computes her bills from it ([`DecryptedBills::views`]); the web page hands
+/// it to a worker of its own, whose wasm carries the FHIR parsing the page's does not.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DecryptedBills {
+    pub patient: Address,
+    pub publication: Option<PolicyPublication>,
+    pub claims: Vec<DecryptedClaim>,
+}
+
+impl DecryptedBills {
+    /// Each claim and answer read ([`read_claim`], [`read_response`]), then [`views`] under her
+    /// pinned policy's terms. With no claim, no policy is needed: a policy without terms (a PDF)
+    /// is no reason to refuse her the empty list.
+    pub fn views(&self) -> Result<Vec<BillView>, UiError> {
+        if self.claims.is_empty() {
+            return Ok(Vec::new());
+        }
+        let publication = self.publication.as_ref().ok_or_else(|| {
+            UiError::new(
+                ErrorCode::NotRegistered,
+                format!(
+                    "the chain holds no policy version {}'s registration pins: her bills cannot \
+                     be checked",
+                    self.patient
+                ),
+            )
+        })?;
+        let pinned = PinnedTerms::of(self.patient, publication)?;
+        let mut read = Vec::with_capacity(self.claims.len());
+        for claim in &self.claims {
+            let (coverage, bill) = read_claim(claim.json.as_bytes())?;
+            let answers = claim
+                .answers
+                .iter()
+                .map(|json| read_response(json.as_bytes()))
+                .collect::<Result<Vec<_>, _>>()?;
+            read.push(ReadClaim {
+                claim: claim.claim,
+                organization: claim.organization,
+                insurer: claim.insurer,
+                coverage,
+                bill,
+                answers,
+            });
+        }
+        Ok(views(&pinned, read))
+    }
+}
+
+/// What the relay says the chain holds of one of her claims, checked before anything is read
+/// under it: the claim is a `Claim` record of `patient`'s, and each answer a `ClaimResponse`
+/// record of hers that the insurer the claim names anchored (each id the one its patient, kind
+/// and ciphertext hash derive).
+pub fn check_chain_claim(patient: Address, claim: &ChainClaim) -> Result<(), UiError> {
+    let wrong = |what: String| {
+        Err(UiError::new(
+            ErrorCode::HashMismatch,
+            format!("the relay's account of the chain is wrong: {what}"),
+        ))
+    };
+    let is = |anchor: &RecordAnchor, kind: &str| {
+        record_kind(kind) == Some(anchor.kind)
+            && anchor.patient == patient
+            && record_id(anchor.patient, anchor.kind, anchor.ciphertext_hash) == anchor.record_id
+    };
+    let id = claim.claim.anchor.record_id;
+    if !is(&claim.claim.anchor, "Claim") {
+        return wrong(format!("{id} is not a claim on {patient}'s records"));
+    }
+    for answer in &claim.answers {
+        if !is(&answer.anchor, "ClaimResponse") || answer.anchor.author != claim.insurer {
+            return wrong(format!(
+                "{} is not an answer of {} to claim {id}",
+                answer.anchor.record_id, claim.insurer
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Her bills as her app shows them, from her `claims` oldest first: each with her own
+/// computation under her `pinned` coverage (after the claims before it, as the insurer decides)
+/// and where the insurer's last answer differs from it. The desktop app, the web page and the
+/// CLI show the same figures.
+pub fn views(pinned: &PinnedTerms, claims: Vec<ReadClaim>) -> Vec<BillView> {
+    let mut earlier: Vec<(Coverage, Bill)> = Vec::with_capacity(claims.len());
+    let mut views = Vec::with_capacity(claims.len());
+    for read in claims {
+        let expected = decide_claim(
+            &pinned.coverage,
+            &pinned.terms,
+            (&read.coverage, &read.bill),
+            read.insurer,
+            &earlier,
+        );
+        earlier.push((read.coverage, read.bill.clone()));
+        let differences = read
+            .answers
+            .last()
+            .map(|last| compare(&expected, last))
+            .unwrap_or_default();
+        views.push(BillView {
+            claim: read.claim,
+            organization: read.organization,
+            insurer: read.insurer,
+            bill: read.bill,
+            answers: read.answers,
+            expected,
+            differences,
+        });
+    }
+    views
 }
 
 /// `bill` refused whole, each line for `reason`.
