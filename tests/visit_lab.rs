@@ -15,7 +15,9 @@ use caretrail_chain::{admission_of, admit, secret_key};
 use caretrail_client::{LabFile, LabReport, Writer};
 use caretrail_crypto::SecretKey;
 use caretrail_protocol::visit::orders::{Orders, TestOrder};
-use caretrail_types::{ErrorCode, ParticipantKind, StaffRole, StoredRecord, VisitAuthority};
+use caretrail_types::{
+    ErrorCode, Hash32, ParticipantKind, StaffRole, StoredRecord, VisitAuthority,
+};
 use common::{Workstation, cli, refused_as, register_and_admit, registration_stack, succeeded};
 use std::sync::{Arc, Mutex};
 use tempfile::TempDir;
@@ -86,6 +88,25 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
         .find(|r| kind(r) == "ServiceRequest")
         .expect("T_D")
         .id;
+
+    // A code is made only for a test list of hers a doctor wrote: not for another record of the
+    // visit, nor for an id she does not hold.
+    let not_a_list = written
+        .iter()
+        .find(|r| kind(r) != "ServiceRequest")
+        .expect("another record of the visit")
+        .id;
+    for (id, code) in [
+        (not_a_list, ErrorCode::InvalidInput),
+        (Hash32([7; 32]), ErrorCode::RecordNotFound),
+    ] {
+        common::refused_as(
+            client
+                .share_test_list(patient, id, hospital.address())
+                .await,
+            code,
+        );
+    }
 
     // Her hospital's lab: her code, fetched with the hospital's key.
     let scratch = TempDir::new().expect("dir");

@@ -46,7 +46,7 @@ pub struct LabReport {
 
 impl Client {
     /// Her test-list code for the lab of organization `lab`, sharing her T_D record `test_list`
-    /// (in her list, written by a doctor, checked): for a lab of another organization than the
+    /// (hers at the relay, written by a doctor, checked): for a lab of another organization than the
     /// doctor's, that organization becomes a reader of T_D and is granted it on chain until the
     /// code expires.
     pub async fn share_test_list(
@@ -55,7 +55,7 @@ impl Client {
         test_list: Hash32,
         lab: Address,
     ) -> Result<(SharedTestList, String), ClientError> {
-        let listed = self.list_records(key).await?;
+        let listed = self.listed_alone(key, test_list).await?;
         let ordered_by = lab::ordered_by(&listed, test_list).map_err(ClientError::Refused)?;
         let network = self.network().await?;
         let now = unix_now();

@@ -285,6 +285,34 @@ impl Client {
         Ok(listed)
     }
 
+    /// Her record `id` as her list shows it, read alone: what the relay holds of it (its row, for
+    /// that id and hers) and who wrote it, checked; no anchor. Empty when the relay holds no such
+    /// record of hers. Reading her whole list instead costs a chain read per record.
+    pub async fn listed_alone(
+        &self,
+        key: &SecretKey,
+        id: Hash32,
+    ) -> Result<Vec<Listed>, ClientError> {
+        let network = self.network().await?;
+        let patient = key.address();
+        // Another's record is not hers to read: as absent from her list.
+        let row = match self.record_row(key, patient, id).await {
+            Err(ClientError::Relay(e)) if e.code == ErrorCode::NotAReader => None,
+            read => read?,
+        };
+        let Some(row) = row.filter(|row| row.id == id && row.patient == patient) else {
+            return Ok(Vec::new());
+        };
+        let writer = self.writer(&network, &row).await?;
+        Ok(vec![Listed {
+            id,
+            kind: records::kind_text(&row.kind),
+            anchor: None,
+            stored: Some(row),
+            writer: Some(writer),
+        }])
+    }
+
     /// A signed `record.get` of record `id` of `patient` with `key`: the record itself
     /// (`part` ""), its `/header` or its `/row`.
     fn record_get(

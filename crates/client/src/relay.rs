@@ -7,6 +7,12 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
+/// How many times a request the relay refused as too many (429) is sent again.
+const RATE_LIMIT_RETRIES: u32 = 3;
+/// The longest the client waits, as the relay's `Retry-After` asks, before it sends a
+/// rate-limited request again; a longer wait is the user's to decide: the refusal is shown.
+const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(5);
+
 /// A relay, by base URL.
 #[derive(Debug, Clone)]
 pub struct Relay {
@@ -118,7 +124,7 @@ impl Relay {
         &self,
         request: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ClientError> {
-        let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+        let response = self.dispatch(request).await?;
         if response.status().is_success() {
             return Ok(response);
         }
@@ -178,7 +184,7 @@ impl Relay {
         request: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
         let unreachable = |e: reqwest::Error| self.unreachable(&e);
-        let response = request.send().await.map_err(unreachable)?;
+        let response = self.dispatch(request).await?;
         let status = response.status();
         let bytes = response.bytes().await.map_err(unreachable)?;
         if status.is_success() {
@@ -190,6 +196,33 @@ impl Relay {
             });
         }
         Err(self.refusal(status, &bytes))
+    }
+
+    /// Sends `request`; when the relay refuses it as one too many from this address (429, which
+    /// it answers before the request is handled, so a signed request's nonce is not used up), it
+    /// is sent again after the wait the relay's `Retry-After` names, up to
+    /// [`RATE_LIMIT_RETRIES`] times and when that wait is at most [`RATE_LIMIT_MAX_WAIT`]; a
+    /// request whose body cannot be sent twice (a stream) is not.
+    async fn dispatch(
+        &self,
+        mut request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ClientError> {
+        let mut retries = 0;
+        loop {
+            let again = request.try_clone();
+            let response = request.send().await.map_err(|e| self.unreachable(&e))?;
+            let wait = retry_after(&response);
+            match (again, wait) {
+                (Some(again), Some(wait))
+                    if retries < RATE_LIMIT_RETRIES && wait <= RATE_LIMIT_MAX_WAIT =>
+                {
+                    retries += 1;
+                    tokio::time::sleep(wait).await;
+                    request = again;
+                }
+                _ => return Ok(response),
+            }
+        }
     }
 
     fn refusal(&self, status: reqwest::StatusCode, bytes: &[u8]) -> ClientError {
@@ -208,6 +241,22 @@ impl Relay {
         });
         ClientError::Relay(error)
     }
+}
+
+/// The wait a rate-limited answer (429) asks for in its `Retry-After` (whole seconds, at least
+/// 1; 1 s when it names none); `None` for any other answer.
+fn retry_after(response: &reqwest::Response) -> Option<Duration> {
+    if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
+        return None;
+    }
+    let seconds = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1);
+    // Whole seconds, rounded down: "0" means less than one.
+    Some(Duration::from_secs(seconds.max(1)))
 }
 
 /// reqwest's message, without the URL it repeats (the caller names the relay itself).

@@ -248,6 +248,48 @@ async fn a_flood_from_one_address_is_limited_while_another_is_served() {
     );
 }
 
+#[tokio::test]
+async fn the_client_waits_as_a_rate_limited_answer_asks_and_sends_again_once_it_may() {
+    // One request a second after a burst of two: the client's third and fourth wait their turn.
+    let served = serve(with_limits(EdgeLimits {
+        burst: 2,
+        replenish_every: Duration::from_secs(1),
+        ..EdgeLimits::default()
+    }))
+    .await;
+    let client = caretrail_client::Relay::new(&served.url).expect("client");
+    let started = std::time::Instant::now();
+    for _ in 0..4 {
+        let _: serde_json::Value = client.get("v1/health").await.expect("served in turn");
+    }
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the relay's waits were kept: {:?}",
+        started.elapsed()
+    );
+
+    // A wait longer than the client keeps (an hour here) is the user's to decide: refused at once.
+    let served = serve(with_limits(EdgeLimits {
+        burst: 1,
+        replenish_every: Duration::from_secs(3600),
+        ..EdgeLimits::default()
+    }))
+    .await;
+    let client = caretrail_client::Relay::new(&served.url).expect("client");
+    let _: serde_json::Value = client.get("v1/health").await.expect("the first");
+    let started = std::time::Instant::now();
+    let refused = client
+        .get::<serde_json::Value>("v1/health")
+        .await
+        .expect_err("rate-limited");
+    let refused = UiError::from(refused);
+    assert_eq!(refused.code, ErrorCode::RateLimited, "{refused}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it did not wait the hour"
+    );
+}
+
 /// A chain node that accepts connections and never answers; it says when a connection came.
 async fn silent_chain() -> (String, tokio::sync::mpsc::Receiver<()>) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
