@@ -127,6 +127,8 @@ def check(condition, message):
 
 
 PASSWORD = "correct horse battery staple"
+# The password a key restored into a browser is sealed under there.
+NEW_PASSWORD = "tidal orchard 47 lantern quill"
 # The password of a staff workstation's copy of the hospital's key (smoke.sh provisions it).
 WORKSTATION_PASSWORD = "workstation horse battery staple"
 
@@ -305,12 +307,7 @@ def backup_and_restore(driver, me, phrase, h, nid, card):
     driver.click(driver.wait_for("#tab-key")[1])
     _, area = driver.wait_for("#restore-phrase")
     driver.type_into(area, phrase)
-    driver.type_into(driver.find("#restore-nid"), nid)
-    driver.type_into(driver.find("#restore-card"), card)
-    driver.type_into(driver.find("#restore-password"), "tidal orchard 47 lantern quill")
-    driver.type_into(driver.find("#restore-confirm"), "tidal orchard 47 lantern quill")
-    driver.click(driver.find("#restore-submit"))
-    found, element = driver.wait_for("#restore-done", "#error", timeout=60)
+    found, element = restore_submitted(driver, nid, card)
     if found == "#error":
         raise AssertionError("restore was refused: " + driver.text(element))
     check(me.lower() in driver.text(element).lower(), "her phrase restores her key")
@@ -321,6 +318,17 @@ def backup_and_restore(driver, me, phrase, h, nid, card):
     logged_in_restored(driver, nid, h)
 
 
+def restore_submitted(driver, nid, card):
+    """Fills the rest of the restore form (her ID, card, the browser's new password twice), sends
+    it, and waits for its outcome."""
+    driver.type_into(driver.find("#restore-nid"), nid)
+    driver.type_into(driver.find("#restore-card"), card)
+    driver.type_into(driver.find("#restore-password"), NEW_PASSWORD)
+    driver.type_into(driver.find("#restore-confirm"), NEW_PASSWORD)
+    driver.click(driver.find("#restore-submit"))
+    return driver.wait_for("#restore-done", "#error", timeout=60)
+
+
 def logged_in_restored(driver, nid, h):
     """Logs in with the key just restored into the browser, under its new password."""
     driver.click(driver.find("#tab-login"))
@@ -329,7 +337,7 @@ def logged_in_restored(driver, nid, h):
     while driver.s(f"/element/{h_field}/property/value") != h and time.time() < deadline:
         time.sleep(0.25)
     driver.type_into(driver.find("#login-id"), nid)
-    driver.type_into(driver.find("#login-password"), "tidal orchard 47 lantern quill")
+    driver.type_into(driver.find("#login-password"), NEW_PASSWORD)
     driver.click(driver.find("#login-submit"))
     found, element = driver.wait_for("#login-done", "#error", timeout=30)
     check(found == "#login-done", "the restored key logs in with the new password")
@@ -813,12 +821,7 @@ def restored_bills(driver, key_file, nid, card, screenshot):
     driver.type_into(chooser, key_file)
     driver.wait_for("#restore-file-name")
     driver.type_into(driver.find("#restore-file-password"), PASSWORD)
-    driver.type_into(driver.find("#restore-nid"), nid)
-    driver.type_into(driver.find("#restore-card"), card)
-    driver.type_into(driver.find("#restore-password"), "tidal orchard 47 lantern quill")
-    driver.type_into(driver.find("#restore-confirm"), "tidal orchard 47 lantern quill")
-    driver.click(driver.find("#restore-submit"))
-    found, element = driver.wait_for("#restore-done", "#error", timeout=60)
+    found, element = restore_submitted(driver, nid, card)
     if found == "#error":
         raise AssertionError("his key file was refused: " + driver.text(element))
     h = driver.text(driver.find("#restore-h"))

@@ -243,7 +243,6 @@ async fn scan_stream(
 
 /// `text`'s code drawn by a scanner worker (`QrView`, in both shells).
 pub async fn draw_code(text: &str) -> Result<crate::qr_draw::DrawnCode, UiError> {
-    let scanner = Scanner::start().await?;
     let message = js_sys::Object::new();
     js_sys::Reflect::set(
         &message,
@@ -251,16 +250,8 @@ pub async fn draw_code(text: &str) -> Result<crate::qr_draw::DrawnCode, UiError>
         &JsValue::from_str(text),
     )
     .map_err(|e| failed("the code", e))?;
-    let answer = answer_of(&scanner.worker);
-    scanner
-        .worker
-        .post_message(&message)
-        .map_err(|e| failed("the code cannot reach the scanner", e))?;
-    let drawn = answer.await.map(message_text);
-    scanner.worker.terminate();
-    let text = drawn
-        .map_err(|_| UiError::new(ErrorCode::Internal, "the scanner could not draw the code"))?;
-    serde_json::from_str::<Result<crate::qr_draw::DrawnCode, UiError>>(&text)
+    let drawn = worker::ask_once(WORKER_SCRIPT, "the scanner", &message).await?;
+    serde_json::from_str::<Result<crate::qr_draw::DrawnCode, UiError>>(&drawn)
         .unwrap_or_else(|e| Err(failed("the scanner's drawing", e.to_string().into())))
 }
 

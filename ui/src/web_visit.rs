@@ -25,6 +25,7 @@ use caretrail_types::{
     TestCode, UiError,
 };
 use rand_core::OsRng;
+use wasm_bindgen::JsValue;
 
 /// The health organizations admitted now, by name.
 pub async fn organizations() -> Result<Vec<Admission>, UiError> {
@@ -93,17 +94,13 @@ pub async fn bills() -> Result<Vec<BillView>, UiError> {
     let key = web_wallet::session_key()?;
     let patient = key.address();
     let found: Vec<ChainClaim> = relay_get(&format!("/v1/patients/{patient}/claims")).await?;
-    let text = |json: Vec<u8>| {
-        String::from_utf8(json)
-            .map_err(|_| UiError::new(ErrorCode::InvalidInput, "a bill that is not UTF-8 text"))
-    };
     let mut claims = Vec::with_capacity(found.len());
     for claim in found {
         bill::check_chain_claim(patient, &claim)?;
-        let json = text(web_records::read_anchored(&key, &claim.claim.anchor).await?)?;
+        let json = bill::fhir_text(web_records::read_anchored(&key, &claim.claim.anchor).await?)?;
         let mut answers = Vec::with_capacity(claim.answers.len());
         for answer in &claim.answers {
-            answers.push(text(
+            answers.push(bill::fhir_text(
                 web_records::read_anchored(&key, &answer.anchor).await?,
             )?);
         }
@@ -126,7 +123,8 @@ pub async fn bills() -> Result<Vec<BillView>, UiError> {
         claims,
     };
     let asked = serde_json::to_string(&asked).map_err(|e| internal(format!("her bills: {e}")))?;
-    let answer = worker::ask_once(BILLS_WORKER, "the bills worker", &asked).await?;
+    let answer =
+        worker::ask_once(BILLS_WORKER, "the bills worker", &JsValue::from_str(&asked)).await?;
     serde_json::from_str::<Result<Vec<BillView>, UiError>>(&answer)
         .unwrap_or_else(|e| Err(internal(format!("the bills worker's answer: {e}"))))
 }

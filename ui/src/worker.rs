@@ -63,14 +63,18 @@ pub(crate) async fn start(script: &str, what: &str) -> Result<web_sys::Worker, U
     }
 }
 
-/// A worker of `script` started for one question, `text`, and its answer's text; the worker is
-/// ended after.
-pub(crate) async fn ask_once(script: &str, what: &str, text: &str) -> Result<String, UiError> {
+/// A worker of `script` started for one question, `message`, and its answer's text; the worker
+/// is ended after.
+pub(crate) async fn ask_once(
+    script: &str,
+    what: &str,
+    message: &JsValue,
+) -> Result<String, UiError> {
     let worker = start(script, what).await?;
     // Polled first at `.await`, before the event loop can deliver the worker's answer.
     let answer = answer_of(&worker);
     let posted = worker
-        .post_message(&JsValue::from_str(text))
+        .post_message(message)
         .map_err(|e| failed(&format!("the question cannot reach {what}"), e));
     let answered = match posted {
         Ok(()) => answer.await.map(message_text).map_err(|_| {

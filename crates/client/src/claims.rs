@@ -476,10 +476,7 @@ impl Client {
         let network = self.network().await?;
         let rpc = rpc_url(&network.rpc_url)?;
         let patient = key.address();
-        let text = |json: Vec<u8>| {
-            String::from_utf8(json)
-                .map_err(|_| refused(ErrorCode::InvalidInput, "a bill that is not UTF-8 text"))
-        };
+        let text = |json| bill::fhir_text(json).map_err(ClientError::Refused);
         let mut claims = Vec::new();
         for (claim, _, answers) in claims_of(&rpc, network.record_registry, patient).await? {
             let json = self

@@ -799,6 +799,11 @@ pub struct ReadClaim {
     pub answers: Vec<Answer>,
 }
 
+/// A decrypted claim or answer as the FHIR JSON text it must be.
+pub fn fhir_text(json: Vec<u8>) -> Result<String, UiError> {
+    String::from_utf8(json).map_err(|_| refused("a bill or answer that is not UTF-8 text"))
+}
+
 /// One of her claims as her device decrypted it: whose it is on chain (the hospital that anchored
 /// it, the insurer it names), the claim's FHIR JSON and its answers', oldest first.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
