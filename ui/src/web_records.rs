@@ -26,7 +26,6 @@ use caretrail_crypto::{PublicKey, SecretKey};
 use caretrail_protocol::access::kind_readers;
 use caretrail_protocol::records::{self, CheckedRead, Listed, Opened, Saved, Share, Transfer};
 use caretrail_protocol::request::{self, Ask, Domain};
-use caretrail_protocol::visit::batch;
 use caretrail_types::{
     Address, AnchoredRecord, AuditRoot, AuditedRead, ChainAnchor, ChainBatch, ConsentEvent,
     ConsentGrantRequest, ConsentRevocationRequest, DOCUMENT_KIND, ErrorCode, Hash32, KIND_HEADER,
@@ -154,44 +153,65 @@ pub async fn list(key: &SecretKey) -> Result<Vec<Listed>, UiError> {
         Hash32::ZERO,
     );
     let stored: Vec<StoredRecord> = signed_get("/v1/records", &signed).await?;
-    // A record in a batch whose proof holds against the chain's batch is listed with the batch's
-    // anchor (even if its id was also anchored alone), as the desktop client lists it.
-    let mut batched = Vec::new();
-    for record in &stored {
-        let Some(proof) = &record.batch else { continue };
-        let batch: Option<ChainBatch> =
-            relay_get(&format!("/v1/batches/{}/{}", proof.author, proof.root)).await?;
-        if let Some(batch) = batch
-            && let Ok(anchor) = batch::anchor(record, Some(batch.patient))
-        {
-            batched.push((anchor, batch.tx_id));
-        }
-    }
     let singles: Vec<ChainAnchor> = relay_get(&format!("/v1/patients/{patient}/anchors")).await?;
     let anchors = singles.into_iter().map(|a| (a.anchor, a.tx_id)).collect();
-    let mut listed = records::join(batched, anchors, stored);
-    // Who wrote each: checked here from its submission and the organization's entry.
-    let staff = StaffDomain {
+    // Each batch and each organization once, however many of her records share it: a visit's
+    // records are one batch of one hospital.
+    let found = chain_answers(records::ListReads::of(&stored)).await?;
+    Ok(records::list(
+        stored,
+        anchors,
+        &found,
+        domain(&network),
+        staff_domain(&network),
+    ))
+}
+
+/// Her record `id` as her list shows it, read alone ([`records::alone`]): its row and who wrote
+/// it, checked; no anchor; empty when the relay holds no such record of hers. Reading her whole
+/// list instead costs two requests per batch.
+pub async fn listed_alone(key: &SecretKey, id: Hash32) -> Result<Vec<Listed>, UiError> {
+    let network = network().await?;
+    let signed = sign(key, &network, RelayAction::RecordGet, id, Hash32::ZERO);
+    let row = match signed_get(&format!("/v1/records/{id}/row"), &signed).await {
+        Ok(row) => Some(row),
+        // None of hers: as absent from her list.
+        Err(e) if matches!(e.code, ErrorCode::RecordNotFound | ErrorCode::NotAReader) => None,
+        Err(e) => return Err(e),
+    };
+    let stored = records::alone(key.address(), id, row);
+    let found = chain_answers(records::ListReads::writers(&stored)).await?;
+    Ok(records::list(
+        stored,
+        Vec::new(),
+        &found,
+        domain(&network),
+        staff_domain(&network),
+    ))
+}
+
+/// What the chain holds for `reads`, as the relay reads it: each batch, and each organization's
+/// entry.
+async fn chain_answers(reads: records::ListReads) -> Result<records::ListFound, UiError> {
+    let mut found = records::ListFound::default();
+    for (author, root) in reads.batches {
+        let batch: Option<ChainBatch> = relay_get(&format!("/v1/batches/{author}/{root}")).await?;
+        let answer = batch.map(|b| (b.patient, b.tx_id));
+        found.batches.insert((author, root), answer);
+    }
+    for organization in reads.organizations {
+        let entry: Option<Participant> =
+            relay_get(&format!("/v1/participants/{organization}")).await?;
+        found.organizations.insert(organization, entry);
+    }
+    Ok(found)
+}
+
+fn staff_domain(network: &NetworkInfo) -> StaffDomain {
+    StaffDomain {
         chain_id: network.chain_id,
         participants: network.participant_registry,
-    };
-    for l in &mut listed {
-        let Some(record) = &l.stored else { continue };
-        let organization: Option<Participant> = match &record.submission {
-            Some(s) => {
-                let named = s.authority.certificate.certificate.organization;
-                relay_get(&format!("/v1/participants/{named}")).await?
-            }
-            None => None,
-        };
-        l.writer = Some(records::Writer::of(
-            record,
-            domain(&network),
-            staff,
-            organization.as_ref(),
-        ));
     }
-    Ok(listed)
 }
 
 /// Stores `file` as her `Document`: encrypted here to her key (and to the keys of those she

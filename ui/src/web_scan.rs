@@ -123,15 +123,6 @@ fn pixels_of(
         .map_err(|e| failed("the picture cannot be read", e))
 }
 
-async fn pause(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = JsFuture::from(promise).await;
-}
-
 fn video() -> Result<web_sys::HtmlVideoElement, UiError> {
     web_sys::window()
         .and_then(|w| w.document())
@@ -220,7 +211,7 @@ async fn scan_stream(
             ));
         }
         if video.video_width() == 0 {
-            pause(50).await;
+            crate::clock::pause(50).await;
             continue;
         }
         let image = pixels_of(

@@ -60,7 +60,7 @@ pub async fn code(organization: Address) -> Result<CheckinCode, UiError> {
 /// it), granted to that lab on chain first when it is not the ordering hospital.
 pub async fn test_code(record: Hash32, lab: Address) -> Result<TestCode, UiError> {
     let key = web_wallet::session_key()?;
-    let listed = web_records::list(&key).await?;
+    let listed = web_records::listed_alone(&key, record).await?;
     let ordered_by = lab::ordered_by(&listed, record)?;
     let now = now();
     if lab != ordered_by {

@@ -9,6 +9,7 @@
 //! and her own computation of what her policy says ([`Client::bills`]). The decisions are
 //! `caretrail_protocol::visit::bill`'s.
 
+use crate::read_cache::Read;
 use crate::{Client, ClientError, unix_now};
 use caretrail_chain::{
     NotPinned, PrivateKeySigner, anchor_claim, anchor_claim_response, claim_kind, claim_of,
@@ -96,7 +97,7 @@ impl Client {
     }
 
     /// Record `id` of `patient` read with `key`, checked and decrypted in memory (through a
-    /// temporary file in `scratch`).
+    /// temporary file in `scratch`); read once by this client ([`crate::read_cache`]).
     pub(crate) async fn read_plain(
         &self,
         key: &SecretKey,
@@ -105,6 +106,15 @@ impl Client {
         author: Option<Address>,
         scratch: &Path,
     ) -> Result<Vec<u8>, ClientError> {
+        let read = Read {
+            reader: key.address(),
+            patient,
+            id,
+            author,
+        };
+        if let Some(plain) = self.reads.plain(&read) {
+            return Ok(plain);
+        }
         self.read_plain_with_row(key, patient, id, author, scratch)
             .await
             .map(|(plain, _)| plain)
@@ -142,6 +152,13 @@ impl Client {
         })?;
         let plain = std::fs::read(temp.path())
             .map_err(|e| refused(ErrorCode::Internal, format!("the record read back: {e}")))?;
+        let read = Read {
+            reader: key.address(),
+            patient,
+            id,
+            author,
+        };
+        self.reads.keep_plain(read, &plain);
         Ok((plain, stored))
     }
 
@@ -389,14 +406,24 @@ impl Client {
             if anchor.kind != claim_kind() {
                 continue;
             }
-            let named = claim_of(
-                &rpc,
-                network.record_registry,
-                anchor.author,
-                anchor.record_id,
-            )
-            .await?
-            .map(|c| c.insurer);
+            let named = match self.reads.insurer(anchor.author, anchor.record_id) {
+                Some(insurer) => Some(insurer),
+                None => {
+                    let found = claim_of(
+                        &rpc,
+                        network.record_registry,
+                        anchor.author,
+                        anchor.record_id,
+                    )
+                    .await?
+                    .map(|c| c.insurer);
+                    if let Some(insurer) = found {
+                        self.reads
+                            .keep_insurer(anchor.author, anchor.record_id, insurer);
+                    }
+                    found
+                }
+            };
             if named != Some(insurer.address()) {
                 continue;
             }

@@ -10,6 +10,7 @@ mod network;
 mod organizations;
 mod patient;
 mod policy;
+mod read_cache;
 mod records;
 mod recovery;
 mod relay;
@@ -46,6 +47,8 @@ use caretrail_types::NetworkInfo;
 pub struct Client {
     relay: Relay,
     trust: Trust,
+    /// What it read before ([`read_cache`]), shared by its clones.
+    reads: std::sync::Arc<read_cache::ReadCache>,
 }
 
 impl Client {
@@ -62,6 +65,7 @@ impl Client {
         Self {
             relay,
             trust: Trust::Announced,
+            reads: Default::default(),
         }
     }
 
@@ -84,6 +88,7 @@ impl Client {
                 None => Relay::new(relay_url)?,
             },
             trust,
+            reads: Default::default(),
         })
     }
 

@@ -270,24 +270,22 @@ impl Client {
             .into_iter()
             .map(|(anchor, tx, _)| (anchor, tx))
             .collect();
-        let mut batched = Vec::new();
-        for record in &stored {
-            if let Some(found) = self.batch_anchor(&network, record).await? {
-                batched.push(found);
-            }
-        }
-        let mut listed = records::join(batched, anchors, stored);
-        for l in &mut listed {
-            if let Some(record) = &l.stored {
-                l.writer = Some(self.writer(&network, record).await?);
-            }
-        }
-        Ok(listed)
+        // Each batch and each organization once, however many of her records share it.
+        let found = self
+            .chain_answers(&network, records::ListReads::of(&stored))
+            .await?;
+        Ok(records::list(
+            stored,
+            anchors,
+            &found,
+            Self::domain(&network),
+            crate::staff::domain(&network),
+        ))
     }
 
-    /// Her record `id` as her list shows it, read alone: what the relay holds of it (its row, for
-    /// that id and hers) and who wrote it, checked; no anchor. Empty when the relay holds no such
-    /// record of hers. Reading her whole list instead costs a chain read per record.
+    /// Her record `id` as her list shows it, read alone ([`records::alone`]): what the relay
+    /// holds of it (its row) and who wrote it, checked; no anchor. Empty when the relay holds
+    /// no such record of hers. Reading her whole list instead costs a chain read per batch.
     pub async fn listed_alone(
         &self,
         key: &SecretKey,
@@ -300,17 +298,37 @@ impl Client {
             Err(ClientError::Relay(e)) if e.code == ErrorCode::NotAReader => None,
             read => read?,
         };
-        let Some(row) = row.filter(|row| row.id == id && row.patient == patient) else {
-            return Ok(Vec::new());
-        };
-        let writer = self.writer(&network, &row).await?;
-        Ok(vec![Listed {
-            id,
-            kind: records::kind_text(&row.kind),
-            anchor: None,
-            stored: Some(row),
-            writer: Some(writer),
-        }])
+        let stored = records::alone(patient, id, row);
+        let found = self
+            .chain_answers(&network, records::ListReads::writers(&stored))
+            .await?;
+        Ok(records::list(
+            stored,
+            Vec::new(),
+            &found,
+            Self::domain(&network),
+            crate::staff::domain(&network),
+        ))
+    }
+
+    /// What the chain holds for `reads`: each batch, and each organization's entry.
+    async fn chain_answers(
+        &self,
+        network: &NetworkInfo,
+        reads: records::ListReads,
+    ) -> Result<records::ListFound, ClientError> {
+        let rpc = rpc_url(&network.rpc_url)?;
+        let mut found = records::ListFound::default();
+        for (author, root) in reads.batches {
+            let batch = batch_anchored(&rpc, network.record_registry, author, root).await?;
+            let answer = batch.map(|(batch, tx)| (batch.patient, tx));
+            found.batches.insert((author, root), answer);
+        }
+        for organization in reads.organizations {
+            let entry = participant(&rpc, network.participant_registry, organization).await?;
+            found.organizations.insert(organization, entry);
+        }
+        Ok(found)
     }
 
     /// A signed `record.get` of record `id` of `patient` with `key`: the record itself
@@ -397,10 +415,7 @@ impl Client {
         Ok(records::Writer::of(
             record,
             Self::domain(network),
-            caretrail_crypto::staff::StaffDomain {
-                chain_id: network.chain_id,
-                participants: network.participant_registry,
-            },
+            crate::staff::domain(network),
             organization.as_ref(),
         ))
     }

@@ -1,17 +1,12 @@
 //! The relay's HTTP API as the client calls it; its errors arrive as [`UiError`] JSON.
 
 use crate::ClientError;
+use caretrail_protocol::request::retry_wait;
 use caretrail_types::{ErrorCode, REQUEST_HEADER, SignedRelayRequest, UiError};
 use reqwest::Url;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
-
-/// How many times a request the relay refused as too many (429) is sent again.
-const RATE_LIMIT_RETRIES: u32 = 3;
-/// The longest the client waits, as the relay's `Retry-After` asks, before it sends a
-/// rate-limited request again; a longer wait is the user's to decide: the refusal is shown.
-const RATE_LIMIT_MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// A relay, by base URL.
 #[derive(Debug, Clone)]
@@ -198,11 +193,9 @@ impl Relay {
         Err(self.refusal(status, &bytes))
     }
 
-    /// Sends `request`; when the relay refuses it as one too many from this address (429, which
-    /// it answers before the request is handled, so a signed request's nonce is not used up), it
-    /// is sent again after the wait the relay's `Retry-After` names, up to
-    /// [`RATE_LIMIT_RETRIES`] times and when that wait is at most [`RATE_LIMIT_MAX_WAIT`]; a
-    /// request whose body cannot be sent twice (a stream) is not.
+    /// Sends `request`; when the relay refuses it as one too many from this address, it is sent
+    /// again after the wait the relay names, as [`retry_wait`] decides; a request whose body
+    /// cannot be sent twice (a stream) is not.
     async fn dispatch(
         &self,
         mut request: reqwest::RequestBuilder,
@@ -211,13 +204,15 @@ impl Relay {
         loop {
             let again = request.try_clone();
             let response = request.send().await.map_err(|e| self.unreachable(&e))?;
-            let wait = retry_after(&response);
+            let header = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            let wait = retry_wait(response.status().as_u16(), header, retries);
             match (again, wait) {
-                (Some(again), Some(wait))
-                    if retries < RATE_LIMIT_RETRIES && wait <= RATE_LIMIT_MAX_WAIT =>
-                {
+                (Some(again), Some(seconds)) => {
                     retries += 1;
-                    tokio::time::sleep(wait).await;
+                    tokio::time::sleep(Duration::from_secs(seconds)).await;
                     request = again;
                 }
                 _ => return Ok(response),
@@ -241,22 +236,6 @@ impl Relay {
         });
         ClientError::Relay(error)
     }
-}
-
-/// The wait a rate-limited answer (429) asks for in its `Retry-After` (whole seconds, at least
-/// 1; 1 s when it names none); `None` for any other answer.
-fn retry_after(response: &reqwest::Response) -> Option<Duration> {
-    if response.status() != reqwest::StatusCode::TOO_MANY_REQUESTS {
-        return None;
-    }
-    let seconds = response
-        .headers()
-        .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok())
-        .unwrap_or(1);
-    // Whole seconds, rounded down: "0" means less than one.
-    Some(Duration::from_secs(seconds.max(1)))
 }
 
 /// reqwest's message, without the URL it repeats (the caller names the relay itself).

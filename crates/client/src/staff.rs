@@ -10,7 +10,7 @@ use caretrail_types::{
 };
 use sha2::{Digest as _, Sha256};
 
-fn domain(network: &NetworkInfo) -> StaffDomain {
+pub(crate) fn domain(network: &NetworkInfo) -> StaffDomain {
     StaffDomain {
         chain_id: network.chain_id,
         participants: network.participant_registry,

@@ -14,6 +14,7 @@ use caretrail_types::{
 };
 use rand_core::CryptoRngCore;
 use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
 
 /// How long a signature the relay sends on chain for her (an anchor, a consent) stays good.
 pub const CHAIN_SIGNATURE_SECS: u64 = 10 * 60;
@@ -159,32 +160,44 @@ pub fn join(
     anchors: Vec<(RecordAnchor, TxId)>,
     stored: Vec<StoredRecord>,
 ) -> Vec<Listed> {
-    let mut batched: Vec<Option<(RecordAnchor, TxId)>> = batched.into_iter().map(Some).collect();
-    let mut ordered = Vec::with_capacity(anchors.len() + batched.len());
-    for single in anchors {
-        let id = single.0.record_id;
-        let preferred = batched
-            .iter_mut()
-            .find(|b| b.as_ref().is_some_and(|(a, _)| a.record_id == id))
-            .and_then(Option::take);
-        ordered.push(preferred.unwrap_or(single));
-    }
-    ordered.extend(batched.into_iter().flatten());
-    let mut listed: Vec<Listed> = Vec::with_capacity(ordered.len());
-    for (anchor, tx) in ordered {
-        if listed.iter().any(|l| l.id == anchor.record_id) {
-            continue;
+    // By id, each the first of its id: a list of thousands is joined in one pass.
+    let mut batch_order = Vec::with_capacity(batched.len());
+    let mut by_batch: HashMap<Hash32, (RecordAnchor, TxId)> = HashMap::new();
+    for (anchor, tx) in batched {
+        let id = anchor.record_id;
+        if let std::collections::hash_map::Entry::Vacant(v) = by_batch.entry(id) {
+            batch_order.push(id);
+            v.insert((anchor, tx));
         }
-        listed.push(Listed {
-            id: anchor.record_id,
-            kind: kind_text(&anchor.kind),
-            stored: stored.iter().find(|s| s.id == anchor.record_id).cloned(),
-            anchor: Some((anchor, tx)),
-            writer: None,
-        });
+    }
+    let mut held: HashMap<Hash32, usize> = HashMap::new();
+    for (i, record) in stored.iter().enumerate() {
+        held.entry(record.id).or_insert(i);
+    }
+    let mut seen: HashSet<Hash32> = HashSet::new();
+    let mut listed: Vec<Listed> = Vec::with_capacity(anchors.len() + batch_order.len());
+    let singles = anchors
+        .into_iter()
+        .map(|(anchor, tx)| by_batch.remove(&anchor.record_id).unwrap_or((anchor, tx)))
+        .collect::<Vec<_>>();
+    let only_batched = batch_order
+        .into_iter()
+        .filter_map(|id| by_batch.remove(&id))
+        .collect::<Vec<_>>();
+    for (anchor, tx) in singles.into_iter().chain(only_batched) {
+        let id = anchor.record_id;
+        if seen.insert(id) {
+            listed.push(Listed {
+                id,
+                kind: kind_text(&anchor.kind),
+                stored: held.get(&id).map(|&i| stored[i].clone()),
+                anchor: Some((anchor, tx)),
+                writer: None,
+            });
+        }
     }
     for record in stored {
-        if !listed.iter().any(|l| l.id == record.id) {
+        if seen.insert(record.id) {
             listed.push(Listed {
                 id: record.id,
                 kind: kind_text(&record.kind),
@@ -193,6 +206,106 @@ pub fn join(
                 writer: None,
             });
         }
+    }
+    listed
+}
+
+/// What listing her records reads from the chain besides her own anchors: the batch each held
+/// record names and the organization each staff submission names, each once however many of
+/// her records share it (a visit's records share one batch and one hospital).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListReads {
+    /// Each batch, as (author, root).
+    pub batches: Vec<(Address, Hash32)>,
+    /// Each organization a staff certificate names.
+    pub organizations: Vec<Address>,
+}
+
+impl ListReads {
+    /// The reads `stored` needs, each once, in the order first named.
+    pub fn of(stored: &[StoredRecord]) -> Self {
+        let mut reads = Self::default();
+        let (mut batches, mut organizations) = (HashSet::new(), HashSet::new());
+        for record in stored {
+            if let Some(proof) = &record.batch
+                && batches.insert((proof.author, proof.root))
+            {
+                reads.batches.push((proof.author, proof.root));
+            }
+            if let Some(submission) = &record.submission {
+                let named = submission.authority.certificate.certificate.organization;
+                if organizations.insert(named) {
+                    reads.organizations.push(named);
+                }
+            }
+        }
+        reads
+    }
+}
+
+impl ListReads {
+    /// The reads a record listed alone needs ([`alone`]): who wrote it, not its batch.
+    pub fn writers(stored: &[StoredRecord]) -> Self {
+        Self {
+            batches: Vec::new(),
+            ..Self::of(stored)
+        }
+    }
+}
+
+/// Her record `id` as the relay's `row` gives it, read alone (to show one record without
+/// reading her whole list): the row when it is that record of hers, else nothing (the relay
+/// holds none, or answered with another's). Listed with [`list`] and [`ListReads::writers`],
+/// it has no anchor.
+pub fn alone(patient: Address, id: Hash32, row: Option<StoredRecord>) -> Vec<StoredRecord> {
+    row.into_iter()
+        .filter(|row| row.id == id && row.patient == patient)
+        .collect()
+}
+
+/// What the chain answered to [`ListReads`]. A read not answered counts as absent on chain.
+#[derive(Debug, Clone, Default)]
+pub struct ListFound {
+    /// Each batch by (author, root): the patient the chain's batch names and its transaction,
+    /// or `None` when the chain holds no such batch.
+    pub batches: HashMap<(Address, Hash32), Option<(Address, TxId)>>,
+    /// Each organization's participant entry, or `None` when it has none.
+    pub organizations: HashMap<Address, Option<Participant>>,
+}
+
+/// Her list with who wrote each record: what the relay holds (`stored`), the chain's single
+/// anchors of her records (`anchors`), and what the chain answered to `ListReads::of(&stored)`.
+/// A held record's batch anchor counts when its proof holds against the chain's batch
+/// ([`crate::visit::batch::anchor`]); its writer is checked against the organization's entry.
+pub fn list(
+    stored: Vec<StoredRecord>,
+    anchors: Vec<(RecordAnchor, TxId)>,
+    found: &ListFound,
+    domain: crate::request::Domain,
+    staff: caretrail_crypto::staff::StaffDomain,
+) -> Vec<Listed> {
+    let batched = stored
+        .iter()
+        .filter_map(|record| {
+            let proof = record.batch.as_ref()?;
+            let (patient, tx) = found.batches.get(&(proof.author, proof.root)).copied()??;
+            let anchor = crate::visit::batch::anchor(record, Some(patient)).ok()?;
+            Some((anchor, tx))
+        })
+        .collect();
+    let mut listed = join(batched, anchors, stored);
+    for l in &mut listed {
+        let Some(record) = &l.stored else { continue };
+        let organization = record
+            .submission
+            .as_ref()
+            .and_then(|s| {
+                found
+                    .organizations
+                    .get(&s.authority.certificate.certificate.organization)
+            })
+            .and_then(Option::as_ref);
+        l.writer = Some(Writer::of(record, domain, staff, organization));
     }
     listed
 }

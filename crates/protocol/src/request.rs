@@ -132,3 +132,25 @@ pub fn replayed() -> UiError {
         "this signed request was already used; sign a new one",
     )
 }
+
+/// How many times a request the relay refused as one too many (429) is sent again.
+pub const RATE_LIMIT_RETRIES: u32 = 3;
+/// The longest a client waits, as the relay's `Retry-After` asks, before it sends a rate-limited
+/// request again; a longer wait is the user's to decide: the refusal is shown.
+pub const RATE_LIMIT_MAX_WAIT_SECS: u64 = 5;
+
+/// Whether, and after how many seconds, a client sends again a request the relay answered with
+/// `status` and `retry_after` (its `Retry-After` header) after `retries` earlier tries. The relay
+/// refuses one too many (429) before it handles the request, so a signed request's nonce is
+/// not used up and the same request may go again. `Retry-After` is in whole seconds, rounded
+/// down: "0" means less than one, so at least 1 s is waited; 1 s when it names none.
+pub fn retry_wait(status: u16, retry_after: Option<&str>, retries: u32) -> Option<u64> {
+    if status != 429 || retries >= RATE_LIMIT_RETRIES {
+        return None;
+    }
+    let seconds = retry_after
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    (seconds <= RATE_LIMIT_MAX_WAIT_SECS).then_some(seconds)
+}

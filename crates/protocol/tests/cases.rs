@@ -765,6 +765,34 @@ fn signed_requests_are_accepted_and_refused_alike() {
     request_cases();
 }
 
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn a_rate_limited_request_is_sent_again_alike_after_the_wait_the_relay_names() {
+    use caretrail_protocol::request::{RATE_LIMIT_RETRIES, retry_wait};
+    for (name, status, header, retries, expect) in [
+        ("names 2 s", 429, Some("2"), 0, Some(2)),
+        ("spaces", 429, Some(" 3 "), 1, Some(3)),
+        ("\"0\" is less than a second", 429, Some("0"), 0, Some(1)),
+        ("names none", 429, None, 0, Some(1)),
+        ("not whole seconds", 429, Some("soon"), 0, Some(1)),
+        ("the longest wait", 429, Some("5"), 0, Some(5)),
+        ("longer: the user's to decide", 429, Some("6"), 0, None),
+        ("tried enough", 429, Some("1"), RATE_LIMIT_RETRIES, None),
+        (
+            "the last try",
+            429,
+            Some("1"),
+            RATE_LIMIT_RETRIES - 1,
+            Some(1),
+        ),
+        ("another refusal", 400, Some("1"), 0, None),
+        ("unavailable", 503, Some("1"), 0, None),
+        ("answered", 200, None, 0, None),
+    ] {
+        assert_eq!(retry_wait(status, header, retries), expect, "{name}");
+    }
+}
+
 fn access_cases() {
     use caretrail_protocol::access::why_not;
     use caretrail_types::{ConsentEvent, ConsentScope};

@@ -1189,3 +1189,117 @@ fn her_bills_count_earlier_claims_and_the_relays_account_of_her_claims_is_checke
         assert_eq!(refused.code, ErrorCode::HashMismatch, "{claim:?}");
     }
 }
+
+#[cfg_attr(not(target_arch = "wasm32"), test)]
+#[cfg_attr(target_arch = "wasm32", wasm_bindgen_test)]
+fn her_list_reads_each_batch_and_hospital_once_and_shows_each_record_anchored_and_written_by() {
+    use caretrail_protocol::records::{ListFound, ListReads, Writer, list};
+    use caretrail_types::{Admission, Participant, ParticipantKind, ParticipantStatus, TxId};
+    let k = keys();
+    let a = authority(&k, StaffRole::Doctor);
+    let visit: Vec<StoredRecord> = (1..=3)
+        .map(|n| written(&k, a, "ServiceRequest", n))
+        .collect();
+    let (batch_root, _) = root(&visit).expect("root");
+    let told = VisitBatch {
+        organization: k.hospital.address(),
+        visit_id: VISIT,
+        root: batch_root,
+        records: visit.iter().map(|r| r.id).collect(),
+    };
+    let held: Vec<_> = visit.iter().cloned().map(Some).collect();
+    let kept = proofs(&told, &held, Some((k.patient.address(), 3))).expect("kept");
+    let mut stored: Vec<StoredRecord> = visit
+        .iter()
+        .zip(kept)
+        .map(|(r, proof)| StoredRecord {
+            batch: Some(proof),
+            ..r.clone()
+        })
+        .collect();
+    // A fourth of the same hospital, not batched yet.
+    stored.push(written(&k, a, "MedicationRequest", 4));
+
+    // Three records of one batch and four of one hospital: one batch read, one hospital read.
+    let reads = ListReads::of(&stored);
+    assert_eq!(reads.batches, [(k.hospital.address(), batch_root)]);
+    assert_eq!(reads.organizations, [k.hospital.address()]);
+    assert_eq!(ListReads::of(&[]), ListReads::default());
+
+    let entry = Participant {
+        admission: Admission {
+            signer: k.hospital.address(),
+            kind: ParticipantKind::HealthOrganization,
+            licence_id: "HO-LIC-1001".into(),
+            name: "St. Olav".into(),
+            encryption_key: k.hospital.public_key().to_compressed().to_vec(),
+        },
+        status: ParticipantStatus::Admitted,
+        admitted_at: NOW,
+    };
+    let tx = TxId([7; 32]);
+    let mut found = ListFound::default();
+    found.batches.insert(
+        (k.hospital.address(), batch_root),
+        Some((k.patient.address(), tx)),
+    );
+    found
+        .organizations
+        .insert(k.hospital.address(), Some(entry));
+    let shown = list(stored.clone(), vec![], &found, RELAY, STAFF);
+    assert_eq!(
+        shown.iter().map(|l| l.id).collect::<Vec<_>>(),
+        stored.iter().map(|r| r.id).collect::<Vec<_>>(),
+        "batched ones first, then the one not anchored"
+    );
+    for l in &shown[..3] {
+        let (anchor, anchored_in) = l.anchor.as_ref().expect("anchored by the batch");
+        assert_eq!((anchor.author, *anchored_in), (k.hospital.address(), tx));
+    }
+    assert_eq!(shown[3].anchor, None);
+    for l in &shown {
+        match &l.writer {
+            Some(Writer::Staff(by)) => {
+                assert_eq!(
+                    (by.staff, by.organization_name.as_str()),
+                    (k.doctor.address(), "St. Olav")
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    // The chain holds another patient's batch at that root, or none: nothing is anchored by it.
+    for answer in [Some((k.stranger.address(), tx)), None] {
+        let mut other = found.clone();
+        other
+            .batches
+            .insert((k.hospital.address(), batch_root), answer);
+        let shown = list(stored.clone(), vec![], &other, RELAY, STAFF);
+        assert!(shown.iter().all(|l| l.anchor.is_none()), "{answer:?}");
+    }
+
+    // One record read alone: its writer is read, not its batch; only that record of hers.
+    use caretrail_protocol::records::alone;
+    let her = k.patient.address();
+    let one = stored[0].clone();
+    let kept = alone(her, one.id, Some(one.clone()));
+    assert_eq!(kept, [one.clone()]);
+    let reads = ListReads::writers(&kept);
+    assert_eq!(
+        (reads.batches.len(), reads.organizations.clone()),
+        (0, vec![k.hospital.address()])
+    );
+    let shown = list(kept, vec![], &found, RELAY, STAFF);
+    assert_eq!(shown.len(), 1);
+    assert!(matches!(shown[0].writer, Some(Writer::Staff(_))));
+    assert!(alone(her, one.id, None).is_empty(), "none held");
+    assert!(
+        alone(her, Hash32([1; 32]), Some(one.clone())).is_empty(),
+        "the row of another id"
+    );
+    assert!(
+        alone(k.stranger.address(), one.id, Some(one)).is_empty(),
+        "another's record"
+    );
+}

@@ -9,6 +9,7 @@ use crate::web_wallet::{RestoreInput, Restored};
 use crate::{web_records, web_visit, web_wallet};
 use caretrail_crypto::policy::review;
 use caretrail_protocol::records::{CheckedRead, Listed, Saved, Share};
+use caretrail_protocol::request::retry_wait;
 use caretrail_types::{
     Address, AnchoredRecord, CapturedPhoto, ErrorCode, Hash32, LoginInput, PolicyPublication,
     PolicyView, Progress, REQUEST_HEADER, RegistrationError, RegistrationInput,
@@ -36,11 +37,35 @@ fn refusal(status: u16, body: &str) -> UiError {
     })
 }
 
+/// Sends the request `build` makes; one the relay refuses as one too many from this address
+/// goes again after the wait it names, as [`retry_wait`] decides (the desktop client does the
+/// same).
+async fn send(
+    build: impl Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
+) -> Result<gloo_net::http::Response, UiError> {
+    let mut retries = 0;
+    loop {
+        let response = build()
+            .map_err(internal)?
+            .send()
+            .await
+            .map_err(unreachable)?;
+        let header = response.headers().get("retry-after");
+        match retry_wait(response.status(), header.as_deref(), retries) {
+            Some(seconds) => {
+                retries += 1;
+                crate::clock::pause(seconds.saturating_mul(1000).min(i32::MAX as u64) as i32).await;
+            }
+            None => return Ok(response),
+        }
+    }
+}
+
 /// The relay's answer, or its refusal, in the shapes the app gives.
 async fn relay_answer<T: DeserializeOwned>(
-    sent: Result<gloo_net::http::Response, gloo_net::Error>,
+    build: impl Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
 ) -> Result<T, UiError> {
-    let response = sent.map_err(unreachable)?;
+    let response = send(build).await?;
     if response.ok() {
         return response.json::<T>().await.map_err(internal);
     }
@@ -49,7 +74,7 @@ async fn relay_answer<T: DeserializeOwned>(
 }
 
 pub(crate) async fn relay_get<T: DeserializeOwned>(path: &str) -> Result<T, UiError> {
-    relay_answer(gloo_net::http::Request::get(path).send().await).await
+    relay_answer(|| gloo_net::http::Request::get(path).build()).await
 }
 
 /// Posts JSON to the relay; answers or refusals in the same shapes as the app's.
@@ -57,10 +82,7 @@ pub(crate) async fn relay_post<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, UiError> {
-    let request = gloo_net::http::Request::post(path)
-        .json(body)
-        .map_err(internal)?;
-    relay_answer(request.send().await).await
+    relay_answer(|| gloo_net::http::Request::post(path).json(body)).await
 }
 
 /// A signed GET of JSON.
@@ -68,8 +90,13 @@ pub(crate) async fn signed_get<T: DeserializeOwned>(
     path: &str,
     signed: &SignedRelayRequest,
 ) -> Result<T, UiError> {
-    let request = gloo_net::http::Request::get(path).header(REQUEST_HEADER, &signed.to_header());
-    relay_answer(request.send().await).await
+    let header = signed.to_header();
+    relay_answer(|| {
+        gloo_net::http::Request::get(path)
+            .header(REQUEST_HEADER, &header)
+            .build()
+    })
+    .await
 }
 
 /// A signed GET of a few bytes (an envelope's header).
@@ -77,11 +104,13 @@ pub(crate) async fn signed_get_bytes(
     path: &str,
     signed: &SignedRelayRequest,
 ) -> Result<Vec<u8>, UiError> {
-    let response = gloo_net::http::Request::get(path)
-        .header(REQUEST_HEADER, &signed.to_header())
-        .send()
-        .await
-        .map_err(unreachable)?;
+    let header = signed.to_header();
+    let response = send(|| {
+        gloo_net::http::Request::get(path)
+            .header(REQUEST_HEADER, &header)
+            .build()
+    })
+    .await?;
     if response.ok() {
         return response.binary().await.map_err(internal);
     }
@@ -95,12 +124,14 @@ pub(crate) async fn signed_put_bytes<T: DeserializeOwned>(
     signed: &SignedRelayRequest,
     bytes: &[u8],
 ) -> Result<T, UiError> {
-    let request = gloo_net::http::Request::put(path)
-        .header(REQUEST_HEADER, &signed.to_header())
-        .header("content-type", "application/octet-stream")
-        .body(js_sys::Uint8Array::from(bytes))
-        .map_err(internal)?;
-    relay_answer(request.send().await).await
+    let header = signed.to_header();
+    relay_answer(|| {
+        gloo_net::http::Request::put(path)
+            .header(REQUEST_HEADER, &header)
+            .header("content-type", "application/octet-stream")
+            .body(js_sys::Uint8Array::from(bytes))
+    })
+    .await
 }
 
 /// A large transfer through `XMLHttpRequest`: `body` sent with upload progress, the answer
