@@ -1284,7 +1284,7 @@ fn her_list_reads_each_batch_and_hospital_once_and_shows_each_record_anchored_an
     let her = k.patient.address();
     let one = stored[0].clone();
     let kept = alone(her, one.id, Some(one.clone()));
-    assert_eq!(kept, [one.clone()]);
+    assert_eq!(kept, std::slice::from_ref(&one));
     let reads = ListReads::writers(&kept);
     assert_eq!(
         (reads.batches.len(), reads.organizations.clone()),
