@@ -6,9 +6,12 @@
 
 mod common;
 
+use alloy::providers::{Provider as _, ProviderBuilder};
 use caretrail_chain::{admit, secret_key, visit_of};
 use caretrail_client::{Client, RegistrationForm};
 use caretrail_crypto::SecretKey;
+use caretrail_crypto::visit::RegistryDomain;
+use caretrail_protocol::{checkin, qr};
 use caretrail_types::{Admission, ErrorCode, Hash32, ParticipantKind};
 use common::{
     PASSWORD, existing, password, photo, policy_document, refused_as, registration_stack, wallet,
@@ -30,6 +33,20 @@ async fn caretrail(args: &[&str], wallet: &TempDir, env: &[(&str, &str)]) -> std
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// A check-in code's text with its last bytes gone (still base64url: a whole number of them).
+fn fresh_text_cut(code: &str) -> String {
+    let payload = code.strip_prefix("ct:/").expect("a Caretrail code");
+    let keep = (payload.len() / 4 - 2) * 4;
+    format!("ct:/{}", &payload[..keep])
+}
+
+/// A photograph of her, no code in it, as a file.
+fn erik_photo(dir: &TempDir) -> std::path::PathBuf {
+    let path = dir.path().join("photo.jpg");
+    std::fs::write(&path, photo("jesper_2.jpg")).expect("write");
+    path
 }
 
 #[tokio::test]
@@ -80,6 +97,7 @@ async fn her_code_opens_a_visit_at_the_hospitals_kiosk_once() {
     };
     let hospital = admitted(5, "HO-LIC-1001").await;
     let other = admitted(6, "HO-LIC-1002").await;
+    let elsewhere_address = secret_key(&other).address();
     let hospital_address = secret_key(&hospital).address().to_string();
 
     // Her code, as a PNG, from the command line.
@@ -179,6 +197,103 @@ async fn her_code_opens_a_visit_at_the_hospitals_kiosk_once() {
         text(&again.stderr).contains("[chain_refused]"),
         "{}",
         text(&again.stderr)
+    );
+
+    // At the kiosk's command line, each bad code is refused with its own code and words, and
+    // the kiosk sends nothing on chain (its account's transaction count stays).
+    let provider = ProviderBuilder::new().connect_http(rpc.clone());
+    let kiosk_account = hospital.address();
+    let sent = provider
+        .get_transaction_count(kiosk_account)
+        .await
+        .expect("its count");
+    let domain = RegistryDomain {
+        chain_id: stack.relay.config.chain_id,
+        records: registries.records,
+    };
+    let her = wallet(&erik).unlock(&existing()).expect("her key");
+    let here = secret_key(&hospital).address();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let mut rng = rand_core::OsRng;
+    let (fresh, _) = checkin::code(&her, domain, here, record, now, &mut rng);
+    let mut altered = fresh.clone();
+    altered.token.expires_at += 1;
+    let forged = qr::encode(&qr::Payload::CheckIn(altered));
+    let (_, expired) = checkin::code(&her, domain, here, record, now - 2 * 86_400, &mut rng);
+    let (_, elsewhere) = checkin::code(&her, domain, elsewhere_address, record, now, &mut rng);
+    let someone = SecretKey::generate(&mut rng);
+    let (_, unregistered) = checkin::code(&someone, domain, here, Hash32([5; 32]), now, &mut rng);
+    let cut = fresh_text_cut(&checkin::code(&her, domain, here, record, now, &mut rng).1);
+    for (name, code, expect, words) in [
+        (
+            "not Caretrail",
+            "hello kiosk",
+            "[invalid_input]",
+            "not a Caretrail code",
+        ),
+        ("damaged", "ct:/!!!!", "[invalid_input]", "damaged"),
+        ("cut short", cut.as_str(), "[invalid_input]", "cut short"),
+        ("forged", forged.as_str(), "[bad_signature]", "forged"),
+        (
+            "expired",
+            expired.as_str(),
+            "[signature_expired]",
+            "ask for a fresh code",
+        ),
+        (
+            "another hospital's",
+            elsewhere.as_str(),
+            "[wrong_organization]",
+            "not this one",
+        ),
+        (
+            "not registered",
+            unregistered.as_str(),
+            "[unknown_record]",
+            "not a registered patient",
+        ),
+    ] {
+        let out = caretrail(
+            &["reception", "open", "--code", code, "--relay", relay],
+            &kiosk,
+            &[],
+        )
+        .await;
+        let said = text(&out.stderr);
+        assert!(!out.status.success(), "{name}: accepted");
+        assert!(
+            said.contains(expect) && said.contains(words),
+            "{name}: {said}"
+        );
+    }
+    let out = caretrail(
+        &[
+            "reception",
+            "open",
+            "--image",
+            erik_photo(&erik).to_str().expect("path"),
+            "--relay",
+            relay,
+        ],
+        &kiosk,
+        &[],
+    )
+    .await;
+    assert!(
+        !out.status.success() && text(&out.stderr).contains("[invalid_input]"),
+        "a picture with no code: {}",
+        text(&out.stderr)
+    );
+    assert_eq!(
+        provider
+            .get_transaction_count(kiosk_account)
+            .await
+            .expect("its count"),
+        sent,
+        "a refused code sent nothing on chain"
     );
 
     // A code from someone not registered; a code for a hospital not admitted; no code at all.

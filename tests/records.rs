@@ -20,7 +20,7 @@ use caretrail_types::{
     Address, ErrorCode, Hash32, KIND_HEADER, REQUEST_HEADER, ReadGround, RelayAction,
     SignedRelayRequest, UiError,
 };
-use common::options;
+use common::{files, options};
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -431,24 +431,6 @@ async fn mine_a_block(stack: &Stack) {
 
 fn hex(id: &Hash32) -> String {
     id.to_string().trim_start_matches("0x").to_owned()
-}
-
-/// Every file under `dir`, relative, sorted.
-fn files(dir: &Path) -> Vec<String> {
-    fn walk(dir: &Path, base: &Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else if let Ok(relative) = path.strip_prefix(base) {
-                out.push(relative.to_string_lossy().into_owned());
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
 }
 
 /// A signed request as the relay reads it from its header.

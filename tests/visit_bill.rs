@@ -240,6 +240,21 @@ async fn the_hospital_bills_the_insurer_answers_and_her_app_checks_the_answer() 
         .await,
         "not_admitted",
     );
+    // An admitted insurer, but not hers: refused with her enrolment named.
+    let out = send(
+        second,
+        &["Laboratory tests=100"],
+        &second_records,
+        &["--insurer", &i2.address().to_string()],
+    )
+    .await;
+    let said = String::from_utf8_lossy(&out.stderr).into_owned();
+    refused(out, "not_admitted");
+    assert!(
+        said.contains("is not enrolled with")
+            && said.contains(&stack.insurer.address().to_string()),
+        "{said}"
+    );
     // Records that are not this visit's: another visit's, one the relay does not hold.
     let (other, other_records) = visit_with_orders(&parties).await;
     refused(

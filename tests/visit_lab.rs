@@ -420,6 +420,17 @@ async fn labs_in_her_hospital_and_in_another_report_on_her_test_list() {
             .await,
         ErrorCode::NotAReader,
     );
+    // The same from that lab's command line: its own code and words, and no visit opened.
+    let third_desk = Workstation::new(relay, &third, "lab").await;
+    let mut args = vec!["lab", "fetch", "--code", ungranted.as_str()];
+    args.extend(third_desk.args(relay));
+    let third_order = third_desk.staff_dir.path().join("order.json");
+    args.extend(["--out", third_order.to_str().expect("path")]);
+    let out = cli(&args, third_desk.staff_dir.path(), &[]).await;
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "accepted");
+    assert!(said.contains("[not_a_reader]"), "{said}");
+    assert!(!third_order.exists(), "a refused fetch wrote an order");
     let token = match caretrail_protocol::qr::decode(&ungranted).expect("a code") {
         caretrail_protocol::qr::Payload::TestList(code) => code.visit_token().expect("a token"),
         other => panic!("{}", other.kind_name()),

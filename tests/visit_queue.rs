@@ -15,7 +15,7 @@ use caretrail_types::{
     Admission, ErrorCode, Hash32, ParticipantKind, QueuedVisit, StaffRole, UiError, Visit,
     VisitAssignment, VisitToken,
 };
-use common::{refused_as, stack};
+use common::{Workstation, cli, refused_as, stack};
 use futures_util::StreamExt as _;
 use std::time::Duration;
 
@@ -220,4 +220,115 @@ async fn reception_assigns_a_doctor_and_her_queue_shows_it_at_once() {
         post(sign_assignment(&hospital, domain, base)).await,
         ErrorCode::VisitClosed
     );
+
+    // A visit that has ended (its token's expiry passed) takes no assignment either.
+    let now = caretrail_client::unix_now();
+    let short = VisitToken {
+        patient: patient.address(),
+        organization: hospital.address(),
+        visit_id: Hash32([3; 32]),
+        expires_at: now + 6,
+        not_after: now + 5,
+    };
+    let signature = sign_visit_token(&patient, chain_id, registries.records, &short);
+    open_visit(
+        &rpc,
+        stack.node().dev_signer(5),
+        registries.records,
+        &short,
+        &signature,
+    )
+    .await
+    .expect("opened");
+    let ended = VisitAssignment {
+        visit_id: short.visit_id,
+        expires_at: short.expires_at,
+        ..base
+    };
+    tokio::time::sleep(Duration::from_secs(
+        (short.expires_at + 1).saturating_sub(caretrail_client::unix_now()),
+    ))
+    .await;
+    assert_eq!(
+        post(sign_assignment(&hospital, domain, ended)).await,
+        ErrorCode::VisitClosed
+    );
+
+    // Reception's command line (the hospital's key provisioned from its backup) is refused
+    // alike, each with its own code and words.
+    let desk = Workstation::new(relay, &hospital, "doctor").await;
+    let other_doctor = desk.staff.address().to_string();
+    let hex = |id: Hash32| id.to_string();
+    for (name, visit_id, role, expect, words) in [
+        (
+            "closed",
+            hex(visit.visit_id),
+            "doctor",
+            "[visit_closed]",
+            "ended",
+        ),
+        (
+            "ended",
+            hex(short.visit_id),
+            "doctor",
+            "[visit_closed]",
+            "ended",
+        ),
+        (
+            "never opened",
+            hex(Hash32([9; 32])),
+            "doctor",
+            "[unknown_visit]",
+            "opened no visit",
+        ),
+        (
+            "to reception",
+            hex(lab_visit.visit_id),
+            "reception",
+            "[wrong_role]",
+            "not to reception",
+        ),
+    ] {
+        let out = cli(
+            &[
+                "hospital",
+                "assign",
+                "--visit-id",
+                &visit_id,
+                "--staff",
+                &other_doctor,
+                "--role",
+                role,
+                "--relay",
+                relay,
+            ],
+            desk.organization_dir.path(),
+            &[],
+        )
+        .await;
+        let said = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{name}: accepted");
+        assert!(
+            said.contains(expect) && said.contains(words),
+            "{name}: {said}"
+        );
+    }
+
+    // Nothing refused was queued: the doctor's open assignments are the one she was given, and
+    // the other doctor has none.
+    let now = caretrail_client::unix_now();
+    let held = stack
+        .relay
+        .db
+        .open_assignments(doctor.address(), now)
+        .await
+        .expect("the relay's database");
+    assert_eq!(held, [assigned]);
+    let none = stack
+        .relay
+        .db
+        .open_assignments(desk.staff.address(), now)
+        .await
+        .expect("the relay's database");
+    assert!(none.is_empty(), "{none:?}");
 }

@@ -372,6 +372,83 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
         ErrorCode::VisitClosed,
     );
 
+    // At the doctor's command line alike, each with its own code and words: a doctor whose
+    // certificate the hospital revoked (from its command line), one holding a lab's certificate.
+    let write = |desk: &Workstation, certificate: &std::path::Path, visit: Hash32| {
+        let visit = visit.to_string();
+        let certificate = certificate.to_str().expect("path").to_owned();
+        let organization = desk
+            .organization_dir
+            .path()
+            .to_str()
+            .expect("path")
+            .to_owned();
+        let staff_dir = desk.staff_dir.path().to_owned();
+        async move {
+            let out = cli(
+                &[
+                    "doctor",
+                    "write",
+                    "--visit-id",
+                    &visit,
+                    "--certificate",
+                    &certificate,
+                    "--organization-wallet",
+                    &organization,
+                    "--relay",
+                    relay,
+                    "--test",
+                    "2345-7=Glucose",
+                ],
+                &staff_dir,
+                &[],
+            )
+            .await;
+            assert!(!out.status.success(), "accepted");
+            String::from_utf8_lossy(&out.stderr).into_owned()
+        }
+    };
+    let revoked = Workstation::new(relay, hospital, "doctor").await;
+    let revoked_visit = parties
+        .checked_in(&revoked.staff, revoked.certificate, StaffRole::Doctor)
+        .await
+        .assignment
+        .assignment
+        .visit_id;
+    succeeded(
+        &cli(
+            &[
+                "hospital",
+                "staff",
+                "revoke",
+                "--staff",
+                &revoked.staff.address().to_string(),
+                "--relay",
+                relay,
+            ],
+            revoked.organization_dir.path(),
+            &[],
+        )
+        .await,
+    );
+    let said = write(&revoked, &revoked.certificate_file, revoked_visit).await;
+    assert!(
+        said.contains("[certificate_revoked]") && said.contains("revoked"),
+        "{said}"
+    );
+    let lab_desk = Workstation::new(relay, hospital, "lab").await;
+    let lab_visit = parties
+        .checked_in(&lab_desk.staff, lab_desk.certificate, StaffRole::Lab)
+        .await
+        .assignment
+        .assignment
+        .visit_id;
+    let said = write(&lab_desk, &lab_desk.certificate_file, lab_visit).await;
+    assert!(
+        said.contains("[wrong_role]") && said.contains("lab"),
+        "{said}"
+    );
+
     // A blocked hospital.
     let last = parties
         .checked_in(&doctor_key, certificate, StaffRole::Doctor)
@@ -389,6 +466,13 @@ async fn the_doctor_writes_a_visits_records_the_hospital_anchors_them_and_the_pa
         put(&doctor_key, last, "ServiceRequest").await,
         ErrorCode::NotAdmitted,
     );
+    let said = write(
+        &desk,
+        &desk.certificate_file,
+        last.assignment.assignment.visit_id,
+    )
+    .await;
+    assert!(said.contains("[not_admitted]"), "{said}");
 
     // Nothing refused was kept: her records are the three written and the one accepted.
     let held: Vec<_> = client

@@ -1,5 +1,5 @@
-//! The whole visit, steps 6–15, end to end on a real anvil, relay, S3-compatible store
-//! (in-memory here: `tests/records.rs` runs the store against s3s-fs) and sandbox: check-in at
+//! The whole visit, steps 6–15, end to end on a real anvil, relay, S3-compatible server
+//! (`s3s-fs`, which holds every record's envelope) and sandbox: check-in at
 //! the kiosk, TKN_D to the doctor's live queue, the prescription and the test list, the lab's
 //! report, the bill and the insurer's answers. The patient ends with U_P, T_D, U_R, the bill and
 //! the answers, each decrypted on her side, anchored on chain and shown with who wrote it, and
@@ -8,13 +8,15 @@
 
 mod common;
 
+use caretrail::stack::{Stack, StackOptions};
 use caretrail_chain::set_status;
 use caretrail_client::{LabFile, LabReport, Writer};
 use caretrail_protocol::audit::Mark;
 use caretrail_protocol::visit::bill::{Bill, BillLine, Outcome};
 use caretrail_protocol::visit::orders::{Orders, Prescription, TestOrder};
+use caretrail_relay::storage::LocalS3;
 use caretrail_types::{ErrorCode, ParticipantStatus, ReadGround, StaffRole, VisitAuthority};
-use common::{refused_as, register_and_admit, registration_stack};
+use common::{files, options, refused_as, register_and_admit};
 use futures_util::StreamExt as _;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,7 +24,14 @@ use tempfile::TempDir;
 
 #[tokio::test]
 async fn a_whole_visit_leaves_her_every_record_decrypted_anchored_and_every_read_verified() {
-    let stack = registration_stack().await;
+    let s3 = LocalS3::start("visit").expect("s3s-fs (./scripts/setup.sh installs it)");
+    let stack = Stack::start(StackOptions {
+        publish_plans: true,
+        storage: Some(s3.config()),
+        ..options(None)
+    })
+    .await
+    .expect("the stack starts");
     let erik_dir = TempDir::new().expect("dir");
     let parties = register_and_admit(&stack, erik_dir.path()).await;
     let (client, patient, hospital) = (&parties.client, &parties.patient, &parties.hospital);
@@ -188,6 +197,23 @@ async fn a_whole_visit_leaves_her_every_record_decrypted_anchored_and_every_read
     ] {
         assert!(kinds.contains(&kind), "{kind} missing from {kinds:?}");
     }
+    // Each is in the S3 server's bucket, its envelope's header and body, and nothing else is.
+    let mut expected: Vec<String> = listed
+        .iter()
+        .flat_map(|l| {
+            let hex = l.id.to_string().trim_start_matches("0x").to_owned();
+            [
+                format!("records/{hex}/body"),
+                format!("records/{hex}/header"),
+            ]
+        })
+        .collect();
+    expected.sort();
+    let held: Vec<String> = files(&s3.root().join("visit"))
+        .into_iter()
+        .filter(|o| o.starts_with("records/"))
+        .collect();
+    assert_eq!(held, expected);
     let out = TempDir::new().expect("dir");
     for l in &listed {
         let (anchor, _) = l
@@ -239,7 +265,12 @@ async fn a_whole_visit_leaves_her_every_record_decrypted_anchored_and_every_read
         );
     }
 
-    // The hospital is blocked: every next step it would take is refused.
+    // The hospital is blocked: every next step it would take is refused, and none leaves
+    // anything behind. A code she made before the block is one of them.
+    let (_, early_code) = client
+        .checkin_code(patient, record, hospital.address())
+        .await
+        .expect("her code");
     set_status(
         &stack.rpc_url(),
         stack.node().dev_signer(0),
@@ -283,6 +314,60 @@ async fn a_whole_visit_leaves_her_every_record_decrypted_anchored_and_every_read
         )
         .await;
     refused_as(refused_lab, ErrorCode::NotAdmitted);
+    refused_as(
+        client.open_checkin(kiosk.clone(), &early_code).await,
+        ErrorCode::NotAdmitted,
+    );
+    let late = scratch.path().join("late.pdf");
+    std::fs::write(&late, b"%PDF-1.4\n% late %\n%%EOF\n").expect("write");
+    refused_as(
+        client
+            .lab_report(
+                &lab,
+                kiosk.clone(),
+                &order,
+                &LabReport {
+                    conclusion: "A report after the block.".into(),
+                    files: vec![LabFile {
+                        path: late,
+                        content_type: "application/pdf".into(),
+                    }],
+                },
+                scratch.path(),
+                Arc::new(|_| {}),
+            )
+            .await,
+        ErrorCode::NotAdmitted,
+    );
+    refused_as(
+        client
+            .send_bill(
+                &billing,
+                kiosk.clone(),
+                &VisitAuthority {
+                    certificate: billing_certificate,
+                    assignment: assigned.assignment,
+                },
+                None,
+                &Bill {
+                    lines: vec![BillLine {
+                        service: "Doctor consultation".into(),
+                        amount: 600,
+                    }],
+                    records: vec![orders[0].id],
+                },
+                scratch.path(),
+            )
+            .await,
+        ErrorCode::NotAdmitted,
+    );
+    let after = client.list_records(patient).await.expect("her list");
+    assert_eq!(after.len(), listed.len(), "a refused step kept a record");
+    let still: Vec<String> = files(&s3.root().join("visit"))
+        .into_iter()
+        .filter(|o| o.starts_with("records/"))
+        .collect();
+    assert_eq!(still, held, "a refused step left an object in the bucket");
     // Its visit is still open on chain, but a blocked hospital reads nothing of hers.
     refused_as(
         client
