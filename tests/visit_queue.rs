@@ -183,6 +183,12 @@ async fn reception_assigns_a_doctor_and_her_queue_shows_it_at_once() {
         post(sign_assignment(&stranger, domain, base)).await,
         ErrorCode::BadSignature
     );
+    // Only the organization's key, which reception's kiosk holds, signs a TKN_D: a certified
+    // staff member's own key does not.
+    assert_eq!(
+        post(sign_assignment(&doctor, domain, base)).await,
+        ErrorCode::BadSignature
+    );
     let never_opened = VisitAssignment {
         visit_id: Hash32([9; 32]),
         ..base

@@ -156,7 +156,8 @@ def invoke(driver, command, args):
         "const ipc = window.__TAURI_INTERNALS__;"
         "if (!ipc) { done({refused: 'no IPC in this page'}); return; }"
         f"ipc.invoke({json.dumps(command)}, {json.dumps(args)})"
-        ".then(v => done({ok: v === undefined ? null : v}), e => done({refused: String(e)}));")
+        ".then(v => done({ok: v === undefined ? null : v}),"
+        " e => done({refused: typeof e === 'string' ? e : JSON.stringify(e)}));")
 
 
 def app_boundary(driver):
@@ -785,6 +786,37 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
     bill_answered(patient, os.path.join(shots, "app-bills.png"))
 
 
+def app_refusals(kiosk, doctor, billing, me, hospital, doctor_address, visit_id, records, cli,
+                 relay, work):
+    """What the visit's rules forbid, refused by the staff windows' commands with their own code
+    and words: the billing desk names an insurer she is not enrolled with (the hospital); the
+    kiosk assigns a visit its hospital never opened; the doctor writes after the hospital revoked
+    her certificate from its command line (the kiosk's wallet, WORK/kiosk)."""
+    def refused(driver, command, args, code, words, what):
+        answer = invoke(driver, command, args)
+        said = answer.get("refused", "")
+        check(f'"{code}"' in said and words in said, f"{what} is refused: {code} ({answer})")
+
+    refused(billing, "billing_send",
+            {"visitId": visit_id, "lines": [{"service": "Laboratory tests", "amount": 100}],
+             "records": records[:1], "insurer": hospital},
+            "not_admitted", "is not enrolled with", "a bill to an insurer she is not enrolled with")
+    never = {"patient": me, "organization": hospital, "visit_id": "0x" + "ab" * 32,
+             "expires_at": int(time.time()) + 3600}
+    refused(kiosk, "reception_assign", {"visit": never, "staff": doctor_address},
+            "unknown_visit", "", "an assignment to a visit the hospital never opened")
+    done = subprocess.run(
+        [cli, "hospital", "staff", "revoke", "--staff", doctor_address, "--relay", relay],
+        env={**os.environ, "CARETRAIL_WALLET": os.path.join(work, "kiosk"),
+             "CARETRAIL_PASSWORD": PASSWORD},
+        capture_output=True, text=True, timeout=120)
+    check(done.returncode == 0, f"the hospital revokes the doctor ({done.stderr.strip()[-300:]})")
+    refused(doctor, "doctor_write",
+            {"visitId": visit_id,
+             "orders": {"prescription": None, "tests": [{"loinc": "2345-7", "name": "Glucose"}]}},
+            "certificate_revoked", "", "a revoked doctor's orders")
+
+
 def bill_answered(patient, screenshot):
     """Her Bills screen, refreshed until the insurer's answer to her consultation is final: it is
     complete and agrees with her own computation, 800 less her 10 % co-payment."""
@@ -1033,6 +1065,9 @@ def main():
                     written = results(driver, doctor, lab, args.app, doctor_address, shots,
                                       attachment)
                     bill_sent(billing, driver, args.app, visit_id, sorted(written.values()), shots)
+                    cli, relay = args.recovery
+                    app_refusals(kiosk, doctor, billing, me, args.records[0], doctor_address,
+                                 visit_id, sorted(written.values()), cli, relay, bad_codes)
                 finally:
                     for staff in (kiosk, doctor, lab, billing):
                         staff.quit()
