@@ -9,13 +9,13 @@
 
 use anyhow::{Context as _, ensure};
 use caretrail::stack::{Stack, StackOptions, default_assets_dir};
-use caretrail_relay::edge::{EdgeConfig, EdgeLimits};
 use caretrail_chain::{admission_of, admit, secret_key};
 use caretrail_client::{Client, LabFile, LabReport, RegistrationForm, Wallet};
 use caretrail_crypto::SecretKey;
 use caretrail_keystore::{FileStore, Password};
 use caretrail_protocol::visit::bill::{Bill, BillLine, Outcome};
 use caretrail_protocol::visit::orders::{Orders, Prescription, TestOrder};
+use caretrail_relay::edge::{EdgeConfig, EdgeLimits};
 use caretrail_types::{ParticipantKind, StaffRole, VisitAuthority};
 use clap::Parser;
 use futures_util::StreamExt as _;
