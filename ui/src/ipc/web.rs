@@ -41,7 +41,7 @@ fn refusal(status: u16, body: &str) -> UiError {
 /// goes again after the wait it names, as [`retry_wait`] decides (the desktop client does the
 /// same).
 async fn send(
-    build: impl Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
+    build: &dyn Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
 ) -> Result<gloo_net::http::Response, UiError> {
     let mut retries = 0;
     loop {
@@ -61,20 +61,29 @@ async fn send(
     }
 }
 
-/// The relay's answer, or its refusal, in the shapes the app gives.
-async fn relay_answer<T: DeserializeOwned>(
-    build: impl Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
-) -> Result<T, UiError> {
+/// The relay's answer's text, or its refusal, in the shapes the app gives (one copy of the
+/// exchange for every answer's type: the page's wasm stays small).
+async fn answer_text(
+    build: &dyn Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
+) -> Result<String, UiError> {
     let response = send(build).await?;
-    if response.ok() {
-        return response.json::<T>().await.map_err(internal);
+    let (ok, status) = (response.ok(), response.status());
+    let text = response.text().await;
+    match (ok, text) {
+        (true, text) => text.map_err(internal),
+        (false, text) => Err(refusal(status, &text.unwrap_or_default())),
     }
-    let status = response.status();
-    Err(refusal(status, &response.text().await.unwrap_or_default()))
+}
+
+/// The relay's answer as `T`, or its refusal.
+async fn relay_answer<T: DeserializeOwned>(
+    build: &dyn Fn() -> Result<gloo_net::http::Request, gloo_net::Error>,
+) -> Result<T, UiError> {
+    serde_json::from_str(&answer_text(build).await?).map_err(internal)
 }
 
 pub(crate) async fn relay_get<T: DeserializeOwned>(path: &str) -> Result<T, UiError> {
-    relay_answer(|| gloo_net::http::Request::get(path).build()).await
+    relay_answer(&|| gloo_net::http::Request::get(path).build()).await
 }
 
 /// Posts JSON to the relay; answers or refusals in the same shapes as the app's.
@@ -82,7 +91,7 @@ pub(crate) async fn relay_post<B: Serialize, T: DeserializeOwned>(
     path: &str,
     body: &B,
 ) -> Result<T, UiError> {
-    relay_answer(|| gloo_net::http::Request::post(path).json(body)).await
+    relay_answer(&|| gloo_net::http::Request::post(path).json(body)).await
 }
 
 /// A signed GET of JSON.
@@ -91,7 +100,7 @@ pub(crate) async fn signed_get<T: DeserializeOwned>(
     signed: &SignedRelayRequest,
 ) -> Result<T, UiError> {
     let header = signed.to_header();
-    relay_answer(|| {
+    relay_answer(&|| {
         gloo_net::http::Request::get(path)
             .header(REQUEST_HEADER, &header)
             .build()
@@ -105,7 +114,7 @@ pub(crate) async fn signed_get_bytes(
     signed: &SignedRelayRequest,
 ) -> Result<Vec<u8>, UiError> {
     let header = signed.to_header();
-    let response = send(|| {
+    let response = send(&|| {
         gloo_net::http::Request::get(path)
             .header(REQUEST_HEADER, &header)
             .build()
@@ -125,7 +134,7 @@ pub(crate) async fn signed_put_bytes<T: DeserializeOwned>(
     bytes: &[u8],
 ) -> Result<T, UiError> {
     let header = signed.to_header();
-    relay_answer(|| {
+    relay_answer(&|| {
         gloo_net::http::Request::put(path)
             .header(REQUEST_HEADER, &header)
             .header("content-type", "application/octet-stream")
