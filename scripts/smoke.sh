@@ -183,7 +183,7 @@ run_check "desktop app under Xvfb" python3 tests/smoke/ui_smoke.py \
   --scan "$SCAN_TEXT" "$WORK/code.png" \
   --register 19710302-4411 MMH-1001-0001 "$POLICIES/meridian-gold.json" "$PHOTOS/jesper_2.jpg" \
   --records "$HOSPITAL" "$WORK/discharge-letter.pdf" --big "$WORK/scan-archive.bin" \
-  --recovery "$CLI" "$RELAY"
+  --recovery "$CLI" "$RELAY" --block HO-LIC-1001 "$AUTHORITY_KEY"
 run_check "desktop app screenshot is not blank" not_blank "$WORK/app.png"
 fi
 

@@ -786,17 +786,20 @@ def bill_sent(billing, patient, app, visit_id, records, shots):
     bill_answered(patient, os.path.join(shots, "app-bills.png"))
 
 
+def refused(driver, command, args, code, words, what):
+    """`command` called from `driver`'s window is refused with `code`, its message holding
+    `words`."""
+    answer = invoke(driver, command, args)
+    said = answer.get("refused", "")
+    check(f'"{code}"' in said and words in said, f"{what} is refused: {code} ({answer})")
+
+
 def app_refusals(kiosk, doctor, billing, me, hospital, doctor_address, visit_id, records, cli,
                  relay, work):
     """What the visit's rules forbid, refused by the staff windows' commands with their own code
     and words: the billing desk names an insurer she is not enrolled with (the hospital); the
     kiosk assigns a visit its hospital never opened; the doctor writes after the hospital revoked
     her certificate from its command line (the kiosk's wallet, WORK/kiosk)."""
-    def refused(driver, command, args, code, words, what):
-        answer = invoke(driver, command, args)
-        said = answer.get("refused", "")
-        check(f'"{code}"' in said and words in said, f"{what} is refused: {code} ({answer})")
-
     refused(billing, "billing_send",
             {"visitId": visit_id, "lines": [{"service": "Laboratory tests", "amount": 100}],
              "records": records[:1], "insurer": hospital},
@@ -815,6 +818,32 @@ def app_refusals(kiosk, doctor, billing, me, hospital, doctor_address, visit_id,
             {"visitId": visit_id,
              "orders": {"prescription": None, "tests": [{"loinc": "2345-7", "name": "Glucose"}]}},
             "certificate_revoked", "", "a revoked doctor's orders")
+
+
+def blocked_refusals(patient, kiosk, billing, me, hospital, doctor_address, visit_id, records,
+                     cli, relay, licence, authority_key):
+    """The health authority blocks the hospital (`caretrail authority block`): her app makes no
+    check-in code for it any more, its kiosk opens no visit with a code she made before and
+    assigns nothing, and its billing desk bills nothing: each `not_admitted`, in the app."""
+    before = invoke(patient, "visit_checkin_code", {"organization": hospital})
+    text = (before.get("ok") or {}).get("text", "")
+    check(text.startswith("ct:/"), f"her check-in code, made before the block ({before})")
+    done = subprocess.run(
+        [cli, "authority", "block", licence, "--relay", relay, "--authority-key", authority_key],
+        capture_output=True, text=True, timeout=120)
+    check(done.returncode == 0, f"the authority blocks the hospital ({done.stderr.strip()[-300:]})")
+    refused(patient, "visit_checkin_code", {"organization": hospital}, "not_admitted", "",
+            "her check-in code for a blocked hospital")
+    refused(kiosk, "reception_open", {"code": text}, "not_admitted", "",
+            "a blocked hospital's kiosk opening a visit with a code made before")
+    visit = {"patient": me, "organization": hospital, "visit_id": visit_id,
+             "expires_at": int(time.time()) + 3600}
+    refused(kiosk, "reception_assign", {"visit": visit, "staff": doctor_address}, "not_admitted",
+            "", "a blocked hospital's assignment")
+    refused(billing, "billing_send",
+            {"visitId": visit_id, "lines": [{"service": "Laboratory tests", "amount": 100}],
+             "records": records[:1], "insurer": None},
+            "not_admitted", "", "a blocked hospital's bill")
 
 
 def bill_answered(patient, screenshot):
@@ -973,6 +1002,9 @@ def main():
     parser.add_argument("--bills-of", nargs=3, metavar=("KEY_FILE", "NID", "CARD"),
                         help="web page: restore the desktop app's patient from his key file and "
                              "check his Bills show the bill the app's billing desk sent")
+    parser.add_argument("--block", nargs=2, metavar=("LICENCE", "AUTHORITY_KEY"),
+                        help="after the visit, the health authority blocks the hospital (this "
+                             "licence) and the app's windows are refused its next steps")
     parser.add_argument("--big", metavar="FILE",
                         help="also store this large file, sampling the progress bar")
     args = parser.parse_args()
@@ -1068,6 +1100,10 @@ def main():
                     cli, relay = args.recovery
                     app_refusals(kiosk, doctor, billing, me, args.records[0], doctor_address,
                                  visit_id, sorted(written.values()), cli, relay, bad_codes)
+                    if args.block:
+                        blocked_refusals(driver, kiosk, billing, me, args.records[0],
+                                         doctor_address, visit_id, sorted(written.values()),
+                                         cli, relay, *args.block)
                 finally:
                     for staff in (kiosk, doctor, lab, billing):
                         staff.quit()
