@@ -66,8 +66,17 @@ class Driver:
         return self.call(method, f"/session/{self.session}{path}", body)
 
     def find(self, selector):
-        found = self.s("/elements", "POST", {"using": CSS, "value": selector})
-        return found[0][next(iter(found[0]))] if found else None
+        # WebKitWebDriver answers 500 "Could not parse element info" when an element it found is
+        # replaced (a screen re-rendering) before it describes it; a find changes nothing, so it
+        # is asked again.
+        for attempt in range(5):
+            try:
+                found = self.s("/elements", "POST", {"using": CSS, "value": selector})
+                return found[0][next(iter(found[0]))] if found else None
+            except RuntimeError as e:
+                if "Could not parse element info" not in str(e) or attempt == 4:
+                    raise
+                time.sleep(0.2)
 
     def wait_for(self, *selectors, timeout=30):
         deadline = time.time() + timeout
