@@ -157,14 +157,8 @@ pub async fn list(key: &SecretKey) -> Result<Vec<Listed>, UiError> {
     let anchors = singles.into_iter().map(|a| (a.anchor, a.tx_id)).collect();
     // Each batch and each organization once, however many of her records share it: a visit's
     // records are one batch of one hospital.
-    let found = chain_answers(records::ListReads::of(&stored)).await?;
-    Ok(records::list(
-        stored,
-        anchors,
-        &found,
-        domain(&network),
-        staff_domain(&network),
-    ))
+    let reads = records::ListReads::of(&stored);
+    listed(&network, stored, anchors, reads).await
 }
 
 /// Her record `id` as her list shows it, read alone ([`records::alone`]): its row and who wrote
@@ -180,19 +174,18 @@ pub async fn listed_alone(key: &SecretKey, id: Hash32) -> Result<Vec<Listed>, Ui
         Err(e) => return Err(e),
     };
     let stored = records::alone(key.address(), id, row);
-    let found = chain_answers(records::ListReads::writers(&stored)).await?;
-    Ok(records::list(
-        stored,
-        Vec::new(),
-        &found,
-        domain(&network),
-        staff_domain(&network),
-    ))
+    let reads = records::ListReads::writers(&stored);
+    listed(&network, stored, Vec::new(), reads).await
 }
 
-/// What the chain holds for `reads`, as the relay reads it: each batch, and each organization's
-/// entry.
-async fn chain_answers(reads: records::ListReads) -> Result<records::ListFound, UiError> {
+/// `stored` listed with `anchors` ([`records::list`]), once the relay told what the chain holds
+/// for `reads`: each batch, and each organization's entry.
+async fn listed(
+    network: &NetworkInfo,
+    stored: Vec<StoredRecord>,
+    anchors: Vec<(RecordAnchor, caretrail_types::TxId)>,
+    reads: records::ListReads,
+) -> Result<Vec<Listed>, UiError> {
     let mut found = records::ListFound::default();
     for (author, root) in reads.batches {
         let batch: Option<ChainBatch> = relay_get(&format!("/v1/batches/{author}/{root}")).await?;
@@ -204,14 +197,17 @@ async fn chain_answers(reads: records::ListReads) -> Result<records::ListFound, 
             relay_get(&format!("/v1/participants/{organization}")).await?;
         found.organizations.insert(organization, entry);
     }
-    Ok(found)
-}
-
-fn staff_domain(network: &NetworkInfo) -> StaffDomain {
-    StaffDomain {
+    let staff = StaffDomain {
         chain_id: network.chain_id,
         participants: network.participant_registry,
-    }
+    };
+    Ok(records::list(
+        stored,
+        anchors,
+        &found,
+        domain(network),
+        staff,
+    ))
 }
 
 /// Stores `file` as her `Document`: encrypted here to her key (and to the keys of those she

@@ -271,16 +271,8 @@ impl Client {
             .map(|(anchor, tx, _)| (anchor, tx))
             .collect();
         // Each batch and each organization once, however many of her records share it.
-        let found = self
-            .chain_answers(&network, records::ListReads::of(&stored))
-            .await?;
-        Ok(records::list(
-            stored,
-            anchors,
-            &found,
-            Self::domain(&network),
-            crate::staff::domain(&network),
-        ))
+        let reads = records::ListReads::of(&stored);
+        self.listed(&network, stored, anchors, reads).await
     }
 
     /// Her record `id` as her list shows it, read alone ([`records::alone`]): what the relay
@@ -299,24 +291,19 @@ impl Client {
             read => read?,
         };
         let stored = records::alone(patient, id, row);
-        let found = self
-            .chain_answers(&network, records::ListReads::writers(&stored))
-            .await?;
-        Ok(records::list(
-            stored,
-            Vec::new(),
-            &found,
-            Self::domain(&network),
-            crate::staff::domain(&network),
-        ))
+        let reads = records::ListReads::writers(&stored);
+        self.listed(&network, stored, Vec::new(), reads).await
     }
 
-    /// What the chain holds for `reads`: each batch, and each organization's entry.
-    async fn chain_answers(
+    /// `stored` listed with `anchors` ([`records::list`]), once the chain answered `reads`: each
+    /// batch, and each organization's entry.
+    async fn listed(
         &self,
         network: &NetworkInfo,
+        stored: Vec<StoredRecord>,
+        anchors: Vec<(caretrail_types::RecordAnchor, caretrail_types::TxId)>,
         reads: records::ListReads,
-    ) -> Result<records::ListFound, ClientError> {
+    ) -> Result<Vec<Listed>, ClientError> {
         let rpc = rpc_url(&network.rpc_url)?;
         let mut found = records::ListFound::default();
         for (author, root) in reads.batches {
@@ -328,7 +315,13 @@ impl Client {
             let entry = participant(&rpc, network.participant_registry, organization).await?;
             found.organizations.insert(organization, entry);
         }
-        Ok(found)
+        Ok(records::list(
+            stored,
+            anchors,
+            &found,
+            Self::domain(network),
+            crate::staff::domain(network),
+        ))
     }
 
     /// A signed `record.get` of record `id` of `patient` with `key`: the record itself

@@ -241,9 +241,7 @@ impl ListReads {
         }
         reads
     }
-}
 
-impl ListReads {
     /// The reads a record listed alone needs ([`alone`]): who wrote it, not its batch.
     pub fn writers(stored: &[StoredRecord]) -> Self {
         Self {

@@ -54,7 +54,8 @@ async fn send(
         match retry_wait(response.status(), header.as_deref(), retries) {
             Some(seconds) => {
                 retries += 1;
-                crate::clock::pause(seconds.saturating_mul(1000).min(i32::MAX as u64) as i32).await;
+                // At most RATE_LIMIT_MAX_WAIT_SECS: a few thousand milliseconds.
+                crate::clock::pause(i32::try_from(seconds * 1000).unwrap_or(i32::MAX)).await;
             }
             None => return Ok(response),
         }
